@@ -1,0 +1,219 @@
+/*
+ * config.h - the run description: INI file (parsed with inih) plus --set overrides.
+ *
+ * Every key is declared once, in NNQ_CONFIG_KEYS below; that list expands into the fields
+ * of struct nnq_config, the defaults, the parser, the validation of types and ranges, the
+ * canonical text stored in output files, and the key reference (`nnq --help-config`,
+ * docs/config.md). Columns of the list:
+ *
+ *   X(section, key, type, default, range, uses, unit, doc)
+ *
+ *   type    STR text, EXPR expression (libmatheval), DBL, INT, BOOL, ENUM, DLIST list of
+ *           numbers, ILIST list of integers, FIELDS subset of {p, F, psi}
+ *   default text parsed like a value; "" means unset (required or derived, see doc)
+ *   range   DBL/DLIST: pos | nonneg | any; INT/ILIST: "lo.." or "lo..hi" or "any";
+ *           ENUM: the options "a|b|c" (their order is the C enum's)
+ *   uses    "" always valid; else the section's presets (ENUM key `preset`) that read the
+ *           key, "-" standing for "no preset" (expressions); setting a key that the chosen
+ *           preset does not read is an error, so a typo cannot silently do nothing.
+ *
+ * Errors name the place: "run.ini:12: [grid] n: expected ..., got 'abc'".
+ */
+#ifndef NNQ_CONFIG_H
+#define NNQ_CONFIG_H
+
+#include <stdio.h>
+
+#include "nnq/err.h"
+
+#define NNQ_CONFIG_KEYS(X)                                                                         \
+    X(run, name, STR, "nnq", "", "", "-", "run name: used in the summary and the default output file name") \
+    X(run, dt, DBL, "1e-3", "pos", "", "time", "time step")                                        \
+    X(run, t_end, DBL, "", "pos", "", "time", "end time: steps = ceil(t_end / dt), dt shrunk to t_end / steps; give t_end or steps") \
+    X(run, steps, INT, "", "1..", "", "-", "number of steps; give t_end or steps")               \
+    X(run, integrator, ENUM, "strang", "strang|order4", "", "-",                                   \
+      "split-step scheme: strang (order 2) or order4 (Yoshida composition, real time only)")      \
+    X(run, imaginary_time, BOOL, "false", "", "", "-",                                             \
+      "true: evolve in imaginary time, renormalising every step (relaxes to the ground state)")   \
+    X(run, snapshot_every, INT, "100", "0..", "", "steps",                                         \
+      "steps between field snapshots; the initial and final states are always written; 0: only those") \
+    X(run, diag_every, INT, "10", "1..", "", "steps", "steps between diagnostics rows")           \
+    X(run, threads, INT, "1", "1..1024", "", "-", "threads for FFTW and the pointwise loops (--threads wins)") \
+    X(run, norm_tol, DBL, "1e-6", "pos", "", "-",                                                  \
+      "stop with exit 3 when |norm - 1| exceeds this in real time (NaN/Inf always stop)")         \
+    X(run, planner, ENUM, "measure", "estimate|measure|patient", "", "-",                          \
+      "FFTW planner effort; plans are made once per run and wisdom is reused")                    \
+    X(grid, n, ILIST, "", "4..1073741824", "", "points",                                           \
+      "points per axis, 1-3 values (their count is the dimension d); required")                  \
+    X(grid, qmin, DLIST, "", "any", "", "q", "lower box edge, one value or one per axis; required") \
+    X(grid, qmax, DLIST, "", "any", "", "q",                                                       \
+      "upper box edge (periodic: qmax is the image of qmin), one value or one per axis; required") \
+    X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")   \
+    X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
+    X(particle, mass, DBL, "1", "pos", "", "mass", "mass m of the trainable variables")          \
+    X(potential, preset, ENUM, "", "free|harmonic|double_well|lattice", "", "-",                   \
+      "named potential; without it V is used, and without V the potential is free")              \
+    X(potential, V, EXPR, "", "", "-", "energy",                                                   \
+      "V(x,y,z,t) expression (also q0..q2, hbar, mass); used when no preset is given")            \
+    X(potential, omega, DLIST, "1", "pos", "harmonic|double_well", "1/time",                       \
+      "harmonic: V = sum m omega_i^2 q_i^2 / 2; double_well: the transverse axes 1, 2")          \
+    X(potential, barrier, DBL, "1", "pos", "double_well", "energy",                               \
+      "double_well: V = barrier ((q0/wells)^2 - 1)^2 + transverse harmonic terms")               \
+    X(potential, wells, DBL, "1", "pos", "double_well", "q", "double_well: position of the minima q0 = +-wells") \
+    X(potential, depth, DBL, "1", "any", "lattice", "energy", "lattice: V = depth sum_i sin^2(pi q_i / period_i)") \
+    X(potential, period, DLIST, "1", "pos", "lattice", "q", "lattice: period per axis")          \
+    X(initial, preset, ENUM, "", "gaussian|superposition|eigenstate|vortex", "", "-",              \
+      "named initial state; without it the expressions p and F are used")                         \
+    X(initial, p, EXPR, "", "", "-", "1/q^d", "initial density p(x,y,z) >= 0; required without preset") \
+    X(initial, F, EXPR, "0", "", "-", "energy*time",                                               \
+      "initial free energy F(x,y,z): psi = sqrt(p) exp(i F / hbar)")                              \
+    X(initial, normalize, BOOL, "true", "", "", "-", "scale the initial state to unit norm")      \
+    X(initial, center, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "q",        \
+      "packet centre per axis; superposition: d values per packet, the packets one after another") \
+    X(initial, width, DLIST, "1", "pos", "gaussian|superposition|vortex", "q",                     \
+      "standard deviation of the density per axis; superposition: 1, d or d per packet")         \
+    X(initial, momentum, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "mass*q/time", \
+      "mean momentum per axis (F gains momentum . q); superposition: 1, d or d per packet")      \
+    X(initial, amplitude, DLIST, "1", "any", "superposition", "-",                                 \
+      "relative amplitude of each packet (1 or one per packet)")                                 \
+    X(initial, n, ILIST, "", "any", "eigenstate|vortex", "-",                                      \
+      "eigenstate: quantum numbers >= 0 per axis (default 0); vortex: winding of each vortex (default 1)") \
+    X(initial, omega, DLIST, "", "pos", "eigenstate", "1/time",                                   \
+      "eigenstate: trap frequency per axis (default: [potential] omega of a harmonic preset, else 1)") \
+    X(initial, vortex_at, DLIST, "", "any", "vortex", "q",                                         \
+      "vortex: core positions, (x, y) per vortex (default: the centre); F = hbar sum n_k atan2(y - y_k, x - x_k)") \
+    X(initial, core, DBL, "1", "pos", "vortex", "q",                                               \
+      "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")            \
+    X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi") \
+    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none", "", "-", "MUSCL slope limiter")  \
+    X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-", "numerical flux for the advective part") \
+    X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                      \
+      "cells with p below this times max p are vacuum")                                          \
+    X(output, file, STR, "", "", "", "path", "output HDF5 file (default: NAME.h5); -o wins")        \
+    X(output, fields, FIELDS, "p, F, psi", "", "", "-", "fields written in snapshots: any of p, F, psi") \
+    X(output, precision, ENUM, "double", "double|single", "", "-", "floating-point type of snapshots") \
+    X(output, compress, INT, "0", "0..9", "", "-", "gzip level of snapshots (0: none)")
+
+#define NNQ_STR_MAX 256
+#define NNQ_LIST_MAX 64
+#define NNQ_SET_MAX 256
+
+typedef char nnq_cfg_str[NNQ_STR_MAX];
+
+/* Invariant: 0 <= count <= NNQ_LIST_MAX; ILIST values are integral. */
+struct nnq_list {
+    int count;
+    double v[NNQ_LIST_MAX];
+};
+
+#define NNQ_CTYPE_STR nnq_cfg_str
+#define NNQ_CTYPE_EXPR nnq_cfg_str
+#define NNQ_CTYPE_DBL double
+#define NNQ_CTYPE_INT long
+#define NNQ_CTYPE_BOOL int
+#define NNQ_CTYPE_ENUM int
+#define NNQ_CTYPE_DLIST struct nnq_list
+#define NNQ_CTYPE_ILIST struct nnq_list
+#define NNQ_CTYPE_FIELDS unsigned
+
+enum nnq_key {
+#define NNQ_X_ENUM(sec, key, type, def, range, uses, unit, doc) NNQ_KEY_##sec##_##key,
+    NNQ_CONFIG_KEYS(NNQ_X_ENUM)
+#undef NNQ_X_ENUM
+        NNQ_KEY_COUNT
+};
+
+/* Values of the ENUM keys, in the order of their options; -1 is "not given". */
+enum nnq_integrator { NNQ_INTEGRATOR_STRANG, NNQ_INTEGRATOR_ORDER4 };
+enum nnq_planner { NNQ_PLANNER_ESTIMATE, NNQ_PLANNER_MEASURE, NNQ_PLANNER_PATIENT };
+enum nnq_potential_kind {
+    NNQ_POT_FREE,
+    NNQ_POT_HARMONIC,
+    NNQ_POT_DOUBLE_WELL,
+    NNQ_POT_LATTICE,
+    NNQ_POT_EXPR /* resolved: no preset, V given */
+};
+enum nnq_initial_kind {
+    NNQ_INIT_GAUSSIAN,
+    NNQ_INIT_SUPERPOSITION,
+    NNQ_INIT_EIGENSTATE,
+    NNQ_INIT_VORTEX,
+    NNQ_INIT_EXPR /* resolved: no preset, p and F given */
+};
+enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE };
+enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
+enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
+#define NNQ_FIELD_P 1u
+#define NNQ_FIELD_F 2u
+#define NNQ_FIELD_PSI 4u
+
+/*
+ * A validated run description. Plain data: no pointers, copyable with memcpy.
+ * Invariants after nnq_config_load() returns NNQ_OK:
+ *   1 <= dims <= 3; n[i] >= 4 and qmax[i] > qmin[i] for i < dims; n[i] = 1 for i >= dims;
+ *   hbar = network_mu * network_epsilon > 0; steps >= 1 (with t_end: run_dt = t_end / steps); every per-axis list has been
+ *   checked for its count; potential_kind and initial_kind are resolved (never -1);
+ *   every expression compiles and names only variables it may use.
+ */
+struct nnq_config {
+#define NNQ_X_FIELD(sec, key, type, def, range, uses, unit, doc) NNQ_CTYPE_##type sec##_##key;
+    NNQ_CONFIG_KEYS(NNQ_X_FIELD)
+#undef NNQ_X_FIELD
+
+    /* Where each key's value came from: 0 default, > 0 line in `path`, < 0 the -k-th --set. */
+    int origin[NNQ_KEY_COUNT];
+    char raw[NNQ_KEY_COUNT][NNQ_STR_MAX]; /* value text as given (for the stored config) */
+    char path[NNQ_STR_MAX];               /* config file, as named on the command line */
+
+    /* Derived by validation. */
+    int dims;
+    long n[3];
+    double qmin[3], qmax[3];
+    double hbar;
+    long steps;
+    enum nnq_potential_kind potential_kind;
+    enum nnq_initial_kind initial_kind;
+};
+
+/*
+ * Parses the INI file at `path`, applies the `nsets` overrides "section.key=value" (later
+ * ones win) and validates the result into *cfg (caller-owned storage).
+ * Returns NNQ_OK, NNQ_ERR_CONFIG with "path:line: [section] key: expected ..., got ..."
+ * for bad input (unreadable, binary or non-UTF-8 files included), or NNQ_ERR_RUNTIME.
+ * Allocates nothing that outlives the call.
+ */
+enum nnq_status nnq_config_load(const char *path, const char *const *sets, int nsets,
+                                struct nnq_config *cfg, struct nnq_err *err);
+
+/* Same as nnq_config_load, from INI text in memory; `name` stands for the file in messages. */
+enum nnq_status nnq_config_load_string(const char *text, const char *name,
+                                       const char *const *sets, int nsets,
+                                       struct nnq_config *cfg, struct nnq_err *err);
+
+/*
+ * Writes the effective configuration (every key given in the file or by --set, with --set
+ * values in place) as INI text into buf, NUL-terminated. Reloading that text gives the same
+ * run. Returns the length it needs (excluding the NUL), like snprintf. Cannot fail.
+ */
+size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size);
+
+/* Prints the key reference (section, key, type, default, unit, description) as a
+ * Markdown table. Cannot fail. */
+void nnq_config_print_reference(FILE *out);
+
+/* Copies the name of an ENUM key's value ("strang", ...) into buf ("" for -1); returns buf.
+ * Cannot fail (the name is truncated to size - 1 characters). */
+char *nnq_config_enum_name(enum nnq_key key, int value, char *buf, size_t size);
+
+/* Value of a per-axis list on axis i: its only value, or its i-th. Cannot fail. */
+static inline double nnq_list_axis(const struct nnq_list *l, int i) {
+    return l->count == 1 ? l->v[0] : l->v[i];
+}
+
+/* Value of a per-packet, per-axis list for packet k, axis i (1, dims or packets * dims
+ * values). Cannot fail. */
+static inline double nnq_list_packet(const struct nnq_list *l, int k, int i, int dims) {
+    return l->count == 1 ? l->v[0] : l->count == dims ? l->v[i] : l->v[k * dims + i];
+}
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * grid.h - the uniform periodic q-grid and its Fourier dual.
+ *
+ * Axis i has n[i] points q_j = qmin[i] + j dq[i], j = 0..n[i]-1, dq[i] = (qmax[i]-qmin[i])/n[i]
+ * (periodic: qmax is the image of qmin). Wave numbers in FFTW's order:
+ * k_j = 2 pi j / L for j < n/2, 2 pi (j - n) / L otherwise.
+ * Fields are row-major (axis 0 slowest). Every field loop runs over the local slab of axis 0,
+ * [local_0_start, local_0_start + local_n0), as FFTW-MPI defines it; serially it is all of it.
+ */
+#ifndef NNQ_GRID_H
+#define NNQ_GRID_H
+
+#include <stddef.h>
+
+#include "nnq/err.h"
+
+/* Invariants: 1 <= dims <= 3; n[i] >= 1 (n[i] == 1 for i >= dims); dq[i] > 0;
+ * local_size = local_n0 * n[1] * n[2]; dv = prod dq[i] over the dims axes;
+ * q[i] and k[i] hold n[i] values each (q[i][0] = 0, k[i][0] = 0 for i >= dims). */
+struct nnq_grid {
+    int dims;
+    ptrdiff_t n[3];
+    double qmin[3], qmax[3], dq[3];
+    double dv;
+    ptrdiff_t total;
+    ptrdiff_t local_n0, local_0_start, local_size;
+    double *q[3];
+    double *k[3];
+};
+
+/* Builds the grid. n, qmin, qmax: 3 entries, those past dims ignored.
+ * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller. */
+enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
+                                struct nnq_grid **out, struct nnq_err *err);
+
+/* Frees g; NULL is a no-op. */
+void nnq_grid_destroy(struct nnq_grid *g);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * initial.h - the initial state psi0 = sqrt(p0) exp(i F0 / hbar).
+ *
+ * Presets (w = width: the standard deviation of the density along each axis, c = center,
+ * P = momentum, so that <q> = c, <(q-c)^2> = w^2 and F0 gains P . (q - c)):
+ *   gaussian       psi = prod_i exp(-(q_i - c_i)^2 / (4 w_i^2)) exp(i P.(q - c) / hbar)
+ *   superposition  psi = sum_k amplitude_k g_k, g_k a unit-norm gaussian with its own c, w, P
+ *   eigenstate     psi = prod_i phi_{n_i}(sqrt(m omega_i / hbar) (q_i - c_i)) exp(i P.(q-c)/hbar),
+ *                  phi_n the normalised Hermite functions
+ *   vortex         psi = gaussian(c, w, P) prod_k [(x - x_k) + i s_k (y - y_k)]^{|n_k|}
+ *                        / (r_k^2 + core^2)^{|n_k|/2},  s_k = sign(n_k), so that
+ *                  F = hbar sum_k n_k atan2(y - y_k, x - x_k) + P.(q - c) and
+ *                  p = gaussian * prod_k (r_k^2 / (r_k^2 + core^2))^{|n_k|}
+ * or expressions p(x,y,z) >= 0 and F(x,y,z). The state is scaled to unit norm unless
+ * [initial] normalize = false.
+ */
+#ifndef NNQ_INITIAL_H
+#define NNQ_INITIAL_H
+
+#include <complex.h>
+
+#include "nnq/config.h"
+#include "nnq/err.h"
+#include "nnq/grid.h"
+
+/* Fills psi (grid->local_size values) with the initial state of cfg.
+ * Returns NNQ_OK or NNQ_ERR_CONFIG with a message starting "[initial] ..." for a negative or
+ * non-finite density, a non-finite F, or a state of zero norm on the grid. */
+enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_grid *grid,
+                                 double complex *psi, struct nnq_err *err);
+
+#endif

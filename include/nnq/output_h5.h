@@ -1,0 +1,57 @@
+/*
+ * output_h5.h - the run's HDF5 file (layout: design.md section 4, docs/output.md).
+ *
+ *   /                  attrs nnq_version, config, name, hbar, mu, epsilon, mass, dims, n,
+ *                      created, completed (0 while running, 1 after a clean finish)
+ *   /grid/q0..q{d-1}   coordinates (attrs qmin, qmax, dq)
+ *   /potential/V       V at t = 0, shape n0 [x n1 [x n2]]
+ *   /snapshots/t, step one row per snapshot (extendible)
+ *   /schrodinger/p, F, psi   shape (snapshots, n0 [, n1 [, n2]]); psi is the compound {r, i}
+ *                      (h5py reads it as complex); F = hbar arg(psi) in (-pi hbar, pi hbar]
+ *   /diagnostics/<column>    one extendible 1-D dataset per column of diagnostics.h
+ *
+ * Snapshots and rows are appended as the run goes and the file is flushed after every
+ * snapshot, so a run that stops early leaves every completed snapshot readable.
+ */
+#ifndef NNQ_OUTPUT_H5_H
+#define NNQ_OUTPUT_H5_H
+
+#include <complex.h>
+
+#include "nnq/config.h"
+#include "nnq/diagnostics.h"
+#include "nnq/err.h"
+#include "nnq/grid.h"
+
+struct nnq_output;
+
+/* Creates the file at path (refused with NNQ_ERR_CONFIG when it exists and force == 0),
+ * writes the root attributes (config_text is the effective config) and the grid, and creates
+ * the extendible datasets. Called before the solvers are planned, so that an unwritable path
+ * fails fast.
+ * Returns NNQ_OK or NNQ_ERR_RUNTIME ("cannot create ...: reason"). cfg and g are borrowed
+ * for the life of the output. */
+enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
+                                  const char *config_text, const struct nnq_grid *g,
+                                  struct nnq_output **out, struct nnq_err *err);
+
+/* Writes /potential/V (local slab). Returns NNQ_OK or NNQ_ERR_RUNTIME. */
+enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err);
+
+/* Appends a snapshot of psi (local slab) at time t and flushes the file.
+ * Returns NNQ_OK or NNQ_ERR_RUNTIME (write failed: disk full, file removed, ...). */
+enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
+                                    const double complex *psi, struct nnq_err *err);
+
+/* Appends a diagnostics row. Returns NNQ_OK or NNQ_ERR_RUNTIME. */
+enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
+                                struct nnq_err *err);
+
+/* Number of snapshots written so far. Cannot fail. */
+long nnq_output_snapshots(const struct nnq_output *o);
+
+/* Sets the root attribute `completed` to `completed` (1: the run ended as planned), flushes
+ * and closes the file, and frees o. Returns NNQ_OK or NNQ_ERR_RUNTIME; o is freed either way. */
+enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * potential.h - the potential V(t, q) (the loss landscape of the paper), preset or expression.
+ *
+ * Presets (m = [particle] mass):
+ *   free         V = 0
+ *   harmonic     V = sum_i m omega_i^2 q_i^2 / 2
+ *   double_well  V = barrier ((q0 / wells)^2 - 1)^2 + sum_{i>0} m omega_i^2 q_i^2 / 2
+ *   lattice      V = depth sum_i sin^2(pi q_i / period_i)
+ * An expression may depend on t; then the Schrodinger solver re-evaluates it at each kick.
+ */
+#ifndef NNQ_POTENTIAL_H
+#define NNQ_POTENTIAL_H
+
+#include "nnq/config.h"
+#include "nnq/err.h"
+#include "nnq/grid.h"
+
+struct nnq_potential;
+
+/* Builds the potential that cfg describes (cfg is copied from as needed, not kept).
+ * Returns NNQ_OK, NNQ_ERR_CONFIG (expression fails to compile) or NNQ_ERR_RUNTIME. */
+enum nnq_status nnq_potential_create(const struct nnq_config *cfg, struct nnq_potential **out,
+                                     struct nnq_err *err);
+
+/* Fills V (grid->local_size values, the local slab) at time t.
+ * Returns NNQ_OK, or NNQ_ERR_CONFIG naming the first point where V is NaN or infinite. */
+enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct nnq_grid *grid,
+                                   double t, double *V, struct nnq_err *err);
+
+/* 1 when V depends on t. Cannot fail. */
+int nnq_potential_time_dependent(const struct nnq_potential *pot);
+
+/* Frees pot; NULL is a no-op. */
+void nnq_potential_destroy(struct nnq_potential *pot);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * run.h - one simulation from a validated config to an HDF5 file and a summary.
+ *
+ *   config -> grid + potential -> output file (header, grid) -> Schrodinger solver (planned)
+ *     -> initial state -> loop { advance; diagnostics row; snapshot } -> close -> summary
+ *
+ * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
+ * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
+ * reproducible bit for bit whatever happens between chunks. The initial and the final states
+ * always get a diagnostics row and a snapshot. The Madelung solver's place is beside the
+ * Schrodinger advance in the loop (design.md section 3); it is not built yet.
+ */
+#ifndef NNQ_RUN_H
+#define NNQ_RUN_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "nnq/config.h"
+#include "nnq/diagnostics.h"
+#include "nnq/err.h"
+
+#define NNQ_RUN_CHUNK 64
+
+struct nnq_run_options {
+    const char *output;              /* overrides [output] file when not NULL (-o) */
+    int force;                       /* overwrite an existing output file */
+    int threads;                     /* overrides [run] threads when > 0 */
+    const volatile sig_atomic_t *stop; /* when it becomes non-zero: stop after the chunk */
+    FILE *progress;                  /* progress line here (NULL: none) */
+    const char *wisdom;              /* FFTW wisdom file to read and update (NULL: none) */
+};
+
+/* What a run did. Filled as far as the run got, also when it fails. */
+struct nnq_summary {
+    enum nnq_status status;
+    long steps_done;
+    double t;                         /* time reached */
+    struct nnq_diag_row first, last;  /* diagnostics of the initial and the last sampled state */
+    double max_norm_drift;            /* max |norm / norm0 - 1| over the sampled rows */
+    double max_energy_drift;          /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
+    long snapshots;
+    double wall_s;
+    int threads;
+    char output[NNQ_STR_MAX];
+};
+
+/* Runs cfg. Returns NNQ_OK; NNQ_ERR_CONFIG (a potential or initial state that is bad on the
+ * grid, an output file that exists); NNQ_ERR_RUNTIME (I/O, memory); NNQ_ERR_NUMERIC (NaN/Inf or
+ * norm drift beyond [run] norm_tol); NNQ_ERR_INTERRUPTED (opt->stop was raised). In every case
+ * after the output file was created, it is closed valid, holding every completed snapshot and
+ * row, with the root attribute completed = 1 only for NNQ_OK. *sum is filled in every case. */
+enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
+                        struct nnq_summary *sum, struct nnq_err *err);
+
+/* Writes the summary as one line of JSON (no newline inside) ending in '\n'. Cannot fail. */
+void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum,
+                        const struct nnq_err *err);
+
+/* Writes a few human-readable lines about the run. Cannot fail. */
+void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum);
+
+/* Prints what `nnq check` reports: hbar, spacings, steps, the kinetic phase per step against
+ * the split-step accuracy limit, the Madelung solver's own limits, memory and output size
+ * estimates. Cannot fail. */
+void nnq_run_print_check(FILE *out, const struct nnq_config *cfg);
+
+#endif

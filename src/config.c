@@ -1,0 +1,889 @@
+/*
+ * config.c - INI + --set parsing and validation (see include/nnq/config.h).
+ *
+ * The text is read whole (so binary, non-UTF-8 and over-long lines are reported with their
+ * line), then handed to inih line by line through ini_parse_stream(): the reader counts
+ * lines, because Debian's libinih does not pass line numbers to the handler, and strips
+ * leading blanks, so that an indented line is a key and never an inih continuation line.
+ */
+#include "nnq/config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "nnq/expr.h"
+
+#define NNQ_CONFIG_FILE_MAX (1 << 20)
+
+enum key_type { T_STR, T_EXPR, T_DBL, T_INT, T_BOOL, T_ENUM, T_DLIST, T_ILIST, T_FIELDS };
+
+struct key_info {
+    const char *section, *name;
+    enum key_type type;
+    const char *def, *range, *uses, *unit, *doc;
+    size_t offset;
+};
+
+static const struct key_info keys[NNQ_KEY_COUNT] = {
+#define NNQ_X_INFO(sec, key, type, def, range, uses, unit, doc)                                    \
+    {#sec, #key, T_##type, def, range, uses, unit, doc, offsetof(struct nnq_config, sec##_##key)},
+    NNQ_CONFIG_KEYS(NNQ_X_INFO)
+#undef NNQ_X_INFO
+};
+
+static const char *const type_names[] = {"text", "expression", "number", "integer", "boolean",
+                                         "choice", "numbers", "integers", "field names"};
+
+#define MAX_SECTIONS 16
+
+/* Parsing state. Invariant: once err->code != NNQ_OK, `stop` is set and nothing more is read. */
+struct parse_ctx {
+    struct nnq_config *cfg;
+    struct nnq_err *err;
+    const char *text;
+    size_t len, pos;
+    int line;
+    int stop;
+    int nsections;
+    const char *section_names[MAX_SECTIONS];
+    int section_lines[MAX_SECTIONS];
+};
+
+/* snprintf that may truncate, on purpose (messages and places). */
+__attribute__((format(printf, 3, 4))) static void fmt(char *buf, size_t size, const char *f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, size, f, ap);
+    va_end(ap);
+}
+
+/* ---- helpers over the key table ---------------------------------------------------------- */
+
+static void *field_of(struct nnq_config *cfg, enum nnq_key k) {
+    return (char *)cfg + keys[k].offset;
+}
+
+static const void *cfield_of(const struct nnq_config *cfg, enum nnq_key k) {
+    return (const char *)cfg + keys[k].offset;
+}
+
+static int section_known(const char *section) {
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (strcasecmp(keys[k].section, section) == 0)
+            return 1;
+    return 0;
+}
+
+static int find_key(const char *section, const char *name) {
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (strcasecmp(keys[k].section, section) == 0 && strcmp(keys[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+/* "a, b, c": the keys of a section, for "unknown key" messages. */
+static void section_keys(const char *section, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < NNQ_KEY_COUNT && used < size; k++)
+        if (strcasecmp(keys[k].section, section) == 0)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                                     keys[k].name);
+}
+
+/* The i-th option of "a|b|c" into buf; returns 0 when there is none. */
+static int option_at(const char *options, int i, char *buf, size_t size) {
+    const char *p = options;
+    for (; i > 0 && p; i--) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p || !*p)
+        return 0;
+    size_t n = strcspn(p, "|");
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return 1;
+}
+
+char *nnq_config_enum_name(enum nnq_key key, int value, char *buf, size_t size) {
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (value >= 0)
+        option_at(keys[key].range, value, buf, size);
+    return buf;
+}
+
+/* Where a key's value came from, as a message prefix ("run.ini:12: [grid] n: "). */
+static void key_place(const struct parse_ctx *ctx, enum nnq_key k, char *buf, size_t size) {
+    const struct nnq_config *cfg = ctx->cfg;
+    int origin = cfg->origin[k];
+    if (origin > 0) {
+        fmt(buf, size, "%s:%d: [%s] %s: ", cfg->path, origin, keys[k].section, keys[k].name);
+        return;
+    }
+    if (origin < 0) {
+        fmt(buf, size, "%s: --set %s.%s: [%s] %s: ", cfg->path, keys[k].section,
+                 keys[k].name, keys[k].section, keys[k].name);
+        return;
+    }
+    for (int s = 0; s < ctx->nsections; s++)
+        if (strcasecmp(ctx->section_names[s], keys[k].section) == 0) {
+            fmt(buf, size, "%s:%d: [%s] %s: ", cfg->path, ctx->section_lines[s],
+                     keys[k].section, keys[k].name);
+            return;
+        }
+    fmt(buf, size, "%s: [%s] %s: ", cfg->path, keys[k].section, keys[k].name);
+}
+
+static enum nnq_status key_error(struct parse_ctx *ctx, enum nnq_key k, const char *what) {
+    char place[2 * NNQ_STR_MAX];
+    key_place(ctx, k, place, sizeof place);
+    ctx->stop = 1;
+    return nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s%s", place, what);
+}
+
+/* ---- value parsers: each returns 0 on success, else fills `why` ---------------------------- */
+
+static const char *skip_blank(const char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static int parse_number(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *skip_blank(end) != '\0' || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int number_ok(double v, const char *range) {
+    if (strcmp(range, "pos") == 0)
+        return v > 0;
+    if (strcmp(range, "nonneg") == 0)
+        return v >= 0;
+    return 1;
+}
+
+static const char *number_expect(const char *range) {
+    if (strcmp(range, "pos") == 0)
+        return "a positive number";
+    if (strcmp(range, "nonneg") == 0)
+        return "a number >= 0";
+    return "a finite number";
+}
+
+/* Integer range "lo..", "lo..hi" or "any". */
+static void int_range(const char *range, double *lo, double *hi) {
+    *lo = -9.2e18;
+    *hi = 9.2e18;
+    if (strcmp(range, "any") == 0)
+        return;
+    *lo = strtod(range, NULL);
+    const char *dots = strstr(range, "..");
+    if (dots && dots[2])
+        *hi = strtod(dots + 2, NULL);
+}
+
+static void int_expect(const char *range, char *buf, size_t size) {
+    double lo, hi;
+    int_range(range, &lo, &hi);
+    if (strcmp(range, "any") == 0)
+        fmt(buf, size, "an integer");
+    else if (hi >= 9e18)
+        fmt(buf, size, "an integer >= %.0f", lo);
+    else
+        fmt(buf, size, "an integer in %.0f..%.0f", lo, hi);
+}
+
+static int parse_int(const char *s, const char *range, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    double lo, hi;
+    int_range(range, &lo, &hi);
+    if (end == s || *skip_blank(end) != '\0' || errno == ERANGE || (double)v < lo ||
+        (double)v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Splits a list on commas and blanks into at most NNQ_LIST_MAX tokens. Returns the count,
+ * or -1 when there are too many or an item is empty ("1,,2"). */
+static int split_list(const char *s, char tokens[][64]) {
+    int count = 0;
+    const char *p = skip_blank(s);
+    while (*p) {
+        size_t n = strcspn(p, ", \t");
+        if (n == 0 || n >= 64 || count == NNQ_LIST_MAX)
+            return -1;
+        memcpy(tokens[count], p, n);
+        tokens[count][n] = '\0';
+        count++;
+        p = skip_blank(p + n);
+        if (*p == ',') {
+            p = skip_blank(p + 1);
+            if (!*p)
+                return -1;
+        }
+    }
+    return count;
+}
+
+static int parse_value(const struct key_info *ki, const char *value, void *field, char *why,
+                       size_t size) {
+    switch (ki->type) {
+    case T_STR:
+    case T_EXPR:
+        if (*skip_blank(value) == '\0') {
+            fmt(why, size, "expected %s, got an empty value",
+                     ki->type == T_STR ? "text" : "an expression");
+            return -1;
+        }
+        if (strlen(value) >= NNQ_STR_MAX) {
+            fmt(why, size, "value longer than %d characters", NNQ_STR_MAX - 1);
+            return -1;
+        }
+        fmt((char *)field, NNQ_STR_MAX, "%s", value);
+        return 0;
+    case T_DBL:
+        if (parse_number(value, (double *)field) == 0 && number_ok(*(double *)field, ki->range))
+            return 0;
+        fmt(why, size, "expected %s, got '%s'", number_expect(ki->range), value);
+        return -1;
+    case T_INT: {
+        if (parse_int(value, ki->range, (long *)field) == 0)
+            return 0;
+        char expect[64];
+        int_expect(ki->range, expect, sizeof expect);
+        fmt(why, size, "expected %s, got '%s'", expect, value);
+        return -1;
+    }
+    case T_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+        for (int i = 0; i < 4; i++) {
+            if (strcasecmp(value, yes[i]) == 0)
+                return *(int *)field = 1, 0;
+            if (strcasecmp(value, no[i]) == 0)
+                return *(int *)field = 0, 0;
+        }
+        fmt(why, size, "expected true or false, got '%s'", value);
+        return -1;
+    }
+    case T_ENUM: {
+        char opt[64];
+        for (int i = 0; option_at(ki->range, i, opt, sizeof opt); i++)
+            if (strcasecmp(opt, value) == 0)
+                return *(int *)field = i, 0;
+        char options[256];
+        fmt(options, sizeof options, "%s", ki->range);
+        for (char *c = options; *c; c++)
+            if (*c == '|')
+                *c = '/';
+        fmt(why, size, "expected one of %s, got '%s'", options, value);
+        return -1;
+    }
+    case T_DLIST:
+    case T_ILIST: {
+        char tokens[NNQ_LIST_MAX][64];
+        struct nnq_list *l = field;
+        int count = split_list(value, tokens);
+        char expect[64];
+        if (ki->type == T_DLIST)
+            fmt(expect, sizeof expect, "%s", number_expect(ki->range));
+        else
+            int_expect(ki->range, expect, sizeof expect);
+        if (count <= 0) {
+            fmt(why, size, "expected a list of 1 to %d values, each %s, got '%s'",
+                     NNQ_LIST_MAX, expect, value);
+            return -1;
+        }
+        for (int i = 0; i < count; i++) {
+            long iv;
+            int bad = ki->type == T_DLIST
+                          ? parse_number(tokens[i], &l->v[i]) || !number_ok(l->v[i], ki->range)
+                          : parse_int(tokens[i], ki->range, &iv);
+            if (bad) {
+                fmt(why, size, "value %d: expected %s, got '%s'", i + 1, expect, tokens[i]);
+                return -1;
+            }
+            if (ki->type == T_ILIST)
+                l->v[i] = (double)iv;
+        }
+        l->count = count;
+        return 0;
+    }
+    case T_FIELDS: {
+        char tokens[NNQ_LIST_MAX][64];
+        int count = split_list(value, tokens);
+        unsigned mask = 0;
+        for (int i = 0; i < count; i++) {
+            if (strcmp(tokens[i], "p") == 0)
+                mask |= NNQ_FIELD_P;
+            else if (strcmp(tokens[i], "F") == 0)
+                mask |= NNQ_FIELD_F;
+            else if (strcmp(tokens[i], "psi") == 0)
+                mask |= NNQ_FIELD_PSI;
+            else {
+                fmt(why, size, "expected field names p, F, psi, got '%s'", tokens[i]);
+                return -1;
+            }
+        }
+        if (count <= 0) {
+            fmt(why, size, "expected one or more of p, F, psi, got '%s'", value);
+            return -1;
+        }
+        *(unsigned *)field = mask;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* ---- reading: file -> lines -> inih -> apply_value ------------------------------------------ */
+
+/* Stores value into key section.name. origin > 0: file line; < 0: the -origin-th --set. */
+static int apply_value(struct parse_ctx *ctx, const char *section, const char *name,
+                       const char *value, int origin) {
+    struct nnq_config *cfg = ctx->cfg;
+    char where[NNQ_STR_MAX + 64];
+    if (origin > 0)
+        fmt(where, sizeof where, "%s:%d: ", cfg->path, origin);
+    else
+        fmt(where, sizeof where, "%s: --set %s.%s: ", cfg->path, section, name);
+    if (!section_known(section)) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG,
+                    "%s[%s] %s: unknown section [%s] (expected run, grid, network, particle, "
+                    "potential, initial, madelung or output)",
+                    where, section, name, section);
+        return 0;
+    }
+    int k = find_key(section, name);
+    if (k < 0) {
+        char known[512];
+        section_keys(section, known, sizeof known);
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: unknown key (keys of [%s]: %s)", where,
+                    section, name, section, known);
+        return 0;
+    }
+    if (origin > 0 && cfg->origin[k] > 0) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: duplicate key (first given on line %d)",
+                    where, keys[k].section, name, cfg->origin[k]);
+        return 0;
+    }
+    char why[NNQ_ERR_MSG_MAX / 2];
+    if (parse_value(&keys[k], value, field_of(cfg, (enum nnq_key)k), why, sizeof why) != 0) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: %s", where, keys[k].section, name, why);
+        return 0;
+    }
+    cfg->origin[k] = origin;
+    fmt(cfg->raw[k], NNQ_STR_MAX, "%s", value);
+    return 1;
+}
+
+static int ini_handler_cb(void *user, const char *section, const char *name, const char *value) {
+    struct parse_ctx *ctx = user;
+    if (ctx->stop)
+        return 0;
+    if (!section[0]) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s:%d: %s: key outside any [section]",
+                    ctx->cfg->path, ctx->line, name);
+        return 0;
+    }
+    return apply_value(ctx, section, name, value, ctx->line);
+}
+
+__attribute__((format(printf, 2, 3))) static enum nnq_status line_error(struct parse_ctx *ctx,
+                                                                         const char *fmt, ...) {
+    char what[NNQ_ERR_MSG_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    ctx->stop = 1;
+    return nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s:%d: %s", ctx->cfg->path, ctx->line, what);
+}
+
+/* Records a "[section]" line; rejects unknown and repeated sections. */
+static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
+    const char *close = memchr(line, ']', len);
+    if (!close)
+        return; /* inih reports the malformed header */
+    char name[64];
+    size_t n = (size_t)(close - line - 1);
+    if (n >= sizeof name)
+        n = sizeof name - 1;
+    memcpy(name, line + 1, n);
+    name[n] = '\0';
+    while (n > 0 && isspace((unsigned char)name[n - 1]))
+        name[--n] = '\0';
+    const char *trimmed = skip_blank(name);
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (strcasecmp(keys[k].section, trimmed) == 0) {
+            for (int s = 0; s < ctx->nsections; s++)
+                if (strcasecmp(ctx->section_names[s], trimmed) == 0) {
+                    char msg[128];
+                    fmt(msg, sizeof msg, "[%s]: duplicate section (first on line %d)",
+                             trimmed, ctx->section_lines[s]);
+                    line_error(ctx, "%s", msg);
+                    return;
+                }
+            ctx->section_names[ctx->nsections] = keys[k].section;
+            ctx->section_lines[ctx->nsections++] = ctx->line;
+            return;
+        }
+    line_error(ctx,
+               "[%s]: unknown section (expected run, grid, network, particle, potential, initial, "
+               "madelung or output)",
+               trimmed);
+}
+
+static char *line_reader(char *str, int num, void *stream) {
+    struct parse_ctx *ctx = stream;
+    if (ctx->stop || ctx->pos >= ctx->len)
+        return NULL;
+    const char *start = ctx->text + ctx->pos;
+    const char *nl = memchr(start, '\n', ctx->len - ctx->pos);
+    size_t len = nl ? (size_t)(nl - start) : ctx->len - ctx->pos;
+    ctx->pos += len + (nl != NULL);
+    ctx->line++;
+    if (len > 0 && start[len - 1] == '\r')
+        len--;
+    while (len > 0 && (*start == ' ' || *start == '\t'))
+        start++, len--;
+    if (len + 2 > (size_t)num) {
+        char detail[64];
+        fmt(detail, sizeof detail, "%zu", len);
+        line_error(ctx, "line too long (%s characters; at most 198 are read)", detail);
+        return NULL;
+    }
+    if (len > 0 && *start == '[')
+        note_section(ctx, start, len);
+    if (ctx->stop)
+        return NULL;
+    memcpy(str, start, len);
+    str[len] = '\n';
+    str[len + 1] = '\0';
+    return str;
+}
+
+/* Line of the first byte that is not valid UTF-8 (or is NUL), 0 if there is none. */
+static int first_bad_line(const char *s, size_t len, int *is_nul) {
+    int line = 1;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                                  : (c & 0xF8) == 0xF0   ? 3
+                                                         : 9;
+        *is_nul = c == 0;
+        if (c == 0 || extra == 9 || (extra == 1 && c < 0xC2) || i + extra >= len + (extra == 0))
+            return line;
+        for (size_t j = 1; j <= extra; j++)
+            if (((unsigned char)s[i + j] & 0xC0) != 0x80)
+                return line;
+        line += c == '\n';
+        i += extra + 1;
+    }
+    return 0;
+}
+
+/* ---- validation -------------------------------------------------------------------------- */
+
+#define IS_SET(cfg, key) ((cfg)->origin[NNQ_KEY_##key] != 0)
+
+static int count_ok(const struct nnq_list *l, int a, int b, int c) {
+    return l->count == a || l->count == b || l->count == c;
+}
+
+static enum nnq_status check_axes(struct parse_ctx *ctx, enum nnq_key k, int dims) {
+    const struct nnq_list *l = cfield_of(ctx->cfg, k);
+    if (count_ok(l, 1, dims, 1))
+        return NNQ_OK;
+    char what[160];
+    fmt(what, sizeof what, "expected 1 value or %d (one per axis), got %d", dims, l->count);
+    return key_error(ctx, k, what);
+}
+
+static enum nnq_status check_expr(struct parse_ctx *ctx, enum nnq_key k) {
+    const char *text = cfield_of(ctx->cfg, k);
+    struct nnq_expr *e = NULL;
+    struct nnq_err why = {0};
+    if (nnq_expr_create(text, ctx->cfg->dims, &e, &why) != NNQ_OK)
+        return key_error(ctx, k, why.msg);
+    nnq_expr_destroy(e);
+    return NNQ_OK;
+}
+
+/* A key that the section's preset does not read is an error. */
+static enum nnq_status check_uses(struct parse_ctx *ctx, enum nnq_key k, int preset,
+                                  enum nnq_key preset_key) {
+    if (!keys[k].uses[0] || ctx->cfg->origin[k] == 0)
+        return NNQ_OK;
+    char name[64] = "-";
+    if (preset >= 0)
+        nnq_config_enum_name(preset_key, preset, name, sizeof name);
+    char opt[64];
+    for (int i = 0; option_at(keys[k].uses, i, opt, sizeof opt); i++)
+        if (strcmp(opt, name) == 0)
+            return NNQ_OK;
+    char what[256];
+    if (preset >= 0)
+        fmt(what, sizeof what, "not used by preset %s (used by: %s)", name, keys[k].uses);
+    else
+        fmt(what, sizeof what, "only used with a preset (%s); set [%s] preset", keys[k].uses,
+                 keys[k].section);
+    for (char *c = what; *c; c++)
+        if (*c == '|')
+            *c = ',';
+    return key_error(ctx, k, what);
+}
+
+static enum nnq_status validate(struct parse_ctx *ctx) {
+    struct nnq_config *c = ctx->cfg;
+
+    /* grid: the dimension is the count of [grid] n */
+    if (!IS_SET(c, grid_n))
+        return key_error(ctx, NNQ_KEY_grid_n, "required key missing (points per axis, e.g. n = 256)");
+    if (c->grid_n.count > 3) {
+        char what[96];
+        fmt(what, sizeof what, "expected 1-3 values (one per axis), got %d", c->grid_n.count);
+        return key_error(ctx, NNQ_KEY_grid_n, what);
+    }
+    c->dims = c->grid_n.count;
+    for (enum nnq_key k = NNQ_KEY_grid_qmin; k <= NNQ_KEY_grid_qmax; k++) {
+        if (c->origin[k] == 0)
+            return key_error(ctx, k, "required key missing (box edge, one value or one per axis)");
+        if (check_axes(ctx, k, c->dims))
+            return NNQ_ERR_CONFIG;
+    }
+    for (int i = 0; i < 3; i++) {
+        c->n[i] = i < c->dims ? (long)c->grid_n.v[i] : 1;
+        c->qmin[i] = i < c->dims ? nnq_list_axis(&c->grid_qmin, i) : 0;
+        c->qmax[i] = i < c->dims ? nnq_list_axis(&c->grid_qmax, i) : 1;
+        if (c->qmax[i] <= c->qmin[i]) {
+            char what[160];
+            fmt(what, sizeof what, "axis %d: qmax (%g) must exceed qmin (%g)", i, c->qmax[i],
+                     c->qmin[i]);
+            return key_error(ctx, NNQ_KEY_grid_qmax, what);
+        }
+    }
+    double points = (double)c->n[0] * (double)c->n[1] * (double)c->n[2];
+    if (points > 1.5e10)
+        return key_error(ctx, NNQ_KEY_grid_n, "grid of more than 1.5e10 points cannot be addressed");
+
+    /* run */
+    if (IS_SET(c, run_t_end) && IS_SET(c, run_steps))
+        return key_error(ctx, c->origin[NNQ_KEY_run_steps] > c->origin[NNQ_KEY_run_t_end]
+                                  ? NNQ_KEY_run_steps
+                                  : NNQ_KEY_run_t_end,
+                         "give t_end or steps, not both");
+    if (IS_SET(c, run_steps))
+        c->steps = c->run_steps;
+    else if (IS_SET(c, run_t_end)) {
+        double s = ceil(c->run_t_end / c->run_dt - 1e-9);
+        if (s > 1e15)
+            return key_error(ctx, NNQ_KEY_run_t_end, "t_end / dt is more than 1e15 steps");
+        c->steps = s < 1 ? 1 : (long)s;
+        c->run_dt = c->run_t_end / (double)c->steps; /* end exactly at t_end */
+    } else
+        return key_error(ctx, NNQ_KEY_run_t_end, "required key missing (give t_end or steps)");
+    if (c->run_imaginary_time && c->run_integrator == NNQ_INTEGRATOR_ORDER4)
+        return key_error(ctx, NNQ_KEY_run_integrator,
+                         "order4 takes backward sub-steps, which diverge in imaginary time; use "
+                         "strang with imaginary_time = true");
+    c->hbar = c->network_mu * c->network_epsilon;
+
+    /* potential */
+    int pp = c->potential_preset;
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (strcmp(keys[k].section, "potential") == 0 &&
+            check_uses(ctx, (enum nnq_key)k, pp, NNQ_KEY_potential_preset))
+            return NNQ_ERR_CONFIG;
+    c->potential_kind = pp >= 0 ? (enum nnq_potential_kind)pp
+                        : IS_SET(c, potential_V) ? NNQ_POT_EXPR
+                                                 : NNQ_POT_FREE;
+    if (c->potential_kind == NNQ_POT_EXPR && check_expr(ctx, NNQ_KEY_potential_V))
+        return NNQ_ERR_CONFIG;
+    if (check_axes(ctx, NNQ_KEY_potential_omega, c->dims) ||
+        check_axes(ctx, NNQ_KEY_potential_period, c->dims))
+        return NNQ_ERR_CONFIG;
+
+    /* initial state */
+    int ip = c->initial_preset;
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (strcmp(keys[k].section, "initial") == 0 &&
+            check_uses(ctx, (enum nnq_key)k, ip, NNQ_KEY_initial_preset))
+            return NNQ_ERR_CONFIG;
+    c->initial_kind = ip >= 0 ? (enum nnq_initial_kind)ip : NNQ_INIT_EXPR;
+    int d = c->dims;
+    switch (c->initial_kind) {
+    case NNQ_INIT_EXPR:
+        if (!IS_SET(c, initial_p))
+            return key_error(ctx, NNQ_KEY_initial_p,
+                             "required key missing (an expression for the density, or set "
+                             "[initial] preset)");
+        if (check_expr(ctx, NNQ_KEY_initial_p) || check_expr(ctx, NNQ_KEY_initial_F))
+            return NNQ_ERR_CONFIG;
+        break;
+    case NNQ_INIT_SUPERPOSITION: {
+        int np = c->initial_center.count / d;
+        char what[192];
+        if (np < 1 || c->initial_center.count % d != 0) {
+            fmt(what, sizeof what, "expected %d values per packet (one per axis), got %d",
+                     d, c->initial_center.count);
+            return key_error(ctx, NNQ_KEY_initial_center, what);
+        }
+        for (enum nnq_key k = NNQ_KEY_initial_width; k <= NNQ_KEY_initial_momentum; k++)
+            if (!count_ok(cfield_of(c, k), 1, d, np * d)) {
+                fmt(what, sizeof what, "expected 1, %d (per axis) or %d (per axis and packet) values, got %d",
+                         d, np * d, ((const struct nnq_list *)cfield_of(c, k))->count);
+                return key_error(ctx, k, what);
+            }
+        if (!count_ok(&c->initial_amplitude, 1, np, 1)) {
+            fmt(what, sizeof what, "expected 1 or %d values (one per packet), got %d", np,
+                     c->initial_amplitude.count);
+            return key_error(ctx, NNQ_KEY_initial_amplitude, what);
+        }
+        break;
+    }
+    case NNQ_INIT_EIGENSTATE:
+        if (!IS_SET(c, initial_n)) {
+            c->initial_n.count = 1;
+            c->initial_n.v[0] = 0;
+        }
+        for (int i = 0; i < c->initial_n.count; i++)
+            if (c->initial_n.v[i] < 0 || c->initial_n.v[i] > 400)
+                return key_error(ctx, NNQ_KEY_initial_n, "expected quantum numbers in 0..400");
+        if (!IS_SET(c, initial_omega))
+            c->initial_omega = c->potential_kind == NNQ_POT_HARMONIC
+                                   ? c->potential_omega
+                                   : (struct nnq_list){.count = 1, .v = {1.0}};
+        if (check_axes(ctx, NNQ_KEY_initial_n, d) || check_axes(ctx, NNQ_KEY_initial_omega, d))
+            return NNQ_ERR_CONFIG;
+        break;
+    case NNQ_INIT_VORTEX: {
+        if (d < 2)
+            return key_error(ctx, NNQ_KEY_initial_preset,
+                             "vortex needs a grid of 2 or 3 dimensions (a line along z in 3D)");
+        if (!IS_SET(c, initial_n)) {
+            c->initial_n.count = 1;
+            c->initial_n.v[0] = 1;
+        }
+        int nv = c->initial_n.count;
+        for (int i = 0; i < nv; i++)
+            if (c->initial_n.v[i] == 0 || fabs(c->initial_n.v[i]) > 100)
+                return key_error(ctx, NNQ_KEY_initial_n,
+                                 "expected non-zero winding numbers in -100..100");
+        if (!IS_SET(c, initial_vortex_at)) {
+            if (nv != 1)
+                return key_error(ctx, NNQ_KEY_initial_vortex_at,
+                                 "required with more than one vortex: x, y of each core");
+            c->initial_vortex_at.count = 2;
+            c->initial_vortex_at.v[0] = nnq_list_axis(&c->initial_center, 0);
+            c->initial_vortex_at.v[1] = nnq_list_axis(&c->initial_center, 1);
+        }
+        if (c->initial_vortex_at.count != 2 * nv) {
+            char what[128];
+            fmt(what, sizeof what, "expected 2 values (x, y) per vortex, %d in all, got %d",
+                     2 * nv, c->initial_vortex_at.count);
+            return key_error(ctx, NNQ_KEY_initial_vortex_at, what);
+        }
+        break;
+    }
+    case NNQ_INIT_GAUSSIAN:
+        break;
+    }
+    if (c->initial_kind != NNQ_INIT_SUPERPOSITION && c->initial_kind != NNQ_INIT_EXPR)
+        for (enum nnq_key k = NNQ_KEY_initial_center; k <= NNQ_KEY_initial_momentum; k++)
+            if (check_axes(ctx, k, d))
+                return NNQ_ERR_CONFIG;
+
+    if (!IS_SET(c, output_file))
+        fmt(c->output_file, NNQ_STR_MAX, "%.*s.h5", NNQ_STR_MAX - 4, c->run_name);
+    return NNQ_OK;
+}
+
+/* ---- public entry points ----------------------------------------------------------------- */
+
+static void set_defaults(struct nnq_config *cfg) {
+    for (int k = 0; k < NNQ_KEY_COUNT; k++) {
+        if (keys[k].type == T_ENUM)
+            *(int *)field_of(cfg, (enum nnq_key)k) = -1;
+        if (keys[k].def[0]) {
+            char why[256];
+            int rc = parse_value(&keys[k], keys[k].def, field_of(cfg, (enum nnq_key)k), why,
+                                 sizeof why);
+            assert(rc == 0 && "a default in NNQ_CONFIG_KEYS breaks its own rule");
+            (void)rc;
+        }
+    }
+}
+
+enum nnq_status nnq_config_load_string(const char *text, const char *name,
+                                       const char *const *sets, int nsets,
+                                       struct nnq_config *cfg, struct nnq_err *err) {
+    memset(cfg, 0, sizeof *cfg);
+    nnq_err_clear(err);
+    fmt(cfg->path, sizeof cfg->path, "%s", name);
+    set_defaults(cfg);
+
+    struct parse_ctx ctx = {.cfg = cfg, .err = err, .text = text, .len = strlen(text)};
+    int is_nul = 0;
+    int bad = first_bad_line(text, ctx.len, &is_nul);
+    if (bad)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s:%d: %s", name, bad,
+                           is_nul ? "binary content (NUL byte): not an INI text file"
+                                  : "not valid UTF-8 text");
+
+    int rc = ini_parse_stream(line_reader, &ctx, ini_handler_cb, &ctx);
+    if (err && err->code != NNQ_OK)
+        return err->code;
+    if (rc != 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s:%d: expected 'key = value', '[section]' or a comment", name,
+                           rc > 0 ? rc : ctx.line);
+
+    if (nsets > NNQ_SET_MAX)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "more than %d --set options", NNQ_SET_MAX);
+    for (int i = 0; i < nsets; i++) {
+        const char *s = sets[i];
+        const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
+        if (!dot || !eq || dot > eq || dot == s || eq == dot + 1)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "--set %s: expected section.key=value (e.g. network.mu=0.5)", s);
+        char section[64], key[64];
+        if ((size_t)(dot - s) >= sizeof section || (size_t)(eq - dot - 1) >= sizeof key)
+            return nnq_err_set(err, NNQ_ERR_CONFIG, "--set %s: section or key too long", s);
+        fmt(section, sizeof section, "%.*s", (int)(dot - s), s);
+        fmt(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
+        if (!apply_value(&ctx, section, key, skip_blank(eq + 1), -(i + 1)))
+            return err ? err->code : NNQ_ERR_CONFIG;
+    }
+    if (validate(&ctx) != NNQ_OK)
+        return err ? err->code : NNQ_ERR_CONFIG;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_config_load(const char *path, const char *const *sets, int nsets,
+                                struct nnq_config *cfg, struct nnq_err *err) {
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: cannot read config: %s", path,
+                           strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: not a regular file (a directory?)", path);
+    if (st.st_size > NNQ_CONFIG_FILE_MAX)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: config larger than %d bytes", path,
+                           NNQ_CONFIG_FILE_MAX);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: cannot open config: %s", path,
+                           strerror(errno));
+    char *text = malloc((size_t)st.st_size + 1);
+    if (!text) {
+        fclose(f);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: out of memory", path);
+    }
+    size_t got = fread(text, 1, (size_t)st.st_size, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(text);
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: read error", path);
+    }
+    text[got] = '\0';
+    enum nnq_status rc;
+    if (memchr(text, '\0', got))
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s: binary content (NUL byte): not an INI text file",
+                         path);
+    else if (got == 0 || text[strspn(text, " \t\r\n")] == '\0')
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s: empty config (expected [grid], [run], ...)",
+                         path);
+    else
+        rc = nnq_config_load_string(text, path, sets, nsets, cfg, err);
+    free(text);
+    return rc;
+}
+
+size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {
+    size_t used = 0;
+    const char *section = NULL;
+    for (int k = 0; k < NNQ_KEY_COUNT; k++) {
+        if (cfg->origin[k] == 0)
+            continue;
+        char tmp[2 * NNQ_STR_MAX];
+        int n = 0;
+        if (!section || strcmp(section, keys[k].section) != 0) {
+            section = keys[k].section;
+            n = snprintf(tmp, sizeof tmp, "%s[%s]\n", used ? "\n" : "", section);
+        }
+        n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%s = %s\n", keys[k].name, cfg->raw[k]);
+        if (used + (size_t)n < size)
+            memcpy(buf + used, tmp, (size_t)n + 1);
+        used += (size_t)n;
+    }
+    if (size > 0 && used >= size)
+        buf[size - 1] = '\0';
+    else if (size > 0)
+        buf[used] = '\0';
+    return used;
+}
+
+void nnq_config_print_reference(FILE *out) {
+    const char *section = NULL;
+    for (int k = 0; k < NNQ_KEY_COUNT; k++) {
+        const struct key_info *ki = &keys[k];
+        if (!section || strcmp(section, ki->section) != 0) {
+            section = ki->section;
+            fprintf(out, "%s### [%s]\n\n| key | type | default | unit | description |\n"
+                         "|---|---|---|---|---|\n",
+                    k ? "\n" : "", section);
+        }
+        char type[160];
+        if (ki->type == T_ENUM || ((ki->type == T_INT || ki->type == T_ILIST) &&
+                                   strcmp(ki->range, "any") != 0)) {
+            fmt(type, sizeof type, "%s: %s", type_names[ki->type], ki->range);
+            for (char *c = type; *c; c++)
+                if (*c == '|')
+                    *c = '/';
+        } else if ((ki->type == T_DBL || ki->type == T_DLIST) && strcmp(ki->range, "any") != 0)
+            fmt(type, sizeof type, "%s, %s", type_names[ki->type],
+                     strcmp(ki->range, "pos") == 0 ? "> 0" : ">= 0");
+        else
+            fmt(type, sizeof type, "%s", type_names[ki->type]);
+        char uses[160] = "";
+        if (ki->uses[0] && strcmp(ki->uses, "-") != 0) {
+            fmt(uses, sizeof uses, " (presets: %s)", ki->uses);
+            for (char *c = uses; *c; c++)
+                if (*c == '|')
+                    *c = ',';
+        }
+        fprintf(out, "| `%s` | %s | %s | %s | %s%s |\n", ki->name, type,
+                ki->def[0] ? ki->def : "-", ki->unit, ki->doc, uses);
+    }
+}

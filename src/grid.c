@@ -1,0 +1,53 @@
+/* grid.c - uniform periodic grid (see include/nnq/grid.h). */
+#include "nnq/grid.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
+                                struct nnq_grid **out, struct nnq_err *err) {
+    *out = NULL;
+    struct nnq_grid *g = calloc(1, sizeof *g);
+    if (!g)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
+    g->dims = dims;
+    g->dv = 1.0;
+    g->total = 1;
+    for (int i = 0; i < 3; i++) {
+        int active = i < dims;
+        g->n[i] = active ? n[i] : 1;
+        g->qmin[i] = active ? qmin[i] : 0.0;
+        g->qmax[i] = active ? qmax[i] : 1.0;
+        g->dq[i] = (g->qmax[i] - g->qmin[i]) / (double)g->n[i];
+        g->total *= g->n[i];
+        if (active)
+            g->dv *= g->dq[i];
+        g->q[i] = malloc((size_t)g->n[i] * sizeof(double));
+        g->k[i] = malloc((size_t)g->n[i] * sizeof(double));
+        if (!g->q[i] || !g->k[i]) {
+            nnq_grid_destroy(g);
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
+        }
+        double L = g->qmax[i] - g->qmin[i];
+        for (ptrdiff_t j = 0; j < g->n[i]; j++) {
+            g->q[i][j] = active ? g->qmin[i] + (double)j * g->dq[i] : 0.0;
+            ptrdiff_t m = j < (g->n[i] + 1) / 2 ? j : j - g->n[i];
+            g->k[i][j] = active ? 2.0 * M_PI * (double)m / L : 0.0;
+        }
+    }
+    g->local_n0 = g->n[0];
+    g->local_0_start = 0;
+    g->local_size = g->total;
+    *out = g;
+    return NNQ_OK;
+}
+
+void nnq_grid_destroy(struct nnq_grid *g) {
+    if (!g)
+        return;
+    for (int i = 0; i < 3; i++) {
+        free(g->q[i]);
+        free(g->k[i]);
+    }
+    free(g);
+}

@@ -1,0 +1,190 @@
+/*
+ * main.c - the nnq program: parses the command line, calls the library, maps its status to
+ * the exit code (0 ok, 1 runtime error, 2 usage or config error, 3 numerical failure,
+ * 130 interrupted). The only file that may call exit() or touch signal handlers.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nnq/config.h"
+#include "nnq/err.h"
+#include "nnq/run.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static const char usage[] =
+    "usage: nnq simulate CONFIG [-o OUT.h5] [--set section.key=value]... [--threads N]\n"
+    "                           [--force] [--quiet]\n"
+    "       nnq check CONFIG [--set section.key=value]...\n"
+    "       nnq --help | --help-config | --version\n"
+    "\n"
+    "Evolves the Schrodinger description of a neural-network ensemble (Katsnelson & Vanchurin,\n"
+    "Found. Phys. 51, 94 (2021)) with hbar = mu * epsilon on a 1-3D grid; see README.md.\n"
+    "\n"
+    "  simulate     run CONFIG; the last stdout line is a JSON summary\n"
+    "  check        validate CONFIG and print hbar, spacings, stability, memory and output size\n"
+    "  -o, --output OUT.h5     output file (overrides [output] file)\n"
+    "  --set S.K=V  override key K of section S (repeatable; validated like the file)\n"
+    "  --threads N  threads for FFTW and the pointwise loops (overrides [run] threads)\n"
+    "  --force      overwrite an existing output file\n"
+    "  --quiet      print only the JSON line on stdout, and no progress\n"
+    "  --help-config  the reference of every config key\n"
+    "\n"
+    "Environment: NNQ_WISDOM=FILE keeps FFTW wisdom there (default\n"
+    "~/.cache/nnq/fftw-wisdom; empty: none).\n"
+    "Exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 numerical failure,\n"
+    "130 interrupted (the output file is closed valid).\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "nnq: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(nnq --help for usage)\n");
+    va_end(ap);
+    return NNQ_ERR_CONFIG;
+}
+
+/* The wisdom file: $NNQ_WISDOM, else ~/.cache/nnq/fftw-wisdom (directory created); NULL for
+ * none. */
+static const char *wisdom_path(char *buf, size_t size) {
+    const char *env = getenv("NNQ_WISDOM");
+    if (env)
+        return env[0] ? env : NULL;
+    const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[PATH_MAX];
+    if (cache && cache[0])
+        snprintf(dir, sizeof dir, "%s/nnq", cache);
+    else if (home && home[0])
+        snprintf(dir, sizeof dir, "%s/.cache/nnq", home);
+    else
+        return NULL;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", dir);
+    *strrchr(parent, '/') = '\0';
+    mkdir(parent, 0755);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return NULL;
+    if ((size_t)snprintf(buf, size, "%s/fftw-wisdom", dir) >= size)
+        return NULL;
+    return buf;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage_error("missing command: simulate or check");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("nnq %s\n", NNQ_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help-config") == 0) {
+        nnq_config_print_reference(stdout);
+        return 0;
+    }
+    int simulate = strcmp(cmd, "simulate") == 0;
+    if (!simulate && strcmp(cmd, "check") != 0)
+        return usage_error("unknown command '%s' (expected simulate or check)", cmd);
+
+    const char *config_path = NULL, *output = NULL;
+    const char **sets = calloc((size_t)argc, sizeof *sets);
+    int nsets = 0, threads = 0, quiet = 0, force = 0;
+    if (!sets)
+        return NNQ_ERR_RUNTIME;
+    int rc = 0;
+    for (int i = 2; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--set") == 0) {
+            if (!value)
+                rc = usage_error("--set needs section.key=value");
+            else
+                sets[nsets++] = value, i++;
+        } else if (strncmp(a, "--set=", 6) == 0)
+            sets[nsets++] = a + 6;
+        else if (simulate && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
+            if (!value)
+                rc = usage_error("%s needs a file name", a);
+            else
+                output = value, i++;
+        } else if (simulate && strcmp(a, "--threads") == 0) {
+            char *end = NULL;
+            long t = value ? strtol(value, &end, 10) : 0;
+            if (!value || *end || t < 1 || t > 1024)
+                rc = usage_error("--threads: expected an integer in 1..1024, got '%s'",
+                                 value ? value : "");
+            else
+                threads = (int)t, i++;
+        } else if (simulate && strcmp(a, "--quiet") == 0)
+            quiet = 1;
+        else if (simulate && strcmp(a, "--force") == 0)
+            force = 1;
+        else if (a[0] == '-' && a[1])
+            rc = usage_error("unknown option '%s'", a);
+        else if (config_path)
+            rc = usage_error("more than one CONFIG given ('%s')", a);
+        else
+            config_path = a;
+    }
+    if (rc == 0 && !config_path)
+        rc = usage_error("missing CONFIG file");
+    if (rc != 0) {
+        free(sets);
+        return rc;
+    }
+
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    if (nnq_config_load(config_path, sets, nsets, &cfg, &err) != NNQ_OK) {
+        fprintf(stderr, "nnq: %s\n", err.msg);
+        free(sets);
+        return err.code;
+    }
+    free(sets);
+    if (!simulate) {
+        nnq_run_print_check(stdout, &cfg);
+        return 0;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)SA_RESETHAND; /* a second Ctrl-C kills at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    char wisdom[PATH_MAX];
+    struct nnq_run_options opt = {.output = output,
+                                  .force = force,
+                                  .threads = threads,
+                                  .stop = &stop_requested,
+                                  .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
+                                  .wisdom = wisdom_path(wisdom, sizeof wisdom)};
+    struct nnq_summary sum;
+    enum nnq_status status = nnq_run(&cfg, &opt, &sum, &err);
+    if (status != NNQ_OK)
+        fprintf(stderr, "nnq: %s\n", err.msg);
+    if (status == NNQ_ERR_CONFIG && sum.steps_done == 0 && sum.snapshots == 0)
+        return status; /* nothing ran: no summary */
+    if (!quiet)
+        nnq_run_print_summary(stdout, &cfg, &sum);
+    nnq_run_print_json(stdout, &cfg, &sum, &err);
+    return status;
+}

@@ -1,0 +1,356 @@
+/* output_h5.c - HDF5 output (see include/nnq/output_h5.h). */
+#include "nnq/output_h5.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK_TARGET_POINTS (1 << 18)
+
+/*
+ * Invariants: file is open; field[f] >= 0 iff field f is in cfg->output_fields; buf holds
+ * g->local_size doubles; nsnap snapshots and nrows diagnostics rows have been written.
+ */
+struct nnq_output {
+    hid_t file;
+    hid_t snap_t, snap_step;
+    hid_t field[3]; /* p, F, psi */
+    hid_t diag[NNQ_DIAG_COUNT];
+    hid_t psi_mem_type;
+    const struct nnq_config *cfg;
+    const struct nnq_grid *g;
+    double *buf;
+    long nsnap, nrows;
+    char path[NNQ_STR_MAX];
+};
+
+enum { FIELD_P, FIELD_F, FIELD_PSI };
+
+static enum nnq_status h5_fail(struct nnq_err *err, const struct nnq_output *o, const char *what) {
+    return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: HDF5 could not %s (disk full, file removed or "
+                                            "not writable?)",
+                       o->path, what);
+}
+
+static int attr_string(hid_t loc, const char *name, const char *value) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, &value);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc < 0 ? -1 : 0;
+}
+
+static int attr_numbers(hid_t loc, const char *name, hid_t type, const void *values, hsize_t n) {
+    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, values);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    return rc < 0 ? -1 : 0;
+}
+
+static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                       const double *data) {
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(space);
+    return rc < 0 ? -1 : 0;
+}
+
+/* An extendible dataset of `rank` axes whose first one grows; chunk along it = 1 row. */
+static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank,
+                               const hsize_t *shape, const hsize_t *chunk, int compress) {
+    hsize_t dims[4] = {0}, maxdims[4];
+    for (int i = 0; i < rank; i++) {
+        dims[i] = i ? shape[i] : 0;
+        maxdims[i] = i ? shape[i] : H5S_UNLIMITED;
+    }
+    hid_t space = H5Screate_simple(rank, dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, rank, chunk);
+    if (compress > 0) {
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, (unsigned)compress);
+    }
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return d;
+}
+
+/* Appends one row (rank-1 trailing shape `shape[1..]`, local slab along axis 1) to d. */
+static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize_t *start1,
+                  const hsize_t *count1, hid_t mem_type, const void *data) {
+    hsize_t dims[4] = {0}, start[4] = {0}, count[4] = {1, 1, 1, 1};
+    for (int i = 0; i < rank; i++)
+        dims[i] = i ? shape[i] : (hsize_t)row + 1;
+    if (H5Dset_extent(d, dims) < 0)
+        return -1;
+    start[0] = (hsize_t)row;
+    for (int i = 1; i < rank; i++) {
+        start[i] = start1 ? start1[i] : 0;
+        count[i] = count1 ? count1[i] : shape[i];
+    }
+    hid_t fspace = H5Dget_space(d);
+    hid_t mspace = H5Screate_simple(rank, count, NULL);
+    herr_t rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    if (rc >= 0)
+        rc = H5Dwrite(d, mem_type, mspace, fspace, H5P_DEFAULT, data);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
+static hid_t complex_type(hid_t member) {
+    size_t size = H5Tget_size(member);
+    hid_t t = H5Tcreate(H5T_COMPOUND, 2 * size);
+    H5Tinsert(t, "r", 0, member);
+    H5Tinsert(t, "i", size, member);
+    return t;
+}
+
+static void close_all(struct nnq_output *o) {
+    for (int f = 0; f < 3; f++)
+        if (o->field[f] >= 0)
+            H5Dclose(o->field[f]);
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        if (o->diag[c] >= 0)
+            H5Dclose(o->diag[c]);
+    if (o->snap_t >= 0)
+        H5Dclose(o->snap_t);
+    if (o->snap_step >= 0)
+        H5Dclose(o->snap_step);
+    if (o->psi_mem_type >= 0)
+        H5Tclose(o->psi_mem_type);
+    if (o->file >= 0)
+        H5Fclose(o->file);
+    free(o->buf);
+    free(o);
+}
+
+enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
+                                  const char *config_text, const struct nnq_grid *g,
+                                  struct nnq_output **out, struct nnq_err *err) {
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through nnq_err */
+    if (!force && access(path, F_OK) == 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: output file exists; use --force to overwrite it or -o to name "
+                           "another",
+                           path);
+    struct nnq_output *o = calloc(1, sizeof *o);
+    if (!o)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    o->file = o->snap_t = o->snap_step = o->psi_mem_type = -1;
+    for (int f = 0; f < 3; f++)
+        o->field[f] = -1;
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        o->diag[c] = -1;
+    o->cfg = cfg;
+    o->g = g;
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->buf = malloc((size_t)g->local_size * sizeof(double));
+    if (!o->buf) {
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
+    }
+
+    errno = 0;
+    o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (o->file < 0) {
+        int e = errno;
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: cannot create the output file: %s", path,
+                           e ? strerror(e) : "HDF5 error");
+    }
+
+    /* Root attributes. */
+    const int d = g->dims;
+    long long n[3] = {g->n[0], g->n[1], g->n[2]};
+    char created[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    int zero = 0;
+    int bad = attr_string(o->file, "nnq_version", NNQ_VERSION) ||
+              attr_string(o->file, "config", config_text) ||
+              attr_string(o->file, "name", cfg->run_name) ||
+              attr_string(o->file, "created", created) ||
+              attr_numbers(o->file, "hbar", H5T_NATIVE_DOUBLE, &cfg->hbar, 1) ||
+              attr_numbers(o->file, "mu", H5T_NATIVE_DOUBLE, &cfg->network_mu, 1) ||
+              attr_numbers(o->file, "epsilon", H5T_NATIVE_DOUBLE, &cfg->network_epsilon, 1) ||
+              attr_numbers(o->file, "mass", H5T_NATIVE_DOUBLE, &cfg->particle_mass, 1) ||
+              attr_numbers(o->file, "dt", H5T_NATIVE_DOUBLE, &cfg->run_dt, 1) ||
+              attr_numbers(o->file, "dims", H5T_NATIVE_INT, &d, 1) ||
+              attr_numbers(o->file, "n", H5T_NATIVE_LLONG, n, (hsize_t)d) ||
+              attr_numbers(o->file, "completed", H5T_NATIVE_INT, &zero, 1);
+
+    /* Grid and potential. */
+    hid_t grp = H5Gcreate2(o->file, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= grp < 0;
+    for (int i = 0; !bad && i < d; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "q%d", i);
+        hsize_t len = (hsize_t)g->n[i];
+        bad |= write_array(grp, name, 1, &len, g->q[i]);
+    }
+    if (grp >= 0) {
+        bad |= attr_numbers(grp, "qmin", H5T_NATIVE_DOUBLE, g->qmin, (hsize_t)d) ||
+               attr_numbers(grp, "qmax", H5T_NATIVE_DOUBLE, g->qmax, (hsize_t)d) ||
+               attr_numbers(grp, "dq", H5T_NATIVE_DOUBLE, g->dq, (hsize_t)d);
+        H5Gclose(grp);
+    }
+    hsize_t shape[4] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
+
+    /* Snapshots: chunks of one snapshot, cut along axis 0 to about CHUNK_TARGET_POINTS. */
+    hsize_t chunk[4] = {1, shape[1], shape[2], shape[3]};
+    hsize_t plane = shape[2] * shape[3];
+    if (chunk[1] * plane > CHUNK_TARGET_POINTS)
+        chunk[1] = plane >= CHUNK_TARGET_POINTS ? 1 : CHUNK_TARGET_POINTS / plane;
+    hsize_t one = 1, rows_chunk = 256;
+    grp = H5Gcreate2(o->file, "snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (grp >= 0) {
+        o->snap_t = create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &rows_chunk, 0);
+        o->snap_step = create_extendible(grp, "step", H5T_STD_I64LE, 1, &one, &rows_chunk, 0);
+        H5Gclose(grp);
+    }
+    bad |= grp < 0 || o->snap_t < 0 || o->snap_step < 0;
+    hid_t ftype = cfg->output_precision == NNQ_PRECISION_SINGLE ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    hid_t psi_file_type = complex_type(ftype);
+    o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
+    grp = H5Gcreate2(o->file, "schrodinger", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= grp < 0;
+    static const char *const field_names[3] = {"p", "F", "psi"};
+    static const unsigned field_bits[3] = {NNQ_FIELD_P, NNQ_FIELD_F, NNQ_FIELD_PSI};
+    for (int f = 0; !bad && f < 3; f++)
+        if (cfg->output_fields & field_bits[f]) {
+            o->field[f] = create_extendible(grp, field_names[f], f == FIELD_PSI ? psi_file_type : ftype,
+                                            d + 1, shape, chunk, (int)cfg->output_compress);
+            bad |= o->field[f] < 0;
+        }
+    if (grp >= 0)
+        H5Gclose(grp);
+    H5Tclose(psi_file_type);
+
+    grp = H5Gcreate2(o->file, "diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= grp < 0;
+    for (int c = 0; !bad && c < NNQ_DIAG_COUNT; c++) {
+        const struct nnq_diag_column_info *ci = nnq_diag_column((enum nnq_diag_column)c);
+        if (ci->min_dims > d)
+            continue;
+        o->diag[c] = create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
+                                       1, &one, &rows_chunk, 0);
+        bad |= o->diag[c] < 0 || attr_string(o->diag[c], "description", ci->doc);
+    }
+    if (grp >= 0)
+        H5Gclose(grp);
+    if (bad || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
+        enum nnq_status rc = h5_fail(err, o, "write the file's header");
+        close_all(o);
+        return rc;
+    }
+    *out = o;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
+                                    const double complex *psi, struct nnq_err *err) {
+    const struct nnq_grid *g = o->g;
+    const int rank = g->dims + 1;
+    hsize_t shape[4] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hsize_t start[4] = {0, (hsize_t)g->local_0_start, 0, 0};
+    hsize_t count[4] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hsize_t one = 1;
+    long long step64 = step;
+    if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5T_NATIVE_DOUBLE, &t) ||
+        append(o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5T_NATIVE_LLONG, &step64))
+        return h5_fail(err, o, "append to /snapshots");
+    const ptrdiff_t n = g->local_size;
+    const double hbar = o->cfg->hbar;
+    if (o->field[FIELD_P] >= 0) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            double re = creal(psi[i]), im = cimag(psi[i]);
+            o->buf[i] = re * re + im * im;
+        }
+        if (append(o->field[FIELD_P], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+                   o->buf))
+            return h5_fail(err, o, "append to /schrodinger/p");
+    }
+    if (o->field[FIELD_F] >= 0) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            o->buf[i] = hbar * carg(psi[i]);
+        if (append(o->field[FIELD_F], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+                   o->buf))
+            return h5_fail(err, o, "append to /schrodinger/F");
+    }
+    if (o->field[FIELD_PSI] >= 0 &&
+        append(o->field[FIELD_PSI], o->nsnap, rank, shape, start, count, o->psi_mem_type, psi))
+        return h5_fail(err, o, "append to /schrodinger/psi");
+    o->nsnap++;
+    if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5_fail(err, o, "flush the file");
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
+                                struct nnq_err *err) {
+    hsize_t one = 1;
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
+        if (o->diag[c] < 0)
+            continue;
+        long long iv = (long long)row->value[c];
+        int bad = nnq_diag_column((enum nnq_diag_column)c)->is_integer
+                      ? append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5T_NATIVE_LLONG, &iv)
+                      : append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5T_NATIVE_DOUBLE,
+                               &row->value[c]);
+        if (bad)
+            return h5_fail(err, o, "append to /diagnostics");
+    }
+    o->nrows++;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err) {
+    hsize_t shape[3] = {(hsize_t)o->g->n[0], (hsize_t)o->g->n[1], (hsize_t)o->g->n[2]};
+    hid_t grp = H5Gcreate2(o->file, "potential", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = grp < 0 || write_array(grp, "V", o->g->dims, shape, V);
+    if (grp >= 0)
+        H5Gclose(grp);
+    return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
+}
+
+long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }
+
+enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err) {
+    if (!o)
+        return NNQ_OK;
+    enum nnq_status rc = NNQ_OK;
+    hid_t a = H5Aopen(o->file, "completed", H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT, &completed) < 0)
+        rc = h5_fail(err, o, "mark the run complete");
+    if (a >= 0)
+        H5Aclose(a);
+    if (rc == NNQ_OK && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = h5_fail(err, o, "flush the file");
+    hid_t file = o->file;
+    o->file = -1;
+    close_all(o);
+    if (H5Fclose(file) < 0 && rc == NNQ_OK)
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "HDF5 could not close the output file");
+    return rc;
+}

@@ -1,0 +1,370 @@
+/* run.c - one simulation, its summary and `nnq check` (see include/nnq/run.h). */
+#include "nnq/run.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nnq/grid.h"
+#include "nnq/initial.h"
+#include "nnq/output_h5.h"
+#include "nnq/potential.h"
+#include "nnq/progress.h"
+#include "nnq/schrodinger.h"
+
+#define CONFIG_TEXT_MAX (NNQ_KEY_COUNT * 2 * NNQ_STR_MAX)
+
+/* Largest kinetic phase hbar |k_max|^2 dt / 2m of one step (radians). */
+static double kinetic_phase(const struct nnq_config *cfg) {
+    double k2 = 0.0;
+    for (int i = 0; i < cfg->dims; i++) {
+        double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
+        k2 += (M_PI / dq) * (M_PI / dq);
+    }
+    return cfg->hbar * k2 * cfg->run_dt / (2.0 * cfg->particle_mass);
+}
+
+/* Best effort (wisdom is a cache): written beside and renamed, so that runs of a sweep in
+ * parallel never read a half-written file. */
+static void save_wisdom(const char *path) {
+    char tmp[NNQ_STR_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    if (fftw_export_wisdom_to_filename(tmp))
+        rename(tmp, path);
+    else
+        remove(tmp);
+}
+
+static long next_stop(long step, long every, long steps) {
+    if (every <= 0)
+        return steps;
+    long next = (step / every + 1) * every;
+    return next < steps ? next : steps;
+}
+
+/* "file:line: " of a key, for errors found on the grid rather than in the text. */
+static void key_place(const struct nnq_config *cfg, enum nnq_key k, char *buf, size_t size) {
+    if (cfg->origin[k] > 0)
+        snprintf(buf, size, "%s:%d: ", cfg->path, cfg->origin[k]);
+    else
+        snprintf(buf, size, "%s: ", cfg->path);
+}
+
+static void track_drift(struct nnq_summary *sum, const struct nnq_diag_row *row) {
+    double n0 = sum->first.value[NNQ_DIAG_norm], e0 = sum->first.value[NNQ_DIAG_energy];
+    double dn = fabs(row->value[NNQ_DIAG_norm] / n0 - 1.0);
+    double e = row->value[NNQ_DIAG_energy];
+    double de = e0 != 0.0 ? fabs(e / e0 - 1.0) : fabs(e - e0);
+    if (dn > sum->max_norm_drift)
+        sum->max_norm_drift = dn;
+    if (de > sum->max_energy_drift)
+        sum->max_energy_drift = de;
+    sum->last = *row;
+}
+
+/* NNQ_ERR_NUMERIC when the row shows NaN/Inf, or (real time) a norm drift beyond tolerance. */
+static enum nnq_status check_row(const struct nnq_config *cfg, const struct nnq_summary *sum,
+                                 const struct nnq_diag_row *row, struct nnq_err *err) {
+    double norm = row->value[NNQ_DIAG_norm], energy = row->value[NNQ_DIAG_energy];
+    double drift = fabs(norm / sum->first.value[NNQ_DIAG_norm] - 1.0);
+    int bad_value = !isfinite(norm) || !isfinite(energy);
+    if (!bad_value && (cfg->run_imaginary_time || drift <= cfg->run_norm_tol))
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                       "numerical failure at step %.0f (t = %g): %s. dt = %g gives a kinetic "
+                       "phase of %.3g rad per step at the largest |k| (accurate below ~pi) and "
+                       "max |V| dt / hbar should stay well below pi: try a smaller dt or a "
+                       "coarser grid. The output holds every step up to the last good one.",
+                       row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t],
+                       bad_value ? "the norm or energy is NaN or infinite" : "the norm drifted",
+                       cfg->run_dt, kinetic_phase(cfg));
+}
+
+enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
+                        struct nnq_summary *sum, struct nnq_err *err) {
+    memset(sum, 0, sizeof *sum);
+    nnq_err_clear(err);
+    double start = nnq_progress_clock();
+    struct nnq_grid *g = NULL;
+    struct nnq_potential *pot = NULL;
+    struct nnq_schrodinger *s = NULL;
+    struct nnq_output *out = NULL;
+    struct nnq_progress *progress = NULL;
+    char *config_text = NULL;
+    char place[NNQ_STR_MAX + 32];
+    enum nnq_status rc;
+
+    sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
+    snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
+    const double dt = cfg->run_dt;
+
+    if (!(config_text = malloc(CONFIG_TEXT_MAX))) {
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        goto done;
+    }
+    nnq_config_dump(cfg, config_text, CONFIG_TEXT_MAX);
+    if ((rc = nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err)) ||
+        (rc = nnq_potential_create(cfg, &pot, err)))
+        goto done;
+    if ((rc = nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err)))
+        goto done;
+
+    struct nnq_schrodinger_params par = {.hbar = cfg->hbar,
+                                         .mass = cfg->particle_mass,
+                                         .dt = dt,
+                                         .integrator = (enum nnq_integrator)cfg->run_integrator,
+                                         .imaginary_time = cfg->run_imaginary_time,
+                                         .planner = (enum nnq_planner)cfg->run_planner,
+                                         .threads = sum->threads};
+    if (opt->wisdom)
+        fftw_import_wisdom_from_filename(opt->wisdom); /* a missing file is no error */
+    if ((rc = nnq_schrodinger_create(g, pot, &par, &s, err))) {
+        if (rc == NNQ_ERR_CONFIG) {
+            key_place(cfg, NNQ_KEY_potential_V, place, sizeof place);
+            nnq_err_prefix(err, "%s", place);
+        }
+        goto done;
+    }
+    if (opt->wisdom)
+        save_wisdom(opt->wisdom);
+    if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
+        key_place(cfg, cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p : NNQ_KEY_initial_preset,
+                  place, sizeof place);
+        nnq_err_prefix(err, "%s", place);
+        goto done;
+    }
+    if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
+        goto done;
+
+    struct nnq_diag_row row;
+    nnq_diag_sample(s, 0.0, 0, &row);
+    sum->first = sum->last = row;
+    if (!(row.value[NNQ_DIAG_norm] > 0) || !isfinite(row.value[NNQ_DIAG_energy])) {
+        rc = check_row(cfg, sum, &row, err);
+        goto done;
+    }
+    if ((rc = nnq_output_diag(out, &row, err)) ||
+        (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), err)))
+        goto done;
+
+    progress = nnq_progress_create(opt->progress, cfg->steps);
+    const long steps = cfg->steps;
+    long step = 0;
+    while (step < steps) {
+        long next_diag = next_stop(step, cfg->run_diag_every, steps);
+        long next_snap = next_stop(step, cfg->run_snapshot_every, steps);
+        long next = next_stop(step, NNQ_RUN_CHUNK, steps);
+        if (next_diag < next)
+            next = next_diag;
+        if (next_snap < next)
+            next = next_snap;
+        if ((rc = nnq_schrodinger_advance(s, next - step, (double)step * dt, err)))
+            goto done;
+        /* (the Madelung solver advances here, on the same time levels) */
+        step = next;
+        sum->steps_done = step;
+        sum->t = (double)step * dt;
+        int interrupted = opt->stop && *opt->stop;
+        if (step == next_diag || step == next_snap || step == steps || interrupted) {
+            nnq_diag_sample(s, sum->t, step, &row);
+            if ((rc = check_row(cfg, sum, &row, err)))
+                goto done;
+            track_drift(sum, &row);
+            if ((rc = nnq_output_diag(out, &row, err)))
+                goto done;
+        }
+        if (step == next_snap || step == steps || interrupted)
+            if ((rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), err)))
+                goto done;
+        nnq_progress_update(progress, step, sum->t);
+        if (interrupted && step < steps) {
+            rc = nnq_err_set(err, NNQ_ERR_INTERRUPTED,
+                             "interrupted at step %ld of %ld (t = %g); %s holds every snapshot "
+                             "up to it",
+                             step, steps, sum->t, sum->output);
+            goto done;
+        }
+    }
+    rc = NNQ_OK;
+
+done:
+    nnq_progress_destroy(progress);
+    if (out) {
+        sum->snapshots = nnq_output_snapshots(out);
+        struct nnq_err close_err = {0};
+        if (nnq_output_close(out, rc == NNQ_OK, &close_err) != NNQ_OK && rc == NNQ_OK)
+            rc = nnq_err_set(err, close_err.code, "%s", close_err.msg);
+    }
+    nnq_schrodinger_destroy(s);
+    nnq_potential_destroy(pot);
+    nnq_grid_destroy(g);
+    free(config_text);
+    sum->status = rc;
+    sum->wall_s = nnq_progress_clock() - start;
+    return rc;
+}
+
+/* ---- reporting ---------------------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void json_number(FILE *out, double v) {
+    if (isfinite(v))
+        fprintf(out, "%.17g", v);
+    else
+        fputs("null", out);
+}
+
+static void json_axes(FILE *out, const char *key, const struct nnq_diag_row *row, int first,
+                      int dims) {
+    fprintf(out, ",\"%s\":[", key);
+    for (int a = 0; a < dims; a++) {
+        if (a)
+            fputc(',', out);
+        json_number(out, row->value[first + 2 * a]);
+    }
+    fputc(']', out);
+}
+
+void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum,
+                        const struct nnq_err *err) {
+    char integrator[32];
+    nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
+                         sizeof integrator);
+    fputs("{\"name\":", out);
+    json_string(out, cfg->run_name);
+    fprintf(out, ",\"status\":\"%s\",\"exit_code\":%d",
+            sum->status == NNQ_OK ? "ok" : nnq_err_name(sum->status), (int)sum->status);
+    if (sum->status != NNQ_OK && err) {
+        fputs(",\"error\":", out);
+        json_string(out, err->msg);
+    }
+    fprintf(out, ",\"dims\":%d,\"n\":[", cfg->dims);
+    for (int i = 0; i < cfg->dims; i++)
+        fprintf(out, "%s%ld", i ? "," : "", cfg->n[i]);
+    fputs("],\"mu\":", out);
+    json_number(out, cfg->network_mu);
+    fputs(",\"epsilon\":", out);
+    json_number(out, cfg->network_epsilon);
+    fputs(",\"hbar\":", out);
+    json_number(out, cfg->hbar);
+    fputs(",\"mass\":", out);
+    json_number(out, cfg->particle_mass);
+    fputs(",\"dt\":", out);
+    json_number(out, cfg->run_dt);
+    fprintf(out, ",\"steps\":%ld,\"steps_done\":%ld,\"t\":", cfg->steps, sum->steps_done);
+    json_number(out, sum->t);
+    fprintf(out, ",\"integrator\":\"%s\",\"imaginary_time\":%s,\"norm\":", integrator,
+            cfg->run_imaginary_time ? "true" : "false");
+    json_number(out, sum->last.value[NNQ_DIAG_norm]);
+    fputs(",\"energy\":", out);
+    json_number(out, sum->last.value[NNQ_DIAG_energy]);
+    fputs(",\"energy0\":", out);
+    json_number(out, sum->first.value[NNQ_DIAG_energy]);
+    fputs(",\"max_norm_drift\":", out);
+    json_number(out, sum->max_norm_drift);
+    fputs(",\"max_energy_drift\":", out);
+    json_number(out, sum->max_energy_drift);
+    json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, cfg->dims);
+    json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, cfg->dims);
+    fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
+    json_string(out, sum->output);
+    fputs(",\"wall_s\":", out);
+    json_number(out, sum->wall_s);
+    fputs(",\"steps_per_s\":", out);
+    json_number(out, sum->wall_s > 0 ? (double)sum->steps_done / sum->wall_s : 0.0);
+    fprintf(out, ",\"threads\":%d}\n", sum->threads);
+}
+
+void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum) {
+    const struct nnq_diag_row *l = &sum->last;
+    fprintf(out, "nnq %s: %s, %dD grid", NNQ_VERSION, cfg->run_name, cfg->dims);
+    for (int i = 0; i < cfg->dims; i++)
+        fprintf(out, "%s%ld", i ? " x " : " ", cfg->n[i]);
+    fprintf(out, ", hbar = mu * epsilon = %g, mass = %g\n", cfg->hbar, cfg->particle_mass);
+    fprintf(out, "  %ld steps of dt = %g to t = %g in %.3g s (%.4g steps/s, %d thread%s)\n",
+            sum->steps_done, cfg->run_dt, sum->t, sum->wall_s,
+            sum->wall_s > 0 ? (double)sum->steps_done / sum->wall_s : 0.0, sum->threads,
+            sum->threads == 1 ? "" : "s");
+    fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
+            l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
+            sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
+    fputs("  <q> =", out);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_mean + 2 * a]);
+    fputs(", <q^2> =", out);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_sq_mean + 2 * a]);
+    fprintf(out, "\n  %ld snapshots written to %s\n", sum->snapshots, sum->output);
+}
+
+static void print_bytes(FILE *out, const char *what, double bytes) {
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 5)
+        bytes /= 1024.0, u++;
+    fprintf(out, "%s%.3g %s\n", what, bytes, units[u]);
+}
+
+void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
+    char integrator[32];
+    nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
+                         sizeof integrator);
+    double points = 1.0, dq_min = INFINITY;
+    fprintf(out, "config %s: ok\n", cfg->path);
+    fprintf(out, "hbar = mu * epsilon = %g * %g = %g, mass = %g\n", cfg->network_mu,
+            cfg->network_epsilon, cfg->hbar, cfg->particle_mass);
+    for (int i = 0; i < cfg->dims; i++) {
+        double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
+        points *= (double)cfg->n[i];
+        dq_min = dq < dq_min ? dq : dq_min;
+        fprintf(out, "axis %d: n = %ld on [%g, %g), dq = %g, |k| <= %g\n", i, cfg->n[i],
+                cfg->qmin[i], cfg->qmax[i], dq, M_PI / dq);
+    }
+    fprintf(out, "time: %ld steps of dt = %g to t = %g, %s%s\n", cfg->steps, cfg->run_dt,
+            (double)cfg->steps * cfg->run_dt, integrator,
+            cfg->run_imaginary_time ? ", imaginary time" : "");
+    double phase = kinetic_phase(cfg);
+    fprintf(out, "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
+                 "max |k| = %.3g rad (%s)\n",
+            phase, phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
+    double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
+    fprintf(out, "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> %.0f sub-step(s) per "
+                 "step (solver not built yet: issue 3)\n",
+            disp, ceil(cfg->run_dt / disp));
+    struct nnq_potential *pot = NULL;
+    int td = 0;
+    if (nnq_potential_create(cfg, &pot, NULL) == NNQ_OK) {
+        td = nnq_potential_time_dependent(pot);
+        nnq_potential_destroy(pot);
+    }
+    size_t bpp = nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, td) +
+                 sizeof(double) /* output buffer */;
+    fprintf(out, "memory: %zu bytes per point, ", bpp);
+    print_bytes(out, "total ", points * (double)bpp);
+    long snaps = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
+    if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
+        snaps++;
+    double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
+    double per_snap = ((cfg->output_fields & NNQ_FIELD_P ? 1 : 0) +
+                       (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
+                       (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0)) *
+                      word * points;
+    fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, snaps);
+    print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ",
+                per_snap * (double)snaps);
+}

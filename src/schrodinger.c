@@ -1,0 +1,339 @@
+/*
+ * schrodinger.c - split-step Fourier solver (see include/nnq/schrodinger.h).
+ *
+ * References: M. D. Feit, J. A. Fleck, A. Steiger, J. Comput. Phys. 47, 412 (1982) (split
+ * operator); H. Yoshida, Phys. Lett. A 150, 262 (1990) (triple-jump composition);
+ * M. Frigo, S. G. Johnson, Proc. IEEE 93, 216 (2005) (FFTW).
+ *
+ * Hot loops multiply interleaved (re, im) doubles by hand: C's complex '*' calls __muldc3
+ * for its Inf/NaN recovery, which costs more than the FFT's own pointwise work, and
+ * -ffast-math would break the NaN checks downstream.
+ */
+#include "nnq/schrodinger.h"
+
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_STAGES 3
+#define OMP_MIN_POINTS 16384
+
+/* A composition scheme: kicks a[0..stages], drifts b[0..stages-1]; sum a = sum b = 1. */
+struct scheme {
+    const char *name;
+    int order, stages;
+    double a[MAX_STAGES + 1], b[MAX_STAGES];
+};
+
+/* Yoshida: w1 = 1 / (2 - 2^(1/3)), w0 = 1 - 2 w1. */
+#define YOSHIDA_W1 1.3512071919596576340476878089715
+#define YOSHIDA_W0 (-1.7024143839193152680953756179429)
+
+static const struct scheme schemes[] = {
+    [NNQ_INTEGRATOR_STRANG] = {"strang", 2, 1, {0.5, 0.5}, {1.0}},
+    [NNQ_INTEGRATOR_ORDER4] = {"order4",
+                               4,
+                               3,
+                               {YOSHIDA_W1 / 2, (YOSHIDA_W1 + YOSHIDA_W0) / 2,
+                                (YOSHIDA_W1 + YOSHIDA_W0) / 2, YOSHIDA_W1 / 2},
+                               {YOSHIDA_W1, YOSHIDA_W0, YOSHIDA_W1}},
+};
+
+/* Kick kinds of an advance() call: the first of the call, the interior ones of a step, the
+ * merged one between two steps, the last of the call. */
+enum { KICK_FIRST, KICK_MERGED, KICK_LAST, KICK_INTERIOR /* + stage - 1 */ };
+#define MAX_KICKS (KICK_INTERIOR + MAX_STAGES)
+
+/*
+ * Invariants: psi, work, V, k2 hold g->local_size values; kick[j] (j < nkick) and drift[j]
+ * (j < ndrift) are the precomputed factors of the distinct coefficients, kick_of[] and
+ * drift_of[] map kick kinds and stages onto them; when time_dependent, kick[] is unused and V
+ * is re-evaluated at every kick. fwd and bwd are in-place plans on psi.
+ */
+struct nnq_schrodinger {
+    const struct nnq_grid *g;
+    const struct nnq_potential *pot;
+    struct nnq_schrodinger_params par;
+    const struct scheme *sch;
+    int time_dependent;
+    double complex *psi, *work;
+    double *V, *k2;
+    double kick_coef[MAX_KICKS];
+    double complex *kick[MAX_KICKS];
+    int kick_of[MAX_KICKS], nkick;
+    double complex *drift[MAX_STAGES];
+    int drift_of[MAX_STAGES], ndrift;
+    fftw_plan fwd, bwd;
+};
+
+int nnq_schrodinger_order(enum nnq_integrator integrator) { return schemes[integrator].order; }
+
+/* exp(-i x) in real time, exp(-x) in imaginary time. */
+static double complex evolution_factor(int imaginary, double x) {
+    return imaginary ? exp(-x) : cexp(-I * x);
+}
+
+/* Index of coefficient c in list[0..*n), appending it when new. */
+static int intern(double *list, int *n, double c) {
+    for (int i = 0; i < *n; i++)
+        if (list[i] == c)
+            return i;
+    list[*n] = c;
+    return (*n)++;
+}
+
+/* The distinct kick coefficients (first a0, interior a1..a_{s-1}, merged a_s + a0, last a_s)
+ * and drift coefficients of a scheme, with the maps of kick kinds and stages onto them. */
+static void distinct_coefficients(const struct scheme *sch, double *kick_coef, int *kick_of,
+                                  int *nkick, double *drift_coef, int *drift_of, int *ndrift) {
+    *nkick = *ndrift = 0;
+    kick_of[KICK_FIRST] = intern(kick_coef, nkick, sch->a[0]);
+    kick_of[KICK_MERGED] = intern(kick_coef, nkick, sch->a[sch->stages] + sch->a[0]);
+    kick_of[KICK_LAST] = intern(kick_coef, nkick, sch->a[sch->stages]);
+    for (int st = 1; st < sch->stages; st++)
+        kick_of[KICK_INTERIOR + st - 1] = intern(kick_coef, nkick, sch->a[st]);
+    for (int st = 0; st < sch->stages; st++)
+        drift_of[st] = intern(drift_coef, ndrift, sch->b[st]);
+}
+
+size_t nnq_schrodinger_bytes_per_point(enum nnq_integrator integrator, int time_dependent) {
+    double kc[MAX_KICKS], dc[MAX_STAGES];
+    int ko[MAX_KICKS], dof[MAX_STAGES], nk, nd;
+    distinct_coefficients(&schemes[integrator], kc, ko, &nk, dc, dof, &nd);
+    /* psi, work, kicks, drifts (complex); V, k2 (real) */
+    return sizeof(double complex) * (size_t)(2 + (time_dependent ? 0 : nk) + nd) +
+           2 * sizeof(double);
+}
+
+static void fill_kicks(struct nnq_schrodinger *s) {
+    const ptrdiff_t n = s->g->local_size;
+    const double f = s->par.dt / s->par.hbar;
+    for (int j = 0; j < s->nkick; j++) {
+        double complex *restrict kf = s->kick[j];
+        const double c = s->kick_coef[j] * f;
+        for (ptrdiff_t i = 0; i < n; i++)
+            kf[i] = evolution_factor(s->par.imaginary_time, c * s->V[i]);
+    }
+}
+
+enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nnq_potential *pot,
+                                       const struct nnq_schrodinger_params *par,
+                                       struct nnq_schrodinger **out, struct nnq_err *err) {
+    *out = NULL;
+    struct nnq_schrodinger *s = fftw_malloc(sizeof *s);
+    if (!s)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->g = g;
+    s->pot = pot;
+    s->par = *par;
+    s->sch = &schemes[par->integrator];
+    s->time_dependent = nnq_potential_time_dependent(pot);
+    const ptrdiff_t n = g->local_size;
+
+    double dcoefs[MAX_STAGES];
+    distinct_coefficients(s->sch, s->kick_coef, s->kick_of, &s->nkick, dcoefs, s->drift_of,
+                          &s->ndrift);
+
+    size_t cbytes = (size_t)n * sizeof(double complex), rbytes = (size_t)n * sizeof(double);
+    s->psi = fftw_malloc(cbytes);
+    s->work = fftw_malloc(cbytes);
+    s->V = fftw_malloc(rbytes);
+    s->k2 = fftw_malloc(rbytes);
+    int ok = s->psi && s->work && s->V && s->k2;
+    for (int j = 0; ok && !s->time_dependent && j < s->nkick; j++)
+        ok = (s->kick[j] = fftw_malloc(cbytes)) != NULL;
+    for (int j = 0; ok && j < s->ndrift; j++)
+        ok = (s->drift[j] = fftw_malloc(cbytes)) != NULL;
+    if (!ok) {
+        nnq_schrodinger_destroy(s);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME,
+                           "out of memory for the Schrodinger fields (%td points)", n);
+    }
+
+    /* Plans first: FFTW_MEASURE overwrites psi. */
+    static const unsigned planner_flags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
+    int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
+    fftw_init_threads();
+    fftw_plan_with_nthreads(par->threads);
+    s->fwd = fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_FORWARD, planner_flags[par->planner]);
+    s->bwd =
+        fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_BACKWARD, planner_flags[par->planner]);
+    if (!s->fwd || !s->bwd) {
+        nnq_schrodinger_destroy(s);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "FFTW could not plan a %d-dimensional transform",
+                           g->dims);
+    }
+
+    /* k^2 over the local slab, and the drift factors exp(-i b dt hbar k^2 / 2m) / N. */
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                double k0 = g->k[0][g->local_0_start + i0], k1 = g->k[1][i1], k2 = g->k[2][i2];
+                s->k2[idx] = k0 * k0 + k1 * k1 + k2 * k2;
+            }
+    const double inv_n = 1.0 / (double)g->total;
+    for (int j = 0; j < s->ndrift; j++) {
+        const double c = dcoefs[j] * par->dt * par->hbar / (2.0 * par->mass);
+        for (ptrdiff_t i = 0; i < n; i++)
+            s->drift[j][i] = inv_n * evolution_factor(par->imaginary_time, c * s->k2[i]);
+    }
+
+    enum nnq_status rc = nnq_potential_fill(pot, g, 0.0, s->V, err);
+    if (rc != NNQ_OK) {
+        nnq_schrodinger_destroy(s);
+        return rc;
+    }
+    if (!s->time_dependent)
+        fill_kicks(s);
+    *out = s;
+    return NNQ_OK;
+}
+
+double complex *nnq_schrodinger_psi(struct nnq_schrodinger *s) { return s->psi; }
+
+const double *nnq_schrodinger_potential(const struct nnq_schrodinger *s) { return s->V; }
+
+/* psi *= f, pointwise. */
+static void multiply(double complex *restrict psi, const double complex *restrict f, ptrdiff_t n,
+                     int threads) {
+    double *restrict p = (double *)psi;
+    const double *restrict q = (const double *)f;
+#pragma omp parallel for num_threads(threads) if (n > OMP_MIN_POINTS) schedule(static)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double re = p[2 * i], im = p[2 * i + 1], fr = q[2 * i], fi = q[2 * i + 1];
+        p[2 * i] = re * fr - im * fi;
+        p[2 * i + 1] = re * fi + im * fr;
+    }
+}
+
+/* Kick with V evaluated at time t (time-dependent potentials). */
+static enum nnq_status kick_at(struct nnq_schrodinger *s, double coef, double t,
+                               struct nnq_err *err) {
+    enum nnq_status rc = nnq_potential_fill(s->pot, s->g, t, s->V, err);
+    if (rc != NNQ_OK)
+        return rc;
+    const double c = coef * s->par.dt / s->par.hbar;
+    const ptrdiff_t n = s->g->local_size;
+    const int imaginary = s->par.imaginary_time;
+    double complex *restrict psi = s->psi;
+#pragma omp parallel for num_threads(s->par.threads) if (n > OMP_MIN_POINTS) schedule(static)
+    for (ptrdiff_t i = 0; i < n; i++)
+        psi[i] *= evolution_factor(imaginary, c * s->V[i]);
+    return NNQ_OK;
+}
+
+static enum nnq_status kick(struct nnq_schrodinger *s, int kind, double t, struct nnq_err *err) {
+    int j = s->kick_of[kind];
+    if (s->time_dependent)
+        return kick_at(s, s->kick_coef[j], t, err);
+    multiply(s->psi, s->kick[j], s->g->local_size, s->par.threads);
+    return NNQ_OK;
+}
+
+static double norm_of(const double complex *psi, ptrdiff_t n, double dv, int threads) {
+    const double *p = (const double *)psi;
+    double sum = 0.0;
+#pragma omp parallel for num_threads(threads) if (n > OMP_MIN_POINTS) reduction(+ : sum)
+    for (ptrdiff_t i = 0; i < 2 * n; i++)
+        sum += p[i] * p[i];
+    return sum * dv;
+}
+
+static void renormalise(struct nnq_schrodinger *s) {
+    const ptrdiff_t n = s->g->local_size;
+    const double f = 1.0 / sqrt(norm_of(s->psi, n, s->g->dv, s->par.threads));
+    double *p = (double *)s->psi;
+#pragma omp parallel for num_threads(s->par.threads) if (n > OMP_MIN_POINTS) schedule(static)
+    for (ptrdiff_t i = 0; i < 2 * n; i++)
+        p[i] *= f;
+}
+
+enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, double t0,
+                                        struct nnq_err *err) {
+    const struct scheme *sch = s->sch;
+    const double dt = s->par.dt;
+    enum nnq_status rc = NNQ_OK;
+    if (nsteps <= 0)
+        return NNQ_OK;
+    if ((rc = kick(s, KICK_FIRST, t0, err)) != NNQ_OK)
+        return rc;
+    for (long step = 0; step < nsteps; step++) {
+        double t = t0 + (double)step * dt;
+        for (int st = 0; st < sch->stages; st++) {
+            fftw_execute(s->fwd);
+            multiply(s->psi, s->drift[s->drift_of[st]], s->g->local_size, s->par.threads);
+            fftw_execute(s->bwd);
+            t += sch->b[st] * dt;
+            int kind = st + 1 < sch->stages ? KICK_INTERIOR + st
+                       : step + 1 < nsteps  ? KICK_MERGED
+                                            : KICK_LAST;
+            if (st + 1 == sch->stages)
+                t = t0 + (double)(step + 1) * dt; /* no drift of round-off in the kick times */
+            if ((rc = kick(s, kind, t, err)) != NNQ_OK)
+                return rc;
+        }
+        if (s->par.imaginary_time)
+            renormalise(s);
+    }
+    return NNQ_OK;
+}
+
+void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *o) {
+    const struct nnq_grid *g = s->g;
+    const double complex *psi = s->psi;
+    double norm = 0.0, epot = 0.0, m1[3] = {0}, m2[3] = {0};
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                double re = creal(psi[idx]), im = cimag(psi[idx]);
+                double w = re * re + im * im;
+                double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+                norm += w;
+                epot += w * s->V[idx];
+                for (int a = 0; a < 3; a++) {
+                    m1[a] += w * q[a];
+                    m2[a] += w * q[a] * q[a];
+                }
+            }
+
+    /* Kinetic energy spectrally: sum_x |psi|^2 = (1/N) sum_k |psi_k|^2 (Parseval). */
+    memcpy(s->work, psi, (size_t)g->local_size * sizeof(double complex));
+    fftw_execute_dft(s->fwd, s->work, s->work);
+    double ek = 0.0;
+    for (ptrdiff_t i = 0; i < g->local_size; i++) {
+        double re = creal(s->work[i]), im = cimag(s->work[i]);
+        ek += (re * re + im * im) * s->k2[i];
+    }
+    ek *= s->par.hbar * s->par.hbar / (2.0 * s->par.mass) / (double)g->total;
+
+    o->norm = norm * g->dv;
+    o->ekin = norm > 0 ? ek / norm : NAN;
+    o->epot = norm > 0 ? epot / norm : NAN;
+    o->energy = o->ekin + o->epot;
+    for (int a = 0; a < 3; a++) {
+        o->q_mean[a] = norm > 0 ? m1[a] / norm : NAN;
+        o->q2_mean[a] = norm > 0 ? m2[a] / norm : NAN;
+    }
+}
+
+void nnq_schrodinger_destroy(struct nnq_schrodinger *s) {
+    if (!s)
+        return;
+    if (s->fwd)
+        fftw_destroy_plan(s->fwd);
+    if (s->bwd)
+        fftw_destroy_plan(s->bwd);
+    fftw_free(s->psi);
+    fftw_free(s->work);
+    fftw_free(s->V);
+    fftw_free(s->k2);
+    for (int j = 0; j < MAX_KICKS; j++)
+        fftw_free(s->kick[j]);
+    for (int j = 0; j < MAX_STAGES; j++)
+        fftw_free(s->drift[j]);
+    fftw_free(s);
+}
