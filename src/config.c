@@ -165,6 +165,15 @@ static const char *skip_blank(const char *s) {
     return s;
 }
 
+/* Removes leading and trailing blanks in place. */
+static void trim(char *s) {
+    size_t n = strlen(s), lead = strspn(s, " \t");
+    while (n > lead && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    memmove(s, s + lead, n - lead);
+    s[n - lead] = '\0';
+}
+
 static int parse_number(const char *s, double *out) {
     char *end;
     errno = 0;
@@ -781,7 +790,12 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name,
             return nnq_err_set(err, NNQ_ERR_CONFIG, "--set %s: section or key too long", s);
         fmt(section, sizeof section, "%.*s", (int)(dot - s), s);
         fmt(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-        if (!apply_value(&ctx, section, key, skip_blank(eq + 1), -(i + 1)))
+        trim(section);
+        trim(key);
+        char value[NNQ_STR_MAX];
+        fmt(value, sizeof value, "%s", eq + 1);
+        trim(value);
+        if (!apply_value(&ctx, section, key, value, -(i + 1)))
             return err ? err->code : NNQ_ERR_CONFIG;
     }
     if (validate(&ctx) != NNQ_OK)

@@ -1,0 +1,241 @@
+/*
+ * test_cli.c - the nnq program as users call it: exit codes, messages that name file, line
+ * and key for malformed configs, the JSON last line, --set, --force, --quiet, check.
+ * Usage: test_cli PATH_TO_NNQ
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static const char *nnq;
+static char dir[256];
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_file(const char *path) {
+    static char buf[1 << 16];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Runs `nnq ARGS` in dir; returns the exit code; stdout and stderr land in out.txt, err.txt. */
+static int run(const char *args) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", dir, nnq, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *out_text(void) {
+    char p[300];
+    snprintf(p, sizeof p, "%s/out.txt", dir);
+    return read_file(p);
+}
+
+static const char *err_text(void) {
+    char p[300];
+    snprintf(p, sizeof p, "%s/err.txt", dir);
+    return read_file(p);
+}
+
+#define GRID1 "[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+#define RUN1 "[run]\nsteps = 10\n"
+#define INIT1 "[initial]\npreset = gaussian\n"
+
+/* A malformed config, how it is run, and what the message must contain. */
+struct bad_case {
+    const char *text;
+    const char *cmd; /* "check" or "simulate" */
+    const char *sets;
+    const char *expect;
+};
+
+static const struct bad_case bad_cases[] = {
+    {RUN1 INIT1, "check", "", "bad.ini: [grid] n: required key missing"},
+    {"[grid]\nn = abc\nqmin = -1\nqmax = 1\n" RUN1 INIT1, "check", "",
+     "bad.ini:2: [grid] n: value 1: expected an integer"},
+    {"[grid]\nn = 8, 8, 8, 8\nqmin = -1\nqmax = 1\n" RUN1 INIT1, "check", "",
+     "bad.ini:2: [grid] n: expected 1-3 values"},
+    {"[grid]\nn = 32, 32\nqmin = -1, -2, -3\nqmax = 1\n" RUN1 INIT1, "check", "",
+     "bad.ini:3: [grid] qmin: expected 1 value or 2"},
+    {"[grid]\nn = 0\nqmin = -1\nqmax = 1\n" RUN1 INIT1, "check", "",
+     "bad.ini:2: [grid] n: value 1: expected an integer in 4.."},
+    {GRID1 "[run]\nsteps = 10\ndt = 0\n" INIT1, "check", "",
+     "bad.ini:7: [run] dt: expected a positive number, got '0'"},
+    {GRID1 "[run]\nsteps = 10\ndt = -1e-3\n" INIT1, "check", "",
+     "bad.ini:7: [run] dt: expected a positive number"},
+    {GRID1 RUN1 INIT1 "[particle]\nmass = 0\n", "check", "",
+     "bad.ini:10: [particle] mass: expected a positive number"},
+    {GRID1 RUN1 INIT1 "[network]\nmu = -1\n", "check", "",
+     "bad.ini:10: [network] mu: expected a positive number"},
+    {GRID1 RUN1 INIT1 "[network]\nepsilon = 0\n", "check", "",
+     "bad.ini:10: [network] epsilon: expected a positive number"},
+    {GRID1 RUN1 INIT1 "[run]\n", "check", "", "bad.ini:9: [run]: duplicate section (first on line 5)"},
+    {GRID1 "[run]\nsteps = 10\nfoo = 1\n" INIT1, "check", "", "bad.ini:7: [run] foo: unknown key"},
+    {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "", "bad.ini:9: [solver]: unknown section"},
+    {GRID1 RUN1 INIT1 "[potential]\nV = 0.5*x^^2\n", "check", "",
+     "bad.ini:10: [potential] V: syntax error"},
+    {GRID1 RUN1 INIT1 "[potential]\nV = w*x\n", "check", "",
+     "bad.ini:10: [potential] V: unknown variable 'w'"},
+    {GRID1 RUN1 "[initial]\np = exp(-y^2)\n", "check", "",
+     "bad.ini:8: [initial] p: 'y' needs a grid of 2"},
+    {GRID1 RUN1 "[initial]\npreset = eigenstate\nn = 1.5\n", "check", "",
+     "bad.ini:9: [initial] n: value 1: expected an integer"},
+    {GRID1 "[run]\nsteps = 10.5\n" INIT1, "check", "",
+     "bad.ini:6: [run] steps: expected an integer >= 1, got '10.5'"},
+    {GRID1 "[run]\nt_end = 1\nsteps = 10\n" INIT1, "check", "",
+     "bad.ini:7: [run] steps: give t_end or steps, not both"},
+    {GRID1 "[run]\nsteps = 10\ndt = 1e-3abc\n" INIT1, "check", "",
+     "bad.ini:7: [run] dt: expected a positive number, got '1e-3abc'"},
+    {GRID1 "[run]\nsteps = 10\ndt = 1e999\n" INIT1, "check", "", "bad.ini:7: [run] dt: expected"},
+    {GRID1 "[run]\nsteps = 10\ndt = nan\n" INIT1, "check", "", "bad.ini:7: [run] dt: expected"},
+    {GRID1 "[run]\nsteps = 10\nintegrator = rk4\n" INIT1, "check", "",
+     "bad.ini:7: [run] integrator: expected one of strang/order4, got 'rk4'"},
+    {GRID1 "[run]\nsteps = 10\nimaginary_time = maybe\n" INIT1, "check", "",
+     "bad.ini:7: [run] imaginary_time: expected true or false"},
+    {GRID1 "[run]\nsteps = 10\nsteps = 20\n" INIT1, "check", "",
+     "bad.ini:7: [run] steps: duplicate key (first given on line 6)"},
+    {"[grid]\nn = 64\nqmin = 1\nqmax = -1\n" RUN1 INIT1, "check", "",
+     "bad.ini:4: [grid] qmax: axis 0: qmax (-1) must exceed qmin (1)"},
+    {GRID1 RUN1 INIT1 "this line has no equals sign\n", "check", "",
+     "bad.ini:9: expected 'key = value'"},
+    {GRID1 RUN1 INIT1 "[potential]\npreset = lattice\nomega = 2\n", "check", "",
+     "bad.ini:11: [potential] omega: not used by preset lattice"},
+    {GRID1 RUN1 "[initial]\npreset = vortex\n", "check", "",
+     "bad.ini:8: [initial] preset: vortex needs a grid of 2 or 3"},
+    {GRID1 RUN1 INIT1 "[potential]\nV = x % 2\n", "check", "",
+     "bad.ini:10: [potential] V: character '%' is not allowed"},
+    {GRID1 RUN1 INIT1 "[output]\ncompress = 12\n", "check", "",
+     "bad.ini:10: [output] compress: expected an integer in 0..9"},
+    {GRID1 "[run]\nsteps = 10\nimaginary_time = true\nintegrator = order4\n" INIT1, "check", "",
+     "bad.ini:8: [run] integrator: order4 takes backward sub-steps"},
+    {"[grid]\nn = 32, 32\nqmin = -4\nqmax = 4\n" RUN1 "[initial]\npreset = superposition\n"
+     "center = 1, 2, 3\n",
+     "check", "", "bad.ini:9: [initial] center: expected 2 values per packet"},
+    {GRID1 RUN1 INIT1, "check", "--set grid.n=abc", "bad.ini: --set grid.n: [grid] n: value 1"},
+    {GRID1 RUN1 INIT1, "check", "--set grid.m=4", "--set grid.m: [grid] m: unknown key"},
+    {GRID1 RUN1 INIT1, "check", "--set nodot", "--set nodot: expected section.key=value"},
+    {GRID1 RUN1 "[initial]\np = x\n", "simulate", "",
+     "bad.ini:8: [initial] p is -8 at q = (-8, 0, 0): a density must be finite and >= 0"},
+    {GRID1 RUN1 "[initial]\np = 0*x\n", "simulate", "", "bad.ini:8: [initial] the initial state has norm 0"},
+    {GRID1 RUN1 INIT1 "[potential]\nV = 1/x\n", "simulate", "",
+     "bad.ini:10: [potential] V is inf at q = (0, 0, 0)"},
+    {GRID1 RUN1 "[initial]\nF = x\n", "check", "",
+     "bad.ini:7: [initial] p: required key missing"},
+    {"\xff\xfe[grid]\n", "check", "", "bad.ini:1: not valid UTF-8 text"},
+    {"", "check", "", "bad.ini: empty config"},
+};
+
+static void test_bad_configs(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/bad.ini", dir);
+    int n = (int)(sizeof bad_cases / sizeof bad_cases[0]);
+    CHECK(n >= 40);
+    for (int i = 0; i < n; i++) {
+        write_file(path, bad_cases[i].text);
+        char args[256];
+        snprintf(args, sizeof args, "%s bad.ini %s -o bad_out.h5 --force", bad_cases[i].cmd,
+                 bad_cases[i].sets);
+        if (strcmp(bad_cases[i].cmd, "check") == 0)
+            snprintf(args, sizeof args, "check bad.ini %s", bad_cases[i].sets);
+        int rc = run(args);
+        const char *err = err_text();
+        CHECK_MSG(rc == 2, "case %d: exit %d, want 2 (%s)", i, rc, err);
+        CHECK_MSG(strstr(err, bad_cases[i].expect) != NULL, "case %d: message '%s' lacks '%s'", i,
+                  err, bad_cases[i].expect);
+    }
+}
+
+static const char good[] = "[run]\nname = tiny\nsteps = 40\ndt = 0.01\nsnapshot_every = 20\n"
+                           "[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                           "[potential]\npreset = harmonic\n"
+                           "[initial]\npreset = gaussian\ncenter = 1\n"
+                           "[madelung]\nenabled = false\n";
+
+static void test_simulate(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/good.ini", dir);
+    write_file(path, good);
+    char h5[300];
+    snprintf(h5, sizeof h5, "%s/tiny.h5", dir);
+    remove(h5);
+
+    CHECK(run("simulate good.ini") == 0);
+    const char *out = out_text();
+    const char *last = strrchr(out, '{');
+    CHECK(last && strstr(last, "\"status\":\"ok\"") && strstr(last, "\"exit_code\":0"));
+    CHECK(last && strstr(last, "\"output\":\"tiny.h5\"") && strstr(last, "\"snapshots\":3"));
+    CHECK(last && last[strlen(last) - 1] == '\n' && !strchr(last, '\n')[1]);
+    struct stat st;
+    CHECK(stat(h5, &st) == 0 && st.st_size > 0);
+
+    /* an existing output is never overwritten without --force */
+    CHECK(run("simulate good.ini") == 2);
+    CHECK(strstr(err_text(), "tiny.h5: output file exists; use --force") != NULL);
+    CHECK(run("simulate good.ini --force --quiet --set network.mu=0.5 --threads 2") == 0);
+    out = out_text();
+    CHECK(strchr(out, '\n') == out + strlen(out) - 1); /* --quiet: the JSON line only */
+    CHECK(strstr(out, "\"hbar\":0.5,") && strstr(out, "\"mu\":0.5,") &&
+          strstr(out, "\"threads\":2}"));
+
+    CHECK(run("simulate good.ini -o other.h5 --quiet") == 0);
+    CHECK(strstr(out_text(), "\"output\":\"other.h5\""));
+
+    CHECK(run("check good.ini --set grid.n=128") == 0);
+    out = out_text();
+    CHECK(strstr(out, "hbar = mu * epsilon = 1 * 1 = 1") && strstr(out, "n = 128") &&
+          strstr(out, "dq = 0.125") && strstr(out, "memory:") && strstr(out, "output:"));
+}
+
+static void test_usage(void) {
+    CHECK(run("--version") == 0 && strstr(out_text(), "nnq 0."));
+    CHECK(run("--help") == 0 && strstr(out_text(), "usage: nnq simulate"));
+    CHECK(run("--help-config") == 0 && strstr(out_text(), "| `mu` |"));
+    CHECK(run("") == 2);
+    CHECK(run("frobnicate x.ini") == 2 && strstr(err_text(), "unknown command"));
+    CHECK(run("simulate") == 2 && strstr(err_text(), "missing CONFIG"));
+    CHECK(run("simulate good.ini --bogus") == 2 && strstr(err_text(), "unknown option"));
+    CHECK(run("simulate good.ini --threads 0") == 2);
+    CHECK(run("check /nonexistent.ini") == 2 && strstr(err_text(), "/nonexistent.ini: cannot read"));
+    CHECK(run("check .") == 2 && strstr(err_text(), "not a regular file"));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_cli PATH_TO_NNQ\n");
+        return 2;
+    }
+    nnq = argv[1];
+    snprintf(dir, sizeof dir, "/tmp/nnq_test_cli_XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    setenv("NNQ_WISDOM", "", 1);
+    test_usage();
+    test_bad_configs();
+    test_simulate();
+    int rc = check_result();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (rc == 0 && system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
