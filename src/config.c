@@ -86,7 +86,7 @@ static int section_known(const char *section) {
 
 static int find_key(const char *section, const char *name) {
     for (int k = 0; k < NNQ_KEY_COUNT; k++)
-        if (strcasecmp(keys[k].section, section) == 0 && strcmp(keys[k].name, name) == 0)
+        if (strcasecmp(keys[k].section, section) == 0 && strcasecmp(keys[k].name, name) == 0)
             return k;
     return -1;
 }
@@ -857,14 +857,15 @@ size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {
             n = snprintf(tmp, sizeof tmp, "%s[%s]\n", used ? "\n" : "", section);
         }
         n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%s = %s\n", keys[k].name, cfg->raw[k]);
-        if (used + (size_t)n < size)
-            memcpy(buf + used, tmp, (size_t)n + 1);
+        if (used + 1 < size) {
+            size_t room = size - 1 - used, take = (size_t)n < room ? (size_t)n : room;
+            memcpy(buf + used, tmp, take);
+            buf[used + take] = '\0';
+        }
         used += (size_t)n;
     }
-    if (size > 0 && used >= size)
-        buf[size - 1] = '\0';
-    else if (size > 0)
-        buf[used] = '\0';
+    if (size > 0 && used == 0)
+        buf[0] = '\0';
     return used;
 }
 

@@ -1,0 +1,107 @@
+/*
+ * test_config.c - the config parser: defaults, per-axis broadcast, derived values, --set
+ * precedence, the canonical dump reloading to the same run, INI details (comments, CRLF,
+ * indentation), and line-precise errors for text that inih alone would mangle.
+ * (Malformed configs through the program, with exit codes: test_cli.c.)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "nnq/config.h"
+
+static struct nnq_config cfg, again;
+
+static int load(const char *text, const char *const *sets, int nsets, struct nnq_err *err) {
+    return (int)nnq_config_load_string(text, "c.ini", sets, nsets, &cfg, err);
+}
+
+static void test_defaults_and_derived(void) {
+    struct nnq_err err = {0};
+    CHECK(load("[grid]\nn = 64, 32\nqmin = -4\nqmax = 4, 2\n[run]\nt_end = 1\ndt = 0.3\n"
+               "[initial]\npreset = gaussian\n",
+               NULL, 0, &err) == NNQ_OK);
+    CHECK(cfg.dims == 2 && cfg.n[0] == 64 && cfg.n[1] == 32 && cfg.n[2] == 1);
+    CHECK(cfg.qmin[1] == -4 && cfg.qmax[1] == 2 && cfg.qmax[0] == 4);
+    CHECK(cfg.hbar == 1.0 && cfg.particle_mass == 1.0);
+    CHECK(cfg.steps == 4);
+    CHECK_NEAR(cfg.run_dt, 0.25, 1e-16); /* t_end reached exactly */
+    CHECK(cfg.run_integrator == NNQ_INTEGRATOR_STRANG && cfg.run_planner == NNQ_PLANNER_MEASURE);
+    CHECK(cfg.potential_kind == NNQ_POT_FREE && cfg.initial_kind == NNQ_INIT_GAUSSIAN);
+    CHECK(cfg.output_fields == (NNQ_FIELD_P | NNQ_FIELD_F | NNQ_FIELD_PSI));
+    CHECK(strcmp(cfg.output_file, "nnq.h5") == 0);
+    CHECK(cfg.madelung_enabled == 1 && cfg.madelung_density_floor == 1e-12);
+}
+
+static void test_overrides_and_dump(void) {
+    struct nnq_err err = {0};
+    static const char text[] = "; a comment\r\n[run]\r\n  name = sweep ; inline comment\r\n"
+                               "steps = 10\r\nINTEGRATOR = order4\r\n"
+                               "[grid]\nn = 16\nqmin = -1\nqmax = 1\n"
+                               "[network]\nmu = 2\nepsilon = 0.25\n"
+                               "[potential]\nV = 0.5*x^2 + 0.1*sin(t)\n"
+                               "[initial]\np = exp(-x^2)\nF = 0.5*x\n";
+    static const char *const sets[] = {"network.mu=4", "run.integrator = STRANG",
+                                       "network.mu = 3", "output.file=out_{x}.h5"};
+    CHECK_MSG(load(text, sets, 4, &err) == NNQ_OK, "%s", err.msg);
+    CHECK(strcmp(cfg.run_name, "sweep") == 0);
+    CHECK(cfg.network_mu == 3 && cfg.hbar == 0.75); /* the later --set wins */
+    CHECK(cfg.run_integrator == NNQ_INTEGRATOR_STRANG);
+    CHECK(cfg.origin[NNQ_KEY_network_mu] == -3 && cfg.origin[NNQ_KEY_network_epsilon] == 12);
+    CHECK(cfg.potential_kind == NNQ_POT_EXPR && cfg.initial_kind == NNQ_INIT_EXPR);
+
+    char dump[8192];
+    size_t need = nnq_config_dump(&cfg, dump, sizeof dump);
+    CHECK(need == strlen(dump));
+    CHECK(strstr(dump, "[network]\nmu = 3\nepsilon = 0.25\n") != NULL);
+    CHECK(strstr(dump, "integrator = STRANG\n") != NULL);
+    CHECK(nnq_config_load_string(dump, "dump", NULL, 0, &again, &err) == NNQ_OK);
+    CHECK(again.hbar == cfg.hbar && again.steps == cfg.steps &&
+          strcmp(again.potential_V, cfg.potential_V) == 0 &&
+          strcmp(again.output_file, cfg.output_file) == 0);
+    char small[16];
+    CHECK(nnq_config_dump(&cfg, small, sizeof small) == need && strlen(small) == 15);
+}
+
+static void test_line_errors(void) {
+    struct nnq_err err = {0};
+    char text[1024];
+    snprintf(text, sizeof text, "[grid]\nn = 16\nqmin = -1\nqmax = 1\n[potential]\nV = %0300d\n",
+             1);
+    CHECK(load(text, NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:6: line too long") != NULL, "%s", err.msg);
+
+    CHECK(load("[grid]\nn = 16\n\tqmin = -1\nqmax = 1\nqmax = 2\n", NULL, 0, &err) ==
+          NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:5: [grid] qmax: duplicate key (first given on line 4)"),
+              "%s", err.msg);
+
+    CHECK(load("n = 16\n", NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:1: n: key outside any [section]"), "%s", err.msg);
+
+    CHECK(load("[grid]\nn = 16\n[run\n", NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:3: expected"), "%s", err.msg);
+
+    CHECK(load("[grid]\nn = 16,\nqmin = -1\nqmax = 1\n", NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:2: [grid] n: expected a list"), "%s", err.msg);
+
+    CHECK(load("[grid]\nn = 16\nqmin = -1\nqmax = 1\n[run]\nsteps = 1\n"
+               "[initial]\npreset = superposition\ncenter = 1, 2\nwidth = 1, 2, 3\n",
+               NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:10: [initial] width: expected 1, 1 (per axis) or 2"), "%s",
+              err.msg);
+
+    CHECK(load("[grid]\nn = 16\nqmin = -1\nqmax = 1\n[run]\nsteps = 1\n[initial]\np = 1\n"
+               "[output]\nfields = p, G\n",
+               NULL, 0, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "c.ini:10: [output] fields: expected field names p, F, psi, got 'G'"),
+              "%s", err.msg);
+}
+
+int main(void) {
+    test_defaults_and_derived();
+    test_overrides_and_dump();
+    test_line_errors();
+    return check_result();
+}

@@ -1,0 +1,266 @@
+/*
+ * test_output.c - the HDF5 file has the documented layout (docs/output.md), read back through
+ * the HDF5 API: root attributes, grid, potential, snapshots, psi as compound {r, i}, p and F
+ * consistent with psi, diagnostics columns; a run stopped early leaves a valid, incomplete file.
+ */
+#include <complex.h>
+#include <hdf5.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "nnq/config.h"
+#include "nnq/run.h"
+
+static char dir[256];
+
+static int run_config(const char *ini, const char *const *sets, int nsets, const char *out,
+                      const volatile sig_atomic_t *stop, struct nnq_config *cfg,
+                      struct nnq_summary *sum) {
+    struct nnq_err err = {0};
+    if (nnq_config_load_string(ini, "out.ini", sets, nsets, cfg, &err)) {
+        fprintf(stderr, "config: %s\n", err.msg);
+        exit(2);
+    }
+    struct nnq_run_options opt = {.output = out, .force = 1, .stop = stop};
+    enum nnq_status rc = nnq_run(cfg, &opt, sum, &err);
+    if (rc != NNQ_OK)
+        printf("run ended: %s\n", err.msg);
+    return (int)rc;
+}
+
+static double attr_double(hid_t f, const char *name) {
+    double v = NAN;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        H5Aread(a, H5T_NATIVE_DOUBLE, &v);
+        H5Aclose(a);
+    }
+    return v;
+}
+
+static int attr_int(hid_t f, const char *name) {
+    int v = -999;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+        H5Aread(a, H5T_NATIVE_INT, &v);
+        H5Aclose(a);
+    }
+    return v;
+}
+
+/* Variable-length string attribute into buf ("" if absent). */
+static void attr_string(hid_t f, const char *name, char *buf, size_t size) {
+    buf[0] = '\0';
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a < 0)
+        return;
+    hid_t t = H5Aget_type(a);
+    char *s = NULL;
+    if (H5Tis_variable_str(t) > 0 && H5Aread(a, t, &s) >= 0 && s) {
+        snprintf(buf, size, "%s", s);
+        H5free_memory(s);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+/* Rank and shape of a dataset; -1 if it does not exist. */
+static int shape_of(hid_t f, const char *path, hsize_t *dims) {
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t s = H5Dget_space(d);
+    int rank = H5Sget_simple_extent_dims(s, dims, NULL);
+    H5Sclose(s);
+    H5Dclose(d);
+    return rank;
+}
+
+static void read_all(hid_t f, const char *path, hid_t mem_type, void *buf) {
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    H5Dclose(d);
+}
+
+static const char ini2d[] = "[run]\nname = layout\nsteps = 50\ndt = 0.01\nsnapshot_every = 20\n"
+                            "diag_every = 10\n"
+                            "[grid]\nn = 32, 16\nqmin = -6, -4\nqmax = 6, 4\n"
+                            "[network]\nmu = 0.5\nepsilon = 2\n"
+                            "[particle]\nmass = 1.5\n"
+                            "[potential]\npreset = harmonic\nomega = 1, 2\n"
+                            "[initial]\npreset = gaussian\ncenter = 1, 0\nmomentum = 0.3, 0\n"
+                            "[madelung]\nenabled = false\n";
+
+static void test_layout(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/layout.h5", dir);
+    static const char *const sets[] = {"network.mu = 0.75"};
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    CHECK(run_config(ini2d, sets, 1, path, NULL, &cfg, &sum) == NNQ_OK);
+
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0);
+    char text[8192];
+    attr_string(f, "nnq_version", text, sizeof text);
+    CHECK(strcmp(text, NNQ_VERSION) == 0);
+    attr_string(f, "config", text, sizeof text);
+    CHECK_MSG(strstr(text, "[network]\nmu = 0.75\nepsilon = 2\n") != NULL, "config: %s", text);
+    CHECK(strstr(text, "[grid]\nn = 32, 16\n") != NULL);
+    attr_string(f, "created", text, sizeof text);
+    CHECK(strlen(text) == 20 && text[10] == 'T');
+    CHECK_NEAR(attr_double(f, "hbar"), 1.5, 1e-15);
+    CHECK_NEAR(attr_double(f, "mass"), 1.5, 0);
+    CHECK(attr_int(f, "dims") == 2);
+    CHECK(attr_int(f, "completed") == 1);
+
+    /* the stored config reloads to the same run */
+    attr_string(f, "config", text, sizeof text);
+    struct nnq_config again;
+    struct nnq_err err = {0};
+    CHECK(nnq_config_load_string(text, "stored", NULL, 0, &again, &err) == NNQ_OK);
+    CHECK(again.hbar == cfg.hbar && again.steps == cfg.steps && again.n[1] == 16);
+
+    hsize_t dims[4];
+    CHECK(shape_of(f, "/grid/q0", dims) == 1 && dims[0] == 32);
+    CHECK(shape_of(f, "/grid/q1", dims) == 1 && dims[0] == 16);
+    CHECK(shape_of(f, "/grid/q2", dims) == -1);
+    double q1[16];
+    read_all(f, "/grid/q1", H5T_NATIVE_DOUBLE, q1);
+    CHECK_NEAR(q1[0], -4, 0);
+    CHECK_NEAR(q1[15], -4 + 15 * 0.5, 1e-15);
+
+    CHECK(shape_of(f, "/potential/V", dims) == 2 && dims[0] == 32 && dims[1] == 16);
+    static double V[32 * 16];
+    read_all(f, "/potential/V", H5T_NATIVE_DOUBLE, V);
+    /* V at q = (qmin0 + 3 dq0, qmin1 + 5 dq1) = (-4.875, -1.5) */
+    double x = -6 + 3 * 12.0 / 32, y = -4 + 5 * 0.5;
+    CHECK_NEAR(V[3 * 16 + 5], 0.5 * 1.5 * (x * x + 4 * y * y), 1e-12);
+
+    /* snapshots at steps 0, 20, 40 and the final 50 */
+    CHECK(shape_of(f, "/snapshots/t", dims) == 1 && dims[0] == 4);
+    long long steps[4];
+    double t[4];
+    read_all(f, "/snapshots/step", H5T_NATIVE_LLONG, steps);
+    read_all(f, "/snapshots/t", H5T_NATIVE_DOUBLE, t);
+    CHECK(steps[0] == 0 && steps[1] == 20 && steps[2] == 40 && steps[3] == 50);
+    CHECK_NEAR(t[3], 0.5, 1e-15);
+    CHECK(sum.snapshots == 4);
+
+    CHECK(shape_of(f, "/schrodinger/p", dims) == 3 && dims[0] == 4 && dims[1] == 32 &&
+          dims[2] == 16);
+    CHECK(shape_of(f, "/schrodinger/F", dims) == 3 && dims[0] == 4);
+    CHECK(shape_of(f, "/schrodinger/psi", dims) == 3 && dims[0] == 4);
+    hid_t d = H5Dopen2(f, "/schrodinger/psi", H5P_DEFAULT);
+    hid_t type = H5Dget_type(d);
+    CHECK(H5Tget_class(type) == H5T_COMPOUND && H5Tget_nmembers(type) == 2);
+    char *m0 = H5Tget_member_name(type, 0), *m1 = H5Tget_member_name(type, 1);
+    CHECK(strcmp(m0, "r") == 0 && strcmp(m1, "i") == 0);
+    H5free_memory(m0);
+    H5free_memory(m1);
+    H5Tclose(type);
+    H5Dclose(d);
+
+    static double complex psi[4 * 32 * 16];
+    static double p[4 * 32 * 16], F[4 * 32 * 16];
+    hid_t ctype = H5Tcreate(H5T_COMPOUND, sizeof(double complex));
+    H5Tinsert(ctype, "r", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(ctype, "i", sizeof(double), H5T_NATIVE_DOUBLE);
+    read_all(f, "/schrodinger/psi", ctype, psi);
+    H5Tclose(ctype);
+    read_all(f, "/schrodinger/p", H5T_NATIVE_DOUBLE, p);
+    read_all(f, "/schrodinger/F", H5T_NATIVE_DOUBLE, F);
+    double worst_p = 0, worst_F = 0, norm0 = 0;
+    for (int i = 0; i < 4 * 32 * 16; i++) {
+        double a = cabs(psi[i]);
+        worst_p = fmax(worst_p, fabs(p[i] - a * a));
+        if (a > 1e-3)
+            worst_F = fmax(worst_F, fabs(F[i] - 1.5 * carg(psi[i])));
+        if (i < 32 * 16)
+            norm0 += p[i] * (12.0 / 32) * 0.5;
+    }
+    CHECK_NEAR(worst_p, 0, 1e-15);
+    CHECK_NEAR(worst_F, 0, 1e-14);
+    CHECK_NEAR(norm0, 1, 1e-12);
+
+    /* diagnostics: rows at 0, 10, ..., 50; q2 columns absent in 2D */
+    static const char *const cols[] = {"t", "step", "norm", "energy", "energy_kin", "energy_pot",
+                                       "q0_mean", "q0_sq_mean", "q1_mean", "q1_sq_mean"};
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        char name[64];
+        snprintf(name, sizeof name, "/diagnostics/%s", cols[c]);
+        CHECK_MSG(shape_of(f, name, dims) == 1 && dims[0] == 6, "%s", name);
+    }
+    CHECK(shape_of(f, "/diagnostics/q2_mean", dims) == -1);
+    double norm[6], energy[6];
+    read_all(f, "/diagnostics/norm", H5T_NATIVE_DOUBLE, norm);
+    read_all(f, "/diagnostics/energy", H5T_NATIVE_DOUBLE, energy);
+    CHECK_NEAR(norm[5], 1, 1e-13);
+    CHECK_NEAR(energy[5], energy[0], 1e-4 * energy[0]); /* strang, dt omega = 0.02 */
+    CHECK(H5Lexists(f, "/madelung", H5P_DEFAULT) == 0);
+    H5Fclose(f);
+}
+
+static void test_options(void) {
+    /* single precision, p only, compressed: types follow [output] */
+    char path[300];
+    snprintf(path, sizeof path, "%s/single.h5", dir);
+    static const char *const sets[] = {"output.precision = single", "output.fields = p",
+                                       "output.compress = 4"};
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    CHECK(run_config(ini2d, sets, 3, path, NULL, &cfg, &sum) == NNQ_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/schrodinger/p", H5P_DEFAULT);
+    hid_t t = H5Dget_type(d);
+    CHECK(H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4);
+    hid_t plist = H5Dget_create_plist(d);
+    CHECK(H5Pget_nfilters(plist) == 2); /* shuffle + deflate */
+    H5Pclose(plist);
+    H5Tclose(t);
+    H5Dclose(d);
+    CHECK(H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) == 0);
+    CHECK(H5Lexists(f, "/schrodinger/F", H5P_DEFAULT) == 0);
+    H5Fclose(f);
+}
+
+static void test_stopped(void) {
+    /* a stop request mid-run: status 130, a valid file marked incomplete with every snapshot
+     * written so far */
+    char path[300];
+    snprintf(path, sizeof path, "%s/stopped.h5", dir);
+    static volatile sig_atomic_t stop = 1;
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    static const char *const sets[] = {"run.steps = 100000"};
+    CHECK(run_config(ini2d, sets, 1, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+    CHECK(sum.steps_done > 0 && sum.steps_done < 100000);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0);
+    CHECK(attr_int(f, "completed") == 0);
+    hsize_t dims[4];
+    CHECK(shape_of(f, "/snapshots/t", dims) == 1 && dims[0] == 2); /* initial + at the stop */
+    long long steps[2];
+    read_all(f, "/snapshots/step", H5T_NATIVE_LLONG, steps);
+    CHECK(steps[1] == sum.steps_done);
+    H5Fclose(f);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/nnq_test_output_XXXXXX");
+    if (!mkdtemp(dir))
+        return 2;
+    test_layout();
+    test_options();
+    test_stopped();
+    int rc = check_result();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (rc == 0 && system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
