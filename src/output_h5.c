@@ -204,8 +204,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     hid_t grp = H5Gcreate2(o->file, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     bad |= grp < 0;
     for (int i = 0; !bad && i < d; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "q%d", i);
+        const char name[3] = {'q', (char)('0' + i), '\0'};
         hsize_t len = (hsize_t)g->n[i];
         bad |= write_array(grp, name, 1, &len, g->q[i]);
     }
