@@ -626,6 +626,13 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
                          "order4 takes backward sub-steps, which diverge in imaginary time; use "
                          "strang with imaginary_time = true");
     c->hbar = c->network_mu * c->network_epsilon;
+    if (c->run_imaginary_time && c->madelung_enabled) {
+        if (IS_SET(c, madelung_enabled))
+            return key_error(ctx, NNQ_KEY_madelung_enabled,
+                             "the Madelung solver has no imaginary-time form; set enabled = "
+                             "false with imaginary_time = true");
+        c->madelung_enabled = 0; /* a default: relaxation runs evolve psi alone */
+    }
 
     /* potential */
     int pp = c->potential_preset;

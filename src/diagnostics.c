@@ -1,18 +1,31 @@
 /* diagnostics.c - diagnostics rows (see include/nnq/diagnostics.h). */
 #include "nnq/diagnostics.h"
 
+#include <math.h>
+
+#include "nnq/multivalued.h"
+
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
-#define NNQ_X_DIAG_INFO(name, is_int, min_dims, doc) {#name, is_int, min_dims, doc},
+#define NNQ_X_DIAG_INFO(name, is_int, min_dims, max_dims, madelung, doc)                           \
+    {#name, is_int, min_dims, max_dims, madelung, doc},
     NNQ_DIAG_COLUMNS(NNQ_X_DIAG_INFO)
 #undef NNQ_X_DIAG_INFO
 };
 
 const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c) { return &columns[c]; }
 
-void nnq_diag_sample(struct nnq_schrodinger *s, double t, long step, struct nnq_diag_row *row) {
+int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung) {
+    const struct nnq_diag_column_info *ci = &columns[c];
+    return dims >= ci->min_dims && dims <= ci->max_dims && (madelung || !ci->madelung);
+}
+
+void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
+                     double t, long step, struct nnq_diag_row *row) {
     struct nnq_observables o;
     nnq_schrodinger_observe(s, &o);
     double *v = row->value;
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        v[c] = NAN;
     v[NNQ_DIAG_t] = t;
     v[NNQ_DIAG_step] = (double)step;
     v[NNQ_DIAG_norm] = o.norm;
@@ -22,5 +35,24 @@ void nnq_diag_sample(struct nnq_schrodinger *s, double t, long step, struct nnq_
     for (int a = 0; a < 3; a++) {
         v[NNQ_DIAG_q0_mean + 2 * a] = o.q_mean[a];
         v[NNQ_DIAG_q0_sq_mean + 2 * a] = o.q2_mean[a];
+    }
+    const struct nnq_grid *g = nnq_schrodinger_grid(s);
+    const double complex *psi = nnq_schrodinger_psi(s);
+    struct nnq_multivalued mv;
+    nnq_multivalued_detect(g, psi, support_floor, &mv);
+    v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
+    v[NNQ_DIAG_vortex_length] = mv.length;
+    if (m) {
+        struct nnq_divergence d;
+        nnq_madelung_compare(m, psi, &d);
+        v[NNQ_DIAG_div_p_l1] = d.div_p_l1;
+        v[NNQ_DIAG_div_F] = d.div_F;
+        v[NNQ_DIAG_div_j_l1] = d.div_j_l1;
+        v[NNQ_DIAG_infidelity] = d.infidelity;
+        v[NNQ_DIAG_madelung_curl] = d.curl;
+        v[NNQ_DIAG_madelung_mass] = d.mass;
+        for (int a = 0; a < 3; a++)
+            v[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
+        v[NNQ_DIAG_madelung_substeps] = (double)nnq_madelung_take_substeps(m);
     }
 }

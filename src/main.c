@@ -170,9 +170,6 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    if (cfg.madelung_enabled)
-        fprintf(stderr, "nnq: note: [madelung] enabled = true, but the Madelung solver is not "
-                        "built yet; this run evolves the Schrodinger side only\n");
     char wisdom[PATH_MAX];
     struct nnq_run_options opt = {.output = output,
                                   .force = force,

@@ -19,12 +19,13 @@
 struct nnq_output {
     hid_t file;
     hid_t snap_t, snap_step;
-    hid_t field[3]; /* p, F, psi */
+    hid_t field[3];    /* p, F, psi */
+    hid_t mfield[3];   /* madelung p, F, j */
     hid_t diag[NNQ_DIAG_COUNT];
     hid_t psi_mem_type;
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
-    double *buf;
+    double *buf, *jbuf; /* jbuf: d values per point, for /madelung/j */
     long nsnap, nrows;
     char path[NNQ_STR_MAX];
 };
@@ -75,7 +76,7 @@ static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dim
 /* An extendible dataset of `rank` axes whose first one grows; chunk along it = 1 row. */
 static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank,
                                const hsize_t *shape, const hsize_t *chunk, int compress) {
-    hsize_t dims[4] = {0}, maxdims[4];
+    hsize_t dims[5] = {0}, maxdims[5];
     for (int i = 0; i < rank; i++) {
         dims[i] = i ? shape[i] : 0;
         maxdims[i] = i ? shape[i] : H5S_UNLIMITED;
@@ -96,7 +97,7 @@ static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank
 /* Appends one row (rank-1 trailing shape `shape[1..]`, local slab along axis 1) to d. */
 static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize_t *start1,
                   const hsize_t *count1, hid_t mem_type, const void *data) {
-    hsize_t dims[4] = {0}, start[4] = {0}, count[4] = {1, 1, 1, 1};
+    hsize_t dims[5] = {0}, start[5] = {0}, count[5] = {1, 1, 1, 1, 1};
     for (int i = 0; i < rank; i++)
         dims[i] = i ? shape[i] : (hsize_t)row + 1;
     if (H5Dset_extent(d, dims) < 0)
@@ -125,9 +126,12 @@ static hid_t complex_type(hid_t member) {
 }
 
 static void close_all(struct nnq_output *o) {
-    for (int f = 0; f < 3; f++)
+    for (int f = 0; f < 3; f++) {
         if (o->field[f] >= 0)
             H5Dclose(o->field[f]);
+        if (o->mfield[f] >= 0)
+            H5Dclose(o->mfield[f]);
+    }
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
         if (o->diag[c] >= 0)
             H5Dclose(o->diag[c]);
@@ -140,6 +144,7 @@ static void close_all(struct nnq_output *o) {
     if (o->file >= 0)
         H5Fclose(o->file);
     free(o->buf);
+    free(o->jbuf);
     free(o);
 }
 
@@ -158,14 +163,16 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     o->file = o->snap_t = o->snap_step = o->psi_mem_type = -1;
     for (int f = 0; f < 3; f++)
-        o->field[f] = -1;
+        o->field[f] = o->mfield[f] = -1;
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
         o->diag[c] = -1;
     o->cfg = cfg;
     o->g = g;
     snprintf(o->path, sizeof o->path, "%s", path);
     o->buf = malloc((size_t)g->local_size * sizeof(double));
-    if (!o->buf) {
+    if (cfg->madelung_enabled)
+        o->jbuf = malloc((size_t)g->local_size * (size_t)g->dims * sizeof(double));
+    if (!o->buf || (cfg->madelung_enabled && !o->jbuf)) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
     }
@@ -246,11 +253,34 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         H5Gclose(grp);
     H5Tclose(psi_file_type);
 
+    if (cfg->madelung_enabled) {
+        grp = H5Gcreate2(o->file, "madelung", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= grp < 0;
+        hsize_t jshape[5] = {0, 1, 1, 1, 1}, jchunk[5] = {1, 1, 1, 1, 1};
+        for (int i = 1; i <= d; i++) {
+            jshape[i] = shape[i];
+            jchunk[i] = chunk[i];
+        }
+        jshape[d + 1] = jchunk[d + 1] = (hsize_t)d;
+        for (int f = 0; !bad && f < 2; f++) {
+            o->mfield[f] = create_extendible(grp, field_names[f], ftype, d + 1, shape, chunk,
+                                             (int)cfg->output_compress);
+            bad |= o->mfield[f] < 0;
+        }
+        if (!bad) {
+            o->mfield[2] = create_extendible(grp, "j", ftype, d + 2, jshape, jchunk,
+                                             (int)cfg->output_compress);
+            bad |= o->mfield[2] < 0;
+        }
+        if (grp >= 0)
+            H5Gclose(grp);
+    }
+
     grp = H5Gcreate2(o->file, "diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     bad |= grp < 0;
     for (int c = 0; !bad && c < NNQ_DIAG_COUNT; c++) {
         const struct nnq_diag_column_info *ci = nnq_diag_column((enum nnq_diag_column)c);
-        if (ci->min_dims > d)
+        if (!nnq_diag_present((enum nnq_diag_column)c, d, cfg->madelung_enabled))
             continue;
         o->diag[c] = create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
                                        1, &one, &rows_chunk, 0);
@@ -268,12 +298,13 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
 }
 
 enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
-                                    const double complex *psi, struct nnq_err *err) {
+                                    const double complex *psi, const struct nnq_madelung *m,
+                                    struct nnq_err *err) {
     const struct nnq_grid *g = o->g;
     const int rank = g->dims + 1;
-    hsize_t shape[4] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
-    hsize_t start[4] = {0, (hsize_t)g->local_0_start, 0, 0};
-    hsize_t count[4] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hsize_t shape[5] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
+    hsize_t start[5] = {0, (hsize_t)g->local_0_start, 0, 0, 0};
+    hsize_t count[5] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
     hsize_t one = 1;
     long long step64 = step;
     if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5T_NATIVE_DOUBLE, &t) ||
@@ -300,6 +331,23 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
     if (o->field[FIELD_PSI] >= 0 &&
         append(o->field[FIELD_PSI], o->nsnap, rank, shape, start, count, o->psi_mem_type, psi))
         return h5_fail(err, o, "append to /schrodinger/psi");
+    if (m && o->mfield[0] >= 0) {
+        if (append(o->mfield[0], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+                   nnq_madelung_p(m)) ||
+            append(o->mfield[1], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+                   nnq_madelung_F(m)))
+            return h5_fail(err, o, "append to /madelung");
+        const int d = g->dims;
+        const double *j = nnq_madelung_j(m);
+        for (ptrdiff_t i = 0; i < n; i++)
+            for (int a = 0; a < d; a++)
+                o->jbuf[i * d + a] = j[a * n + i];
+        shape[rank] = count[rank] = (hsize_t)d;
+        start[rank] = 0;
+        if (append(o->mfield[2], o->nsnap, rank + 1, shape, start, count, H5T_NATIVE_DOUBLE,
+                   o->jbuf))
+            return h5_fail(err, o, "append to /madelung/j");
+    }
     o->nsnap++;
     if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_fail(err, o, "flush the file");

@@ -9,6 +9,7 @@
 
 #include "nnq/grid.h"
 #include "nnq/initial.h"
+#include "nnq/madelung.h"
 #include "nnq/output_h5.h"
 #include "nnq/potential.h"
 #include "nnq/progress.h"
@@ -52,6 +53,23 @@ static void key_place(const struct nnq_config *cfg, enum nnq_key k, char *buf, s
         snprintf(buf, size, "%s: ", cfg->path);
 }
 
+static const enum nnq_diag_column div_columns[4] = {NNQ_DIAG_div_p_l1, NNQ_DIAG_div_F,
+                                                    NNQ_DIAG_div_j_l1, NNQ_DIAG_infidelity};
+
+/* Multivaluedness and the largest divergences before and after it. */
+static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row *row,
+                              int dims) {
+    double defects = row->value[dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count];
+    if (isnan(sum->t_multivalued) && defects > 0)
+        sum->t_multivalued = row->value[NNQ_DIAG_t];
+    if (!sum->madelung)
+        return;
+    double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
+    for (int k = 0; k < 4; k++)
+        if (isnan(worst[k]) || row->value[div_columns[k]] > worst[k])
+            worst[k] = row->value[div_columns[k]];
+}
+
 static void track_drift(struct nnq_summary *sum, const struct nnq_diag_row *row) {
     double n0 = sum->first.value[NNQ_DIAG_norm], e0 = sum->first.value[NNQ_DIAG_energy];
     double dn = fabs(row->value[NNQ_DIAG_norm] / n0 - 1.0);
@@ -90,6 +108,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     struct nnq_grid *g = NULL;
     struct nnq_potential *pot = NULL;
     struct nnq_schrodinger *s = NULL;
+    struct nnq_madelung *mad = NULL;
     struct nnq_output *out = NULL;
     struct nnq_progress *progress = NULL;
     char *config_text = NULL;
@@ -97,6 +116,10 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     enum nnq_status rc;
 
     sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
+    sum->madelung = cfg->madelung_enabled;
+    sum->t_multivalued = NAN;
+    for (int k = 0; k < 4; k++)
+        sum->div_before[k] = sum->div_after[k] = NAN;
     snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
     const double dt = cfg->run_dt;
 
@@ -127,6 +150,19 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         }
         goto done;
     }
+    if (cfg->madelung_enabled) {
+        struct nnq_madelung_params mpar = {.hbar = cfg->hbar,
+                                           .mass = cfg->particle_mass,
+                                           .dt = dt,
+                                           .limiter = (enum nnq_limiter)cfg->madelung_limiter,
+                                           .flux = (enum nnq_flux)cfg->madelung_flux,
+                                           .density_floor = cfg->madelung_density_floor,
+                                           .damping = cfg->madelung_damping,
+                                           .threads = sum->threads,
+                                           .planner = (enum nnq_planner)cfg->run_planner};
+        if ((rc = nnq_madelung_create(g, pot, &mpar, &mad, err)))
+            goto done;
+    }
     if (opt->wisdom)
         save_wisdom(opt->wisdom);
     if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
@@ -135,18 +171,22 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         nnq_err_prefix(err, "%s", place);
         goto done;
     }
+    if (mad)
+        nnq_madelung_init(mad, nnq_schrodinger_psi(s));
     if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
         goto done;
 
+    const double support = cfg->madelung_support_floor;
     struct nnq_diag_row row;
-    nnq_diag_sample(s, 0.0, 0, &row);
+    nnq_diag_sample(s, mad, support, 0.0, 0, &row);
     sum->first = sum->last = row;
+    track_multivalued(sum, &row, cfg->dims);
     if (!(row.value[NNQ_DIAG_norm] > 0) || !isfinite(row.value[NNQ_DIAG_energy])) {
         rc = check_row(cfg, sum, &row, err);
         goto done;
     }
     if ((rc = nnq_output_diag(out, &row, err)) ||
-        (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), err)))
+        (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err)))
         goto done;
 
     progress = nnq_progress_create(opt->progress, cfg->steps);
@@ -162,21 +202,23 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
             next = next_snap;
         if ((rc = nnq_schrodinger_advance(s, next - step, (double)step * dt, err)))
             goto done;
-        /* (the Madelung solver advances here, on the same time levels) */
+        if (mad && (rc = nnq_madelung_advance(mad, next - step, (double)step * dt, err)))
+            goto done;
         step = next;
         sum->steps_done = step;
         sum->t = (double)step * dt;
         int interrupted = opt->stop && *opt->stop;
         if (step == next_diag || step == next_snap || step == steps || interrupted) {
-            nnq_diag_sample(s, sum->t, step, &row);
+            nnq_diag_sample(s, mad, support, sum->t, step, &row);
             if ((rc = check_row(cfg, sum, &row, err)))
                 goto done;
             track_drift(sum, &row);
+            track_multivalued(sum, &row, cfg->dims);
             if ((rc = nnq_output_diag(out, &row, err)))
                 goto done;
         }
         if (step == next_snap || step == steps || interrupted)
-            if ((rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), err)))
+            if ((rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err)))
                 goto done;
         nnq_progress_update(progress, step, sum->t);
         if (interrupted && step < steps) {
@@ -197,6 +239,7 @@ done:
         if (nnq_output_close(out, rc == NNQ_OK, &close_err) != NNQ_OK && rc == NNQ_OK)
             rc = nnq_err_set(err, close_err.code, "%s", close_err.msg);
     }
+    nnq_madelung_destroy(mad);
     nnq_schrodinger_destroy(s);
     nnq_potential_destroy(pot);
     nnq_grid_destroy(g);
@@ -240,6 +283,21 @@ static void json_axes(FILE *out, const char *key, const struct nnq_diag_row *row
     fputc(']', out);
 }
 
+/* "key":{"div_p_l1":..,...} of the largest divergences, or "key":null. */
+static void json_divergence(FILE *out, const char *key, int present, const double *v) {
+    static const char *const names[4] = {"div_p_l1", "div_F", "div_j_l1", "infidelity"};
+    fprintf(out, ",\"%s\":", key);
+    if (!present || isnan(v[0])) {
+        fputs("null", out);
+        return;
+    }
+    for (int k = 0; k < 4; k++) {
+        fprintf(out, "%s\"%s\":", k ? "," : "{", names[k]);
+        json_number(out, v[k]);
+    }
+    fputc('}', out);
+}
+
 void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum,
                         const struct nnq_err *err) {
     char integrator[32];
@@ -281,6 +339,13 @@ void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nn
     json_number(out, sum->max_energy_drift);
     json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, cfg->dims);
     json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, cfg->dims);
+    fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
+    json_number(out, sum->t_multivalued);
+    fprintf(out, ",\"multivalued_from_start\":%s",
+            sum->t_multivalued == 0.0 ? "true" : "false");
+    json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
+    json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
+                    sum->div_after);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
     fputs(",\"wall_s\":", out);
@@ -309,7 +374,27 @@ void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct
     fputs(", <q^2> =", out);
     for (int a = 0; a < cfg->dims; a++)
         fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_sq_mean + 2 * a]);
-    fprintf(out, "\n  %ld snapshots written to %s\n", sum->snapshots, sum->output);
+    fputc('\n', out);
+    if (isnan(sum->t_multivalued))
+        fprintf(out, "  F stayed single-valued (no %s)\n", cfg->dims == 1 ? "nodes" : "vortices");
+    else if (sum->t_multivalued == 0.0)
+        fprintf(out, "  F is multivalued from t = 0 (%s in the initial state): the Madelung "
+                     "description does not apply from the start\n",
+                cfg->dims == 1 ? "nodes" : "vortices");
+    else
+        fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
+                cfg->dims == 1 ? "nodes" : "vortices");
+    if (sum->madelung) {
+        if (!isnan(sum->div_before[0]))
+            fprintf(out, "  Madelung vs Schrodinger, largest before: div_p_l1 %.3e, div_F %.3e, "
+                         "div_j_l1 %.3e, infidelity %.3e\n",
+                    sum->div_before[0], sum->div_before[1], sum->div_before[2], sum->div_before[3]);
+        if (!isnan(sum->div_after[0]))
+            fprintf(out, "  Madelung vs Schrodinger, largest after:  div_p_l1 %.3e, div_F %.3e, "
+                         "div_j_l1 %.3e, infidelity %.3e\n",
+                    sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
+    }
+    fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }
 
 static void print_bytes(FILE *out, const char *what, double bytes) {
@@ -343,9 +428,12 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
                  "max |k| = %.3g rad (%s)\n",
             phase, phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
     double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
-    fprintf(out, "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> %.0f sub-step(s) per "
-                 "step (solver not built yet: issue 3)\n",
-            disp, ceil(cfg->run_dt / disp));
+    if (cfg->madelung_enabled)
+        fprintf(out, "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> at least %.0f "
+                     "SSP-RK3 sub-step(s) per step (more if 0.4 dq / max|u| is smaller)\n",
+                disp, ceil(cfg->run_dt / disp * (1 - 1e-12)));
+    else
+        fprintf(out, "madelung: off\n");
     struct nnq_potential *pot = NULL;
     int td = 0;
     if (nnq_potential_create(cfg, &pot, NULL) == NNQ_OK) {
@@ -353,7 +441,10 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
         nnq_potential_destroy(pot);
     }
     size_t bpp = nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, td) +
-                 sizeof(double) /* output buffer */;
+                 sizeof(double) /* output buffer */ +
+                 (cfg->madelung_enabled ? nnq_madelung_bytes_per_point(cfg->dims) +
+                                              sizeof(double) * (size_t)cfg->dims
+                                        : 0);
     fprintf(out, "memory: %zu bytes per point, ", bpp);
     print_bytes(out, "total ", points * (double)bpp);
     long snaps = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
@@ -362,7 +453,8 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
     double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
     double per_snap = ((cfg->output_fields & NNQ_FIELD_P ? 1 : 0) +
                        (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
-                       (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0)) *
+                       (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0) +
+                       (cfg->madelung_enabled ? 2 + cfg->dims : 0)) *
                       word * points;
     fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, snaps);
     print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ",

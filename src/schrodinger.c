@@ -194,6 +194,8 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
 
 double complex *nnq_schrodinger_psi(struct nnq_schrodinger *s) { return s->psi; }
 
+const struct nnq_grid *nnq_schrodinger_grid(const struct nnq_schrodinger *s) { return s->g; }
+
 const double *nnq_schrodinger_potential(const struct nnq_schrodinger *s) { return s->V; }
 
 /* psi *= f, pointwise. */

@@ -1,31 +1,47 @@
 /*
  * diagnostics.h - the rows of /diagnostics, sampled every [run] diag_every steps.
  *
- * The columns are declared once in NNQ_DIAG_COLUMNS: X(name, is_integer, min_dims, doc);
- * a column exists in a run when the grid has at least min_dims axes. Expectation values are
- * divided by the norm; energies are <H> with the kinetic part evaluated spectrally.
+ * The columns are declared once in NNQ_DIAG_COLUMNS:
+ *   X(name, is_integer, min_dims, max_dims, madelung, doc);
+ * a column exists in a run when min_dims <= d <= max_dims and, for madelung = 1, when the
+ * Madelung solver runs. Expectation values are divided by the norm; energies are <H> with the
+ * kinetic part evaluated spectrally; the divergence metrics are those of madelung.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
 
+#include "nnq/madelung.h"
 #include "nnq/schrodinger.h"
 
 #define NNQ_DIAG_COLUMNS(X)                                                                        \
-    X(t, 0, 1, "time")                                                                             \
-    X(step, 1, 1, "step number")                                                                   \
-    X(norm, 0, 1, "integral |psi|^2 dq")                                                           \
-    X(energy, 0, 1, "<H> = energy_kin + energy_pot")                                               \
-    X(energy_kin, 0, 1, "<-(hbar^2/2m) Laplacian>, spectral")                                      \
-    X(energy_pot, 0, 1, "<V>")                                                                     \
-    X(q0_mean, 0, 1, "<q0>")                                                                       \
-    X(q0_sq_mean, 0, 1, "<q0^2>")                                                                  \
-    X(q1_mean, 0, 2, "<q1>")                                                                       \
-    X(q1_sq_mean, 0, 2, "<q1^2>")                                                                  \
-    X(q2_mean, 0, 3, "<q2>")                                                                       \
-    X(q2_sq_mean, 0, 3, "<q2^2>")
+    X(t, 0, 1, 3, 0, "time")                                                                       \
+    X(step, 1, 1, 3, 0, "step number")                                                             \
+    X(norm, 0, 1, 3, 0, "integral |psi|^2 dq")                                                     \
+    X(energy, 0, 1, 3, 0, "<H> = energy_kin + energy_pot")                                         \
+    X(energy_kin, 0, 1, 3, 0, "<-(hbar^2/2m) Laplacian>, spectral")                                \
+    X(energy_pot, 0, 1, 3, 0, "<V>")                                                               \
+    X(q0_mean, 0, 1, 3, 0, "<q0>")                                                                 \
+    X(q0_sq_mean, 0, 1, 3, 0, "<q0^2>")                                                            \
+    X(q1_mean, 0, 2, 3, 0, "<q1>")                                                                 \
+    X(q1_sq_mean, 0, 2, 3, 0, "<q1^2>")                                                            \
+    X(q2_mean, 0, 3, 3, 0, "<q2>")                                                                 \
+    X(q2_sq_mean, 0, 3, 3, 0, "<q2^2>")                                                            \
+    X(node_count, 1, 1, 1, 0, "nodes of psi inside the support (1D)")                              \
+    X(vortex_count, 1, 2, 3, 0, "sum of |winding| over plaquettes (2D: vortices)")                 \
+    X(vortex_length, 0, 3, 3, 0, "vortex-line length (3D)")                                        \
+    X(div_p_l1, 0, 1, 3, 1, "integral |p_S - p_M| dq")                                             \
+    X(div_F, 0, 1, 3, 1, "integral p_S |wrap(F_S - F_M - c)| dq / hbar")                           \
+    X(div_j_l1, 0, 1, 3, 1, "integral |j_S - j_M| dq")                                             \
+    X(infidelity, 0, 1, 3, 1, "1 - |<psi_S|psi_M>|^2")                                             \
+    X(madelung_curl, 0, 1, 3, 1, "sqrt(integral p_M |curl(m u)|^2 dq)")                            \
+    X(madelung_mass, 0, 1, 3, 1, "integral p_M dq")                                                \
+    X(madelung_momentum0, 0, 1, 3, 1, "integral j_M0 dq")                                          \
+    X(madelung_momentum1, 0, 2, 3, 1, "integral j_M1 dq")                                          \
+    X(madelung_momentum2, 0, 3, 3, 1, "integral j_M2 dq")                                          \
+    X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")
 
 enum nnq_diag_column {
-#define NNQ_X_DIAG_ENUM(name, is_int, min_dims, doc) NNQ_DIAG_##name,
+#define NNQ_X_DIAG_ENUM(name, is_int, min_dims, max_dims, madelung, doc) NNQ_DIAG_##name,
     NNQ_DIAG_COLUMNS(NNQ_X_DIAG_ENUM)
 #undef NNQ_X_DIAG_ENUM
         NNQ_DIAG_COUNT
@@ -34,7 +50,8 @@ enum nnq_diag_column {
 struct nnq_diag_column_info {
     const char *name;
     int is_integer;
-    int min_dims;
+    int min_dims, max_dims;
+    int madelung; /* 1: only when the Madelung solver runs */
     const char *doc;
 };
 
@@ -46,7 +63,15 @@ struct nnq_diag_row {
 /* Static description of column c. Cannot fail. */
 const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c);
 
-/* Samples the solver's current state at time t, step `step` into *row. Cannot fail. */
-void nnq_diag_sample(struct nnq_schrodinger *s, double t, long step, struct nnq_diag_row *row);
+/* 1 when column c is written for a d-dimensional run with (madelung = 1) or without the
+ * Madelung solver. Cannot fail. */
+int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung);
+
+/* Samples the solvers' current states at time t, step `step` into *row: the Schrodinger
+ * observables, the defects of psi (support_floor as in multivalued.h) and, when m is not
+ * NULL, the comparison with the Madelung state (NaN in those columns otherwise).
+ * Cannot fail. */
+void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
+                     double t, long step, struct nnq_diag_row *row);
 
 #endif

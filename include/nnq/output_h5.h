@@ -8,6 +8,8 @@
  *   /snapshots/t, step one row per snapshot (extendible)
  *   /schrodinger/p, F, psi   shape (snapshots, n0 [, n1 [, n2]]); psi is the compound {r, i}
  *                      (h5py reads it as complex); F = hbar arg(psi) in (-pi hbar, pi hbar]
+ *   /madelung/p, F     shape (snapshots, n0 [, n1 [, n2]]), when the Madelung solver runs
+ *   /madelung/j        shape (snapshots, n0 [, n1 [, n2]], d): the momentum density
  *   /diagnostics/<column>    one extendible 1-D dataset per column of diagnostics.h
  *
  * Snapshots and rows are appended as the run goes and the file is flushed after every
@@ -22,6 +24,7 @@
 #include "nnq/diagnostics.h"
 #include "nnq/err.h"
 #include "nnq/grid.h"
+#include "nnq/madelung.h"
 
 struct nnq_output;
 
@@ -38,10 +41,12 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
 /* Writes /potential/V (local slab). Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err);
 
-/* Appends a snapshot of psi (local slab) at time t and flushes the file.
+/* Appends a snapshot of psi (local slab) at time t, and of the Madelung state when m is not
+ * NULL (its F as of the last nnq_madelung_compare), and flushes the file.
  * Returns NNQ_OK or NNQ_ERR_RUNTIME (write failed: disk full, file removed, ...). */
 enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
-                                    const double complex *psi, struct nnq_err *err);
+                                    const double complex *psi, const struct nnq_madelung *m,
+                                    struct nnq_err *err);
 
 /* Appends a diagnostics row. Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,

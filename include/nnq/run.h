@@ -7,8 +7,8 @@
  * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
  * reproducible bit for bit whatever happens between chunks. The initial and the final states
- * always get a diagnostics row and a snapshot. The Madelung solver's place is beside the
- * Schrodinger advance in the loop (design.md section 3); it is not built yet.
+ * always get a diagnostics row and a snapshot. With [madelung] enabled, the Madelung solver
+ * advances beside the Schrodinger one on the same time levels and every row compares them.
  */
 #ifndef NNQ_RUN_H
 #define NNQ_RUN_H
@@ -40,6 +40,10 @@ struct nnq_summary {
     double max_norm_drift;            /* max |norm / norm0 - 1| over the sampled rows */
     double max_energy_drift;          /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
     long snapshots;
+    int madelung;                     /* the Madelung solver ran */
+    double t_multivalued;             /* first sampled time with nodes/vortices; NaN: never */
+    double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
+                                         * from t_multivalued on (NaN where no row) */
     double wall_s;
     int threads;
     char output[NNQ_STR_MAX];

@@ -56,6 +56,9 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
 /* The field (grid->local_size values, row-major), owned by the solver. Cannot fail. */
 double complex *nnq_schrodinger_psi(struct nnq_schrodinger *s);
 
+/* The grid the solver was made on. Cannot fail. */
+const struct nnq_grid *nnq_schrodinger_grid(const struct nnq_schrodinger *s);
+
 /* V at the time of the last completed step (at t = 0 after create). Cannot fail. */
 const double *nnq_schrodinger_potential(const struct nnq_schrodinger *s);
 

@@ -1,0 +1,99 @@
+/*
+ * madelung.h - conservative finite-volume solver of the Madelung (quantum hydrodynamic)
+ * equations, on the Schrodinger solver's grid and time levels (design.md section 3):
+ *
+ *     dp/dt + div j = 0
+ *     dj/dt + div(j (x) j / p + Sigma) = -(p/m) grad V,
+ *     Sigma = -(hbar^2 / 4m^2) p grad (x) grad ln p          (quantum stress tensor)
+ *
+ * p and j = p u at cell centres. Parts, as in Athena/PLUTO: MUSCL reconstruction of p and u
+ * (limiters vanleer, minmod, none), a Rusanov or HLL flux for the advective part, Sigma at
+ * faces from central differences of ln p, the potential force as a source, SSP-RK3 in time,
+ * sub-cycled when dt exceeds the solver's own limits (advective CFL 0.4 dq / max|u|,
+ * dispersive 0.3 m dq^2 / hbar). The central stress cannot see the grid-scale mode
+ * p ~ (-1)^i (the collocated-grid checkerboard), so the fluxes' signal speed is
+ * |u| + alpha hbar / (m dq), alpha = [madelung] damping: that dissipation acts on the jumps of
+ * the MUSCL states, O(dq^2) where the solution is smooth, and keeps the scheme second order
+ * (tests/test_madelung.c measures it). Vacuum: below density_floor * max p, u goes smoothly to 0
+ * (u = 2 p j / (p^2 + max(p, delta)^2), delta the floor) and ln p is clamped at the floor, so
+ * the stress vanishes there and the empty tails never set the time step.
+ * Mass and momentum change only through face fluxes, so they are conserved to round-off
+ * (momentum: without a potential).
+ *
+ * F_M, the Madelung free energy, is the potential of m u, integrated along grid lines from
+ * the densest cell (1D: its integral). What a single-valued F cannot carry, the curl of m u,
+ * is reported as madelung_curl = sqrt(integral p |curl(m u)|^2 dq) (0 in 1D).
+ *
+ * Plan / execute / destroy, like the Schrodinger solver: create allocates and plans, advance
+ * allocates nothing.
+ */
+#ifndef NNQ_MADELUNG_H
+#define NNQ_MADELUNG_H
+
+#include <complex.h>
+
+#include "nnq/config.h"
+#include "nnq/err.h"
+#include "nnq/grid.h"
+#include "nnq/potential.h"
+
+struct nnq_madelung_params {
+    double hbar, mass, dt;
+    enum nnq_limiter limiter;
+    enum nnq_flux flux;
+    double density_floor;
+    double damping; /* alpha: signal speed |u| + alpha hbar / (m dq) in the fluxes */
+    int threads;
+    enum nnq_planner planner;
+};
+
+/* The two descriptions compared (design.md section 3, "Divergence"). */
+struct nnq_divergence {
+    double div_p_l1;   /* integral |p_S - p_M| dq */
+    double div_F;      /* integral p_S |wrap(F_S - F_M - c)| dq / hbar */
+    double div_j_l1;   /* integral |j_S - j_M| dq */
+    double infidelity; /* 1 - |<psi_S|psi_M>|^2 / (<psi_S|psi_S> <psi_M|psi_M>) */
+    double curl;       /* sqrt(integral p_M |curl(m u)|^2 dq) (0 in 1D) */
+    double mass;       /* integral p_M dq */
+    double momentum[3];/* integral j_M dq, per axis */
+};
+
+struct nnq_madelung;
+
+/* Builds the solver on g with potential pot (both borrowed: they must outlive it).
+ * Returns NNQ_OK; NNQ_ERR_CONFIG when V is not finite; NNQ_ERR_RUNTIME (memory, FFTW). */
+enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_potential *pot,
+                                    const struct nnq_madelung_params *par,
+                                    struct nnq_madelung **out, struct nnq_err *err);
+
+/* Sets p = |psi|^2 and j = (hbar/m) Im(conj(psi) grad psi) (spectral gradient), so that an
+ * initial F with a branch cut still gives the right velocity. Cannot fail. */
+void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi);
+
+/* Advances nsteps steps of dt from t0, each as many SSP-RK3 sub-steps as the solver's limits
+ * need. Allocates nothing. Returns NNQ_OK, NNQ_ERR_NUMERIC (NaN/Inf or negative mass) or,
+ * for a time-dependent V, NNQ_ERR_CONFIG when V turns non-finite. */
+enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
+                                     struct nnq_err *err);
+
+/* Most sub-steps one step took since the last call (then reset to 0). Cannot fail. */
+long nnq_madelung_take_substeps(struct nnq_madelung *m);
+
+/* Compares with the Schrodinger field psi (same grid and time): fills *d. Uses the solver's
+ * work arrays. Cannot fail. */
+void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
+                          struct nnq_divergence *d);
+
+/* Fields for output, valid until the next call into m: p (local_size), F_M (local_size,
+ * as of the last nnq_madelung_compare), j (component a at j + a * local_size). */
+const double *nnq_madelung_p(const struct nnq_madelung *m);
+const double *nnq_madelung_F(const struct nnq_madelung *m);
+const double *nnq_madelung_j(const struct nnq_madelung *m);
+
+/* Bytes allocated per grid point in d dimensions. Cannot fail. */
+size_t nnq_madelung_bytes_per_point(int dims);
+
+/* Frees m; NULL is a no-op. */
+void nnq_madelung_destroy(struct nnq_madelung *m);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * multivalued.h - where F = hbar arg(psi) stops being single-valued, read off the
+ * Schrodinger field (design.md section 3):
+ *
+ *   2D: the winding number w = (1/2pi) sum over the 4 edges of wrap(arg psi_b - arg psi_a)
+ *       of every grid plaquette whose corners are not all in empty space; vortex_count is
+ *       sum |w| (a vortex of winding 2 counts 2, a vortex pair 2).
+ *   3D: the same on the plaquettes of the three orientations; each pierced plaquette adds
+ *       |w| times the spacing normal to it to vortex_length.
+ *   1D: nodes: an edge (i, i+1) inside the support whose phase jumps by more than pi/2
+ *       (a resolved smooth phase moves by much less) at a dip of the density
+ *       (min(p_i, p_i+1) < p of the outer neighbours / 2); node_count counts them.
+ * "Empty space": p < support_floor * max p. Smooth packets give 0 everywhere.
+ */
+#ifndef NNQ_MULTIVALUED_H
+#define NNQ_MULTIVALUED_H
+
+#include <complex.h>
+
+#include "nnq/grid.h"
+
+struct nnq_multivalued {
+    long count;    /* node_count (1D) or vortex_count (2D, 3D: pierced plaquettes * |w|) */
+    double length; /* vortex-line length (3D), 0 otherwise */
+};
+
+/* Counts the defects of psi on grid g (local slab; periodic). Cannot fail. */
+void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
+                            double support_floor, struct nnq_multivalued *out);
+
+#endif

@@ -1,0 +1,541 @@
+/*
+ * madelung.c - finite-volume quantum hydrodynamics (see include/nnq/madelung.h).
+ *
+ * References: B. van Leer, J. Comput. Phys. 32, 101 (1979) (MUSCL); V. V. Rusanov (1961) and
+ * Harten, Lax & van Leer, SIAM Rev. 25, 35 (1983) (fluxes); C.-W. Shu & S. Osher,
+ * J. Comput. Phys. 77, 439 (1988) (SSP-RK3); A. Kurganov & G. Petrova, Commun. Math. Sci. 5,
+ * 133 (2007) (desingularised velocity near vacuum); the quantum stress tensor as in
+ * T. Takabayasi, Prog. Theor. Phys. 8, 143 (1952).
+ *
+ * Layout: the conserved state U holds p then j_0 .. j_{d-1}, each grid->local_size values;
+ * u (velocities) and lnp are recomputed from U at every stage.
+ */
+#include "nnq/madelung.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <string.h>
+
+#define CFL 0.4
+#define DISPERSIVE 0.3
+
+/* ---- reconstruction: limited slope from the left and right differences ----------------- */
+
+static double slope_vanleer(double a, double b) { return a * b > 0 ? 2 * a * b / (a + b) : 0; }
+static double slope_minmod(double a, double b) {
+    return a * b > 0 ? (fabs(a) < fabs(b) ? a : b) : 0;
+}
+static double slope_none(double a, double b) {
+    (void)a;
+    (void)b;
+    return 0;
+}
+
+typedef double (*limiter_fn)(double, double);
+static const limiter_fn limiters[] = {
+    [NNQ_LIMITER_VANLEER] = slope_vanleer,
+    [NNQ_LIMITER_MINMOD] = slope_minmod,
+    [NNQ_LIMITER_NONE] = slope_none,
+};
+
+/* ---- advective fluxes of (p, j) along axis a: F = (p u_a, p u_a u_b) ------------------- */
+
+/* Face states: density, velocity components, conserved momentum. */
+struct face_state {
+    double p, u[3], j[3];
+};
+
+/* c: the dispersive signal speed added to |u| (see nnq_madelung_create). */
+typedef void (*flux_fn)(const struct face_state *L, const struct face_state *R, int a, int d,
+                        double c, double *F);
+
+static void physical_flux(const struct face_state *s, int a, int d, double *F) {
+    F[0] = s->p * s->u[a];
+    for (int b = 0; b < d; b++)
+        F[1 + b] = s->j[b] * s->u[a];
+}
+
+static void flux_rusanov(const struct face_state *L, const struct face_state *R, int a, int d,
+                         double c, double *F) {
+    double FL[4], FR[4];
+    physical_flux(L, a, d, FL);
+    physical_flux(R, a, d, FR);
+    double s = fmax(fabs(L->u[a]), fabs(R->u[a])) + c;
+    F[0] = 0.5 * (FL[0] + FR[0]) - 0.5 * s * (R->p - L->p);
+    for (int b = 0; b < d; b++)
+        F[1 + b] = 0.5 * (FL[1 + b] + FR[1 + b]) - 0.5 * s * (R->j[b] - L->j[b]);
+}
+
+/* HLL with the pressureless system's signal speeds, the face velocities. */
+static void flux_hll(const struct face_state *L, const struct face_state *R, int a, int d,
+                     double c, double *F) {
+    double FL[4], FR[4];
+    physical_flux(L, a, d, FL);
+    physical_flux(R, a, d, FR);
+    double sl = fmin(L->u[a], R->u[a]) - c, sr = fmax(L->u[a], R->u[a]) + c;
+    if (sl >= 0) {
+        memcpy(F, FL, sizeof(double) * (size_t)(d + 1));
+        return;
+    }
+    if (sr <= 0) {
+        memcpy(F, FR, sizeof(double) * (size_t)(d + 1));
+        return;
+    }
+    double inv = 1.0 / (sr - sl);
+    F[0] = (sr * FL[0] - sl * FR[0] + sl * sr * (R->p - L->p)) * inv;
+    for (int b = 0; b < d; b++)
+        F[1 + b] = (sr * FL[1 + b] - sl * FR[1 + b] + sl * sr * (R->j[b] - L->j[b])) * inv;
+}
+
+static const flux_fn fluxes[] = {
+    [NNQ_FLUX_RUSANOV] = flux_rusanov,
+    [NNQ_FLUX_HLL] = flux_hll,
+};
+
+/* ---- the solver -------------------------------------------------------------------------- */
+
+/*
+ * Invariants: U, U0, R hold (1 + d) * n values; u holds d * n; lnp, V, F, work hold n;
+ * ck[0], ck[1] are complex arrays of n (FFTW-aligned), fwd/bwd in-place plans on ck[1];
+ * delta = density_floor * max p and umax = max |u| over non-vacuum cells, both as of the last
+ * call of velocities().
+ */
+struct nnq_madelung {
+    const struct nnq_grid *g;
+    const struct nnq_potential *pot;
+    struct nnq_madelung_params par;
+    int d, time_dependent;
+    ptrdiff_t n, stride[3];
+    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf;
+    double complex *ck[2];
+    fftw_plan fwd, bwd;
+    limiter_fn limiter;
+    flux_fn flux;
+    double delta, umax;
+    double cq[3]; /* dispersive signal speed per axis */
+    long max_sub;
+};
+
+size_t nnq_madelung_bytes_per_point(int dims) {
+    /* U, U0, R: 3 (1 + d); u: d; lnp, V, F: 3; jbuf: d; complex: 2 */
+    return sizeof(double) * (size_t)(3 * (1 + dims) + dims + 3 + dims) + sizeof(double complex) * 2;
+}
+
+/* Index of the neighbour at offset off along axis a of the cell (idx, coordinate c). */
+static inline ptrdiff_t nb(const struct nnq_madelung *m, ptrdiff_t idx, ptrdiff_t c, int a,
+                           int off) {
+    ptrdiff_t n = m->g->n[a], cc = c + off;
+    if (cc < 0)
+        cc += n;
+    else if (cc >= n)
+        cc -= n;
+    return idx + (cc - c) * m->stride[a];
+}
+
+/* Velocities and ln p from U; sets delta and umax. */
+static void velocities(struct nnq_madelung *m, const double *U) {
+    const ptrdiff_t n = m->n;
+    const int d = m->d;
+    double pmax = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        pmax = fmax(pmax, U[i]);
+    const double delta = m->par.density_floor * pmax;
+    double umax = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double p = U[i], q = fmax(p, delta);
+        double w = 2 * p / (p * p + q * q);
+        for (int a = 0; a < d; a++) {
+            double v = w * U[(1 + a) * n + i];
+            m->u[a * n + i] = v;
+            if (p >= delta)
+                umax = fmax(umax, fabs(v));
+        }
+        m->lnp[i] = log(fmax(q, 1e-300));
+    }
+    /* vacuum cells never move faster than the fluid, so they cannot set the time step */
+    for (ptrdiff_t i = 0; i < n; i++)
+        if (U[i] < delta)
+            for (int a = 0; a < d; a++)
+                m->u[a * n + i] = fmax(-umax, fmin(umax, m->u[a * n + i]));
+    m->delta = delta;
+    m->umax = umax;
+}
+
+/* R = dU/dt at time t. */
+static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, double t,
+                           struct nnq_err *err) {
+    const struct nnq_grid *g = m->g;
+    const ptrdiff_t n = m->n;
+    const int d = m->d;
+    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+    velocities(m, U);
+    memset(R, 0, sizeof(double) * (size_t)((1 + d) * n));
+    if (m->time_dependent) {
+        enum nnq_status rc = nnq_potential_fill(m->pot, g, t, m->V, err);
+        if (rc != NNQ_OK)
+            return rc;
+    }
+    const double *lnp = m->lnp;
+    for (int a = 0; a < d; a++) {
+        const double inv_dq = 1.0 / g->dq[a];
+        ptrdiff_t idx = 0;
+        for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+            for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                    const ptrdiff_t c = a == 0 ? i0 : a == 1 ? i1 : i2;
+                    const ptrdiff_t im = nb(m, idx, c, a, -1), ip = nb(m, idx, c, a, 1),
+                                    ipp = nb(m, idx, c, a, 2);
+                    /* MUSCL: left state from cell idx, right state from cell ip */
+                    struct face_state L, R2;
+                    double sl = m->limiter(U[idx] - U[im], U[ip] - U[idx]);
+                    double sr = m->limiter(U[ip] - U[idx], U[ipp] - U[ip]);
+                    L.p = U[idx] + 0.5 * sl;
+                    R2.p = U[ip] - 0.5 * sr;
+                    for (int b = 0; b < d; b++) {
+                        const double *ub = m->u + b * n;
+                        double vl = m->limiter(ub[idx] - ub[im], ub[ip] - ub[idx]);
+                        double vr = m->limiter(ub[ip] - ub[idx], ub[ipp] - ub[ip]);
+                        L.u[b] = ub[idx] + 0.5 * vl;
+                        R2.u[b] = ub[ip] - 0.5 * vr;
+                        L.j[b] = L.p * L.u[b];
+                        R2.j[b] = R2.p * R2.u[b];
+                    }
+                    double F[4];
+                    m->flux(&L, &R2, a, d, m->cq[a], F);
+
+                    /* quantum stress Sigma_ab at the face, central differences of ln p */
+                    const double pf = 0.5 * (U[idx] + U[ip]);
+                    for (int b = 0; b < d; b++) {
+                        double dd;
+                        if (b == a)
+                            dd = (lnp[ipp] - lnp[ip] - lnp[idx] + lnp[im]) * 0.5 * inv_dq * inv_dq;
+                        else {
+                            /* ip shares idx's coordinate cb along b */
+                            const ptrdiff_t cb = b == 0 ? i0 : b == 1 ? i1 : i2;
+                            dd = ((lnp[nb(m, ip, cb, b, 1)] - lnp[nb(m, ip, cb, b, -1)]) -
+                                  (lnp[nb(m, idx, cb, b, 1)] - lnp[nb(m, idx, cb, b, -1)])) *
+                                 0.5 / g->dq[b] * inv_dq;
+                        }
+                        F[1 + b] += stress * pf * dd;
+                    }
+                    for (int q = 0; q <= d; q++) {
+                        R[q * n + idx] -= F[q] * inv_dq;
+                        R[q * n + ip] += F[q] * inv_dq;
+                    }
+                }
+    }
+    /* potential force -(p/m) grad V */
+    const double inv_m = 1.0 / m->par.mass;
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const ptrdiff_t cc[3] = {i0, i1, i2};
+                for (int b = 0; b < d; b++) {
+                    double gv = (m->V[nb(m, idx, cc[b], b, 1)] - m->V[nb(m, idx, cc[b], b, -1)]) /
+                                (2 * g->dq[b]);
+                    R[(1 + b) * n + idx] -= U[idx] * inv_m * gv;
+                }
+            }
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_potential *pot,
+                                    const struct nnq_madelung_params *par,
+                                    struct nnq_madelung **out, struct nnq_err *err) {
+    *out = NULL;
+    struct nnq_madelung *m = fftw_malloc(sizeof *m);
+    if (!m)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    memset(m, 0, sizeof *m);
+    m->g = g;
+    m->pot = pot;
+    m->par = *par;
+    m->d = g->dims;
+    m->n = g->local_size;
+    m->stride[2] = 1;
+    m->stride[1] = g->n[2];
+    m->stride[0] = g->n[1] * g->n[2];
+    m->limiter = limiters[par->limiter];
+    m->flux = fluxes[par->flux];
+    m->time_dependent = nnq_potential_time_dependent(pot);
+    for (int a = 0; a < m->d; a++)
+        m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
+    const size_t n = (size_t)m->n, d = (size_t)m->d;
+    m->U = fftw_malloc(sizeof(double) * (1 + d) * n);
+    m->U0 = fftw_malloc(sizeof(double) * (1 + d) * n);
+    m->R = fftw_malloc(sizeof(double) * (1 + d) * n);
+    m->u = fftw_malloc(sizeof(double) * d * n);
+    m->jbuf = fftw_malloc(sizeof(double) * d * n);
+    m->lnp = fftw_malloc(sizeof(double) * n);
+    m->V = fftw_malloc(sizeof(double) * n);
+    m->F = fftw_malloc(sizeof(double) * n);
+    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->lnp && m->V && m->F;
+    for (size_t k = 0; ok && k < 2; k++)
+        ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * n)) != NULL;
+    if (!ok) {
+        nnq_madelung_destroy(m);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME,
+                           "out of memory for the Madelung fields (%zu points)", n);
+    }
+    static const unsigned planner_flags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
+    int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
+    fftw_init_threads();
+    fftw_plan_with_nthreads(par->threads);
+    double complex *w = m->ck[1];
+    m->fwd = fftw_plan_dft(g->dims, dims, w, w, FFTW_FORWARD, planner_flags[par->planner]);
+    m->bwd = fftw_plan_dft(g->dims, dims, w, w, FFTW_BACKWARD, planner_flags[par->planner]);
+    if (!m->fwd || !m->bwd) {
+        nnq_madelung_destroy(m);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "FFTW could not plan the Madelung transforms");
+    }
+    enum nnq_status rc = nnq_potential_fill(pot, g, 0.0, m->V, err);
+    if (rc != NNQ_OK) {
+        nnq_madelung_destroy(m);
+        return rc;
+    }
+    *out = m;
+    return NNQ_OK;
+}
+
+/* out = IFFT(i k_a fk) / N: the spectral derivative along a (Nyquist mode dropped). */
+static void spectral_derivative(struct nnq_madelung *m, const double complex *fk, int a,
+                                double complex *out) {
+    const struct nnq_grid *g = m->g;
+    const double inv_n = 1.0 / (double)g->total;
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const ptrdiff_t c[3] = {g->local_0_start + i0, i1, i2};
+                int nyquist = g->n[a] % 2 == 0 && c[a] == g->n[a] / 2;
+                out[idx] = nyquist ? 0 : I * g->k[a][c[a]] * inv_n * fk[idx];
+            }
+    fftw_execute_dft(m->bwd, out, out);
+}
+
+/* j_a = (hbar/m) Im(conj(psi) d_a psi) for every axis, into dst (component-major). Uses
+ * ck[0] (the transform of psi) and ck[1]. */
+static void current_of(struct nnq_madelung *m, const double complex *psi, double *dst) {
+    const ptrdiff_t n = m->n;
+    double complex *psik = m->ck[0], *w = m->ck[1];
+    memcpy(psik, psi, sizeof(double complex) * (size_t)n);
+    fftw_execute_dft(m->fwd, psik, psik);
+    const double f = m->par.hbar / m->par.mass;
+    for (int a = 0; a < m->d; a++) {
+        spectral_derivative(m, psik, a, w);
+        for (ptrdiff_t i = 0; i < n; i++)
+            dst[a * n + i] = f * cimag(conj(psi[i]) * w[i]);
+    }
+}
+
+void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi) {
+    for (ptrdiff_t i = 0; i < m->n; i++)
+        m->U[i] = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+    current_of(m, psi, m->U + m->n);
+    velocities(m, m->U);
+    m->max_sub = 0;
+}
+
+/* U = a U0 + b (U + dt R) over all conserved components. */
+static void combine(struct nnq_madelung *m, double a, double b, double dt) {
+    const ptrdiff_t total = (1 + m->d) * m->n;
+    double *U = m->U;
+    const double *U0 = m->U0, *R = m->R;
+    for (ptrdiff_t i = 0; i < total; i++)
+        U[i] = a * U0[i] + b * (U[i] + dt * R[i]);
+}
+
+static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, struct nnq_err *err) {
+    enum nnq_status rc;
+    memcpy(m->U0, m->U, sizeof(double) * (size_t)((1 + m->d) * m->n));
+    if ((rc = rhs(m, m->U, m->R, t, err)))
+        return rc;
+    combine(m, 0.0, 1.0, dt);
+    if ((rc = rhs(m, m->U, m->R, t + dt, err)))
+        return rc;
+    combine(m, 0.75, 0.25, dt);
+    if ((rc = rhs(m, m->U, m->R, t + 0.5 * dt, err)))
+        return rc;
+    combine(m, 1.0 / 3.0, 2.0 / 3.0, dt);
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
+                                     struct nnq_err *err) {
+    const struct nnq_grid *g = m->g;
+    double dq = INFINITY, cq = 0;
+    for (int a = 0; a < m->d; a++) {
+        dq = fmin(dq, g->dq[a]);
+        cq = fmax(cq, m->cq[a]);
+    }
+    const double dt = m->par.dt;
+    const double disp = DISPERSIVE * m->par.mass * dq * dq / m->par.hbar;
+    for (long s = 0; s < nsteps; s++) {
+        velocities(m, m->U);
+        double lim = fmin(disp, CFL * dq / (m->umax + cq));
+        double nsub = ceil(dt / lim * (1 - 1e-12));
+        if (!(nsub >= 1) || nsub > 1e6 || !isfinite(m->umax))
+            return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                               "Madelung solver: velocity %g at t = %g needs %g sub-steps per "
+                               "step (the state is no longer finite or smooth)",
+                               m->umax, t0 + (double)s * dt, nsub);
+        long ns = (long)nsub;
+        if (ns > m->max_sub)
+            m->max_sub = ns;
+        double h = dt / (double)ns;
+        for (long k = 0; k < ns; k++) {
+            enum nnq_status rc = rk3_step(m, t0 + (double)s * dt + (double)k * h, h, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return NNQ_OK;
+}
+
+long nnq_madelung_take_substeps(struct nnq_madelung *m) {
+    long s = m->max_sub;
+    m->max_sub = 0;
+    return s;
+}
+
+/* F_M from m u (velocities() must be current), by the trapezoid rule along grid lines from
+ * the densest cell: first along the last axis through it, then along each earlier axis, never
+ * across the periodic seam. Where m u is a gradient on the support this is its potential;
+ * a Poisson solve on the FFT grid would not do: with u = 0 in vacuum, a uniformly moving
+ * packet is not a gradient field at its edge, and the projection halves its velocity. */
+static void free_energy(struct nnq_madelung *m) {
+    const struct nnq_grid *g = m->g;
+    const ptrdiff_t n = m->n;
+    const int d = m->d;
+    ptrdiff_t top = 0;
+    for (ptrdiff_t i = 1; i < n; i++)
+        if (m->U[i] > m->U[top])
+            top = i;
+    const ptrdiff_t anchor[3] = {top / m->stride[0], (top / m->stride[1]) % g->n[1],
+                                 top % g->n[2]};
+    m->F[top] = 0;
+    for (int a = d - 1; a >= 0; a--) {
+        const double h = 0.5 * m->par.mass * g->dq[a];
+        const double *ua = m->u + a * n;
+        ptrdiff_t idx = 0;
+        for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+            for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                    const ptrdiff_t c[3] = {i0, i1, i2};
+                    int start = c[a] == anchor[a];
+                    for (int b = 0; b < a; b++)
+                        start &= c[b] == anchor[b];
+                    if (!start)
+                        continue;
+                    const ptrdiff_t st = m->stride[a];
+                    for (ptrdiff_t k = c[a] + 1, q = idx + st; k < g->n[a]; k++, q += st)
+                        m->F[q] = m->F[q - st] + h * (ua[q - st] + ua[q]);
+                    for (ptrdiff_t k = c[a] - 1, q = idx - st; k >= 0; k--, q -= st)
+                        m->F[q] = m->F[q + st] - h * (ua[q + st] + ua[q]);
+                }
+    }
+}
+
+/* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. */
+static double curl_norm(const struct nnq_madelung *m) {
+    const struct nnq_grid *g = m->g;
+    if (m->d < 2)
+        return 0.0;
+    const ptrdiff_t n = m->n;
+    double sum = 0;
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const ptrdiff_t c[3] = {i0, i1, i2};
+                double w2 = 0;
+                /* component normal to the plane (a, b): d_a u_b - d_b u_a */
+                static const int planes[3][2] = {{0, 1}, {1, 2}, {2, 0}};
+                for (int k = 0; k < (m->d == 3 ? 3 : 1); k++) {
+                    int a = planes[k][0], b = planes[k][1];
+                    double dab = (m->u[b * n + nb(m, idx, c[a], a, 1)] -
+                                  m->u[b * n + nb(m, idx, c[a], a, -1)]) /
+                                 (2 * g->dq[a]);
+                    double dba = (m->u[a * n + nb(m, idx, c[b], b, 1)] -
+                                  m->u[a * n + nb(m, idx, c[b], b, -1)]) /
+                                 (2 * g->dq[b]);
+                    w2 += (dab - dba) * (dab - dba);
+                }
+                sum += m->U[idx] * w2;
+            }
+    return m->par.mass * sqrt(sum * g->dv);
+}
+
+void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
+                          struct nnq_divergence *dv) {
+    const struct nnq_grid *g = m->g;
+    const ptrdiff_t n = m->n;
+    const int d = m->d;
+    const double hbar = m->par.hbar;
+    velocities(m, m->U);
+    free_energy(m);
+    dv->curl = curl_norm(m);
+
+    /* j_S into jbuf; then |j_S - j_M| per point */
+    current_of(m, psi, m->jbuf);
+    double dp = 0, dj = 0, mass = 0, mom[3] = {0}, ns = 0, nm = 0;
+    double complex overlap = 0, phase = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+        double pM = m->U[i];
+        dp += fabs(pS - pM);
+        double s = 0;
+        for (int a = 0; a < d; a++) {
+            double diff = m->jbuf[a * n + i] - m->U[(1 + a) * n + i];
+            s += diff * diff;
+            mom[a] += m->U[(1 + a) * n + i];
+        }
+        dj += sqrt(s);
+        mass += pM;
+        ns += pS;
+        nm += fmax(pM, 0);
+        double complex rot = cexp(-I * m->F[i] / hbar); /* psi_M = sqrt(p_M) / rot */
+        overlap += conj(psi[i]) * sqrt(fmax(pM, 0)) * conj(rot);
+        phase += sqrt(pS) * psi[i] * rot; /* p_S exp(i (F_S - F_M) / hbar) */
+    }
+    double complex c = cabs(phase) > 0 ? phase / cabs(phase) : 1;
+    double dF = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+        if (pS > 0)
+            dF += pS * fabs(carg(psi[i] * cexp(-I * m->F[i] / hbar) * conj(c)));
+    }
+    const double dvol = g->dv;
+    dv->div_p_l1 = dp * dvol;
+    dv->div_j_l1 = dj * dvol;
+    dv->div_F = dF * dvol;
+    dv->infidelity = ns > 0 && nm > 0 ? 1.0 - creal(overlap * conj(overlap)) / (ns * nm) : 1.0;
+    dv->mass = mass * dvol;
+    for (int a = 0; a < 3; a++)
+        dv->momentum[a] = a < d ? mom[a] * dvol : 0;
+}
+
+const double *nnq_madelung_p(const struct nnq_madelung *m) { return m->U; }
+const double *nnq_madelung_F(const struct nnq_madelung *m) { return m->F; }
+const double *nnq_madelung_j(const struct nnq_madelung *m) { return m->U + m->n; }
+
+void nnq_madelung_destroy(struct nnq_madelung *m) {
+    if (!m)
+        return;
+    if (m->fwd)
+        fftw_destroy_plan(m->fwd);
+    if (m->bwd)
+        fftw_destroy_plan(m->bwd);
+    fftw_free(m->U);
+    fftw_free(m->U0);
+    fftw_free(m->R);
+    fftw_free(m->u);
+    fftw_free(m->jbuf);
+    fftw_free(m->lnp);
+    fftw_free(m->V);
+    fftw_free(m->F);
+    for (int k = 0; k < 2; k++)
+        fftw_free(m->ck[k]);
+    fftw_free(m);
+}
