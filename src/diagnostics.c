@@ -20,7 +20,7 @@ int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung) {
 }
 
 void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
-                     double t, long step, struct nnq_diag_row *row) {
+                     double node_depth, double t, long step, struct nnq_diag_row *row) {
     struct nnq_observables o;
     nnq_schrodinger_observe(s, &o);
     double *v = row->value;
@@ -39,7 +39,7 @@ void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double s
     const struct nnq_grid *g = nnq_schrodinger_grid(s);
     const double complex *psi = nnq_schrodinger_psi(s);
     struct nnq_multivalued mv;
-    nnq_multivalued_detect(g, psi, support_floor, &mv);
+    nnq_multivalued_detect(g, psi, support_floor, node_depth, &mv);
     v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
     v[NNQ_DIAG_vortex_length] = mv.length;
     if (m) {

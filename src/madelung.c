@@ -21,22 +21,17 @@
 
 /* ---- reconstruction: limited slope from the left and right differences ----------------- */
 
-static double slope_vanleer(double a, double b) { return a * b > 0 ? 2 * a * b / (a + b) : 0; }
-static double slope_minmod(double a, double b) {
-    return a * b > 0 ? (fabs(a) < fabs(b) ? a : b) : 0;
-}
-static double slope_none(double a, double b) {
-    (void)a;
-    (void)b;
+static inline double slope(enum nnq_limiter limiter, double a, double b) {
+    switch (limiter) {
+    case NNQ_LIMITER_VANLEER:
+        return a * b > 0 ? 2 * a * b / (a + b) : 0;
+    case NNQ_LIMITER_MINMOD:
+        return a * b > 0 ? (fabs(a) < fabs(b) ? a : b) : 0;
+    case NNQ_LIMITER_NONE:
+        break;
+    }
     return 0;
 }
-
-typedef double (*limiter_fn)(double, double);
-static const limiter_fn limiters[] = {
-    [NNQ_LIMITER_VANLEER] = slope_vanleer,
-    [NNQ_LIMITER_MINMOD] = slope_minmod,
-    [NNQ_LIMITER_NONE] = slope_none,
-};
 
 /* ---- advective fluxes of (p, j) along axis a: F = (p u_a, p u_a u_b) ------------------- */
 
@@ -46,39 +41,34 @@ struct face_state {
 };
 
 /* c: the dispersive signal speed added to |u| (see nnq_madelung_create). */
-typedef void (*flux_fn)(const struct face_state *L, const struct face_state *R, int a, int d,
-                        double c, double *F);
-
-static void physical_flux(const struct face_state *s, int a, int d, double *F) {
-    F[0] = s->p * s->u[a];
-    for (int b = 0; b < d; b++)
-        F[1 + b] = s->j[b] * s->u[a];
-}
-
-static void flux_rusanov(const struct face_state *L, const struct face_state *R, int a, int d,
-                         double c, double *F) {
+static inline void advective_flux(enum nnq_flux kind, const struct face_state *L,
+                                  const struct face_state *R, int a, int d, double c,
+                                  double *F) {
     double FL[4], FR[4];
-    physical_flux(L, a, d, FL);
-    physical_flux(R, a, d, FR);
-    double s = fmax(fabs(L->u[a]), fabs(R->u[a])) + c;
-    F[0] = 0.5 * (FL[0] + FR[0]) - 0.5 * s * (R->p - L->p);
-    for (int b = 0; b < d; b++)
-        F[1 + b] = 0.5 * (FL[1 + b] + FR[1 + b]) - 0.5 * s * (R->j[b] - L->j[b]);
-}
-
-/* HLL with the pressureless system's signal speeds, the face velocities. */
-static void flux_hll(const struct face_state *L, const struct face_state *R, int a, int d,
-                     double c, double *F) {
-    double FL[4], FR[4];
-    physical_flux(L, a, d, FL);
-    physical_flux(R, a, d, FR);
-    double sl = fmin(L->u[a], R->u[a]) - c, sr = fmax(L->u[a], R->u[a]) + c;
+    FL[0] = L->p * L->u[a];
+    FR[0] = R->p * R->u[a];
+    for (int b = 0; b < d; b++) {
+        FL[1 + b] = L->j[b] * L->u[a];
+        FR[1 + b] = R->j[b] * R->u[a];
+    }
+    if (kind == NNQ_FLUX_RUSANOV) {
+        double s = (fabs(L->u[a]) > fabs(R->u[a]) ? fabs(L->u[a]) : fabs(R->u[a])) + c;
+        F[0] = 0.5 * (FL[0] + FR[0]) - 0.5 * s * (R->p - L->p);
+        for (int b = 0; b < d; b++)
+            F[1 + b] = 0.5 * (FL[1 + b] + FR[1 + b]) - 0.5 * s * (R->j[b] - L->j[b]);
+        return;
+    }
+    /* HLL with the pressureless system's signal speeds, widened by c */
+    double sl = (L->u[a] < R->u[a] ? L->u[a] : R->u[a]) - c;
+    double sr = (L->u[a] > R->u[a] ? L->u[a] : R->u[a]) + c;
     if (sl >= 0) {
-        memcpy(F, FL, sizeof(double) * (size_t)(d + 1));
+        for (int q = 0; q <= d; q++)
+            F[q] = FL[q];
         return;
     }
     if (sr <= 0) {
-        memcpy(F, FR, sizeof(double) * (size_t)(d + 1));
+        for (int q = 0; q <= d; q++)
+            F[q] = FR[q];
         return;
     }
     double inv = 1.0 / (sr - sl);
@@ -87,18 +77,22 @@ static void flux_hll(const struct face_state *L, const struct face_state *R, int
         F[1 + b] = (sr * FL[1 + b] - sl * FR[1 + b] + sl * sr * (R->j[b] - L->j[b])) * inv;
 }
 
-static const flux_fn fluxes[] = {
-    [NNQ_FLUX_RUSANOV] = flux_rusanov,
-    [NNQ_FLUX_HLL] = flux_hll,
-};
-
 /* ---- the solver -------------------------------------------------------------------------- */
 
+#define GHOST 2
+
+/* One grid line with GHOST periodic ghost cells on each side (index -GHOST .. len+GHOST-1),
+ * and its face fluxes (face f between cells f and f + 1). */
+struct line_buf {
+    double *p, *l, *u[3], *g[3], *F[4];
+};
+
 /*
- * Invariants: U, U0, R hold (1 + d) * n values; u holds d * n; lnp, V, F, work hold n;
+ * Invariants: U, U0, R hold (1 + d) * n values; u, force, jbuf hold d * n; lnp, V, F hold n;
  * ck[0], ck[1] are complex arrays of n (FFTW-aligned), fwd/bwd in-place plans on ck[1];
+ * force = -(1/m) grad V (central differences) at the time of the last rhs() or create;
  * delta = density_floor * max p and umax = max |u| over non-vacuum cells, both as of the last
- * call of velocities().
+ * call of velocities(). During rhs(), jbuf holds d_b ln p (the cross terms of the stress).
  */
 struct nnq_madelung {
     const struct nnq_grid *g;
@@ -106,19 +100,18 @@ struct nnq_madelung {
     struct nnq_madelung_params par;
     int d, time_dependent;
     ptrdiff_t n, stride[3];
-    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf;
+    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *linemem;
+    struct line_buf line;
     double complex *ck[2];
     fftw_plan fwd, bwd;
-    limiter_fn limiter;
-    flux_fn flux;
     double delta, umax;
     double cq[3]; /* dispersive signal speed per axis */
     long max_sub;
 };
 
 size_t nnq_madelung_bytes_per_point(int dims) {
-    /* U, U0, R: 3 (1 + d); u: d; lnp, V, F: 3; jbuf: d; complex: 2 */
-    return sizeof(double) * (size_t)(3 * (1 + dims) + dims + 3 + dims) + sizeof(double complex) * 2;
+    /* U, U0, R: 3 (1 + d); u, jbuf, force: 3 d; lnp, V, F: 3; complex: 2 */
+    return sizeof(double) * (size_t)(3 * (1 + dims) + 3 * dims + 3) + sizeof(double complex) * 2;
 }
 
 /* Index of the neighbour at offset off along axis a of the cell (idx, coordinate c). */
@@ -138,105 +131,191 @@ static void velocities(struct nnq_madelung *m, const double *U) {
     const int d = m->d;
     double pmax = 0;
     for (ptrdiff_t i = 0; i < n; i++)
-        pmax = fmax(pmax, U[i]);
+        pmax = U[i] > pmax ? U[i] : pmax;
     const double delta = m->par.density_floor * pmax;
+    /* Velocities are trusted where p >= sqrt(floor) max p (1e-6 for the default floor): the
+     * thin tails between that and the floor carry no mass that matters but feel the kink of
+     * the clamped ln p, so they are held to the bulk's speed and never set the time step. */
+    const double trusted = sqrt(m->par.density_floor) * pmax;
     double umax = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
-        double p = U[i], q = fmax(p, delta);
+        double p = U[i], q = p > delta ? p : delta;
         double w = 2 * p / (p * p + q * q);
         for (int a = 0; a < d; a++) {
             double v = w * U[(1 + a) * n + i];
             m->u[a * n + i] = v;
-            if (p >= delta)
-                umax = fmax(umax, fabs(v));
+            if (p >= trusted && fabs(v) > umax)
+                umax = fabs(v);
         }
-        m->lnp[i] = log(fmax(q, 1e-300));
+        m->lnp[i] = log(q > 1e-300 ? q : 1e-300);
     }
-    /* vacuum cells never move faster than the fluid, so they cannot set the time step */
     for (ptrdiff_t i = 0; i < n; i++)
-        if (U[i] < delta)
-            for (int a = 0; a < d; a++)
-                m->u[a * n + i] = fmax(-umax, fmin(umax, m->u[a * n + i]));
+        if (U[i] < trusted)
+            for (int a = 0; a < d; a++) {
+                double v = m->u[a * n + i];
+                m->u[a * n + i] = v > umax ? umax : v < -umax ? -umax : v;
+            }
     m->delta = delta;
     m->umax = umax;
+}
+
+/* Calls fn(m, base) for the first cell of every grid line along axis a. */
+#define FOR_LINES(m, a, base)                                                                      \
+    for (ptrdiff_t i0_ = 0; i0_ < ((a) == 0 ? 1 : (m)->g->local_n0); i0_++)                        \
+        for (ptrdiff_t i1_ = 0; i1_ < ((a) == 1 ? 1 : (m)->g->n[1]); i1_++)                        \
+            for (ptrdiff_t i2_ = 0, base = i0_ * (m)->stride[0] + i1_ * (m)->stride[1];            \
+                 i2_ < ((a) == 2 ? 1 : (m)->g->n[2]); i2_++, base++)
+
+/* Copies field f along the line from base (axis a) into dst[-GHOST .. len+GHOST-1]. */
+static void gather(const struct nnq_madelung *m, const double *f, ptrdiff_t base, int a,
+                   double *dst) {
+    const ptrdiff_t len = m->g->n[a], st = m->stride[a];
+    for (ptrdiff_t k = 0; k < len; k++)
+        dst[k] = f[base + k * st];
+    for (ptrdiff_t k = 1; k <= GHOST; k++) {
+        dst[-k] = dst[len - k];
+        dst[len - 1 + k] = dst[k - 1];
+    }
+}
+
+/* out_a = d_a f (central) over the whole grid, by lines. */
+static void central_derivative(struct nnq_madelung *m, const double *f, int a, double *out) {
+    const ptrdiff_t len = m->g->n[a], st = m->stride[a];
+    const double h = 0.5 / m->g->dq[a];
+    double *buf = m->line.p;
+    FOR_LINES(m, a, base) {
+        gather(m, f, base, a, buf);
+        for (ptrdiff_t k = 0; k < len; k++)
+            out[base + k * st] = (buf[k + 1] - buf[k - 1]) * h;
+    }
+}
+
+/* The fluxes through the faces of one line along a, and their divergence added to R. Inlined
+ * into one function per (limiter, flux) pair, so that both are constants in the loop. */
+static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung *m,
+                                                             const double *U, double *R,
+                                                             int a, ptrdiff_t base,
+                                                             enum nnq_limiter lim,
+                                                             enum nnq_flux flux) {
+    const int d = m->d;
+    const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a];
+    const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
+    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+    struct line_buf *b = &m->line;
+    gather(m, U, base, a, b->p);
+    gather(m, m->lnp, base, a, b->l);
+    for (int k = 0; k < d; k++) {
+        gather(m, m->u + k * n, base, a, b->u[k]);
+        if (k != a)
+            gather(m, m->jbuf + k * n, base, a, b->g[k]);
+    }
+    /* limited slopes once per cell (0 .. len), into the flux rows that are not yet used */
+    double *sp_ = b->F[d], *su[3];
+    const double *P = b->p, *Ln = b->l;
+    for (ptrdiff_t k = 0; k <= len; k++)
+        sp_[k] = 0.5 * slope(lim, P[k] - P[k - 1], P[k + 1] - P[k]);
+    for (int k = 0; k < d; k++) {
+        su[k] = b->F[k];
+        const double *V = b->u[k];
+        for (ptrdiff_t i = 0; i <= len; i++)
+            su[k][i] = 0.5 * slope(lim, V[i] - V[i - 1], V[i + 1] - V[i]);
+    }
+    double Fs[4][1] = {{0}}; /* fluxes of the previous face, written back one face late */
+    for (ptrdiff_t f = 0; f < len; f++) {
+        struct face_state L = {0}, Rt = {0};
+        L.p = P[f] + sp_[f];
+        Rt.p = P[f + 1] - sp_[f + 1];
+        for (int k = 0; k < d; k++) {
+            L.u[k] = b->u[k][f] + su[k][f];
+            Rt.u[k] = b->u[k][f + 1] - su[k][f + 1];
+            L.j[k] = L.p * L.u[k];
+            Rt.j[k] = Rt.p * Rt.u[k];
+        }
+        double F[4];
+        advective_flux(flux, &L, &Rt, a, d, c, F);
+        /* quantum stress Sigma_ak at the face: p_face times d_a d_k ln p (central) */
+        const double sp = stress * 0.5 * (P[f] + P[f + 1]);
+        for (int k = 0; k < d; k++)
+            F[1 + k] += sp * (k == a ? (Ln[f + 2] - Ln[f + 1] - Ln[f] + Ln[f - 1]) * 0.5 * inv_dq
+                                     : b->g[k][f + 1] - b->g[k][f]) *
+                        inv_dq;
+        /* the slope rows are read at f and f + 1 only: row f - 1 may now take a flux */
+        for (int q = 0; q <= d; q++) {
+            if (f > 0)
+                b->F[q][f - 1] = Fs[q][0];
+            Fs[q][0] = F[q];
+        }
+    }
+    for (int q = 0; q <= d; q++)
+        b->F[q][len - 1] = Fs[q][0];
+    for (int q = 0; q <= d; q++) {
+        const double *F = b->F[q];
+        double *Rq = R + q * n;
+        double left = F[len - 1];
+        for (ptrdiff_t k = 0; k < len; k++) {
+            Rq[base + k * st] += (left - F[k]) * inv_dq;
+            left = F[k];
+        }
+    }
+}
+
+typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R, int a,
+                         ptrdiff_t base);
+#define NNQ_SWEEP(lim, flux)                                                                       \
+    static void sweep_##lim##_##flux(struct nnq_madelung *m, const double *U, double *R, int a,   \
+                                     ptrdiff_t base) {                                             \
+        sweep_line(m, U, R, a, base, NNQ_LIMITER_##lim, NNQ_FLUX_##flux);                          \
+    }
+NNQ_SWEEP(VANLEER, RUSANOV)
+NNQ_SWEEP(VANLEER, HLL)
+NNQ_SWEEP(MINMOD, RUSANOV)
+NNQ_SWEEP(MINMOD, HLL)
+NNQ_SWEEP(NONE, RUSANOV)
+NNQ_SWEEP(NONE, HLL)
+
+/* One row per limiter, one column per flux: a new variant is a row here. */
+static const sweep_fn sweeps[3][2] = {
+    [NNQ_LIMITER_VANLEER] = {sweep_VANLEER_RUSANOV, sweep_VANLEER_HLL},
+    [NNQ_LIMITER_MINMOD] = {sweep_MINMOD_RUSANOV, sweep_MINMOD_HLL},
+    [NNQ_LIMITER_NONE] = {sweep_NONE_RUSANOV, sweep_NONE_HLL},
+};
+
+/* force = -(1/m) grad V, from m->V. */
+static void potential_force(struct nnq_madelung *m) {
+    for (int a = 0; a < m->d; a++) {
+        double *fa = m->force + a * m->n;
+        central_derivative(m, m->V, a, fa);
+        for (ptrdiff_t i = 0; i < m->n; i++)
+            fa[i] *= -1.0 / m->par.mass;
+    }
 }
 
 /* R = dU/dt at time t. */
 static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, double t,
                            struct nnq_err *err) {
-    const struct nnq_grid *g = m->g;
     const ptrdiff_t n = m->n;
     const int d = m->d;
-    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
     velocities(m, U);
-    memset(R, 0, sizeof(double) * (size_t)((1 + d) * n));
     if (m->time_dependent) {
-        enum nnq_status rc = nnq_potential_fill(m->pot, g, t, m->V, err);
+        enum nnq_status rc = nnq_potential_fill(m->pot, m->g, t, m->V, err);
         if (rc != NNQ_OK)
             return rc;
+        potential_force(m);
     }
-    const double *lnp = m->lnp;
-    for (int a = 0; a < d; a++) {
-        const double inv_dq = 1.0 / g->dq[a];
-        ptrdiff_t idx = 0;
-        for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-            for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                    const ptrdiff_t c = a == 0 ? i0 : a == 1 ? i1 : i2;
-                    const ptrdiff_t im = nb(m, idx, c, a, -1), ip = nb(m, idx, c, a, 1),
-                                    ipp = nb(m, idx, c, a, 2);
-                    /* MUSCL: left state from cell idx, right state from cell ip */
-                    struct face_state L, R2;
-                    double sl = m->limiter(U[idx] - U[im], U[ip] - U[idx]);
-                    double sr = m->limiter(U[ip] - U[idx], U[ipp] - U[ip]);
-                    L.p = U[idx] + 0.5 * sl;
-                    R2.p = U[ip] - 0.5 * sr;
-                    for (int b = 0; b < d; b++) {
-                        const double *ub = m->u + b * n;
-                        double vl = m->limiter(ub[idx] - ub[im], ub[ip] - ub[idx]);
-                        double vr = m->limiter(ub[ip] - ub[idx], ub[ipp] - ub[ip]);
-                        L.u[b] = ub[idx] + 0.5 * vl;
-                        R2.u[b] = ub[ip] - 0.5 * vr;
-                        L.j[b] = L.p * L.u[b];
-                        R2.j[b] = R2.p * R2.u[b];
-                    }
-                    double F[4];
-                    m->flux(&L, &R2, a, d, m->cq[a], F);
-
-                    /* quantum stress Sigma_ab at the face, central differences of ln p */
-                    const double pf = 0.5 * (U[idx] + U[ip]);
-                    for (int b = 0; b < d; b++) {
-                        double dd;
-                        if (b == a)
-                            dd = (lnp[ipp] - lnp[ip] - lnp[idx] + lnp[im]) * 0.5 * inv_dq * inv_dq;
-                        else {
-                            /* ip shares idx's coordinate cb along b */
-                            const ptrdiff_t cb = b == 0 ? i0 : b == 1 ? i1 : i2;
-                            dd = ((lnp[nb(m, ip, cb, b, 1)] - lnp[nb(m, ip, cb, b, -1)]) -
-                                  (lnp[nb(m, idx, cb, b, 1)] - lnp[nb(m, idx, cb, b, -1)])) *
-                                 0.5 / g->dq[b] * inv_dq;
-                        }
-                        F[1 + b] += stress * pf * dd;
-                    }
-                    for (int q = 0; q <= d; q++) {
-                        R[q * n + idx] -= F[q] * inv_dq;
-                        R[q * n + ip] += F[q] * inv_dq;
-                    }
-                }
+    if (d > 1)
+        for (int k = 0; k < d; k++)
+            central_derivative(m, m->lnp, k, m->jbuf + k * n);
+    /* the potential force is the source; the sweeps add the flux divergences */
+    memset(R, 0, sizeof(double) * (size_t)n);
+    for (int k = 0; k < d; k++) {
+        const double *fk = m->force + k * n;
+        double *Rk = R + (1 + k) * n;
+        for (ptrdiff_t i = 0; i < n; i++)
+            Rk[i] = U[i] * fk[i];
     }
-    /* potential force -(p/m) grad V */
-    const double inv_m = 1.0 / m->par.mass;
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const ptrdiff_t cc[3] = {i0, i1, i2};
-                for (int b = 0; b < d; b++) {
-                    double gv = (m->V[nb(m, idx, cc[b], b, 1)] - m->V[nb(m, idx, cc[b], b, -1)]) /
-                                (2 * g->dq[b]);
-                    R[(1 + b) * n + idx] -= U[idx] * inv_m * gv;
-                }
-            }
+    const sweep_fn sweep = sweeps[m->par.limiter][m->par.flux];
+    for (int a = 0; a < d; a++)
+        FOR_LINES(m, a, base) { sweep(m, U, R, a, base); }
     return NNQ_OK;
 }
 
@@ -256,8 +335,6 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->stride[2] = 1;
     m->stride[1] = g->n[2];
     m->stride[0] = g->n[1] * g->n[2];
-    m->limiter = limiters[par->limiter];
-    m->flux = fluxes[par->flux];
     m->time_dependent = nnq_potential_time_dependent(pot);
     for (int a = 0; a < m->d; a++)
         m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
@@ -267,10 +344,27 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->R = fftw_malloc(sizeof(double) * (1 + d) * n);
     m->u = fftw_malloc(sizeof(double) * d * n);
     m->jbuf = fftw_malloc(sizeof(double) * d * n);
+    m->force = fftw_malloc(sizeof(double) * d * n);
+    ptrdiff_t longest = g->n[0] > g->n[1] ? g->n[0] : g->n[1];
+    longest = (longest > g->n[2] ? longest : g->n[2]) + 2 * GHOST;
+    m->linemem = fftw_malloc(sizeof(double) * (size_t)(14 * longest));
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
-    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->lnp && m->V && m->F;
+    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->linemem && m->lnp &&
+             m->V && m->F;
+    if (ok) {
+        double *lm = m->linemem + GHOST;
+        double **slots[14] = {&m->line.p, &m->line.l};
+        for (int k = 0; k < 3; k++) {
+            slots[2 + k] = &m->line.u[k];
+            slots[5 + k] = &m->line.g[k];
+        }
+        for (int k = 0; k < 4; k++)
+            slots[8 + k] = &m->line.F[k];
+        for (int k = 0; k < 12; k++)
+            *slots[k] = lm + k * longest;
+    }
     for (size_t k = 0; ok && k < 2; k++)
         ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * n)) != NULL;
     if (!ok) {
@@ -294,6 +388,7 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         nnq_madelung_destroy(m);
         return rc;
     }
+    potential_force(m);
     *out = m;
     return NNQ_OK;
 }
@@ -532,6 +627,8 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->R);
     fftw_free(m->u);
     fftw_free(m->jbuf);
+    fftw_free(m->force);
+    fftw_free(m->linemem);
     fftw_free(m->lnp);
     fftw_free(m->V);
     fftw_free(m->F);

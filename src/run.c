@@ -178,7 +178,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
 
     const double support = cfg->madelung_support_floor;
     struct nnq_diag_row row;
-    nnq_diag_sample(s, mad, support, 0.0, 0, &row);
+    nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, 0.0, 0, &row);
     sum->first = sum->last = row;
     track_multivalued(sum, &row, cfg->dims);
     if (!(row.value[NNQ_DIAG_norm] > 0) || !isfinite(row.value[NNQ_DIAG_energy])) {
@@ -209,7 +209,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         sum->t = (double)step * dt;
         int interrupted = opt->stop && *opt->stop;
         if (step == next_diag || step == next_snap || step == steps || interrupted) {
-            nnq_diag_sample(s, mad, support, sum->t, step, &row);
+            nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, sum->t, step, &row);
             if ((rc = check_row(cfg, sum, &row, err)))
                 goto done;
             track_drift(sum, &row);

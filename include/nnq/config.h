@@ -91,8 +91,10 @@
       "cells with p below this times max p are vacuum")                                          \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                        \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
-    X(madelung, support_floor, DBL, "1e-6", "pos", "", "-",                                       \
-      "node and vortex detection skips empty space: p below this times max p")                  \
+    X(madelung, node_depth, DBL, "0.1", "pos", "", "-",                                          \
+      "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a node") \
+    X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                       \
+      "defects count where some plaquette corner (1D: both walls) has p >= this times max p")   \
     X(output, file, STR, "", "", "", "path", "output HDF5 file (default: NAME.h5); -o wins")        \
     X(output, fields, FIELDS, "p, F, psi", "", "", "-", "fields written in snapshots: any of p, F, psi") \
     X(output, precision, ENUM, "double", "double|single", "", "-", "floating-point type of snapshots") \

@@ -68,10 +68,10 @@ const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c);
 int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung);
 
 /* Samples the solvers' current states at time t, step `step` into *row: the Schrodinger
- * observables, the defects of psi (support_floor as in multivalued.h) and, when m is not
+ * observables, the defects of psi (support_floor, node_depth: multivalued.h) and, when m is not
  * NULL, the comparison with the Madelung state (NaN in those columns otherwise).
  * Cannot fail. */
 void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
-                     double t, long step, struct nnq_diag_row *row);
+                     double node_depth, double t, long step, struct nnq_diag_row *row);
 
 #endif

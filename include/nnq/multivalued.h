@@ -7,9 +7,13 @@
  *       sum |w| (a vortex of winding 2 counts 2, a vortex pair 2).
  *   3D: the same on the plaquettes of the three orientations; each pierced plaquette adds
  *       |w| times the spacing normal to it to vortex_length.
- *   1D: nodes: an edge (i, i+1) inside the support whose phase jumps by more than pi/2
- *       (a resolved smooth phase moves by much less) at a dip of the density
- *       (min(p_i, p_i+1) < p of the outer neighbours / 2); node_count counts them.
+ *   1D: nodes: a local minimum of p below node_depth times both neighbouring maxima (which
+ *       must be in the support), across which (from one maximum to the other) the phase
+ *       turns by more than pi/2; node_count counts them. Exact zeros of a 1D psi(x, t) are
+ *       isolated events in (x, t); an interference fringe A1 e^{ikx} + A2 e^{-ikx} turns the
+ *       phase by pi whatever its contrast ((A1 - A2)/(A1 + A2))^2, so the depth decides: a
+ *       node is a fringe deep enough that the Madelung velocity spikes and the flow cannot
+ *       follow it.
  * "Empty space": p < support_floor * max p. Smooth packets give 0 everywhere.
  */
 #ifndef NNQ_MULTIVALUED_H
@@ -26,6 +30,7 @@ struct nnq_multivalued {
 
 /* Counts the defects of psi on grid g (local slab; periodic). Cannot fail. */
 void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
-                            double support_floor, struct nnq_multivalued *out);
+                            double support_floor, double node_depth,
+                            struct nnq_multivalued *out);
 
 #endif
