@@ -1,7 +1,7 @@
 /*
  * test_cli.c - the nnq program as users call it: exit codes, messages that name file, line
  * and key for malformed configs, the JSON last line, --set, --force, --quiet, check.
- * Usage: test_cli PATH_TO_NNQ
+ * Usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +204,17 @@ static void test_simulate(void) {
           strstr(out, "dq = 0.125") && strstr(out, "memory:") && strstr(out, "output:"));
 }
 
+/* docs/config.md ends with exactly what --help-config prints. */
+static void test_config_docs(const char *docs) {
+    CHECK(run("--help-config") == 0);
+    char ref[1 << 16];
+    snprintf(ref, sizeof ref, "%s", out_text());
+    const char *doc = read_file(docs);
+    size_t nd = strlen(doc), nr = strlen(ref);
+    CHECK_MSG(nr > 1000 && nd >= nr && strcmp(doc + nd - nr, ref) == 0,
+              "%s is out of date: regenerate its tables with nnq --help-config", docs);
+}
+
 static void test_usage(void) {
     CHECK(run("--version") == 0 && strstr(out_text(), "nnq 0."));
     CHECK(run("--help") == 0 && strstr(out_text(), "usage: nnq simulate"));
@@ -218,8 +229,8 @@ static void test_usage(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_cli PATH_TO_NNQ\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD\n");
         return 2;
     }
     nnq = argv[1];
@@ -230,6 +241,7 @@ int main(int argc, char **argv) {
     }
     setenv("NNQ_WISDOM", "", 1);
     test_usage();
+    test_config_docs(argv[2]);
     test_bad_configs();
     test_simulate();
     int rc = check_result();
