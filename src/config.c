@@ -741,6 +741,11 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
 
     if (!IS_SET(c, output_file))
         fmt(c->output_file, NNQ_STR_MAX, "%.*s.h5", NNQ_STR_MAX - 4, c->run_name);
+    char expanded[NNQ_STR_MAX];
+    struct nnq_err why = {0};
+    if (nnq_config_expand(c, c->output_file, expanded, sizeof expanded, &why) != NNQ_OK)
+        return key_error(ctx, NNQ_KEY_output_file, why.msg);
+    memcpy(c->output_file, expanded, sizeof expanded);
     return NNQ_OK;
 }
 
@@ -849,6 +854,55 @@ enum nnq_status nnq_config_load(const char *path, const char *const *sets, int n
         rc = nnq_config_load_string(text, path, sets, nsets, cfg, err);
     free(text);
     return rc;
+}
+
+enum nnq_status nnq_config_expand(const struct nnq_config *cfg, const char *pattern, char *out,
+                                  size_t size, struct nnq_err *err) {
+    size_t used = 0;
+    for (const char *p = pattern; *p;) {
+        if (*p != '{') {
+            if (used + 1 >= size)
+                return nnq_err_set(err, NNQ_ERR_CONFIG, "'%s' expands to more than %zu characters",
+                                   pattern, size - 1);
+            out[used++] = *p++;
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (!close)
+            return nnq_err_set(err, NNQ_ERR_CONFIG, "'%s': '{' without '}'", pattern);
+        char name[128];
+        fmt(name, sizeof name, "%.*s", (int)(close - p - 1), p + 1);
+        if (strcmp(name, "name") == 0)
+            fmt(name, sizeof name, "run.name");
+        const char *dot = strchr(name, '.');
+        int k = -1;
+        if (dot) {
+            char section[64];
+            fmt(section, sizeof section, "%.*s", (int)(dot - name), name);
+            k = find_key(section, dot + 1);
+        }
+        if (k < 0)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "'%s': unknown placeholder {%s} (expected {name} or "
+                               "{section.key}, e.g. {network.mu})",
+                               pattern, name);
+        const char *value = cfg->origin[k] ? cfg->raw[k] : keys[k].def;
+        if (!value[0])
+            return nnq_err_set(err, NNQ_ERR_CONFIG, "'%s': {%s} has no value in this config",
+                               pattern, name);
+        for (const char *v = value; *v; v++) {
+            if (used + 1 >= size)
+                return nnq_err_set(err, NNQ_ERR_CONFIG, "'%s' expands to more than %zu characters",
+                                   pattern, size - 1);
+            /* a list "1, 2" becomes "1_2": no blanks or commas in file names */
+            if (*v == ' ' || *v == '\t')
+                continue;
+            out[used++] = *v == ',' ? '_' : *v;
+        }
+        p = close + 1;
+    }
+    out[used] = '\0';
+    return NNQ_OK;
 }
 
 size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {

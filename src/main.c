@@ -15,6 +15,7 @@
 
 #include "nnq/config.h"
 #include "nnq/err.h"
+#include "nnq/output_h5.h"
 #include "nnq/run.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -28,6 +29,7 @@ static const char usage[] =
     "usage: nnq simulate CONFIG [-o OUT.h5] [--set section.key=value]... [--threads N]\n"
     "                           [--force] [--quiet]\n"
     "       nnq check CONFIG [--set section.key=value]...\n"
+    "       nnq info OUT.h5 [--csv]\n"
     "       nnq --help | --help-config | --version\n"
     "\n"
     "Evolves the Schrodinger description of a neural-network ensemble (Katsnelson & Vanchurin,\n"
@@ -35,7 +37,9 @@ static const char usage[] =
     "\n"
     "  simulate     run CONFIG; the last stdout line is a JSON summary\n"
     "  check        validate CONFIG and print hbar, spacings, stability, memory and output size\n"
-    "  -o, --output OUT.h5     output file (overrides [output] file)\n"
+    "  info         what an output file holds; --csv: its diagnostics table as CSV\n"
+    "  -o, --output OUT.h5     output file (overrides [output] file; {name}, {section.key}\n"
+    "               expand to the run's values, e.g. -o 'run_mu{network.mu}.h5')\n"
     "  --set S.K=V  override key K of section S (repeatable; validated like the file)\n"
     "  --threads N  threads for FFTW and the pointwise loops (overrides [run] threads)\n"
     "  --force      overwrite an existing output file\n"
@@ -98,9 +102,20 @@ int main(int argc, char **argv) {
         nnq_config_print_reference(stdout);
         return 0;
     }
+    if (strcmp(cmd, "info") == 0) {
+        int csv = argc == 4 && strcmp(argv[3], "--csv") == 0;
+        if (argc < 3 || argc > 4 || (argc == 4 && !csv))
+            return usage_error("usage: nnq info OUT.h5 [--csv]");
+        struct nnq_err err = {0};
+        if (nnq_output_info(argv[2], csv, stdout, &err) != NNQ_OK) {
+            fprintf(stderr, "nnq: %s\n", err.msg);
+            return err.code;
+        }
+        return 0;
+    }
     int simulate = strcmp(cmd, "simulate") == 0;
     if (!simulate && strcmp(cmd, "check") != 0)
-        return usage_error("unknown command '%s' (expected simulate or check)", cmd);
+        return usage_error("unknown command '%s' (expected simulate, check or info)", cmd);
 
     const char *config_path = NULL, *output = NULL;
     const char **sets = calloc((size_t)argc, sizeof *sets);
@@ -162,6 +177,17 @@ int main(int argc, char **argv) {
         return 0;
     }
 
+    char output_buf[NNQ_STR_MAX];
+    if (output) {
+        if (nnq_config_expand(&cfg, output, output_buf, sizeof output_buf, &err) != NNQ_OK) {
+            fprintf(stderr, "nnq: -o %s\n", err.msg);
+            return err.code;
+        }
+        output = output_buf;
+    }
+
+    /* a file-size limit (ulimit -f) must fail a write, not kill the run without a word */
+    signal(SIGXFSZ, SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -32,9 +32,18 @@ struct nnq_output {
 
 enum { FIELD_P, FIELD_F, FIELD_PSI };
 
+/* Before the first HDF5 call: errors are reported through nnq_err, not printed; and no
+ * atexit clean-up, which in HDF5 1.10 retries to close a file whose close failed on a write
+ * error (disk full, file-size limit) and crashes. The OS reclaims everything at exit. */
+static void library_setup(void) {
+    H5dont_atexit(); /* fails harmlessly once the library is initialised */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 static enum nnq_status h5_fail(struct nnq_err *err, const struct nnq_output *o, const char *what) {
-    return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: HDF5 could not %s (disk full, file removed or "
-                                            "not writable?)",
+    return nnq_err_set(err, NNQ_ERR_RUNTIME,
+                       "%s: HDF5 could not %s (disk full, file-size limit, file removed or not "
+                       "writable?); the file is incomplete and may be unreadable",
                        o->path, what);
 }
 
@@ -152,7 +161,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
                                   const char *config_text, const struct nnq_grid *g,
                                   struct nnq_output **out, struct nnq_err *err) {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through nnq_err */
+    library_setup();
     if (!force && access(path, F_OK) == 0)
         return nnq_err_set(err, NNQ_ERR_CONFIG,
                            "%s: output file exists; use --force to overwrite it or -o to name "
@@ -400,4 +409,150 @@ enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq
     if (H5Fclose(file) < 0 && rc == NNQ_OK)
         rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "HDF5 could not close the output file");
     return rc;
+}
+
+/* ---- reading a file back: nnq info -------------------------------------------------------- */
+
+/* Reads a variable-length string attribute into buf ("" if absent). */
+static void read_string_attr(hid_t loc, const char *name, char *buf, size_t size) {
+    buf[0] = '\0';
+    if (H5Aexists(loc, name) <= 0)
+        return;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t t = H5Aget_type(a);
+    char *v = NULL;
+    if (H5Tis_variable_str(t) > 0 && H5Aread(a, t, &v) >= 0 && v) {
+        snprintf(buf, size, "%s", v);
+        H5free_memory(v);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+static double read_number_attr(hid_t loc, const char *name) {
+    double v = NAN;
+    if (H5Aexists(loc, name) > 0) {
+        hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+        H5Aread(a, H5T_NATIVE_DOUBLE, &v);
+        H5Aclose(a);
+    }
+    return v;
+}
+
+/* The whole 1-D dataset at path as doubles (malloc'd, *n rows); NULL if absent. */
+static double *read_column(hid_t f, const char *path, hsize_t *n) {
+    *n = 0;
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    double *v = NULL;
+    if (H5Sget_simple_extent_ndims(sp) == 1) {
+        H5Sget_simple_extent_dims(sp, n, NULL);
+        v = malloc(sizeof(double) * (*n ? *n : 1));
+        if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+            free(v);
+            v = NULL;
+        }
+    }
+    H5Sclose(sp);
+    H5Dclose(d);
+    return v;
+}
+
+enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq_err *err) {
+    library_setup();
+    if (access(path, R_OK) != 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
+    if (H5Fis_hdf5(path) <= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: not an HDF5 file (or truncated)", path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: HDF5 cannot open it (truncated?)", path);
+    char version[64], text[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
+    read_string_attr(f, "nnq_version", version, sizeof version);
+    if (!version[0]) {
+        H5Fclose(f);
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: an HDF5 file, but not written by nnq", path);
+    }
+
+    /* the diagnostics columns present, in the order of diagnostics.h */
+    double *cols[NNQ_DIAG_COUNT] = {0};
+    hsize_t rows = 0;
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
+        char dset[96];
+        hsize_t n;
+        snprintf(dset, sizeof dset, "/diagnostics/%s", nnq_diag_column((enum nnq_diag_column)c)->name);
+        cols[c] = read_column(f, dset, &n);
+        if (cols[c] && (rows == 0 || n < rows))
+            rows = n;
+    }
+    if (csv) {
+        const char *sep = "";
+        for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+            if (cols[c]) {
+                fprintf(out, "%s%s", sep, nnq_diag_column((enum nnq_diag_column)c)->name);
+                sep = ",";
+            }
+        fputc('\n', out);
+        for (hsize_t r = 0; r < rows; r++) {
+            sep = "";
+            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+                if (cols[c]) {
+                    fprintf(out, "%s%.17g", sep, cols[c][r]);
+                    sep = ",";
+                }
+            fputc('\n', out);
+        }
+    } else {
+        char name[NNQ_STR_MAX], created[64];
+        read_string_attr(f, "name", name, sizeof name);
+        read_string_attr(f, "created", created, sizeof created);
+        int completed = (int)read_number_attr(f, "completed");
+        fprintf(out, "%s: nnq %s output of run '%s', created %s, %s\n", path, version, name,
+                created, completed == 1 ? "completed" : "NOT completed (stopped early, or still running)");
+        fprintf(out, "hbar = %g (mu %g x epsilon %g), mass = %g, dt = %g, %d-dimensional grid\n",
+                read_number_attr(f, "hbar"), read_number_attr(f, "mu"),
+                read_number_attr(f, "epsilon"), read_number_attr(f, "mass"),
+                read_number_attr(f, "dt"), (int)read_number_attr(f, "dims"));
+        hsize_t ns, nstep;
+        double *t = read_column(f, "/snapshots/t", &ns);
+        double *st = read_column(f, "/snapshots/step", &nstep);
+        if (t && ns > 0)
+            fprintf(out, "snapshots: %llu, t = %g .. %g (steps %.0f .. %.0f)\n",
+                    (unsigned long long)ns, t[0], t[ns - 1], st ? st[0] : NAN,
+                    st ? st[nstep - 1] : NAN);
+        else
+            fprintf(out, "snapshots: 0\n");
+        free(t);
+        free(st);
+        static const char *const fields[] = {"/schrodinger/p", "/schrodinger/F", "/schrodinger/psi",
+                                             "/madelung/p", "/madelung/F", "/madelung/j"};
+        fputs("fields:", out);
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+            if (H5Lexists(f, "/madelung", H5P_DEFAULT) > 0 || k < 3)
+                if (H5Lexists(f, fields[k], H5P_DEFAULT) > 0)
+                    fprintf(out, " %s", fields[k]);
+        fputc('\n', out);
+        fprintf(out, "diagnostics: %llu rows", (unsigned long long)rows);
+        if (rows > 0) {
+            fputs("; the last:\n", out);
+            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+                if (cols[c])
+                    fprintf(out, "  %-20s %.10g\n", nnq_diag_column((enum nnq_diag_column)c)->name,
+                            cols[c][rows - 1]);
+        } else
+            fputc('\n', out);
+        read_string_attr(f, "config", text, sizeof text);
+        fprintf(out, "config:\n");
+        for (const char *line = text; *line;) {
+            size_t len = strcspn(line, "\n");
+            fprintf(out, "  %.*s\n", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+    }
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        free(cols[c]);
+    H5Fclose(f);
+    return NNQ_OK;
 }

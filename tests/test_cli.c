@@ -215,6 +215,96 @@ static void test_config_docs(const char *docs) {
               "%s is out of date: regenerate its tables with nnq --help-config", docs);
 }
 
+static void test_runs_and_files(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/good.ini", dir);
+    write_file(path, good);
+
+    /* placeholders name the file from the run's values */
+    CHECK(run("simulate good.ini --quiet --set network.mu=0.5 -o 'p_{name}_{network.mu}_{grid.n}.h5'") == 0);
+    CHECK(strstr(out_text(), "\"output\":\"p_tiny_0.5_64.h5\"") != NULL);
+    CHECK(run("simulate good.ini --quiet -o 'p_{network.nu}.h5'") == 2 &&
+          strstr(err_text(), "unknown placeholder {network.nu}"));
+
+    /* info: what a file holds; --csv: the diagnostics table */
+    CHECK(run("info p_tiny_0.5_64.h5") == 0);
+    const char *out = out_text();
+    CHECK(strstr(out, "output of run 'tiny'") && strstr(out, ", completed") &&
+          strstr(out, "snapshots: 3, t = 0 .. 0.4") && strstr(out, "mu = 0.5") &&
+          strstr(out, "  node_count ") && strstr(out, "config:\n  [run]\n  name = tiny"));
+    CHECK(run("info p_tiny_0.5_64.h5 --csv") == 0);
+    out = out_text();
+    CHECK(strncmp(out, "t,step,norm,energy,", 19) == 0 && strstr(out, "\n0.40000000000000002,40,"));
+    CHECK(run("info good.ini") == 2 && strstr(err_text(), "good.ini: not an HDF5 file"));
+    CHECK(run("info missing.h5") == 2 && strstr(err_text(), "missing.h5: cannot read"));
+
+    /* a numerical failure: exit 3, a message with what to try, a readable incomplete file */
+    static const char blowup[] = "[run]\nname = blowup\nsteps = 50\ndt = 1\nimaginary_time = true\n"
+                                 "diag_every = 1\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                                 "[potential]\nV = -2000 * exp(-x^2)\n"
+                                 "[initial]\npreset = gaussian\n";
+    snprintf(path, sizeof path, "%s/blowup.ini", dir);
+    write_file(path, blowup);
+    CHECK(run("simulate blowup.ini --force") == 3);
+    CHECK(strstr(err_text(), "numerical failure at step") && strstr(err_text(), "try a smaller dt"));
+    CHECK(strstr(out_text(), "\"status\":\"numerical failure\",\"exit_code\":3"));
+    CHECK(run("info blowup.h5") == 0 && strstr(out_text(), "NOT completed"));
+
+    /* a write failure (file-size limit): exit 1 and a clear message, never a crash */
+    static const char big[] = "[run]\nname = big\nsteps = 200\ndt = 1e-3\nsnapshot_every = 1\n"
+                              "[grid]\nn = 128, 128\nqmin = -8\nqmax = 8\n"
+                              "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+    snprintf(path, sizeof path, "%s/big.ini", dir);
+    write_file(path, big);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && sh -c 'ulimit -f 2048; exec \"$0\" simulate big.ini --force' '%s' "
+             ">out.txt 2>err.txt",
+             dir, nnq);
+    int st = system(cmd);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit %d: %s", WEXITSTATUS(st), err_text());
+    CHECK(strstr(err_text(), "big.h5: HDF5 could not") != NULL);
+    /* the metadata may not fit under the limit either: never reported complete */
+    int info_rc = run("info big.h5");
+    CHECK(info_rc == 2 || (info_rc == 0 && strstr(out_text(), "NOT completed")));
+
+    /* SIGINT: the chunk finishes, the file is closed valid, exit 130 */
+    static const char slow[] = "[run]\nname = slow\nsteps = 1000000\ndt = 1e-3\nsnapshot_every = 0\n"
+                               "[grid]\nn = 256, 256\nqmin = -8\nqmax = 8\n"
+                               "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+    snprintf(path, sizeof path, "%s/slow.ini", dir);
+    write_file(path, slow);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && { '%s' simulate slow.ini --force >out.txt 2>err.txt & pid=$!; sleep 1; "
+             "kill -INT $pid; wait $pid; }",
+             dir, nnq);
+    st = system(cmd);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d", WEXITSTATUS(st));
+    CHECK(strstr(err_text(), "interrupted at step") != NULL);
+    CHECK(strstr(out_text(), "\"status\":\"interrupted\",\"exit_code\":130"));
+    CHECK(run("info slow.h5") == 0 && strstr(out_text(), "NOT completed") &&
+          strstr(out_text(), "snapshots: 2"));
+}
+
+/* The sweep example runs to its end: one JSON line per run, every file there. */
+static void test_sweep(const char *root) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && NNQ='%s' OUT='%s/sweep' JOBS=2 sh examples/sweep_mu.sh '%s/good.ini' 0.5 1 2 "
+             ">'%s/out.txt' 2>'%s/err.txt'",
+             root, nnq, dir, dir, dir, dir);
+    int st = system(cmd);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sweep: %s", err_text());
+    char path[400];
+    snprintf(path, sizeof path, "%s/sweep/results.jsonl", dir);
+    const char *lines = read_file(path);
+    int n = 0;
+    for (const char *c = lines; *c; c++)
+        n += *c == '\n';
+    CHECK(n == 3 && strstr(lines, "\"mu\":2,") && strstr(lines, "tiny_mu0.5.h5"));
+    CHECK(strstr(out_text(), "3 runs;") != NULL);
+}
+
 static void test_usage(void) {
     CHECK(run("--version") == 0 && strstr(out_text(), "nnq 0."));
     CHECK(run("--help") == 0 && strstr(out_text(), "usage: nnq simulate"));
@@ -244,6 +334,12 @@ int main(int argc, char **argv) {
     test_config_docs(argv[2]);
     test_bad_configs();
     test_simulate();
+    test_runs_and_files();
+    char root[300];
+    snprintf(root, sizeof root, "%s", argv[2]);
+    *strrchr(root, '/') = '\0'; /* docs */
+    *strrchr(root, '/') = '\0'; /* the repository */
+    test_sweep(root);
     int rc = check_result();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -43,9 +43,10 @@ static void test_overrides_and_dump(void) {
                                "[potential]\nV = 0.5*x^2 + 0.1*sin(t)\n"
                                "[initial]\np = exp(-x^2)\nF = 0.5*x\n";
     static const char *const sets[] = {"network.mu=4", "run.integrator = STRANG",
-                                       "network.mu = 3", "output.file=out_{x}.h5"};
+                                       "network.mu = 3", "output.file=out_{name}_mu{network.mu}_{grid.n}.h5"};
     CHECK_MSG(load(text, sets, 4, &err) == NNQ_OK, "%s", err.msg);
     CHECK(strcmp(cfg.run_name, "sweep") == 0);
+    CHECK_MSG(strcmp(cfg.output_file, "out_sweep_mu3_16.h5") == 0, "%s", cfg.output_file);
     CHECK(cfg.network_mu == 3 && cfg.hbar == 0.75); /* the later --set wins */
     CHECK(cfg.run_integrator == NNQ_INTEGRATOR_STRANG);
     CHECK(cfg.origin[NNQ_KEY_network_mu] == -3 && cfg.origin[NNQ_KEY_network_epsilon] == 12);

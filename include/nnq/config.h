@@ -95,7 +95,8 @@
       "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a node") \
     X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                       \
       "defects count where some plaquette corner (1D: both walls) has p >= this times max p")   \
-    X(output, file, STR, "", "", "", "path", "output HDF5 file (default: NAME.h5); -o wins")        \
+    X(output, file, STR, "", "", "", "path",                                                       \
+      "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")  \
     X(output, fields, FIELDS, "p, F, psi", "", "", "-", "fields written in snapshots: any of p, F, psi") \
     X(output, precision, ENUM, "double", "double|single", "", "-", "floating-point type of snapshots") \
     X(output, compress, INT, "0", "0..9", "", "-", "gzip level of snapshots (0: none)")
@@ -202,6 +203,14 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name,
  * run. Returns the length it needs (excluding the NUL), like snprintf. Cannot fail.
  */
 size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size);
+
+/* Expands the placeholders of pattern into out (size bytes): {name} is [run] name,
+ * {section.key} the value of that key as written (or its default); blanks are dropped and
+ * commas become '_' ("n = 64, 64" -> "64_64"). Used for [output] file (at load) and -o.
+ * Returns NNQ_OK, or NNQ_ERR_CONFIG for an unknown placeholder, a missing '}', a key without
+ * value, or a result that does not fit. */
+enum nnq_status nnq_config_expand(const struct nnq_config *cfg, const char *pattern, char *out,
+                                  size_t size, struct nnq_err *err);
 
 /* Prints the key reference (section, key, type, default, unit, description) as a
  * Markdown table. Cannot fail. */

@@ -19,6 +19,7 @@
 #define NNQ_OUTPUT_H5_H
 
 #include <complex.h>
+#include <stdio.h>
 
 #include "nnq/config.h"
 #include "nnq/diagnostics.h"
@@ -58,5 +59,12 @@ long nnq_output_snapshots(const struct nnq_output *o);
 /* Sets the root attribute `completed` to `completed` (1: the run ended as planned), flushes
  * and closes the file, and frees o. Returns NNQ_OK or NNQ_ERR_RUNTIME; o is freed either way. */
 enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err);
+
+/* Prints what the nnq file at path holds: version, whether the run completed, the run's
+ * parameters, snapshots, datasets, the last diagnostics row and the stored config; with
+ * csv = 1, the whole diagnostics table as CSV with a header line instead.
+ * Returns NNQ_OK, or NNQ_ERR_CONFIG when path is not a readable nnq file (not HDF5,
+ * truncated, written by something else). */
+enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq_err *err);
 
 #endif
