@@ -488,6 +488,10 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
     return NNQ_OK;
 }
 
+long nnq_madelung_substeps(const struct nnq_madelung *m) { return m->max_sub; }
+
+void nnq_madelung_set_substeps(struct nnq_madelung *m, long substeps) { m->max_sub = substeps; }
+
 long nnq_madelung_take_substeps(struct nnq_madelung *m) {
     long s = m->max_sub;
     m->max_sub = 0;
@@ -610,6 +614,8 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
     for (int a = 0; a < 3; a++)
         dv->momentum[a] = a < d ? mom[a] * dvol : 0;
 }
+
+double *nnq_madelung_state(struct nnq_madelung *m) { return m->U; }
 
 const double *nnq_madelung_p(const struct nnq_madelung *m) { return m->U; }
 const double *nnq_madelung_F(const struct nnq_madelung *m) { return m->F; }

@@ -28,6 +28,7 @@ static void on_signal(int sig) {
 static const char usage[] =
     "usage: nnq simulate CONFIG [-o OUT.h5] [--set section.key=value]... [--threads N]\n"
     "                           [--force] [--quiet]\n"
+    "       nnq simulate --resume OUT.h5 [--threads N] [--quiet]\n"
     "       nnq check CONFIG [--set section.key=value]...\n"
     "       nnq info OUT.h5 [--csv]\n"
     "       nnq --help | --help-config | --version\n"
@@ -43,13 +44,14 @@ static const char usage[] =
     "  --set S.K=V  override key K of section S (repeatable; validated like the file)\n"
     "  --threads N  threads for FFTW and the pointwise loops (overrides [run] threads)\n"
     "  --force      overwrite an existing output file\n"
+    "  --resume OUT.h5  continue a stopped run from its checkpoint (its stored config)\n"
     "  --quiet      print only the JSON line on stdout, and no progress\n"
     "  --help-config  the reference of every config key\n"
     "\n"
     "Environment: NNQ_WISDOM=FILE keeps FFTW wisdom there (default\n"
     "~/.cache/nnq/fftw-wisdom; empty: none).\n"
     "Exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 numerical failure,\n"
-    "130 interrupted (the output file is closed valid).\n";
+    "130 interrupted (SIGINT/SIGTERM: a checkpoint is written and the file closed valid).\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
     va_list ap;
@@ -117,7 +119,7 @@ int main(int argc, char **argv) {
     if (!simulate && strcmp(cmd, "check") != 0)
         return usage_error("unknown command '%s' (expected simulate, check or info)", cmd);
 
-    const char *config_path = NULL, *output = NULL;
+    const char *config_path = NULL, *output = NULL, *resume = NULL;
     const char **sets = calloc((size_t)argc, sizeof *sets);
     int nsets = 0, threads = 0, quiet = 0, force = 0;
     if (!sets)
@@ -146,6 +148,11 @@ int main(int argc, char **argv) {
                                  value ? value : "");
             else
                 threads = (int)t, i++;
+        } else if (simulate && strcmp(a, "--resume") == 0) {
+            if (!value)
+                rc = usage_error("--resume needs the output file of a stopped run");
+            else
+                resume = value, i++;
         } else if (simulate && strcmp(a, "--quiet") == 0)
             quiet = 1;
         else if (simulate && strcmp(a, "--force") == 0)
@@ -157,7 +164,10 @@ int main(int argc, char **argv) {
         else
             config_path = a;
     }
-    if (rc == 0 && !config_path)
+    if (rc == 0 && resume && (config_path || nsets || output || force))
+        rc = usage_error("--resume takes no CONFIG, --set, -o or --force: the run continues as "
+                         "its file stored it");
+    if (rc == 0 && !config_path && !resume)
         rc = usage_error("missing CONFIG file");
     if (rc != 0) {
         free(sets);
@@ -165,13 +175,18 @@ int main(int argc, char **argv) {
     }
 
     static struct nnq_config cfg;
+    static char stored[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
     struct nnq_err err = {0};
-    if (nnq_config_load(config_path, sets, nsets, &cfg, &err) != NNQ_OK) {
+    enum nnq_status loaded =
+        resume ? nnq_output_read_config(resume, stored, sizeof stored, &err)
+               : nnq_config_load(config_path, sets, nsets, &cfg, &err);
+    if (loaded == NNQ_OK && resume)
+        loaded = nnq_config_load_string(stored, resume, NULL, 0, &cfg, &err);
+    free(sets);
+    if (loaded != NNQ_OK) {
         fprintf(stderr, "nnq: %s\n", err.msg);
-        free(sets);
         return err.code;
     }
-    free(sets);
     if (!simulate) {
         nnq_run_print_check(stdout, &cfg);
         return 0;
@@ -202,7 +217,8 @@ int main(int argc, char **argv) {
                                   .threads = threads,
                                   .stop = &stop_requested,
                                   .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
-                                  .wisdom = wisdom_path(wisdom, sizeof wisdom)};
+                                  .wisdom = wisdom_path(wisdom, sizeof wisdom),
+                                  .resume = resume};
     struct nnq_summary sum;
     enum nnq_status status = nnq_run(&cfg, &opt, &sum, &err);
     if (status != NNQ_OK)

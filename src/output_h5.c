@@ -157,16 +157,10 @@ static void close_all(struct nnq_output *o) {
     free(o);
 }
 
-enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
-                                  const char *config_text, const struct nnq_grid *g,
-                                  struct nnq_output **out, struct nnq_err *err) {
-    *out = NULL;
-    library_setup();
-    if (!force && access(path, F_OK) == 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG,
-                           "%s: output file exists; use --force to overwrite it or -o to name "
-                           "another",
-                           path);
+/* A closed output: every handle -1, buffers allocated. */
+static enum nnq_status new_output(const char *path, const struct nnq_config *cfg,
+                                  const struct nnq_grid *g, struct nnq_output **out,
+                                  struct nnq_err *err) {
     struct nnq_output *o = calloc(1, sizeof *o);
     if (!o)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
@@ -185,6 +179,24 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
     }
+    *out = o;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
+                                  const char *config_text, const struct nnq_grid *g,
+                                  struct nnq_output **out, struct nnq_err *err) {
+    *out = NULL;
+    library_setup();
+    if (!force && access(path, F_OK) == 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: output file exists; use --force to overwrite it or -o to name "
+                           "another",
+                           path);
+    struct nnq_output *o;
+    enum nnq_status rc0 = new_output(path, cfg, g, &o, err);
+    if (rc0 != NNQ_OK)
+        return rc0;
 
     errno = 0;
     o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -392,26 +404,7 @@ enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, stru
 
 long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }
 
-enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err) {
-    if (!o)
-        return NNQ_OK;
-    enum nnq_status rc = NNQ_OK;
-    hid_t a = H5Aopen(o->file, "completed", H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT, &completed) < 0)
-        rc = h5_fail(err, o, "mark the run complete");
-    if (a >= 0)
-        H5Aclose(a);
-    if (rc == NNQ_OK && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = h5_fail(err, o, "flush the file");
-    hid_t file = o->file;
-    o->file = -1;
-    close_all(o);
-    if (H5Fclose(file) < 0 && rc == NNQ_OK)
-        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "HDF5 could not close the output file");
-    return rc;
-}
 
-/* ---- reading a file back: nnq info -------------------------------------------------------- */
 
 /* Reads a variable-length string attribute into buf ("" if absent). */
 static void read_string_attr(hid_t loc, const char *name, char *buf, size_t size) {
@@ -439,6 +432,257 @@ static double read_number_attr(hid_t loc, const char *name) {
     return v;
 }
 
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+/* Opens dataset name of loc, or creates it with type and dims: a fixed-size array. */
+static hid_t fixed_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) > 0)
+        return H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    return d;
+}
+
+static int set_attr(hid_t loc, const char *name, hid_t type, const void *value) {
+    if (H5Aexists(loc, name) > 0) {
+        hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+        herr_t rc = H5Awrite(a, type, value);
+        H5Aclose(a);
+        return rc < 0 ? -1 : 0;
+    }
+    return attr_numbers(loc, name, type, value, 1);
+}
+
+enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
+                                      const double complex *psi, const double *madelung,
+                                      const double *state, size_t nstate, struct nnq_err *err) {
+    const struct nnq_grid *g = o->g;
+    hid_t grp = H5Lexists(o->file, "checkpoint", H5P_DEFAULT) > 0
+                    ? H5Gopen2(o->file, "checkpoint", H5P_DEFAULT)
+                    : H5Gcreate2(o->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (grp < 0)
+        return h5_fail(err, o, "write /checkpoint");
+    hsize_t shape[3] = {(hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hsize_t ns = nstate ? (hsize_t)nstate : 1;
+    hid_t file_type = complex_type(H5T_IEEE_F64LE);
+    hid_t dp = fixed_dataset(grp, "psi", file_type, g->dims, shape);
+    hid_t ds = fixed_dataset(grp, "state", H5T_IEEE_F64LE, 1, &ns);
+    H5Tclose(file_type);
+    hsize_t nm = (hsize_t)(1 + g->dims) * (hsize_t)g->total;
+    hid_t dm = madelung ? fixed_dataset(grp, "madelung", H5T_IEEE_F64LE, 1, &nm) : -1;
+    long long counts[3] = {step, o->nsnap, o->nrows};
+    int bad = dp < 0 || ds < 0 ||
+              H5Dwrite(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
+              (nstate && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
+              (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                                H5P_DEFAULT, madelung) < 0)) ||
+              set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
+              set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
+              set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
+              set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
+    if (dp >= 0)
+        H5Dclose(dp);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (dm >= 0)
+        H5Dclose(dm);
+    H5Gclose(grp);
+    if (bad || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5_fail(err, o, "write /checkpoint");
+    return NNQ_OK;
+}
+
+/* Opens and checks the nnq file at path, read-only or read-write. */
+static hid_t open_nnq_file(const char *path, unsigned mode, struct nnq_err *err) {
+    library_setup();
+    if (access(path, R_OK) != 0) {
+        nnq_err_set(err, NNQ_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+        nnq_err_set(err, NNQ_ERR_CONFIG, "%s: not an HDF5 file (or truncated)", path);
+        return -1;
+    }
+    hid_t f = H5Fopen(path, mode, H5P_DEFAULT);
+    if (f < 0) {
+        nnq_err_set(err, NNQ_ERR_CONFIG, "%s: HDF5 cannot open it (truncated, or not writable?)",
+                    path);
+        return -1;
+    }
+    if (H5Aexists(f, "nnq_version") <= 0) {
+        H5Fclose(f);
+        nnq_err_set(err, NNQ_ERR_CONFIG, "%s: an HDF5 file, but not written by nnq", path);
+        return -1;
+    }
+    return f;
+}
+
+enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size,
+                                       struct nnq_err *err) {
+    hid_t f = open_nnq_file(path, H5F_ACC_RDONLY, err);
+    if (f < 0)
+        return NNQ_ERR_CONFIG;
+    read_string_attr(f, "config", text, size);
+    double completed = read_number_attr(f, "completed");
+    int has_checkpoint = H5Lexists(f, "checkpoint", H5P_DEFAULT) > 0;
+    H5Fclose(f);
+    if (!text[0])
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: holds no stored config", path);
+    if (completed == 1)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: this run already completed", path);
+    if (!has_checkpoint)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: holds no checkpoint (runs write one with [run] checkpoint_every "
+                           "> 0, and when stopped by SIGINT or SIGTERM)",
+                           path);
+    return NNQ_OK;
+}
+
+/* Opens the extendible datasets of an existing file and shrinks each to `count` rows. */
+static hid_t reopen(hid_t f, const char *path, hsize_t count) {
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[5];
+    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    if (rank > 0 && dims[0] > count) {
+        dims[0] = count;
+        H5Dset_extent(d, dims);
+    }
+    return d;
+}
+
+enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
+                                  const struct nnq_grid *g, struct nnq_output **out,
+                                  long *step, double *t, struct nnq_err *err) {
+    *out = NULL;
+    struct nnq_output *o;
+    enum nnq_status rc = new_output(path, cfg, g, &o, err);
+    if (rc != NNQ_OK)
+        return rc;
+    o->file = open_nnq_file(path, H5F_ACC_RDWR, err);
+    if (o->file < 0) {
+        close_all(o);
+        return NNQ_ERR_CONFIG;
+    }
+    hid_t grp = H5Gopen2(o->file, "checkpoint", H5P_DEFAULT);
+    long long counts[3] = {-1, -1, -1};
+    if (grp >= 0) {
+        static const char *const names[3] = {"step", "snapshots", "rows"};
+        for (int k = 0; k < 3; k++)
+            if (H5Aexists(grp, names[k]) > 0) {
+                hid_t a = H5Aopen(grp, names[k], H5P_DEFAULT);
+                H5Aread(a, H5T_NATIVE_LLONG, &counts[k]);
+                H5Aclose(a);
+            }
+        *t = read_number_attr(grp, "t");
+        H5Gclose(grp);
+    }
+    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0) {
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: its checkpoint is incomplete", path);
+    }
+    *step = (long)counts[0];
+    o->nsnap = (long)counts[1];
+    o->nrows = (long)counts[2];
+    o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
+    o->snap_t = reopen(o->file, "/snapshots/t", (hsize_t)o->nsnap);
+    o->snap_step = reopen(o->file, "/snapshots/step", (hsize_t)o->nsnap);
+    static const char *const fields[3] = {"/schrodinger/p", "/schrodinger/F", "/schrodinger/psi"};
+    static const char *const mfields[3] = {"/madelung/p", "/madelung/F", "/madelung/j"};
+    for (int f = 0; f < 3; f++) {
+        o->field[f] = reopen(o->file, fields[f], (hsize_t)o->nsnap);
+        if (cfg->madelung_enabled)
+            o->mfield[f] = reopen(o->file, mfields[f], (hsize_t)o->nsnap);
+    }
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
+        char dset[96];
+        snprintf(dset, sizeof dset, "/diagnostics/%s", nnq_diag_column((enum nnq_diag_column)c)->name);
+        if (nnq_diag_present((enum nnq_diag_column)c, g->dims, cfg->madelung_enabled))
+            o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
+    }
+    int zero = 0;
+    if (o->snap_t < 0 || o->snap_step < 0 || (cfg->madelung_enabled && o->mfield[0] < 0) ||
+        o->diag[NNQ_DIAG_t] < 0 || set_attr(o->file, "completed", H5T_NATIVE_INT, &zero)) {
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: its datasets do not match its stored config (damaged file?)", path);
+    }
+    *out = o;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, double *madelung,
+                                   double *state, size_t nstate, struct nnq_err *err) {
+    const struct nnq_grid *g = o->g;
+    hid_t dp = H5Dopen2(o->file, "/checkpoint/psi", H5P_DEFAULT);
+    hid_t ds = H5Dopen2(o->file, "/checkpoint/state", H5P_DEFAULT);
+    int bad = dp < 0 || ds < 0;
+    if (!bad) {
+        hid_t sp = H5Dget_space(dp);
+        hsize_t dims[3] = {1, 1, 1}, ns = 0;
+        int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+        sp = H5Dget_space(ds);
+        H5Sget_simple_extent_dims(sp, &ns, NULL);
+        H5Sclose(sp);
+        bad = rank != g->dims || (hsize_t)g->total != dims[0] * (rank > 1 ? dims[1] : 1) *
+                                                          (rank > 2 ? dims[2] : 1) ||
+              ns != (nstate ? nstate : 1);
+        if (!bad)
+            bad = H5Dread(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
+                  (nstate && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0);
+    }
+    if (!bad && madelung) {
+        hid_t dm = H5Lexists(o->file, "/checkpoint/madelung", H5P_DEFAULT) > 0
+                       ? H5Dopen2(o->file, "/checkpoint/madelung", H5P_DEFAULT)
+                       : -1;
+        hsize_t nm = 0;
+        if (dm >= 0) {
+            hid_t sp = H5Dget_space(dm);
+            H5Sget_simple_extent_dims(sp, &nm, NULL);
+            H5Sclose(sp);
+        }
+        bad = dm < 0 || nm != (hsize_t)(1 + g->dims) * (hsize_t)g->total ||
+              H5Dread(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, madelung) < 0;
+        if (dm >= 0)
+            H5Dclose(dm);
+    }
+    if (dp >= 0)
+        H5Dclose(dp);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return bad ? nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s: its checkpoint does not match its stored config (grid, "
+                             "Madelung state) or cannot be read",
+                             o->path)
+               : NNQ_OK;
+}
+
+enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err) {
+    if (!o)
+        return NNQ_OK;
+    enum nnq_status rc = NNQ_OK;
+    hid_t a = H5Aopen(o->file, "completed", H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT, &completed) < 0)
+        rc = h5_fail(err, o, "mark the run complete");
+    if (a >= 0)
+        H5Aclose(a);
+    if (rc == NNQ_OK && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = h5_fail(err, o, "flush the file");
+    hid_t file = o->file;
+    o->file = -1;
+    close_all(o);
+    if (H5Fclose(file) < 0 && rc == NNQ_OK)
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "HDF5 could not close the output file");
+    return rc;
+}
+
+/* ---- reading a file back: nnq info -------------------------------------------------------- */
+
 /* The whole 1-D dataset at path as doubles (malloc'd, *n rows); NULL if absent. */
 static double *read_column(hid_t f, const char *path, hsize_t *n) {
     *n = 0;
@@ -461,20 +705,11 @@ static double *read_column(hid_t f, const char *path, hsize_t *n) {
 }
 
 enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq_err *err) {
-    library_setup();
-    if (access(path, R_OK) != 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
-    if (H5Fis_hdf5(path) <= 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: not an HDF5 file (or truncated)", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = open_nnq_file(path, H5F_ACC_RDONLY, err);
     if (f < 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: HDF5 cannot open it (truncated?)", path);
+        return NNQ_ERR_CONFIG;
     char version[64], text[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
     read_string_attr(f, "nnq_version", version, sizeof version);
-    if (!version[0]) {
-        H5Fclose(f);
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: an HDF5 file, but not written by nnq", path);
-    }
 
     /* the diagnostics columns present, in the order of diagnostics.h */
     double *cols[NNQ_DIAG_COUNT] = {0};

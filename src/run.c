@@ -53,6 +53,35 @@ static void key_place(const struct nnq_config *cfg, enum nnq_key k, char *buf, s
         snprintf(buf, size, "%s: ", cfg->path);
 }
 
+/* The running summary a checkpoint carries: first and last rows, the drifts, t_multivalued,
+ * the divergence maxima, the Madelung sub-step count since the last row. */
+#define SUMMARY_STATE (2 * NNQ_DIAG_COUNT + 12)
+
+static void pack_summary(const struct nnq_summary *sum, double *v, struct nnq_madelung *mad) {
+    memcpy(v, sum->first.value, sizeof sum->first.value);
+    memcpy(v + NNQ_DIAG_COUNT, sum->last.value, sizeof sum->last.value);
+    double *r = v + 2 * NNQ_DIAG_COUNT;
+    r[0] = sum->max_norm_drift;
+    r[1] = sum->max_energy_drift;
+    r[2] = sum->t_multivalued;
+    memcpy(r + 3, sum->div_before, sizeof sum->div_before);
+    memcpy(r + 7, sum->div_after, sizeof sum->div_after);
+    r[11] = mad ? (double)nnq_madelung_substeps(mad) : 0;
+}
+
+static void unpack_summary(struct nnq_summary *sum, const double *v, struct nnq_madelung *mad) {
+    memcpy(sum->first.value, v, sizeof sum->first.value);
+    memcpy(sum->last.value, v + NNQ_DIAG_COUNT, sizeof sum->last.value);
+    const double *r = v + 2 * NNQ_DIAG_COUNT;
+    sum->max_norm_drift = r[0];
+    sum->max_energy_drift = r[1];
+    sum->t_multivalued = r[2];
+    memcpy(sum->div_before, r + 3, sizeof sum->div_before);
+    memcpy(sum->div_after, r + 7, sizeof sum->div_after);
+    if (mad)
+        nnq_madelung_set_substeps(mad, (long)r[11]);
+}
+
 static const enum nnq_diag_column div_columns[4] = {NNQ_DIAG_div_p_l1, NNQ_DIAG_div_F,
                                                     NNQ_DIAG_div_j_l1, NNQ_DIAG_infidelity};
 
@@ -100,6 +129,21 @@ static enum nnq_status check_row(const struct nnq_config *cfg, const struct nnq_
                        cfg->run_dt, kinetic_phase(cfg));
 }
 
+/* Samples, checks and writes one diagnostics row of the state at sum->t, sum->steps_done. */
+static enum nnq_status write_row(const struct nnq_config *cfg, struct nnq_schrodinger *s,
+                                 struct nnq_madelung *mad, struct nnq_summary *sum,
+                                 struct nnq_output *out, struct nnq_err *err) {
+    struct nnq_diag_row row;
+    nnq_diag_sample(s, mad, cfg->madelung_support_floor, cfg->madelung_node_depth, sum->t,
+                    sum->steps_done, &row);
+    enum nnq_status rc = check_row(cfg, sum, &row, err);
+    if (rc)
+        return rc;
+    track_drift(sum, &row);
+    track_multivalued(sum, &row, cfg->dims);
+    return nnq_output_diag(out, &row, err);
+}
+
 enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
                         struct nnq_summary *sum, struct nnq_err *err) {
     memset(sum, 0, sizeof *sum);
@@ -131,7 +175,13 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     if ((rc = nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err)) ||
         (rc = nnq_potential_create(cfg, &pot, err)))
         goto done;
-    if ((rc = nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err)))
+    long step = 0;
+    double t_resume = 0;
+    if (opt->resume) {
+        snprintf(sum->output, sizeof sum->output, "%s", opt->resume);
+        if ((rc = nnq_output_resume(opt->resume, cfg, g, &out, &step, &t_resume, err)))
+            goto done;
+    } else if ((rc = nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err)))
         goto done;
 
     struct nnq_schrodinger_params par = {.hbar = cfg->hbar,
@@ -165,41 +215,56 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     }
     if (opt->wisdom)
         save_wisdom(opt->wisdom);
-    if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
-        key_place(cfg, cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p : NNQ_KEY_initial_preset,
-                  place, sizeof place);
-        nnq_err_prefix(err, "%s", place);
-        goto done;
-    }
-    if (mad)
-        nnq_madelung_init(mad, nnq_schrodinger_psi(s));
-    if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
-        goto done;
-
     const double support = cfg->madelung_support_floor;
     struct nnq_diag_row row;
-    nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, 0.0, 0, &row);
-    sum->first = sum->last = row;
-    track_multivalued(sum, &row, cfg->dims);
-    if (!(row.value[NNQ_DIAG_norm] > 0) || !isfinite(row.value[NNQ_DIAG_energy])) {
-        rc = check_row(cfg, sum, &row, err);
-        goto done;
+    double summary_state[SUMMARY_STATE];
+    if (opt->resume) {
+        if ((rc = nnq_output_restore(out, nnq_schrodinger_psi(s),
+                                     mad ? nnq_madelung_state(mad) : NULL, summary_state,
+                                     SUMMARY_STATE, err)))
+            goto done;
+        unpack_summary(sum, summary_state, mad);
+        sum->steps_done = step;
+        sum->t = (double)step * dt;
+    } else {
+        if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
+            key_place(cfg,
+                      cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p
+                                                          : NNQ_KEY_initial_preset,
+                      place, sizeof place);
+            nnq_err_prefix(err, "%s", place);
+            goto done;
+        }
+        if (mad)
+            nnq_madelung_init(mad, nnq_schrodinger_psi(s));
+        if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
+            goto done;
+        nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, 0.0, 0, &row);
+        sum->first = sum->last = row;
+        track_multivalued(sum, &row, cfg->dims);
+        if (!(row.value[NNQ_DIAG_norm] > 0) || !isfinite(row.value[NNQ_DIAG_energy])) {
+            rc = check_row(cfg, sum, &row, err);
+            goto done;
+        }
+        if ((rc = nnq_output_diag(out, &row, err)) ||
+            (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err)))
+            goto done;
     }
-    if ((rc = nnq_output_diag(out, &row, err)) ||
-        (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err)))
-        goto done;
+    (void)t_resume;
 
     progress = nnq_progress_create(opt->progress, cfg->steps);
     const long steps = cfg->steps;
-    long step = 0;
     while (step < steps) {
         long next_diag = next_stop(step, cfg->run_diag_every, steps);
         long next_snap = next_stop(step, cfg->run_snapshot_every, steps);
+        long next_check = next_stop(step, cfg->run_checkpoint_every, steps);
         long next = next_stop(step, NNQ_RUN_CHUNK, steps);
         if (next_diag < next)
             next = next_diag;
         if (next_snap < next)
             next = next_snap;
+        if (cfg->run_checkpoint_every > 0 && next_check < next)
+            next = next_check;
         if ((rc = nnq_schrodinger_advance(s, next - step, (double)step * dt, err)))
             goto done;
         if (mad && (rc = nnq_madelung_advance(mad, next - step, (double)step * dt, err)))
@@ -207,25 +272,34 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         step = next;
         sum->steps_done = step;
         sum->t = (double)step * dt;
-        int interrupted = opt->stop && *opt->stop;
-        if (step == next_diag || step == next_snap || step == steps || interrupted) {
-            nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, sum->t, step, &row);
-            if ((rc = check_row(cfg, sum, &row, err)))
-                goto done;
-            track_drift(sum, &row);
-            track_multivalued(sum, &row, cfg->dims);
-            if ((rc = nnq_output_diag(out, &row, err)))
+        int interrupted = opt->stop && *opt->stop && step < steps;
+        int diag_due = step == next_diag || step == next_snap || step == steps;
+        int snap_due = step == next_snap || step == steps;
+        if ((diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
+            (snap_due && (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s),
+                                                   mad, err))))
+            goto done;
+        if ((cfg->run_checkpoint_every > 0 && step == next_check && step < steps) ||
+            interrupted) {
+            pack_summary(sum, summary_state, mad);
+            if ((rc = nnq_output_checkpoint(out, step, sum->t, nnq_schrodinger_psi(s),
+                                            mad ? nnq_madelung_state(mad) : NULL, summary_state,
+                                            SUMMARY_STATE, err)))
                 goto done;
         }
-        if (step == next_snap || step == steps || interrupted)
-            if ((rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err)))
-                goto done;
+        /* after the checkpoint: a resumed run cuts these away again, and so ends bit for bit
+         * as one that was never stopped */
+        if (interrupted &&
+            ((!diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
+             (!snap_due && (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s),
+                                                     mad, err)))))
+            goto done;
         nnq_progress_update(progress, step, sum->t);
-        if (interrupted && step < steps) {
+        if (interrupted) {
             rc = nnq_err_set(err, NNQ_ERR_INTERRUPTED,
                              "interrupted at step %ld of %ld (t = %g); %s holds every snapshot "
-                             "up to it",
-                             step, steps, sum->t, sum->output);
+                             "up to it and a checkpoint: nnq simulate --resume %s continues",
+                             step, steps, sum->t, sum->output, sum->output);
             goto done;
         }
     }

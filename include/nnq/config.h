@@ -38,6 +38,8 @@
     X(run, snapshot_every, INT, "100", "0..", "", "steps",                                         \
       "steps between field snapshots; the initial and final states are always written; 0: only those") \
     X(run, diag_every, INT, "10", "1..", "", "steps", "steps between diagnostics rows")           \
+    X(run, checkpoint_every, INT, "0", "0..", "", "steps",                                        \
+      "steps between checkpoints of the full state in the output (0: only when stopped by a signal)") \
     X(run, threads, INT, "1", "1..1024", "", "-", "threads for FFTW and the pointwise loops (--threads wins)") \
     X(run, norm_tol, DBL, "1e-6", "pos", "", "-",                                                  \
       "stop with exit 3 when |norm - 1| exceeds this in real time (NaN/Inf always stop)")         \

@@ -79,6 +79,10 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
 /* Most sub-steps one step took since the last call (then reset to 0). Cannot fail. */
 long nnq_madelung_take_substeps(struct nnq_madelung *m);
 
+/* The same count without resetting it, and setting it (for checkpoints). Cannot fail. */
+long nnq_madelung_substeps(const struct nnq_madelung *m);
+void nnq_madelung_set_substeps(struct nnq_madelung *m, long substeps);
+
 /* Compares with the Schrodinger field psi (same grid and time): fills *d. Uses the solver's
  * work arrays. Cannot fail. */
 void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
@@ -89,6 +93,10 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
 const double *nnq_madelung_p(const struct nnq_madelung *m);
 const double *nnq_madelung_F(const struct nnq_madelung *m);
 const double *nnq_madelung_j(const struct nnq_madelung *m);
+
+/* The conserved state: p then j_0 .. j_{d-1}, local_size values each; writable, for
+ * checkpoints. Cannot fail. */
+double *nnq_madelung_state(struct nnq_madelung *m);
 
 /* Bytes allocated per grid point in d dimensions. Cannot fail. */
 size_t nnq_madelung_bytes_per_point(int dims);

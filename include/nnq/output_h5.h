@@ -56,6 +56,33 @@ enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row 
 /* Number of snapshots written so far. Cannot fail. */
 long nnq_output_snapshots(const struct nnq_output *o);
 
+/* Writes (or overwrites) the group /checkpoint: psi at full precision, the Madelung state
+ * (madelung: (1 + d) * local_size doubles, or NULL), `nstate` further doubles (the run's
+ * running summary, opaque here), the step and time, and how many snapshots and rows had been
+ * written; flushes the file. Returns NNQ_OK or NNQ_ERR_RUNTIME. */
+enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
+                                      const double complex *psi, const double *madelung,
+                                      const double *state, size_t nstate, struct nnq_err *err);
+
+/* Reads the stored config text of the nnq file at path into text (size bytes), for
+ * --resume. Returns NNQ_OK, or NNQ_ERR_CONFIG when the file is not nnq's, is truncated, has
+ * no checkpoint, or its run already completed. */
+enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size,
+                                       struct nnq_err *err);
+
+/* Reopens the nnq file at path to continue its run (cfg: its stored config; g, cfg borrowed
+ * for the life of the output): every dataset is cut back to what had been written when the
+ * checkpoint was taken, `completed` is reset to 0; *step and *t are the checkpoint's.
+ * Returns NNQ_OK or NNQ_ERR_CONFIG (not a resumable nnq file, damaged). */
+enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
+                                  const struct nnq_grid *g, struct nnq_output **out,
+                                  long *step, double *t, struct nnq_err *err);
+
+/* Reads psi, the Madelung state (when madelung is not NULL) and the nstate further doubles
+ * back from /checkpoint. Returns NNQ_OK or NNQ_ERR_CONFIG when they do not match the run. */
+enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, double *madelung,
+                                   double *state, size_t nstate, struct nnq_err *err);
+
 /* Sets the root attribute `completed` to `completed` (1: the run ended as planned), flushes
  * and closes the file, and frees o. Returns NNQ_OK or NNQ_ERR_RUNTIME; o is freed either way. */
 enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err);

@@ -7,7 +7,8 @@
  * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
  * reproducible bit for bit whatever happens between chunks. The initial and the final states
- * always get a diagnostics row and a snapshot. With [madelung] enabled, the Madelung solver
+ * always get a diagnostics row and a snapshot. Checkpoints (the full state, in the output
+ * file) are taken every [run] checkpoint_every steps and when the run is stopped. With [madelung] enabled, the Madelung solver
  * advances beside the Schrodinger one on the same time levels and every row compares them.
  */
 #ifndef NNQ_RUN_H
@@ -29,6 +30,8 @@ struct nnq_run_options {
     const volatile sig_atomic_t *stop; /* when it becomes non-zero: stop after the chunk */
     FILE *progress;                  /* progress line here (NULL: none) */
     const char *wisdom;              /* FFTW wisdom file to read and update (NULL: none) */
+    const char *resume;              /* continue the run of this file from its checkpoint; cfg
+                                      * must be its stored config (nnq_output_read_config) */
 };
 
 /* What a run did. Filled as far as the run got, also when it fails. */
