@@ -28,6 +28,7 @@ struct nnq_output {
     double *buf, *jbuf; /* jbuf: d values per point, for /madelung/j */
     long nsnap, nrows;
     char path[NNQ_STR_MAX];
+    char xmf[NNQ_STR_MAX + 8]; /* the XDMF sidecar: path with .h5 replaced by .xmf */
 };
 
 enum { FIELD_P, FIELD_F, FIELD_PSI };
@@ -172,6 +173,9 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     o->cfg = cfg;
     o->g = g;
     snprintf(o->path, sizeof o->path, "%s", path);
+    size_t len = strlen(o->path);
+    int h5 = len > 3 && strcmp(o->path + len - 3, ".h5") == 0;
+    snprintf(o->xmf, sizeof o->xmf, "%.*s.xmf", (int)(h5 ? len - 3 : len), o->path);
     o->buf = malloc((size_t)g->local_size * sizeof(double));
     if (cfg->madelung_enabled)
         o->jbuf = malloc((size_t)g->local_size * (size_t)g->dims * sizeof(double));
@@ -318,6 +322,107 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     return NNQ_OK;
 }
 
+/* One attribute of the XDMF sidecar: snapshot s of dataset dset (rank 1 + d [+ 1]), as a
+ * hyperslab; component >= 0 picks one of the trailing vector components. */
+static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name,
+                           const char *dset, long s, int component, int precision) {
+    const struct nnq_grid *g = o->g;
+    const int d = g->dims, rank = d + 1 + (component >= 0);
+    long long dims[5] = {o->nsnap, g->n[0], g->n[1], g->n[2], d};
+    if (component >= 0)
+        dims[d + 1] = d;
+    char shape[96] = "", full[128] = "", start[96] = "", stride[96] = "", count[96] = "";
+    for (int i = 1; i <= d; i++)
+        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", i > 1 ? " " : "",
+                 dims[i]);
+    for (int i = 0; i < rank; i++) {
+        const char *sp = i ? " " : "";
+        snprintf(full + strlen(full), sizeof full - strlen(full), "%s%lld", sp, dims[i]);
+        snprintf(start + strlen(start), sizeof start - strlen(start), "%s%lld", sp,
+                 i == 0 ? (long long)s : i == d + 1 ? (long long)component : 0LL);
+        snprintf(stride + strlen(stride), sizeof stride - strlen(stride), "%s1", sp);
+        snprintf(count + strlen(count), sizeof count - strlen(count), "%s%lld", sp,
+                 i == 0 || i == d + 1 ? 1LL : dims[i]);
+    }
+    const char *file = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+    fprintf(x,
+            "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
+            "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s%s\" Type=\"HyperSlab\">\n"
+            "      <DataItem Dimensions=\"3 %d\" Format=\"XML\">%s %s %s</DataItem>\n"
+            "      <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"%d\" "
+            "Format=\"HDF\">%s:%s</DataItem>\n"
+            "     </DataItem>\n    </Attribute>\n",
+            name, d == 1 ? "1 " : "", shape, rank, start, stride, count, full, precision, file, dset);
+}
+
+/* Rewrites the XDMF sidecar: one uniform grid per snapshot, its time, and every scalar field
+ * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis. */
+static void write_xdmf(const struct nnq_output *o) {
+    const struct nnq_grid *g = o->g;
+    const int d = g->dims;
+    double *t = malloc(sizeof(double) * (size_t)(o->nsnap > 0 ? o->nsnap : 1));
+    if (!t || H5Dread(o->snap_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
+        free(t);
+        return;
+    }
+    char tmp[sizeof o->xmf + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", o->xmf);
+    FILE *x = fopen(tmp, "w");
+    if (!x) {
+        free(t);
+        return; /* the sidecar is a convenience: the HDF5 file holds everything */
+    }
+    const int precision = o->cfg->output_precision == NNQ_PRECISION_SINGLE ? 4 : 8;
+    char dims[96] = "", origin[96] = "", spacing[96] = "";
+    if (d == 1) {
+        snprintf(dims, sizeof dims, "1 %td", g->n[0]);
+        snprintf(origin, sizeof origin, "0 %.17g", g->qmin[0]);
+        snprintf(spacing, sizeof spacing, "1 %.17g", g->dq[0]);
+    } else
+        for (int i = 0; i < d; i++) {
+            const char *sp = i ? " " : "";
+            snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%td", sp, g->n[i]);
+            snprintf(origin + strlen(origin), sizeof origin - strlen(origin), "%s%.17g", sp,
+                     g->qmin[i]);
+            snprintf(spacing + strlen(spacing), sizeof spacing - strlen(spacing), "%s%.17g", sp,
+                     g->dq[i]);
+        }
+    int rank = d == 1 ? 2 : d;
+    fprintf(x, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"2.0\">\n <Domain>\n"
+               "  <Grid Name=\"nnq\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
+    static const char *const sfields[2] = {"/schrodinger/p", "/schrodinger/F"};
+    static const char *const mfields[2] = {"/madelung/p", "/madelung/F"};
+    static const char *const names[2][2] = {{"p_S", "F_S"}, {"p_M", "F_M"}};
+    for (long s = 0; s < o->nsnap; s++) {
+        fprintf(x,
+                "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
+                "    <Topology TopologyType=\"%dDCoRectMesh\" Dimensions=\"%s\"/>\n"
+                "    <Geometry GeometryType=\"ORIGIN_DX%s\">\n"
+                "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n"
+                "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n"
+                "    </Geometry>\n",
+                s, t[s], rank, dims, rank == 2 ? "DY" : "DYDZ", rank, origin, rank, spacing);
+        for (int f = 0; f < 2; f++) {
+            if (o->field[f] >= 0)
+                xdmf_attribute(x, o, names[0][f], sfields[f], s, -1, precision);
+            if (o->mfield[f] >= 0)
+                xdmf_attribute(x, o, names[1][f], mfields[f], s, -1, precision);
+        }
+        for (int a = 0; o->mfield[2] >= 0 && a < d; a++) {
+            char name[16];
+            snprintf(name, sizeof name, "j_M%d", a);
+            xdmf_attribute(x, o, name, "/madelung/j", s, a, precision);
+        }
+        fprintf(x, "   </Grid>\n");
+    }
+    fprintf(x, "  </Grid>\n </Domain>\n</Xdmf>\n");
+    free(t);
+    if (fclose(x) == 0)
+        rename(tmp, o->xmf);
+    else
+        remove(tmp);
+}
+
 enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
                                     const double complex *psi, const struct nnq_madelung *m,
                                     struct nnq_err *err) {
@@ -372,6 +477,7 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
     o->nsnap++;
     if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_fail(err, o, "flush the file");
+    write_xdmf(o);
     return NNQ_OK;
 }
 
@@ -611,6 +717,7 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         return nnq_err_set(err, NNQ_ERR_CONFIG,
                            "%s: its datasets do not match its stored config (damaged file?)", path);
     }
+    write_xdmf(o);
     *out = o;
     return NNQ_OK;
 }

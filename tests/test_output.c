@@ -206,6 +206,36 @@ static void test_layout(void) {
     H5Fclose(f);
 }
 
+/* The XDMF sidecar: well formed enough to count, one grid per snapshot with its time,
+ * pointing at datasets that exist with the shapes it states. */
+static void test_xdmf(void) {
+    char xmf[300];
+    snprintf(xmf, sizeof xmf, "%s/layout.xmf", dir);
+    FILE *f = fopen(xmf, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    int grids = 0, attrs = 0;
+    for (const char *p = text; (p = strstr(p, "<Time Value=")); p++)
+        grids++;
+    for (const char *p = text; (p = strstr(p, "<Attribute ")); p++)
+        attrs++;
+    CHECK(grids == 4);      /* the snapshots at steps 0, 20, 40, 50 */
+    CHECK(attrs == 4 * 2);  /* p_S, F_S (no Madelung in this run) */
+    CHECK(strstr(text, "<Time Value=\"0.5\"/>") != NULL);
+    CHECK(strstr(text, "TopologyType=\"2DCoRectMesh\" Dimensions=\"32 16\"") != NULL);
+    CHECK(strstr(text, "<DataItem Dimensions=\"2\" Format=\"XML\">-6 -4</DataItem>") != NULL);
+    CHECK(strstr(text, "<DataItem Dimensions=\"2\" Format=\"XML\">0.375 0.5</DataItem>") != NULL);
+    CHECK(strstr(text, "Dimensions=\"4 32 16\" NumberType=\"Float\" Precision=\"8\" "
+                       "Format=\"HDF\">layout.h5:/schrodinger/p</DataItem>") != NULL);
+    CHECK(strstr(text, "<DataItem Dimensions=\"3 3\" Format=\"XML\">3 0 0 1 1 1 1 32 16</DataItem>"));
+    CHECK(strstr(text, "</Xdmf>") != NULL);
+}
+
 static void test_options(void) {
     /* single precision, p only, compressed: types follow [output] */
     char path[300];
@@ -323,6 +353,7 @@ int main(void) {
     if (!mkdtemp(dir))
         return 2;
     test_layout();
+    test_xdmf();
     test_options();
     test_stopped();
     test_resume();
