@@ -14,6 +14,8 @@
 
 #include <fftw3.h>
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CFL 0.4
@@ -101,7 +103,7 @@ struct nnq_madelung {
     int d, time_dependent;
     ptrdiff_t n, stride[3];
     double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *linemem;
-    struct line_buf line;
+    struct line_buf *lines; /* one per thread */
     double complex *ck[2];
     fftw_plan fwd, bwd;
     double delta, umax;
@@ -130,6 +132,7 @@ static void velocities(struct nnq_madelung *m, const double *U) {
     const ptrdiff_t n = m->n;
     const int d = m->d;
     double pmax = 0;
+#pragma omp parallel for num_threads(m->par.threads) reduction(max : pmax) schedule(static)
     for (ptrdiff_t i = 0; i < n; i++)
         pmax = U[i] > pmax ? U[i] : pmax;
     const double delta = m->par.density_floor * pmax;
@@ -138,6 +141,7 @@ static void velocities(struct nnq_madelung *m, const double *U) {
      * the clamped ln p, so they are held to the bulk's speed and never set the time step. */
     const double trusted = sqrt(m->par.density_floor) * pmax;
     double umax = 0;
+#pragma omp parallel for num_threads(m->par.threads) reduction(max : umax) schedule(static)
     for (ptrdiff_t i = 0; i < n; i++) {
         double p = U[i], q = p > delta ? p : delta;
         double w = 2 * p / (p * p + q * q);
@@ -149,6 +153,7 @@ static void velocities(struct nnq_madelung *m, const double *U) {
         }
         m->lnp[i] = log(q > 1e-300 ? q : 1e-300);
     }
+#pragma omp parallel for num_threads(m->par.threads) schedule(static)
     for (ptrdiff_t i = 0; i < n; i++)
         if (U[i] < trusted)
             for (int a = 0; a < d; a++) {
@@ -159,12 +164,21 @@ static void velocities(struct nnq_madelung *m, const double *U) {
     m->umax = umax;
 }
 
-/* Calls fn(m, base) for the first cell of every grid line along axis a. */
-#define FOR_LINES(m, a, base)                                                                      \
-    for (ptrdiff_t i0_ = 0; i0_ < ((a) == 0 ? 1 : (m)->g->local_n0); i0_++)                        \
-        for (ptrdiff_t i1_ = 0; i1_ < ((a) == 1 ? 1 : (m)->g->n[1]); i1_++)                        \
-            for (ptrdiff_t i2_ = 0, base = i0_ * (m)->stride[0] + i1_ * (m)->stride[1];            \
-                 i2_ < ((a) == 2 ? 1 : (m)->g->n[2]); i2_++, base++)
+/* Number of grid lines along axis a, and the first cell of line L. */
+static ptrdiff_t line_count(const struct nnq_madelung *m, int a) {
+    return m->n / m->g->n[a];
+}
+
+static ptrdiff_t line_base(const struct nnq_madelung *m, int a, ptrdiff_t L) {
+    switch (a) {
+    case 0:
+        return L; /* lines along axis 0 start in the first plane, (i1, i2) flattened */
+    case 1:
+        return (L / m->g->n[2]) * m->stride[0] + L % m->g->n[2];
+    default:
+        return L * m->stride[1];
+    }
+}
 
 /* Copies field f along the line from base (axis a) into dst[-GHOST .. len+GHOST-1]. */
 static void gather(const struct nnq_madelung *m, const double *f, ptrdiff_t base, int a,
@@ -180,10 +194,12 @@ static void gather(const struct nnq_madelung *m, const double *f, ptrdiff_t base
 
 /* out_a = d_a f (central) over the whole grid, by lines. */
 static void central_derivative(struct nnq_madelung *m, const double *f, int a, double *out) {
-    const ptrdiff_t len = m->g->n[a], st = m->stride[a];
+    const ptrdiff_t len = m->g->n[a], st = m->stride[a], nl = line_count(m, a);
     const double h = 0.5 / m->g->dq[a];
-    double *buf = m->line.p;
-    FOR_LINES(m, a, base) {
+#pragma omp parallel for num_threads(m->par.threads) schedule(static)
+    for (ptrdiff_t L = 0; L < nl; L++) {
+        double *buf = m->lines[omp_get_thread_num()].p;
+        const ptrdiff_t base = line_base(m, a, L);
         gather(m, f, base, a, buf);
         for (ptrdiff_t k = 0; k < len; k++)
             out[base + k * st] = (buf[k + 1] - buf[k - 1]) * h;
@@ -193,6 +209,7 @@ static void central_derivative(struct nnq_madelung *m, const double *f, int a, d
 /* The fluxes through the faces of one line along a, and their divergence added to R. Inlined
  * into one function per (limiter, flux) pair, so that both are constants in the loop. */
 static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung *m,
+                                                             struct line_buf *b,
                                                              const double *U, double *R,
                                                              int a, ptrdiff_t base,
                                                              enum nnq_limiter lim,
@@ -201,7 +218,6 @@ static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung
     const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a];
     const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-    struct line_buf *b = &m->line;
     gather(m, U, base, a, b->p);
     gather(m, m->lnp, base, a, b->l);
     for (int k = 0; k < d; k++) {
@@ -259,12 +275,15 @@ static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung
     }
 }
 
-typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R, int a,
-                         ptrdiff_t base);
+/* All the lines along axis a; lines are disjoint, so threads share them out. */
+typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R, int a);
 #define NNQ_SWEEP(lim, flux)                                                                       \
-    static void sweep_##lim##_##flux(struct nnq_madelung *m, const double *U, double *R, int a,   \
-                                     ptrdiff_t base) {                                             \
-        sweep_line(m, U, R, a, base, NNQ_LIMITER_##lim, NNQ_FLUX_##flux);                          \
+    static void sweep_##lim##_##flux(struct nnq_madelung *m, const double *U, double *R, int a) {  \
+        const ptrdiff_t nl = line_count(m, a);                                                     \
+        _Pragma("omp parallel for num_threads(m->par.threads) schedule(static)")                   \
+        for (ptrdiff_t L = 0; L < nl; L++)                                                         \
+            sweep_line(m, &m->lines[omp_get_thread_num()], U, R, a, line_base(m, a, L),             \
+                       NNQ_LIMITER_##lim, NNQ_FLUX_##flux);                                        \
     }
 NNQ_SWEEP(VANLEER, RUSANOV)
 NNQ_SWEEP(VANLEER, HLL)
@@ -315,7 +334,7 @@ static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, d
     }
     const sweep_fn sweep = sweeps[m->par.limiter][m->par.flux];
     for (int a = 0; a < d; a++)
-        FOR_LINES(m, a, base) { sweep(m, U, R, a, base); }
+        sweep(m, U, R, a);
     return NNQ_OK;
 }
 
@@ -347,21 +366,25 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->force = fftw_malloc(sizeof(double) * d * n);
     ptrdiff_t longest = g->n[0] > g->n[1] ? g->n[0] : g->n[1];
     longest = (longest > g->n[2] ? longest : g->n[2]) + 2 * GHOST;
-    m->linemem = fftw_malloc(sizeof(double) * (size_t)(14 * longest));
+    const int threads = par->threads > 0 ? par->threads : 1;
+    m->linemem = fftw_malloc(sizeof(double) * (size_t)(12 * longest) * (size_t)threads);
+    m->lines = calloc((size_t)threads, sizeof *m->lines);
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
     int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->linemem && m->lnp &&
              m->V && m->F;
-    if (ok) {
-        double *lm = m->linemem + GHOST;
-        double **slots[14] = {&m->line.p, &m->line.l};
+    ok = ok && m->lines;
+    for (int th = 0; ok && th < threads; th++) {
+        double *lm = m->linemem + GHOST + (size_t)th * 12 * (size_t)longest;
+        struct line_buf *b = &m->lines[th];
+        double **slots[12] = {&b->p, &b->l};
         for (int k = 0; k < 3; k++) {
-            slots[2 + k] = &m->line.u[k];
-            slots[5 + k] = &m->line.g[k];
+            slots[2 + k] = &b->u[k];
+            slots[5 + k] = &b->g[k];
         }
         for (int k = 0; k < 4; k++)
-            slots[8 + k] = &m->line.F[k];
+            slots[8 + k] = &b->F[k];
         for (int k = 0; k < 12; k++)
             *slots[k] = lm + k * longest;
     }
@@ -437,6 +460,7 @@ static void combine(struct nnq_madelung *m, double a, double b, double dt) {
     const ptrdiff_t total = (1 + m->d) * m->n;
     double *U = m->U;
     const double *U0 = m->U0, *R = m->R;
+#pragma omp parallel for num_threads(m->par.threads) schedule(static)
     for (ptrdiff_t i = 0; i < total; i++)
         U[i] = a * U0[i] + b * (U[i] + dt * R[i]);
 }
@@ -635,6 +659,7 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->jbuf);
     fftw_free(m->force);
     fftw_free(m->linemem);
+    free(m->lines);
     fftw_free(m->lnp);
     fftw_free(m->V);
     fftw_free(m->F);

@@ -72,6 +72,17 @@ static int attr_numbers(hid_t loc, const char *name, hid_t type, const void *val
     return rc < 0 ? -1 : 0;
 }
 
+/* A 1-D array attribute, also of length 1 (per-axis values read alike in every dimension). */
+static int attr_vector(hid_t loc, const char *name, hid_t type, const void *values, hsize_t n) {
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, values);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    return rc < 0 ? -1 : 0;
+}
+
 static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dims,
                        const double *data) {
     hid_t space = H5Screate_simple(rank, dims, NULL);
@@ -229,7 +240,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
               attr_numbers(o->file, "mass", H5T_NATIVE_DOUBLE, &cfg->particle_mass, 1) ||
               attr_numbers(o->file, "dt", H5T_NATIVE_DOUBLE, &cfg->run_dt, 1) ||
               attr_numbers(o->file, "dims", H5T_NATIVE_INT, &d, 1) ||
-              attr_numbers(o->file, "n", H5T_NATIVE_LLONG, n, (hsize_t)d) ||
+              attr_vector(o->file, "n", H5T_NATIVE_LLONG, n, (hsize_t)d) ||
               attr_numbers(o->file, "completed", H5T_NATIVE_INT, &zero, 1);
 
     /* Grid and potential. */
@@ -241,9 +252,9 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         bad |= write_array(grp, name, 1, &len, g->q[i]);
     }
     if (grp >= 0) {
-        bad |= attr_numbers(grp, "qmin", H5T_NATIVE_DOUBLE, g->qmin, (hsize_t)d) ||
-               attr_numbers(grp, "qmax", H5T_NATIVE_DOUBLE, g->qmax, (hsize_t)d) ||
-               attr_numbers(grp, "dq", H5T_NATIVE_DOUBLE, g->dq, (hsize_t)d);
+        bad |= attr_vector(grp, "qmin", H5T_NATIVE_DOUBLE, g->qmin, (hsize_t)d) ||
+               attr_vector(grp, "qmax", H5T_NATIVE_DOUBLE, g->qmax, (hsize_t)d) ||
+               attr_vector(grp, "dq", H5T_NATIVE_DOUBLE, g->dq, (hsize_t)d);
         H5Gclose(grp);
     }
     hsize_t shape[4] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
@@ -332,9 +343,9 @@ static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name
     if (component >= 0)
         dims[d + 1] = d;
     char shape[96] = "", full[128] = "", start[96] = "", stride[96] = "", count[96] = "";
-    for (int i = 1; i <= d; i++)
-        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", i > 1 ? " " : "",
-                 dims[i]);
+    for (int i = d - 2; i <= d; i++)
+        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld",
+                 i > d - 2 ? " " : "", i < 1 ? 1LL : dims[i]);
     for (int i = 0; i < rank; i++) {
         const char *sp = i ? " " : "";
         snprintf(full + strlen(full), sizeof full - strlen(full), "%s%lld", sp, dims[i]);
@@ -347,16 +358,17 @@ static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name
     const char *file = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
     fprintf(x,
             "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
-            "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s%s\" Type=\"HyperSlab\">\n"
+            "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s\" Type=\"HyperSlab\">\n"
             "      <DataItem Dimensions=\"3 %d\" Format=\"XML\">%s %s %s</DataItem>\n"
             "      <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"%d\" "
             "Format=\"HDF\">%s:%s</DataItem>\n"
             "     </DataItem>\n    </Attribute>\n",
-            name, d == 1 ? "1 " : "", shape, rank, start, stride, count, full, precision, file, dset);
+            name, shape, rank, start, stride, count, full, precision, file, dset);
 }
 
 /* Rewrites the XDMF sidecar: one uniform grid per snapshot, its time, and every scalar field
- * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis. */
+ * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis: 1D x = q0;
+ * 2D x = q1, y = q0; 3D x = q2, y = q1, z = q0. */
 static void write_xdmf(const struct nnq_output *o) {
     const struct nnq_grid *g = o->g;
     const int d = g->dims;
@@ -373,21 +385,17 @@ static void write_xdmf(const struct nnq_output *o) {
         return; /* the sidecar is a convenience: the HDF5 file holds everything */
     }
     const int precision = o->cfg->output_precision == NNQ_PRECISION_SINGLE ? 4 : 8;
+    /* a 3-D mesh always, leading axes of one point: 1D is a line along x, 2D the x-y plane */
     char dims[96] = "", origin[96] = "", spacing[96] = "";
-    if (d == 1) {
-        snprintf(dims, sizeof dims, "1 %td", g->n[0]);
-        snprintf(origin, sizeof origin, "0 %.17g", g->qmin[0]);
-        snprintf(spacing, sizeof spacing, "1 %.17g", g->dq[0]);
-    } else
-        for (int i = 0; i < d; i++) {
-            const char *sp = i ? " " : "";
-            snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%td", sp, g->n[i]);
-            snprintf(origin + strlen(origin), sizeof origin - strlen(origin), "%s%.17g", sp,
-                     g->qmin[i]);
-            snprintf(spacing + strlen(spacing), sizeof spacing - strlen(spacing), "%s%.17g", sp,
-                     g->dq[i]);
-        }
-    int rank = d == 1 ? 2 : d;
+    for (int i = d - 3; i < d; i++) {
+        const char *sp = i > d - 3 ? " " : "";
+        snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%td", sp,
+                 i < 0 ? (ptrdiff_t)1 : g->n[i]);
+        snprintf(origin + strlen(origin), sizeof origin - strlen(origin), "%s%.17g", sp,
+                 i < 0 ? 0.0 : g->qmin[i]);
+        snprintf(spacing + strlen(spacing), sizeof spacing - strlen(spacing), "%s%.17g", sp,
+                 i < 0 ? 1.0 : g->dq[i]);
+    }
     fprintf(x, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"2.0\">\n <Domain>\n"
                "  <Grid Name=\"nnq\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
     static const char *const sfields[2] = {"/schrodinger/p", "/schrodinger/F"};
@@ -396,12 +404,12 @@ static void write_xdmf(const struct nnq_output *o) {
     for (long s = 0; s < o->nsnap; s++) {
         fprintf(x,
                 "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
-                "    <Topology TopologyType=\"%dDCoRectMesh\" Dimensions=\"%s\"/>\n"
-                "    <Geometry GeometryType=\"ORIGIN_DX%s\">\n"
-                "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n"
-                "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n"
+                "    <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%s\"/>\n"
+                "    <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
+                "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
+                "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
                 "    </Geometry>\n",
-                s, t[s], rank, dims, rank == 2 ? "DY" : "DYDZ", rank, origin, rank, spacing);
+                s, t[s], dims, origin, spacing);
         for (int f = 0; f < 2; f++) {
             if (o->field[f] >= 0)
                 xdmf_attribute(x, o, names[0][f], sfields[f], s, -1, precision);

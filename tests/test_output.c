@@ -227,9 +227,9 @@ static void test_xdmf(void) {
     CHECK(grids == 4);      /* the snapshots at steps 0, 20, 40, 50 */
     CHECK(attrs == 4 * 2);  /* p_S, F_S (no Madelung in this run) */
     CHECK(strstr(text, "<Time Value=\"0.5\"/>") != NULL);
-    CHECK(strstr(text, "TopologyType=\"2DCoRectMesh\" Dimensions=\"32 16\"") != NULL);
-    CHECK(strstr(text, "<DataItem Dimensions=\"2\" Format=\"XML\">-6 -4</DataItem>") != NULL);
-    CHECK(strstr(text, "<DataItem Dimensions=\"2\" Format=\"XML\">0.375 0.5</DataItem>") != NULL);
+    CHECK(strstr(text, "TopologyType=\"3DCoRectMesh\" Dimensions=\"1 32 16\"") != NULL);
+    CHECK(strstr(text, "<DataItem Dimensions=\"3\" Format=\"XML\">0 -6 -4</DataItem>") != NULL);
+    CHECK(strstr(text, "<DataItem Dimensions=\"3\" Format=\"XML\">1 0.375 0.5</DataItem>") != NULL);
     CHECK(strstr(text, "Dimensions=\"4 32 16\" NumberType=\"Float\" Precision=\"8\" "
                        "Format=\"HDF\">layout.h5:/schrodinger/p</DataItem>") != NULL);
     CHECK(strstr(text, "<DataItem Dimensions=\"3 3\" Format=\"XML\">3 0 0 1 1 1 1 32 16</DataItem>"));
