@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Plots an nnq output file: p and F of both descriptions side by side for some snapshots,
+and every divergence metric against t with t_multivalued marked.
+
+1D files give curves, 2D files images (vortices marked where arg psi winds), 3D files the
+slice through the middle of axis 0. Needs Debian's python3-h5py and python3-matplotlib.
+
+    python3 examples/plot.py run.h5                 # PNGs beside run.h5
+    python3 examples/plot.py run.h5 --out figs --snapshots 0 -1
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DIVERGENCES = ["div_p_l1", "div_F", "div_j_l1", "infidelity", "madelung_curl"]
+
+
+def vortices(psi):
+    """Plaquette corners (i, j) where arg psi winds, with the winding number."""
+    a, b = psi, np.roll(psi, -1, 0)
+    c, d = np.roll(b, -1, 1), np.roll(psi, -1, 1)
+    w = np.angle(b * np.conj(a)) + np.angle(c * np.conj(b)) + np.angle(d * np.conj(c))
+    w = np.rint((w + np.angle(a * np.conj(d))) / (2 * np.pi)).astype(int)
+    p = np.abs(psi) ** 2
+    w[p < 1e-3 * p.max()] = 0
+    return np.argwhere(w != 0), w[w != 0]
+
+
+def field(f, group, name, s, dims):
+    """Snapshot s of /group/name (the middle slice of axis 0 in 3D), or None. F is blanked
+    where p < 1e-6 max p: the phase of round-off in empty space means nothing."""
+    path = group + "/" + name
+    if path not in f:
+        return None
+    data = f[path][s]
+    data = data[data.shape[0] // 2] if dims == 3 else data
+    if name == "F" and group + "/p" in f:
+        p = f[group + "/p"][s]
+        p = p[p.shape[0] // 2] if dims == 3 else p
+        data = np.where(p >= 1e-6 * p.max(), data, np.nan)
+    return data
+
+
+def plot_snapshot(f, s, out, stem):
+    dims = int(f.attrs["dims"])
+    t = f["snapshots/t"][s]
+    q = [f["grid/q%d" % i][:] for i in range(dims)]
+    madelung = "madelung" in f
+    hbar = float(f.attrs["hbar"])
+    rows = [("p", "p"), ("F", "F / hbar")]
+    cols = [("schrodinger", "Schrodinger")] + ([("madelung", "Madelung")] if madelung else [])
+    if dims == 1:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for ax, (name, label) in zip(axes, rows):
+            for group, title in cols:
+                y = field(f, group, name, s, dims)
+                if y is not None:
+                    ax.plot(q[0], y / (hbar if name == "F" else 1), label=title)
+            ax.set_xlabel("q0")
+            ax.set_ylabel(label)
+            ax.legend()
+    else:
+        xs, ys = (q[2], q[1]) if dims == 3 else (q[1], q[0])
+        extent = [xs[0], xs[-1], ys[0], ys[-1]]
+        fig, axes = plt.subplots(2, len(cols), figsize=(5 * len(cols), 8.5), squeeze=False)
+        psi = field(f, "schrodinger", "psi", s, dims)
+        marks = vortices(psi) if psi is not None and dims == 2 else (np.empty((0, 2)), [])
+        for c, (group, title) in enumerate(cols):
+            for r, (name, label) in enumerate(rows):
+                ax = axes[r][c]
+                img = field(f, group, name, s, dims)
+                if img is None:
+                    ax.set_axis_off()
+                    continue
+                im = ax.imshow(img / (hbar if name == "F" else 1), origin="lower", extent=extent,
+                               aspect="auto", cmap="viridis" if name == "p" else "twilight")
+                fig.colorbar(im, ax=ax, shrink=0.8)
+                for (i, j), w in zip(marks[0], marks[1]):
+                    ax.plot(xs[j], ys[i], "o", mfc="none", mec="red" if w > 0 else "white", ms=9)
+                ax.set_title("%s %s" % (title, label))
+                ax.set_xlabel("q2" if dims == 3 else "q1")
+                ax.set_ylabel("q1" if dims == 3 else "q0")
+    slice_note = " (slice q0 = %.3g)" % q[0][len(q[0]) // 2] if dims == 3 else ""
+    fig.suptitle("%s: t = %.4g%s" % (f.attrs["name"], t, slice_note))
+    fig.tight_layout()
+    path = os.path.join(out, "%s_snapshot%03d.png" % (stem, s))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_divergence(f, out, stem):
+    d = f["diagnostics"]
+    t = d["t"][:]
+    present = [k for k in DIVERGENCES if k in d]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for key in present:
+        y = np.abs(d[key][:])
+        ax.semilogy(t, np.where(y > 0, y, np.nan), label=key)
+    defects = d["node_count"] if "node_count" in d else d["vortex_count"]
+    hit = np.nonzero(defects[:] > 0)[0]
+    if len(hit):
+        ax.axvline(t[hit[0]], color="k", ls="--", label="t_multivalued = %.4g" % t[hit[0]])
+    if not present:  # a run without the Madelung solver: norm and energy drift instead
+        for key in ("norm", "energy"):
+            y = np.abs(d[key][:] / d[key][0] - 1)
+            ax.semilogy(t, np.where(y > 0, y, np.nan), label="|%s / %s(0) - 1|" % (key, key))
+    ax.set_xlabel("t")
+    ax.set_ylabel("divergence")
+    ax.legend()
+    ax.set_title("%s: Madelung vs Schrodinger" % f.attrs["name"])
+    fig.tight_layout()
+    path = os.path.join(out, "%s_divergence.png" % stem)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", help="an nnq output file (.h5)")
+    ap.add_argument("--out", help="folder for the PNGs (default: beside the file)")
+    ap.add_argument("--snapshots", type=int, nargs="*", default=[0, -1],
+                    help="snapshot indices to draw (default: the first and the last)")
+    args = ap.parse_args()
+    out = args.out or os.path.dirname(os.path.abspath(args.file))
+    os.makedirs(out, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(args.file))[0]
+    with h5py.File(args.file, "r") as f:
+        if "nnq_version" not in f.attrs:
+            sys.exit("%s: not an nnq output file" % args.file)
+        count = len(f["snapshots/t"])
+        chosen = sorted({s % count for s in args.snapshots}) if count else []
+        for s in chosen:
+            print(plot_snapshot(f, s, out, stem))
+        print(plot_divergence(f, out, stem))
+
+
+if __name__ == "__main__":
+    main()
