@@ -5,6 +5,10 @@
 set -eu
 nnq=${NNQ:-./build/nnq}
 out=docs/validation.md
+figs=docs/figures
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3 # Debian's, with python3-h5py and -matplotlib
+mkdir -p "$figs"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
@@ -24,6 +28,16 @@ trap 'rm -rf "$tmp"' EXIT
         echo
         NNQ_WISDOM= "$nnq" simulate "$ini" -o "$tmp/$name.h5" --force | grep -v '^{' |
             sed -e "s|$tmp/||" -e 's/^/    /' -e 's/ in [0-9.e+-]* s ([0-9.e+-]* steps\/s/ (timing omitted/'
+        if grep -q '^enabled *= *true' "$ini"; then
+            "$py" examples/plot.py "$tmp/$name.h5" --out "$figs" --snapshots -1 >/dev/null
+            echo
+            echo "Made by \`python3 examples/plot.py $name.h5 --snapshots -1\`:"
+            echo
+            echo "![$name: divergence against t]($(basename "$figs")/${name}_divergence.png)"
+            for png in "$figs/${name}"_snapshot*.png; do
+                echo "![$name: last snapshot]($(basename "$figs")/$(basename "$png"))"
+            done
+        fi
     done
 } > "$out"
 echo "wrote $out"
