@@ -41,8 +41,9 @@ static const struct key_info keys[NNQ_KEY_COUNT] = {
 #undef NNQ_X_INFO
 };
 
-static const char *const type_names[] = {"text", "expression", "number", "integer", "boolean",
-                                         "choice", "numbers", "integers", "field names"};
+static const char *const type_names[] = {"text",    "expression", "number",
+                                         "integer", "boolean",    "choice",
+                                         "numbers", "integers",   "field names"};
 
 #define MAX_SECTIONS 16
 
@@ -97,8 +98,8 @@ static void section_keys(const char *section, char *buf, size_t size) {
     buf[0] = '\0';
     for (int k = 0; k < NNQ_KEY_COUNT && used < size; k++)
         if (strcasecmp(keys[k].section, section) == 0)
-            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-                                     keys[k].name);
+            used +=
+                (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", keys[k].name);
 }
 
 /* The i-th option of "a|b|c" into buf; returns 0 when there is none. */
@@ -137,14 +138,14 @@ static void key_place(const struct parse_ctx *ctx, enum nnq_key k, char *buf, si
         return;
     }
     if (origin < 0) {
-        fmt(buf, size, "%s: --set %s.%s: [%s] %s: ", cfg->path, keys[k].section,
-                 keys[k].name, keys[k].section, keys[k].name);
+        fmt(buf, size, "%s: --set %s.%s: [%s] %s: ", cfg->path, keys[k].section, keys[k].name,
+            keys[k].section, keys[k].name);
         return;
     }
     for (int s = 0; s < ctx->nsections; s++)
         if (strcasecmp(ctx->section_names[s], keys[k].section) == 0) {
-            fmt(buf, size, "%s:%d: [%s] %s: ", cfg->path, ctx->section_lines[s],
-                     keys[k].section, keys[k].name);
+            fmt(buf, size, "%s:%d: [%s] %s: ", cfg->path, ctx->section_lines[s], keys[k].section,
+                keys[k].name);
             return;
         }
     fmt(buf, size, "%s: [%s] %s: ", cfg->path, keys[k].section, keys[k].name);
@@ -229,8 +230,7 @@ static int parse_int(const char *s, const char *range, long *out) {
     long v = strtol(s, &end, 10);
     double lo, hi;
     int_range(range, &lo, &hi);
-    if (end == s || *skip_blank(end) != '\0' || errno == ERANGE || (double)v < lo ||
-        (double)v > hi)
+    if (end == s || *skip_blank(end) != '\0' || errno == ERANGE || (double)v < lo || (double)v > hi)
         return -1;
     *out = v;
     return 0;
@@ -265,7 +265,7 @@ static int parse_value(const struct key_info *ki, const char *value, void *field
     case T_EXPR:
         if (*skip_blank(value) == '\0') {
             fmt(why, size, "expected %s, got an empty value",
-                     ki->type == T_STR ? "text" : "an expression");
+                ki->type == T_STR ? "text" : "an expression");
             return -1;
         }
         if (strlen(value) >= NNQ_STR_MAX) {
@@ -288,7 +288,8 @@ static int parse_value(const struct key_info *ki, const char *value, void *field
         return -1;
     }
     case T_BOOL: {
-        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                    "off", "0"};
         for (int i = 0; i < 4; i++) {
             if (strcasecmp(value, yes[i]) == 0)
                 return *(int *)field = 1, 0;
@@ -322,8 +323,8 @@ static int parse_value(const struct key_info *ki, const char *value, void *field
         else
             int_expect(ki->range, expect, sizeof expect);
         if (count <= 0) {
-            fmt(why, size, "expected a list of 1 to %d values, each %s, got '%s'",
-                     NNQ_LIST_MAX, expect, value);
+            fmt(why, size, "expected a list of 1 to %d values, each %s, got '%s'", NNQ_LIST_MAX,
+                expect, value);
             return -1;
         }
         for (int i = 0; i < count; i++) {
@@ -427,7 +428,7 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 }
 
 __attribute__((format(printf, 2, 3))) static enum nnq_status line_error(struct parse_ctx *ctx,
-                                                                         const char *fmt, ...) {
+                                                                        const char *fmt, ...) {
     char what[NNQ_ERR_MSG_MAX / 2];
     va_list ap;
     va_start(ap, fmt);
@@ -456,8 +457,8 @@ static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
             for (int s = 0; s < ctx->nsections; s++)
                 if (strcasecmp(ctx->section_names[s], trimmed) == 0) {
                     char msg[128];
-                    fmt(msg, sizeof msg, "[%s]: duplicate section (first on line %d)",
-                             trimmed, ctx->section_lines[s]);
+                    fmt(msg, sizeof msg, "[%s]: duplicate section (first on line %d)", trimmed,
+                        ctx->section_lines[s]);
                     line_error(ctx, "%s", msg);
                     return;
                 }
@@ -506,9 +507,11 @@ static int first_bad_line(const char *s, size_t len, int *is_nul) {
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        size_t extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                                  : (c & 0xF8) == 0xF0   ? 3
-                                                         : 9;
+        size_t extra = c < 0x80             ? 0
+                       : (c & 0xE0) == 0xC0 ? 1
+                       : (c & 0xF0) == 0xE0 ? 2
+                       : (c & 0xF8) == 0xF0 ? 3
+                                            : 9;
         *is_nul = c == 0;
         if (c == 0 || extra == 9 || (extra == 1 && c < 0xC2) || i + extra >= len + (extra == 0))
             return line;
@@ -565,7 +568,7 @@ static enum nnq_status check_uses(struct parse_ctx *ctx, enum nnq_key k, int pre
         fmt(what, sizeof what, "not used by preset %s (used by: %s)", name, keys[k].uses);
     else
         fmt(what, sizeof what, "only used with a preset (%s); set [%s] preset", keys[k].uses,
-                 keys[k].section);
+            keys[k].section);
     for (char *c = what; *c; c++)
         if (*c == '|')
             *c = ',';
@@ -577,7 +580,8 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
 
     /* grid: the dimension is the count of [grid] n */
     if (!IS_SET(c, grid_n))
-        return key_error(ctx, NNQ_KEY_grid_n, "required key missing (points per axis, e.g. n = 256)");
+        return key_error(ctx, NNQ_KEY_grid_n,
+                         "required key missing (points per axis, e.g. n = 256)");
     if (c->grid_n.count > 3) {
         char what[96];
         fmt(what, sizeof what, "expected 1-3 values (one per axis), got %d", c->grid_n.count);
@@ -597,19 +601,21 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         if (c->qmax[i] <= c->qmin[i]) {
             char what[160];
             fmt(what, sizeof what, "axis %d: qmax (%g) must exceed qmin (%g)", i, c->qmax[i],
-                     c->qmin[i]);
+                c->qmin[i]);
             return key_error(ctx, NNQ_KEY_grid_qmax, what);
         }
     }
     double points = (double)c->n[0] * (double)c->n[1] * (double)c->n[2];
     if (points > 1.5e10)
-        return key_error(ctx, NNQ_KEY_grid_n, "grid of more than 1.5e10 points cannot be addressed");
+        return key_error(ctx, NNQ_KEY_grid_n,
+                         "grid of more than 1.5e10 points cannot be addressed");
 
     /* run */
     if (IS_SET(c, run_t_end) && IS_SET(c, run_steps))
-        return key_error(ctx, c->origin[NNQ_KEY_run_steps] > c->origin[NNQ_KEY_run_t_end]
-                                  ? NNQ_KEY_run_steps
-                                  : NNQ_KEY_run_t_end,
+        return key_error(ctx,
+                         c->origin[NNQ_KEY_run_steps] > c->origin[NNQ_KEY_run_t_end]
+                             ? NNQ_KEY_run_steps
+                             : NNQ_KEY_run_t_end,
                          "give t_end or steps, not both");
     if (IS_SET(c, run_steps))
         c->steps = c->run_steps;
@@ -640,7 +646,7 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         if (strcmp(keys[k].section, "potential") == 0 &&
             check_uses(ctx, (enum nnq_key)k, pp, NNQ_KEY_potential_preset))
             return NNQ_ERR_CONFIG;
-    c->potential_kind = pp >= 0 ? (enum nnq_potential_kind)pp
+    c->potential_kind = pp >= 0                  ? (enum nnq_potential_kind)pp
                         : IS_SET(c, potential_V) ? NNQ_POT_EXPR
                                                  : NNQ_POT_FREE;
     if (c->potential_kind == NNQ_POT_EXPR && check_expr(ctx, NNQ_KEY_potential_V))
@@ -670,19 +676,20 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         int np = c->initial_center.count / d;
         char what[192];
         if (np < 1 || c->initial_center.count % d != 0) {
-            fmt(what, sizeof what, "expected %d values per packet (one per axis), got %d",
-                     d, c->initial_center.count);
+            fmt(what, sizeof what, "expected %d values per packet (one per axis), got %d", d,
+                c->initial_center.count);
             return key_error(ctx, NNQ_KEY_initial_center, what);
         }
         for (enum nnq_key k = NNQ_KEY_initial_width; k <= NNQ_KEY_initial_momentum; k++)
             if (!count_ok(cfield_of(c, k), 1, d, np * d)) {
-                fmt(what, sizeof what, "expected 1, %d (per axis) or %d (per axis and packet) values, got %d",
-                         d, np * d, ((const struct nnq_list *)cfield_of(c, k))->count);
+                fmt(what, sizeof what,
+                    "expected 1, %d (per axis) or %d (per axis and packet) values, got %d", d,
+                    np * d, ((const struct nnq_list *)cfield_of(c, k))->count);
                 return key_error(ctx, k, what);
             }
         if (!count_ok(&c->initial_amplitude, 1, np, 1)) {
             fmt(what, sizeof what, "expected 1 or %d values (one per packet), got %d", np,
-                     c->initial_amplitude.count);
+                c->initial_amplitude.count);
             return key_error(ctx, NNQ_KEY_initial_amplitude, what);
         }
         break;
@@ -725,8 +732,8 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         }
         if (c->initial_vortex_at.count != 2 * nv) {
             char what[128];
-            fmt(what, sizeof what, "expected 2 values (x, y) per vortex, %d in all, got %d",
-                     2 * nv, c->initial_vortex_at.count);
+            fmt(what, sizeof what, "expected 2 values (x, y) per vortex, %d in all, got %d", 2 * nv,
+                c->initial_vortex_at.count);
             return key_error(ctx, NNQ_KEY_initial_vortex_at, what);
         }
         break;
@@ -757,17 +764,16 @@ static void set_defaults(struct nnq_config *cfg) {
             *(int *)field_of(cfg, (enum nnq_key)k) = -1;
         if (keys[k].def[0]) {
             char why[256];
-            int rc = parse_value(&keys[k], keys[k].def, field_of(cfg, (enum nnq_key)k), why,
-                                 sizeof why);
+            int rc =
+                parse_value(&keys[k], keys[k].def, field_of(cfg, (enum nnq_key)k), why, sizeof why);
             assert(rc == 0 && "a default in NNQ_CONFIG_KEYS breaks its own rule");
             (void)rc;
         }
     }
 }
 
-enum nnq_status nnq_config_load_string(const char *text, const char *name,
-                                       const char *const *sets, int nsets,
-                                       struct nnq_config *cfg, struct nnq_err *err) {
+enum nnq_status nnq_config_load_string(const char *text, const char *name, const char *const *sets,
+                                       int nsets, struct nnq_config *cfg, struct nnq_err *err) {
     memset(cfg, 0, sizeof *cfg);
     nnq_err_clear(err);
     fmt(cfg->path, sizeof cfg->path, "%s", name);
@@ -936,20 +942,21 @@ void nnq_config_print_reference(FILE *out) {
         const struct key_info *ki = &keys[k];
         if (!section || strcmp(section, ki->section) != 0) {
             section = ki->section;
-            fprintf(out, "%s### [%s]\n\n| key | type | default | unit | description |\n"
-                         "|---|---|---|---|---|\n",
+            fprintf(out,
+                    "%s### [%s]\n\n| key | type | default | unit | description |\n"
+                    "|---|---|---|---|---|\n",
                     k ? "\n" : "", section);
         }
         char type[160];
-        if (ki->type == T_ENUM || ((ki->type == T_INT || ki->type == T_ILIST) &&
-                                   strcmp(ki->range, "any") != 0)) {
+        if (ki->type == T_ENUM ||
+            ((ki->type == T_INT || ki->type == T_ILIST) && strcmp(ki->range, "any") != 0)) {
             fmt(type, sizeof type, "%s: %s", type_names[ki->type], ki->range);
             for (char *c = type; *c; c++)
                 if (*c == '|')
                     *c = '/';
         } else if ((ki->type == T_DBL || ki->type == T_DLIST) && strcmp(ki->range, "any") != 0)
             fmt(type, sizeof type, "%s, %s", type_names[ki->type],
-                     strcmp(ki->range, "pos") == 0 ? "> 0" : ">= 0");
+                strcmp(ki->range, "pos") == 0 ? "> 0" : ">= 0");
         else
             fmt(type, sizeof type, "%s", type_names[ki->type]);
         char uses[160] = "";
@@ -959,7 +966,7 @@ void nnq_config_print_reference(FILE *out) {
                 if (*c == '|')
                     *c = ',';
         }
-        fprintf(out, "| `%s` | %s | %s | %s | %s%s |\n", ki->name, type,
-                ki->def[0] ? ki->def : "-", ki->unit, ki->doc, uses);
+        fprintf(out, "| `%s` | %s | %s | %s | %s%s |\n", ki->name, type, ki->def[0] ? ki->def : "-",
+                ki->unit, ki->doc, uses);
     }
 }

@@ -32,10 +32,9 @@ enum nnq_status nnq_expr_create(const char *text, int dims, struct nnq_expr **ou
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-*/^() \t";
     size_t bad = strspn(text, allowed);
     if (text[bad] != '\0')
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "character '%c' is not allowed in an expression",
-                           (unsigned char)text[bad] >= 32 && (unsigned char)text[bad] < 127
-                               ? text[bad]
-                               : '?');
+        return nnq_err_set(
+            err, NNQ_ERR_CONFIG, "character '%c' is not allowed in an expression",
+            (unsigned char)text[bad] >= 32 && (unsigned char)text[bad] < 127 ? text[bad] : '?');
     if (text[strspn(text, " \t")] == '\0')
         return nnq_err_set(err, NNQ_ERR_CONFIG, "empty expression");
 
@@ -65,8 +64,9 @@ enum nnq_status nnq_expr_create(const char *text, int dims, struct nnq_expr **ou
         }
         int axis = var_axis(v);
         if (axis >= dims) {
-            nnq_err_set(err, NNQ_ERR_CONFIG, "'%s' needs a grid of %d or more dimensions, this one has %d",
-                        names[i], axis + 1, dims);
+            nnq_err_set(err, NNQ_ERR_CONFIG,
+                        "'%s' needs a grid of %d or more dimensions, this one has %d", names[i],
+                        axis + 1, dims);
             evaluator_destroy(ev);
             return NNQ_ERR_CONFIG;
         }

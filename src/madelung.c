@@ -44,8 +44,7 @@ struct face_state {
 
 /* c: the dispersive signal speed added to |u| (see nnq_madelung_create). */
 static inline void advective_flux(enum nnq_flux kind, const struct face_state *L,
-                                  const struct face_state *R, int a, int d, double c,
-                                  double *F) {
+                                  const struct face_state *R, int a, int d, double c, double *F) {
     double FL[4], FR[4];
     FL[0] = L->p * L->u[a];
     FR[0] = R->p * R->u[a];
@@ -165,9 +164,7 @@ static void velocities(struct nnq_madelung *m, const double *U) {
 }
 
 /* Number of grid lines along axis a, and the first cell of line L. */
-static ptrdiff_t line_count(const struct nnq_madelung *m, int a) {
-    return m->n / m->g->n[a];
-}
+static ptrdiff_t line_count(const struct nnq_madelung *m, int a) { return m->n / m->g->n[a]; }
 
 static ptrdiff_t line_base(const struct nnq_madelung *m, int a, ptrdiff_t L) {
     switch (a) {
@@ -208,12 +205,9 @@ static void central_derivative(struct nnq_madelung *m, const double *f, int a, d
 
 /* The fluxes through the faces of one line along a, and their divergence added to R. Inlined
  * into one function per (limiter, flux) pair, so that both are constants in the loop. */
-static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung *m,
-                                                             struct line_buf *b,
-                                                             const double *U, double *R,
-                                                             int a, ptrdiff_t base,
-                                                             enum nnq_limiter lim,
-                                                             enum nnq_flux flux) {
+static inline __attribute__((always_inline)) void
+sweep_line(struct nnq_madelung *m, struct line_buf *b, const double *U, double *R, int a,
+           ptrdiff_t base, enum nnq_limiter lim, enum nnq_flux flux) {
     const int d = m->d;
     const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a];
     const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
@@ -252,8 +246,9 @@ static inline __attribute__((always_inline)) void sweep_line(struct nnq_madelung
         /* quantum stress Sigma_ak at the face: p_face times d_a d_k ln p (central) */
         const double sp = stress * 0.5 * (P[f] + P[f + 1]);
         for (int k = 0; k < d; k++)
-            F[1 + k] += sp * (k == a ? (Ln[f + 2] - Ln[f + 1] - Ln[f] + Ln[f - 1]) * 0.5 * inv_dq
-                                     : b->g[k][f + 1] - b->g[k][f]) *
+            F[1 + k] += sp *
+                        (k == a ? (Ln[f + 2] - Ln[f + 1] - Ln[f] + Ln[f - 1]) * 0.5 * inv_dq
+                                : b->g[k][f + 1] - b->g[k][f]) *
                         inv_dq;
         /* the slope rows are read at f and f + 1 only: row f - 1 may now take a flux */
         for (int q = 0; q <= d; q++) {
@@ -280,9 +275,10 @@ typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R, int
 #define NNQ_SWEEP(lim, flux)                                                                       \
     static void sweep_##lim##_##flux(struct nnq_madelung *m, const double *U, double *R, int a) {  \
         const ptrdiff_t nl = line_count(m, a);                                                     \
-        _Pragma("omp parallel for num_threads(m->par.threads) schedule(static)")                   \
-        for (ptrdiff_t L = 0; L < nl; L++)                                                         \
-            sweep_line(m, &m->lines[omp_get_thread_num()], U, R, a, line_base(m, a, L),             \
+        _Pragma(                                                                                   \
+            "omp parallel for num_threads(m->par.threads) schedule(static)") for (ptrdiff_t L = 0; \
+                                                                                  L < nl; L++)     \
+            sweep_line(m, &m->lines[omp_get_thread_num()], U, R, a, line_base(m, a, L),            \
                        NNQ_LIMITER_##lim, NNQ_FLUX_##flux);                                        \
     }
 NNQ_SWEEP(VANLEER, RUSANOV)
@@ -372,8 +368,8 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
-    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->linemem && m->lnp &&
-             m->V && m->F;
+    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->linemem && m->lnp && m->V &&
+             m->F;
     ok = ok && m->lines;
     for (int th = 0; ok && th < threads; th++) {
         double *lm = m->linemem + GHOST + (size_t)th * 12 * (size_t)longest;
@@ -535,8 +531,7 @@ static void free_energy(struct nnq_madelung *m) {
     for (ptrdiff_t i = 1; i < n; i++)
         if (m->U[i] > m->U[top])
             top = i;
-    const ptrdiff_t anchor[3] = {top / m->stride[0], (top / m->stride[1]) % g->n[1],
-                                 top % g->n[2]};
+    const ptrdiff_t anchor[3] = {top / m->stride[0], (top / m->stride[1]) % g->n[1], top % g->n[2]};
     m->F[top] = 0;
     for (int a = d - 1; a >= 0; a--) {
         const double h = 0.5 * m->par.mass * g->dq[a];

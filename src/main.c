@@ -177,9 +177,8 @@ int main(int argc, char **argv) {
     static struct nnq_config cfg;
     static char stored[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
     struct nnq_err err = {0};
-    enum nnq_status loaded =
-        resume ? nnq_output_read_config(resume, stored, sizeof stored, &err)
-               : nnq_config_load(config_path, sets, nsets, &cfg, &err);
+    enum nnq_status loaded = resume ? nnq_output_read_config(resume, stored, sizeof stored, &err)
+                                    : nnq_config_load(config_path, sets, nsets, &cfg, &err);
     if (loaded == NNQ_OK && resume)
         loaded = nnq_config_load_string(stored, resume, NULL, 0, &cfg, &err);
     free(sets);

@@ -20,8 +20,7 @@ static long winding(double complex a, double complex b, double complex c, double
 static ptrdiff_t wrap(ptrdiff_t i, ptrdiff_t n) { return i >= n ? i - n : i < 0 ? i + n : i; }
 
 void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
-                            double support_floor, double node_depth,
-                            struct nnq_multivalued *out) {
+                            double support_floor, double node_depth, struct nnq_multivalued *out) {
     out->count = 0;
     out->length = 0;
     const ptrdiff_t n0 = g->local_n0, n1 = g->n[1], n2 = g->n[2];

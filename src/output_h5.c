@@ -19,8 +19,8 @@
 struct nnq_output {
     hid_t file;
     hid_t snap_t, snap_step;
-    hid_t field[3];    /* p, F, psi */
-    hid_t mfield[3];   /* madelung p, F, j */
+    hid_t field[3];  /* p, F, psi */
+    hid_t mfield[3]; /* madelung p, F, j */
     hid_t diag[NNQ_DIAG_COUNT];
     hid_t psi_mem_type;
     const struct nnq_config *cfg;
@@ -62,8 +62,8 @@ static int attr_string(hid_t loc, const char *name, const char *value) {
     return rc < 0 ? -1 : 0;
 }
 
-static int attr_numbers(hid_t loc, const char *name, hid_t type, const void *values, hsize_t n) {
-    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
+/* Writes attribute name of loc into the dataspace `space`, which it closes. */
+static int attr_write(hid_t loc, const char *name, hid_t type, const void *values, hid_t space) {
     hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a < 0 ? -1 : H5Awrite(a, type, values);
     if (a >= 0)
@@ -72,15 +72,15 @@ static int attr_numbers(hid_t loc, const char *name, hid_t type, const void *val
     return rc < 0 ? -1 : 0;
 }
 
+/* A scalar attribute (n == 1) or an array of n. */
+static int attr_numbers(hid_t loc, const char *name, hid_t type, const void *values, hsize_t n) {
+    return attr_write(loc, name, type, values,
+                      n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL));
+}
+
 /* A 1-D array attribute, also of length 1 (per-axis values read alike in every dimension). */
 static int attr_vector(hid_t loc, const char *name, hid_t type, const void *values, hsize_t n) {
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, values);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    return rc < 0 ? -1 : 0;
+    return attr_write(loc, name, type, values, H5Screate_simple(1, &n, NULL));
 }
 
 static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dims,
@@ -281,8 +281,9 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     static const unsigned field_bits[3] = {NNQ_FIELD_P, NNQ_FIELD_F, NNQ_FIELD_PSI};
     for (int f = 0; !bad && f < 3; f++)
         if (cfg->output_fields & field_bits[f]) {
-            o->field[f] = create_extendible(grp, field_names[f], f == FIELD_PSI ? psi_file_type : ftype,
-                                            d + 1, shape, chunk, (int)cfg->output_compress);
+            o->field[f] =
+                create_extendible(grp, field_names[f], f == FIELD_PSI ? psi_file_type : ftype,
+                                  d + 1, shape, chunk, (int)cfg->output_compress);
             bad |= o->field[f] < 0;
         }
     if (grp >= 0)
@@ -318,8 +319,9 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         const struct nnq_diag_column_info *ci = nnq_diag_column((enum nnq_diag_column)c);
         if (!nnq_diag_present((enum nnq_diag_column)c, d, cfg->madelung_enabled))
             continue;
-        o->diag[c] = create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE,
-                                       1, &one, &rows_chunk, 0);
+        o->diag[c] =
+            create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, 1,
+                              &one, &rows_chunk, 0);
         bad |= o->diag[c] < 0 || attr_string(o->diag[c], "description", ci->doc);
     }
     if (grp >= 0)
@@ -335,8 +337,8 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
 
 /* One attribute of the XDMF sidecar: snapshot s of dataset dset (rank 1 + d [+ 1]), as a
  * hyperslab; component >= 0 picks one of the trailing vector components. */
-static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name,
-                           const char *dset, long s, int component, int precision) {
+static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name, const char *dset,
+                           long s, int component, int precision) {
     const struct nnq_grid *g = o->g;
     const int d = g->dims, rank = d + 1 + (component >= 0);
     long long dims[5] = {o->nsnap, g->n[0], g->n[1], g->n[2], d};
@@ -350,7 +352,9 @@ static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name
         const char *sp = i ? " " : "";
         snprintf(full + strlen(full), sizeof full - strlen(full), "%s%lld", sp, dims[i]);
         snprintf(start + strlen(start), sizeof start - strlen(start), "%s%lld", sp,
-                 i == 0 ? (long long)s : i == d + 1 ? (long long)component : 0LL);
+                 i == 0       ? (long long)s
+                 : i == d + 1 ? (long long)component
+                              : 0LL);
         snprintf(stride + strlen(stride), sizeof stride - strlen(stride), "%s1", sp);
         snprintf(count + strlen(count), sizeof count - strlen(count), "%s%lld", sp,
                  i == 0 || i == d + 1 ? 1LL : dims[i]);
@@ -402,14 +406,15 @@ static void write_xdmf(const struct nnq_output *o) {
     static const char *const mfields[2] = {"/madelung/p", "/madelung/F"};
     static const char *const names[2][2] = {{"p_S", "F_S"}, {"p_M", "F_M"}};
     for (long s = 0; s < o->nsnap; s++) {
-        fprintf(x,
-                "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
-                "    <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%s\"/>\n"
-                "    <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
-                "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
-                "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
-                "    </Geometry>\n",
-                s, t[s], dims, origin, spacing);
+        fprintf(
+            x,
+            "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
+            "    <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%s\"/>\n"
+            "    <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
+            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
+            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
+            "    </Geometry>\n",
+            s, t[s], dims, origin, spacing);
         for (int f = 0; f < 2; f++) {
             if (o->field[f] >= 0)
                 xdmf_attribute(x, o, names[0][f], sfields[f], s, -1, precision);
@@ -518,8 +523,6 @@ enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, stru
 
 long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }
 
-
-
 /* Reads a variable-length string attribute into buf ("" if absent). */
 static void read_string_attr(hid_t loc, const char *name, char *buf, size_t size) {
     buf[0] = '\0';
@@ -586,15 +589,15 @@ enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
     hsize_t nm = (hsize_t)(1 + g->dims) * (hsize_t)g->total;
     hid_t dm = madelung ? fixed_dataset(grp, "madelung", H5T_IEEE_F64LE, 1, &nm) : -1;
     long long counts[3] = {step, o->nsnap, o->nrows};
-    int bad = dp < 0 || ds < 0 ||
-              H5Dwrite(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
-              (nstate && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
-              (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                                                H5P_DEFAULT, madelung) < 0)) ||
-              set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
-              set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
-              set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
-              set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
+    int bad =
+        dp < 0 || ds < 0 || H5Dwrite(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
+        (nstate && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
+        (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                         madelung) < 0)) ||
+        set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
+        set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
+        set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
+        set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
     if (dp >= 0)
         H5Dclose(dp);
     if (ds >= 0)
@@ -670,8 +673,8 @@ static hid_t reopen(hid_t f, const char *path, hsize_t count) {
 }
 
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
-                                  const struct nnq_grid *g, struct nnq_output **out,
-                                  long *step, double *t, struct nnq_err *err) {
+                                  const struct nnq_grid *g, struct nnq_output **out, long *step,
+                                  double *t, struct nnq_err *err) {
     *out = NULL;
     struct nnq_output *o;
     enum nnq_status rc = new_output(path, cfg, g, &o, err);
@@ -714,7 +717,8 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     }
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         char dset[96];
-        snprintf(dset, sizeof dset, "/diagnostics/%s", nnq_diag_column((enum nnq_diag_column)c)->name);
+        snprintf(dset, sizeof dset, "/diagnostics/%s",
+                 nnq_diag_column((enum nnq_diag_column)c)->name);
         if (nnq_diag_present((enum nnq_diag_column)c, g->dims, cfg->madelung_enabled))
             o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
     }
@@ -744,12 +748,13 @@ enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, do
         sp = H5Dget_space(ds);
         H5Sget_simple_extent_dims(sp, &ns, NULL);
         H5Sclose(sp);
-        bad = rank != g->dims || (hsize_t)g->total != dims[0] * (rank > 1 ? dims[1] : 1) *
-                                                          (rank > 2 ? dims[2] : 1) ||
+        bad = rank != g->dims ||
+              (hsize_t)g->total != dims[0] * (rank > 1 ? dims[1] : 1) * (rank > 2 ? dims[2] : 1) ||
               ns != (nstate ? nstate : 1);
         if (!bad)
             bad = H5Dread(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
-                  (nstate && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0);
+                  (nstate &&
+                   H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0);
     }
     if (!bad && madelung) {
         hid_t dm = H5Lexists(o->file, "/checkpoint/madelung", H5P_DEFAULT) > 0
@@ -832,7 +837,8 @@ enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         char dset[96];
         hsize_t n;
-        snprintf(dset, sizeof dset, "/diagnostics/%s", nnq_diag_column((enum nnq_diag_column)c)->name);
+        snprintf(dset, sizeof dset, "/diagnostics/%s",
+                 nnq_diag_column((enum nnq_diag_column)c)->name);
         cols[c] = read_column(f, dset, &n);
         if (cols[c] && (rows == 0 || n < rows))
             rows = n;
@@ -860,7 +866,8 @@ enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq
         read_string_attr(f, "created", created, sizeof created);
         int completed = (int)read_number_attr(f, "completed");
         fprintf(out, "%s: nnq %s output of run '%s', created %s, %s\n", path, version, name,
-                created, completed == 1 ? "completed" : "NOT completed (stopped early, or still running)");
+                created,
+                completed == 1 ? "completed" : "NOT completed (stopped early, or still running)");
         fprintf(out, "hbar = %g (mu %g x epsilon %g), mass = %g, dt = %g, %d-dimensional grid\n",
                 read_number_attr(f, "hbar"), read_number_attr(f, "mu"),
                 read_number_attr(f, "epsilon"), read_number_attr(f, "mass"),
@@ -877,7 +884,7 @@ enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq
         free(t);
         free(st);
         static const char *const fields[] = {"/schrodinger/p", "/schrodinger/F", "/schrodinger/psi",
-                                             "/madelung/p", "/madelung/F", "/madelung/j"};
+                                             "/madelung/p",    "/madelung/F",    "/madelung/j"};
         fputs("fields:", out);
         for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
             if (H5Lexists(f, "/madelung", H5P_DEFAULT) > 0 || k < 3)

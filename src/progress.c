@@ -37,8 +37,8 @@ void nnq_progress_update(struct nnq_progress *p, long step, double t) {
     p->last = now;
     double rate = step / (now - p->start);
     double eta = rate > 0 ? (double)(p->total - step) / rate : 0.0;
-    fprintf(p->out, "\r\033[Kstep %ld/%ld  t = %.6g  %.4g steps/s  ETA %.0f s", step, p->total,
-            t, rate, eta);
+    fprintf(p->out, "\r\033[Kstep %ld/%ld  t = %.6g  %.4g steps/s  ETA %.0f s", step, p->total, t,
+            rate, eta);
     fflush(p->out);
 }
 

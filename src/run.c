@@ -86,8 +86,7 @@ static const enum nnq_diag_column div_columns[4] = {NNQ_DIAG_div_p_l1, NNQ_DIAG_
                                                     NNQ_DIAG_div_j_l1, NNQ_DIAG_infidelity};
 
 /* Multivaluedness and the largest divergences before and after it. */
-static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row *row,
-                              int dims) {
+static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row *row, int dims) {
     double defects = row->value[dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count];
     if (isnan(sum->t_multivalued) && defects > 0)
         sum->t_multivalued = row->value[NNQ_DIAG_t];
@@ -230,7 +229,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
             key_place(cfg,
                       cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p
-                                                          : NNQ_KEY_initial_preset,
+                                                         : NNQ_KEY_initial_preset,
                       place, sizeof place);
             nnq_err_prefix(err, "%s", place);
             goto done;
@@ -276,11 +275,10 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         int diag_due = step == next_diag || step == next_snap || step == steps;
         int snap_due = step == next_snap || step == steps;
         if ((diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
-            (snap_due && (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s),
-                                                   mad, err))))
+            (snap_due &&
+             (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err))))
             goto done;
-        if ((cfg->run_checkpoint_every > 0 && step == next_check && step < steps) ||
-            interrupted) {
+        if ((cfg->run_checkpoint_every > 0 && step == next_check && step < steps) || interrupted) {
             pack_summary(sum, summary_state, mad);
             if ((rc = nnq_output_checkpoint(out, step, sum->t, nnq_schrodinger_psi(s),
                                             mad ? nnq_madelung_state(mad) : NULL, summary_state,
@@ -291,8 +289,8 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
          * as one that was never stopped */
         if (interrupted &&
             ((!diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
-             (!snap_due && (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s),
-                                                     mad, err)))))
+             (!snap_due &&
+              (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err)))))
             goto done;
         nnq_progress_update(progress, step, sum->t);
         if (interrupted) {
@@ -415,8 +413,7 @@ void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nn
     json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, cfg->dims);
     fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
     json_number(out, sum->t_multivalued);
-    fprintf(out, ",\"multivalued_from_start\":%s",
-            sum->t_multivalued == 0.0 ? "true" : "false");
+    fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
@@ -452,20 +449,23 @@ void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct
     if (isnan(sum->t_multivalued))
         fprintf(out, "  F stayed single-valued (no %s)\n", cfg->dims == 1 ? "nodes" : "vortices");
     else if (sum->t_multivalued == 0.0)
-        fprintf(out, "  F is multivalued from t = 0 (%s in the initial state): the Madelung "
-                     "description does not apply from the start\n",
+        fprintf(out,
+                "  F is multivalued from t = 0 (%s in the initial state): the Madelung "
+                "description does not apply from the start\n",
                 cfg->dims == 1 ? "nodes" : "vortices");
     else
         fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
                 cfg->dims == 1 ? "nodes" : "vortices");
     if (sum->madelung) {
         if (!isnan(sum->div_before[0]))
-            fprintf(out, "  Madelung vs Schrodinger, largest before: div_p_l1 %.3e, div_F %.3e, "
-                         "div_j_l1 %.3e, infidelity %.3e\n",
+            fprintf(out,
+                    "  Madelung vs Schrodinger, largest before: div_p_l1 %.3e, div_F %.3e, "
+                    "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_before[0], sum->div_before[1], sum->div_before[2], sum->div_before[3]);
         if (!isnan(sum->div_after[0]))
-            fprintf(out, "  Madelung vs Schrodinger, largest after:  div_p_l1 %.3e, div_F %.3e, "
-                         "div_j_l1 %.3e, infidelity %.3e\n",
+            fprintf(out,
+                    "  Madelung vs Schrodinger, largest after:  div_p_l1 %.3e, div_F %.3e, "
+                    "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
@@ -498,13 +498,15 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
             (double)cfg->steps * cfg->run_dt, integrator,
             cfg->run_imaginary_time ? ", imaginary time" : "");
     double phase = kinetic_phase(cfg);
-    fprintf(out, "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
-                 "max |k| = %.3g rad (%s)\n",
+    fprintf(out,
+            "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
+            "max |k| = %.3g rad (%s)\n",
             phase, phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
     double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
     if (cfg->madelung_enabled)
-        fprintf(out, "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> at least %.0f "
-                     "SSP-RK3 sub-step(s) per step (more if 0.4 dq / max|u| is smaller)\n",
+        fprintf(out,
+                "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> at least %.0f "
+                "SSP-RK3 sub-step(s) per step (more if 0.4 dq / max|u| is smaller)\n",
                 disp, ceil(cfg->run_dt / disp * (1 - 1e-12)));
     else
         fprintf(out, "madelung: off\n");
@@ -516,20 +518,20 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
     }
     size_t bpp = nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, td) +
                  sizeof(double) /* output buffer */ +
-                 (cfg->madelung_enabled ? nnq_madelung_bytes_per_point(cfg->dims) +
-                                              sizeof(double) * (size_t)cfg->dims
-                                        : 0);
+                 (cfg->madelung_enabled
+                      ? nnq_madelung_bytes_per_point(cfg->dims) + sizeof(double) * (size_t)cfg->dims
+                      : 0);
     fprintf(out, "memory: %zu bytes per point, ", bpp);
     print_bytes(out, "total ", points * (double)bpp);
     long snaps = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
         snaps++;
     double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
-    double per_snap = ((cfg->output_fields & NNQ_FIELD_P ? 1 : 0) +
-                       (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
-                       (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0) +
-                       (cfg->madelung_enabled ? 2 + cfg->dims : 0)) *
-                      word * points;
+    double per_snap =
+        ((cfg->output_fields & NNQ_FIELD_P ? 1 : 0) + (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
+         (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0) +
+         (cfg->madelung_enabled ? 2 + cfg->dims : 0)) *
+        word * points;
     fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, snaps);
     print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ",
                 per_snap * (double)snaps);

@@ -157,7 +157,8 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
     int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
     fftw_init_threads();
     fftw_plan_with_nthreads(par->threads);
-    s->fwd = fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_FORWARD, planner_flags[par->planner]);
+    s->fwd =
+        fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_FORWARD, planner_flags[par->planner]);
     s->bwd =
         fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_BACKWARD, planner_flags[par->planner]);
     if (!s->fwd || !s->bwd) {

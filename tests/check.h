@@ -42,7 +42,7 @@ static struct check_state check_state_;
         int ok_ = fabs(a_ - b_) <= t_;                                                             \
         if (!ok_)                                                                                  \
             check_state_.failed++;                                                                 \
-        fprintf(ok_ ? stdout : stderr, "%s:%d: %s %s = %.10e, expected %.10e +- %.1e\n", __FILE__,   \
+        fprintf(ok_ ? stdout : stderr, "%s:%d: %s %s = %.10e, expected %.10e +- %.1e\n", __FILE__, \
                 __LINE__, ok_ ? "ok" : "CHECK_NEAR failed:", #a, a_, b_, t_);                      \
     } while (0)
 
@@ -54,9 +54,9 @@ static struct check_state check_state_;
         int ok_ = p_ >= (lo) && p_ <= (hi);                                                        \
         if (!ok_)                                                                                  \
             check_state_.failed++;                                                                 \
-        fprintf(ok_ ? stdout : stderr, "%s:%d: %s order %.3f (errors %.3e -> %.3e), want [%g, %g]\n", \
-                __FILE__, __LINE__, ok_ ? "ok" : "CHECK_ORDER failed:", p_, ec_, ef_,              \
-                (double)(lo), (double)(hi));                                                       \
+        fprintf(ok_ ? stdout : stderr,                                                             \
+                "%s:%d: %s order %.3f (errors %.3e -> %.3e), want [%g, %g]\n", __FILE__, __LINE__, \
+                ok_ ? "ok" : "CHECK_ORDER failed:", p_, ec_, ef_, (double)(lo), (double)(hi));     \
     } while (0)
 
 static inline int check_result(void) {

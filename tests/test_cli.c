@@ -87,7 +87,8 @@ static const struct bad_case bad_cases[] = {
      "bad.ini:10: [network] mu: expected a positive number"},
     {GRID1 RUN1 INIT1 "[network]\nepsilon = 0\n", "check", "",
      "bad.ini:10: [network] epsilon: expected a positive number"},
-    {GRID1 RUN1 INIT1 "[run]\n", "check", "", "bad.ini:9: [run]: duplicate section (first on line 5)"},
+    {GRID1 RUN1 INIT1 "[run]\n", "check", "",
+     "bad.ini:9: [run]: duplicate section (first on line 5)"},
     {GRID1 "[run]\nsteps = 10\nfoo = 1\n" INIT1, "check", "", "bad.ini:7: [run] foo: unknown key"},
     {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "", "bad.ini:9: [solver]: unknown section"},
     {GRID1 RUN1 INIT1 "[potential]\nV = 0.5*x^^2\n", "check", "",
@@ -134,11 +135,11 @@ static const struct bad_case bad_cases[] = {
     {GRID1 RUN1 INIT1, "check", "--set nodot", "--set nodot: expected section.key=value"},
     {GRID1 RUN1 "[initial]\np = x\n", "simulate", "",
      "bad.ini:8: [initial] p is -8 at q = (-8, 0, 0): a density must be finite and >= 0"},
-    {GRID1 RUN1 "[initial]\np = 0*x\n", "simulate", "", "bad.ini:8: [initial] the initial state has norm 0"},
+    {GRID1 RUN1 "[initial]\np = 0*x\n", "simulate", "",
+     "bad.ini:8: [initial] the initial state has norm 0"},
     {GRID1 RUN1 INIT1 "[potential]\nV = 1/x\n", "simulate", "",
      "bad.ini:10: [potential] V is inf at q = (0, 0, 0)"},
-    {GRID1 RUN1 "[initial]\nF = x\n", "check", "",
-     "bad.ini:7: [initial] p: required key missing"},
+    {GRID1 RUN1 "[initial]\nF = x\n", "check", "", "bad.ini:7: [initial] p: required key missing"},
     {"\xff\xfe[grid]\n", "check", "", "bad.ini:1: not valid UTF-8 text"},
     {"", "check", "", "bad.ini: empty config"},
 };
@@ -221,7 +222,8 @@ static void test_runs_and_files(void) {
     write_file(path, good);
 
     /* placeholders name the file from the run's values */
-    CHECK(run("simulate good.ini --quiet --set network.mu=0.5 -o 'p_{name}_{network.mu}_{grid.n}.h5'") == 0);
+    CHECK(run("simulate good.ini --quiet --set network.mu=0.5 -o "
+              "'p_{name}_{network.mu}_{grid.n}.h5'") == 0);
     CHECK(strstr(out_text(), "\"output\":\"p_tiny_0.5_64.h5\"") != NULL);
     CHECK(run("simulate good.ini --quiet -o 'p_{network.nu}.h5'") == 2 &&
           strstr(err_text(), "unknown placeholder {network.nu}"));
@@ -246,7 +248,8 @@ static void test_runs_and_files(void) {
     snprintf(path, sizeof path, "%s/blowup.ini", dir);
     write_file(path, blowup);
     CHECK(run("simulate blowup.ini --force") == 3);
-    CHECK(strstr(err_text(), "numerical failure at step") && strstr(err_text(), "try a smaller dt"));
+    CHECK(strstr(err_text(), "numerical failure at step") &&
+          strstr(err_text(), "try a smaller dt"));
     CHECK(strstr(out_text(), "\"status\":\"numerical failure\",\"exit_code\":3"));
     CHECK(run("info blowup.h5") == 0 && strstr(out_text(), "NOT completed"));
 
@@ -269,9 +272,10 @@ static void test_runs_and_files(void) {
     CHECK(info_rc == 2 || (info_rc == 0 && strstr(out_text(), "NOT completed")));
 
     /* SIGINT: the chunk finishes, the file is closed valid, exit 130 */
-    static const char slow[] = "[run]\nname = slow\nsteps = 1000000\ndt = 1e-3\nsnapshot_every = 0\n"
-                               "[grid]\nn = 256, 256\nqmin = -8\nqmax = 8\n"
-                               "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+    static const char slow[] =
+        "[run]\nname = slow\nsteps = 1000000\ndt = 1e-3\nsnapshot_every = 0\n"
+        "[grid]\nn = 256, 256\nqmin = -8\nqmax = 8\n"
+        "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
     snprintf(path, sizeof path, "%s/slow.ini", dir);
     write_file(path, slow);
     snprintf(cmd, sizeof cmd,
@@ -318,10 +322,11 @@ static void test_runs_and_files(void) {
 /* The sweep example runs to its end: one JSON line per run, every file there. */
 static void test_sweep(const char *root) {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && NNQ='%s' OUT='%s/sweep' JOBS=2 sh examples/sweep_mu.sh '%s/good.ini' 0.5 1 2 "
-             ">'%s/out.txt' 2>'%s/err.txt'",
-             root, nnq, dir, dir, dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd '%s' && NNQ='%s' OUT='%s/sweep' JOBS=2 sh examples/sweep_mu.sh '%s/good.ini' 0.5 1 2 "
+        ">'%s/out.txt' 2>'%s/err.txt'",
+        root, nnq, dir, dir, dir, dir);
     int st = system(cmd);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sweep: %s", err_text());
     char path[400];
@@ -343,7 +348,8 @@ static void test_usage(void) {
     CHECK(run("simulate") == 2 && strstr(err_text(), "missing CONFIG"));
     CHECK(run("simulate good.ini --bogus") == 2 && strstr(err_text(), "unknown option"));
     CHECK(run("simulate good.ini --threads 0") == 2);
-    CHECK(run("check /nonexistent.ini") == 2 && strstr(err_text(), "/nonexistent.ini: cannot read"));
+    CHECK(run("check /nonexistent.ini") == 2 &&
+          strstr(err_text(), "/nonexistent.ini: cannot read"));
     CHECK(run("check .") == 2 && strstr(err_text(), "not a regular file"));
 }
 

@@ -42,8 +42,8 @@ static void test_overrides_and_dump(void) {
                                "[network]\nmu = 2\nepsilon = 0.25\n"
                                "[potential]\nV = 0.5*x^2 + 0.1*sin(t)\n"
                                "[initial]\np = exp(-x^2)\nF = 0.5*x\n";
-    static const char *const sets[] = {"network.mu=4", "run.integrator = STRANG",
-                                       "network.mu = 3", "output.file=out_{name}_mu{network.mu}_{grid.n}.h5"};
+    static const char *const sets[] = {"network.mu=4", "run.integrator = STRANG", "network.mu = 3",
+                                       "output.file=out_{name}_mu{network.mu}_{grid.n}.h5"};
     CHECK_MSG(load(text, sets, 4, &err) == NNQ_OK, "%s", err.msg);
     CHECK(strcmp(cfg.run_name, "sweep") == 0);
     CHECK_MSG(strcmp(cfg.output_file, "out_sweep_mu3_16.h5") == 0, "%s", cfg.output_file);
@@ -75,8 +75,8 @@ static void test_line_errors(void) {
 
     CHECK(load("[grid]\nn = 16\n\tqmin = -1\nqmax = 1\nqmax = 2\n", NULL, 0, &err) ==
           NNQ_ERR_CONFIG);
-    CHECK_MSG(strstr(err.msg, "c.ini:5: [grid] qmax: duplicate key (first given on line 4)"),
-              "%s", err.msg);
+    CHECK_MSG(strstr(err.msg, "c.ini:5: [grid] qmax: duplicate key (first given on line 4)"), "%s",
+              err.msg);
 
     CHECK(load("n = 16\n", NULL, 0, &err) == NNQ_ERR_CONFIG);
     CHECK_MSG(strstr(err.msg, "c.ini:1: n: key outside any [section]"), "%s", err.msg);

@@ -31,8 +31,13 @@ static void open_state(struct state *st, const char *ini) {
         nnq_grid_create(st->cfg.dims, st->cfg.n, st->cfg.qmin, st->cfg.qmax, &st->g, &err) ||
         nnq_potential_create(&st->cfg, &st->pot, &err))
         goto fail;
-    par = (struct nnq_schrodinger_params){st->cfg.hbar, st->cfg.particle_mass, st->cfg.run_dt,
-                                          NNQ_INTEGRATOR_STRANG, 0, NNQ_PLANNER_ESTIMATE, 1};
+    par = (struct nnq_schrodinger_params){st->cfg.hbar,
+                                          st->cfg.particle_mass,
+                                          st->cfg.run_dt,
+                                          NNQ_INTEGRATOR_STRANG,
+                                          0,
+                                          NNQ_PLANNER_ESTIMATE,
+                                          1};
     if (nnq_schrodinger_create(st->g, st->pot, &par, &st->s, &err) ||
         nnq_initial_fill(&st->cfg, st->g, nnq_schrodinger_psi(st->s), &err))
         goto fail;

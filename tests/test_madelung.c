@@ -95,12 +95,13 @@ static void test_convergence_1d(void) {
  * O(dq^2) mismatch), so a short run on a box fitted to the packet. Measured: 2.7e-3, 6.9e-4,
  * 2.0e-4 (1.0e-4 at 384^2, where the order falls to ~1.5: see the issue note). */
 static void test_convergence_2d(void) {
-    static const char ini[] = "[run]\nt_end = 0.1\ndt = 4e-4\ndiag_every = 1000\nsnapshot_every = 0\n"
-                              "[grid]\nn = 64, 64\nqmin = -5\nqmax = 5\n"
-                              "[potential]\npreset = harmonic\nomega = 1, 1.3\n"
-                              "[initial]\npreset = gaussian\ncenter = 1.2, -0.8\nmomentum = 0, 0.5\n"
-                              "width = 0.7071067811865476, 0.6201736729460423\n"
-                              "[output]\nfields = p\n";
+    static const char ini[] =
+        "[run]\nt_end = 0.1\ndt = 4e-4\ndiag_every = 1000\nsnapshot_every = 0\n"
+        "[grid]\nn = 64, 64\nqmin = -5\nqmax = 5\n"
+        "[potential]\npreset = harmonic\nomega = 1, 1.3\n"
+        "[initial]\npreset = gaussian\ncenter = 1.2, -0.8\nmomentum = 0, 0.5\n"
+        "width = 0.7071067811865476, 0.6201736729460423\n"
+        "[output]\nfields = p\n";
     static const char *const n_sets[3] = {"grid.n = 64, 64", "grid.n = 128, 128",
                                           "grid.n = 256, 256"};
     double e[3];
@@ -110,8 +111,8 @@ static void test_convergence_2d(void) {
         CHECK(run("trap2d", ini, &n_sets[r], 1, &cfg, &sum) == NNQ_OK);
         e[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("2D n = %ld^2: div_p_l1(t = 0.1) = %.3e, div_F %.3e, infidelity %.3e, curl %.3e\n",
-               cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F],
-               sum.last.value[NNQ_DIAG_infidelity], sum.last.value[NNQ_DIAG_madelung_curl]);
+               cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F], sum.last.value[NNQ_DIAG_infidelity],
+               sum.last.value[NNQ_DIAG_madelung_curl]);
         CHECK(sum.last.value[NNQ_DIAG_vortex_count] == 0);
         CHECK(sum.last.value[NNQ_DIAG_madelung_substeps] == 1);
     }

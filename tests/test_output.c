@@ -189,8 +189,9 @@ static void test_layout(void) {
     CHECK_NEAR(norm0, 1, 1e-12);
 
     /* diagnostics: rows at 0, 10, ..., 50; q2 columns absent in 2D */
-    static const char *const cols[] = {"t", "step", "norm", "energy", "energy_kin", "energy_pot",
-                                       "q0_mean", "q0_sq_mean", "q1_mean", "q1_sq_mean"};
+    static const char *const cols[] = {"t",          "step",       "norm",    "energy",
+                                       "energy_kin", "energy_pot", "q0_mean", "q0_sq_mean",
+                                       "q1_mean",    "q1_sq_mean"};
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
         char name[64];
         snprintf(name, sizeof name, "/diagnostics/%s", cols[c]);
@@ -224,15 +225,16 @@ static void test_xdmf(void) {
         grids++;
     for (const char *p = text; (p = strstr(p, "<Attribute ")); p++)
         attrs++;
-    CHECK(grids == 4);      /* the snapshots at steps 0, 20, 40, 50 */
-    CHECK(attrs == 4 * 2);  /* p_S, F_S (no Madelung in this run) */
+    CHECK(grids == 4);     /* the snapshots at steps 0, 20, 40, 50 */
+    CHECK(attrs == 4 * 2); /* p_S, F_S (no Madelung in this run) */
     CHECK(strstr(text, "<Time Value=\"0.5\"/>") != NULL);
     CHECK(strstr(text, "TopologyType=\"3DCoRectMesh\" Dimensions=\"1 32 16\"") != NULL);
     CHECK(strstr(text, "<DataItem Dimensions=\"3\" Format=\"XML\">0 -6 -4</DataItem>") != NULL);
     CHECK(strstr(text, "<DataItem Dimensions=\"3\" Format=\"XML\">1 0.375 0.5</DataItem>") != NULL);
     CHECK(strstr(text, "Dimensions=\"4 32 16\" NumberType=\"Float\" Precision=\"8\" "
                        "Format=\"HDF\">layout.h5:/schrodinger/p</DataItem>") != NULL);
-    CHECK(strstr(text, "<DataItem Dimensions=\"3 3\" Format=\"XML\">3 0 0 1 1 1 1 32 16</DataItem>"));
+    CHECK(
+        strstr(text, "<DataItem Dimensions=\"3 3\" Format=\"XML\">3 0 0 1 1 1 1 32 16</DataItem>"));
     CHECK(strstr(text, "</Xdmf>") != NULL);
 }
 
@@ -283,7 +285,8 @@ static void test_stopped(void) {
 
 /* Bit-pattern equality of a whole dataset in two files. */
 static int same_dataset(const char *a, const char *b, const char *dset) {
-    hid_t fa = H5Fopen(a, H5F_ACC_RDONLY, H5P_DEFAULT), fb = H5Fopen(b, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fa = H5Fopen(a, H5F_ACC_RDONLY, H5P_DEFAULT),
+          fb = H5Fopen(b, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t da = H5Dopen2(fa, dset, H5P_DEFAULT), db = H5Dopen2(fb, dset, H5P_DEFAULT);
     hid_t sa = H5Dget_space(da), sb = H5Dget_space(db);
     hssize_t na = H5Sget_simple_extent_npoints(sa), nb = H5Sget_simple_extent_npoints(sb);
@@ -333,15 +336,21 @@ static void test_resume(void) {
     CHECK(nnq_config_load_string(text, parts, NULL, 0, &stored, &err) == NNQ_OK);
     struct nnq_run_options opt = {.resume = parts};
     CHECK(nnq_run(&stored, &opt, &sum2, &err) == NNQ_OK);
-    static const char *const dsets[] = {"/schrodinger/psi", "/schrodinger/p", "/madelung/p",
-                                        "/madelung/j", "/madelung/F", "/snapshots/step",
-                                        "/diagnostics/t", "/diagnostics/energy",
-                                        "/diagnostics/div_p_l1", "/diagnostics/infidelity",
+    static const char *const dsets[] = {"/schrodinger/psi",
+                                        "/schrodinger/p",
+                                        "/madelung/p",
+                                        "/madelung/j",
+                                        "/madelung/F",
+                                        "/snapshots/step",
+                                        "/diagnostics/t",
+                                        "/diagnostics/energy",
+                                        "/diagnostics/div_p_l1",
+                                        "/diagnostics/infidelity",
                                         "/diagnostics/madelung_substeps"};
     for (size_t k = 0; k < sizeof dsets / sizeof dsets[0]; k++)
         CHECK_MSG(same_dataset(whole, parts, dsets[k]), "%s differs after resume", dsets[k]);
-    CHECK(sum2.max_norm_drift == sum.max_norm_drift &&
-          sum2.div_before[0] == sum.div_before[0] && sum2.snapshots == sum.snapshots);
+    CHECK(sum2.max_norm_drift == sum.max_norm_drift && sum2.div_before[0] == sum.div_before[0] &&
+          sum2.snapshots == sum.snapshots);
 
     /* a completed run, or a file that is not nnq's, cannot be resumed */
     CHECK(nnq_output_read_config(whole, text, sizeof text, &err) == NNQ_ERR_CONFIG &&

@@ -217,15 +217,15 @@ static void convergence(const char *integrator, double dt0, double lo, double hi
         struct sim m;
         sim_open(&m, ini, sets, 2);
         sim_run(&m, lround(T / dt));
-        err_psi[r] = l2_diff(nnq_schrodinger_psi(m.s), nnq_schrodinger_psi(ref.s), m.g->total,
-                             m.g->dv);
+        err_psi[r] =
+            l2_diff(nnq_schrodinger_psi(m.s), nnq_schrodinger_psi(ref.s), m.g->total, m.g->dv);
         struct nnq_diag_row row;
         nnq_diag_sample(m.s, NULL, 1e-6, 0.1, T, 0, &row);
         err_e[r] = fabs(row.value[NNQ_DIAG_energy] - row0.value[NNQ_DIAG_energy]);
         sim_close(&m);
     }
-    printf("%s: psi errors %.3e %.3e %.3e, energy errors %.3e %.3e %.3e\n", integrator,
-           err_psi[0], err_psi[1], err_psi[2], err_e[0], err_e[1], err_e[2]);
+    printf("%s: psi errors %.3e %.3e %.3e, energy errors %.3e %.3e %.3e\n", integrator, err_psi[0],
+           err_psi[1], err_psi[2], err_e[0], err_e[1], err_e[2]);
     CHECK_ORDER(err_psi[0], err_psi[1], lo, hi);
     CHECK_ORDER(err_psi[1], err_psi[2], lo, hi);
     CHECK_ORDER(err_e[0], err_e[1], lo, hi);

@@ -27,80 +27,97 @@
 #include "nnq/err.h"
 
 #define NNQ_CONFIG_KEYS(X)                                                                         \
-    X(run, name, STR, "nnq", "", "", "-", "run name: used in the summary and the default output file name") \
+    X(run, name, STR, "nnq", "", "", "-",                                                          \
+      "run name: used in the summary and the default output file name")                            \
     X(run, dt, DBL, "1e-3", "pos", "", "time", "time step")                                        \
-    X(run, t_end, DBL, "", "pos", "", "time", "end time: steps = ceil(t_end / dt), dt shrunk to t_end / steps; give t_end or steps") \
-    X(run, steps, INT, "", "1..", "", "-", "number of steps; give t_end or steps")               \
+    X(run, t_end, DBL, "", "pos", "", "time",                                                      \
+      "end time: steps = ceil(t_end / dt), dt shrunk to t_end / steps; give t_end or steps")       \
+    X(run, steps, INT, "", "1..", "", "-", "number of steps; give t_end or steps")                 \
     X(run, integrator, ENUM, "strang", "strang|order4", "", "-",                                   \
-      "split-step scheme: strang (order 2) or order4 (Yoshida composition, real time only)")      \
+      "split-step scheme: strang (order 2) or order4 (Yoshida composition, real time only)")       \
     X(run, imaginary_time, BOOL, "false", "", "", "-",                                             \
-      "true: evolve in imaginary time, renormalising every step (relaxes to the ground state)")   \
+      "true: evolve in imaginary time, renormalising every step (relaxes to the ground state)")    \
     X(run, snapshot_every, INT, "100", "0..", "", "steps",                                         \
-      "steps between field snapshots; the initial and final states are always written; 0: only those") \
-    X(run, diag_every, INT, "10", "1..", "", "steps", "steps between diagnostics rows")           \
-    X(run, checkpoint_every, INT, "0", "0..", "", "steps",                                        \
-      "steps between checkpoints of the full state in the output (0: only when stopped by a signal)") \
-    X(run, threads, INT, "1", "1..1024", "", "-", "threads for FFTW and the pointwise loops (--threads wins)") \
+      "steps between field snapshots; the initial and final states are always written; 0: only "   \
+      "those")                                                                                     \
+    X(run, diag_every, INT, "10", "1..", "", "steps", "steps between diagnostics rows")            \
+    X(run, checkpoint_every, INT, "0", "0..", "", "steps",                                         \
+      "steps between checkpoints of the full state in the output (0: only when stopped by a "      \
+      "signal)")                                                                                   \
+    X(run, threads, INT, "1", "1..1024", "", "-",                                                  \
+      "threads for FFTW and the pointwise loops (--threads wins)")                                 \
     X(run, norm_tol, DBL, "1e-6", "pos", "", "-",                                                  \
-      "stop with exit 3 when |norm - 1| exceeds this in real time (NaN/Inf always stop)")         \
+      "stop with exit 3 when |norm - 1| exceeds this in real time (NaN/Inf always stop)")          \
     X(run, planner, ENUM, "measure", "estimate|measure|patient", "", "-",                          \
-      "FFTW planner effort; plans are made once per run and wisdom is reused")                    \
+      "FFTW planner effort; plans are made once per run and wisdom is reused")                     \
     X(grid, n, ILIST, "", "4..1073741824", "", "points",                                           \
-      "points per axis, 1-3 values (their count is the dimension d); required")                  \
-    X(grid, qmin, DLIST, "", "any", "", "q", "lower box edge, one value or one per axis; required") \
+      "points per axis, 1-3 values (their count is the dimension d); required")                    \
+    X(grid, qmin, DLIST, "", "any", "", "q",                                                       \
+      "lower box edge, one value or one per axis; required")                                       \
     X(grid, qmax, DLIST, "", "any", "", "q",                                                       \
       "upper box edge (periodic: qmax is the image of qmin), one value or one per axis; required") \
-    X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")   \
+    X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")    \
     X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
-    X(particle, mass, DBL, "1", "pos", "", "mass", "mass m of the trainable variables")          \
+    X(particle, mass, DBL, "1", "pos", "", "mass", "mass m of the trainable variables")            \
     X(potential, preset, ENUM, "", "free|harmonic|double_well|lattice", "", "-",                   \
-      "named potential; without it V is used, and without V the potential is free")              \
+      "named potential; without it V is used, and without V the potential is free")                \
     X(potential, V, EXPR, "", "", "-", "energy",                                                   \
-      "V(x,y,z,t) expression (also q0..q2, hbar, mass); used when no preset is given")            \
+      "V(x,y,z,t) expression (also q0..q2, hbar, mass); used when no preset is given")             \
     X(potential, omega, DLIST, "1", "pos", "harmonic|double_well", "1/time",                       \
-      "harmonic: V = sum m omega_i^2 q_i^2 / 2; double_well: the transverse axes 1, 2")          \
-    X(potential, barrier, DBL, "1", "pos", "double_well", "energy",                               \
-      "double_well: V = barrier ((q0/wells)^2 - 1)^2 + transverse harmonic terms")               \
-    X(potential, wells, DBL, "1", "pos", "double_well", "q", "double_well: position of the minima q0 = +-wells") \
-    X(potential, depth, DBL, "1", "any", "lattice", "energy", "lattice: V = depth sum_i sin^2(pi q_i / period_i)") \
-    X(potential, period, DLIST, "1", "pos", "lattice", "q", "lattice: period per axis")          \
+      "harmonic: V = sum m omega_i^2 q_i^2 / 2; double_well: the transverse axes 1, 2")            \
+    X(potential, barrier, DBL, "1", "pos", "double_well", "energy",                                \
+      "double_well: V = barrier ((q0/wells)^2 - 1)^2 + transverse harmonic terms")                 \
+    X(potential, wells, DBL, "1", "pos", "double_well", "q",                                       \
+      "double_well: position of the minima q0 = +-wells")                                          \
+    X(potential, depth, DBL, "1", "any", "lattice", "energy",                                      \
+      "lattice: V = depth sum_i sin^2(pi q_i / period_i)")                                         \
+    X(potential, period, DLIST, "1", "pos", "lattice", "q", "lattice: period per axis")            \
     X(initial, preset, ENUM, "", "gaussian|superposition|eigenstate|vortex", "", "-",              \
-      "named initial state; without it the expressions p and F are used")                         \
-    X(initial, p, EXPR, "", "", "-", "1/q^d", "initial density p(x,y,z) >= 0; required without preset") \
+      "named initial state; without it the expressions p and F are used")                          \
+    X(initial, p, EXPR, "", "", "-", "1/q^d",                                                      \
+      "initial density p(x,y,z) >= 0; required without preset")                                    \
     X(initial, F, EXPR, "0", "", "-", "energy*time",                                               \
-      "initial free energy F(x,y,z): psi = sqrt(p) exp(i F / hbar)")                              \
-    X(initial, normalize, BOOL, "true", "", "", "-", "scale the initial state to unit norm")      \
-    X(initial, center, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "q",        \
+      "initial free energy F(x,y,z): psi = sqrt(p) exp(i F / hbar)")                               \
+    X(initial, normalize, BOOL, "true", "", "", "-", "scale the initial state to unit norm")       \
+    X(initial, center, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "q",         \
       "packet centre per axis; superposition: d values per packet, the packets one after another") \
     X(initial, width, DLIST, "1", "pos", "gaussian|superposition|vortex", "q",                     \
-      "standard deviation of the density per axis; superposition: 1, d or d per packet")         \
-    X(initial, momentum, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "mass*q/time", \
-      "mean momentum per axis (F gains momentum . q); superposition: 1, d or d per packet")      \
+      "standard deviation of the density per axis; superposition: 1, d or d per packet")           \
+    X(initial, momentum, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex",            \
+      "mass*q/time",                                                                               \
+      "mean momentum per axis (F gains momentum . q); superposition: 1, d or d per packet")        \
     X(initial, amplitude, DLIST, "1", "any", "superposition", "-",                                 \
-      "relative amplitude of each packet (1 or one per packet)")                                 \
+      "relative amplitude of each packet (1 or one per packet)")                                   \
     X(initial, n, ILIST, "", "any", "eigenstate|vortex", "-",                                      \
-      "eigenstate: quantum numbers >= 0 per axis (default 0); vortex: winding of each vortex (default 1)") \
-    X(initial, omega, DLIST, "", "pos", "eigenstate", "1/time",                                   \
-      "eigenstate: trap frequency per axis (default: [potential] omega of a harmonic preset, else 1)") \
+      "eigenstate: quantum numbers >= 0 per axis (default 0); vortex: winding of each vortex "     \
+      "(default 1)")                                                                               \
+    X(initial, omega, DLIST, "", "pos", "eigenstate", "1/time",                                    \
+      "eigenstate: trap frequency per axis (default: [potential] omega of a harmonic preset, "     \
+      "else 1)")                                                                                   \
     X(initial, vortex_at, DLIST, "", "any", "vortex", "q",                                         \
-      "vortex: core positions, (x, y) per vortex (default: the centre); F = hbar sum n_k atan2(y - y_k, x - x_k)") \
+      "vortex: core positions, (x, y) per vortex (default: the centre); F = hbar sum n_k atan2(y " \
+      "- y_k, x - x_k)")                                                                           \
     X(initial, core, DBL, "1", "pos", "vortex", "q",                                               \
-      "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")            \
-    X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi") \
-    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none", "", "-", "MUSCL slope limiter")  \
-    X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-", "numerical flux for the advective part") \
-    X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                      \
-      "cells with p below this times max p are vacuum")                                          \
-    X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                        \
+      "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")               \
+    X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi")  \
+    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none", "", "-", "MUSCL slope limiter")   \
+    X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-",                                     \
+      "numerical flux for the advective part")                                                     \
+    X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                       \
+      "cells with p below this times max p are vacuum")                                            \
+    X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
-    X(madelung, node_depth, DBL, "0.1", "pos", "", "-",                                          \
-      "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a node") \
-    X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                       \
-      "defects count where some plaquette corner (1D: both walls) has p >= this times max p")   \
+    X(madelung, node_depth, DBL, "0.1", "pos", "", "-",                                            \
+      "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a "   \
+      "node")                                                                                      \
+    X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                        \
+      "defects count where some plaquette corner (1D: both walls) has p >= this times max p")      \
     X(output, file, STR, "", "", "", "path",                                                       \
-      "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")  \
-    X(output, fields, FIELDS, "p, F, psi", "", "", "-", "fields written in snapshots: any of p, F, psi") \
-    X(output, precision, ENUM, "double", "double|single", "", "-", "floating-point type of snapshots") \
+      "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
+    X(output, fields, FIELDS, "p, F, psi", "", "", "-",                                            \
+      "fields written in snapshots: any of p, F, psi")                                             \
+    X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
+      "floating-point type of snapshots")                                                          \
     X(output, compress, INT, "0", "0..9", "", "-", "gzip level of snapshots (0: none)")
 
 #define NNQ_STR_MAX 256
@@ -160,9 +177,9 @@ enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
  * A validated run description. Plain data: no pointers, copyable with memcpy.
  * Invariants after nnq_config_load() returns NNQ_OK:
  *   1 <= dims <= 3; n[i] >= 4 and qmax[i] > qmin[i] for i < dims; n[i] = 1 for i >= dims;
- *   hbar = network_mu * network_epsilon > 0; steps >= 1 (with t_end: run_dt = t_end / steps); every per-axis list has been
- *   checked for its count; potential_kind and initial_kind are resolved (never -1);
- *   every expression compiles and names only variables it may use.
+ *   hbar = network_mu * network_epsilon > 0; steps >= 1 (with t_end: run_dt = t_end / steps); every
+ * per-axis list has been checked for its count; potential_kind and initial_kind are resolved (never
+ * -1); every expression compiles and names only variables it may use.
  */
 struct nnq_config {
 #define NNQ_X_FIELD(sec, key, type, def, range, uses, unit, doc) NNQ_CTYPE_##type sec##_##key;
@@ -195,9 +212,8 @@ enum nnq_status nnq_config_load(const char *path, const char *const *sets, int n
                                 struct nnq_config *cfg, struct nnq_err *err);
 
 /* Same as nnq_config_load, from INI text in memory; `name` stands for the file in messages. */
-enum nnq_status nnq_config_load_string(const char *text, const char *name,
-                                       const char *const *sets, int nsets,
-                                       struct nnq_config *cfg, struct nnq_err *err);
+enum nnq_status nnq_config_load_string(const char *text, const char *name, const char *const *sets,
+                                       int nsets, struct nnq_config *cfg, struct nnq_err *err);
 
 /*
  * Writes the effective configuration (every key given in the file or by --set, with --set

@@ -13,9 +13,9 @@
 
 enum nnq_status {
     NNQ_OK = 0,
-    NNQ_ERR_RUNTIME = 1,   /* I/O, memory, library failures */
-    NNQ_ERR_CONFIG = 2,    /* usage or config error, found before any field is allocated */
-    NNQ_ERR_NUMERIC = 3,   /* NaN/Inf or norm drift during the run */
+    NNQ_ERR_RUNTIME = 1, /* I/O, memory, library failures */
+    NNQ_ERR_CONFIG = 2,  /* usage or config error, found before any field is allocated */
+    NNQ_ERR_NUMERIC = 3, /* NaN/Inf or norm drift during the run */
     NNQ_ERR_INTERRUPTED = 130
 };
 

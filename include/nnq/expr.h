@@ -19,9 +19,9 @@ struct nnq_expr;
 enum nnq_status nnq_expr_create(const char *text, int dims, struct nnq_expr **out,
                                 struct nnq_err *err);
 
-/* Value at q (3 entries, those past the grid's dims are ignored), time t. NaN/Inf are returned as they come. Cannot fail. */
-double nnq_expr_eval(const struct nnq_expr *e, const double *q, double t, double hbar,
-                     double mass);
+/* Value at q (3 entries, those past the grid's dims are ignored), time t. NaN/Inf are returned as
+ * they come. Cannot fail. */
+double nnq_expr_eval(const struct nnq_expr *e, const double *q, double t, double hbar, double mass);
 
 /* 1 when the expression depends on t. Cannot fail. */
 int nnq_expr_uses_t(const struct nnq_expr *e);

@@ -49,13 +49,13 @@ struct nnq_madelung_params {
 
 /* The two descriptions compared (design.md section 3, "Divergence"). */
 struct nnq_divergence {
-    double div_p_l1;   /* integral |p_S - p_M| dq */
-    double div_F;      /* integral p_S |wrap(F_S - F_M - c)| dq / hbar */
-    double div_j_l1;   /* integral |j_S - j_M| dq */
-    double infidelity; /* 1 - |<psi_S|psi_M>|^2 / (<psi_S|psi_S> <psi_M|psi_M>) */
-    double curl;       /* sqrt(integral p_M |curl(m u)|^2 dq) (0 in 1D) */
-    double mass;       /* integral p_M dq */
-    double momentum[3];/* integral j_M dq, per axis */
+    double div_p_l1;    /* integral |p_S - p_M| dq */
+    double div_F;       /* integral p_S |wrap(F_S - F_M - c)| dq / hbar */
+    double div_j_l1;    /* integral |j_S - j_M| dq */
+    double infidelity;  /* 1 - |<psi_S|psi_M>|^2 / (<psi_S|psi_S> <psi_M|psi_M>) */
+    double curl;        /* sqrt(integral p_M |curl(m u)|^2 dq) (0 in 1D) */
+    double mass;        /* integral p_M dq */
+    double momentum[3]; /* integral j_M dq, per axis */
 };
 
 struct nnq_madelung;

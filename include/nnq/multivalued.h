@@ -30,7 +30,6 @@ struct nnq_multivalued {
 
 /* Counts the defects of psi on grid g (local slab; periodic). Cannot fail. */
 void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
-                            double support_floor, double node_depth,
-                            struct nnq_multivalued *out);
+                            double support_floor, double node_depth, struct nnq_multivalued *out);
 
 #endif

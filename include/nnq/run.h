@@ -8,8 +8,9 @@
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
  * reproducible bit for bit whatever happens between chunks. The initial and the final states
  * always get a diagnostics row and a snapshot. Checkpoints (the full state, in the output
- * file) are taken every [run] checkpoint_every steps and when the run is stopped. With [madelung] enabled, the Madelung solver
- * advances beside the Schrodinger one on the same time levels and every row compares them.
+ * file) are taken every [run] checkpoint_every steps and when the run is stopped. With [madelung]
+ * enabled, the Madelung solver advances beside the Schrodinger one on the same time levels and
+ * every row compares them.
  */
 #ifndef NNQ_RUN_H
 #define NNQ_RUN_H
@@ -24,27 +25,27 @@
 #define NNQ_RUN_CHUNK 64
 
 struct nnq_run_options {
-    const char *output;              /* overrides [output] file when not NULL (-o) */
-    int force;                       /* overwrite an existing output file */
-    int threads;                     /* overrides [run] threads when > 0 */
+    const char *output;                /* overrides [output] file when not NULL (-o) */
+    int force;                         /* overwrite an existing output file */
+    int threads;                       /* overrides [run] threads when > 0 */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero: stop after the chunk */
-    FILE *progress;                  /* progress line here (NULL: none) */
-    const char *wisdom;              /* FFTW wisdom file to read and update (NULL: none) */
-    const char *resume;              /* continue the run of this file from its checkpoint; cfg
-                                      * must be its stored config (nnq_output_read_config) */
+    FILE *progress;                    /* progress line here (NULL: none) */
+    const char *wisdom;                /* FFTW wisdom file to read and update (NULL: none) */
+    const char *resume;                /* continue the run of this file from its checkpoint; cfg
+                                        * must be its stored config (nnq_output_read_config) */
 };
 
 /* What a run did. Filled as far as the run got, also when it fails. */
 struct nnq_summary {
     enum nnq_status status;
     long steps_done;
-    double t;                         /* time reached */
-    struct nnq_diag_row first, last;  /* diagnostics of the initial and the last sampled state */
-    double max_norm_drift;            /* max |norm / norm0 - 1| over the sampled rows */
-    double max_energy_drift;          /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
+    double t;                        /* time reached */
+    struct nnq_diag_row first, last; /* diagnostics of the initial and the last sampled state */
+    double max_norm_drift;           /* max |norm / norm0 - 1| over the sampled rows */
+    double max_energy_drift;         /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
     long snapshots;
-    int madelung;                     /* the Madelung solver ran */
-    double t_multivalued;             /* first sampled time with nodes/vortices; NaN: never */
+    int madelung;                       /* the Madelung solver ran */
+    double t_multivalued;               /* first sampled time with nodes/vortices; NaN: never */
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     double wall_s;

@@ -36,11 +36,11 @@ struct nnq_schrodinger_params {
 
 /* Observables of the current psi; expectation values are divided by the norm. */
 struct nnq_observables {
-    double norm;              /* integral |psi|^2 dq */
-    double energy;            /* <H> = ekin + epot */
-    double ekin, epot;        /* kinetic part evaluated spectrally */
-    double q_mean[3];         /* <q_i> */
-    double q2_mean[3];        /* <q_i^2> */
+    double norm;       /* integral |psi|^2 dq */
+    double energy;     /* <H> = ekin + epot */
+    double ekin, epot; /* kinetic part evaluated spectrally */
+    double q_mean[3];  /* <q_i> */
+    double q2_mean[3]; /* <q_i^2> */
 };
 
 struct nnq_schrodinger;

@@ -38,6 +38,18 @@ struct result {
     double bare, schrodinger, madelung; /* steps per second */
 };
 
+/* psi *= f pointwise, as a minimal loop does it (the bare limit's pointwise product). */
+static void multiply(double complex *psi, const double complex *f, ptrdiff_t n, int threads) {
+    double *p = (double *)psi;
+    const double *a = (const double *)f;
+#pragma omp parallel for num_threads(threads) if (n > 16384)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double re = p[2 * i], im = p[2 * i + 1];
+        p[2 * i] = re * a[2 * i] - im * a[2 * i + 1];
+        p[2 * i + 1] = re * a[2 * i + 1] + im * a[2 * i];
+    }
+}
+
 static void die(const struct nnq_err *err) {
     fprintf(stderr, "bench: %s\n", err->msg);
     exit(1);
@@ -59,7 +71,8 @@ static struct result bench(const char *label, const char *ini, int threads, long
     /* (a) bare FFTW */
     fftw_init_threads();
     fftw_plan_with_nthreads(threads);
-    double complex *psi = fftw_malloc(sizeof *psi * (size_t)n), *f1 = fftw_malloc(sizeof *f1 * (size_t)n),
+    double complex *psi = fftw_malloc(sizeof *psi * (size_t)n),
+                   *f1 = fftw_malloc(sizeof *f1 * (size_t)n),
                    *f2 = fftw_malloc(sizeof *f2 * (size_t)n);
     int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
     fftw_plan fw = fftw_plan_dft(g->dims, dims, psi, psi, FFTW_FORWARD, FFTW_MEASURE);
@@ -72,21 +85,9 @@ static struct result bench(const char *label, const char *ini, int threads, long
     for (int k = 0; k < REPS; k++) {
         double t0 = nnq_progress_clock();
         for (long s = 0; s < steps; s++) {
-            double *p = (double *)psi;
-            const double *a = (const double *)f1, *b = (const double *)f2;
-#pragma omp parallel for num_threads(threads) if (n > 16384)
-            for (ptrdiff_t i = 0; i < n; i++) {
-                double re = p[2 * i], im = p[2 * i + 1];
-                p[2 * i] = re * b[2 * i] - im * b[2 * i + 1];
-                p[2 * i + 1] = re * b[2 * i + 1] + im * b[2 * i];
-            }
+            multiply(psi, f2, n, threads);
             fftw_execute(fw);
-#pragma omp parallel for num_threads(threads) if (n > 16384)
-            for (ptrdiff_t i = 0; i < n; i++) {
-                double re = p[2 * i], im = p[2 * i + 1];
-                p[2 * i] = re * a[2 * i] - im * a[2 * i + 1];
-                p[2 * i + 1] = re * a[2 * i + 1] + im * a[2 * i];
-            }
+            multiply(psi, f1, n, threads);
             fftw_execute(bw);
         }
         t[k] = (nnq_progress_clock() - t0) / (double)steps;
@@ -99,8 +100,9 @@ static struct result bench(const char *label, const char *ini, int threads, long
     fftw_free(f2);
 
     /* (b) Schrodinger */
-    struct nnq_schrodinger_params sp = {cfg.hbar, cfg.particle_mass, cfg.run_dt, NNQ_INTEGRATOR_STRANG,
-                                        0, NNQ_PLANNER_MEASURE, threads};
+    struct nnq_schrodinger_params sp = {
+        cfg.hbar, cfg.particle_mass,   cfg.run_dt, NNQ_INTEGRATOR_STRANG,
+        0,        NNQ_PLANNER_MEASURE, threads};
     struct nnq_schrodinger *s;
     if (nnq_schrodinger_create(g, pot, &sp, &s, &err))
         die(&err);
@@ -121,8 +123,15 @@ static struct result bench(const char *label, const char *ini, int threads, long
     r.schrodinger = 1.0 / median(t, REPS);
 
     /* (c) Madelung, from the same psi */
-    struct nnq_madelung_params mp = {cfg.hbar, cfg.particle_mass, cfg.run_dt, NNQ_LIMITER_VANLEER,
-                                     NNQ_FLUX_RUSANOV, 1e-12, 0.25, threads, NNQ_PLANNER_MEASURE};
+    struct nnq_madelung_params mp = {cfg.hbar,
+                                     cfg.particle_mass,
+                                     cfg.run_dt,
+                                     NNQ_LIMITER_VANLEER,
+                                     NNQ_FLUX_RUSANOV,
+                                     1e-12,
+                                     0.25,
+                                     threads,
+                                     NNQ_PLANNER_MEASURE};
     struct nnq_madelung *m;
     if (nnq_madelung_create(g, pot, &mp, &m, &err))
         die(&err);
@@ -164,14 +173,22 @@ int main(int argc, char **argv) {
         const char *label, *ini;
         long steps;
     } cases[] = {
-        {"1D 65536", "[run]\nsteps=1\ndt=4e-7\n[grid]\nn=65536\nqmin=-40\nqmax=40\n"
-                     "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n", 200},
-        {"2D 256^2", "[run]\nsteps=1\ndt=1e-3\n[grid]\nn=256,256\nqmin=-10\nqmax=10\n"
-                     "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n", 100},
-        {"2D 512^2", "[run]\nsteps=1\ndt=2.5e-4\n[grid]\nn=512,512\nqmin=-10\nqmax=10\n"
-                     "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n", 40},
-        {"3D 64^3", "[run]\nsteps=1\ndt=2e-3\n[grid]\nn=64,64,64\nqmin=-8\nqmax=8\n"
-                    "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n", 20},
+        {"1D 65536",
+         "[run]\nsteps=1\ndt=4e-7\n[grid]\nn=65536\nqmin=-40\nqmax=40\n"
+         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
+         200},
+        {"2D 256^2",
+         "[run]\nsteps=1\ndt=1e-3\n[grid]\nn=256,256\nqmin=-10\nqmax=10\n"
+         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
+         100},
+        {"2D 512^2",
+         "[run]\nsteps=1\ndt=2.5e-4\n[grid]\nn=512,512\nqmin=-10\nqmax=10\n"
+         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
+         40},
+        {"3D 64^3",
+         "[run]\nsteps=1\ndt=2e-3\n[grid]\nn=64,64,64\nqmin=-8\nqmax=8\n"
+         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
+         20},
     };
     int ncases = (int)(sizeof cases / sizeof cases[0]);
     FILE *out = fopen(json, "w");
