@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 struct check_state {
     int run, failed;
@@ -62,6 +63,26 @@ static struct check_state check_state_;
 static inline int check_result(void) {
     printf("%d checks, %d failed\n", check_state_.run, check_state_.failed);
     return check_state_.failed ? 1 : 0;
+}
+
+/* A fresh directory /tmp/NAME_XXXXXX into dir (size bytes); exits 2 when it cannot be made. */
+static inline void check_tmpdir(const char *name, char *dir, size_t size) {
+    snprintf(dir, size, "/tmp/%s_XXXXXX", name);
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+}
+
+/* The test's exit status; the directory is removed when every check passed (kept otherwise,
+ * for a look at what failed). */
+static inline int check_finish(const char *dir) {
+    int rc = check_result();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (rc == 0 && system(cmd) != 0)
+        rc = 1;
+    return rc;
 }
 
 #endif

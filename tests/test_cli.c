@@ -359,11 +359,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     nnq = argv[1];
-    snprintf(dir, sizeof dir, "/tmp/nnq_test_cli_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    check_tmpdir("nnq_test_cli", dir, sizeof dir);
     setenv("NNQ_WISDOM", "", 1);
     test_usage();
     test_config_docs(argv[2]);
@@ -375,10 +371,5 @@ int main(int argc, char **argv) {
     *strrchr(root, '/') = '\0'; /* docs */
     *strrchr(root, '/') = '\0'; /* the repository */
     test_sweep(root);
-    int rc = check_result();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (rc == 0 && system(cmd) != 0)
-        rc = 1;
-    return rc;
+    return check_finish(dir);
 }

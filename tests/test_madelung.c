@@ -250,9 +250,7 @@ static void test_disabled(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/nnq_test_madelung_XXXXXX");
-    if (!mkdtemp(dir))
-        return 2;
+    check_tmpdir("nnq_test_madelung", dir, sizeof dir);
     test_disabled();
     test_conservation();
     test_vacuum_tails();
@@ -260,10 +258,5 @@ int main(void) {
     test_convergence_2d();
     test_collision();
     test_vortices();
-    int rc = check_result();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (rc == 0 && system(cmd) != 0)
-        rc = 1;
-    return rc;
+    return check_finish(dir);
 }

@@ -358,18 +358,11 @@ static void test_resume(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/nnq_test_output_XXXXXX");
-    if (!mkdtemp(dir))
-        return 2;
+    check_tmpdir("nnq_test_output", dir, sizeof dir);
     test_layout();
     test_xdmf();
     test_options();
     test_stopped();
     test_resume();
-    int rc = check_result();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (rc == 0 && system(cmd) != 0)
-        rc = 1;
-    return rc;
+    return check_finish(dir);
 }
