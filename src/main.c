@@ -188,6 +188,10 @@ int main(int argc, char **argv) {
     }
     if (!simulate) {
         nnq_run_print_check(stdout, &cfg);
+        if (nnq_run_check_limits(&cfg, cfg.output_file, &err) != NNQ_OK) {
+            fprintf(stderr, "nnq: %s\n", err.msg);
+            return err.code;
+        }
         return 0;
     }
 

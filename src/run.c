@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "nnq/grid.h"
@@ -166,6 +167,8 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
     const double dt = cfg->run_dt;
 
+    if ((rc = nnq_run_check_limits(cfg, sum->output, err)))
+        goto done;
     if (!(config_text = malloc(CONFIG_TEXT_MAX))) {
         rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
         goto done;
@@ -471,25 +474,31 @@ void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }
 
-static void print_bytes(FILE *out, const char *what, double bytes) {
+/* "1.5 GiB" into buf; returns buf. */
+static char *human_bytes(double bytes, char *buf, size_t size) {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int u = 0;
     while (bytes >= 1024.0 && u < 5)
         bytes /= 1024.0, u++;
-    fprintf(out, "%s%.3g %s\n", what, bytes, units[u]);
+    snprintf(buf, size, "%.3g %s", bytes, units[u]);
+    return buf;
+}
+
+static void print_bytes(FILE *out, const char *what, double bytes) {
+    char buf[32];
+    fprintf(out, "%s%s\n", what, human_bytes(bytes, buf, sizeof buf));
 }
 
 void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
     char integrator[32];
     nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
                          sizeof integrator);
-    double points = 1.0, dq_min = INFINITY;
+    double dq_min = INFINITY;
     fprintf(out, "config %s: ok\n", cfg->path);
     fprintf(out, "hbar = mu * epsilon = %g * %g = %g, mass = %g\n", cfg->network_mu,
             cfg->network_epsilon, cfg->hbar, cfg->particle_mass);
     for (int i = 0; i < cfg->dims; i++) {
         double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
-        points *= (double)cfg->n[i];
         dq_min = dq < dq_min ? dq : dq_min;
         fprintf(out, "axis %d: n = %ld on [%g, %g), dq = %g, |k| <= %g\n", i, cfg->n[i],
                 cfg->qmin[i], cfg->qmax[i], dq, M_PI / dq);
@@ -510,29 +519,93 @@ void nnq_run_print_check(FILE *out, const struct nnq_config *cfg) {
                 disp, ceil(cfg->run_dt / disp * (1 - 1e-12)));
     else
         fprintf(out, "madelung: off\n");
+    struct nnq_estimate e;
+    nnq_run_estimate(cfg, &e);
+    fprintf(out, "memory: %zu bytes per point, ", e.bytes_per_point);
+    print_bytes(out, "total ", e.memory);
+    fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, e.snapshots);
+    print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ", e.output);
+}
+
+void nnq_run_estimate(const struct nnq_config *cfg, struct nnq_estimate *e) {
+    double points = (double)cfg->n[0] * (double)cfg->n[1] * (double)cfg->n[2];
     struct nnq_potential *pot = NULL;
     int td = 0;
     if (nnq_potential_create(cfg, &pot, NULL) == NNQ_OK) {
         td = nnq_potential_time_dependent(pot);
         nnq_potential_destroy(pot);
     }
-    size_t bpp = nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, td) +
-                 sizeof(double) /* output buffer */ +
-                 (cfg->madelung_enabled
-                      ? nnq_madelung_bytes_per_point(cfg->dims) + sizeof(double) * (size_t)cfg->dims
-                      : 0);
-    fprintf(out, "memory: %zu bytes per point, ", bpp);
-    print_bytes(out, "total ", points * (double)bpp);
-    long snaps = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
+    e->bytes_per_point =
+        nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, td) +
+        sizeof(double) /* output buffer */ +
+        (cfg->madelung_enabled
+             ? nnq_madelung_bytes_per_point(cfg->dims) + sizeof(double) * (size_t)cfg->dims
+             : 0);
+    e->memory = points * (double)e->bytes_per_point;
+    e->snapshots = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
-        snaps++;
+        e->snapshots++;
     double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
-    double per_snap =
-        ((cfg->output_fields & NNQ_FIELD_P ? 1 : 0) + (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
-         (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0) +
-         (cfg->madelung_enabled ? 2 + cfg->dims : 0)) *
-        word * points;
-    fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, snaps);
-    print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ",
-                per_snap * (double)snaps);
+    double fields =
+        (cfg->output_fields & NNQ_FIELD_P ? 1 : 0) + (cfg->output_fields & NNQ_FIELD_F ? 1 : 0) +
+        (cfg->output_fields & NNQ_FIELD_PSI ? 2 : 0) + (cfg->madelung_enabled ? 2 + cfg->dims : 0);
+    e->output = fields * word * points * (double)e->snapshots;
+}
+
+/* Bytes of memory the system has available now (MemAvailable), or +inf when unknown. */
+static double available_memory(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    double kib = INFINITY;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib * 1024.0;
+}
+
+/* Bytes free for unprivileged users on the file system of path's directory, or +inf. */
+static double free_disk(const char *path) {
+    char dir[NNQ_STR_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct statvfs st;
+    if (statvfs(dir, &st) != 0)
+        return INFINITY;
+    return (double)st.f_bavail * (double)st.f_frsize;
+}
+
+enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *output,
+                                     struct nnq_err *err) {
+    struct nnq_estimate e;
+    nnq_run_estimate(cfg, &e);
+    char place[NNQ_STR_MAX + 32], need[32], have[32];
+    double mem_limit = cfg->run_memory_limit > 0 ? cfg->run_memory_limit : available_memory();
+    if (e.memory > mem_limit) {
+        key_place(cfg, NNQ_KEY_run_memory_limit, place, sizeof place);
+        return nnq_err_set(
+            err, NNQ_ERR_CONFIG,
+            "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points), "
+            "the limit is %s (%s): lower [grid] n, or raise the limit",
+            place, human_bytes(e.memory, need, sizeof need), e.bytes_per_point,
+            e.memory / (double)e.bytes_per_point, human_bytes(mem_limit, have, sizeof have),
+            cfg->run_memory_limit > 0 ? "[run] memory_limit" : "memory available now");
+    }
+    double out_limit = cfg->output_size_limit > 0 ? cfg->output_size_limit : free_disk(output);
+    if (cfg->output_compress == 0 && e.output > out_limit) {
+        key_place(cfg, NNQ_KEY_output_size_limit, place, sizeof place);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s[output] size_limit: %s would take %s (%ld snapshots), the limit is "
+                           "%s (%s): write fewer snapshots or fields, single precision, compress, "
+                           "or raise the limit",
+                           place, output, human_bytes(e.output, need, sizeof need), e.snapshots,
+                           human_bytes(out_limit, have, sizeof have),
+                           cfg->output_size_limit > 0 ? "[output] size_limit" : "free disk space");
+    }
+    return NNQ_OK;
 }

@@ -316,6 +316,24 @@ static void test_runs_and_files(void) {
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0,
               "the resumed file differs, or h5diff (Debian's hdf5-tools) is missing");
     CHECK(run("simulate --resume parts.h5") == 2 && strstr(err_text(), "already completed"));
+    CHECK(run("simulate mid.ini --resume parts.h5") == 2 &&
+          strstr(err_text(), "--resume takes no CONFIG"));
+    /* a truncated file (a copy cut after 4 KiB) is refused, not crashed on */
+    snprintf(cmd, sizeof cmd, "cd '%s' && head -c 4096 parts.h5 > cut.h5", dir);
+    CHECK(system(cmd) == 0);
+    CHECK(run("simulate --resume cut.h5") == 2 &&
+          strstr(err_text(), "cut.h5: HDF5 cannot open it (truncated"));
+    CHECK(run("info cut.h5") == 2);
+
+    /* resource limits: refused by check and simulate, with the estimate and the limit */
+    CHECK(run("check mid.ini --set grid.n=65536,65536") == 2 &&
+          strstr(err_text(), "[run] memory_limit: the run needs 1.") &&
+          strstr(err_text(), " TiB (") && strstr(err_text(), " bytes x 4.29e+09 points)") &&
+          strstr(err_text(), "memory available now"));
+    CHECK(run("simulate mid.ini --force --set run.memory_limit=1e6") == 2 &&
+          strstr(err_text(), "the limit is 977 KiB ([run] memory_limit)"));
+    CHECK(run("simulate mid.ini --force --set output.size_limit=1e6") == 2 &&
+          strstr(err_text(), "[output] size_limit: mid.h5 would take"));
     CHECK(run("simulate --resume good.ini") == 2 && strstr(err_text(), "not an HDF5 file"));
 }
 

@@ -48,6 +48,8 @@
       "threads for FFTW and the pointwise loops (--threads wins)")                                 \
     X(run, norm_tol, DBL, "1e-6", "pos", "", "-",                                                  \
       "stop with exit 3 when |norm - 1| exceeds this in real time (NaN/Inf always stop)")          \
+    X(run, memory_limit, DBL, "0", "nonneg", "", "bytes",                                          \
+      "refuse runs whose fields need more (0: the memory available when the run starts)")          \
     X(run, planner, ENUM, "measure", "estimate|measure|patient", "", "-",                          \
       "FFTW planner effort; plans are made once per run and wisdom is reused")                     \
     X(grid, n, ILIST, "", "4..1073741824", "", "points",                                           \
@@ -118,6 +120,8 @@
       "fields written in snapshots: any of p, F, psi")                                             \
     X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
       "floating-point type of snapshots")                                                          \
+    X(output, size_limit, DBL, "0", "nonneg", "", "bytes",                                         \
+      "refuse runs whose snapshots (uncompressed) would exceed this (0: the free disk space)")     \
     X(output, compress, INT, "0", "0..9", "", "-", "gzip level of snapshots (0: none)")
 
 #define NNQ_STR_MAX 256

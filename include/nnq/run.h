@@ -68,6 +68,24 @@ void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nn
 /* Writes a few human-readable lines about the run. Cannot fail. */
 void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum);
 
+/* What a run will take. */
+struct nnq_estimate {
+    size_t bytes_per_point; /* memory per grid point, both solvers and the output buffers */
+    double memory;          /* bytes of fields */
+    long snapshots;
+    double output; /* bytes of snapshots, uncompressed */
+};
+
+/* Fills *e for cfg. Cannot fail. */
+void nnq_run_estimate(const struct nnq_config *cfg, struct nnq_estimate *e);
+
+/* NNQ_ERR_CONFIG, with the estimate and the limit, when the fields would exceed [run]
+ * memory_limit (0: the memory available now) or the snapshots, uncompressed, [output]
+ * size_limit (0: the free space where `output` goes); NNQ_OK otherwise. Allocates nothing;
+ * nnq_run calls it before anything else. */
+enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *output,
+                                     struct nnq_err *err);
+
 /* Prints what `nnq check` reports: hbar, spacings, steps, the kinetic phase per step against
  * the split-step accuracy limit, the Madelung solver's own limits, memory and output size
  * estimates. Cannot fail. */
