@@ -799,6 +799,18 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
         return nnq_err_set(err, NNQ_ERR_CONFIG, "more than %d --set options", NNQ_SET_MAX);
     for (int i = 0; i < nsets; i++) {
         const char *s = sets[i];
+        /* validated like a line of the file, so that the stored config reloads to this run */
+        if (first_bad_line(s, strlen(s), &is_nul) || strpbrk(s, "\r\n"))
+            return nnq_err_set(err, NNQ_ERR_CONFIG, "--set #%d: not one line of UTF-8 text", i + 1);
+        if (strstr(s, " ;") || strstr(s, "\t;"))
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "--set %s: ';' after a blank starts a comment in INI, so it cannot "
+                               "be part of a value",
+                               s);
+        if (strlen(s) > 196)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "--set #%d: longer than a config line may be (196 characters)",
+                               i + 1);
         const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
         if (!dot || !eq || dot > eq || dot == s || eq == dot + 1)
             return nnq_err_set(err, NNQ_ERR_CONFIG,
