@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the libFuzzer targets with clang (Debian's clang + libclang-rt-14-dev) into
+# Builds the libFuzzer targets with clang (Debian's clang, libclang-rt-14-dev, libomp-14-dev) into
 # build-fuzz, replays each seed corpus, then fuzzes each target for SECONDS (default 60).
 # A crash leaves crash-* here and fails. Leak checks are off while fuzzing: libmatheval leaks
 # on its own parse errors (tests/lsan.supp); the sanitized test suite and valgrind cover ours.
