@@ -135,7 +135,8 @@ static const struct bad_case bad_cases[] = {
     {GRID1 RUN1 INIT1, "check", "--set nodot", "--set nodot: expected section.key=value"},
     /* found by tests/fuzz/fuzz_config.c: values the stored config could not reload */
     {GRID1 RUN1 INIT1, "check", "--set 'run.name=a ;b'", "';' after a blank starts a comment"},
-    {GRID1 RUN1 INIT1, "check", "--set 'run.name=\xff\xfe'", "--set #1: not one line of UTF-8 text"},
+    {GRID1 RUN1 INIT1, "check", "--set 'run.name=\xff\xfe'",
+     "--set #1: not one line of UTF-8 text"},
     {GRID1 RUN1 "[initial]\np = x\n", "simulate", "",
      "bad.ini:8: [initial] p is -8 at q = (-8, 0, 0): a density must be finite and >= 0"},
     {GRID1 RUN1 "[initial]\np = 0*x\n", "simulate", "",
