@@ -695,7 +695,6 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
                 H5Aread(a, H5T_NATIVE_LLONG, &counts[k]);
                 H5Aclose(a);
             }
-        *t = read_number_attr(grp, "t");
         H5Gclose(grp);
     }
     if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0) {

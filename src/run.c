@@ -178,10 +178,9 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         (rc = nnq_potential_create(cfg, &pot, err)))
         goto done;
     long step = 0;
-    double t_resume = 0;
     if (opt->resume) {
         snprintf(sum->output, sizeof sum->output, "%s", opt->resume);
-        if ((rc = nnq_output_resume(opt->resume, cfg, g, &out, &step, &t_resume, err)))
+        if ((rc = nnq_output_resume(opt->resume, cfg, g, &out, &step, err)))
             goto done;
     } else if ((rc = nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err)))
         goto done;
@@ -252,8 +251,6 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
             (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err)))
             goto done;
     }
-    (void)t_resume;
-
     progress = nnq_progress_create(opt->progress, cfg->steps);
     const long steps = cfg->steps;
     while (step < steps) {

@@ -72,7 +72,8 @@ enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size
 
 /* Reopens the nnq file at path to continue its run (cfg: its stored config; g, cfg borrowed
  * for the life of the output): every dataset is cut back to what had been written when the
- * checkpoint was taken, `completed` is reset to 0; *step and *t are the checkpoint's.
+ * checkpoint was taken, `completed` is reset to 0; *step is the checkpoint's (its time is
+ * step * dt).
  * Returns NNQ_OK or NNQ_ERR_CONFIG (not a resumable nnq file, damaged). */
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
                                   const struct nnq_grid *g, struct nnq_output **out, long *step,
