@@ -674,7 +674,7 @@ static hid_t reopen(hid_t f, const char *path, hsize_t count) {
 
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
                                   const struct nnq_grid *g, struct nnq_output **out, long *step,
-                                  double *t, struct nnq_err *err) {
+                                  struct nnq_err *err) {
     *out = NULL;
     struct nnq_output *o;
     enum nnq_status rc = new_output(path, cfg, g, &o, err);
