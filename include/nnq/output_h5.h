@@ -77,7 +77,7 @@ enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size
  * Returns NNQ_OK or NNQ_ERR_CONFIG (not a resumable nnq file, damaged). */
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
                                   const struct nnq_grid *g, struct nnq_output **out, long *step,
-                                  double *t, struct nnq_err *err);
+                                  struct nnq_err *err);
 
 /* Reads psi, the Madelung state (when madelung is not NULL) and the nstate further doubles
  * back from /checkpoint. Returns NNQ_OK or NNQ_ERR_CONFIG when they do not match the run. */
