@@ -42,6 +42,30 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
     return NNQ_OK;
 }
 
+enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *array, int threads,
+                                  enum nnq_planner planner, fftw_plan *fwd, fftw_plan *bwd,
+                                  struct nnq_err *err) {
+    static const unsigned flags[] = {
+        [NNQ_PLANNER_ESTIMATE] = FFTW_ESTIMATE,
+        [NNQ_PLANNER_MEASURE] = FFTW_MEASURE,
+        [NNQ_PLANNER_PATIENT] = FFTW_PATIENT,
+    };
+    const int n[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
+    fftw_init_threads(); /* idempotent */
+    fftw_plan_with_nthreads(threads);
+    *fwd = fftw_plan_dft(g->dims, n, array, array, FFTW_FORWARD, flags[planner]);
+    *bwd = fftw_plan_dft(g->dims, n, array, array, FFTW_BACKWARD, flags[planner]);
+    if (*fwd && *bwd)
+        return NNQ_OK;
+    if (*fwd)
+        fftw_destroy_plan(*fwd);
+    if (*bwd)
+        fftw_destroy_plan(*bwd);
+    *fwd = *bwd = NULL;
+    return nnq_err_set(err, NNQ_ERR_RUNTIME, "FFTW could not plan a %d-dimensional transform",
+                       g->dims);
+}
+
 void nnq_grid_destroy(struct nnq_grid *g) {
     if (!g)
         return;

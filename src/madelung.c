@@ -106,7 +106,8 @@ struct nnq_madelung {
     double complex *ck[2];
     fftw_plan fwd, bwd;
     double delta, umax;
-    double cq[3]; /* dispersive signal speed per axis */
+    double cq[3];  /* dispersive signal speed per axis */
+    int u_current; /* u, lnp, delta, umax are those of U (not of a stage) */
     long max_sub;
 };
 
@@ -310,7 +311,10 @@ static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, d
                            struct nnq_err *err) {
     const ptrdiff_t n = m->n;
     const int d = m->d;
-    velocities(m, U);
+    /* the step's CFL check has just computed them for U: the first stage reuses them */
+    if (!(U == m->U && m->u_current))
+        velocities(m, U);
+    m->u_current = 0; /* the stages that follow change U */
     if (m->time_dependent) {
         enum nnq_status rc = nnq_potential_fill(m->pot, m->g, t, m->V, err);
         if (rc != NNQ_OK)
@@ -391,18 +395,13 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         return nnq_err_set(err, NNQ_ERR_RUNTIME,
                            "out of memory for the Madelung fields (%zu points)", n);
     }
-    static const unsigned planner_flags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
-    int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
-    fftw_init_threads();
-    fftw_plan_with_nthreads(par->threads);
-    double complex *w = m->ck[1];
-    m->fwd = fftw_plan_dft(g->dims, dims, w, w, FFTW_FORWARD, planner_flags[par->planner]);
-    m->bwd = fftw_plan_dft(g->dims, dims, w, w, FFTW_BACKWARD, planner_flags[par->planner]);
-    if (!m->fwd || !m->bwd) {
+    enum nnq_status rc =
+        nnq_grid_plan_fft(g, m->ck[1], par->threads, par->planner, &m->fwd, &m->bwd, err);
+    if (rc != NNQ_OK) {
         nnq_madelung_destroy(m);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "FFTW could not plan the Madelung transforms");
+        return rc;
     }
-    enum nnq_status rc = nnq_potential_fill(pot, g, 0.0, m->V, err);
+    rc = nnq_potential_fill(pot, g, 0.0, m->V, err);
     if (rc != NNQ_OK) {
         nnq_madelung_destroy(m);
         return rc;
@@ -488,6 +487,7 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
     const double disp = DISPERSIVE * m->par.mass * dq * dq / m->par.hbar;
     for (long s = 0; s < nsteps; s++) {
         velocities(m, m->U);
+        m->u_current = 1;
         double lim = fmin(disp, CFL * dq / (m->umax + cq));
         double nsub = ceil(dt / lim * (1 - 1e-12));
         if (!(nsub >= 1) || nsub > 1e6 || !isfinite(m->umax))

@@ -153,18 +153,11 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
     }
 
     /* Plans first: FFTW_MEASURE overwrites psi. */
-    static const unsigned planner_flags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
-    int dims[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
-    fftw_init_threads();
-    fftw_plan_with_nthreads(par->threads);
-    s->fwd =
-        fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_FORWARD, planner_flags[par->planner]);
-    s->bwd =
-        fftw_plan_dft(g->dims, dims, s->psi, s->psi, FFTW_BACKWARD, planner_flags[par->planner]);
-    if (!s->fwd || !s->bwd) {
+    enum nnq_status rc =
+        nnq_grid_plan_fft(g, s->psi, par->threads, par->planner, &s->fwd, &s->bwd, err);
+    if (rc != NNQ_OK) {
         nnq_schrodinger_destroy(s);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "FFTW could not plan a %d-dimensional transform",
-                           g->dims);
+        return rc;
     }
 
     /* k^2 over the local slab, and the drift factors exp(-i b dt hbar k^2 / 2m) / N. */
@@ -182,7 +175,7 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
             s->drift[j][i] = inv_n * evolution_factor(par->imaginary_time, c * s->k2[i]);
     }
 
-    enum nnq_status rc = nnq_potential_fill(pot, g, 0.0, s->V, err);
+    rc = nnq_potential_fill(pot, g, 0.0, s->V, err);
     if (rc != NNQ_OK) {
         nnq_schrodinger_destroy(s);
         return rc;

@@ -10,8 +10,11 @@
 #ifndef NNQ_GRID_H
 #define NNQ_GRID_H
 
+#include <complex.h>
+#include <fftw3.h>
 #include <stddef.h>
 
+#include "nnq/config.h"
 #include "nnq/err.h"
 
 /* Invariants: 1 <= dims <= 3; n[i] >= 1 (n[i] == 1 for i >= dims); dq[i] > 0;
@@ -32,6 +35,15 @@ struct nnq_grid {
  * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller. */
 enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
                                 struct nnq_grid **out, struct nnq_err *err);
+
+/* Makes the forward and backward in-place FFTW plans of the grid on `array` (FFTW-aligned,
+ * local_size values), with `threads` threads and the planner effort asked for. FFTW_MEASURE
+ * and FFTW_PATIENT overwrite the array: plan before filling it. The one place where grid
+ * transforms are planned (FFTW-MPI's slab plans will go here).
+ * Returns NNQ_OK, or NNQ_ERR_RUNTIME when FFTW cannot plan (*fwd, *bwd then NULL). */
+enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *array, int threads,
+                                  enum nnq_planner planner, fftw_plan *fwd, fftw_plan *bwd,
+                                  struct nnq_err *err);
 
 /* Frees g; NULL is a no-op. */
 void nnq_grid_destroy(struct nnq_grid *g);
