@@ -16,9 +16,12 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 mkdir -p "$out"
 
 # -o names each file from the run's own values; --quiet leaves only the JSON line on stdout
+# (each value reaches the run as an argument, never by text substitution: a path may hold
+# any string)
 printf '%s\n' $mus |
-    xargs -P "$jobs" -I MU "$nnq" simulate "$config" --quiet --force --set network.mu=MU \
-        -o "$out/{name}_mu{network.mu}.h5" > "$out/results.jsonl"
+    xargs -P "$jobs" -n 1 sh -c \
+        '"$0" simulate "$1" --quiet --force --set "network.mu=$3" -o "$2/{name}_mu{network.mu}.h5"' \
+        "$nnq" "$config" "$out" > "$out/results.jsonl"
 
 printf '%-8s %-8s %-22s %-12s %s\n' mu hbar energy norm_drift output
 sort -t: -k1 "$out/results.jsonl" |

@@ -341,14 +341,15 @@ static void test_runs_and_files(void) {
     CHECK(run("simulate --resume good.ini") == 2 && strstr(err_text(), "not an HDF5 file"));
 }
 
-/* The sweep example runs to its end: one JSON line per run, every file there. */
+/* The sweep example runs to its end: one JSON line per run, every file there. The config
+ * sits under a folder named MU: the script once substituted its values into every "MU". */
 static void test_sweep(const char *root) {
-    char cmd[2048];
-    snprintf(
-        cmd, sizeof cmd,
-        "cd '%s' && NNQ='%s' OUT='%s/sweep' JOBS=2 sh examples/sweep_mu.sh '%s/good.ini' 0.5 1 2 "
-        ">'%s/out.txt' 2>'%s/err.txt'",
-        root, nnq, dir, dir, dir, dir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/MU' && cp '%s/good.ini' '%s/MU/good.ini' && cd '%s' && NNQ='%s' "
+             "OUT='%s/sweep' JOBS=2 sh examples/sweep_mu.sh '%s/MU/good.ini' 0.5 1 2 "
+             ">'%s/out.txt' 2>'%s/err.txt'",
+             dir, dir, dir, root, nnq, dir, dir, dir, dir);
     int st = system(cmd);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sweep: %s", err_text());
     char path[400];
