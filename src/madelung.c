@@ -13,6 +13,7 @@
 #include "nnq/madelung.h"
 
 #include <fftw3.h>
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -21,72 +22,118 @@
 #define CFL 0.4
 #define DISPERSIVE 0.3
 
-/* ---- reconstruction: limited slope from the left and right differences ----------------- */
+/* ---- reconstruction: half the limited slope, from the left and right differences ------- */
 
-static inline double slope(enum nnq_limiter limiter, double a, double b) {
-    switch (limiter) {
+/* vanleer as (a|b| + |a|b) / (|a| + |b|) = 2ab / (a + b) for a, b of one sign and 0 otherwise:
+ * no branch and no 0/0 (DBL_MIN), so that the loops over cells vectorize */
+static inline double half_slope(enum nnq_limiter lim, double a, double b) {
+    switch (lim) {
     case NNQ_LIMITER_VANLEER:
-        return a * b > 0 ? 2 * a * b / (a + b) : 0;
+        return (a * fabs(b) + fabs(a) * b) / (2 * (fabs(a) + fabs(b)) + DBL_MIN);
     case NNQ_LIMITER_MINMOD:
-        return a * b > 0 ? (fabs(a) < fabs(b) ? a : b) : 0;
+        return a * b > 0 ? 0.5 * (fabs(a) < fabs(b) ? a : b) : 0;
     case NNQ_LIMITER_NONE:
         break;
     }
     return 0;
 }
 
-/* ---- advective fluxes of (p, j) along axis a: F = (p u_a, p u_a u_b) ------------------- */
+/* s[i] = half slope of cell c0[i] between m1[i] and p1[i], for cnt cells. */
+static inline __attribute__((always_inline)) void slopes(enum nnq_limiter lim, ptrdiff_t cnt,
+                                                         const double *m1, const double *c0,
+                                                         const double *p1, double *s) {
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < cnt; i++)
+        s[i] = half_slope(lim, c0[i] - m1[i], p1[i] - c0[i]);
+}
 
-/* Face states: density, velocity components, conserved momentum. */
-struct face_state {
-    double p, u[3], j[3];
+/* ---- fluxes through a run of faces along axis a ------------------------------------------ */
+
+/* Cells A (below each face) and B (above it) as parallel arrays, one element per face. */
+struct faces {
+    const double *pA, *pB, *spA, *spB;             /* p and its half slopes */
+    const double *uA[3], *uB[3], *suA[3], *suB[3]; /* velocities and their half slopes */
+    const double *lm, *lA, *lB, *lp;               /* ln p at A - 1, A, B, B + 1 */
+    const double *gA[3], *gB[3];                   /* d_k ln p (k != a): the cross stress */
+    double *F[4];                                  /* out: fluxes of p, j_0 .. j_{d-1} */
+    double *w[5];                                  /* work: one element per face each */
 };
 
-/* c: the dispersive signal speed added to |u| (see nnq_madelung_create). */
-static inline void advective_flux(enum nnq_flux kind, const struct face_state *L,
-                                  const struct face_state *R, int a, int d, double c, double *F) {
-    double FL[4], FR[4];
-    FL[0] = L->p * L->u[a];
-    FR[0] = R->p * R->u[a];
-    for (int b = 0; b < d; b++) {
-        FL[1 + b] = L->j[b] * L->u[a];
-        FR[1 + b] = R->j[b] * R->u[a];
+/* One component's flux from its face states UL, UR (advected with uL, uR along a): Rusanov
+ * with speed s = x, or HLL with sl, sr = x, y and inv = 1 / (sr - sl) (sl <= 0 <= sr). */
+static inline double riemann(enum nnq_flux kind, double UL, double UR, double uL, double uR,
+                             double x, double y, double inv) {
+    const double FL = UL * uL, FR = UR * uR;
+    if (kind == NNQ_FLUX_RUSANOV)
+        return 0.5 * (FL + FR) - 0.5 * x * (UR - UL);
+    return y - x > 0 ? (y * FL - x * FR + x * y * (UR - UL)) * inv : 0.5 * (FL + FR);
+}
+
+/*
+ * The advective flux (p u_a, j u_a) of the MUSCL face states by Rusanov or HLL, signal speeds
+ * widened by c (see nnq_madelung_create), plus the quantum stress
+ * Sigma_ak = stress * p_face * d_a d_k ln p (central differences), for cnt faces: first the
+ * face states of p and u_a and the signal speeds, then each component in its own loop, so
+ * that every loop vectorizes (kind, d and a are constants where this is inlined).
+ */
+static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind, int d, int a,
+                                                              ptrdiff_t cnt, const struct faces *f,
+                                                              double c, double stress,
+                                                              double inv_dq) {
+    const double sa = stress * 0.5 * inv_dq * inv_dq, sx = stress * inv_dq;
+    const double *restrict pA = f->pA, *restrict pB = f->pB;
+    const double *restrict spA = f->spA, *restrict spB = f->spB;
+    const double *restrict uaA = f->uA[a], *restrict uaB = f->uB[a];
+    const double *restrict suaA = f->suA[a], *restrict suaB = f->suB[a];
+    double *restrict pL = f->w[0], *restrict pR = f->w[1], *restrict uL = f->w[2],
+                     *restrict uR = f->w[3], *restrict x = f->w[4], *restrict F0 = f->F[0];
+    /* HLL keeps sl in x and sr - sl in F0 until F0 is written, after the speeds' last use */
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < cnt; i++) {
+        pL[i] = pA[i] + spA[i];
+        pR[i] = pB[i] - spB[i];
+        const double l = uaA[i] + suaA[i], r = uaB[i] - suaB[i];
+        uL[i] = l;
+        uR[i] = r;
+        if (kind == NNQ_FLUX_RUSANOV) {
+            x[i] = (fabs(l) > fabs(r) ? fabs(l) : fabs(r)) + c;
+        } else {
+            const double sl = (l < r ? l : r) - c, sr = (l > r ? l : r) + c;
+            x[i] = sl < 0 ? sl : 0;
+            F0[i] = sr > 0 ? sr : 0;
+        }
     }
-    if (kind == NNQ_FLUX_RUSANOV) {
-        double s = (fabs(L->u[a]) > fabs(R->u[a]) ? fabs(L->u[a]) : fabs(R->u[a])) + c;
-        F[0] = 0.5 * (FL[0] + FR[0]) - 0.5 * s * (R->p - L->p);
-        for (int b = 0; b < d; b++)
-            F[1 + b] = 0.5 * (FL[1 + b] + FR[1 + b]) - 0.5 * s * (R->j[b] - L->j[b]);
-        return;
+    for (int k = d - 1; k >= -1; k--) {
+        /* k = -1: the density; j_k = p u_k otherwise (unused pointers still point to data) */
+        const int kk = k >= 0 ? k : a, kg = k >= 0 && k != a ? k : -1;
+        const double *restrict uAk = f->uA[kk], *restrict uBk = f->uB[kk];
+        const double *restrict suAk = f->suA[kk], *restrict suBk = f->suB[kk];
+        const double *restrict gA = kg >= 0 ? f->gA[kg] : f->lA, *restrict gB =
+                                                                     kg >= 0 ? f->gB[kg] : f->lB;
+        const double *restrict lm = f->lm, *restrict lA = f->lA, *restrict lB = f->lB,
+                               *restrict lp = f->lp;
+        double *restrict Fk = f->F[1 + k];
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < cnt; i++) {
+            const double y = kind == NNQ_FLUX_RUSANOV ? 0 : F0[i];
+            const double inv = kind == NNQ_FLUX_RUSANOV ? 0 : 1.0 / (y - x[i] > 0 ? y - x[i] : 1);
+            if (k < 0) {
+                Fk[i] = riemann(kind, pL[i], pR[i], uL[i], uR[i], x[i], y, inv);
+                continue;
+            }
+            const double UL = pL[i] * (uAk[i] + suAk[i]), UR = pR[i] * (uBk[i] - suBk[i]);
+            const double pf = 0.5 * (pA[i] + pB[i]);
+            Fk[i] = riemann(kind, UL, UR, uL[i], uR[i], x[i], y, inv) +
+                    pf * (k == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[i] - gA[i]));
+        }
     }
-    /* HLL with the pressureless system's signal speeds, widened by c */
-    double sl = (L->u[a] < R->u[a] ? L->u[a] : R->u[a]) - c;
-    double sr = (L->u[a] > R->u[a] ? L->u[a] : R->u[a]) + c;
-    if (sl >= 0) {
-        for (int q = 0; q <= d; q++)
-            F[q] = FL[q];
-        return;
-    }
-    if (sr <= 0) {
-        for (int q = 0; q <= d; q++)
-            F[q] = FR[q];
-        return;
-    }
-    double inv = 1.0 / (sr - sl);
-    F[0] = (sr * FL[0] - sl * FR[0] + sl * sr * (R->p - L->p)) * inv;
-    for (int b = 0; b < d; b++)
-        F[1 + b] = (sr * FL[1 + b] - sl * FR[1 + b] + sl * sr * (R->j[b] - L->j[b])) * inv;
 }
 
 /* ---- the solver -------------------------------------------------------------------------- */
 
 #define GHOST 2
-
-/* One grid line with GHOST periodic ghost cells on each side (index -GHOST .. len+GHOST-1),
- * and its face fluxes (face f between cells f and f + 1). */
-struct line_buf {
-    double *p, *l, *u[3], *g[3], *F[4];
-};
+#define CHUNK 512 /* most cells of a row swept at once along a non-contiguous axis */
+#define SCRATCH_ROWS 21
 
 /*
  * Invariants: U, U0, R hold (1 + d) * n values; u, force, jbuf hold d * n; lnp, V, F hold n;
@@ -94,6 +141,8 @@ struct line_buf {
  * force = -(1/m) grad V (central differences) at the time of the last rhs() or create;
  * delta = density_floor * max p and umax = max |u| over non-vacuum cells, both as of the last
  * call of velocities(). During rhs(), jbuf holds d_b ln p (the cross terms of the stress).
+ * scratch: per thread, SCRATCH_ROWS rows of scratch_row doubles (a line of the longest axis
+ * with GHOST cells each side, or CHUNK cells of a row); chunk[a] <= CHUNK.
  */
 struct nnq_madelung {
     const struct nnq_grid *g;
@@ -101,8 +150,8 @@ struct nnq_madelung {
     struct nnq_madelung_params par;
     int d, time_dependent;
     ptrdiff_t n, stride[3];
-    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *linemem;
-    struct line_buf *lines; /* one per thread */
+    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *scratch;
+    ptrdiff_t scratch_row, chunk[3];
     double complex *ck[2];
     fftw_plan fwd, bwd;
     double delta, umax;
@@ -164,136 +213,237 @@ static void velocities(struct nnq_madelung *m, const double *U) {
     m->umax = umax;
 }
 
-/* Number of grid lines along axis a, and the first cell of line L. */
-static ptrdiff_t line_count(const struct nnq_madelung *m, int a) { return m->n / m->g->n[a]; }
-
-static ptrdiff_t line_base(const struct nnq_madelung *m, int a, ptrdiff_t L) {
-    switch (a) {
-    case 0:
-        return L; /* lines along axis 0 start in the first plane, (i1, i2) flattened */
-    case 1:
-        return (L / m->g->n[2]) * m->stride[0] + L % m->g->n[2];
-    default:
-        return L * m->stride[1];
-    }
+static double *scratch_of(const struct nnq_madelung *m, int thread) {
+    return m->scratch + (ptrdiff_t)thread * SCRATCH_ROWS * m->scratch_row;
 }
 
-/* Copies field f along the line from base (axis a) into dst[-GHOST .. len+GHOST-1]. */
-static void gather(const struct nnq_madelung *m, const double *f, ptrdiff_t base, int a,
-                   double *dst) {
-    const ptrdiff_t len = m->g->n[a], st = m->stride[a];
-    for (ptrdiff_t k = 0; k < len; k++)
-        dst[k] = f[base + k * st];
-    for (ptrdiff_t k = 1; k <= GHOST; k++) {
-        dst[-k] = dst[len - k];
-        dst[len - 1 + k] = dst[k - 1];
-    }
-}
-
-/* out_a = d_a f (central) over the whole grid, by lines. */
+/* out = d_a f (central, periodic) over the whole grid: along the contiguous last axis by
+ * lines, along the others by rows (contiguous blocks of stride[a] cells). */
 static void central_derivative(struct nnq_madelung *m, const double *f, int a, double *out) {
-    const ptrdiff_t len = m->g->n[a], st = m->stride[a], nl = line_count(m, a);
+    const ptrdiff_t len = m->g->n[a], st = m->stride[a], blocks = m->n / (len * st);
     const double h = 0.5 / m->g->dq[a];
+    if (st == 1) {
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
-    for (ptrdiff_t L = 0; L < nl; L++) {
-        double *buf = m->lines[omp_get_thread_num()].p;
-        const ptrdiff_t base = line_base(m, a, L);
-        gather(m, f, base, a, buf);
-        for (ptrdiff_t k = 0; k < len; k++)
-            out[base + k * st] = (buf[k + 1] - buf[k - 1]) * h;
+        for (ptrdiff_t L = 0; L < blocks; L++) {
+            const double *x = f + L * len;
+            double *y = out + L * len;
+            y[0] = (x[1] - x[len - 1]) * h;
+#pragma omp simd
+            for (ptrdiff_t k = 1; k < len - 1; k++)
+                y[k] = (x[k + 1] - x[k - 1]) * h;
+            y[len - 1] = (x[0] - x[len - 2]) * h;
+        }
+        return;
+    }
+#pragma omp parallel for num_threads(m->par.threads) schedule(static)
+    for (ptrdiff_t w = 0; w < blocks * len; w++) {
+        const ptrdiff_t r = w % len, base = (w / len) * len * st;
+        const double *up = f + base + (r + 1 < len ? r + 1 : 0) * st;
+        const double *dn = f + base + (r > 0 ? r - 1 : len - 1) * st;
+        double *y = out + base + r * st;
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < st; i++)
+            y[i] = (up[i] - dn[i]) * h;
     }
 }
 
-/* The fluxes through the faces of one line along a, and their divergence added to R. Inlined
- * into one function per (limiter, flux) pair, so that both are constants in the loop. */
-static inline __attribute__((always_inline)) void
-sweep_line(struct nnq_madelung *m, struct line_buf *b, const double *U, double *R, int a,
-           ptrdiff_t base, enum nnq_limiter lim, enum nnq_flux flux) {
-    const int d = m->d;
-    const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a];
+/* Row r (any integer, periodic) of a block along axis a: the offset of its first cell. */
+static inline ptrdiff_t row_at(ptrdiff_t base, ptrdiff_t r, ptrdiff_t len, ptrdiff_t st) {
+    r %= len;
+    return base + (r < 0 ? r + len : r) * st;
+}
+
+/*
+ * Axis a with stride > 1: a block of rows (stride[a] contiguous cells each) is swept face by
+ * face along a, in chunks of chunk[a] cells, so that every loop runs over contiguous memory.
+ * Each cell's slopes are computed once (two rows live), each face's fluxes once (two rows
+ * live), and cell row r gets (F(r - 1/2) - F(r + 1/2)) / dq; chunks are disjoint, so threads
+ * share them out.
+ */
+static ptrdiff_t row_units(const struct nnq_madelung *m, int a) {
+    const ptrdiff_t st = m->stride[a];
+    return m->n / (m->g->n[a] * st) * ((st + m->chunk[a] - 1) / m->chunk[a]);
+}
+
+/* Unit w (0 <= w < row_units(m, a)) of the sweep along a. */
+static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung *m,
+                                                             const double *U, double *R, int a,
+                                                             ptrdiff_t w, enum nnq_limiter lim,
+                                                             enum nnq_flux kind, int d) {
+    const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a], chunk = m->chunk[a];
+    const ptrdiff_t nchunk = (st + chunk - 1) / chunk;
     const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-    gather(m, U, base, a, b->p);
-    gather(m, m->lnp, base, a, b->l);
-    for (int k = 0; k < d; k++) {
-        gather(m, m->u + k * n, base, a, b->u[k]);
-        if (k != a)
-            gather(m, m->jbuf + k * n, base, a, b->g[k]);
+    {
+        double *sc = scratch_of(m, omp_get_thread_num());
+        const ptrdiff_t c0 = (w % nchunk) * chunk;
+        const ptrdiff_t base = (w / nchunk) * len * st + c0;
+        const ptrdiff_t cnt = st - c0 < chunk ? st - c0 : chunk;
+        double *S[2][4] = {{0}}, *Fr[2][4] = {{0}};
+        for (int q = 0; q <= d; q++)
+            for (int b = 0; b < 2; b++) {
+                S[b][q] = sc + (4 * b + q) * m->scratch_row;
+                Fr[b][q] = sc + (8 + 4 * b + q) * m->scratch_row;
+            }
+            /* half slopes of row r into S[b] */
+#define ROW_SLOPES(b, r)                                                                           \
+    do {                                                                                           \
+        const ptrdiff_t o_ = row_at(base, (r)-1, len, st), c_ = row_at(base, r, len, st),          \
+                        p_ = row_at(base, (r) + 1, len, st);                                       \
+        slopes(lim, cnt, U + o_, U + c_, U + p_, S[b][0]);                                         \
+        for (int k_ = 0; k_ < d; k_++)                                                             \
+            slopes(lim, cnt, m->u + k_ * n + o_, m->u + k_ * n + c_, m->u + k_ * n + p_,           \
+                   S[b][1 + k_]);                                                                  \
+    } while (0)
+            /* fluxes through the faces between rows r and r + 1 into Fr[fb], slopes in S[sa/sb] */
+#define ROW_FACES(fb, r, sa, sb)                                                                   \
+    do {                                                                                           \
+        const ptrdiff_t A_ = row_at(base, r, len, st), B_ = row_at(base, (r) + 1, len, st);        \
+        struct faces f_ = {.pA = U + A_, .pB = U + B_, .spA = S[sa][0], .spB = S[sb][0]};          \
+        f_.lm = m->lnp + row_at(base, (r)-1, len, st);                                             \
+        f_.lA = m->lnp + A_;                                                                       \
+        f_.lB = m->lnp + B_;                                                                       \
+        f_.lp = m->lnp + row_at(base, (r) + 2, len, st);                                           \
+        for (int k_ = 0; k_ < d; k_++) {                                                           \
+            f_.uA[k_] = m->u + k_ * n + A_;                                                        \
+            f_.uB[k_] = m->u + k_ * n + B_;                                                        \
+            f_.suA[k_] = S[sa][1 + k_];                                                            \
+            f_.suB[k_] = S[sb][1 + k_];                                                            \
+            f_.gA[k_] = m->jbuf + k_ * n + A_;                                                     \
+            f_.gB[k_] = m->jbuf + k_ * n + B_;                                                     \
+        }                                                                                          \
+        for (int q_ = 0; q_ <= d; q_++)                                                            \
+            f_.F[q_] = Fr[fb][q_];                                                                 \
+        for (int w_ = 0; w_ < 5; w_++)                                                             \
+            f_.w[w_] = sc + (16 + w_) * m->scratch_row;                                            \
+        face_fluxes(kind, d, a, cnt, &f_, c, stress, inv_dq);                                      \
+    } while (0)
+        ROW_SLOPES(0, -1);
+        ROW_SLOPES(1, 0);
+        ROW_FACES(0, -1, 0, 1);
+        int cur = 1; /* S[cur]: slopes of row r; Fr[0]: fluxes below row r */
+        for (ptrdiff_t r = 0; r < len; r++) {
+            ROW_SLOPES(1 - cur, r + 1);
+            ROW_FACES(1, r, cur, 1 - cur);
+            const ptrdiff_t at = row_at(base, r, len, st);
+            for (int q = 0; q <= d; q++) {
+                double *Rq = R + q * n + at, *lo = Fr[0][q], *hi = Fr[1][q];
+#pragma omp simd
+                for (ptrdiff_t i = 0; i < cnt; i++)
+                    Rq[i] += (lo[i] - hi[i]) * inv_dq;
+                Fr[0][q] = hi;
+                Fr[1][q] = lo;
+            }
+            cur = 1 - cur;
+        }
+#undef ROW_SLOPES
+#undef ROW_FACES
     }
-    /* limited slopes once per cell (0 .. len), into the flux rows that are not yet used */
-    double *sp_ = b->F[d], *su[3];
-    const double *P = b->p, *Ln = b->l;
-    for (ptrdiff_t k = 0; k <= len; k++)
-        sp_[k] = 0.5 * slope(lim, P[k] - P[k - 1], P[k + 1] - P[k]);
-    for (int k = 0; k < d; k++) {
-        su[k] = b->F[k];
-        const double *V = b->u[k];
-        for (ptrdiff_t i = 0; i <= len; i++)
-            su[k][i] = 0.5 * slope(lim, V[i] - V[i - 1], V[i + 1] - V[i]);
+}
+
+/* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
+static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
+    memcpy(y, x, sizeof(double) * (size_t)len);
+    for (ptrdiff_t k = 1; k <= GHOST; k++) {
+        y[-k] = y[(len - k % len) % len];
+        y[len - 1 + k] = y[(k - 1) % len];
     }
-    double Fs[4][1] = {{0}}; /* fluxes of the previous face, written back one face late */
-    for (ptrdiff_t f = 0; f < len; f++) {
-        struct face_state L = {0}, Rt = {0};
-        L.p = P[f] + sp_[f];
-        Rt.p = P[f + 1] - sp_[f + 1];
+}
+
+/*
+ * The contiguous last axis a: each line is copied with GHOST periodic cells a side, its
+ * slopes computed for cells -1 .. len, its fluxes for faces -1/2 .. len - 1/2, and cell k
+ * gets (F(k - 1/2) - F(k + 1/2)) / dq. This is line L; lines are disjoint, so threads share
+ * them out.
+ */
+static inline __attribute__((always_inline)) void sweep_lines(struct nnq_madelung *m,
+                                                              const double *U, double *R, int a,
+                                                              ptrdiff_t L, enum nnq_limiter lim,
+                                                              enum nnq_flux kind, int d) {
+    const ptrdiff_t n = m->n, len = m->g->n[a], row = m->scratch_row;
+    const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
+    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+    {
+        double *sc = scratch_of(m, omp_get_thread_num()) + GHOST;
+        const ptrdiff_t base = L * len;
+        /* rows: 0 p, 1 ln p, 2.. u_k, 5.. d_k ln p, 8.. slopes of p, u_k, 12.. fluxes */
+        double *P = sc, *Ln = sc + row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
+        ghosted(U + base, len, P);
+        ghosted(m->lnp + base, len, Ln);
         for (int k = 0; k < d; k++) {
-            L.u[k] = b->u[k][f] + su[k][f];
-            Rt.u[k] = b->u[k][f + 1] - su[k][f + 1];
-            L.j[k] = L.p * L.u[k];
-            Rt.j[k] = Rt.p * Rt.u[k];
+            u[k] = sc + (2 + k) * row;
+            gl[k] = sc + (5 + k) * row;
+            ghosted(m->u + k * n + base, len, u[k]);
+            if (k != a)
+                ghosted(m->jbuf + k * n + base, len, gl[k]);
         }
-        double F[4];
-        advective_flux(flux, &L, &Rt, a, d, c, F);
-        /* quantum stress Sigma_ak at the face: p_face times d_a d_k ln p (central) */
-        const double sp = stress * 0.5 * (P[f] + P[f + 1]);
-        for (int k = 0; k < d; k++)
-            F[1 + k] += sp *
-                        (k == a ? (Ln[f + 2] - Ln[f + 1] - Ln[f] + Ln[f - 1]) * 0.5 * inv_dq
-                                : b->g[k][f + 1] - b->g[k][f]) *
-                        inv_dq;
-        /* the slope rows are read at f and f + 1 only: row f - 1 may now take a flux */
         for (int q = 0; q <= d; q++) {
-            if (f > 0)
-                b->F[q][f - 1] = Fs[q][0];
-            Fs[q][0] = F[q];
+            S[q] = sc + (8 + q) * row;
+            Fo[q] = sc + (12 + q) * row;
         }
-    }
-    for (int q = 0; q <= d; q++)
-        b->F[q][len - 1] = Fs[q][0];
-    for (int q = 0; q <= d; q++) {
-        const double *F = b->F[q];
-        double *Rq = R + q * n;
-        double left = F[len - 1];
-        for (ptrdiff_t k = 0; k < len; k++) {
-            Rq[base + k * st] += (left - F[k]) * inv_dq;
-            left = F[k];
+        slopes(lim, len + 2, P - 2, P - 1, P, S[0] - 1);
+        for (int k = 0; k < d; k++)
+            slopes(lim, len + 2, u[k] - 2, u[k] - 1, u[k], S[1 + k] - 1);
+        struct faces f = {.pA = P - 1, .pB = P, .spA = S[0] - 1, .spB = S[0]};
+        f.lm = Ln - 2, f.lA = Ln - 1, f.lB = Ln, f.lp = Ln + 1;
+        for (int k = 0; k < d; k++) {
+            f.uA[k] = u[k] - 1, f.uB[k] = u[k];
+            f.suA[k] = S[1 + k] - 1, f.suB[k] = S[1 + k];
+            f.gA[k] = gl[k] - 1, f.gB[k] = gl[k];
+        }
+        for (int q = 0; q <= d; q++)
+            f.F[q] = Fo[q]; /* Fo[q][k]: face k - 1/2 */
+        for (int w = 0; w < 5; w++)
+            f.w[w] = sc + (16 + w) * row;
+        face_fluxes(kind, d, a, len + 1, &f, c, stress, inv_dq);
+        for (int q = 0; q <= d; q++) {
+            double *Rq = R + q * n + base;
+            const double *F = Fo[q];
+#pragma omp simd
+            for (ptrdiff_t k = 0; k < len; k++)
+                Rq[k] += (F[k] - F[k + 1]) * inv_dq;
         }
     }
 }
 
-/* All the lines along axis a; lines are disjoint, so threads share them out. */
-typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R, int a);
-#define NNQ_SWEEP(lim, flux)                                                                       \
-    static void sweep_##lim##_##flux(struct nnq_madelung *m, const double *U, double *R, int a) {  \
-        const ptrdiff_t nl = line_count(m, a);                                                     \
+/* The flux divergences of all axes added to R; one function per (limiter, flux, d), so that
+ * all three are constants in the loops (the parallel loops are here, not in the inlined
+ * parts: OpenMP outlines a loop's body before inlining, which would lose the constants). */
+typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R);
+#define NNQ_SWEEP_AXIS(lim, flux, d, a)                                                            \
+    if (a < d - 1) {                                                                               \
+        const ptrdiff_t units = row_units(m, a);                                                   \
+        _Pragma(                                                                                   \
+            "omp parallel for num_threads(m->par.threads) schedule(static)") for (ptrdiff_t w = 0; \
+                                                                                  w < units; w++)  \
+            sweep_rows(m, U, R, a, w, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                      \
+    }
+#define NNQ_SWEEP(lim, flux, d)                                                                    \
+    static void sweep_##lim##_##flux##_##d(struct nnq_madelung *m, const double *U, double *R) {   \
+        NNQ_SWEEP_AXIS(lim, flux, d, 0)                                                            \
+        NNQ_SWEEP_AXIS(lim, flux, d, 1)                                                            \
+        const ptrdiff_t lines = m->n / m->g->n[d - 1];                                             \
         _Pragma(                                                                                   \
             "omp parallel for num_threads(m->par.threads) schedule(static)") for (ptrdiff_t L = 0; \
-                                                                                  L < nl; L++)     \
-            sweep_line(m, &m->lines[omp_get_thread_num()], U, R, a, line_base(m, a, L),            \
-                       NNQ_LIMITER_##lim, NNQ_FLUX_##flux);                                        \
+                                                                                  L < lines; L++)  \
+            sweep_lines(m, U, R, d - 1, L, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                 \
     }
-NNQ_SWEEP(VANLEER, RUSANOV)
-NNQ_SWEEP(VANLEER, HLL)
-NNQ_SWEEP(MINMOD, RUSANOV)
-NNQ_SWEEP(MINMOD, HLL)
-NNQ_SWEEP(NONE, RUSANOV)
-NNQ_SWEEP(NONE, HLL)
+#define NNQ_SWEEP_DIMS(lim, flux)                                                                  \
+    NNQ_SWEEP(lim, flux, 1) NNQ_SWEEP(lim, flux, 2) NNQ_SWEEP(lim, flux, 3)
+NNQ_SWEEP_DIMS(VANLEER, RUSANOV)
+NNQ_SWEEP_DIMS(VANLEER, HLL)
+NNQ_SWEEP_DIMS(MINMOD, RUSANOV)
+NNQ_SWEEP_DIMS(MINMOD, HLL)
+NNQ_SWEEP_DIMS(NONE, RUSANOV)
+NNQ_SWEEP_DIMS(NONE, HLL)
+#define NNQ_SWEEP_ROW(lim, flux)                                                                   \
+    { sweep_##lim##_##flux##_1, sweep_##lim##_##flux##_2, sweep_##lim##_##flux##_3 }
 
-/* One row per limiter, one column per flux: a new variant is a row here. */
-static const sweep_fn sweeps[3][2] = {
-    [NNQ_LIMITER_VANLEER] = {sweep_VANLEER_RUSANOV, sweep_VANLEER_HLL},
-    [NNQ_LIMITER_MINMOD] = {sweep_MINMOD_RUSANOV, sweep_MINMOD_HLL},
-    [NNQ_LIMITER_NONE] = {sweep_NONE_RUSANOV, sweep_NONE_HLL},
+/* [limiter][flux][d - 1]: a new variant is a row here. */
+static const sweep_fn sweeps[3][2][3] = {
+    [NNQ_LIMITER_VANLEER] = {NNQ_SWEEP_ROW(VANLEER, RUSANOV), NNQ_SWEEP_ROW(VANLEER, HLL)},
+    [NNQ_LIMITER_MINMOD] = {NNQ_SWEEP_ROW(MINMOD, RUSANOV), NNQ_SWEEP_ROW(MINMOD, HLL)},
+    [NNQ_LIMITER_NONE] = {NNQ_SWEEP_ROW(NONE, RUSANOV), NNQ_SWEEP_ROW(NONE, HLL)},
 };
 
 /* force = -(1/m) grad V, from m->V. */
@@ -332,9 +482,7 @@ static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, d
         for (ptrdiff_t i = 0; i < n; i++)
             Rk[i] = U[i] * fk[i];
     }
-    const sweep_fn sweep = sweeps[m->par.limiter][m->par.flux];
-    for (int a = 0; a < d; a++)
-        sweep(m, U, R, a);
+    sweeps[m->par.limiter][m->par.flux][d - 1](m, U, R);
     return NNQ_OK;
 }
 
@@ -366,28 +514,21 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->force = fftw_malloc(sizeof(double) * d * n);
     ptrdiff_t longest = g->n[0] > g->n[1] ? g->n[0] : g->n[1];
     longest = (longest > g->n[2] ? longest : g->n[2]) + 2 * GHOST;
+    m->scratch_row = longest > CHUNK ? longest : CHUNK;
     const int threads = par->threads > 0 ? par->threads : 1;
-    m->linemem = fftw_malloc(sizeof(double) * (size_t)(12 * longest) * (size_t)threads);
-    m->lines = calloc((size_t)threads, sizeof *m->lines);
+    for (int a = 0; a < m->d; a++) {
+        /* about four chunks per thread, of whole SIMD vectors, at least 64 cells */
+        ptrdiff_t want = (m->stride[a] / (4 * threads) + 7) / 8 * 8;
+        want = want < 64 ? 64 : want > CHUNK ? CHUNK : want;
+        m->chunk[a] = want < m->stride[a] ? want : m->stride[a];
+    }
+    m->scratch =
+        fftw_malloc(sizeof(double) * SCRATCH_ROWS * (size_t)m->scratch_row * (size_t)threads);
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
-    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->linemem && m->lnp && m->V &&
+    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->scratch && m->lnp && m->V &&
              m->F;
-    ok = ok && m->lines;
-    for (int th = 0; ok && th < threads; th++) {
-        double *lm = m->linemem + GHOST + (size_t)th * 12 * (size_t)longest;
-        struct line_buf *b = &m->lines[th];
-        double **slots[12] = {&b->p, &b->l};
-        for (int k = 0; k < 3; k++) {
-            slots[2 + k] = &b->u[k];
-            slots[5 + k] = &b->g[k];
-        }
-        for (int k = 0; k < 4; k++)
-            slots[8 + k] = &b->F[k];
-        for (int k = 0; k < 12; k++)
-            *slots[k] = lm + k * longest;
-    }
     for (size_t k = 0; ok && k < 2; k++)
         ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * n)) != NULL;
     if (!ok) {
@@ -653,8 +794,7 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->u);
     fftw_free(m->jbuf);
     fftw_free(m->force);
-    fftw_free(m->linemem);
-    free(m->lines);
+    fftw_free(m->scratch);
     fftw_free(m->lnp);
     fftw_free(m->V);
     fftw_free(m->F);
