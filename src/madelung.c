@@ -154,9 +154,11 @@ struct nnq_madelung {
     ptrdiff_t scratch_row, chunk[3];
     double complex *ck[2];
     fftw_plan fwd, bwd;
-    double delta, umax;
-    double cq[3];  /* dispersive signal speed per axis */
-    int u_current; /* u, lnp, delta, umax are those of U (not of a stage) */
+    double delta, umax, pmax;
+    double rk_a, rk_b, rk_dt; /* the RK stage being taken: U = rk_a U0 + rk_b (U + rk_dt R) */
+    int rk_save;              /* ... after copying U to U0 */
+    double cq[3];             /* dispersive signal speed per axis */
+    int u_current;            /* u, lnp, delta, umax are those of U (not of a stage) */
     long max_sub;
 };
 
@@ -176,14 +178,16 @@ static inline ptrdiff_t nb(const struct nnq_madelung *m, ptrdiff_t idx, ptrdiff_
     return idx + (cc - c) * m->stride[a];
 }
 
-/* Velocities and ln p from U; sets delta and umax. */
-static void velocities(struct nnq_madelung *m, const double *U) {
+/* Velocities and ln p from U, whose max p is pmax (< 0: not known); sets delta and umax. */
+static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     const ptrdiff_t n = m->n;
     const int d = m->d;
-    double pmax = 0;
+    if (pmax < 0) {
+        pmax = 0;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : pmax) schedule(static)
-    for (ptrdiff_t i = 0; i < n; i++)
-        pmax = U[i] > pmax ? U[i] : pmax;
+        for (ptrdiff_t i = 0; i < n; i++)
+            pmax = U[i] > pmax ? U[i] : pmax;
+    }
     const double delta = m->par.density_floor * pmax;
     /* Velocities are trusted where p >= sqrt(floor) max p (1e-6 for the default floor): the
      * thin tails between that and the floor carry no mass that matters but feel the kink of
@@ -328,9 +332,20 @@ static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung
             const ptrdiff_t at = row_at(base, r, len, st);
             for (int q = 0; q <= d; q++) {
                 double *Rq = R + q * n + at, *lo = Fr[0][q], *hi = Fr[1][q];
+                const double *fq = m->force + (q - 1) * n + at, *pq = U + at;
+                if (a > 0) {
 #pragma omp simd
-                for (ptrdiff_t i = 0; i < cnt; i++)
-                    Rq[i] += (lo[i] - hi[i]) * inv_dq;
+                    for (ptrdiff_t i = 0; i < cnt; i++)
+                        Rq[i] += (lo[i] - hi[i]) * inv_dq;
+                } else if (q == 0) {
+#pragma omp simd
+                    for (ptrdiff_t i = 0; i < cnt; i++)
+                        Rq[i] = (lo[i] - hi[i]) * inv_dq;
+                } else { /* the first sweep also puts in the source p force */
+#pragma omp simd
+                    for (ptrdiff_t i = 0; i < cnt; i++)
+                        Rq[i] = pq[i] * fq[i] + (lo[i] - hi[i]) * inv_dq;
+                }
                 Fr[0][q] = hi;
                 Fr[1][q] = lo;
             }
@@ -353,13 +368,14 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
 /*
  * The contiguous last axis a: each line is copied with GHOST periodic cells a side, its
  * slopes computed for cells -1 .. len, its fluxes for faces -1/2 .. len - 1/2, and cell k
- * gets (F(k - 1/2) - F(k + 1/2)) / dq. This is line L; lines are disjoint, so threads share
- * them out.
+ * gets (F(k - 1/2) - F(k + 1/2)) / dq; R complete, the line takes its RK stage update
+ * U = rk_a U0 + rk_b (U + rk_dt R) (first saving U in U0 when rk_save). This is line L; lines
+ * are disjoint, so threads share them out. Returns the line's largest new p.
  */
-static inline __attribute__((always_inline)) void sweep_lines(struct nnq_madelung *m,
-                                                              const double *U, double *R, int a,
-                                                              ptrdiff_t L, enum nnq_limiter lim,
-                                                              enum nnq_flux kind, int d) {
+static inline __attribute__((always_inline)) double sweep_lines(struct nnq_madelung *m,
+                                                                const double *U, double *R, int a,
+                                                                ptrdiff_t L, enum nnq_limiter lim,
+                                                                enum nnq_flux kind, int d) {
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->scratch_row;
     const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
@@ -396,17 +412,32 @@ static inline __attribute__((always_inline)) void sweep_lines(struct nnq_madelun
         for (int w = 0; w < 5; w++)
             f.w[w] = sc + (16 + w) * row;
         face_fluxes(kind, d, a, len + 1, &f, c, stress, inv_dq);
+        /* this sweep completes R: the RK stage's update of the line follows at once */
+        const double ca = m->rk_a, cb = m->rk_b, dt = m->rk_dt;
         for (int q = 0; q <= d; q++) {
-            double *Rq = R + q * n + base;
-            const double *F = Fo[q];
+            const double *Rq = R + q * n + base, *F = Fo[q];
+            const double *fq = m->force + (q > 0 ? q - 1 : 0) * n + base;
+            double *Uq = m->U + q * n + base, *U0q = m->U0 + q * n + base;
+            if (m->rk_save)
+                memcpy(U0q, Uq, sizeof(double) * (size_t)len);
 #pragma omp simd
-            for (ptrdiff_t k = 0; k < len; k++)
-                Rq[k] += (F[k] - F[k + 1]) * inv_dq;
+            for (ptrdiff_t k = 0; k < len; k++) {
+                const double div = (F[k] - F[k + 1]) * inv_dq;
+                const double r = d > 1 ? Rq[k] + div : q == 0 ? div : P[k] * fq[k] + div;
+                Uq[k] = ca * U0q[k] + cb * (Uq[k] + dt * r);
+            }
         }
+        const double *p = m->U + base;
+        double pmax = 0;
+#pragma omp simd reduction(max : pmax)
+        for (ptrdiff_t k = 0; k < len; k++)
+            pmax = p[k] > pmax ? p[k] : pmax;
+        return pmax;
     }
 }
 
-/* The flux divergences of all axes added to R; one function per (limiter, flux, d), so that
+/* One RK stage: the flux divergences of all axes and the source into R, and the update of U
+ * (see sweep_lines), leaving the new max p in m->pmax; one function per (limiter, flux, d), so that
  * all three are constants in the loops (the parallel loops are here, not in the inlined
  * parts: OpenMP outlines a loop's body before inlining, which would lose the constants). */
 typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R);
@@ -423,10 +454,17 @@ typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R);
         NNQ_SWEEP_AXIS(lim, flux, d, 0)                                                            \
         NNQ_SWEEP_AXIS(lim, flux, d, 1)                                                            \
         const ptrdiff_t lines = m->n / m->g->n[d - 1];                                             \
+        double pmax = 0;                                                                           \
         _Pragma(                                                                                   \
-            "omp parallel for num_threads(m->par.threads) schedule(static)") for (ptrdiff_t L = 0; \
-                                                                                  L < lines; L++)  \
-            sweep_lines(m, U, R, d - 1, L, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                 \
+            "omp parallel for num_threads(m->par.threads) reduction(max : pmax)") for (ptrdiff_t   \
+                                                                                           L = 0;  \
+                                                                                       L < lines;  \
+                                                                                       L++) {      \
+            const double x =                                                                       \
+                sweep_lines(m, U, R, d - 1, L, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);             \
+            pmax = x > pmax ? x : pmax;                                                            \
+        }                                                                                          \
+        m->pmax = pmax;                                                                            \
     }
 #define NNQ_SWEEP_DIMS(lim, flux)                                                                  \
     NNQ_SWEEP(lim, flux, 1) NNQ_SWEEP(lim, flux, 2) NNQ_SWEEP(lim, flux, 3)
@@ -456,15 +494,16 @@ static void potential_force(struct nnq_madelung *m) {
     }
 }
 
-/* R = dU/dt at time t. */
-static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, double t,
-                           struct nnq_err *err) {
+/* One SSP-RK3 stage at time t: U = ca U0 + cb (U + dt dU/dt), after U0 = U when save. The
+ * first stage of a step finds velocities() current (the step's CFL check), the others take
+ * max p from the stage before. */
+static enum nnq_status stage(struct nnq_madelung *m, double t, double ca, double cb, double dt,
+                             int save, struct nnq_err *err) {
     const ptrdiff_t n = m->n;
     const int d = m->d;
-    /* the step's CFL check has just computed them for U: the first stage reuses them */
-    if (!(U == m->U && m->u_current))
-        velocities(m, U);
-    m->u_current = 0; /* the stages that follow change U */
+    if (!m->u_current)
+        velocities(m, m->U, m->pmax);
+    m->u_current = 0;
     if (m->time_dependent) {
         enum nnq_status rc = nnq_potential_fill(m->pot, m->g, t, m->V, err);
         if (rc != NNQ_OK)
@@ -474,15 +513,11 @@ static enum nnq_status rhs(struct nnq_madelung *m, const double *U, double *R, d
     if (d > 1)
         for (int k = 0; k < d; k++)
             central_derivative(m, m->lnp, k, m->jbuf + k * n);
-    /* the potential force is the source; the sweeps add the flux divergences */
-    memset(R, 0, sizeof(double) * (size_t)n);
-    for (int k = 0; k < d; k++) {
-        const double *fk = m->force + k * n;
-        double *Rk = R + (1 + k) * n;
-        for (ptrdiff_t i = 0; i < n; i++)
-            Rk[i] = U[i] * fk[i];
-    }
-    sweeps[m->par.limiter][m->par.flux][d - 1](m, U, R);
+    m->rk_a = ca;
+    m->rk_b = cb;
+    m->rk_dt = dt;
+    m->rk_save = save;
+    sweeps[m->par.limiter][m->par.flux][d - 1](m, m->U, m->R);
     return NNQ_OK;
 }
 
@@ -517,8 +552,9 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->scratch_row = longest > CHUNK ? longest : CHUNK;
     const int threads = par->threads > 0 ? par->threads : 1;
     for (int a = 0; a < m->d; a++) {
-        /* about four chunks per thread, of whole SIMD vectors, at least 64 cells */
-        ptrdiff_t want = (m->stride[a] / (4 * threads) + 7) / 8 * 8;
+        /* long rows (fewer passes over the row's neighbours), yet a share for every thread;
+         * whole SIMD vectors, at least 64 cells */
+        ptrdiff_t want = ((m->stride[a] + threads - 1) / threads + 7) / 8 * 8;
         want = want < 64 ? 64 : want > CHUNK ? CHUNK : want;
         m->chunk[a] = want < m->stride[a] ? want : m->stride[a];
     }
@@ -587,33 +623,15 @@ void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi) {
     for (ptrdiff_t i = 0; i < m->n; i++)
         m->U[i] = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
     current_of(m, psi, m->U + m->n);
-    velocities(m, m->U);
+    velocities(m, m->U, -1);
     m->max_sub = 0;
-}
-
-/* U = a U0 + b (U + dt R) over all conserved components. */
-static void combine(struct nnq_madelung *m, double a, double b, double dt) {
-    const ptrdiff_t total = (1 + m->d) * m->n;
-    double *U = m->U;
-    const double *U0 = m->U0, *R = m->R;
-#pragma omp parallel for num_threads(m->par.threads) schedule(static)
-    for (ptrdiff_t i = 0; i < total; i++)
-        U[i] = a * U0[i] + b * (U[i] + dt * R[i]);
 }
 
 static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, struct nnq_err *err) {
     enum nnq_status rc;
-    memcpy(m->U0, m->U, sizeof(double) * (size_t)((1 + m->d) * m->n));
-    if ((rc = rhs(m, m->U, m->R, t, err)))
+    if ((rc = stage(m, t, 0.0, 1.0, dt, 1, err)) || (rc = stage(m, t + dt, 0.75, 0.25, dt, 0, err)))
         return rc;
-    combine(m, 0.0, 1.0, dt);
-    if ((rc = rhs(m, m->U, m->R, t + dt, err)))
-        return rc;
-    combine(m, 0.75, 0.25, dt);
-    if ((rc = rhs(m, m->U, m->R, t + 0.5 * dt, err)))
-        return rc;
-    combine(m, 1.0 / 3.0, 2.0 / 3.0, dt);
-    return NNQ_OK;
+    return stage(m, t + 0.5 * dt, 1.0 / 3.0, 2.0 / 3.0, dt, 0, err);
 }
 
 enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
@@ -627,7 +645,7 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
     const double dt = m->par.dt;
     const double disp = DISPERSIVE * m->par.mass * dq * dq / m->par.hbar;
     for (long s = 0; s < nsteps; s++) {
-        velocities(m, m->U);
+        velocities(m, m->U, -1);
         m->u_current = 1;
         double lim = fmin(disp, CFL * dq / (m->umax + cq));
         double nsub = ceil(dt / lim * (1 - 1e-12));
@@ -732,7 +750,7 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
     const ptrdiff_t n = m->n;
     const int d = m->d;
     const double hbar = m->par.hbar;
-    velocities(m, m->U);
+    velocities(m, m->U, -1);
     free_energy(m);
     dv->curl = curl_norm(m);
 
