@@ -1,11 +1,15 @@
 /*
- * bench_steps.c - cost of one step, side by side in one process (not part of ctest):
+ * bench_steps.c - cost of one step, side by side in one process (not part of ctest), on the
+ * grids of issue 6 (1D 2^20, 2D 512^2 and 2048^2, 3D 128^3), for each thread count asked:
  *   (a) the bare FFTW limit: pointwise product, forward FFT, pointwise product, backward FFT,
  *       in place, with the same planner flags as nnq;
  *   (b) nnq's Schrodinger step (strang, merged half kicks);
- *   (c) one Madelung step (SSP-RK3, dt chosen so that no sub-cycling happens).
- * Prints steps/s and the ratios b/a and (b time)/(c time); writes every figure as JSON.
- * Usage: bench_steps [--threads N] [--json FILE] [--quick]
+ *   (c) a Schrodinger step and a Madelung step (SSP-RK3, dt below the solver's limits: no
+ *       sub-cycling), as nnq_run takes them;
+ *   (d) (b) with a double-precision snapshot (p, F, psi) written every 100 steps.
+ * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b and the
+ * speed-up of each mode over the first thread count; writes every figure as JSON.
+ * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
  */
 #include <complex.h>
 #include <fftw3.h>
@@ -13,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnq/config.h"
 #include "nnq/grid.h"
 #include "nnq/madelung.h"
+#include "nnq/output_h5.h"
 #include "nnq/potential.h"
 #include "nnq/progress.h"
 #include "nnq/schrodinger.h"
@@ -35,7 +41,8 @@ static double median(double *v, int n) {
 
 struct result {
     const char *grid;
-    double bare, schrodinger, madelung; /* steps per second */
+    int threads;
+    double bare, schrodinger, both, snapshots; /* (a) .. (d), steps per second */
 };
 
 /* psi *= f pointwise, as a minimal loop does it (the bare limit's pointwise product). */
@@ -55,7 +62,7 @@ static void die(const struct nnq_err *err) {
     exit(1);
 }
 
-static struct result bench(const char *label, const char *ini, int threads, long steps) {
+static struct result bench(const char *label, const char *ini, int threads, long steps, int quick) {
     static struct nnq_config cfg;
     struct nnq_err err = {0};
     struct nnq_grid *g;
@@ -64,7 +71,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
         nnq_potential_create(&cfg, &pot, &err))
         die(&err);
-    struct result r = {label, 0, 0, 0};
+    struct result r = {label, threads, 0, 0, 0, 0};
     double t[REPS];
     const ptrdiff_t n = g->local_size;
 
@@ -122,7 +129,31 @@ static struct result bench(const char *label, const char *ini, int threads, long
     }
     r.schrodinger = 1.0 / median(t, REPS);
 
-    /* (c) Madelung, from the same psi */
+    /* (d) Schrodinger with a snapshot every 100 steps, into a scratch file */
+    char path[512];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/nnq_bench_%ld.h5", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+    struct nnq_output *o;
+    if (nnq_output_create(path, 1, &cfg, ini, g, &o, &err))
+        die(&err);
+    const long every = 100, per_rep = quick ? every : 2 * every;
+    for (int k = 0; k < REPS; k++) {
+        double t0 = nnq_progress_clock();
+        for (long done = 0; done < per_rep; done += every)
+            if (nnq_schrodinger_advance(s, every, 0.0, &err) ||
+                nnq_output_snapshot(o, 0.0, done, nnq_schrodinger_psi(s), NULL, &err))
+                die(&err);
+        t[k] = (nnq_progress_clock() - t0) / (double)per_rep;
+    }
+    r.snapshots = 1.0 / median(t, REPS);
+    if (nnq_output_close(o, 1, &err))
+        die(&err);
+    remove(path);
+    char xmf[520];
+    snprintf(xmf, sizeof xmf, "%.*s.xmf", (int)strlen(path) - 3, path);
+    remove(xmf);
+
+    /* (c) Schrodinger and Madelung steps in turn, the Madelung state from the same psi */
     struct nnq_madelung_params mp = {cfg.hbar,
                                      cfg.particle_mass,
                                      cfg.run_dt,
@@ -139,11 +170,12 @@ static struct result bench(const char *label, const char *ini, int threads, long
     long msteps = steps / 4 > 0 ? steps / 4 : 1;
     for (int k = 0; k < REPS; k++) {
         double t0 = nnq_progress_clock();
-        if (nnq_madelung_advance(m, msteps, 0.0, &err))
-            die(&err);
+        for (long j = 0; j < msteps; j++)
+            if (nnq_schrodinger_advance(s, 1, 0.0, &err) || nnq_madelung_advance(m, 1, 0.0, &err))
+                die(&err);
         t[k] = (nnq_progress_clock() - t0) / (double)msteps;
     }
-    r.madelung = 1.0 / median(t, REPS);
+    r.both = 1.0 / median(t, REPS);
     if (nnq_madelung_take_substeps(m) != 1)
         fprintf(stderr, "bench: %s: the Madelung step sub-cycled; lower dt\n", label);
     nnq_madelung_destroy(m);
@@ -154,41 +186,51 @@ static struct result bench(const char *label, const char *ini, int threads, long
 }
 
 int main(int argc, char **argv) {
-    int threads = 1, quick = 0;
-    const char *json = "bench_steps.json";
+    int threads[8] = {1, 2}, nthreads = 2, quick = 0;
+    const char *json = "bench_steps.json", *only = "";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-            threads = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            nthreads = 0;
+            for (char *tok = strtok(argv[++i], ","); tok && nthreads < 8; tok = strtok(NULL, ","))
+                threads[nthreads++] = atoi(tok);
+        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
             json = argv[++i];
+        else if (strcmp(argv[i], "--grids") == 0 && i + 1 < argc)
+            only = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
         else {
-            fprintf(stderr, "usage: bench_steps [--threads N] [--json FILE] [--quick]\n");
+            fprintf(stderr, "usage: bench_steps [--threads LIST] [--json FILE] [--quick] "
+                            "[--grids SUBSTRING]\n");
             return 2;
         }
     }
+    for (int i = 0; i < nthreads; i++)
+        if (threads[i] < 1) {
+            fprintf(stderr, "bench: --threads takes a list of counts >= 1, like 1,2\n");
+            return 2;
+        }
     /* dt below each grid's dispersive limit 0.3 m dq^2 / hbar: one RK3 step per step */
     static const struct {
         const char *label, *ini;
         long steps;
     } cases[] = {
-        {"1D 65536",
-         "[run]\nsteps=1\ndt=4e-7\n[grid]\nn=65536\nqmin=-40\nqmax=40\n"
+        {"1D 2^20",
+         "[run]\nsteps=1\ndt=1e-9\n[grid]\nn=1048576\nqmin=-40\nqmax=40\n"
          "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
-         200},
-        {"2D 256^2",
-         "[run]\nsteps=1\ndt=1e-3\n[grid]\nn=256,256\nqmin=-10\nqmax=10\n"
-         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
-         100},
+         20},
         {"2D 512^2",
          "[run]\nsteps=1\ndt=2.5e-4\n[grid]\nn=512,512\nqmin=-10\nqmax=10\n"
          "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
          40},
-        {"3D 64^3",
-         "[run]\nsteps=1\ndt=2e-3\n[grid]\nn=64,64,64\nqmin=-8\nqmax=8\n"
+        {"2D 2048^2",
+         "[run]\nsteps=1\ndt=2e-5\n[grid]\nn=2048,2048\nqmin=-10\nqmax=10\n"
          "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
-         20},
+         8},
+        {"3D 128^3",
+         "[run]\nsteps=1\ndt=2e-3\n[grid]\nn=128,128,128\nqmin=-8\nqmax=8\n"
+         "[potential]\npreset=harmonic\n[initial]\npreset=gaussian\n",
+         8},
     };
     int ncases = (int)(sizeof cases / sizeof cases[0]);
     FILE *out = fopen(json, "w");
@@ -196,22 +238,38 @@ int main(int argc, char **argv) {
         perror(json);
         return 1;
     }
-    fprintf(out, "{\"threads\":%d,\"repetitions\":%d,\"results\":[", threads, REPS);
-    printf("%-10s %14s %14s %14s %8s %14s\n", "grid", "bare FFTW/s", "schrodinger/s", "madelung/s",
-           "b/a", "madelung cost");
+    struct result res[8][8];
+    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"results\":[", REPS);
+    printf("%-10s %3s %12s %12s %12s %12s %6s %6s %6s\n", "grid", "thr", "(a) FFTW/s", "(b) schr/s",
+           "(c) +mad/s", "(d) +snap/s", "b/a", "c/b", "d/b");
+    int first = 1;
     for (int c = 0; c < ncases; c++) {
-        struct result r = bench(cases[c].label, cases[c].ini, threads,
-                                quick ? cases[c].steps / 10 + 1 : cases[c].steps);
-        printf("%-10s %14.1f %14.1f %14.1f %8.3f %10.1f steps\n", r.grid, r.bare, r.schrodinger,
-               r.madelung, r.schrodinger / r.bare, r.schrodinger / r.madelung);
-        fprintf(out,
-                "%s{\"grid\":\"%s\",\"bare_steps_per_s\":%.6g,\"schrodinger_steps_per_s\":%.6g,"
-                "\"madelung_steps_per_s\":%.6g,\"b_over_a\":%.4f,"
-                "\"madelung_step_in_schrodinger_steps\":%.3f}",
-                c ? "," : "", r.grid, r.bare, r.schrodinger, r.madelung, r.schrodinger / r.bare,
-                r.schrodinger / r.madelung);
+        if (!strstr(cases[c].label, only))
+            continue;
+        for (int th = 0; th < nthreads; th++) {
+            long steps = quick ? cases[c].steps / 4 + 1 : cases[c].steps;
+            struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick);
+            res[c][th] = r;
+            printf("%-10s %3d %12.1f %12.1f %12.2f %12.1f %6.3f %6.3f %6.3f\n", r.grid, r.threads,
+                   r.bare, r.schrodinger, r.both, r.snapshots, r.schrodinger / r.bare,
+                   r.both / r.schrodinger, r.snapshots / r.schrodinger);
+            fflush(stdout);
+            fprintf(out,
+                    "%s\n{\"grid\":\"%s\",\"threads\":%d,\"a_bare_steps_per_s\":%.6g,"
+                    "\"b_schrodinger_steps_per_s\":%.6g,\"c_with_madelung_steps_per_s\":%.6g,"
+                    "\"d_with_snapshots_steps_per_s\":%.6g,\"b_over_a\":%.4f,\"c_over_b\":%.4f,"
+                    "\"d_over_b\":%.4f,\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
+                    first ? "" : ",", r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots,
+                    r.schrodinger / r.bare, r.both / r.schrodinger, r.snapshots / r.schrodinger,
+                    r.schrodinger / res[c][0].schrodinger, r.both / res[c][0].both);
+            first = 0;
+        }
+        for (int th = 1; th < nthreads; th++)
+            printf("%-10s speed-up %d vs %d threads: (b) %.2fx, (c) %.2fx\n", cases[c].label,
+                   threads[th], threads[0], res[c][th].schrodinger / res[c][0].schrodinger,
+                   res[c][th].both / res[c][0].both);
     }
-    fprintf(out, "]}\n");
+    fprintf(out, "\n]}\n");
     fclose(out);
     printf("figures written to %s\n", json);
     return 0;
