@@ -134,3 +134,22 @@ done:
     nnq_expr_destroy(fe);
     return rc;
 }
+
+double nnq_initial_edge_density(const struct nnq_grid *g, const double complex *psi) {
+    double edge = 0, top = 0;
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const ptrdiff_t c[3] = {g->local_0_start + i0, i1, i2};
+                const double p =
+                    creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
+                int at_edge = 0;
+                for (int a = 0; a < g->dims; a++)
+                    at_edge |= c[a] == 0 || c[a] == g->n[a] - 1;
+                top = p > top ? p : top;
+                if (at_edge)
+                    edge = p > edge ? p : edge;
+            }
+    return top > 0 ? edge / top : 0.0;
+}

@@ -162,6 +162,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
     sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
+    sum->edge_density = NAN;
     for (int k = 0; k < 4; k++)
         sum->div_before[k] = sum->div_after[k] = NAN;
     snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
@@ -225,6 +226,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
                                      SUMMARY_STATE, err)))
             goto done;
         unpack_summary(sum, summary_state, mad);
+        sum->edge_density = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
         sum->steps_done = step;
         sum->t = (double)step * dt;
     } else {
@@ -236,6 +238,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
             nnq_err_prefix(err, "%s", place);
             goto done;
         }
+        sum->edge_density = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
         if (mad)
             nnq_madelung_init(mad, nnq_schrodinger_psi(s));
         if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
@@ -414,6 +417,8 @@ void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nn
     fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
     json_number(out, sum->t_multivalued);
     fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
+    fputs(",\"edge_density\":", out);
+    json_number(out, sum->edge_density);
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
@@ -456,6 +461,12 @@ void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct
     else
         fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
                 cfg->dims == 1 ? "nodes" : "vortices");
+    if (sum->edge_density > NNQ_EDGE_DENSITY_WARN && !cfg->run_imaginary_time)
+        fprintf(out,
+                "  warning: |psi|^2 at the box's edge is %.1e of its peak: the periodic box makes "
+                "the state jump across the seam, and spectral derivatives (j, the Madelung j0) "
+                "ripple at the grid scale at every resolution; widen [grid] qmin/qmax\n",
+                sum->edge_density);
     if (sum->madelung) {
         if (!isnan(sum->div_before[0]))
             fprintf(out,

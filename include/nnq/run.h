@@ -44,8 +44,9 @@ struct nnq_summary {
     double max_norm_drift;           /* max |norm / norm0 - 1| over the sampled rows */
     double max_energy_drift;         /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
     long snapshots;
-    int madelung;                       /* the Madelung solver ran */
-    double t_multivalued;               /* first sampled time with nodes/vortices; NaN: never */
+    int madelung;         /* the Madelung solver ran */
+    double t_multivalued; /* first sampled time with nodes/vortices; NaN: never */
+    double edge_density;  /* nnq_initial_edge_density of the state the run started (resumed) from */
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     double wall_s;
