@@ -4,6 +4,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "nnq/par.h"
+#ifdef NNQ_HAVE_MPI
+#include <fftw3-mpi.h>
+#endif
+
 enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
                                 struct nnq_grid **out, struct nnq_err *err) {
     *out = NULL;
@@ -35,9 +40,46 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
             g->k[i][j] = active ? 2.0 * M_PI * (double)m / L : 0.0;
         }
     }
+    const int size = nnq_par_size();
+    g->counts = calloc((size_t)size, sizeof *g->counts);
+    g->row = malloc(sizeof(double complex) * (size_t)(g->n[1] * g->n[2]));
+    if (!g->counts || !g->row) {
+        nnq_grid_destroy(g);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
+    }
     g->local_n0 = g->n[0];
     g->local_0_start = 0;
-    g->local_size = g->total;
+    g->local_size = g->alloc_size = g->total;
+    g->counts[0] = g->n[0];
+    if (size > 1 && dims == 1) {
+        nnq_grid_destroy(g);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "[grid] n: a 1D grid runs on one rank (%d were started): FFTW-MPI's "
+                           "1D transforms reorder the data; run it without mpirun",
+                           size);
+    }
+#ifdef NNQ_HAVE_MPI
+    if (size > 1) {
+        const ptrdiff_t nn[3] = {g->n[0], g->n[1], g->n[2]};
+        g->alloc_size = fftw_mpi_local_size_many(dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK,
+                                                 MPI_COMM_WORLD, &g->local_n0, &g->local_0_start);
+        g->local_size = g->local_n0 * g->n[1] * g->n[2];
+        long long mine = g->local_n0, *all = calloc((size_t)size, sizeof *all);
+        if (!all) {
+            nnq_grid_destroy(g);
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
+        }
+        MPI_Allgather(&mine, 1, MPI_LONG_LONG, all, 1, MPI_LONG_LONG, MPI_COMM_WORLD);
+        for (int r = 0; r < size; r++)
+            g->counts[r] = (ptrdiff_t)all[r];
+        free(all);
+        g->distributed = 1;
+    }
+#endif
+    if (g->alloc_size < g->local_size)
+        g->alloc_size = g->local_size;
+    if (g->alloc_size < 1)
+        g->alloc_size = 1;
     *out = g;
     return NNQ_OK;
 }
@@ -53,8 +95,21 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
     const int n[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
     fftw_init_threads(); /* idempotent */
     fftw_plan_with_nthreads(threads);
-    *fwd = fftw_plan_dft(g->dims, n, array, array, FFTW_FORWARD, flags[planner]);
-    *bwd = fftw_plan_dft(g->dims, n, array, array, FFTW_BACKWARD, flags[planner]);
+#ifdef NNQ_HAVE_MPI
+    if (g->distributed) {
+        const ptrdiff_t nn[3] = {g->n[0], g->n[1], g->n[2]};
+        *fwd =
+            fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
+                                   array, array, MPI_COMM_WORLD, FFTW_FORWARD, flags[planner]);
+        *bwd =
+            fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
+                                   array, array, MPI_COMM_WORLD, FFTW_BACKWARD, flags[planner]);
+    } else
+#endif
+    {
+        *fwd = fftw_plan_dft(g->dims, n, array, array, FFTW_FORWARD, flags[planner]);
+        *bwd = fftw_plan_dft(g->dims, n, array, array, FFTW_BACKWARD, flags[planner]);
+    }
     if (*fwd && *bwd)
         return NNQ_OK;
     if (*fwd)
@@ -66,6 +121,17 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
                        g->dims);
 }
 
+void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a) {
+#ifdef NNQ_HAVE_MPI
+    if (g->distributed) {
+        fftw_mpi_execute_dft(p, a, a);
+        return;
+    }
+#endif
+    (void)g;
+    fftw_execute_dft(p, a, a);
+}
+
 void nnq_grid_destroy(struct nnq_grid *g) {
     if (!g)
         return;
@@ -73,5 +139,7 @@ void nnq_grid_destroy(struct nnq_grid *g) {
         free(g->q[i]);
         free(g->k[i]);
     }
+    free(g->counts);
+    free(g->row);
     free(g);
 }

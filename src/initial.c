@@ -1,6 +1,8 @@
 /* initial.c - initial states (see include/nnq/initial.h). */
 #include "nnq/initial.h"
 
+#include "nnq/par.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -102,13 +104,13 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
                                          "[initial] p is %g at q = (%g, %g, %g): a density must "
                                          "be finite and >= 0",
                                          p, q[0], q[1], q[2]);
-                        goto done;
+                        goto filled;
                     }
                     if (!isfinite(F)) {
                         rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                                          "[initial] F is %g at q = (%g, %g, %g): it must be finite",
                                          F, q[0], q[1], q[2]);
-                        goto done;
+                        goto filled;
                     }
                     v = sqrt(p) * cexp(I * F / cfg->hbar);
                 } else
@@ -116,6 +118,11 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
                 psi[idx] = v;
                 norm += creal(v) * creal(v) + cimag(v) * cimag(v);
             }
+filled:;
+    /* every rank reaches the sum, also one that failed: then the ranks agree on its error */
+    nnq_par_sum(&norm, 1);
+    if ((rc = nnq_par_agree(rc, err)) != NNQ_OK)
+        goto done;
     norm *= g->dv;
     if (!(norm > 0.0) || !isfinite(norm)) {
         rc = nnq_err_set(err, NNQ_ERR_CONFIG,
@@ -151,5 +158,7 @@ double nnq_initial_edge_density(const struct nnq_grid *g, const double complex *
                 if (at_edge)
                     edge = p > edge ? p : edge;
             }
+    edge = nnq_par_max(edge);
+    top = nnq_par_max(top);
     return top > 0 ? edge / top : 0.0;
 }

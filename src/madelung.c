@@ -601,7 +601,7 @@ static void spectral_derivative(struct nnq_madelung *m, const double complex *fk
                 int nyquist = g->n[a] % 2 == 0 && c[a] == g->n[a] / 2;
                 out[idx] = nyquist ? 0 : I * g->k[a][c[a]] * inv_n * fk[idx];
             }
-    fftw_execute_dft(m->bwd, out, out);
+    nnq_grid_execute(m->g, m->bwd, out);
 }
 
 /* j_a = (hbar/m) Im(conj(psi) d_a psi) for every axis, into dst (component-major). Uses
@@ -610,7 +610,7 @@ static void current_of(struct nnq_madelung *m, const double complex *psi, double
     const ptrdiff_t n = m->n;
     double complex *psik = m->ck[0], *w = m->ck[1];
     memcpy(psik, psi, sizeof(double complex) * (size_t)n);
-    fftw_execute_dft(m->fwd, psik, psik);
+    nnq_grid_execute(m->g, m->fwd, psik);
     const double f = m->par.hbar / m->par.mass;
     for (int a = 0; a < m->d; a++) {
         spectral_derivative(m, psik, a, w);

@@ -16,6 +16,7 @@
 #include "nnq/config.h"
 #include "nnq/err.h"
 #include "nnq/output_h5.h"
+#include "nnq/par.h"
 #include "nnq/run.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -88,7 +89,7 @@ static const char *wisdom_path(char *buf, size_t size) {
     return buf;
 }
 
-int main(int argc, char **argv) {
+static int nnq_main(int argc, char **argv) {
     if (argc < 2)
         return usage_error("missing command: simulate or check");
     const char *cmd = argv[1];
@@ -232,4 +233,19 @@ int main(int argc, char **argv) {
         nnq_run_print_summary(stdout, &cfg, &sum);
     nnq_run_print_json(stdout, &cfg, &sum, &err);
     return status;
+}
+
+/* Under mpirun every rank runs the same command on the same files and agrees on every
+ * outcome (nnq_par_agree), so rank 0 alone speaks: the others' stdout and stderr are muted. */
+int main(int argc, char **argv) {
+    if (nnq_par_init(&argc, &argv) != 0) {
+        fprintf(stderr, "nnq: MPI would not start\n");
+        return NNQ_ERR_RUNTIME;
+    }
+    if (nnq_par_rank() != 0 &&
+        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return NNQ_ERR_RUNTIME;
+    int rc = nnq_main(argc, argv);
+    nnq_par_finalize();
+    return rc;
 }

@@ -1,6 +1,8 @@
 /* multivalued.c - nodes and vortices of psi (see include/nnq/multivalued.h). */
 #include "nnq/multivalued.h"
 
+#include "nnq/par.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -27,6 +29,7 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     double pmax = 0;
     for (ptrdiff_t i = 0; i < g->local_size; i++)
         pmax = fmax(pmax, dens(psi[i]));
+    pmax = nnq_par_max(pmax);
     const double empty = support_floor * pmax;
     const double complex eta = 1e-6 * sqrt(pmax) * cexp(0.5 * I);
 
@@ -52,31 +55,35 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
         return;
     }
 
-    /* plaquettes in the planes (0,1), and in 3D (1,2) and (0,2) */
+    /* plaquettes in the planes (0,1), and in 3D (1,2) and (0,2); the row after this rank's
+     * last comes from the rank that holds it (the first row, serially) */
     const ptrdiff_t s0 = n1 * n2, s1 = n2;
-    for (ptrdiff_t i0 = 0; i0 < n0; i0++)
+    nnq_par_halo(psi, sizeof(double complex) * (size_t)s0, g->counts, 1, g->row, NULL);
+    for (ptrdiff_t i0 = 0; i0 < n0; i0++) {
+        const double complex *r0 = psi + i0 * s0, *r1 = i0 + 1 < n0 ? r0 + s0 : g->row;
         for (ptrdiff_t i1 = 0; i1 < n1; i1++)
             for (ptrdiff_t i2 = 0; i2 < n2; i2++) {
-                ptrdiff_t a = i0 * s0 + i1 * s1 + i2;
-                ptrdiff_t e0 = wrap(i0 + 1, g->n[0]) * s0 + i1 * s1 + i2;
-                ptrdiff_t e1 = i0 * s0 + wrap(i1 + 1, n1) * s1 + i2;
-                ptrdiff_t e2 = i0 * s0 + i1 * s1 + wrap(i2 + 1, n2);
-                ptrdiff_t corners[3][4] = {
-                    {a, e0, wrap(i0 + 1, g->n[0]) * s0 + wrap(i1 + 1, n1) * s1 + i2, e1},
-                    {a, e1, i0 * s0 + wrap(i1 + 1, n1) * s1 + wrap(i2 + 1, n2), e2},
-                    {a, e2, wrap(i0 + 1, g->n[0]) * s0 + i1 * s1 + wrap(i2 + 1, n2), e0}};
+                const ptrdiff_t a = i1 * s1 + i2, e1 = wrap(i1 + 1, n1) * s1 + i2,
+                                e2 = i1 * s1 + wrap(i2 + 1, n2),
+                                e12 = wrap(i1 + 1, n1) * s1 + wrap(i2 + 1, n2);
+                const double complex corners[3][4] = {{r0[a], r1[a], r1[e1], r0[e1]},
+                                                      {r0[a], r0[e1], r0[e12], r0[e2]},
+                                                      {r0[a], r0[e2], r1[e2], r1[a]}};
                 const double normal[3] = {g->dq[2], g->dq[0], g->dq[1]};
                 int planes = g->dims == 3 ? 3 : 1;
                 for (int pl = 0; pl < planes; pl++) {
-                    const ptrdiff_t *c = corners[pl];
-                    if (dens(psi[c[0]]) < empty && dens(psi[c[1]]) < empty &&
-                        dens(psi[c[2]]) < empty && dens(psi[c[3]]) < empty)
+                    const double complex *c = corners[pl];
+                    if (dens(c[0]) < empty && dens(c[1]) < empty && dens(c[2]) < empty &&
+                        dens(c[3]) < empty)
                         continue;
-                    long w = labs(winding(psi[c[0]], psi[c[1]], psi[c[2]], psi[c[3]], eta));
+                    long w = labs(winding(c[0], c[1], c[2], c[3], eta));
                     out->count += w;
                     out->length += (double)w * normal[pl];
                 }
             }
-    if (g->dims == 2)
-        out->length = 0;
+    }
+    double sums[2] = {(double)out->count, out->length};
+    nnq_par_sum(sums, 2);
+    out->count = (long)sums[0];
+    out->length = g->dims == 2 ? 0 : sums[1];
 }

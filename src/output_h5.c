@@ -1,6 +1,8 @@
 /* output_h5.c - HDF5 output (see include/nnq/output_h5.h). */
 #include "nnq/output_h5.h"
 
+#include "nnq/par.h"
+
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -14,7 +16,9 @@
 
 /*
  * Invariants: file is open; field[f] >= 0 iff field f is in cfg->output_fields; buf holds
- * g->local_size doubles; nsnap snapshots and nrows diagnostics rows have been written.
+ * g->local_size doubles (at least 1); nsnap snapshots and nrows diagnostics rows have been
+ * written. Under mpirun every rank holds one: metadata calls are made by all ranks alike,
+ * each rank writes its slab of the fields (collectively), rank 0 the rows and the sidecar.
  */
 struct nnq_output {
     hid_t file;
@@ -23,6 +27,7 @@ struct nnq_output {
     hid_t mfield[3]; /* madelung p, F, j */
     hid_t diag[NNQ_DIAG_COUNT];
     hid_t psi_mem_type;
+    hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
     double *buf, *jbuf; /* jbuf: d values per point, for /madelung/j */
@@ -46,6 +51,45 @@ static enum nnq_status h5_fail(struct nnq_err *err, const struct nnq_output *o, 
                        "%s: HDF5 could not %s (disk full, file-size limit, file removed or not "
                        "writable?); the file is incomplete and may be unreadable",
                        o->path, what);
+}
+
+/* File access: MPI-IO across the ranks under mpirun, the default driver otherwise. */
+static hid_t file_access(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#ifdef H5_HAVE_PARALLEL
+    if (nnq_par_size() > 1)
+        H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+#endif
+    return fapl;
+}
+
+static hid_t field_transfer(void) {
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+#ifdef H5_HAVE_PARALLEL
+    if (nnq_par_size() > 1)
+        H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+#endif
+    return xfer;
+}
+
+/* Reads or writes this rank's slab of the grid-shaped dataset d (rank g->dims) from or into
+ * data, collectively under mpirun. Returns 0 or -1. */
+static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *data, int write) {
+    const struct nnq_grid *g = o->g;
+    hsize_t start[3] = {(hsize_t)g->local_0_start, 0, 0};
+    hsize_t count[3] = {(hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(g->dims, count, NULL);
+    herr_t rc = 0;
+    if (g->local_n0 > 0)
+        rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    else
+        rc = (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0) ? -1 : 0;
+    if (rc >= 0)
+        rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
+                   : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
 }
 
 static int attr_string(hid_t loc, const char *name, const char *value) {
@@ -87,7 +131,11 @@ static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dim
                        const double *data) {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    /* small arrays every rank holds whole: rank 0 writes them */
+    herr_t rc = d < 0 ? -1
+                : nnq_par_rank() == 0
+                    ? H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data)
+                    : 0;
     if (d >= 0)
         H5Dclose(d);
     H5Sclose(space);
@@ -115,9 +163,13 @@ static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank
     return d;
 }
 
-/* Appends one row (rank-1 trailing shape `shape[1..]`, local slab along axis 1) to d. */
+/* Appends one row (rank-1 trailing shape `shape[1..]`) to d: this rank's slab along axis 1
+ * (start1, count1), collectively through xfer; or, with start1 NULL, the whole row, which every
+ * rank holds and writes alike. (Rank 0 alone would not do: each rank caches the dataset's
+ * chunks, and a rank's stale copy of a chunk, as H5Dset_extent left it, can be flushed over
+ * what rank 0 wrote.) */
 static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize_t *start1,
-                  const hsize_t *count1, hid_t mem_type, const void *data) {
+                  const hsize_t *count1, hid_t xfer, hid_t mem_type, const void *data) {
     hsize_t dims[5] = {0}, start[5] = {0}, count[5] = {1, 1, 1, 1, 1};
     for (int i = 0; i < rank; i++)
         dims[i] = i ? shape[i] : (hsize_t)row + 1;
@@ -130,9 +182,10 @@ static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize
     }
     hid_t fspace = H5Dget_space(d);
     hid_t mspace = H5Screate_simple(rank, count, NULL);
-    herr_t rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    herr_t rc = count[1] > 0 ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL)
+                             : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
     if (rc >= 0)
-        rc = H5Dwrite(d, mem_type, mspace, fspace, H5P_DEFAULT, data);
+        rc = H5Dwrite(d, mem_type, mspace, fspace, start1 ? xfer : H5P_DEFAULT, data);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -162,6 +215,8 @@ static void close_all(struct nnq_output *o) {
         H5Dclose(o->snap_step);
     if (o->psi_mem_type >= 0)
         H5Tclose(o->psi_mem_type);
+    if (o->xfer >= 0)
+        H5Pclose(o->xfer);
     if (o->file >= 0)
         H5Fclose(o->file);
     free(o->buf);
@@ -177,6 +232,7 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     if (!o)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     o->file = o->snap_t = o->snap_step = o->psi_mem_type = -1;
+    o->xfer = field_transfer();
     for (int f = 0; f < 3; f++)
         o->field[f] = o->mfield[f] = -1;
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
@@ -187,9 +243,10 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     size_t len = strlen(o->path);
     int h5 = len > 3 && strcmp(o->path + len - 3, ".h5") == 0;
     snprintf(o->xmf, sizeof o->xmf, "%.*s.xmf", (int)(h5 ? len - 3 : len), o->path);
-    o->buf = malloc((size_t)g->local_size * sizeof(double));
+    const size_t local = g->local_size > 0 ? (size_t)g->local_size : 1; /* a rank may hold none */
+    o->buf = malloc(local * sizeof(double));
     if (cfg->madelung_enabled)
-        o->jbuf = malloc((size_t)g->local_size * (size_t)g->dims * sizeof(double));
+        o->jbuf = malloc(local * (size_t)g->dims * sizeof(double));
     if (!o->buf || (cfg->madelung_enabled && !o->jbuf)) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
@@ -214,7 +271,9 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
         return rc0;
 
     errno = 0;
-    o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = file_access();
+    o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (o->file < 0) {
         int e = errno;
         close_all(o);
@@ -229,6 +288,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     time_t now = time(NULL);
     struct tm tm;
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    nnq_par_bcast(created, sizeof created); /* attributes: the same value on every rank */
     int zero = 0;
     int bad = attr_string(o->file, "nnq_version", NNQ_VERSION) ||
               attr_string(o->file, "config", config_text) ||
@@ -374,6 +434,8 @@ static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name
  * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis: 1D x = q0;
  * 2D x = q1, y = q0; 3D x = q2, y = q1, z = q0. */
 static void write_xdmf(const struct nnq_output *o) {
+    if (nnq_par_rank() != 0)
+        return;
     const struct nnq_grid *g = o->g;
     const int d = g->dims;
     double *t = malloc(sizeof(double) * (size_t)(o->nsnap > 0 ? o->nsnap : 1));
@@ -446,8 +508,8 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
     hsize_t count[5] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
     hsize_t one = 1;
     long long step64 = step;
-    if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5T_NATIVE_DOUBLE, &t) ||
-        append(o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5T_NATIVE_LLONG, &step64))
+    if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t) ||
+        append(o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_LLONG, &step64))
         return h5_fail(err, o, "append to /snapshots");
     const ptrdiff_t n = g->local_size;
     const double hbar = o->cfg->hbar;
@@ -456,24 +518,24 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
             double re = creal(psi[i]), im = cimag(psi[i]);
             o->buf[i] = re * re + im * im;
         }
-        if (append(o->field[FIELD_P], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
-                   o->buf))
+        if (append(o->field[FIELD_P], o->nsnap, rank, shape, start, count, o->xfer,
+                   H5T_NATIVE_DOUBLE, o->buf))
             return h5_fail(err, o, "append to /schrodinger/p");
     }
     if (o->field[FIELD_F] >= 0) {
         for (ptrdiff_t i = 0; i < n; i++)
             o->buf[i] = hbar * carg(psi[i]);
-        if (append(o->field[FIELD_F], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
-                   o->buf))
+        if (append(o->field[FIELD_F], o->nsnap, rank, shape, start, count, o->xfer,
+                   H5T_NATIVE_DOUBLE, o->buf))
             return h5_fail(err, o, "append to /schrodinger/F");
     }
-    if (o->field[FIELD_PSI] >= 0 &&
-        append(o->field[FIELD_PSI], o->nsnap, rank, shape, start, count, o->psi_mem_type, psi))
+    if (o->field[FIELD_PSI] >= 0 && append(o->field[FIELD_PSI], o->nsnap, rank, shape, start, count,
+                                           o->xfer, o->psi_mem_type, psi))
         return h5_fail(err, o, "append to /schrodinger/psi");
     if (m && o->mfield[0] >= 0) {
-        if (append(o->mfield[0], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+        if (append(o->mfield[0], o->nsnap, rank, shape, start, count, o->xfer, H5T_NATIVE_DOUBLE,
                    nnq_madelung_p(m)) ||
-            append(o->mfield[1], o->nsnap, rank, shape, start, count, H5T_NATIVE_DOUBLE,
+            append(o->mfield[1], o->nsnap, rank, shape, start, count, o->xfer, H5T_NATIVE_DOUBLE,
                    nnq_madelung_F(m)))
             return h5_fail(err, o, "append to /madelung");
         const int d = g->dims;
@@ -483,8 +545,8 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
                 o->jbuf[i * d + a] = j[a * n + i];
         shape[rank] = count[rank] = (hsize_t)d;
         start[rank] = 0;
-        if (append(o->mfield[2], o->nsnap, rank + 1, shape, start, count, H5T_NATIVE_DOUBLE,
-                   o->jbuf))
+        if (append(o->mfield[2], o->nsnap, rank + 1, shape, start, count, o->xfer,
+                   H5T_NATIVE_DOUBLE, o->jbuf))
             return h5_fail(err, o, "append to /madelung/j");
     }
     o->nsnap++;
@@ -502,9 +564,10 @@ enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row 
             continue;
         long long iv = (long long)row->value[c];
         int bad = nnq_diag_column((enum nnq_diag_column)c)->is_integer
-                      ? append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5T_NATIVE_LLONG, &iv)
-                      : append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5T_NATIVE_DOUBLE,
-                               &row->value[c]);
+                      ? append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5P_DEFAULT,
+                               H5T_NATIVE_LLONG, &iv)
+                      : append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5P_DEFAULT,
+                               H5T_NATIVE_DOUBLE, &row->value[c]);
         if (bad)
             return h5_fail(err, o, "append to /diagnostics");
     }
@@ -515,7 +578,14 @@ enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row 
 enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err) {
     hsize_t shape[3] = {(hsize_t)o->g->n[0], (hsize_t)o->g->n[1], (hsize_t)o->g->n[2]};
     hid_t grp = H5Gcreate2(o->file, "potential", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int bad = grp < 0 || write_array(grp, "V", o->g->dims, shape, V);
+    hid_t space = H5Screate_simple(o->g->dims, shape, NULL);
+    hid_t d = grp < 0 ? -1
+                      : H5Dcreate2(grp, "V", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                   H5P_DEFAULT);
+    int bad = d < 0 || slab_io(o, d, H5T_NATIVE_DOUBLE, (void *)V, 1);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(space);
     if (grp >= 0)
         H5Gclose(grp);
     return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
@@ -589,15 +659,15 @@ enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
     hsize_t nm = (hsize_t)(1 + g->dims) * (hsize_t)g->total;
     hid_t dm = madelung ? fixed_dataset(grp, "madelung", H5T_IEEE_F64LE, 1, &nm) : -1;
     long long counts[3] = {step, o->nsnap, o->nrows};
-    int bad =
-        dp < 0 || ds < 0 || H5Dwrite(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
-        (nstate && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
-        (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                         madelung) < 0)) ||
-        set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
-        set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
-        set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
-        set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
+    int bad = dp < 0 || ds < 0 || slab_io(o, dp, o->psi_mem_type, (void *)psi, 1) ||
+              (nstate && nnq_par_rank() == 0 &&
+               H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
+              (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                               madelung) < 0)) ||
+              set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
+              set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
+              set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
+              set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
     if (dp >= 0)
         H5Dclose(dp);
     if (ds >= 0)
@@ -621,7 +691,10 @@ static hid_t open_nnq_file(const char *path, unsigned mode, struct nnq_err *err)
         nnq_err_set(err, NNQ_ERR_CONFIG, "%s: not an HDF5 file (or truncated)", path);
         return -1;
     }
-    hid_t f = H5Fopen(path, mode, H5P_DEFAULT);
+    /* read-write: to continue a run, across the ranks */
+    hid_t fapl = mode == H5F_ACC_RDWR ? file_access() : H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = H5Fopen(path, mode, fapl);
+    H5Pclose(fapl);
     if (f < 0) {
         nnq_err_set(err, NNQ_ERR_CONFIG, "%s: HDF5 cannot open it (truncated, or not writable?)",
                     path);
@@ -722,8 +795,11 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
             o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
     }
     int zero = 0;
+    /* the flush writes out the chunks the cuts trimmed now: parallel HDF5 would write them
+     * later, over rows appended meanwhile */
     if (o->snap_t < 0 || o->snap_step < 0 || (cfg->madelung_enabled && o->mfield[0] < 0) ||
-        o->diag[NNQ_DIAG_t] < 0 || set_attr(o->file, "completed", H5T_NATIVE_INT, &zero)) {
+        o->diag[NNQ_DIAG_t] < 0 || set_attr(o->file, "completed", H5T_NATIVE_INT, &zero) ||
+        H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_CONFIG,
                            "%s: its datasets do not match its stored config (damaged file?)", path);
@@ -751,7 +827,7 @@ enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, do
               (hsize_t)g->total != dims[0] * (rank > 1 ? dims[1] : 1) * (rank > 2 ? dims[2] : 1) ||
               ns != (nstate ? nstate : 1);
         if (!bad)
-            bad = H5Dread(dp, o->psi_mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, psi) < 0 ||
+            bad = slab_io(o, dp, o->psi_mem_type, psi, 0) ||
                   (nstate &&
                    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0);
     }

@@ -12,6 +12,7 @@
 #include "nnq/initial.h"
 #include "nnq/madelung.h"
 #include "nnq/output_h5.h"
+#include "nnq/par.h"
 #include "nnq/potential.h"
 #include "nnq/progress.h"
 #include "nnq/schrodinger.h"
@@ -168,22 +169,25 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
     const double dt = cfg->run_dt;
 
-    if ((rc = nnq_run_check_limits(cfg, sum->output, err)))
+    if ((rc = nnq_par_agree(nnq_run_check_limits(cfg, sum->output, err), err)))
         goto done;
     if (!(config_text = malloc(CONFIG_TEXT_MAX))) {
         rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
         goto done;
     }
     nnq_config_dump(cfg, config_text, CONFIG_TEXT_MAX);
-    if ((rc = nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err)) ||
-        (rc = nnq_potential_create(cfg, &pot, err)))
+    if ((rc = nnq_par_agree(nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err),
+                            err)) ||
+        (rc = nnq_par_agree(nnq_potential_create(cfg, &pot, err), err)))
         goto done;
     long step = 0;
     if (opt->resume) {
         snprintf(sum->output, sizeof sum->output, "%s", opt->resume);
-        if ((rc = nnq_output_resume(opt->resume, cfg, g, &out, &step, err)))
+        if ((rc = nnq_par_agree(nnq_output_resume(opt->resume, cfg, g, &out, &step, err), err)))
             goto done;
-    } else if ((rc = nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err)))
+    } else if ((rc = nnq_par_agree(
+                    nnq_output_create(sum->output, opt->force, cfg, config_text, g, &out, err),
+                    err)))
         goto done;
 
     struct nnq_schrodinger_params par = {.hbar = cfg->hbar,
@@ -193,13 +197,24 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
                                          .imaginary_time = cfg->run_imaginary_time,
                                          .planner = (enum nnq_planner)cfg->run_planner,
                                          .threads = sum->threads};
-    if (opt->wisdom)
-        fftw_import_wisdom_from_filename(opt->wisdom); /* a missing file is no error */
-    if ((rc = nnq_schrodinger_create(g, pot, &par, &s, err))) {
+    /* wisdom is per process; FFTW-MPI plans are agreed among the ranks anyway */
+    const char *wisdom = nnq_par_size() == 1 ? opt->wisdom : NULL;
+    if (wisdom)
+        fftw_import_wisdom_from_filename(wisdom); /* a missing file is no error */
+    if ((rc = nnq_par_agree(nnq_schrodinger_create(g, pot, &par, &s, err), err))) {
         if (rc == NNQ_ERR_CONFIG) {
             key_place(cfg, NNQ_KEY_potential_V, place, sizeof place);
             nnq_err_prefix(err, "%s", place);
         }
+        goto done;
+    }
+    if (cfg->madelung_enabled && nnq_par_size() > 1) {
+        key_place(cfg, NNQ_KEY_madelung_enabled, place, sizeof place);
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "%s[madelung] enabled: the Madelung solver runs on one rank so far (%d "
+                         "were started): "
+                         "set [madelung] enabled = false, or run without mpirun",
+                         place, nnq_par_size());
         goto done;
     }
     if (cfg->madelung_enabled) {
@@ -212,25 +227,26 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
                                            .damping = cfg->madelung_damping,
                                            .threads = sum->threads,
                                            .planner = (enum nnq_planner)cfg->run_planner};
-        if ((rc = nnq_madelung_create(g, pot, &mpar, &mad, err)))
+        if ((rc = nnq_par_agree(nnq_madelung_create(g, pot, &mpar, &mad, err), err)))
             goto done;
     }
-    if (opt->wisdom)
-        save_wisdom(opt->wisdom);
+    if (wisdom)
+        save_wisdom(wisdom);
     const double support = cfg->madelung_support_floor;
     struct nnq_diag_row row;
     double summary_state[SUMMARY_STATE];
     if (opt->resume) {
-        if ((rc = nnq_output_restore(out, nnq_schrodinger_psi(s),
-                                     mad ? nnq_madelung_state(mad) : NULL, summary_state,
-                                     SUMMARY_STATE, err)))
+        if ((rc = nnq_par_agree(nnq_output_restore(out, nnq_schrodinger_psi(s),
+                                                   mad ? nnq_madelung_state(mad) : NULL,
+                                                   summary_state, SUMMARY_STATE, err),
+                                err)))
             goto done;
         unpack_summary(sum, summary_state, mad);
         sum->edge_density = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
         sum->steps_done = step;
         sum->t = (double)step * dt;
     } else {
-        if ((rc = nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err))) {
+        if ((rc = nnq_par_agree(nnq_initial_fill(cfg, g, nnq_schrodinger_psi(s), err), err))) {
             key_place(cfg,
                       cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p
                                                          : NNQ_KEY_initial_preset,
@@ -241,7 +257,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         sum->edge_density = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
         if (mad)
             nnq_madelung_init(mad, nnq_schrodinger_psi(s));
-        if ((rc = nnq_output_potential(out, nnq_schrodinger_potential(s), err)))
+        if ((rc = nnq_par_agree(nnq_output_potential(out, nnq_schrodinger_potential(s), err), err)))
             goto done;
         nnq_diag_sample(s, mad, support, cfg->madelung_node_depth, 0.0, 0, &row);
         sum->first = sum->last = row;
@@ -250,8 +266,9 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
             rc = check_row(cfg, sum, &row, err);
             goto done;
         }
-        if ((rc = nnq_output_diag(out, &row, err)) ||
-            (rc = nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err)))
+        if ((rc = nnq_par_agree(nnq_output_diag(out, &row, err), err)) ||
+            (rc = nnq_par_agree(nnq_output_snapshot(out, 0.0, 0, nnq_schrodinger_psi(s), mad, err),
+                                err)))
             goto done;
     }
     progress = nnq_progress_create(opt->progress, cfg->steps);
@@ -267,33 +284,40 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
             next = next_snap;
         if (cfg->run_checkpoint_every > 0 && next_check < next)
             next = next_check;
-        if ((rc = nnq_schrodinger_advance(s, next - step, (double)step * dt, err)))
+        if ((rc = nnq_par_agree(nnq_schrodinger_advance(s, next - step, (double)step * dt, err),
+                                err)))
             goto done;
-        if (mad && (rc = nnq_madelung_advance(mad, next - step, (double)step * dt, err)))
+        if (mad && (rc = nnq_par_agree(
+                        nnq_madelung_advance(mad, next - step, (double)step * dt, err), err)))
             goto done;
         step = next;
         sum->steps_done = step;
         sum->t = (double)step * dt;
-        int interrupted = opt->stop && *opt->stop && step < steps;
+        /* a signal reaches the ranks at different times: they stop together */
+        int interrupted = nnq_par_any(opt->stop && *opt->stop) && step < steps;
         int diag_due = step == next_diag || step == next_snap || step == steps;
         int snap_due = step == next_snap || step == steps;
-        if ((diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
+        if ((diag_due && (rc = nnq_par_agree(write_row(cfg, s, mad, sum, out, err), err))) ||
             (snap_due &&
-             (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err))))
+             (rc = nnq_par_agree(
+                  nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err), err))))
             goto done;
         if ((cfg->run_checkpoint_every > 0 && step == next_check && step < steps) || interrupted) {
             pack_summary(sum, summary_state, mad);
-            if ((rc = nnq_output_checkpoint(out, step, sum->t, nnq_schrodinger_psi(s),
-                                            mad ? nnq_madelung_state(mad) : NULL, summary_state,
-                                            SUMMARY_STATE, err)))
+            if ((rc = nnq_par_agree(nnq_output_checkpoint(out, step, sum->t, nnq_schrodinger_psi(s),
+                                                          mad ? nnq_madelung_state(mad) : NULL,
+                                                          summary_state, SUMMARY_STATE, err),
+                                    err)))
                 goto done;
         }
         /* after the checkpoint: a resumed run cuts these away again, and so ends bit for bit
          * as one that was never stopped */
         if (interrupted &&
-            ((!diag_due && (rc = write_row(cfg, s, mad, sum, out, err))) ||
+            ((!diag_due && (rc = nnq_par_agree(write_row(cfg, s, mad, sum, out, err), err))) ||
              (!snap_due &&
-              (rc = nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err)))))
+              (rc = nnq_par_agree(
+                   nnq_output_snapshot(out, sum->t, step, nnq_schrodinger_psi(s), mad, err),
+                   err)))))
             goto done;
         nnq_progress_update(progress, step, sum->t);
         if (interrupted) {
@@ -594,14 +618,17 @@ enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *o
     nnq_run_estimate(cfg, &e);
     char place[NNQ_STR_MAX + 32], need[32], have[32];
     double mem_limit = cfg->run_memory_limit > 0 ? cfg->run_memory_limit : available_memory();
-    if (e.memory > mem_limit) {
+    /* under mpirun each rank holds a slab: its share is what must fit */
+    const int ranks = nnq_par_size();
+    if (e.memory / ranks > mem_limit) {
         key_place(cfg, NNQ_KEY_run_memory_limit, place, sizeof place);
         return nnq_err_set(
             err, NNQ_ERR_CONFIG,
-            "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points), "
+            "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points / %d rank%s), "
             "the limit is %s (%s): lower [grid] n, or raise the limit",
-            place, human_bytes(e.memory, need, sizeof need), e.bytes_per_point,
-            e.memory / (double)e.bytes_per_point, human_bytes(mem_limit, have, sizeof have),
+            place, human_bytes(e.memory / ranks, need, sizeof need), e.bytes_per_point,
+            e.memory / (double)e.bytes_per_point, ranks, ranks > 1 ? "s" : "",
+            human_bytes(mem_limit, have, sizeof have),
             cfg->run_memory_limit > 0 ? "[run] memory_limit" : "memory available now");
     }
     double out_limit = cfg->output_size_limit > 0 ? cfg->output_size_limit : free_disk(output);

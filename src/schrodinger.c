@@ -11,6 +11,8 @@
  */
 #include "nnq/schrodinger.h"
 
+#include "nnq/par.h"
+
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -137,8 +139,9 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
                           &s->ndrift);
 
     size_t cbytes = (size_t)n * sizeof(double complex), rbytes = (size_t)n * sizeof(double);
-    s->psi = fftw_malloc(cbytes);
-    s->work = fftw_malloc(cbytes);
+    /* the transformed arrays: FFTW-MPI may need more than the slab */
+    s->psi = fftw_malloc((size_t)g->alloc_size * sizeof(double complex));
+    s->work = fftw_malloc((size_t)g->alloc_size * sizeof(double complex));
     s->V = fftw_malloc(rbytes);
     s->k2 = fftw_malloc(rbytes);
     int ok = s->psi && s->work && s->V && s->k2;
@@ -229,12 +232,14 @@ static enum nnq_status kick(struct nnq_schrodinger *s, int kind, double t, struc
     return NNQ_OK;
 }
 
+/* The norm over all ranks. */
 static double norm_of(const double complex *psi, ptrdiff_t n, double dv, int threads) {
     const double *p = (const double *)psi;
     double sum = 0.0;
 #pragma omp parallel for num_threads(threads) if (n > OMP_MIN_POINTS) reduction(+ : sum)
     for (ptrdiff_t i = 0; i < 2 * n; i++)
         sum += p[i] * p[i];
+    nnq_par_sum(&sum, 1);
     return sum * dv;
 }
 
@@ -298,12 +303,17 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
 
     /* Kinetic energy spectrally: sum_x |psi|^2 = (1/N) sum_k |psi_k|^2 (Parseval). */
     memcpy(s->work, psi, (size_t)g->local_size * sizeof(double complex));
-    fftw_execute_dft(s->fwd, s->work, s->work);
+    nnq_grid_execute(s->g, s->fwd, s->work);
     double ek = 0.0;
     for (ptrdiff_t i = 0; i < g->local_size; i++) {
         double re = creal(s->work[i]), im = cimag(s->work[i]);
         ek += (re * re + im * im) * s->k2[i];
     }
+    double sums[9] = {norm, epot, ek, m1[0], m1[1], m1[2], m2[0], m2[1], m2[2]};
+    nnq_par_sum(sums, 9);
+    norm = sums[0], epot = sums[1], ek = sums[2];
+    for (int a = 0; a < 3; a++)
+        m1[a] = sums[3 + a], m2[a] = sums[6 + a];
     ek *= s->par.hbar * s->par.hbar / (2.0 * s->par.mass) / (double)g->total;
 
     o->norm = norm * g->dv;

@@ -5,7 +5,10 @@
  * (periodic: qmax is the image of qmin). Wave numbers in FFTW's order:
  * k_j = 2 pi j / L for j < n/2, 2 pi (j - n) / L otherwise.
  * Fields are row-major (axis 0 slowest). Every field loop runs over the local slab of axis 0,
- * [local_0_start, local_0_start + local_n0), as FFTW-MPI defines it; serially it is all of it.
+ * [local_0_start, local_0_start + local_n0), as FFTW-MPI defines it; serially, and on one rank,
+ * it is all of it. Under mpirun (nnq/par.h) 2D and 3D grids are cut into slabs; a rank may hold
+ * none. 1D grids are not cut: FFTW-MPI's 1D transforms change the data's order and
+ * distribution between x and k space.
  */
 #ifndef NNQ_GRID_H
 #define NNQ_GRID_H
@@ -18,32 +21,45 @@
 #include "nnq/err.h"
 
 /* Invariants: 1 <= dims <= 3; n[i] >= 1 (n[i] == 1 for i >= dims); dq[i] > 0;
- * local_size = local_n0 * n[1] * n[2]; dv = prod dq[i] over the dims axes;
- * q[i] and k[i] hold n[i] values each (q[i][0] = 0, k[i][0] = 0 for i >= dims). */
+ * local_size = local_n0 * n[1] * n[2]; alloc_size >= max(local_size, 1) is what an array
+ * that FFTW transforms must hold (FFTW-MPI may need more than local_size); dv = prod dq[i] over
+ * the dims axes; q[i] and k[i] hold n[i] values each (q[i][0] = 0, k[i][0] = 0 for i >= dims);
+ * counts[r] = local_n0 of rank r (nnq_par_size() entries, summing to n[0]); distributed: the
+ * slabs are FFTW-MPI's (more than one rank). */
 struct nnq_grid {
     int dims;
     ptrdiff_t n[3];
     double qmin[3], qmax[3], dq[3];
     double dv;
     ptrdiff_t total;
-    ptrdiff_t local_n0, local_0_start, local_size;
+    ptrdiff_t local_n0, local_0_start, local_size, alloc_size;
+    ptrdiff_t *counts;
+    int distributed;
+    double complex *row; /* scratch: one row of axis 0 (n[1] * n[2] values), e.g. a halo */
     double *q[3];
     double *k[3];
 };
 
-/* Builds the grid. n, qmin, qmax: 3 entries, those past dims ignored.
- * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller. */
+/* Builds the grid, this rank's slab of it. n, qmin, qmax: 3 entries, those past dims ignored.
+ * Returns NNQ_OK; NNQ_ERR_CONFIG for a 1D grid on more than one rank; NNQ_ERR_RUNTIME when
+ * memory runs out. *out is owned by the caller. Collective under mpirun. */
 enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
                                 struct nnq_grid **out, struct nnq_err *err);
 
 /* Makes the forward and backward in-place FFTW plans of the grid on `array` (FFTW-aligned,
  * local_size values), with `threads` threads and the planner effort asked for. FFTW_MEASURE
  * and FFTW_PATIENT overwrite the array: plan before filling it. The one place where grid
- * transforms are planned (FFTW-MPI's slab plans will go here).
+ * transforms are planned: FFTW-MPI's slab plans (same layout in x and k space) when the grid
+ * is distributed. Collective under mpirun.
  * Returns NNQ_OK, or NNQ_ERR_RUNTIME when FFTW cannot plan (*fwd, *bwd then NULL). */
 enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *array, int threads,
                                   enum nnq_planner planner, fftw_plan *fwd, fftw_plan *bwd,
                                   struct nnq_err *err);
+
+/* Runs plan p (from nnq_grid_plan_fft on g) on the array a (alloc_size values, in place),
+ * FFTW's new-array execute: FFTW-MPI's for a distributed grid. Collective under mpirun.
+ * Cannot fail. */
+void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a);
 
 /* Frees g; NULL is a no-op. */
 void nnq_grid_destroy(struct nnq_grid *g);

@@ -7,7 +7,7 @@
 set -eu
 seconds=${1:-60}
 cd "$(dirname "$0")/../.."
-CC=clang cmake -S . -B build-fuzz -DNNQ_FUZZ=ON -DBUILD_TESTING=OFF -DNNQ_WERROR=ON \
+CC=clang cmake -S . -B build-fuzz -DNNQ_FUZZ=ON -DNNQ_MPI=OFF -DBUILD_TESTING=OFF -DNNQ_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j --target fuzz_config fuzz_expr
 for target in config expr; do

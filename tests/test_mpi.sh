@@ -1,0 +1,116 @@
+#!/bin/sh
+# MPI runs against the serial run (ctest label mpi; only in an MPI build):
+#  - 2D (axis 0 of 30 rows: 8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none),
+#    np = 1, 2, 4 (oversubscribed): p, psi, F, V and every diagnostics column within 1e-12 of
+#    the serial run, same layout (tests/test_mpi.py);
+#  - a run stopped by SIGINT on 2 ranks, resumed on 2, ends as the unstopped 2-rank run;
+#  - errors are reported once: a 1D grid, and the Madelung solver, on 2 ranks (exit 2).
+# Usage: test_mpi.sh NNQ MPIEXEC SOURCE_DIR
+set -eu
+nnq=$1 mpiexec=$2 src=$3
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+$py -c 'import h5py, numpy' 2>/dev/null || { echo "skipped: no h5py"; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+# OpenMPI refuses root and more ranks than cores unless told (CI runs as root on 2 cores)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 NNQ_WISDOM=
+fail=0
+
+cat > "$dir/two.ini" <<'INI'
+[run]
+steps = 60
+dt = 1e-3
+diag_every = 10
+snapshot_every = 20
+checkpoint_every = 30
+planner = estimate
+[grid]
+n = 30, 24
+qmin = -6
+qmax = 6
+[potential]
+preset = harmonic
+omega = 1, 1.3
+[initial]
+preset = vortex
+width = 1
+core = 0.5
+momentum = 0.3, 0
+[madelung]
+enabled = false
+INI
+cat > "$dir/three.ini" <<'INI'
+[run]
+steps = 40
+dt = 2e-3
+diag_every = 10
+snapshot_every = 20
+planner = estimate
+[grid]
+n = 9, 10, 8
+qmin = -5
+qmax = 5
+[potential]
+preset = harmonic
+[initial]
+preset = vortex
+width = 1
+core = 0.5
+momentum = 0.3, 0, 0.2
+[madelung]
+enabled = false
+INI
+
+for case in two three; do
+    "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_serial.h5" --quiet >/dev/null
+    for np in 1 2 4; do
+        if ! "$mpiexec" -n $np "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_np$np.h5" \
+            --quiet >"$dir/out" 2>&1; then
+            echo "FAIL: $case on $np ranks:"; cat "$dir/out"; fail=1; continue
+        fi
+        $py "$src/tests/test_mpi.py" "$dir/${case}_serial.h5" "$dir/${case}_np$np.h5" || fail=1
+    done
+done
+
+# stopped on 2 ranks by SIGINT (to the ranks, as a batch system's signal reaches them), resumed
+# on 2: ends where the run that was never stopped does
+sed -e 's/^steps = 60/steps = 100000/' -e 's/^snapshot_every = 20/snapshot_every = 25000/' \
+    -e 's/^diag_every = 10/diag_every = 5000/' -e 's/^checkpoint_every = 30/checkpoint_every = 0/' \
+    -e 's/^n = 30, 24/n = 60, 48/' "$dir/two.ini" >"$dir/long.ini"
+"$mpiexec" -n 2 "$nnq" simulate "$dir/long.ini" -o "$dir/long.h5" --quiet >"$dir/out" 2>&1 &
+pid=$!
+sleep 2 # about half the run
+pkill -INT -f "simulate $dir/long.ini" || true
+wait $pid || true
+if ! grep -q "interrupted at step" "$dir/out"; then
+    echo "FAIL: the 2-rank run was not interrupted cleanly:"; cat "$dir/out"; fail=1
+else
+    "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/long.h5" --quiet >"$dir/out2" 2>&1 ||
+        { echo "FAIL: resume on 2 ranks:"; cat "$dir/out2"; fail=1; }
+    "$mpiexec" -n 2 "$nnq" simulate "$dir/long.ini" -o "$dir/long_np2.h5" --quiet >/dev/null
+    $py "$src/tests/test_mpi.py" "$dir/long_np2.h5" "$dir/long.h5" || fail=1
+fi
+
+# errors: exit 2, the message once (rank 0 speaks for all)
+printf '[run]\nsteps = 5\n[grid]\nn = 64\nqmin = -5\nqmax = 5\n[initial]\npreset = gaussian\n' >"$dir/one.ini"
+set +e
+"$mpiexec" -n 2 "$nnq" simulate "$dir/one.ini" -o "$dir/one.h5" >"$dir/out" 2>&1
+rc=$?
+set -e
+n=$(grep -c "a 1D grid runs on one rank" "$dir/out" || true)
+if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
+    echo "FAIL: 1D on 2 ranks: exit $rc, message $n times:"; cat "$dir/out"; fail=1
+fi
+sed -e 's/^enabled = false/enabled = true/' "$dir/two.ini" >"$dir/mad.ini"
+set +e
+"$mpiexec" -n 2 "$nnq" simulate "$dir/mad.ini" -o "$dir/mad.h5" >"$dir/out" 2>&1
+rc=$?
+set -e
+n=$(grep -c "mad.ini:.*\[madelung\] enabled: the Madelung solver runs on one rank" "$dir/out" || true)
+if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
+    echo "FAIL: Madelung on 2 ranks: exit $rc, message $n times:"; cat "$dir/out"; fail=1
+fi
+[ $fail = 0 ] && echo "mpi: all checks passed"
+exit $fail
