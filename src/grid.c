@@ -51,15 +51,13 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
     g->local_0_start = 0;
     g->local_size = g->alloc_size = g->total;
     g->counts[0] = g->n[0];
-    if (size > 1 && dims == 1) {
-        nnq_grid_destroy(g);
-        return nnq_err_set(err, NNQ_ERR_CONFIG,
-                           "[grid] n: a 1D grid runs on one rank (%d were started): FFTW-MPI's "
-                           "1D transforms reorder the data; run it without mpirun",
-                           size);
+    if (size > 1 && dims == 1 && nnq_par_rank() > 0) {
+        /* a 1D grid is not cut (see grid.h): rank 0 holds it all, the others none */
+        g->local_n0 = g->local_size = 0;
+        g->local_0_start = g->n[0];
     }
 #ifdef NNQ_HAVE_MPI
-    if (size > 1) {
+    if (size > 1 && dims > 1) {
         const ptrdiff_t nn[3] = {g->n[0], g->n[1], g->n[2]};
         g->alloc_size = fftw_mpi_local_size_many(dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK,
                                                  MPI_COMM_WORLD, &g->local_n0, &g->local_0_start);
@@ -93,6 +91,9 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
         [NNQ_PLANNER_PATIENT] = FFTW_PATIENT,
     };
     const int n[3] = {(int)g->n[0], (int)g->n[1], (int)g->n[2]};
+    *fwd = *bwd = NULL;
+    if (!g->distributed && g->local_size == 0)
+        return NNQ_OK;   /* a rank without a share of a grid that is not cut: nothing to do */
     fftw_init_threads(); /* idempotent */
     fftw_plan_with_nthreads(threads);
 #ifdef NNQ_HAVE_MPI
@@ -122,6 +123,8 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
 }
 
 void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a) {
+    if (!p)
+        return; /* see nnq_grid_plan_fft */
 #ifdef NNQ_HAVE_MPI
     if (g->distributed) {
         fftw_mpi_execute_dft(p, a, a);

@@ -12,6 +12,8 @@
  */
 #include "nnq/madelung.h"
 
+#include "nnq/par.h"
+
 #include <fftw3.h>
 #include <float.h>
 #include <math.h>
@@ -143,6 +145,10 @@ static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind
  * call of velocities(). During rhs(), jbuf holds d_b ln p (the cross terms of the stress).
  * scratch: per thread, SCRATCH_ROWS rows of scratch_row doubles (a line of the longest axis
  * with GHOST cells each side, or CHUNK cells of a row); chunk[a] <= CHUNK.
+ * Axis 0 is this rank's slab (local_n0 rows, maybe none; every rank that holds any holds at
+ * least GHOST): in 2D and 3D, halo_prev/halo_next hold the GHOST rows before and after it of
+ * each field in enum slot (from the neighbouring ranks; serially the periodic images), as of
+ * the last exchange().
  */
 struct nnq_madelung {
     const struct nnq_grid *g;
@@ -150,7 +156,7 @@ struct nnq_madelung {
     struct nnq_madelung_params par;
     int d, time_dependent;
     ptrdiff_t n, stride[3];
-    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *scratch;
+    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *scratch, *halo_prev, *halo_next;
     ptrdiff_t scratch_row, chunk[3];
     double complex *ck[2];
     fftw_plan fwd, bwd;
@@ -187,6 +193,7 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : pmax) schedule(static)
         for (ptrdiff_t i = 0; i < n; i++)
             pmax = U[i] > pmax ? U[i] : pmax;
+        pmax = nnq_par_max(pmax);
     }
     const double delta = m->par.density_floor * pmax;
     /* Velocities are trusted where p >= sqrt(floor) max p (1e-6 for the default floor): the
@@ -206,6 +213,7 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
         }
         m->lnp[i] = log(q > 1e-300 ? q : 1e-300);
     }
+    umax = nnq_par_max(umax);
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
     for (ptrdiff_t i = 0; i < n; i++)
         if (U[i] < trusted)
@@ -221,10 +229,43 @@ static double *scratch_of(const struct nnq_madelung *m, int thread) {
     return m->scratch + (ptrdiff_t)thread * SCRATCH_ROWS * m->scratch_row;
 }
 
-/* out = d_a f (central, periodic) over the whole grid: along the contiguous last axis by
- * lines, along the others by rows (contiguous blocks of stride[a] cells). */
-static void central_derivative(struct nnq_madelung *m, const double *f, int a, double *out) {
-    const ptrdiff_t len = m->g->n[a], st = m->stride[a], blocks = m->n / (len * st);
+/* The fields whose rows next to the slab come from the neighbouring ranks. */
+enum slot { SLOT_P, SLOT_LNP, SLOT_V, SLOT_U, SLOT_G = SLOT_U + 3, SLOTS = SLOT_G + 3 };
+
+/* Rows along axis a in this rank's part of the grid. */
+static ptrdiff_t rows_of(const struct nnq_madelung *m, int a) {
+    return a == 0 ? m->g->local_n0 : m->g->n[a];
+}
+
+/* Fetches the GHOST rows before and after this rank's slab of field f into slot. Collective.
+ */
+static void exchange(struct nnq_madelung *m, const double *f, int slot) {
+    const ptrdiff_t plane = m->stride[0];
+    nnq_par_halo(f, sizeof(double) * (size_t)plane, m->g->counts, GHOST,
+                 m->halo_next + (ptrdiff_t)slot * GHOST * plane,
+                 m->halo_prev + (ptrdiff_t)slot * GHOST * plane);
+}
+
+/* Row r (-GHOST <= r < local_n0 + GHOST) along axis 0 of field f, whose halo is in slot. */
+static inline const double *row0(const struct nnq_madelung *m, const double *f, int slot,
+                                 ptrdiff_t r) {
+    const ptrdiff_t plane = m->stride[0], len = m->g->local_n0;
+    if (r < 0)
+        return m->halo_prev + ((ptrdiff_t)slot * GHOST + GHOST + r) * plane;
+    if (r >= len)
+        return m->halo_next + ((ptrdiff_t)slot * GHOST + r - len) * plane;
+    return f + r * plane;
+}
+
+/* out = d_a f (central, periodic) over this rank's part of the grid: along the contiguous
+ * last axis by lines, along the others by rows (contiguous blocks of stride[a] cells); along
+ * axis 0 (2D, 3D) the rows next to the slab come from f's halo in slot. */
+static void central_derivative(struct nnq_madelung *m, const double *f, int a, double *out,
+                               int slot) {
+    const ptrdiff_t len = rows_of(m, a), st = m->stride[a];
+    if (len == 0)
+        return;
+    const ptrdiff_t blocks = m->n / (len * st);
     const double h = 0.5 / m->g->dq[a];
     if (st == 1) {
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
@@ -242,8 +283,10 @@ static void central_derivative(struct nnq_madelung *m, const double *f, int a, d
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
     for (ptrdiff_t w = 0; w < blocks * len; w++) {
         const ptrdiff_t r = w % len, base = (w / len) * len * st;
-        const double *up = f + base + (r + 1 < len ? r + 1 : 0) * st;
-        const double *dn = f + base + (r > 0 ? r - 1 : len - 1) * st;
+        const double *up =
+            a == 0 ? row0(m, f, slot, r + 1) : f + base + (r + 1 < len ? r + 1 : 0) * st;
+        const double *dn =
+            a == 0 ? row0(m, f, slot, r - 1) : f + base + (r > 0 ? r - 1 : len - 1) * st;
         double *y = out + base + r * st;
 #pragma omp simd
         for (ptrdiff_t i = 0; i < st; i++)
@@ -265,8 +308,8 @@ static inline ptrdiff_t row_at(ptrdiff_t base, ptrdiff_t r, ptrdiff_t len, ptrdi
  * share them out.
  */
 static ptrdiff_t row_units(const struct nnq_madelung *m, int a) {
-    const ptrdiff_t st = m->stride[a];
-    return m->n / (m->g->n[a] * st) * ((st + m->chunk[a] - 1) / m->chunk[a]);
+    const ptrdiff_t st = m->stride[a], len = rows_of(m, a);
+    return len == 0 ? 0 : m->n / (len * st) * ((st + m->chunk[a] - 1) / m->chunk[a]);
 }
 
 /* Unit w (0 <= w < row_units(m, a)) of the sweep along a. */
@@ -274,7 +317,7 @@ static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung
                                                              const double *U, double *R, int a,
                                                              ptrdiff_t w, enum nnq_limiter lim,
                                                              enum nnq_flux kind, int d) {
-    const ptrdiff_t n = m->n, len = m->g->n[a], st = m->stride[a], chunk = m->chunk[a];
+    const ptrdiff_t n = m->n, len = rows_of(m, a), st = m->stride[a], chunk = m->chunk[a];
     const ptrdiff_t nchunk = (st + chunk - 1) / chunk;
     const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
@@ -289,32 +332,37 @@ static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung
                 S[b][q] = sc + (4 * b + q) * m->scratch_row;
                 Fr[b][q] = sc + (8 + 4 * b + q) * m->scratch_row;
             }
+            /* row r of field f (halo in slot): along axis 0 from the halo past the slab's ends,
+             * along axis 1 (3D) periodic within the slab */
+#define ROWP(f, slot, r) (a == 0 ? row0(m, f, slot, r) + base : (f) + row_at(base, r, len, st))
             /* half slopes of row r into S[b] */
 #define ROW_SLOPES(b, r)                                                                           \
     do {                                                                                           \
-        const ptrdiff_t o_ = row_at(base, (r)-1, len, st), c_ = row_at(base, r, len, st),          \
-                        p_ = row_at(base, (r) + 1, len, st);                                       \
-        slopes(lim, cnt, U + o_, U + c_, U + p_, S[b][0]);                                         \
+        slopes(lim, cnt, ROWP(U, SLOT_P, (r)-1), ROWP(U, SLOT_P, r), ROWP(U, SLOT_P, (r) + 1),     \
+               S[b][0]);                                                                           \
         for (int k_ = 0; k_ < d; k_++)                                                             \
-            slopes(lim, cnt, m->u + k_ * n + o_, m->u + k_ * n + c_, m->u + k_ * n + p_,           \
+            slopes(lim, cnt, ROWP(m->u + k_ * n, SLOT_U + k_, (r)-1),                              \
+                   ROWP(m->u + k_ * n, SLOT_U + k_, r), ROWP(m->u + k_ * n, SLOT_U + k_, (r) + 1), \
                    S[b][1 + k_]);                                                                  \
     } while (0)
             /* fluxes through the faces between rows r and r + 1 into Fr[fb], slopes in S[sa/sb] */
 #define ROW_FACES(fb, r, sa, sb)                                                                   \
     do {                                                                                           \
-        const ptrdiff_t A_ = row_at(base, r, len, st), B_ = row_at(base, (r) + 1, len, st);        \
-        struct faces f_ = {.pA = U + A_, .pB = U + B_, .spA = S[sa][0], .spB = S[sb][0]};          \
-        f_.lm = m->lnp + row_at(base, (r)-1, len, st);                                             \
-        f_.lA = m->lnp + A_;                                                                       \
-        f_.lB = m->lnp + B_;                                                                       \
-        f_.lp = m->lnp + row_at(base, (r) + 2, len, st);                                           \
+        struct faces f_ = {.pA = ROWP(U, SLOT_P, r),                                               \
+                           .pB = ROWP(U, SLOT_P, (r) + 1),                                         \
+                           .spA = S[sa][0],                                                        \
+                           .spB = S[sb][0]};                                                       \
+        f_.lm = ROWP(m->lnp, SLOT_LNP, (r)-1);                                                     \
+        f_.lA = ROWP(m->lnp, SLOT_LNP, r);                                                         \
+        f_.lB = ROWP(m->lnp, SLOT_LNP, (r) + 1);                                                   \
+        f_.lp = ROWP(m->lnp, SLOT_LNP, (r) + 2);                                                   \
         for (int k_ = 0; k_ < d; k_++) {                                                           \
-            f_.uA[k_] = m->u + k_ * n + A_;                                                        \
-            f_.uB[k_] = m->u + k_ * n + B_;                                                        \
+            f_.uA[k_] = ROWP(m->u + k_ * n, SLOT_U + k_, r);                                       \
+            f_.uB[k_] = ROWP(m->u + k_ * n, SLOT_U + k_, (r) + 1);                                 \
             f_.suA[k_] = S[sa][1 + k_];                                                            \
             f_.suB[k_] = S[sb][1 + k_];                                                            \
-            f_.gA[k_] = m->jbuf + k_ * n + A_;                                                     \
-            f_.gB[k_] = m->jbuf + k_ * n + B_;                                                     \
+            f_.gA[k_] = ROWP(m->jbuf + k_ * n, SLOT_G + k_, r);                                    \
+            f_.gB[k_] = ROWP(m->jbuf + k_ * n, SLOT_G + k_, (r) + 1);                              \
         }                                                                                          \
         for (int q_ = 0; q_ <= d; q_++)                                                            \
             f_.F[q_] = Fr[fb][q_];                                                                 \
@@ -353,6 +401,7 @@ static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung
         }
 #undef ROW_SLOPES
 #undef ROW_FACES
+#undef ROWP
     }
 }
 
@@ -464,7 +513,7 @@ typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R);
                 sweep_lines(m, U, R, d - 1, L, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);             \
             pmax = x > pmax ? x : pmax;                                                            \
         }                                                                                          \
-        m->pmax = pmax;                                                                            \
+        m->pmax = nnq_par_max(pmax);                                                               \
     }
 #define NNQ_SWEEP_DIMS(lim, flux)                                                                  \
     NNQ_SWEEP(lim, flux, 1) NNQ_SWEEP(lim, flux, 2) NNQ_SWEEP(lim, flux, 3)
@@ -486,9 +535,11 @@ static const sweep_fn sweeps[3][2][3] = {
 
 /* force = -(1/m) grad V, from m->V. */
 static void potential_force(struct nnq_madelung *m) {
+    if (m->d > 1)
+        exchange(m, m->V, SLOT_V);
     for (int a = 0; a < m->d; a++) {
         double *fa = m->force + a * m->n;
-        central_derivative(m, m->V, a, fa);
+        central_derivative(m, m->V, a, fa, SLOT_V);
         for (ptrdiff_t i = 0; i < m->n; i++)
             fa[i] *= -1.0 / m->par.mass;
     }
@@ -505,14 +556,22 @@ static enum nnq_status stage(struct nnq_madelung *m, double t, double ca, double
         velocities(m, m->U, m->pmax);
     m->u_current = 0;
     if (m->time_dependent) {
-        enum nnq_status rc = nnq_potential_fill(m->pot, m->g, t, m->V, err);
+        enum nnq_status rc = nnq_par_agree(nnq_potential_fill(m->pot, m->g, t, m->V, err), err);
         if (rc != NNQ_OK)
             return rc;
         potential_force(m);
     }
-    if (d > 1)
+    if (d > 1) {
+        /* the rows next to the slab, for the sweep along axis 0 and d_0 ln p */
+        exchange(m, m->U, SLOT_P);
+        exchange(m, m->lnp, SLOT_LNP);
         for (int k = 0; k < d; k++)
-            central_derivative(m, m->lnp, k, m->jbuf + k * n);
+            exchange(m, m->u + k * n, SLOT_U + k);
+        for (int k = 0; k < d; k++)
+            central_derivative(m, m->lnp, k, m->jbuf + k * n, SLOT_LNP);
+        for (int k = 1; k < d; k++)
+            exchange(m, m->jbuf + k * n, SLOT_G + k);
+    }
     m->rk_a = ca;
     m->rk_b = cb;
     m->rk_dt = dt;
@@ -525,6 +584,13 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
                                     const struct nnq_madelung_params *par,
                                     struct nnq_madelung **out, struct nnq_err *err) {
     *out = NULL;
+    for (int r = 0; g->dims > 1 && r < nnq_par_size(); r++)
+        if (g->counts[r] > 0 && g->counts[r] < GHOST)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "[grid] n: %td rows along axis 0 on %d ranks leave rank %d with "
+                               "%td; the Madelung solver needs %d or none on each: use fewer "
+                               "ranks",
+                               g->n[0], nnq_par_size(), r, g->counts[r], GHOST);
     struct nnq_madelung *m = fftw_malloc(sizeof *m);
     if (!m)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
@@ -540,7 +606,7 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->time_dependent = nnq_potential_time_dependent(pot);
     for (int a = 0; a < m->d; a++)
         m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
-    const size_t n = (size_t)m->n, d = (size_t)m->d;
+    const size_t n = m->n > 0 ? (size_t)m->n : 1, d = (size_t)m->d; /* a rank may hold none */
     m->U = fftw_malloc(sizeof(double) * (1 + d) * n);
     m->U0 = fftw_malloc(sizeof(double) * (1 + d) * n);
     m->R = fftw_malloc(sizeof(double) * (1 + d) * n);
@@ -563,10 +629,13 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
+    const size_t halo = sizeof(double) * SLOTS * GHOST * (size_t)m->stride[0];
+    m->halo_prev = fftw_malloc(halo);
+    m->halo_next = fftw_malloc(halo);
     int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->scratch && m->lnp && m->V &&
-             m->F;
+             m->F && m->halo_prev && m->halo_next;
     for (size_t k = 0; ok && k < 2; k++)
-        ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * n)) != NULL;
+        ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) != NULL;
     if (!ok) {
         nnq_madelung_destroy(m);
         return nnq_err_set(err, NNQ_ERR_RUNTIME,
@@ -578,7 +647,7 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         nnq_madelung_destroy(m);
         return rc;
     }
-    rc = nnq_potential_fill(pot, g, 0.0, m->V, err);
+    rc = nnq_par_agree(nnq_potential_fill(pot, g, 0.0, m->V, err), err);
     if (rc != NNQ_OK) {
         nnq_madelung_destroy(m);
         return rc;
@@ -681,45 +750,94 @@ long nnq_madelung_take_substeps(struct nnq_madelung *m) {
  * the densest cell: first along the last axis through it, then along each earlier axis, never
  * across the periodic seam. Where m u is a gradient on the support this is its potential;
  * a Poisson solve on the FFT grid would not do: with u = 0 in vacuum, a uniformly moving
- * packet is not a gradient field at its edge, and the projection halves its velocity. */
+ * packet is not a gradient field at its edge, and the projection halves its velocity.
+ * Across ranks: the plane through the anchor normal to axis 0 is integrated by the rank that
+ * holds it and sent to all; along axis 0, F(r) = F(anchor plane) + C(r) - C(anchor row) with
+ * C the running sum of the trapezoid increments from row 0, each rank's part offset by the
+ * sums of the ranks before it. Uses halo_prev as scratch and exchanges u_0. Collective. */
 static void free_energy(struct nnq_madelung *m) {
     const struct nnq_grid *g = m->g;
-    const ptrdiff_t n = m->n;
+    const ptrdiff_t n = m->n, plane = m->stride[0], L = g->local_n0;
     const int d = m->d;
     ptrdiff_t top = 0;
     for (ptrdiff_t i = 1; i < n; i++)
         if (m->U[i] > m->U[top])
             top = i;
-    const ptrdiff_t anchor[3] = {top / m->stride[0], (top / m->stride[1]) % g->n[1], top % g->n[2]};
-    m->F[top] = 0;
-    for (int a = d - 1; a >= 0; a--) {
-        const double h = 0.5 * m->par.mass * g->dq[a];
-        const double *ua = m->u + a * n;
-        ptrdiff_t idx = 0;
-        for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+    const double best = n > 0 ? m->U[top] : -INFINITY, pmax = nnq_par_max(best);
+    const int root = nnq_par_first(n > 0 && best == pmax); /* the first densest cell */
+    long long anchor[3] = {g->local_0_start + top / plane, (top / m->stride[1]) % g->n[1],
+                           top % g->n[2]};
+    nnq_par_bcast_from(anchor, sizeof anchor, root);
+    double *fplane = m->halo_prev, *cplane = m->halo_prev + plane;
+    if (nnq_par_rank() == root) {
+        const ptrdiff_t r0 = (ptrdiff_t)anchor[0] - g->local_0_start;
+        double *F = m->F + r0 * plane;
+        F[top - r0 * plane] = 0;
+        for (int a = d - 1; a >= 1; a--) {
+            const double h = 0.5 * m->par.mass * g->dq[a];
+            const double *ua = m->u + a * n + r0 * plane;
+            const ptrdiff_t st = m->stride[a];
             for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                    const ptrdiff_t c[3] = {i0, i1, i2};
+                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++) {
+                    const ptrdiff_t c[3] = {0, i1, i2}, idx = i1 * m->stride[1] + i2;
                     int start = c[a] == anchor[a];
-                    for (int b = 0; b < a; b++)
+                    for (int b = 1; b < a; b++)
                         start &= c[b] == anchor[b];
                     if (!start)
                         continue;
-                    const ptrdiff_t st = m->stride[a];
                     for (ptrdiff_t k = c[a] + 1, q = idx + st; k < g->n[a]; k++, q += st)
-                        m->F[q] = m->F[q - st] + h * (ua[q - st] + ua[q]);
+                        F[q] = F[q - st] + h * (ua[q - st] + ua[q]);
                     for (ptrdiff_t k = c[a] - 1, q = idx - st; k >= 0; k--, q -= st)
-                        m->F[q] = m->F[q + st] - h * (ua[q + st] + ua[q]);
+                        F[q] = F[q + st] - h * (ua[q + st] + ua[q]);
                 }
+        }
+        memcpy(fplane, F, sizeof(double) * (size_t)plane);
     }
+    nnq_par_bcast_from(fplane, sizeof(double) * (size_t)plane, root);
+    /* along axis 0: C(r) into F, this rank's total into cplane */
+    exchange(m, m->u, SLOT_U);
+    const double h = 0.5 * m->par.mass * g->dq[0];
+    for (ptrdiff_t j = 0; j < plane; j++)
+        cplane[j] = 0;
+    for (ptrdiff_t r = 0; r < L; r++) {
+        const double *u = m->u + r * plane, *up = row0(m, m->u, SLOT_U, r + 1);
+        const int last = g->local_0_start + r == g->n[0] - 1; /* no step across the seam */
+        for (ptrdiff_t j = 0; j < plane; j++) {
+            m->F[r * plane + j] = cplane[j];
+            cplane[j] += last ? 0 : h * (u[j] + up[j]);
+        }
+    }
+    nnq_par_exscan_sum(cplane, (int)plane); /* now the sums of the ranks before */
+    for (ptrdiff_t r = 0; r < L; r++)
+        for (ptrdiff_t j = 0; j < plane; j++)
+            m->F[r * plane + j] += cplane[j];
+    if (nnq_par_rank() == root)
+        memcpy(cplane, m->F + ((ptrdiff_t)anchor[0] - g->local_0_start) * plane,
+               sizeof(double) * (size_t)plane);
+    nnq_par_bcast_from(cplane, sizeof(double) * (size_t)plane, root);
+    for (ptrdiff_t r = 0; r < L; r++)
+        for (ptrdiff_t j = 0; j < plane; j++)
+            m->F[r * plane + j] += fplane[j] - cplane[j];
 }
 
-/* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. */
-static double curl_norm(const struct nnq_madelung *m) {
+/* d_a u_c at cell idx (coordinates c in the slab), central; along axis 0 from the halo. */
+static double du(const struct nnq_madelung *m, int comp, int a, ptrdiff_t idx, const ptrdiff_t *c) {
+    const double *u = m->u + comp * m->n;
+    if (a == 0) {
+        const ptrdiff_t j = idx - c[0] * m->stride[0];
+        return (row0(m, u, SLOT_U + comp, c[0] + 1)[j] - row0(m, u, SLOT_U + comp, c[0] - 1)[j]) /
+               (2 * m->g->dq[0]);
+    }
+    return (u[nb(m, idx, c[a], a, 1)] - u[nb(m, idx, c[a], a, -1)]) / (2 * m->g->dq[a]);
+}
+
+/* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. Exchanges u. Collective. */
+static double curl_norm(struct nnq_madelung *m) {
     const struct nnq_grid *g = m->g;
     if (m->d < 2)
         return 0.0;
-    const ptrdiff_t n = m->n;
+    for (int k = 0; k < m->d; k++)
+        exchange(m, m->u + k * m->n, SLOT_U + k);
     double sum = 0;
     ptrdiff_t idx = 0;
     for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
@@ -731,16 +849,12 @@ static double curl_norm(const struct nnq_madelung *m) {
                 static const int planes[3][2] = {{0, 1}, {1, 2}, {2, 0}};
                 for (int k = 0; k < (m->d == 3 ? 3 : 1); k++) {
                     int a = planes[k][0], b = planes[k][1];
-                    double dab = (m->u[b * n + nb(m, idx, c[a], a, 1)] -
-                                  m->u[b * n + nb(m, idx, c[a], a, -1)]) /
-                                 (2 * g->dq[a]);
-                    double dba = (m->u[a * n + nb(m, idx, c[b], b, 1)] -
-                                  m->u[a * n + nb(m, idx, c[b], b, -1)]) /
-                                 (2 * g->dq[b]);
-                    w2 += (dab - dba) * (dab - dba);
+                    double w = du(m, b, a, idx, c) - du(m, a, b, idx, c);
+                    w2 += w * w;
                 }
                 sum += m->U[idx] * w2;
             }
+    nnq_par_sum(&sum, 1);
     return m->par.mass * sqrt(sum * g->dv);
 }
 
@@ -776,6 +890,14 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
         overlap += conj(psi[i]) * sqrt(fmax(pM, 0)) * conj(rot);
         phase += sqrt(pS) * psi[i] * rot; /* p_S exp(i (F_S - F_M) / hbar) */
     }
+    double sums[12] = {dp, dj, mass,           mom[0],         mom[1],       mom[2],
+                       ns, nm, creal(overlap), cimag(overlap), creal(phase), cimag(phase)};
+    nnq_par_sum(sums, 12);
+    dp = sums[0], dj = sums[1], mass = sums[2], ns = sums[6], nm = sums[7];
+    for (int a = 0; a < 3; a++)
+        mom[a] = sums[3 + a];
+    overlap = sums[8] + I * sums[9];
+    phase = sums[10] + I * sums[11];
     double complex c = cabs(phase) > 0 ? phase / cabs(phase) : 1;
     double dF = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
@@ -783,6 +905,7 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
         if (pS > 0)
             dF += pS * fabs(carg(psi[i] * cexp(-I * m->F[i] / hbar) * conj(c)));
     }
+    nnq_par_sum(&dF, 1);
     const double dvol = g->dv;
     dv->div_p_l1 = dp * dvol;
     dv->div_j_l1 = dj * dvol;
@@ -813,6 +936,8 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->jbuf);
     fftw_free(m->force);
     fftw_free(m->scratch);
+    fftw_free(m->halo_prev);
+    fftw_free(m->halo_next);
     fftw_free(m->lnp);
     fftw_free(m->V);
     fftw_free(m->F);

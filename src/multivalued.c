@@ -34,7 +34,7 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     const double complex eta = 1e-6 * sqrt(pmax) * cexp(0.5 * I);
 
     if (g->dims == 1) {
-        const ptrdiff_t n = g->n[0];
+        const ptrdiff_t n = g->local_size; /* the whole line on rank 0, nothing elsewhere */
         for (ptrdiff_t i = 0; i < n; i++) {
             ptrdiff_t im = wrap(i - 1, n), ip = wrap(i + 1, n);
             double pi = dens(psi[i]);
@@ -52,6 +52,9 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
                 continue; /* in empty space, or too shallow to be a node */
             out->count += fabs(carg((psi[r] + eta) * conj(psi[l] + eta))) > M_PI / 2;
         }
+        double count = (double)out->count;
+        nnq_par_sum(&count, 1);
+        out->count = (long)count;
         return;
     }
 

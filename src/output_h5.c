@@ -92,6 +92,26 @@ static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *da
     return rc < 0 ? -1 : 0;
 }
 
+/* Reads or writes this rank's part of the Madelung state dataset d ((1 + dims) * total values,
+ * component-major: p then j_0 ..): one block of local_size values per component, collectively
+ * under mpirun. Returns 0 or -1. */
+static int state_io(const struct nnq_output *o, hid_t d, void *data, int write) {
+    const struct nnq_grid *g = o->g;
+    const hsize_t comps = (hsize_t)(1 + g->dims), local = (hsize_t)g->local_size;
+    hsize_t start = (hsize_t)(g->local_0_start * g->n[1] * g->n[2]), stride = (hsize_t)g->total;
+    hsize_t mcount = comps * local;
+    hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &mcount, NULL);
+    herr_t rc = local > 0
+                    ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, &stride, &comps, &local)
+                    : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
+    if (rc >= 0)
+        rc = write ? H5Dwrite(d, H5T_NATIVE_DOUBLE, mspace, fspace, o->xfer, data)
+                   : H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, o->xfer, data);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
 static int attr_string(hid_t loc, const char *name, const char *value) {
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, H5T_VARIABLE);
@@ -662,8 +682,7 @@ enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
     int bad = dp < 0 || ds < 0 || slab_io(o, dp, o->psi_mem_type, (void *)psi, 1) ||
               (nstate && nnq_par_rank() == 0 &&
                H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
-              (madelung && (dm < 0 || H5Dwrite(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                               madelung) < 0)) ||
+              (madelung && (dm < 0 || state_io(o, dm, (void *)madelung, 1))) ||
               set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
               set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
               set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
@@ -842,7 +861,7 @@ enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, do
             H5Sclose(sp);
         }
         bad = dm < 0 || nm != (hsize_t)(1 + g->dims) * (hsize_t)g->total ||
-              H5Dread(dm, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, madelung) < 0;
+              state_io(o, dm, madelung, 0);
         if (dm >= 0)
             H5Dclose(dm);
     }

@@ -87,6 +87,32 @@ void nnq_par_bcast(void *buf, size_t bytes) {
         MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
+void nnq_par_bcast_from(void *buf, size_t bytes, int root) {
+    if (nnq_par_size() > 1)
+        MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+}
+
+int nnq_par_first(int flag) {
+    const int size = nnq_par_size();
+    if (size == 1)
+        return flag ? 0 : 1;
+    int first = flag ? nnq_par_rank() : size;
+    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return first;
+}
+
+void nnq_par_exscan_sum(double *v, int n) {
+    if (nnq_par_size() == 1) {
+        for (int i = 0; i < n; i++)
+            v[i] = 0;
+        return;
+    }
+    MPI_Exscan(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (nnq_par_rank() == 0) /* MPI leaves rank 0's result undefined */
+        for (int i = 0; i < n; i++)
+            v[i] = 0;
+}
+
 enum nnq_status nnq_par_agree(enum nnq_status status, struct nnq_err *err) {
     const int size = nnq_par_size();
     if (size == 1)
@@ -181,6 +207,16 @@ double nnq_par_max(double x) { return x; }
 void nnq_par_bcast(void *buf, size_t bytes) {
     (void)buf;
     (void)bytes;
+}
+void nnq_par_bcast_from(void *buf, size_t bytes, int root) {
+    (void)buf;
+    (void)bytes;
+    (void)root;
+}
+int nnq_par_first(int flag) { return flag ? 0 : 1; }
+void nnq_par_exscan_sum(double *v, int n) {
+    for (int i = 0; i < n; i++)
+        v[i] = 0;
 }
 enum nnq_status nnq_par_agree(enum nnq_status status, struct nnq_err *err) {
     (void)err;

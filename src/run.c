@@ -208,15 +208,6 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         }
         goto done;
     }
-    if (cfg->madelung_enabled && nnq_par_size() > 1) {
-        key_place(cfg, NNQ_KEY_madelung_enabled, place, sizeof place);
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "%s[madelung] enabled: the Madelung solver runs on one rank so far (%d "
-                         "were started): "
-                         "set [madelung] enabled = false, or run without mpirun",
-                         place, nnq_par_size());
-        goto done;
-    }
     if (cfg->madelung_enabled) {
         struct nnq_madelung_params mpar = {.hbar = cfg->hbar,
                                            .mass = cfg->particle_mass,

@@ -211,7 +211,8 @@ static void multiply(double complex *restrict psi, const double complex *restric
 /* Kick with V evaluated at time t (time-dependent potentials). */
 static enum nnq_status kick_at(struct nnq_schrodinger *s, double coef, double t,
                                struct nnq_err *err) {
-    enum nnq_status rc = nnq_potential_fill(s->pot, s->g, t, s->V, err);
+    /* V(t) may fail on one rank's slab only: all ranks stop together, before the next FFT */
+    enum nnq_status rc = nnq_par_agree(nnq_potential_fill(s->pot, s->g, t, s->V, err), err);
     if (rc != NNQ_OK)
         return rc;
     const double c = coef * s->par.dt / s->par.hbar;
@@ -264,9 +265,9 @@ enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, 
     for (long step = 0; step < nsteps; step++) {
         double t = t0 + (double)step * dt;
         for (int st = 0; st < sch->stages; st++) {
-            fftw_execute(s->fwd);
+            nnq_grid_execute(s->g, s->fwd, s->psi);
             multiply(s->psi, s->drift[s->drift_of[st]], s->g->local_size, s->par.threads);
-            fftw_execute(s->bwd);
+            nnq_grid_execute(s->g, s->bwd, s->psi);
             t += sch->b[st] * dt;
             int kind = st + 1 < sch->stages ? KICK_INTERIOR + st
                        : step + 1 < nsteps  ? KICK_MERGED

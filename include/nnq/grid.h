@@ -7,8 +7,8 @@
  * Fields are row-major (axis 0 slowest). Every field loop runs over the local slab of axis 0,
  * [local_0_start, local_0_start + local_n0), as FFTW-MPI defines it; serially, and on one rank,
  * it is all of it. Under mpirun (nnq/par.h) 2D and 3D grids are cut into slabs; a rank may hold
- * none. 1D grids are not cut: FFTW-MPI's 1D transforms change the data's order and
- * distribution between x and k space.
+ * none. 1D grids are not cut (FFTW-MPI's 1D transforms change the data's order and
+ * distribution between x and k space, and a 1D grid fits one machine): rank 0 holds it all.
  */
 #ifndef NNQ_GRID_H
 #define NNQ_GRID_H
@@ -41,8 +41,8 @@ struct nnq_grid {
 };
 
 /* Builds the grid, this rank's slab of it. n, qmin, qmax: 3 entries, those past dims ignored.
- * Returns NNQ_OK; NNQ_ERR_CONFIG for a 1D grid on more than one rank; NNQ_ERR_RUNTIME when
- * memory runs out. *out is owned by the caller. Collective under mpirun. */
+ * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller.
+ * Collective under mpirun. */
 enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
                                 struct nnq_grid **out, struct nnq_err *err);
 
@@ -50,15 +50,16 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
  * local_size values), with `threads` threads and the planner effort asked for. FFTW_MEASURE
  * and FFTW_PATIENT overwrite the array: plan before filling it. The one place where grid
  * transforms are planned: FFTW-MPI's slab plans (same layout in x and k space) when the grid
- * is distributed. Collective under mpirun.
+ * is distributed; none (NULL, NNQ_OK) on a rank that holds no part of a grid that is not
+ * (1D). Collective under mpirun.
  * Returns NNQ_OK, or NNQ_ERR_RUNTIME when FFTW cannot plan (*fwd, *bwd then NULL). */
 enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *array, int threads,
                                   enum nnq_planner planner, fftw_plan *fwd, fftw_plan *bwd,
                                   struct nnq_err *err);
 
 /* Runs plan p (from nnq_grid_plan_fft on g) on the array a (alloc_size values, in place),
- * FFTW's new-array execute: FFTW-MPI's for a distributed grid. Collective under mpirun.
- * Cannot fail. */
+ * FFTW's new-array execute: FFTW-MPI's for a distributed grid; nothing for a NULL plan.
+ * Collective under mpirun. Cannot fail. */
 void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a);
 
 /* Frees g; NULL is a no-op. */

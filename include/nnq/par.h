@@ -39,6 +39,17 @@ double nnq_par_max(double x);
 /* Copies rank 0's `bytes` bytes at buf to every rank. Cannot fail. */
 void nnq_par_bcast(void *buf, size_t bytes);
 
+/* Copies rank root's `bytes` bytes at buf to every rank. Collective. Cannot fail. */
+void nnq_par_bcast_from(void *buf, size_t bytes, int root);
+
+/* The lowest rank whose flag is nonzero (nnq_par_size() when none). Collective. Cannot
+ * fail. */
+int nnq_par_first(int flag);
+
+/* v[i] becomes the sum of v[i] over the ranks below this one (0 on rank 0): the offsets of
+ * a running sum along axis 0. Collective. Cannot fail. */
+void nnq_par_exscan_sum(double *v, int n);
+
 /* The ranks agree on an outcome: returns NNQ_OK when every rank passed NNQ_OK; otherwise the
  * status of the lowest rank that failed, and *err on every rank becomes that rank's error
  * (so that rank 0 can report it). Collective: every rank must call it at the same point.
