@@ -59,9 +59,12 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
 #ifdef NNQ_HAVE_MPI
     if (size > 1 && dims > 1) {
         const ptrdiff_t nn[3] = {g->n[0], g->n[1], g->n[2]};
-        g->alloc_size = fftw_mpi_local_size_many(dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK,
-                                                 MPI_COMM_WORLD, &g->local_n0, &g->local_0_start);
+        g->alloc_size = fftw_mpi_local_size_many_transposed(
+            dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK, MPI_COMM_WORLD,
+            &g->local_n0, &g->local_0_start, &g->local_n1, &g->local_1_start);
         g->local_size = g->local_n0 * g->n[1] * g->n[2];
+        g->k_local_size = g->local_n1 * g->n[0] * g->n[2];
+        g->transposed = 1;
         long long mine = g->local_n0, *all = calloc((size_t)size, sizeof *all);
         if (!all) {
             nnq_grid_destroy(g);
@@ -74,8 +77,12 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
         g->distributed = 1;
     }
 #endif
+    if (!g->transposed)
+        g->k_local_size = g->local_size;
     if (g->alloc_size < g->local_size)
         g->alloc_size = g->local_size;
+    if (g->alloc_size < g->k_local_size)
+        g->alloc_size = g->k_local_size;
     if (g->alloc_size < 1)
         g->alloc_size = 1;
     *out = g;
@@ -99,12 +106,12 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
 #ifdef NNQ_HAVE_MPI
     if (g->distributed) {
         const ptrdiff_t nn[3] = {g->n[0], g->n[1], g->n[2]};
-        *fwd =
-            fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
-                                   array, array, MPI_COMM_WORLD, FFTW_FORWARD, flags[planner]);
-        *bwd =
-            fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK,
-                                   array, array, MPI_COMM_WORLD, FFTW_BACKWARD, flags[planner]);
+        *fwd = fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK,
+                                      FFTW_MPI_DEFAULT_BLOCK, array, array, MPI_COMM_WORLD,
+                                      FFTW_FORWARD, flags[planner] | FFTW_MPI_TRANSPOSED_OUT);
+        *bwd = fftw_mpi_plan_many_dft(g->dims, nn, 1, FFTW_MPI_DEFAULT_BLOCK,
+                                      FFTW_MPI_DEFAULT_BLOCK, array, array, MPI_COMM_WORLD,
+                                      FFTW_BACKWARD, flags[planner] | FFTW_MPI_TRANSPOSED_IN);
     } else
 #endif
     {

@@ -662,14 +662,12 @@ static void spectral_derivative(struct nnq_madelung *m, const double complex *fk
                                 double complex *out) {
     const struct nnq_grid *g = m->g;
     const double inv_n = 1.0 / (double)g->total;
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const ptrdiff_t c[3] = {g->local_0_start + i0, i1, i2};
-                int nyquist = g->n[a] % 2 == 0 && c[a] == g->n[a] / 2;
-                out[idx] = nyquist ? 0 : I * g->k[a][c[a]] * inv_n * fk[idx];
-            }
+    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
+        ptrdiff_t c[3];
+        nnq_grid_kindex(g, idx, c);
+        int nyquist = g->n[a] % 2 == 0 && c[a] == g->n[a] / 2;
+        out[idx] = nyquist ? 0 : I * g->k[a][c[a]] * inv_n * fk[idx];
+    }
     nnq_grid_execute(m->g, m->bwd, out);
 }
 

@@ -48,7 +48,8 @@ enum { KICK_FIRST, KICK_MERGED, KICK_LAST, KICK_INTERIOR /* + stage - 1 */ };
 #define MAX_KICKS (KICK_INTERIOR + MAX_STAGES)
 
 /*
- * Invariants: psi, work, V, k2 hold g->local_size values; kick[j] (j < nkick) and drift[j]
+ * Invariants: psi, work hold g->alloc_size values; V and kick[j] local_size (x space), k2
+ * and drift[j] k_local_size (k space, see grid.h); kick[j] (j < nkick) and drift[j]
  * (j < ndrift) are the precomputed factors of the distinct coefficients, kick_of[] and
  * drift_of[] map kick kinds and stages onto them; when time_dependent, kick[] is unused and V
  * is re-evaluated at every kick. fwd and bwd are in-place plans on psi.
@@ -138,17 +139,21 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
     distinct_coefficients(s->sch, s->kick_coef, s->kick_of, &s->nkick, dcoefs, s->drift_of,
                           &s->ndrift);
 
-    size_t cbytes = (size_t)n * sizeof(double complex), rbytes = (size_t)n * sizeof(double);
+    const ptrdiff_t nk = g->k_local_size;
+    const size_t one = 1; /* a rank may hold none */
+    size_t cbytes = (n > 0 ? (size_t)n : one) * sizeof(double complex),
+           rbytes = (n > 0 ? (size_t)n : one) * sizeof(double),
+           kbytes = (nk > 0 ? (size_t)nk : one) * sizeof(double);
     /* the transformed arrays: FFTW-MPI may need more than the slab */
     s->psi = fftw_malloc((size_t)g->alloc_size * sizeof(double complex));
     s->work = fftw_malloc((size_t)g->alloc_size * sizeof(double complex));
     s->V = fftw_malloc(rbytes);
-    s->k2 = fftw_malloc(rbytes);
+    s->k2 = fftw_malloc(kbytes);
     int ok = s->psi && s->work && s->V && s->k2;
     for (int j = 0; ok && !s->time_dependent && j < s->nkick; j++)
         ok = (s->kick[j] = fftw_malloc(cbytes)) != NULL;
     for (int j = 0; ok && j < s->ndrift; j++)
-        ok = (s->drift[j] = fftw_malloc(cbytes)) != NULL;
+        ok = (s->drift[j] = fftw_malloc(2 * kbytes)) != NULL;
     if (!ok) {
         nnq_schrodinger_destroy(s);
         return nnq_err_set(err, NNQ_ERR_RUNTIME,
@@ -163,18 +168,18 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
         return rc;
     }
 
-    /* k^2 over the local slab, and the drift factors exp(-i b dt hbar k^2 / 2m) / N. */
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                double k0 = g->k[0][g->local_0_start + i0], k1 = g->k[1][i1], k2 = g->k[2][i2];
-                s->k2[idx] = k0 * k0 + k1 * k1 + k2 * k2;
-            }
+    /* k^2 over this rank's part of k space, and the drift factors
+     * exp(-i b dt hbar k^2 / 2m) / N. */
+    for (ptrdiff_t idx = 0; idx < nk; idx++) {
+        ptrdiff_t j[3];
+        nnq_grid_kindex(g, idx, j);
+        double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
+        s->k2[idx] = k0 * k0 + k1 * k1 + k2 * k2;
+    }
     const double inv_n = 1.0 / (double)g->total;
     for (int j = 0; j < s->ndrift; j++) {
         const double c = dcoefs[j] * par->dt * par->hbar / (2.0 * par->mass);
-        for (ptrdiff_t i = 0; i < n; i++)
+        for (ptrdiff_t i = 0; i < nk; i++)
             s->drift[j][i] = inv_n * evolution_factor(par->imaginary_time, c * s->k2[i]);
     }
 
@@ -266,7 +271,7 @@ enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, 
         double t = t0 + (double)step * dt;
         for (int st = 0; st < sch->stages; st++) {
             nnq_grid_execute(s->g, s->fwd, s->psi);
-            multiply(s->psi, s->drift[s->drift_of[st]], s->g->local_size, s->par.threads);
+            multiply(s->psi, s->drift[s->drift_of[st]], s->g->k_local_size, s->par.threads);
             nnq_grid_execute(s->g, s->bwd, s->psi);
             t += sch->b[st] * dt;
             int kind = st + 1 < sch->stages ? KICK_INTERIOR + st
@@ -306,7 +311,7 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
     memcpy(s->work, psi, (size_t)g->local_size * sizeof(double complex));
     nnq_grid_execute(s->g, s->fwd, s->work);
     double ek = 0.0;
-    for (ptrdiff_t i = 0; i < g->local_size; i++) {
+    for (ptrdiff_t i = 0; i < g->k_local_size; i++) {
         double re = creal(s->work[i]), im = cimag(s->work[i]);
         ek += (re * re + im * im) * s->k2[i];
     }

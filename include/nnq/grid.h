@@ -25,7 +25,11 @@
  * that FFTW transforms must hold (FFTW-MPI may need more than local_size); dv = prod dq[i] over
  * the dims axes; q[i] and k[i] hold n[i] values each (q[i][0] = 0, k[i][0] = 0 for i >= dims);
  * counts[r] = local_n0 of rank r (nnq_par_size() entries, summing to n[0]); distributed: the
- * slabs are FFTW-MPI's (more than one rank). */
+ * slabs are FFTW-MPI's (more than one rank). k space: a transformed array holds k_local_size
+ * values; with transposed (distributed 2D/3D grids) axes 0 and 1 are swapped there and the
+ * slab is local_n1 rows of axis 1 from local_1_start (FFTW_MPI_TRANSPOSED_OUT: the forward
+ * transform skips its last global transpose, the backward one its first); otherwise it is x
+ * space's layout. nnq_grid_kindex maps the two. */
 struct nnq_grid {
     int dims;
     ptrdiff_t n[3];
@@ -33,6 +37,8 @@ struct nnq_grid {
     double dv;
     ptrdiff_t total;
     ptrdiff_t local_n0, local_0_start, local_size, alloc_size;
+    ptrdiff_t local_n1, local_1_start, k_local_size;
+    int transposed;
     ptrdiff_t *counts;
     int distributed;
     double complex *row; /* scratch: one row of axis 0 (n[1] * n[2] values), e.g. a halo */
@@ -61,6 +67,20 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
  * FFTW's new-array execute: FFTW-MPI's for a distributed grid; nothing for a NULL plan.
  * Collective under mpirun. Cannot fail. */
 void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a);
+
+/* The wave-number indices j[0..2] (into k[0..2]) of element idx (< k_local_size) of a
+ * transformed array. Cannot fail. */
+static inline void nnq_grid_kindex(const struct nnq_grid *g, ptrdiff_t idx, ptrdiff_t *j) {
+    if (g->transposed) { /* n1 x n0 x n2, this rank's rows of axis 1 */
+        j[2] = idx % g->n[2];
+        j[0] = (idx / g->n[2]) % g->n[0];
+        j[1] = g->local_1_start + idx / (g->n[2] * g->n[0]);
+    } else {
+        j[2] = idx % g->n[2];
+        j[1] = (idx / g->n[2]) % g->n[1];
+        j[0] = g->local_0_start + idx / (g->n[2] * g->n[1]);
+    }
+}
 
 /* Frees g; NULL is a no-op. */
 void nnq_grid_destroy(struct nnq_grid *g);
