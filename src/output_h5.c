@@ -72,6 +72,20 @@ static hid_t field_transfer(void) {
     return xfer;
 }
 
+/* Reads or writes data through the selection made in fspace/mspace, or, when this rank has
+ * nothing (any == 0), with both selections empty, as collective transfers need every rank to
+ * call; closes both spaces. Returns 0 or -1. */
+static int transfer(const struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace, hid_t mspace,
+                    int any, void *data, int write) {
+    herr_t rc = any ? 0 : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
+    if (rc >= 0)
+        rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
+                   : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Reads or writes this rank's slab of the grid-shaped dataset d (rank g->dims) from or into
  * data, collectively under mpirun. Returns 0 or -1. */
 static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *data, int write) {
@@ -79,17 +93,10 @@ static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *da
     hsize_t start[3] = {(hsize_t)g->local_0_start, 0, 0};
     hsize_t count[3] = {(hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(g->dims, count, NULL);
-    herr_t rc = 0;
+    /* (a failed selection leaves all of fspace selected: the transfer then fails on sizes) */
     if (g->local_n0 > 0)
-        rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-    else
-        rc = (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0) ? -1 : 0;
-    if (rc >= 0)
-        rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
-                   : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
-    H5Sclose(mspace);
-    H5Sclose(fspace);
-    return rc < 0 ? -1 : 0;
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    return transfer(o, d, mem_type, fspace, mspace, g->local_n0 > 0, data, write);
 }
 
 /* Reads or writes this rank's part of the Madelung state dataset d ((1 + dims) * total values,
@@ -101,15 +108,9 @@ static int state_io(const struct nnq_output *o, hid_t d, void *data, int write) 
     hsize_t start = (hsize_t)(g->local_0_start * g->n[1] * g->n[2]), stride = (hsize_t)g->total;
     hsize_t mcount = comps * local;
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &mcount, NULL);
-    herr_t rc = local > 0
-                    ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, &stride, &comps, &local)
-                    : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
-    if (rc >= 0)
-        rc = write ? H5Dwrite(d, H5T_NATIVE_DOUBLE, mspace, fspace, o->xfer, data)
-                   : H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, o->xfer, data);
-    H5Sclose(mspace);
-    H5Sclose(fspace);
-    return rc < 0 ? -1 : 0;
+    if (local > 0)
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, &stride, &comps, &local);
+    return transfer(o, d, H5T_NATIVE_DOUBLE, fspace, mspace, local > 0, data, write);
 }
 
 static int attr_string(hid_t loc, const char *name, const char *value) {
