@@ -66,8 +66,6 @@ int nnq_par_size(void) {
     return s;
 }
 
-int nnq_par_built_with_mpi(void) { return 1; }
-
 void nnq_par_sum(double *v, int n) {
     if (nnq_par_size() > 1)
         MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
@@ -172,18 +170,13 @@ void nnq_par_halo(const void *field, size_t row_bytes, const ptrdiff_t *counts, 
         }
         const char *out = dir == 0 ? rows : rows + row_bytes * (size_t)(mine - want);
         if (!into)
-            recv_from = MPI_PROC_NULL;
-        int sends = nnq_par_any(into != NULL);
-        if (!sends)
-            continue;
+            continue; /* NULL on every rank alike (see par.h) */
         if (send_to == rank && recv_from == rank) {
-            if (into)
-                memcpy(into, out, bytes);
+            memcpy(into, out, bytes);
             continue;
         }
-        MPI_Sendrecv(out, mine > 0 ? (int)bytes : 0, MPI_BYTE, send_to, dir, into,
-                     into ? (int)bytes : 0, MPI_BYTE, recv_from, dir, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
+        MPI_Sendrecv(out, mine > 0 ? (int)bytes : 0, MPI_BYTE, send_to, dir, into, (int)bytes,
+                     MPI_BYTE, recv_from, dir, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     }
 }
 
@@ -198,7 +191,6 @@ int nnq_par_init(int *argc, char ***argv) {
 void nnq_par_finalize(void) {}
 int nnq_par_rank(void) { return 0; }
 int nnq_par_size(void) { return 1; }
-int nnq_par_built_with_mpi(void) { return 0; }
 void nnq_par_sum(double *v, int n) {
     (void)v;
     (void)n;

@@ -43,6 +43,17 @@ static int run(const char *args) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Runs nnq with args in dir in the background and sends it SIGINT after a second, as a user
+ * pressing Ctrl-C; returns its wait status (stdout/stderr in out.txt/err.txt). */
+static int interrupted(const char *args) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && { '%s' %s >out.txt 2>err.txt & pid=$!; sleep 1; kill -INT $pid; "
+             "wait $pid; }",
+             dir, nnq, args);
+    return system(cmd);
+}
+
 static const char *out_text(void) {
     char p[300];
     snprintf(p, sizeof p, "%s/out.txt", dir);
@@ -282,11 +293,7 @@ static void test_runs_and_files(void) {
         "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
     snprintf(path, sizeof path, "%s/slow.ini", dir);
     write_file(path, slow);
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && { '%s' simulate slow.ini --force >out.txt 2>err.txt & pid=$!; sleep 1; "
-             "kill -INT $pid; wait $pid; }",
-             dir, nnq);
-    st = system(cmd);
+    st = interrupted("simulate slow.ini --force");
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d", WEXITSTATUS(st));
     CHECK(strstr(err_text(), "interrupted at step") != NULL);
     CHECK(strstr(out_text(), "\"status\":\"interrupted\",\"exit_code\":130"));
@@ -303,11 +310,7 @@ static void test_runs_and_files(void) {
     snprintf(path, sizeof path, "%s/mid.ini", dir);
     write_file(path, mid);
     CHECK(run("simulate mid.ini --quiet -o whole.h5") == 0);
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && { '%s' simulate mid.ini --quiet -o parts.h5 >out.txt 2>err.txt & "
-             "pid=$!; sleep 1; kill -INT $pid; wait $pid; }",
-             dir, nnq);
-    st = system(cmd);
+    st = interrupted("simulate mid.ini --quiet -o parts.h5");
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d", WEXITSTATUS(st));
     CHECK(strstr(err_text(), "nnq simulate --resume parts.h5 continues") != NULL);
     CHECK(run("simulate --resume parts.h5 --set run.steps=5") == 2);

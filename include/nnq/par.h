@@ -27,9 +27,6 @@ void nnq_par_finalize(void);
 int nnq_par_rank(void);
 int nnq_par_size(void);
 
-/* Nonzero in a build with MPI. Cannot fail. */
-int nnq_par_built_with_mpi(void);
-
 /* v[0..n-1] summed over the ranks, in place; every rank gets the sums. Cannot fail. */
 void nnq_par_sum(double *v, int n);
 
@@ -64,8 +61,8 @@ int nnq_par_any(int flag);
  * size entries; ranks may hold none): receives into `next` the `want` first rows (row_bytes
  * each) that follow this rank's last row, and into `prev` (when not NULL) the `want` rows that
  * precede its first, from whichever ranks hold them, wrapping at the ends of axis 0. field
- * holds this rank's rows. want <= the rows of every rank that holds any. Collective.
- * Cannot fail.
+ * holds this rank's rows. want <= the rows of every rank that holds any; next and prev are
+ * NULL, or not, alike on every rank. Collective. Cannot fail.
  */
 void nnq_par_halo(const void *field, size_t row_bytes, const ptrdiff_t *counts, int want,
                   void *next, void *prev);
