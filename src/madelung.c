@@ -58,7 +58,6 @@ struct faces {
     const double *lm, *lA, *lB, *lp;               /* ln p at A - 1, A, B, B + 1 */
     const double *gA[3], *gB[3];                   /* d_k ln p (k != a): the cross stress */
     double *F[4];                                  /* out: fluxes of p, j_0 .. j_{d-1} */
-    double *w[5];                                  /* work: one element per face each */
 };
 
 /* One component's flux from its face states UL, UR (advected with uL, uR along a): Rusanov
@@ -74,59 +73,47 @@ static inline double riemann(enum nnq_flux kind, double UL, double UR, double uL
 /*
  * The advective flux (p u_a, j u_a) of the MUSCL face states by Rusanov or HLL, signal speeds
  * widened by c (see nnq_madelung_create), plus the quantum stress
- * Sigma_ak = stress * p_face * d_a d_k ln p (central differences), for cnt faces: first the
- * face states of p and u_a and the signal speeds, then each component in its own loop, so
- * that every loop vectorizes (kind, d and a are constants where this is inlined).
+ * Sigma_ak = stress * p_face * d_a d_k ln p (central differences), for cnt faces, every
+ * component in one loop (kind, d and a are constants where this is inlined, so the loop over
+ * components unrolls and the loop over faces vectorizes; the face states stay in registers).
  */
 static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind, int d, int a,
                                                               ptrdiff_t cnt, const struct faces *f,
                                                               double c, double stress,
                                                               double inv_dq) {
     const double sa = stress * 0.5 * inv_dq * inv_dq, sx = stress * inv_dq;
-    const double *restrict pA = f->pA, *restrict pB = f->pB;
-    const double *restrict spA = f->spA, *restrict spB = f->spB;
-    const double *restrict uaA = f->uA[a], *restrict uaB = f->uB[a];
-    const double *restrict suaA = f->suA[a], *restrict suaB = f->suB[a];
-    double *restrict pL = f->w[0], *restrict pR = f->w[1], *restrict uL = f->w[2],
-                     *restrict uR = f->w[3], *restrict x = f->w[4], *restrict F0 = f->F[0];
-    /* HLL keeps sl in x and sr - sl in F0 until F0 is written, after the speeds' last use */
+    const double *pA = f->pA, *pB = f->pB, *spA = f->spA, *spB = f->spB;
+    const double *lm = f->lm, *lA = f->lA, *lB = f->lB, *lp = f->lp;
+    const double *uA[3], *uB[3], *suA[3], *suB[3], *gA[3], *gB[3];
+    double *F[4];
+    for (int k = 0; k < 3; k++) {
+        /* unused entries point to data, so that every access below is valid */
+        const int kk = k < d ? k : a, kg = k < d && k != a ? k : -1;
+        uA[k] = f->uA[kk], uB[k] = f->uB[kk], suA[k] = f->suA[kk], suB[k] = f->suB[kk];
+        gA[k] = kg >= 0 ? f->gA[kg] : lA, gB[k] = kg >= 0 ? f->gB[kg] : lB;
+    }
+    for (int q = 0; q < 4; q++)
+        F[q] = f->F[q <= d ? q : 0];
 #pragma omp simd
     for (ptrdiff_t i = 0; i < cnt; i++) {
-        pL[i] = pA[i] + spA[i];
-        pR[i] = pB[i] - spB[i];
-        const double l = uaA[i] + suaA[i], r = uaB[i] - suaB[i];
-        uL[i] = l;
-        uR[i] = r;
+        const double pL = pA[i] + spA[i], pR = pB[i] - spB[i];
+        const double l = uA[a][i] + suA[a][i], r = uB[a][i] - suB[a][i];
+        double x, y = 0, inv = 0;
         if (kind == NNQ_FLUX_RUSANOV) {
-            x[i] = (fabs(l) > fabs(r) ? fabs(l) : fabs(r)) + c;
+            x = (fabs(l) > fabs(r) ? fabs(l) : fabs(r)) + c;
         } else {
             const double sl = (l < r ? l : r) - c, sr = (l > r ? l : r) + c;
-            x[i] = sl < 0 ? sl : 0;
-            F0[i] = sr > 0 ? sr : 0;
+            x = sl < 0 ? sl : 0;
+            y = sr > 0 ? sr : 0;
+            inv = 1.0 / (y - x > 0 ? y - x : 1);
         }
-    }
-    for (int k = d - 1; k >= -1; k--) {
-        /* k = -1: the density; j_k = p u_k otherwise (unused pointers still point to data) */
-        const int kk = k >= 0 ? k : a, kg = k >= 0 && k != a ? k : -1;
-        const double *restrict uAk = f->uA[kk], *restrict uBk = f->uB[kk];
-        const double *restrict suAk = f->suA[kk], *restrict suBk = f->suB[kk];
-        const double *restrict gA = kg >= 0 ? f->gA[kg] : f->lA, *restrict gB =
-                                                                     kg >= 0 ? f->gB[kg] : f->lB;
-        const double *restrict lm = f->lm, *restrict lA = f->lA, *restrict lB = f->lB,
-                               *restrict lp = f->lp;
-        double *restrict Fk = f->F[1 + k];
-#pragma omp simd
-        for (ptrdiff_t i = 0; i < cnt; i++) {
-            const double y = kind == NNQ_FLUX_RUSANOV ? 0 : F0[i];
-            const double inv = kind == NNQ_FLUX_RUSANOV ? 0 : 1.0 / (y - x[i] > 0 ? y - x[i] : 1);
-            if (k < 0) {
-                Fk[i] = riemann(kind, pL[i], pR[i], uL[i], uR[i], x[i], y, inv);
-                continue;
-            }
-            const double UL = pL[i] * (uAk[i] + suAk[i]), UR = pR[i] * (uBk[i] - suBk[i]);
-            const double pf = 0.5 * (pA[i] + pB[i]);
-            Fk[i] = riemann(kind, UL, UR, uL[i], uR[i], x[i], y, inv) +
-                    pf * (k == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[i] - gA[i]));
+        F[0][i] = riemann(kind, pL, pR, l, r, x, y, inv);
+        const double pf = 0.5 * (pA[i] + pB[i]);
+        for (int k = 0; k < d; k++) {
+            const double UL = pL * (uA[k][i] + suA[k][i]), UR = pR * (uB[k][i] - suB[k][i]);
+            const double st =
+                k == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[k][i] - gA[k][i]);
+            F[1 + k][i] = riemann(kind, UL, UR, l, r, x, y, inv) + pf * st;
         }
     }
 }
@@ -134,17 +121,30 @@ static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind
 /* ---- the solver -------------------------------------------------------------------------- */
 
 #define GHOST 2
-#define CHUNK 512 /* most cells of a row swept at once along a non-contiguous axis */
-#define SCRATCH_ROWS 21
+
+/* Ghosted lines of a thread's scratch for the sweep along the contiguous last axis: p, ln p,
+ * u_k, d_k ln p (k < d - 1), the half slopes of p and u_k, the fluxes of p and j_k. */
+enum { L_P, L_LN, L_U, L_G = L_U + 3, L_S = L_G + 3, L_F = L_S + 4, L_LINES = L_F + 4 };
 
 /*
- * Invariants: U, U0, R hold (1 + d) * n values; u, force, jbuf hold d * n; lnp, V, F hold n;
- * ck[0], ck[1] are complex arrays of n (FFTW-aligned), fwd/bwd in-place plans on ck[1];
- * force = -(1/m) grad V (central differences) at the time of the last rhs() or create;
- * delta = density_floor * max p and umax = max |u| over non-vacuum cells, both as of the last
- * call of velocities(). During rhs(), jbuf holds d_b ln p (the cross terms of the stress).
- * scratch: per thread, SCRATCH_ROWS rows of scratch_row doubles (a line of the longest axis
- * with GHOST cells each side, or CHUNK cells of a row); chunk[a] <= CHUNK.
+ * What the sweep carries from a line X to the next line along a non-contiguous axis a:
+ * the half slopes along a of X (p, u_k), d_k ln p of X (k != a) and the fluxes through the
+ * face below X (p, j_k); each pointer is a line of n[d-1] values in the thread's scratch.
+ */
+struct bundle {
+    double *S[4], *G[3], *F[4];
+};
+#define BUNDLE_LINES 11
+
+/*
+ * Invariants: U, A, B hold (1 + d) * n values: U the state, A and B the RK stages' results;
+ * u, force hold d * n; lnp, V, F hold n; ck[0], ck[1] are complex arrays of n (FFTW-aligned),
+ * fwd/bwd in-place plans on ck[1]; force = -(1/m) grad V (central differences) at the time of
+ * the last stage or create; delta = density_floor * max p and umax = max |u| over non-vacuum
+ * cells, both as of the last call of velocities(); u and lnp are those of the stage's input.
+ * scratch: per thread, L_LINES ghosted lines then, for each non-contiguous axis a, slots[a] + 1
+ * bundles (one slot per line whose next line along a comes later, and a spare), every line
+ * `line` doubles (n[d-1] + 2 GHOST); bundles: those bundles' pointers, per thread.
  * Axis 0 is this rank's slab (local_n0 rows, maybe none; every rank that holds any holds at
  * least GHOST): in 2D and 3D, halo_prev/halo_next hold the GHOST rows before and after it of
  * each field in enum slot (from the neighbouring ranks; serially the periodic images), as of
@@ -156,21 +156,21 @@ struct nnq_madelung {
     struct nnq_madelung_params par;
     int d, time_dependent;
     ptrdiff_t n, stride[3];
-    double *U, *U0, *R, *u, *lnp, *V, *F, *jbuf, *force, *scratch, *halo_prev, *halo_next;
-    ptrdiff_t scratch_row, chunk[3];
+    double *U, *A, *B, *u, *lnp, *V, *F, *force, *scratch, *halo_prev, *halo_next;
+    ptrdiff_t line, slots[2], thread_doubles;
+    struct bundle *bundles;
     double complex *ck[2];
     fftw_plan fwd, bwd;
     double delta, umax, pmax;
-    double rk_a, rk_b, rk_dt; /* the RK stage being taken: U = rk_a U0 + rk_b (U + rk_dt R) */
-    int rk_save;              /* ... after copying U to U0 */
+    double rk_a, rk_b, rk_dt; /* the RK stage being taken: out = rk_a U + rk_b (in + rk_dt L(in)) */
     double cq[3];             /* dispersive signal speed per axis */
     int u_current;            /* u, lnp, delta, umax are those of U (not of a stage) */
     long max_sub;
 };
 
 size_t nnq_madelung_bytes_per_point(int dims) {
-    /* U, U0, R: 3 (1 + d); u, jbuf, force: 3 d; lnp, V, F: 3; complex: 2 */
-    return sizeof(double) * (size_t)(3 * (1 + dims) + 3 * dims + 3) + sizeof(double complex) * 2;
+    /* U, A, B: 3 (1 + d); u, force: 2 d; lnp, V, F: 3; complex: 2 */
+    return sizeof(double) * (size_t)(3 * (1 + dims) + 2 * dims + 3) + sizeof(double complex) * 2;
 }
 
 /* Index of the neighbour at offset off along axis a of the cell (idx, coordinate c). */
@@ -225,12 +225,8 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     m->umax = umax;
 }
 
-static double *scratch_of(const struct nnq_madelung *m, int thread) {
-    return m->scratch + (ptrdiff_t)thread * SCRATCH_ROWS * m->scratch_row;
-}
-
 /* The fields whose rows next to the slab come from the neighbouring ranks. */
-enum slot { SLOT_P, SLOT_LNP, SLOT_V, SLOT_U, SLOT_G = SLOT_U + 3, SLOTS = SLOT_G + 3 };
+enum slot { SLOT_P, SLOT_LNP, SLOT_V, SLOT_U, SLOTS = SLOT_U + 3 };
 
 /* Rows along axis a in this rank's part of the grid. */
 static ptrdiff_t rows_of(const struct nnq_madelung *m, int a) {
@@ -294,115 +290,83 @@ static void central_derivative(struct nnq_madelung *m, const double *f, int a, d
     }
 }
 
-/* Row r (any integer, periodic) of a block along axis a: the offset of its first cell. */
-static inline ptrdiff_t row_at(ptrdiff_t base, ptrdiff_t r, ptrdiff_t len, ptrdiff_t st) {
-    r %= len;
-    return base + (r < 0 ? r + len : r) * st;
-}
-
 /*
- * Axis a with stride > 1: a block of rows (stride[a] contiguous cells each) is swept face by
- * face along a, in chunks of chunk[a] cells, so that every loop runs over contiguous memory.
- * Each cell's slopes are computed once (two rows live), each face's fluxes once (two rows
- * live), and cell row r gets (F(r - 1/2) - F(r + 1/2)) / dq; chunks are disjoint, so threads
- * share them out.
+ * The line of field f (halo in slot) at coordinates (i0, i1) of the axes before the last:
+ * i0 from -GHOST to local_n0 + GHOST - 1 (2D, 3D: rows past the slab from the halo), i1 any
+ * integer (3D: periodic within the slab). 1D: the whole field.
  */
-static ptrdiff_t row_units(const struct nnq_madelung *m, int a) {
-    const ptrdiff_t st = m->stride[a], len = rows_of(m, a);
-    return len == 0 ? 0 : m->n / (len * st) * ((st + m->chunk[a] - 1) / m->chunk[a]);
+static inline const double *line_at(const struct nnq_madelung *m, int d, const double *f, int slot,
+                                    ptrdiff_t i0, ptrdiff_t i1) {
+    if (d == 1)
+        return f;
+    const double *plane = row0(m, f, slot, i0);
+    if (d == 2)
+        return plane;
+    const ptrdiff_t n1 = m->g->n[1];
+    i1 %= n1;
+    return plane + (i1 < 0 ? i1 + n1 : i1) * m->stride[1];
 }
 
-/* Unit w (0 <= w < row_units(m, a)) of the sweep along a. */
-static inline __attribute__((always_inline)) void sweep_rows(struct nnq_madelung *m,
-                                                             const double *U, double *R, int a,
-                                                             ptrdiff_t w, enum nnq_limiter lim,
-                                                             enum nnq_flux kind, int d) {
-    const ptrdiff_t n = m->n, len = rows_of(m, a), st = m->stride[a], chunk = m->chunk[a];
-    const ptrdiff_t nchunk = (st + chunk - 1) / chunk;
-    const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
-    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-    {
-        double *sc = scratch_of(m, omp_get_thread_num());
-        const ptrdiff_t c0 = (w % nchunk) * chunk;
-        const ptrdiff_t base = (w / nchunk) * len * st + c0;
-        const ptrdiff_t cnt = st - c0 < chunk ? st - c0 : chunk;
-        double *S[2][4] = {{0}}, *Fr[2][4] = {{0}};
-        for (int q = 0; q <= d; q++)
-            for (int b = 0; b < 2; b++) {
-                S[b][q] = sc + (4 * b + q) * m->scratch_row;
-                Fr[b][q] = sc + (8 + 4 * b + q) * m->scratch_row;
-            }
-            /* row r of field f (halo in slot): along axis 0 from the halo past the slab's ends,
-             * along axis 1 (3D) periodic within the slab */
-#define ROWP(f, slot, r) (a == 0 ? row0(m, f, slot, r) + base : (f) + row_at(base, r, len, st))
-            /* half slopes of row r into S[b] */
-#define ROW_SLOPES(b, r)                                                                           \
-    do {                                                                                           \
-        slopes(lim, cnt, ROWP(U, SLOT_P, (r)-1), ROWP(U, SLOT_P, r), ROWP(U, SLOT_P, (r) + 1),     \
-               S[b][0]);                                                                           \
-        for (int k_ = 0; k_ < d; k_++)                                                             \
-            slopes(lim, cnt, ROWP(m->u + k_ * n, SLOT_U + k_, (r)-1),                              \
-                   ROWP(m->u + k_ * n, SLOT_U + k_, r), ROWP(m->u + k_ * n, SLOT_U + k_, (r) + 1), \
-                   S[b][1 + k_]);                                                                  \
-    } while (0)
-            /* fluxes through the faces between rows r and r + 1 into Fr[fb], slopes in S[sa/sb] */
-#define ROW_FACES(fb, r, sa, sb)                                                                   \
-    do {                                                                                           \
-        struct faces f_ = {.pA = ROWP(U, SLOT_P, r),                                               \
-                           .pB = ROWP(U, SLOT_P, (r) + 1),                                         \
-                           .spA = S[sa][0],                                                        \
-                           .spB = S[sb][0]};                                                       \
-        f_.lm = ROWP(m->lnp, SLOT_LNP, (r)-1);                                                     \
-        f_.lA = ROWP(m->lnp, SLOT_LNP, r);                                                         \
-        f_.lB = ROWP(m->lnp, SLOT_LNP, (r) + 1);                                                   \
-        f_.lp = ROWP(m->lnp, SLOT_LNP, (r) + 2);                                                   \
-        for (int k_ = 0; k_ < d; k_++) {                                                           \
-            f_.uA[k_] = ROWP(m->u + k_ * n, SLOT_U + k_, r);                                       \
-            f_.uB[k_] = ROWP(m->u + k_ * n, SLOT_U + k_, (r) + 1);                                 \
-            f_.suA[k_] = S[sa][1 + k_];                                                            \
-            f_.suB[k_] = S[sb][1 + k_];                                                            \
-            f_.gA[k_] = ROWP(m->jbuf + k_ * n, SLOT_G + k_, r);                                    \
-            f_.gB[k_] = ROWP(m->jbuf + k_ * n, SLOT_G + k_, (r) + 1);                              \
-        }                                                                                          \
-        for (int q_ = 0; q_ <= d; q_++)                                                            \
-            f_.F[q_] = Fr[fb][q_];                                                                 \
-        for (int w_ = 0; w_ < 5; w_++)                                                             \
-            f_.w[w_] = sc + (16 + w_) * m->scratch_row;                                            \
-        face_fluxes(kind, d, a, cnt, &f_, c, stress, inv_dq);                                      \
-    } while (0)
-        ROW_SLOPES(0, -1);
-        ROW_SLOPES(1, 0);
-        ROW_FACES(0, -1, 0, 1);
-        int cur = 1; /* S[cur]: slopes of row r; Fr[0]: fluxes below row r */
-        for (ptrdiff_t r = 0; r < len; r++) {
-            ROW_SLOPES(1 - cur, r + 1);
-            ROW_FACES(1, r, cur, 1 - cur);
-            const ptrdiff_t at = row_at(base, r, len, st);
-            for (int q = 0; q <= d; q++) {
-                double *Rq = R + q * n + at, *lo = Fr[0][q], *hi = Fr[1][q];
-                const double *fq = m->force + (q - 1) * n + at, *pq = U + at;
-                if (a > 0) {
+/* y[i] = (x[i + 1] - x[i - 1]) h along a periodic line of len >= 2 values. */
+static inline void derivative_line(const double *x, ptrdiff_t len, double h, double *y) {
+    y[0] = (x[1] - x[len - 1]) * h;
 #pragma omp simd
-                    for (ptrdiff_t i = 0; i < cnt; i++)
-                        Rq[i] += (lo[i] - hi[i]) * inv_dq;
-                } else if (q == 0) {
-#pragma omp simd
-                    for (ptrdiff_t i = 0; i < cnt; i++)
-                        Rq[i] = (lo[i] - hi[i]) * inv_dq;
-                } else { /* the first sweep also puts in the source p force */
-#pragma omp simd
-                    for (ptrdiff_t i = 0; i < cnt; i++)
-                        Rq[i] = pq[i] * fq[i] + (lo[i] - hi[i]) * inv_dq;
-                }
-                Fr[0][q] = hi;
-                Fr[1][q] = lo;
-            }
-            cur = 1 - cur;
+    for (ptrdiff_t k = 1; k < len - 1; k++)
+        y[k] = (x[k + 1] - x[k - 1]) * h;
+    y[len - 1] = (x[0] - x[len - 2]) * h;
+}
+
+/* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1). */
+static inline __attribute__((always_inline)) void
+bundle_fill(const struct nnq_madelung *m, const double *in, enum nnq_limiter lim, int d, int a,
+            ptrdiff_t i0, ptrdiff_t i1, const struct bundle *b) {
+    const ptrdiff_t len = m->g->n[d - 1], n = m->n;
+    const ptrdiff_t e0 = a == 0, e1 = a == 1; /* the step along a */
+#define AT(f, slot, s) line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1)
+    slopes(lim, len, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0]);
+    for (int k = 0; k < d; k++)
+        slopes(lim, len, AT(m->u + k * n, SLOT_U + k, -1), AT(m->u + k * n, SLOT_U + k, 0),
+               AT(m->u + k * n, SLOT_U + k, 1), b->S[1 + k]);
+#undef AT
+    for (int k = 0; k < d; k++) {
+        if (k == a)
+            continue;
+        const double h = 0.5 / m->g->dq[k];
+        if (k == d - 1) {
+            derivative_line(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, h, b->G[k]);
+            continue;
         }
-#undef ROW_SLOPES
-#undef ROW_FACES
-#undef ROWP
+        const ptrdiff_t f0 = k == 0, f1 = k == 1; /* the step along k */
+        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1);
+        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1);
+        double *y = b->G[k];
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < len; i++)
+            y[i] = (up[i] - dn[i]) * h;
     }
+}
+
+/* Fluxes through the faces between the line at (i0, i1) (bundle ba) and the next along a
+ * (bundle bb), into bb->F. */
+static inline __attribute__((always_inline)) void
+bundle_faces(const struct nnq_madelung *m, const double *in, enum nnq_flux kind, int d, int a,
+             ptrdiff_t i0, ptrdiff_t i1, const struct bundle *ba, const struct bundle *bb) {
+    const ptrdiff_t n = m->n, e0 = a == 0, e1 = a == 1;
+    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+#define AT(f, slot, s) line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1)
+    struct faces f = {
+        .pA = AT(in, SLOT_P, 0), .pB = AT(in, SLOT_P, 1), .spA = ba->S[0], .spB = bb->S[0]};
+    f.lm = AT(m->lnp, SLOT_LNP, -1), f.lA = AT(m->lnp, SLOT_LNP, 0);
+    f.lB = AT(m->lnp, SLOT_LNP, 1), f.lp = AT(m->lnp, SLOT_LNP, 2);
+    for (int k = 0; k < d; k++) {
+        f.uA[k] = AT(m->u + k * n, SLOT_U + k, 0), f.uB[k] = AT(m->u + k * n, SLOT_U + k, 1);
+        f.suA[k] = ba->S[1 + k], f.suB[k] = bb->S[1 + k];
+        f.gA[k] = ba->G[k], f.gB[k] = bb->G[k];
+    }
+#undef AT
+    for (int q = 0; q <= d; q++)
+        f.F[q] = bb->F[q];
+    face_fluxes(kind, d, a, m->g->n[d - 1], &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
 }
 
 /* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
@@ -415,105 +379,144 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
 }
 
 /*
- * The contiguous last axis a: each line is copied with GHOST periodic cells a side, its
- * slopes computed for cells -1 .. len, its fluxes for faces -1/2 .. len - 1/2, and cell k
- * gets (F(k - 1/2) - F(k + 1/2)) / dq; R complete, the line takes its RK stage update
- * U = rk_a U0 + rk_b (U + rk_dt R) (first saving U in U0 when rk_save). This is line L; lines
- * are disjoint, so threads share them out. Returns the line's largest new p.
+ * The line at (i0, i1), every face around its cells: the faces along the last axis from the
+ * line's ghosted copy (slopes of cells -1 .. len, fluxes of faces -1/2 .. len - 1/2); along
+ * each non-contiguous axis a the face below comes from carry[a] (bundle of this line) and the
+ * face above is computed into spare[a] (bundle of the next line along a). Then the RK stage's
+ * update out = rk_a U + rk_b (in + rk_dt L(in)) of the line. Returns the line's largest new p.
  */
-static inline __attribute__((always_inline)) double sweep_lines(struct nnq_madelung *m,
-                                                                const double *U, double *R, int a,
-                                                                ptrdiff_t L, enum nnq_limiter lim,
-                                                                enum nnq_flux kind, int d) {
-    const ptrdiff_t n = m->n, len = m->g->n[a], row = m->scratch_row;
-    const double inv_dq = 1.0 / m->g->dq[a], c = m->cq[a];
+static inline __attribute__((always_inline)) double
+sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, ptrdiff_t i0,
+           ptrdiff_t i1, struct bundle *const carry[2], struct bundle *const spare[2],
+           enum nnq_limiter lim, enum nnq_flux kind, int d) {
+    const int a = d - 1;
+    const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
+    const double inv_dq = 1.0 / m->g->dq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-    {
-        double *sc = scratch_of(m, omp_get_thread_num()) + GHOST;
-        const ptrdiff_t base = L * len;
-        /* rows: 0 p, 1 ln p, 2.. u_k, 5.. d_k ln p, 8.. slopes of p, u_k, 12.. fluxes */
-        double *P = sc, *Ln = sc + row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
-        ghosted(U + base, len, P);
-        ghosted(m->lnp + base, len, Ln);
-        for (int k = 0; k < d; k++) {
-            u[k] = sc + (2 + k) * row;
-            gl[k] = sc + (5 + k) * row;
-            ghosted(m->u + k * n + base, len, u[k]);
-            if (k != a)
-                ghosted(m->jbuf + k * n + base, len, gl[k]);
-        }
-        for (int q = 0; q <= d; q++) {
-            S[q] = sc + (8 + q) * row;
-            Fo[q] = sc + (12 + q) * row;
-        }
-        slopes(lim, len + 2, P - 2, P - 1, P, S[0] - 1);
-        for (int k = 0; k < d; k++)
-            slopes(lim, len + 2, u[k] - 2, u[k] - 1, u[k], S[1 + k] - 1);
-        struct faces f = {.pA = P - 1, .pB = P, .spA = S[0] - 1, .spB = S[0]};
-        f.lm = Ln - 2, f.lA = Ln - 1, f.lB = Ln, f.lp = Ln + 1;
-        for (int k = 0; k < d; k++) {
-            f.uA[k] = u[k] - 1, f.uB[k] = u[k];
-            f.suA[k] = S[1 + k] - 1, f.suB[k] = S[1 + k];
-            f.gA[k] = gl[k] - 1, f.gB[k] = gl[k];
-        }
-        for (int q = 0; q <= d; q++)
-            f.F[q] = Fo[q]; /* Fo[q][k]: face k - 1/2 */
-        for (int w = 0; w < 5; w++)
-            f.w[w] = sc + (16 + w) * row;
-        face_fluxes(kind, d, a, len + 1, &f, c, stress, inv_dq);
-        /* this sweep completes R: the RK stage's update of the line follows at once */
-        const double ca = m->rk_a, cb = m->rk_b, dt = m->rk_dt;
-        for (int q = 0; q <= d; q++) {
-            const double *Rq = R + q * n + base, *F = Fo[q];
-            const double *fq = m->force + (q > 0 ? q - 1 : 0) * n + base;
-            double *Uq = m->U + q * n + base, *U0q = m->U0 + q * n + base;
-            if (m->rk_save)
-                memcpy(U0q, Uq, sizeof(double) * (size_t)len);
-#pragma omp simd
-            for (ptrdiff_t k = 0; k < len; k++) {
-                const double div = (F[k] - F[k + 1]) * inv_dq;
-                const double r = d > 1 ? Rq[k] + div : q == 0 ? div : P[k] * fq[k] + div;
-                Uq[k] = ca * U0q[k] + cb * (Uq[k] + dt * r);
-            }
-        }
-        const double *p = m->U + base;
-        double pmax = 0;
-#pragma omp simd reduction(max : pmax)
-        for (ptrdiff_t k = 0; k < len; k++)
-            pmax = p[k] > pmax ? p[k] : pmax;
-        return pmax;
+    for (int b = 0; b < d - 1; b++) {
+        bundle_fill(m, in, lim, d, b, i0 + (b == 0), i1 + (b == 1), spare[b]);
+        bundle_faces(m, in, kind, d, b, i0, i1, carry[b], spare[b]);
     }
+    double *P = sc, *Ln = sc + L_LN * row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
+    ghosted(line_at(m, d, in, SLOT_P, i0, i1), len, P);
+    ghosted(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, Ln);
+    for (int k = 0; k < d; k++) {
+        u[k] = sc + (L_U + k) * row;
+        gl[k] = sc + (L_G + k) * row;
+        ghosted(line_at(m, d, m->u + k * n, SLOT_U + k, i0, i1), len, u[k]);
+        if (k == a)
+            continue;
+        const ptrdiff_t f0 = k == 0, f1 = k == 1;
+        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1);
+        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1);
+        const double h = 0.5 / m->g->dq[k];
+        double *y = gl[k];
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < len; i++)
+            y[i] = (up[i] - dn[i]) * h;
+        ghosted(y, len, y);
+    }
+    for (int q = 0; q <= d; q++) {
+        S[q] = sc + (L_S + q) * row;
+        Fo[q] = sc + (L_F + q) * row;
+    }
+    slopes(lim, len + 2, P - 2, P - 1, P, S[0] - 1);
+    for (int k = 0; k < d; k++)
+        slopes(lim, len + 2, u[k] - 2, u[k] - 1, u[k], S[1 + k] - 1);
+    struct faces f = {.pA = P - 1, .pB = P, .spA = S[0] - 1, .spB = S[0]};
+    f.lm = Ln - 2, f.lA = Ln - 1, f.lB = Ln, f.lp = Ln + 1;
+    for (int k = 0; k < d; k++) {
+        f.uA[k] = u[k] - 1, f.uB[k] = u[k];
+        f.suA[k] = S[1 + k] - 1, f.suB[k] = S[1 + k];
+        f.gA[k] = gl[k] - 1, f.gB[k] = gl[k];
+    }
+    for (int q = 0; q <= d; q++)
+        f.F[q] = Fo[q]; /* Fo[q][k]: face k - 1/2 */
+    face_fluxes(kind, d, a, len + 1, &f, m->cq[a], stress, inv_dq);
+
+    const ptrdiff_t base = line_at(m, d, in, SLOT_P, i0, i1) - in; /* within the slab */
+    const double ca = m->rk_a, cb = m->rk_b, dt = m->rk_dt;
+    const double inv0 = 1.0 / m->g->dq[0], inv1 = 1.0 / m->g->dq[1];
+    for (int q = 0; q <= d; q++) {
+        const double *F = Fo[q], *fq = m->force + (q > 0 ? q - 1 : 0) * n + base;
+        const double *lo0 = d > 1 ? carry[0]->F[q] : F, *hi0 = d > 1 ? spare[0]->F[q] : F;
+        const double *lo1 = d > 2 ? carry[1]->F[q] : F, *hi1 = d > 2 ? spare[1]->F[q] : F;
+        const double *inq = in + q * n + base, *Uq = m->U + q * n + base;
+        double *outq = out + q * n + base;
+#pragma omp simd
+        for (ptrdiff_t k = 0; k < len; k++) {
+            double div = (F[k] - F[k + 1]) * inv_dq;
+            if (d > 1)
+                div += (lo0[k] - hi0[k]) * inv0;
+            if (d > 2)
+                div += (lo1[k] - hi1[k]) * inv1;
+            const double r = q == 0 ? div : P[k] * fq[k] + div;
+            outq[k] = ca * Uq[k] + cb * (inq[k] + dt * r);
+        }
+    }
+    for (int b = 0; b < d - 1; b++) {
+        struct bundle t = *carry[b];
+        *carry[b] = *spare[b];
+        *spare[b] = t;
+    }
+    const double *p = out + base;
+    double pmax = 0;
+#pragma omp simd reduction(max : pmax)
+    for (ptrdiff_t k = 0; k < len; k++)
+        pmax = p[k] > pmax ? p[k] : pmax;
+    return pmax;
 }
 
-/* One RK stage: the flux divergences of all axes and the source into R, and the update of U
- * (see sweep_lines), leaving the new max p in m->pmax; one function per (limiter, flux, d), so that
- * all three are constants in the loops (the parallel loops are here, not in the inlined
- * parts: OpenMP outlines a loop's body before inlining, which would lose the constants). */
-typedef void (*sweep_fn)(struct nnq_madelung *m, const double *U, double *R);
-#define NNQ_SWEEP_AXIS(lim, flux, d, a)                                                            \
-    if (a < d - 1) {                                                                               \
-        const ptrdiff_t units = row_units(m, a);                                                   \
-        _Pragma(                                                                                   \
-            "omp parallel for num_threads(m->par.threads) schedule(static)") for (ptrdiff_t w = 0; \
-                                                                                  w < units; w++)  \
-            sweep_rows(m, U, R, a, w, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                      \
-    }
+/*
+ * This thread's share of a stage: the rows [s, e) of the slab along axis 0 (1D: the line, on
+ * thread 0), line by line in order, so that each face along a non-contiguous axis is computed
+ * once: the face below the first line along an axis is the only one computed twice (by the
+ * thread below as its last face, and here). Returns the largest new p.
+ */
+static inline __attribute__((always_inline)) double sweep_share(struct nnq_madelung *m,
+                                                                const double *in, double *out,
+                                                                enum nnq_limiter lim,
+                                                                enum nnq_flux kind, int d) {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    double *sc = m->scratch + (ptrdiff_t)t * m->thread_doubles + GHOST;
+    if (d == 1)
+        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, 0, 0, NULL, NULL, lim, kind, d) : 0;
+    const ptrdiff_t rows = m->g->local_n0, s = rows * t / nt, e = rows * (t + 1) / nt;
+    const ptrdiff_t n1 = d == 3 ? m->g->n[1] : 1;
+    struct bundle *own = m->bundles + (ptrdiff_t)t * (m->slots[0] + m->slots[1] + 2);
+    struct bundle *spare[2] = {own + m->slots[0], own + m->slots[0] + 1 + m->slots[1]};
+    double pmax = 0;
+    for (ptrdiff_t i0 = s; i0 < e; i0++)
+        for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
+            struct bundle *carry[2] = {own + i1, own + m->slots[0] + 1};
+            for (int b = 0; b < d - 1; b++) {
+                if ((b == 0 && i0 != s) || (b == 1 && i1 != 0))
+                    continue;
+                /* the first line along b: its bundle and the face below it */
+                bundle_fill(m, in, lim, d, b, i0 - (b == 0), i1 - (b == 1), spare[b]);
+                bundle_fill(m, in, lim, d, b, i0, i1, carry[b]);
+                bundle_faces(m, in, kind, d, b, i0 - (b == 0), i1 - (b == 1), spare[b], carry[b]);
+            }
+            const double x = sweep_line(m, in, out, sc, i0, i1, carry, spare, lim, kind, d);
+            pmax = x > pmax ? x : pmax;
+        }
+    return pmax;
+}
+
+/* One RK stage's sweep, one function per (limiter, flux, d) so that all three are constants
+ * in the loops (the parallel region is here and calls the inlined parts with constant
+ * arguments: OpenMP outlines a region's body before inlining, which would otherwise lose
+ * them). Returns this rank's largest new p. */
+typedef double (*sweep_fn)(struct nnq_madelung *m, const double *in, double *out);
 #define NNQ_SWEEP(lim, flux, d)                                                                    \
-    static void sweep_##lim##_##flux##_##d(struct nnq_madelung *m, const double *U, double *R) {   \
-        NNQ_SWEEP_AXIS(lim, flux, d, 0)                                                            \
-        NNQ_SWEEP_AXIS(lim, flux, d, 1)                                                            \
-        const ptrdiff_t lines = m->n / m->g->n[d - 1];                                             \
+    static double sweep_##lim##_##flux##_##d(struct nnq_madelung *m, const double *in,             \
+                                             double *out) {                                        \
         double pmax = 0;                                                                           \
-        _Pragma(                                                                                   \
-            "omp parallel for num_threads(m->par.threads) reduction(max : pmax)") for (ptrdiff_t   \
-                                                                                           L = 0;  \
-                                                                                       L < lines;  \
-                                                                                       L++) {      \
-            const double x =                                                                       \
-                sweep_lines(m, U, R, d - 1, L, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);             \
+        _Pragma("omp parallel num_threads(m->par.threads) reduction(max : pmax)") {                \
+            const double x = sweep_share(m, in, out, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);       \
             pmax = x > pmax ? x : pmax;                                                            \
         }                                                                                          \
-        m->pmax = nnq_par_max(pmax);                                                               \
+        return pmax;                                                                               \
     }
 #define NNQ_SWEEP_DIMS(lim, flux)                                                                  \
     NNQ_SWEEP(lim, flux, 1) NNQ_SWEEP(lim, flux, 2) NNQ_SWEEP(lim, flux, 3)
@@ -545,15 +548,14 @@ static void potential_force(struct nnq_madelung *m) {
     }
 }
 
-/* One SSP-RK3 stage at time t: U = ca U0 + cb (U + dt dU/dt), after U0 = U when save. The
- * first stage of a step finds velocities() current (the step's CFL check), the others take
- * max p from the stage before. */
-static enum nnq_status stage(struct nnq_madelung *m, double t, double ca, double cb, double dt,
-                             int save, struct nnq_err *err) {
-    const ptrdiff_t n = m->n;
+/* One SSP-RK3 stage at time t: out = ca U + cb (in + dt L(in)), in != out (out == U allowed:
+ * U is read at a cell only to write that cell). The first stage of a step finds
+ * velocities() current (the step's CFL check), the others take max p from the stage before. */
+static enum nnq_status stage(struct nnq_madelung *m, double t, const double *in, double *out,
+                             double ca, double cb, double dt, struct nnq_err *err) {
     const int d = m->d;
     if (!m->u_current)
-        velocities(m, m->U, m->pmax);
+        velocities(m, in, m->pmax);
     m->u_current = 0;
     if (m->time_dependent) {
         enum nnq_status rc = nnq_par_agree(nnq_potential_fill(m->pot, m->g, t, m->V, err), err);
@@ -562,21 +564,16 @@ static enum nnq_status stage(struct nnq_madelung *m, double t, double ca, double
         potential_force(m);
     }
     if (d > 1) {
-        /* the rows next to the slab, for the sweep along axis 0 and d_0 ln p */
-        exchange(m, m->U, SLOT_P);
+        /* the rows next to the slab, for the faces along axis 0 */
+        exchange(m, in, SLOT_P);
         exchange(m, m->lnp, SLOT_LNP);
         for (int k = 0; k < d; k++)
-            exchange(m, m->u + k * n, SLOT_U + k);
-        for (int k = 0; k < d; k++)
-            central_derivative(m, m->lnp, k, m->jbuf + k * n, SLOT_LNP);
-        for (int k = 1; k < d; k++)
-            exchange(m, m->jbuf + k * n, SLOT_G + k);
+            exchange(m, m->u + k * m->n, SLOT_U + k);
     }
     m->rk_a = ca;
     m->rk_b = cb;
     m->rk_dt = dt;
-    m->rk_save = save;
-    sweeps[m->par.limiter][m->par.flux][d - 1](m, m->U, m->R);
+    m->pmax = nnq_par_max(sweeps[m->par.limiter][m->par.flux][d - 1](m, in, out));
     return NNQ_OK;
 }
 
@@ -608,32 +605,39 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
     const size_t n = m->n > 0 ? (size_t)m->n : 1, d = (size_t)m->d; /* a rank may hold none */
     m->U = fftw_malloc(sizeof(double) * (1 + d) * n);
-    m->U0 = fftw_malloc(sizeof(double) * (1 + d) * n);
-    m->R = fftw_malloc(sizeof(double) * (1 + d) * n);
+    m->A = fftw_malloc(sizeof(double) * (1 + d) * n);
+    m->B = fftw_malloc(sizeof(double) * (1 + d) * n);
     m->u = fftw_malloc(sizeof(double) * d * n);
-    m->jbuf = fftw_malloc(sizeof(double) * d * n);
     m->force = fftw_malloc(sizeof(double) * d * n);
-    ptrdiff_t longest = g->n[0] > g->n[1] ? g->n[0] : g->n[1];
-    longest = (longest > g->n[2] ? longest : g->n[2]) + 2 * GHOST;
-    m->scratch_row = longest > CHUNK ? longest : CHUNK;
     const int threads = par->threads > 0 ? par->threads : 1;
-    for (int a = 0; a < m->d; a++) {
-        /* long rows (fewer passes over the row's neighbours), yet a share for every thread;
-         * whole SIMD vectors, at least 64 cells */
-        ptrdiff_t want = ((m->stride[a] + threads - 1) / threads + 7) / 8 * 8;
-        want = want < 64 ? 64 : want > CHUNK ? CHUNK : want;
-        m->chunk[a] = want < m->stride[a] ? want : m->stride[a];
-    }
-    m->scratch =
-        fftw_malloc(sizeof(double) * SCRATCH_ROWS * (size_t)m->scratch_row * (size_t)threads);
+    /* carried bundles: along axis 0 one per line of a plane (3D: n[1]; 2D: 1), along axis 1
+     * (3D) one; and a spare each */
+    m->slots[0] = m->d == 3 ? g->n[1] : m->d == 2 ? 1 : 0;
+    m->slots[1] = m->d == 3 ? 1 : 0;
+    const ptrdiff_t nb_thread = m->slots[0] + m->slots[1] + 2;
+    m->line = g->n[m->d - 1] + 2 * GHOST;
+    m->thread_doubles = (L_LINES + nb_thread * BUNDLE_LINES) * m->line;
+    m->scratch = fftw_malloc(sizeof(double) * (size_t)(m->thread_doubles * threads));
+    m->bundles = malloc(sizeof(struct bundle) * (size_t)(nb_thread * threads));
+    if (m->scratch && m->bundles)
+        for (ptrdiff_t k = 0; k < nb_thread * threads; k++) {
+            double *x = m->scratch + (k / nb_thread) * m->thread_doubles +
+                        (L_LINES + (k % nb_thread) * BUNDLE_LINES) * m->line + GHOST;
+            for (int q = 0; q < 4; q++)
+                m->bundles[k].S[q] = x + q * m->line;
+            for (int q = 0; q < 3; q++)
+                m->bundles[k].G[q] = x + (4 + q) * m->line;
+            for (int q = 0; q < 4; q++)
+                m->bundles[k].F[q] = x + (7 + q) * m->line;
+        }
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
     m->F = fftw_malloc(sizeof(double) * n);
     const size_t halo = sizeof(double) * SLOTS * GHOST * (size_t)m->stride[0];
     m->halo_prev = fftw_malloc(halo);
     m->halo_next = fftw_malloc(halo);
-    int ok = m->U && m->U0 && m->R && m->u && m->jbuf && m->force && m->scratch && m->lnp && m->V &&
-             m->F && m->halo_prev && m->halo_next;
+    int ok = m->U && m->A && m->B && m->u && m->force && m->scratch && m->bundles && m->lnp &&
+             m->V && m->F && m->halo_prev && m->halo_next;
     for (size_t k = 0; ok && k < 2; k++)
         ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) != NULL;
     if (!ok) {
@@ -696,9 +700,10 @@ void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi) {
 
 static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, struct nnq_err *err) {
     enum nnq_status rc;
-    if ((rc = stage(m, t, 0.0, 1.0, dt, 1, err)) || (rc = stage(m, t + dt, 0.75, 0.25, dt, 0, err)))
+    if ((rc = stage(m, t, m->U, m->A, 0.0, 1.0, dt, err)) ||
+        (rc = stage(m, t + dt, m->A, m->B, 0.75, 0.25, dt, err)))
         return rc;
-    return stage(m, t + 0.5 * dt, 1.0 / 3.0, 2.0 / 3.0, dt, 0, err);
+    return stage(m, t + 0.5 * dt, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, dt, err);
 }
 
 enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
@@ -866,8 +871,9 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
     free_energy(m);
     dv->curl = curl_norm(m);
 
-    /* j_S into jbuf; then |j_S - j_M| per point */
-    current_of(m, psi, m->jbuf);
+    /* j_S into A (free between steps); then |j_S - j_M| per point */
+    double *jS = m->A;
+    current_of(m, psi, jS);
     double dp = 0, dj = 0, mass = 0, mom[3] = {0}, ns = 0, nm = 0;
     double complex overlap = 0, phase = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
@@ -876,7 +882,7 @@ void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
         dp += fabs(pS - pM);
         double s = 0;
         for (int a = 0; a < d; a++) {
-            double diff = m->jbuf[a * n + i] - m->U[(1 + a) * n + i];
+            double diff = jS[a * n + i] - m->U[(1 + a) * n + i];
             s += diff * diff;
             mom[a] += m->U[(1 + a) * n + i];
         }
@@ -928,12 +934,12 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     if (m->bwd)
         fftw_destroy_plan(m->bwd);
     fftw_free(m->U);
-    fftw_free(m->U0);
-    fftw_free(m->R);
+    fftw_free(m->A);
+    fftw_free(m->B);
     fftw_free(m->u);
-    fftw_free(m->jbuf);
     fftw_free(m->force);
     fftw_free(m->scratch);
+    free(m->bundles);
     fftw_free(m->halo_prev);
     fftw_free(m->halo_next);
     fftw_free(m->lnp);
