@@ -67,7 +67,10 @@ static inline double riemann(enum nnq_flux kind, double UL, double UR, double uL
     const double FL = UL * uL, FR = UR * uR;
     if (kind == NNQ_FLUX_RUSANOV)
         return 0.5 * (FL + FR) - 0.5 * x * (UR - UL);
-    return y - x > 0 ? (y * FL - x * FR + x * y * (UR - UL)) * inv : 0.5 * (FL + FR);
+    /* both arms computed, then chosen: GCC does not speculate arms that could trap, and the
+     * loop would not vectorize */
+    const double hll = (y * FL - x * FR + x * y * (UR - UL)) * inv, mean = 0.5 * (FL + FR);
+    return y - x > 0 ? hll : mean;
 }
 
 /*
@@ -105,22 +108,32 @@ static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind
             const double sl = (l < r ? l : r) - c, sr = (l > r ? l : r) + c;
             x = sl < 0 ? sl : 0;
             y = sr > 0 ? sr : 0;
-            inv = 1.0 / (y - x > 0 ? y - x : 1);
+            const double den = y - x; /* 0 only when c = 0 and l = r = 0 */
+            inv = 1.0 / (den > DBL_MIN ? den : DBL_MIN);
         }
         F[0][i] = riemann(kind, pL, pR, l, r, x, y, inv);
         const double pf = 0.5 * (pA[i] + pB[i]);
-        for (int k = 0; k < d; k++) {
-            const double UL = pL * (uA[k][i] + suA[k][i]), UR = pR * (uB[k][i] - suB[k][i]);
-            const double st =
-                k == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[k][i] - gA[k][i]);
-            F[1 + k][i] = riemann(kind, UL, UR, l, r, x, y, inv) + pf * st;
-        }
+        /* j_k's flux, k < d (written out: GCC leaves an inner loop here unvectorized) */
+#define NNQ_JFLUX(k)                                                                               \
+    if ((k) < d) {                                                                                 \
+        const double UL = pL * (uA[k][i] + suA[k][i]), UR = pR * (uB[k][i] - suB[k][i]);           \
+        const double st =                                                                          \
+            (k) == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[k][i] - gA[k][i]);          \
+        F[1 + (k)][i] = riemann(kind, UL, UR, l, r, x, y, inv) + pf * st;                          \
+    }
+        NNQ_JFLUX(0)
+        NNQ_JFLUX(1)
+        NNQ_JFLUX(2)
+#undef NNQ_JFLUX
     }
 }
 
 /* ---- the solver -------------------------------------------------------------------------- */
 
 #define GHOST 2
+#ifndef CHUNK
+#define CHUNK 128 /* cells of a line swept at once */
+#endif
 
 /* Ghosted lines of a thread's scratch for the sweep along the contiguous last axis: p, ln p,
  * u_k, d_k ln p (k < d - 1), the half slopes of p and u_k, the fluxes of p and j_k. */
@@ -307,66 +320,75 @@ static inline const double *line_at(const struct nnq_madelung *m, int d, const d
     return plane + (i1 < 0 ? i1 + n1 : i1) * m->stride[1];
 }
 
-/* y[i] = (x[i + 1] - x[i - 1]) h along a periodic line of len >= 2 values. */
-static inline void derivative_line(const double *x, ptrdiff_t len, double h, double *y) {
-    y[0] = (x[1] - x[len - 1]) * h;
+/* y[i] = (x[i + 1] - x[i - 1]) h for c0 <= i < c0 + cnt along a periodic line of len >= 2
+ * values. */
+static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptrdiff_t c0,
+                                   ptrdiff_t cnt, double *y) {
+    const ptrdiff_t lo = c0 > 1 ? c0 : 1, hi = c0 + cnt < len - 1 ? c0 + cnt : len - 1;
+    if (c0 == 0)
+        y[0] = (x[1] - x[len - 1]) * h;
 #pragma omp simd
-    for (ptrdiff_t k = 1; k < len - 1; k++)
+    for (ptrdiff_t k = lo; k < hi; k++)
         y[k] = (x[k + 1] - x[k - 1]) * h;
-    y[len - 1] = (x[0] - x[len - 2]) * h;
+    if (c0 + cnt == len)
+        y[len - 1] = (x[0] - x[len - 2]) * h;
 }
 
-/* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1). */
+/* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1), cells
+ * c0 .. c0 + cnt - 1. */
 static inline __attribute__((always_inline)) void
 bundle_fill(const struct nnq_madelung *m, const double *in, enum nnq_limiter lim, int d, int a,
-            ptrdiff_t i0, ptrdiff_t i1, const struct bundle *b) {
+            ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *b) {
     const ptrdiff_t len = m->g->n[d - 1], n = m->n;
     const ptrdiff_t e0 = a == 0, e1 = a == 1; /* the step along a */
-#define AT(f, slot, s) line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1)
-    slopes(lim, len, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0]);
+#define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
+    slopes(lim, cnt, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0] + c0);
     for (int k = 0; k < d; k++)
-        slopes(lim, len, AT(m->u + k * n, SLOT_U + k, -1), AT(m->u + k * n, SLOT_U + k, 0),
-               AT(m->u + k * n, SLOT_U + k, 1), b->S[1 + k]);
+        slopes(lim, cnt, AT(m->u + k * n, SLOT_U + k, -1), AT(m->u + k * n, SLOT_U + k, 0),
+               AT(m->u + k * n, SLOT_U + k, 1), b->S[1 + k] + c0);
 #undef AT
     for (int k = 0; k < d; k++) {
         if (k == a)
             continue;
         const double h = 0.5 / m->g->dq[k];
         if (k == d - 1) {
-            derivative_line(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, h, b->G[k]);
+            derivative_line(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, h, c0, cnt, b->G[k]);
             continue;
         }
         const ptrdiff_t f0 = k == 0, f1 = k == 1; /* the step along k */
-        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1);
-        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1);
-        double *y = b->G[k];
+        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1) + c0;
+        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1) + c0;
+        double *y = b->G[k] + c0;
 #pragma omp simd
-        for (ptrdiff_t i = 0; i < len; i++)
+        for (ptrdiff_t i = 0; i < cnt; i++)
             y[i] = (up[i] - dn[i]) * h;
     }
 }
 
 /* Fluxes through the faces between the line at (i0, i1) (bundle ba) and the next along a
- * (bundle bb), into bb->F. */
+ * (bundle bb), cells c0 .. c0 + cnt - 1, into bb->F. */
 static inline __attribute__((always_inline)) void
 bundle_faces(const struct nnq_madelung *m, const double *in, enum nnq_flux kind, int d, int a,
-             ptrdiff_t i0, ptrdiff_t i1, const struct bundle *ba, const struct bundle *bb) {
+             ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *ba,
+             const struct bundle *bb) {
     const ptrdiff_t n = m->n, e0 = a == 0, e1 = a == 1;
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-#define AT(f, slot, s) line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1)
-    struct faces f = {
-        .pA = AT(in, SLOT_P, 0), .pB = AT(in, SLOT_P, 1), .spA = ba->S[0], .spB = bb->S[0]};
+#define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
+    struct faces f = {.pA = AT(in, SLOT_P, 0),
+                      .pB = AT(in, SLOT_P, 1),
+                      .spA = ba->S[0] + c0,
+                      .spB = bb->S[0] + c0};
     f.lm = AT(m->lnp, SLOT_LNP, -1), f.lA = AT(m->lnp, SLOT_LNP, 0);
     f.lB = AT(m->lnp, SLOT_LNP, 1), f.lp = AT(m->lnp, SLOT_LNP, 2);
     for (int k = 0; k < d; k++) {
         f.uA[k] = AT(m->u + k * n, SLOT_U + k, 0), f.uB[k] = AT(m->u + k * n, SLOT_U + k, 1);
-        f.suA[k] = ba->S[1 + k], f.suB[k] = bb->S[1 + k];
-        f.gA[k] = ba->G[k], f.gB[k] = bb->G[k];
+        f.suA[k] = ba->S[1 + k] + c0, f.suB[k] = bb->S[1 + k] + c0;
+        f.gA[k] = ba->G[k] + c0, f.gB[k] = bb->G[k] + c0;
     }
 #undef AT
     for (int q = 0; q <= d; q++)
-        f.F[q] = bb->F[q];
-    face_fluxes(kind, d, a, m->g->n[d - 1], &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
+        f.F[q] = bb->F[q] + c0;
+    face_fluxes(kind, d, a, cnt, &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
 }
 
 /* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
@@ -379,11 +401,12 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
 }
 
 /*
- * The line at (i0, i1), every face around its cells: the faces along the last axis from the
- * line's ghosted copy (slopes of cells -1 .. len, fluxes of faces -1/2 .. len - 1/2); along
- * each non-contiguous axis a the face below comes from carry[a] (bundle of this line) and the
- * face above is computed into spare[a] (bundle of the next line along a). Then the RK stage's
- * update out = rk_a U + rk_b (in + rk_dt L(in)) of the line. Returns the line's largest new p.
+ * The line at (i0, i1), every face around its cells, in chunks of CHUNK cells so that what a
+ * chunk computes stays in the L1 cache: the faces along the last axis from the line's ghosted
+ * copy; along each non-contiguous axis a the face below comes from carry[a] (bundle of this
+ * line) and the face above is computed into spare[a] (bundle of the next line along a). Then
+ * the RK stage's update out = rk_a U + rk_b (in + rk_dt L(in)) of the chunk. Returns the
+ * line's largest new p.
  */
 static inline __attribute__((always_inline)) double
 sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, ptrdiff_t i0,
@@ -393,10 +416,6 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, pt
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
     const double inv_dq = 1.0 / m->g->dq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
-    for (int b = 0; b < d - 1; b++) {
-        bundle_fill(m, in, lim, d, b, i0 + (b == 0), i1 + (b == 1), spare[b]);
-        bundle_faces(m, in, kind, d, b, i0, i1, carry[b], spare[b]);
-    }
     double *P = sc, *Ln = sc + L_LN * row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
     ghosted(line_at(m, d, in, SLOT_P, i0, i1), len, P);
     ghosted(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, Ln);
@@ -417,53 +436,63 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, pt
         ghosted(y, len, y);
     }
     for (int q = 0; q <= d; q++) {
-        S[q] = sc + (L_S + q) * row;
-        Fo[q] = sc + (L_F + q) * row;
+        S[q] = sc + (L_S + q) * row;  /* the chunk's cells -1 .. cnt */
+        Fo[q] = sc + (L_F + q) * row; /* Fo[q][j]: face c0 + j - 1/2 */
     }
-    slopes(lim, len + 2, P - 2, P - 1, P, S[0] - 1);
-    for (int k = 0; k < d; k++)
-        slopes(lim, len + 2, u[k] - 2, u[k] - 1, u[k], S[1 + k] - 1);
-    struct faces f = {.pA = P - 1, .pB = P, .spA = S[0] - 1, .spB = S[0]};
-    f.lm = Ln - 2, f.lA = Ln - 1, f.lB = Ln, f.lp = Ln + 1;
-    for (int k = 0; k < d; k++) {
-        f.uA[k] = u[k] - 1, f.uB[k] = u[k];
-        f.suA[k] = S[1 + k] - 1, f.suB[k] = S[1 + k];
-        f.gA[k] = gl[k] - 1, f.gB[k] = gl[k];
-    }
-    for (int q = 0; q <= d; q++)
-        f.F[q] = Fo[q]; /* Fo[q][k]: face k - 1/2 */
-    face_fluxes(kind, d, a, len + 1, &f, m->cq[a], stress, inv_dq);
-
     const ptrdiff_t base = line_at(m, d, in, SLOT_P, i0, i1) - in; /* within the slab */
     const double ca = m->rk_a, cb = m->rk_b, dt = m->rk_dt;
     const double inv0 = 1.0 / m->g->dq[0], inv1 = 1.0 / m->g->dq[1];
-    for (int q = 0; q <= d; q++) {
-        const double *F = Fo[q], *fq = m->force + (q > 0 ? q - 1 : 0) * n + base;
-        const double *lo0 = d > 1 ? carry[0]->F[q] : F, *hi0 = d > 1 ? spare[0]->F[q] : F;
-        const double *lo1 = d > 2 ? carry[1]->F[q] : F, *hi1 = d > 2 ? spare[1]->F[q] : F;
-        const double *inq = in + q * n + base, *Uq = m->U + q * n + base;
-        double *outq = out + q * n + base;
-#pragma omp simd
-        for (ptrdiff_t k = 0; k < len; k++) {
-            double div = (F[k] - F[k + 1]) * inv_dq;
-            if (d > 1)
-                div += (lo0[k] - hi0[k]) * inv0;
-            if (d > 2)
-                div += (lo1[k] - hi1[k]) * inv1;
-            const double r = q == 0 ? div : P[k] * fq[k] + div;
-            outq[k] = ca * Uq[k] + cb * (inq[k] + dt * r);
+    double pmax = 0;
+    for (ptrdiff_t c0 = 0; c0 < len; c0 += CHUNK) {
+        const ptrdiff_t cnt = len - c0 < CHUNK ? len - c0 : CHUNK;
+        _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
+            bundle_fill(m, in, lim, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
+            bundle_faces(m, in, kind, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
         }
+        slopes(lim, cnt + 2, P + c0 - 2, P + c0 - 1, P + c0, S[0] - 1);
+        for (int k = 0; k < d; k++)
+            slopes(lim, cnt + 2, u[k] + c0 - 2, u[k] + c0 - 1, u[k] + c0, S[1 + k] - 1);
+        struct faces f = {.pA = P + c0 - 1, .pB = P + c0, .spA = S[0] - 1, .spB = S[0]};
+        f.lm = Ln + c0 - 2, f.lA = Ln + c0 - 1, f.lB = Ln + c0, f.lp = Ln + c0 + 1;
+        for (int k = 0; k < d; k++) {
+            f.uA[k] = u[k] + c0 - 1, f.uB[k] = u[k] + c0;
+            f.suA[k] = S[1 + k] - 1, f.suB[k] = S[1 + k];
+            f.gA[k] = gl[k] + c0 - 1, f.gB[k] = gl[k] + c0;
+        }
+        for (int q = 0; q <= d; q++)
+            f.F[q] = Fo[q];
+        face_fluxes(kind, d, a, cnt + 1, &f, m->cq[a], stress, inv_dq);
+        const double *Pc = P + c0;
+        for (int q = 0; q <= d; q++) {
+            const ptrdiff_t at = base + c0;
+            const double *F = Fo[q], *fq = m->force + (q > 0 ? q - 1 : 0) * n + at;
+            const double *lo0 = d > 1 ? carry[0]->F[q] + c0 : F;
+            const double *hi0 = d > 1 ? spare[0]->F[q] + c0 : F;
+            const double *lo1 = d > 2 ? carry[1]->F[q] + c0 : F;
+            const double *hi1 = d > 2 ? spare[1]->F[q] + c0 : F;
+            const double *inq = in + q * n + at, *Uq = m->U + q * n + at;
+            double *outq = out + q * n + at;
+#pragma omp simd
+            for (ptrdiff_t k = 0; k < cnt; k++) {
+                double div = (F[k] - F[k + 1]) * inv_dq;
+                if (d > 1)
+                    div += (lo0[k] - hi0[k]) * inv0;
+                if (d > 2)
+                    div += (lo1[k] - hi1[k]) * inv1;
+                const double r = q == 0 ? div : Pc[k] * fq[k] + div;
+                outq[k] = ca * Uq[k] + cb * (inq[k] + dt * r);
+            }
+        }
+        const double *p = out + base + c0;
+#pragma omp simd reduction(max : pmax)
+        for (ptrdiff_t k = 0; k < cnt; k++)
+            pmax = p[k] > pmax ? p[k] : pmax;
     }
-    for (int b = 0; b < d - 1; b++) {
+    _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
         struct bundle t = *carry[b];
         *carry[b] = *spare[b];
         *spare[b] = t;
     }
-    const double *p = out + base;
-    double pmax = 0;
-#pragma omp simd reduction(max : pmax)
-    for (ptrdiff_t k = 0; k < len; k++)
-        pmax = p[k] > pmax ? p[k] : pmax;
     return pmax;
 }
 
@@ -489,13 +518,15 @@ static inline __attribute__((always_inline)) double sweep_share(struct nnq_madel
     for (ptrdiff_t i0 = s; i0 < e; i0++)
         for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
             struct bundle *carry[2] = {own + i1, own + m->slots[0] + 1};
-            for (int b = 0; b < d - 1; b++) {
+            _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
                 if ((b == 0 && i0 != s) || (b == 1 && i1 != 0))
                     continue;
                 /* the first line along b: its bundle and the face below it */
-                bundle_fill(m, in, lim, d, b, i0 - (b == 0), i1 - (b == 1), spare[b]);
-                bundle_fill(m, in, lim, d, b, i0, i1, carry[b]);
-                bundle_faces(m, in, kind, d, b, i0 - (b == 0), i1 - (b == 1), spare[b], carry[b]);
+                const ptrdiff_t len = m->g->n[d - 1];
+                bundle_fill(m, in, lim, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b]);
+                bundle_fill(m, in, lim, d, b, i0, i1, 0, len, carry[b]);
+                bundle_faces(m, in, kind, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b],
+                             carry[b]);
             }
             const double x = sweep_line(m, in, out, sc, i0, i1, carry, spare, lim, kind, d);
             pmax = x > pmax ? x : pmax;
