@@ -21,6 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Vectorized log: glibc's libmvec provides log for SIMD lanes; declared so, GCC's vectorizer
+ * calls it (math.h declares it only under -ffast-math, which nnq does not use). */
+#if defined(NNQ_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__)
+#pragma omp declare simd notinbranch
+extern double log(double);
+#endif
+
+/* A hot function with this attribute gets an AVX2 clone, chosen at run time where the CPU
+ * has it; the x86-64 baseline elsewhere. */
+#if defined(NNQ_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NNQ_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define NNQ_CLONES
+#endif
+
 #define CFL 0.4
 #define DISPERSIVE 0.3
 
@@ -197,6 +212,66 @@ static inline ptrdiff_t nb(const struct nnq_madelung *m, ptrdiff_t idx, ptrdiff_
     return idx + (cc - c) * m->stride[a];
 }
 
+/* The largest of 0 and x[0 .. cnt-1], in four chains: a max over doubles does not vectorize
+ * (NaN and signed zeros), and a single chain waits on every comparison. */
+static inline double max_of(const double *x, ptrdiff_t cnt) {
+    double c[4] = {0, 0, 0, 0};
+    ptrdiff_t k = 0;
+    for (; k + 4 <= cnt; k += 4)
+        for (int j = 0; j < 4; j++)
+            c[j] = x[k + j] > c[j] ? x[k + j] : c[j];
+    for (; k < cnt; k++)
+        c[0] = x[k] > c[0] ? x[k] : c[0];
+    c[0] = c[1] > c[0] ? c[1] : c[0];
+    c[2] = c[3] > c[2] ? c[3] : c[2];
+    return c[2] > c[0] ? c[2] : c[0];
+}
+
+/* Cells of a block of velocities(). */
+#define VBLOCK 256
+
+/*
+ * u_a = w j_a with w = 2 p / (p^2 + max(p, delta)^2) and ln max(p, delta, 1e-300) for the
+ * cells [i0, i0 + cnt) of U (cnt <= VBLOCK); returns max |u_a| over those with p >= trusted.
+ * The loops vectorize, log included (glibc's libmvec, see the declaration at the top); where
+ * the machine has AVX2 its clone takes four cells at a time.
+ */
+NNQ_CLONES static double velocity_block(const double *U, ptrdiff_t n, int d, ptrdiff_t i0,
+                                        ptrdiff_t cnt, double delta, double trusted, double *u,
+                                        double *lnp) {
+    double w[VBLOCK];
+    const double *p = U + i0;
+    double *ln = lnp + i0;
+#pragma omp simd
+    for (ptrdiff_t i = 0; i < cnt; i++) {
+        const double q = p[i] > delta ? p[i] : delta;
+        w[i] = 2 * p[i] / (p[i] * p[i] + q * q);
+        ln[i] = log(q > 1e-300 ? q : 1e-300);
+    }
+    double c[4] = {0, 0, 0, 0};
+    for (int a = 0; a < d; a++) {
+        const double *j = U + (1 + a) * n + i0;
+        double *v = u + a * n + i0;
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < cnt; i++)
+            v[i] = w[i] * j[i];
+        /* four chains: a max over doubles does not vectorize (NaN, signed zeros) */
+        ptrdiff_t k = 0;
+        for (; k + 4 <= cnt; k += 4)
+            for (int l = 0; l < 4; l++) {
+                const double x = p[k + l] >= trusted ? fabs(v[k + l]) : 0;
+                c[l] = x > c[l] ? x : c[l];
+            }
+        for (; k < cnt; k++) {
+            const double x = p[k] >= trusted ? fabs(v[k]) : 0;
+            c[0] = x > c[0] ? x : c[0];
+        }
+    }
+    c[0] = c[1] > c[0] ? c[1] : c[0];
+    c[2] = c[3] > c[2] ? c[3] : c[2];
+    return c[2] > c[0] ? c[2] : c[0];
+}
+
 /* Velocities and ln p from U, whose max p is pmax (< 0: not known); sets delta and umax. */
 static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     const ptrdiff_t n = m->n;
@@ -204,8 +279,10 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     if (pmax < 0) {
         pmax = 0;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : pmax) schedule(static)
-        for (ptrdiff_t i = 0; i < n; i++)
-            pmax = U[i] > pmax ? U[i] : pmax;
+        for (ptrdiff_t i = 0; i < n; i += VBLOCK) {
+            const double x = max_of(U + i, n - i < VBLOCK ? n - i : VBLOCK);
+            pmax = x > pmax ? x : pmax;
+        }
         pmax = nnq_par_max(pmax);
     }
     const double delta = m->par.density_floor * pmax;
@@ -215,25 +292,20 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     const double trusted = sqrt(m->par.density_floor) * pmax;
     double umax = 0;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : umax) schedule(static)
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double p = U[i], q = p > delta ? p : delta;
-        double w = 2 * p / (p * p + q * q);
-        for (int a = 0; a < d; a++) {
-            double v = w * U[(1 + a) * n + i];
-            m->u[a * n + i] = v;
-            if (p >= trusted && fabs(v) > umax)
-                umax = fabs(v);
-        }
-        m->lnp[i] = log(q > 1e-300 ? q : 1e-300);
+    for (ptrdiff_t i = 0; i < n; i += VBLOCK) {
+        const double x = velocity_block(U, n, d, i, n - i < VBLOCK ? n - i : VBLOCK, delta, trusted,
+                                        m->u, m->lnp);
+        umax = x > umax ? x : umax;
     }
     umax = nnq_par_max(umax);
-#pragma omp parallel for num_threads(m->par.threads) schedule(static)
-    for (ptrdiff_t i = 0; i < n; i++)
-        if (U[i] < trusted)
-            for (int a = 0; a < d; a++) {
-                double v = m->u[a * n + i];
-                m->u[a * n + i] = v > umax ? umax : v < -umax ? -umax : v;
-            }
+    for (int a = 0; a < d; a++) {
+        double *v = m->u + a * n;
+#pragma omp parallel for simd num_threads(m->par.threads) schedule(static)
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const double x = v[i], c = x > umax ? umax : x < -umax ? -umax : x;
+            v[i] = U[i] < trusted ? c : x;
+        }
+    }
     m->delta = delta;
     m->umax = umax;
 }
@@ -483,10 +555,8 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, pt
                 outq[k] = ca * Uq[k] + cb * (inq[k] + dt * r);
             }
         }
-        const double *p = out + base + c0;
-#pragma omp simd reduction(max : pmax)
-        for (ptrdiff_t k = 0; k < cnt; k++)
-            pmax = p[k] > pmax ? p[k] : pmax;
+        const double x = max_of(out + base + c0, cnt);
+        pmax = x > pmax ? x : pmax;
     }
     _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
         struct bundle t = *carry[b];
@@ -540,11 +610,15 @@ static inline __attribute__((always_inline)) double sweep_share(struct nnq_madel
  * them). Returns this rank's largest new p. */
 typedef double (*sweep_fn)(struct nnq_madelung *m, const double *in, double *out);
 #define NNQ_SWEEP(lim, flux, d)                                                                    \
+    NNQ_CLONES static double share_##lim##_##flux##_##d(struct nnq_madelung *m, const double *in,  \
+                                                        double *out) {                             \
+        return sweep_share(m, in, out, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                     \
+    }                                                                                              \
     static double sweep_##lim##_##flux##_##d(struct nnq_madelung *m, const double *in,             \
                                              double *out) {                                        \
         double pmax = 0;                                                                           \
         _Pragma("omp parallel num_threads(m->par.threads) reduction(max : pmax)") {                \
-            const double x = sweep_share(m, in, out, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);       \
+            const double x = share_##lim##_##flux##_##d(m, in, out);                               \
             pmax = x > pmax ? x : pmax;                                                            \
         }                                                                                          \
         return pmax;                                                                               \
