@@ -8,7 +8,14 @@
  * T. Takabayasi, Prog. Theor. Phys. 8, 143 (1952).
  *
  * Layout: the conserved state U holds p then j_0 .. j_{d-1}, each grid->local_size values;
- * u (velocities) and lnp are recomputed from U at every stage.
+ * u (velocities) and ln p are recomputed from p and j at every stage.
+ *
+ * Shape of a stage (memory traffic, not arithmetic, is what it costs): one pass for the
+ * velocity scales (max p, max |u|), then one sweep over the lines along the last axis, in
+ * order, that computes u and ln p plane by plane into a ring of RING planes per thread,
+ * every face's flux once (the flux through the face above a line is carried to the next
+ * line along that axis, with the slopes that produced it) and the RK update of the line.
+ * In 1D the line is the grid: u and ln p are computed into arrays first.
  */
 #include "nnq/madelung.h"
 
@@ -168,11 +175,12 @@ struct bundle {
  * Invariants: U, A, B hold (1 + d) * n values: U the state, A and B the RK stages' results;
  * u, force hold d * n; lnp, V, F hold n; ck[0], ck[1] are complex arrays of n (FFTW-aligned),
  * fwd/bwd in-place plans on ck[1]; force = -(1/m) grad V (central differences) at the time of
- * the last stage or create; delta = density_floor * max p and umax = max |u| over non-vacuum
- * cells, both as of the last call of velocities(); u and lnp are those of the stage's input.
+ * the last stage or create; delta, trusted and umax as speeds() left them, for the stage's
+ * input during a stage; u and lnp as of the last velocities() (in 1D, of the stage's input).
  * scratch: per thread, L_LINES ghosted lines then, for each non-contiguous axis a, slots[a] + 1
  * bundles (one slot per line whose next line along a comes later, and a spare), every line
- * `line` doubles (n[d-1] + 2 GHOST); bundles: those bundles' pointers, per thread.
+ * `line` doubles (n[d-1] + 2 GHOST), then (2D, 3D) the ring: RING planes of u_k and ln p;
+ * bundles: those bundles' pointers, per thread.
  * Axis 0 is this rank's slab (local_n0 rows, maybe none; every rank that holds any holds at
  * least GHOST): in 2D and 3D, halo_prev/halo_next hold the GHOST rows before and after it of
  * each field in enum slot (from the neighbouring ranks; serially the periodic images), as of
@@ -189,10 +197,10 @@ struct nnq_madelung {
     struct bundle *bundles;
     double complex *ck[2];
     fftw_plan fwd, bwd;
-    double delta, umax, pmax;
+    double delta, trusted, umax, pmax;
     double rk_a, rk_b, rk_dt; /* the RK stage being taken: out = rk_a U + rk_b (in + rk_dt L(in)) */
     double cq[3];             /* dispersive signal speed per axis */
-    int u_current;            /* u, lnp, delta, umax are those of U (not of a stage) */
+    int u_current;            /* delta, trusted, umax (1D: u, lnp) are those of U */
     long max_sub;
 };
 
@@ -227,44 +235,41 @@ static inline double max_of(const double *x, ptrdiff_t cnt) {
     return c[2] > c[0] ? c[2] : c[0];
 }
 
-/* Cells of a block of velocities(). */
+/* Cells of a block of the velocity kernels. */
 #define VBLOCK 256
 
-/*
- * u_a = w j_a with w = 2 p / (p^2 + max(p, delta)^2) and ln max(p, delta, 1e-300) for the
- * cells [i0, i0 + cnt) of U (cnt <= VBLOCK); returns max |u_a| over those with p >= trusted.
- * The loops vectorize, log included (glibc's libmvec, see the declaration at the top); where
- * the machine has AVX2 its clone takes four cells at a time.
- */
-NNQ_CLONES static double velocity_block(const double *U, ptrdiff_t n, int d, ptrdiff_t i0,
-                                        ptrdiff_t cnt, double delta, double trusted, double *u,
-                                        double *lnp) {
-    double w[VBLOCK];
-    const double *p = U + i0;
-    double *ln = lnp + i0;
+/* w = 2 p / (p^2 + q^2) (u = w j) and q = max(p, delta) for cnt <= VBLOCK cells. */
+static inline void weights(const double *p, ptrdiff_t cnt, double delta, double *w, double *q) {
 #pragma omp simd
     for (ptrdiff_t i = 0; i < cnt; i++) {
-        const double q = p[i] > delta ? p[i] : delta;
-        w[i] = 2 * p[i] / (p[i] * p[i] + q * q);
-        ln[i] = log(q > 1e-300 ? q : 1e-300);
+        q[i] = p[i] > delta ? p[i] : delta;
+        w[i] = 2 * p[i] / (p[i] * p[i] + q[i] * q[i]);
     }
-    double c[4] = {0, 0, 0, 0};
-    for (int a = 0; a < d; a++) {
-        const double *j = U + (1 + a) * n + i0;
-        double *v = u + a * n + i0;
+}
+
+/*
+ * max |u_k| over the cells with p >= trusted, u_k = w j_k (see nnq_madelung_create), for cnt
+ * cells of p and j[0 .. d-1]. The loops vectorize (the AVX2 and AVX-512 clones where the CPU
+ * has them); the max runs in four chains: a max over doubles does not vectorize (NaN, signed
+ * zeros), and one chain would wait on every comparison.
+ */
+NNQ_CLONES static double speed_block(const double *p, const double *const j[3], int d,
+                                     ptrdiff_t cnt, double delta, double trusted) {
+    double w[VBLOCK], x[VBLOCK], c[4] = {0, 0, 0, 0};
+    for (ptrdiff_t b = 0; b < cnt; b += VBLOCK) {
+        const ptrdiff_t len = cnt - b < VBLOCK ? cnt - b : VBLOCK;
+        weights(p + b, len, delta, w, x);
+        for (int k = 0; k < d; k++) {
+            const double *pb = p + b, *jb = j[k] + b;
 #pragma omp simd
-        for (ptrdiff_t i = 0; i < cnt; i++)
-            v[i] = w[i] * j[i];
-        /* four chains: a max over doubles does not vectorize (NaN, signed zeros) */
-        ptrdiff_t k = 0;
-        for (; k + 4 <= cnt; k += 4)
-            for (int l = 0; l < 4; l++) {
-                const double x = p[k + l] >= trusted ? fabs(v[k + l]) : 0;
-                c[l] = x > c[l] ? x : c[l];
-            }
-        for (; k < cnt; k++) {
-            const double x = p[k] >= trusted ? fabs(v[k]) : 0;
-            c[0] = x > c[0] ? x : c[0];
+            for (ptrdiff_t i = 0; i < len; i++)
+                x[i] = pb[i] >= trusted ? fabs(w[i] * jb[i]) : 0;
+            ptrdiff_t i = 0;
+            for (; i + 4 <= len; i += 4)
+                for (int l = 0; l < 4; l++)
+                    c[l] = x[i + l] > c[l] ? x[i + l] : c[l];
+            for (; i < len; i++)
+                c[0] = x[i] > c[0] ? x[i] : c[0];
         }
     }
     c[0] = c[1] > c[0] ? c[1] : c[0];
@@ -272,10 +277,44 @@ NNQ_CLONES static double velocity_block(const double *U, ptrdiff_t n, int d, ptr
     return c[2] > c[0] ? c[2] : c[0];
 }
 
-/* Velocities and ln p from U, whose max p is pmax (< 0: not known); sets delta and umax. */
-static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
+/*
+ * u_k = w j_k, held to [-umax, umax] where p < trusted, and ln max(p, delta, 1e-300), for cnt
+ * cells of p and j[0 .. d-1], into u[0 .. d-1] and ln. Vectorized, log included (glibc's
+ * libmvec, see the declaration at the top).
+ */
+NNQ_CLONES static void velocity_block(const double *p, const double *const j[3], int d,
+                                      ptrdiff_t cnt, double delta, double trusted, double umax,
+                                      double *const u[3], double *ln) {
+    double w[VBLOCK], q[VBLOCK];
+    for (ptrdiff_t b = 0; b < cnt; b += VBLOCK) {
+        const ptrdiff_t len = cnt - b < VBLOCK ? cnt - b : VBLOCK;
+        const double *pb = p + b;
+        double *lb = ln + b;
+        weights(pb, len, delta, w, q);
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < len; i++)
+            lb[i] = log(q[i] > 1e-300 ? q[i] : 1e-300);
+        for (int k = 0; k < d; k++) {
+            const double *jb = j[k] + b;
+            double *ub = u[k] + b;
+#pragma omp simd
+            for (ptrdiff_t i = 0; i < len; i++) {
+                const double v = w[i] * jb[i], c = v > umax ? umax : v < -umax ? -umax : v;
+                ub[i] = pb[i] < trusted ? c : v;
+            }
+        }
+    }
+}
+
+/*
+ * The velocity scales of U, whose max p is pmax (< 0: not known): delta = density_floor max p,
+ * trusted = sqrt(density_floor) max p and umax = max |u| where p >= trusted. Velocities are
+ * trusted there (1e-6 of the peak for the default floor): the thin tails between that and the
+ * floor carry no mass that matters but feel the kink of the clamped ln p, so they are held to
+ * the bulk's speed and never set the time step. Collective.
+ */
+static void speeds(struct nnq_madelung *m, const double *U, double pmax) {
     const ptrdiff_t n = m->n;
-    const int d = m->d;
     if (pmax < 0) {
         pmax = 0;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : pmax) schedule(static)
@@ -285,33 +324,38 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
         }
         pmax = nnq_par_max(pmax);
     }
-    const double delta = m->par.density_floor * pmax;
-    /* Velocities are trusted where p >= sqrt(floor) max p (1e-6 for the default floor): the
-     * thin tails between that and the floor carry no mass that matters but feel the kink of
-     * the clamped ln p, so they are held to the bulk's speed and never set the time step. */
-    const double trusted = sqrt(m->par.density_floor) * pmax;
+    const double delta = m->par.density_floor * pmax, trusted = sqrt(m->par.density_floor) * pmax;
     double umax = 0;
+    const ptrdiff_t block = 16 * VBLOCK;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : umax) schedule(static)
-    for (ptrdiff_t i = 0; i < n; i += VBLOCK) {
-        const double x = velocity_block(U, n, d, i, n - i < VBLOCK ? n - i : VBLOCK, delta, trusted,
-                                        m->u, m->lnp);
+    for (ptrdiff_t i = 0; i < n; i += block) {
+        const double *j[3] = {U + n + i, U + (m->d > 1 ? 2 : 1) * n + i,
+                              U + (m->d > 2 ? 3 : 1) * n + i};
+        const double x = speed_block(U + i, j, m->d, n - i < block ? n - i : block, delta, trusted);
         umax = x > umax ? x : umax;
     }
-    umax = nnq_par_max(umax);
-    for (int a = 0; a < d; a++) {
-        double *v = m->u + a * n;
-#pragma omp parallel for simd num_threads(m->par.threads) schedule(static)
-        for (ptrdiff_t i = 0; i < n; i++) {
-            const double x = v[i], c = x > umax ? umax : x < -umax ? -umax : x;
-            v[i] = U[i] < trusted ? c : x;
-        }
-    }
     m->delta = delta;
-    m->umax = umax;
+    m->trusted = trusted;
+    m->umax = nnq_par_max(umax);
+}
+
+/* speeds(), then u and ln p of U over this rank's whole slab. Collective. */
+static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
+    const ptrdiff_t n = m->n, block = 16 * VBLOCK;
+    speeds(m, U, pmax);
+#pragma omp parallel for num_threads(m->par.threads) schedule(static)
+    for (ptrdiff_t i = 0; i < n; i += block) {
+        const double *j[3] = {U + n + i, U + (m->d > 1 ? 2 : 1) * n + i,
+                              U + (m->d > 2 ? 3 : 1) * n + i};
+        double *const u[3] = {m->u + i, m->u + (m->d > 1 ? n : 0) + i,
+                              m->u + (m->d > 2 ? 2 * n : 0) + i};
+        velocity_block(U + i, j, m->d, n - i < block ? n - i : block, m->delta, m->trusted, m->umax,
+                       u, m->lnp + i);
+    }
 }
 
 /* The fields whose rows next to the slab come from the neighbouring ranks. */
-enum slot { SLOT_P, SLOT_LNP, SLOT_V, SLOT_U, SLOTS = SLOT_U + 3 };
+enum slot { SLOT_P, SLOT_V, SLOT_U, SLOT_J = SLOT_U + 3, SLOTS = SLOT_J + 3 };
 
 /* Rows along axis a in this rank's part of the grid. */
 static ptrdiff_t rows_of(const struct nnq_madelung *m, int a) {
@@ -392,6 +436,42 @@ static inline const double *line_at(const struct nnq_madelung *m, int d, const d
     return plane + (i1 < 0 ? i1 + n1 : i1) * m->stride[1];
 }
 
+/* Planes of u and ln p a thread keeps (2D, 3D): rows i0 - 2 .. i0 + 2 around its row i0. */
+#define RING 5
+
+/*
+ * The line at (i0, i1) (as line_at) of u_k (field k < d) or ln p (field d) of the stage's
+ * input: 1D from u and lnp; 2D and 3D from the thread's ring of planes (ring_fill).
+ */
+static inline const double *vline(const struct nnq_madelung *m, const double *ring, int d,
+                                  int field, ptrdiff_t i0, ptrdiff_t i1) {
+    if (d == 1)
+        return field < d ? m->u + field * m->n : m->lnp;
+    ptrdiff_t r = i0 % RING;
+    const double *plane = ring + ((r < 0 ? r + RING : r) * (d + 1) + field) * m->stride[0];
+    if (d == 2)
+        return plane;
+    const ptrdiff_t n1 = m->g->n[1];
+    i1 %= n1;
+    return plane + (i1 < 0 ? i1 + n1 : i1) * m->stride[1];
+}
+
+/* Computes plane r (-GHOST <= r < local_n0 + GHOST) of u_k and ln p from p and j of in (their
+ * halos past the slab) into the ring. */
+static void ring_fill(const struct nnq_madelung *m, const double *in, double *ring, int d,
+                      ptrdiff_t r) {
+    const ptrdiff_t n = m->n, plane = m->stride[0];
+    ptrdiff_t s = r % RING;
+    double *base = ring + (s < 0 ? s + RING : s) * (d + 1) * plane;
+    const double *j[3] = {0}, *p = row0(m, in, SLOT_P, r);
+    double *u[3] = {0};
+    for (int k = 0; k < 3; k++) {
+        j[k] = row0(m, in + (1 + (k < d ? k : 0)) * n, SLOT_J + (k < d ? k : 0), r);
+        u[k] = base + (k < d ? k : 0) * plane;
+    }
+    velocity_block(p, j, d, plane, m->delta, m->trusted, m->umax, u, base + d * plane);
+}
+
 /* y[i] = (x[i + 1] - x[i - 1]) h for c0 <= i < c0 + cnt along a periodic line of len >= 2
  * values. */
 static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptrdiff_t c0,
@@ -409,27 +489,29 @@ static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptr
 /* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1), cells
  * c0 .. c0 + cnt - 1. */
 static inline __attribute__((always_inline)) void
-bundle_fill(const struct nnq_madelung *m, const double *in, enum nnq_limiter lim, int d, int a,
-            ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *b) {
-    const ptrdiff_t len = m->g->n[d - 1], n = m->n;
+bundle_fill(const struct nnq_madelung *m, const double *in, const double *ring,
+            enum nnq_limiter lim, int d, int a, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0,
+            ptrdiff_t cnt, const struct bundle *b) {
+    const ptrdiff_t len = m->g->n[d - 1];
     const ptrdiff_t e0 = a == 0, e1 = a == 1; /* the step along a */
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
+#define VAT(field, s) (vline(m, ring, d, field, i0 + (s)*e0, i1 + (s)*e1) + c0)
     slopes(lim, cnt, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0] + c0);
     for (int k = 0; k < d; k++)
-        slopes(lim, cnt, AT(m->u + k * n, SLOT_U + k, -1), AT(m->u + k * n, SLOT_U + k, 0),
-               AT(m->u + k * n, SLOT_U + k, 1), b->S[1 + k] + c0);
+        slopes(lim, cnt, VAT(k, -1), VAT(k, 0), VAT(k, 1), b->S[1 + k] + c0);
 #undef AT
+#undef VAT
     for (int k = 0; k < d; k++) {
         if (k == a)
             continue;
         const double h = 0.5 / m->g->dq[k];
         if (k == d - 1) {
-            derivative_line(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, h, c0, cnt, b->G[k]);
+            derivative_line(vline(m, ring, d, d, i0, i1), len, h, c0, cnt, b->G[k]);
             continue;
         }
         const ptrdiff_t f0 = k == 0, f1 = k == 1; /* the step along k */
-        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1) + c0;
-        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1) + c0;
+        const double *up = vline(m, ring, d, d, i0 + f0, i1 + f1) + c0;
+        const double *dn = vline(m, ring, d, d, i0 - f0, i1 - f1) + c0;
         double *y = b->G[k] + c0;
 #pragma omp simd
         for (ptrdiff_t i = 0; i < cnt; i++)
@@ -440,24 +522,25 @@ bundle_fill(const struct nnq_madelung *m, const double *in, enum nnq_limiter lim
 /* Fluxes through the faces between the line at (i0, i1) (bundle ba) and the next along a
  * (bundle bb), cells c0 .. c0 + cnt - 1, into bb->F. */
 static inline __attribute__((always_inline)) void
-bundle_faces(const struct nnq_madelung *m, const double *in, enum nnq_flux kind, int d, int a,
-             ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *ba,
-             const struct bundle *bb) {
-    const ptrdiff_t n = m->n, e0 = a == 0, e1 = a == 1;
+bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring, enum nnq_flux kind,
+             int d, int a, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt,
+             const struct bundle *ba, const struct bundle *bb) {
+    const ptrdiff_t e0 = a == 0, e1 = a == 1;
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
+#define VAT(field, s) (vline(m, ring, d, field, i0 + (s)*e0, i1 + (s)*e1) + c0)
     struct faces f = {.pA = AT(in, SLOT_P, 0),
                       .pB = AT(in, SLOT_P, 1),
                       .spA = ba->S[0] + c0,
                       .spB = bb->S[0] + c0};
-    f.lm = AT(m->lnp, SLOT_LNP, -1), f.lA = AT(m->lnp, SLOT_LNP, 0);
-    f.lB = AT(m->lnp, SLOT_LNP, 1), f.lp = AT(m->lnp, SLOT_LNP, 2);
+    f.lm = VAT(d, -1), f.lA = VAT(d, 0), f.lB = VAT(d, 1), f.lp = VAT(d, 2);
     for (int k = 0; k < d; k++) {
-        f.uA[k] = AT(m->u + k * n, SLOT_U + k, 0), f.uB[k] = AT(m->u + k * n, SLOT_U + k, 1);
+        f.uA[k] = VAT(k, 0), f.uB[k] = VAT(k, 1);
         f.suA[k] = ba->S[1 + k] + c0, f.suB[k] = bb->S[1 + k] + c0;
         f.gA[k] = ba->G[k] + c0, f.gB[k] = bb->G[k] + c0;
     }
 #undef AT
+#undef VAT
     for (int q = 0; q <= d; q++)
         f.F[q] = bb->F[q] + c0;
     face_fluxes(kind, d, a, cnt, &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
@@ -481,8 +564,8 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
  * line's largest new p.
  */
 static inline __attribute__((always_inline)) double
-sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, ptrdiff_t i0,
-           ptrdiff_t i1, struct bundle *const carry[2], struct bundle *const spare[2],
+sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, const double *ring,
+           ptrdiff_t i0, ptrdiff_t i1, struct bundle *const carry[2], struct bundle *const spare[2],
            enum nnq_limiter lim, enum nnq_flux kind, int d) {
     const int a = d - 1;
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
@@ -490,16 +573,16 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, pt
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
     double *P = sc, *Ln = sc + L_LN * row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
     ghosted(line_at(m, d, in, SLOT_P, i0, i1), len, P);
-    ghosted(line_at(m, d, m->lnp, SLOT_LNP, i0, i1), len, Ln);
+    ghosted(vline(m, ring, d, d, i0, i1), len, Ln);
     for (int k = 0; k < d; k++) {
         u[k] = sc + (L_U + k) * row;
         gl[k] = sc + (L_G + k) * row;
-        ghosted(line_at(m, d, m->u + k * n, SLOT_U + k, i0, i1), len, u[k]);
+        ghosted(vline(m, ring, d, k, i0, i1), len, u[k]);
         if (k == a)
             continue;
         const ptrdiff_t f0 = k == 0, f1 = k == 1;
-        const double *up = line_at(m, d, m->lnp, SLOT_LNP, i0 + f0, i1 + f1);
-        const double *dn = line_at(m, d, m->lnp, SLOT_LNP, i0 - f0, i1 - f1);
+        const double *up = vline(m, ring, d, d, i0 + f0, i1 + f1);
+        const double *dn = vline(m, ring, d, d, i0 - f0, i1 - f1);
         const double h = 0.5 / m->g->dq[k];
         double *y = gl[k];
 #pragma omp simd
@@ -518,8 +601,8 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, pt
     for (ptrdiff_t c0 = 0; c0 < len; c0 += CHUNK) {
         const ptrdiff_t cnt = len - c0 < CHUNK ? len - c0 : CHUNK;
         _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
-            bundle_fill(m, in, lim, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
-            bundle_faces(m, in, kind, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
+            bundle_fill(m, in, ring, lim, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
+            bundle_faces(m, in, ring, kind, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
         }
         slopes(lim, cnt + 2, P + c0 - 2, P + c0 - 1, P + c0, S[0] - 1);
         for (int k = 0; k < d; k++)
@@ -579,13 +662,17 @@ static inline __attribute__((always_inline)) double sweep_share(struct nnq_madel
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double *sc = m->scratch + (ptrdiff_t)t * m->thread_doubles + GHOST;
     if (d == 1)
-        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, 0, 0, NULL, NULL, lim, kind, d) : 0;
+        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, NULL, 0, 0, NULL, NULL, lim, kind, d)
+                                  : 0;
     const ptrdiff_t rows = m->g->local_n0, s = rows * t / nt, e = rows * (t + 1) / nt;
     const ptrdiff_t n1 = d == 3 ? m->g->n[1] : 1;
     struct bundle *own = m->bundles + (ptrdiff_t)t * (m->slots[0] + m->slots[1] + 2);
     struct bundle *spare[2] = {own + m->slots[0], own + m->slots[0] + 1 + m->slots[1]};
     double pmax = 0;
-    for (ptrdiff_t i0 = s; i0 < e; i0++)
+    double *ring = sc - GHOST + m->thread_doubles - RING * (d + 1) * m->stride[0];
+    for (ptrdiff_t i0 = s; i0 < e; i0++) {
+        for (ptrdiff_t r = i0 == s ? s - 2 : i0 + 2; r <= i0 + 2; r++)
+            ring_fill(m, in, ring, d, r);
         for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
             struct bundle *carry[2] = {own + i1, own + m->slots[0] + 1};
             _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
@@ -593,14 +680,15 @@ static inline __attribute__((always_inline)) double sweep_share(struct nnq_madel
                     continue;
                 /* the first line along b: its bundle and the face below it */
                 const ptrdiff_t len = m->g->n[d - 1];
-                bundle_fill(m, in, lim, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b]);
-                bundle_fill(m, in, lim, d, b, i0, i1, 0, len, carry[b]);
-                bundle_faces(m, in, kind, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b],
-                             carry[b]);
+                bundle_fill(m, in, ring, lim, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b]);
+                bundle_fill(m, in, ring, lim, d, b, i0, i1, 0, len, carry[b]);
+                bundle_faces(m, in, ring, kind, d, b, i0 - (b == 0), i1 - (b == 1), 0, len,
+                             spare[b], carry[b]);
             }
-            const double x = sweep_line(m, in, out, sc, i0, i1, carry, spare, lim, kind, d);
+            const double x = sweep_line(m, in, out, sc, ring, i0, i1, carry, spare, lim, kind, d);
             pmax = x > pmax ? x : pmax;
         }
+    }
     return pmax;
 }
 
@@ -653,6 +741,15 @@ static void potential_force(struct nnq_madelung *m) {
     }
 }
 
+/* What a stage needs before its sweep: the velocity scales of in (2D, 3D: the sweep computes
+ * u and ln p plane by plane) or, in 1D, u and ln p too. Collective. */
+static void prepare(struct nnq_madelung *m, const double *in, double pmax) {
+    if (m->d == 1)
+        velocities(m, in, pmax);
+    else
+        speeds(m, in, pmax);
+}
+
 /* One SSP-RK3 stage at time t: out = ca U + cb (in + dt L(in)), in != out (out == U allowed:
  * U is read at a cell only to write that cell). The first stage of a step finds
  * velocities() current (the step's CFL check), the others take max p from the stage before. */
@@ -660,7 +757,7 @@ static enum nnq_status stage(struct nnq_madelung *m, double t, const double *in,
                              double ca, double cb, double dt, struct nnq_err *err) {
     const int d = m->d;
     if (!m->u_current)
-        velocities(m, in, m->pmax);
+        prepare(m, in, m->pmax);
     m->u_current = 0;
     if (m->time_dependent) {
         enum nnq_status rc = nnq_par_agree(nnq_potential_fill(m->pot, m->g, t, m->V, err), err);
@@ -669,11 +766,9 @@ static enum nnq_status stage(struct nnq_madelung *m, double t, const double *in,
         potential_force(m);
     }
     if (d > 1) {
-        /* the rows next to the slab, for the faces along axis 0 */
-        exchange(m, in, SLOT_P);
-        exchange(m, m->lnp, SLOT_LNP);
-        for (int k = 0; k < d; k++)
-            exchange(m, m->u + k * m->n, SLOT_U + k);
+        /* the rows next to the slab, from which the sweep computes their u and ln p */
+        for (int q = 0; q <= d; q++)
+            exchange(m, in + q * m->n, q == 0 ? SLOT_P : SLOT_J + q - 1);
     }
     m->rk_a = ca;
     m->rk_b = cb;
@@ -721,7 +816,8 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->slots[1] = m->d == 3 ? 1 : 0;
     const ptrdiff_t nb_thread = m->slots[0] + m->slots[1] + 2;
     m->line = g->n[m->d - 1] + 2 * GHOST;
-    m->thread_doubles = (L_LINES + nb_thread * BUNDLE_LINES) * m->line;
+    m->thread_doubles = (L_LINES + nb_thread * BUNDLE_LINES) * m->line +
+                        (m->d > 1 ? RING * (m->d + 1) * m->stride[0] : 0);
     m->scratch = fftw_malloc(sizeof(double) * (size_t)(m->thread_doubles * threads));
     m->bundles = malloc(sizeof(struct bundle) * (size_t)(nb_thread * threads));
     if (m->scratch && m->bundles)
@@ -822,7 +918,7 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
     const double dt = m->par.dt;
     const double disp = DISPERSIVE * m->par.mass * dq * dq / m->par.hbar;
     for (long s = 0; s < nsteps; s++) {
-        velocities(m, m->U, -1);
+        prepare(m, m->U, -1);
         m->u_current = 1;
         double lim = fmin(disp, CFL * dq / (m->umax + cq));
         double nsub = ceil(dt / lim * (1 - 1e-12));
