@@ -25,6 +25,7 @@
 #include <float.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,19 +221,20 @@ static inline ptrdiff_t nb(const struct nnq_madelung *m, ptrdiff_t idx, ptrdiff_
     return idx + (cc - c) * m->stride[a];
 }
 
-/* The largest of 0 and x[0 .. cnt-1], in four chains: a max over doubles does not vectorize
- * (NaN and signed zeros), and a single chain waits on every comparison. */
+/* The largest of 0 and x[0 .. cnt-1]. Doubles >= 0 order as their bit patterns do, so the
+ * max runs on integers and vectorizes (a max over doubles does not: NaN, signed zeros);
+ * negative values count as 0, and so does a NaN with its sign bit set (x86's default NaN). */
 static inline double max_of(const double *x, ptrdiff_t cnt) {
-    double c[4] = {0, 0, 0, 0};
-    ptrdiff_t k = 0;
-    for (; k + 4 <= cnt; k += 4)
-        for (int j = 0; j < 4; j++)
-            c[j] = x[k + j] > c[j] ? x[k + j] : c[j];
-    for (; k < cnt; k++)
-        c[0] = x[k] > c[0] ? x[k] : c[0];
-    c[0] = c[1] > c[0] ? c[1] : c[0];
-    c[2] = c[3] > c[2] ? c[3] : c[2];
-    return c[2] > c[0] ? c[2] : c[0];
+    int64_t c = 0;
+#pragma omp simd reduction(max : c)
+    for (ptrdiff_t k = 0; k < cnt; k++) {
+        int64_t b;
+        memcpy(&b, x + k, sizeof b);
+        c = b > c ? b : c;
+    }
+    double r;
+    memcpy(&r, &c, sizeof r);
+    return r;
 }
 
 /* Cells of a block of the velocity kernels. */
@@ -250,12 +252,12 @@ static inline void weights(const double *p, ptrdiff_t cnt, double delta, double 
 /*
  * max |u_k| over the cells with p >= trusted, u_k = w j_k (see nnq_madelung_create), for cnt
  * cells of p and j[0 .. d-1]. The loops vectorize (the AVX2 and AVX-512 clones where the CPU
- * has them); the max runs in four chains: a max over doubles does not vectorize (NaN, signed
- * zeros), and one chain would wait on every comparison.
+ * has them). A NaN velocity there makes the result NaN (fabs clears its sign bit), which
+ * nnq_madelung_advance reports.
  */
 NNQ_CLONES static double speed_block(const double *p, const double *const j[3], int d,
                                      ptrdiff_t cnt, double delta, double trusted) {
-    double w[VBLOCK], x[VBLOCK], c[4] = {0, 0, 0, 0};
+    double w[VBLOCK], x[VBLOCK], c = 0;
     for (ptrdiff_t b = 0; b < cnt; b += VBLOCK) {
         const ptrdiff_t len = cnt - b < VBLOCK ? cnt - b : VBLOCK;
         weights(p + b, len, delta, w, x);
@@ -264,17 +266,11 @@ NNQ_CLONES static double speed_block(const double *p, const double *const j[3], 
 #pragma omp simd
             for (ptrdiff_t i = 0; i < len; i++)
                 x[i] = pb[i] >= trusted ? fabs(w[i] * jb[i]) : 0;
-            ptrdiff_t i = 0;
-            for (; i + 4 <= len; i += 4)
-                for (int l = 0; l < 4; l++)
-                    c[l] = x[i + l] > c[l] ? x[i + l] : c[l];
-            for (; i < len; i++)
-                c[0] = x[i] > c[0] ? x[i] : c[0];
+            const double y = max_of(x, len);
+            c = y > c ? y : c;
         }
     }
-    c[0] = c[1] > c[0] ? c[1] : c[0];
-    c[2] = c[3] > c[2] ? c[3] : c[2];
-    return c[2] > c[0] ? c[2] : c[0];
+    return c;
 }
 
 /*
@@ -549,6 +545,13 @@ bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring,
 /* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
 static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
     memcpy(y, x, sizeof(double) * (size_t)len);
+    if (len >= GHOST) {
+        for (ptrdiff_t k = 1; k <= GHOST; k++) {
+            y[-k] = y[len - k];
+            y[len - 1 + k] = y[k - 1];
+        }
+        return;
+    }
     for (ptrdiff_t k = 1; k <= GHOST; k++) {
         y[-k] = y[(len - k % len) % len];
         y[len - 1 + k] = y[(k - 1) % len];
