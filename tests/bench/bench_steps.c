@@ -4,10 +4,13 @@
  *   (a) the bare FFTW limit: pointwise product, forward FFT, pointwise product, backward FFT,
  *       in place, with the same planner flags as nnq;
  *   (b) nnq's Schrodinger step (strang, merged half kicks);
- *   (c) a Schrodinger step and a Madelung step (SSP-RK3, dt below the solver's limits: no
- *       sub-cycling), as nnq_run takes them;
- *   (d) (b) with a double-precision snapshot (p, F, psi) written every 100 steps.
- * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b and the
+ *   (c) Schrodinger and Madelung steps (SSP-RK3, dt below the solver's limits: no
+ *       sub-cycling), each solver a block of up to 10 steps in turn, as nnq_run takes them
+ *       between diagnostics rows ([run] diag_every = 10, the default);
+ *   (d) (b) with a double-precision snapshot (p, F, psi) written every 100 steps;
+ *   (e) the Madelung step of (c) alone, so that its cost in Schrodinger steps, b/e, is
+ *       seen without the two solvers evicting each other's data from the caches.
+ * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b, b/e and the
  * speed-up of each mode over the first thread count; writes every figure as JSON.
  * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
  */
@@ -42,7 +45,7 @@ static double median(double *v, int n) {
 struct result {
     const char *grid;
     int threads;
-    double bare, schrodinger, both, snapshots; /* (a) .. (d), steps per second */
+    double bare, schrodinger, both, snapshots, madelung; /* (a) .. (e), steps per second */
 };
 
 /* psi *= f pointwise, as a minimal loop does it (the bare limit's pointwise product). */
@@ -71,7 +74,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
         nnq_potential_create(&cfg, &pot, &err))
         die(&err);
-    struct result r = {label, threads, 0, 0, 0, 0};
+    struct result r = {label, threads, 0, 0, 0, 0, 0};
     double t[REPS];
     const ptrdiff_t n = g->local_size;
 
@@ -167,15 +170,26 @@ static struct result bench(const char *label, const char *ini, int threads, long
     if (nnq_madelung_create(g, pot, &mp, &m, &err))
         die(&err);
     nnq_madelung_init(m, ps);
+    /* nnq_run advances each solver by the steps up to the next diagnostics row, 10 by
+     * default ([run] diag_every): blocks of msteps <= 10 here */
     long msteps = steps / 4 > 0 ? steps / 4 : 1;
+    msteps = msteps < 10 ? msteps : 10;
     for (int k = 0; k < REPS; k++) {
         double t0 = nnq_progress_clock();
-        for (long j = 0; j < msteps; j++)
-            if (nnq_schrodinger_advance(s, 1, 0.0, &err) || nnq_madelung_advance(m, 1, 0.0, &err))
-                die(&err);
+        if (nnq_schrodinger_advance(s, msteps, 0.0, &err) ||
+            nnq_madelung_advance(m, msteps, 0.0, &err))
+            die(&err);
         t[k] = (nnq_progress_clock() - t0) / (double)msteps;
     }
     r.both = 1.0 / median(t, REPS);
+    /* (e) */
+    for (int k = 0; k < REPS; k++) {
+        double t0 = nnq_progress_clock();
+        if (nnq_madelung_advance(m, msteps, 0.0, &err))
+            die(&err);
+        t[k] = (nnq_progress_clock() - t0) / (double)msteps;
+    }
+    r.madelung = 1.0 / median(t, REPS);
     if (nnq_madelung_take_substeps(m) != 1)
         fprintf(stderr, "bench: %s: the Madelung step sub-cycled; lower dt\n", label);
     nnq_madelung_destroy(m);
@@ -240,8 +254,8 @@ int main(int argc, char **argv) {
     }
     struct result res[8][8];
     fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"results\":[", REPS);
-    printf("%-10s %3s %12s %12s %12s %12s %6s %6s %6s\n", "grid", "thr", "(a) FFTW/s", "(b) schr/s",
-           "(c) +mad/s", "(d) +snap/s", "b/a", "c/b", "d/b");
+    printf("%-10s %3s %11s %11s %11s %11s %11s %6s %6s %6s %6s\n", "grid", "thr", "(a) FFTW/s",
+           "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "b/a", "c/b", "d/b", "b/e");
     int first = 1;
     for (int c = 0; c < ncases; c++) {
         if (!strstr(cases[c].label, only))
@@ -250,17 +264,20 @@ int main(int argc, char **argv) {
             long steps = quick ? cases[c].steps / 4 + 1 : cases[c].steps;
             struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick);
             res[c][th] = r;
-            printf("%-10s %3d %12.1f %12.1f %12.2f %12.1f %6.3f %6.3f %6.3f\n", r.grid, r.threads,
-                   r.bare, r.schrodinger, r.both, r.snapshots, r.schrodinger / r.bare,
-                   r.both / r.schrodinger, r.snapshots / r.schrodinger);
+            printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %6.3f %6.3f %6.3f %6.2f\n", r.grid,
+                   r.threads, r.bare, r.schrodinger, r.both, r.snapshots, r.madelung,
+                   r.schrodinger / r.bare, r.both / r.schrodinger, r.snapshots / r.schrodinger,
+                   r.schrodinger / r.madelung);
             fflush(stdout);
             fprintf(out,
                     "%s\n{\"grid\":\"%s\",\"threads\":%d,\"a_bare_steps_per_s\":%.6g,"
                     "\"b_schrodinger_steps_per_s\":%.6g,\"c_with_madelung_steps_per_s\":%.6g,"
-                    "\"d_with_snapshots_steps_per_s\":%.6g,\"b_over_a\":%.4f,\"c_over_b\":%.4f,"
-                    "\"d_over_b\":%.4f,\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
+                    "\"d_with_snapshots_steps_per_s\":%.6g,\"e_madelung_steps_per_s\":%.6g,"
+                    "\"b_over_a\":%.4f,\"c_over_b\":%.4f,\"d_over_b\":%.4f,\"b_over_e\":%.4f,"
+                    "\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
                     first ? "" : ",", r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots,
-                    r.schrodinger / r.bare, r.both / r.schrodinger, r.snapshots / r.schrodinger,
+                    r.madelung, r.schrodinger / r.bare, r.both / r.schrodinger,
+                    r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
                     r.schrodinger / res[c][0].schrodinger, r.both / res[c][0].both);
             first = 0;
         }
