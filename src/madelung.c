@@ -151,6 +151,47 @@ static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind
     }
 }
 
+/* ---- the kernels of each variant: a new limiter or flux is a row in these tables --------- */
+
+/* One function per limiter and per (flux, d, axis), with its constants folded in, each
+ * with its AVX2 and AVX-512 clones; the sweep calls them through these tables on runs of up
+ * to CHUNK + 2 cells, so that the sweep itself is compiled once per d, not per variant. */
+typedef void (*slopes_fn)(ptrdiff_t cnt, const double *m1, const double *c0, const double *p1,
+                          double *s);
+typedef void (*faces_fn)(ptrdiff_t cnt, const struct faces *f, double c, double stress,
+                         double inv_dq);
+#define NNQ_SLOPES(lim)                                                                            \
+    NNQ_CLONES static void slopes_##lim(ptrdiff_t cnt, const double *m1, const double *c0,         \
+                                        const double *p1, double *s) {                             \
+        slopes(NNQ_LIMITER_##lim, cnt, m1, c0, p1, s);                                             \
+    }
+#define NNQ_FACES(flux, d, a)                                                                      \
+    NNQ_CLONES static void faces_##flux##_##d##_##a(ptrdiff_t cnt, const struct faces *f,          \
+                                                    double c, double stress, double inv_dq) {      \
+        face_fluxes(NNQ_FLUX_##flux, d, a, cnt, f, c, stress, inv_dq);                             \
+    }
+#define NNQ_FACES_ALL(flux)                                                                        \
+    NNQ_FACES(flux, 1, 0)                                                                          \
+    NNQ_FACES(flux, 2, 0)                                                                          \
+    NNQ_FACES(flux, 2, 1) NNQ_FACES(flux, 3, 0) NNQ_FACES(flux, 3, 1) NNQ_FACES(flux, 3, 2)
+#define NNQ_FACES_ROW(flux)                                                                        \
+    {                                                                                              \
+        {faces_##flux##_1_0}, {faces_##flux##_2_0, faces_##flux##_2_1},                            \
+            {faces_##flux##_3_0, faces_##flux##_3_1, faces_##flux##_3_2},                          \
+    }
+NNQ_SLOPES(VANLEER)
+NNQ_SLOPES(MINMOD)
+NNQ_SLOPES(NONE)
+NNQ_FACES_ALL(RUSANOV)
+NNQ_FACES_ALL(HLL)
+
+static const slopes_fn slope_fns[3] = {[NNQ_LIMITER_VANLEER] = slopes_VANLEER,
+                                       [NNQ_LIMITER_MINMOD] = slopes_MINMOD,
+                                       [NNQ_LIMITER_NONE] = slopes_NONE};
+/* [flux][d - 1][axis] */
+static const faces_fn face_fns[2][3][3] = {
+    [NNQ_FLUX_RUSANOV] = NNQ_FACES_ROW(RUSANOV), [NNQ_FLUX_HLL] = NNQ_FACES_ROW(HLL)};
+
 /* ---- the solver -------------------------------------------------------------------------- */
 
 #define GHOST 2
@@ -196,6 +237,8 @@ struct nnq_madelung {
     double *U, *A, *B, *u, *lnp, *V, *F, *force, *scratch, *halo_prev, *halo_next;
     ptrdiff_t line, slots[2], thread_doubles;
     struct bundle *bundles;
+    slopes_fn slope;   /* the limiter's */
+    faces_fn faces[3]; /* the flux's, per axis */
     double complex *ck[2];
     fftw_plan fwd, bwd;
     double delta, trusted, umax, pmax;
@@ -485,16 +528,15 @@ static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptr
 /* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1), cells
  * c0 .. c0 + cnt - 1. */
 static inline __attribute__((always_inline)) void
-bundle_fill(const struct nnq_madelung *m, const double *in, const double *ring,
-            enum nnq_limiter lim, int d, int a, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0,
-            ptrdiff_t cnt, const struct bundle *b) {
+bundle_fill(const struct nnq_madelung *m, const double *in, const double *ring, int d, int a,
+            ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *b) {
     const ptrdiff_t len = m->g->n[d - 1];
     const ptrdiff_t e0 = a == 0, e1 = a == 1; /* the step along a */
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
 #define VAT(field, s) (vline(m, ring, d, field, i0 + (s)*e0, i1 + (s)*e1) + c0)
-    slopes(lim, cnt, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0] + c0);
+    m->slope(cnt, AT(in, SLOT_P, -1), AT(in, SLOT_P, 0), AT(in, SLOT_P, 1), b->S[0] + c0);
     for (int k = 0; k < d; k++)
-        slopes(lim, cnt, VAT(k, -1), VAT(k, 0), VAT(k, 1), b->S[1 + k] + c0);
+        m->slope(cnt, VAT(k, -1), VAT(k, 0), VAT(k, 1), b->S[1 + k] + c0);
 #undef AT
 #undef VAT
     for (int k = 0; k < d; k++) {
@@ -518,9 +560,9 @@ bundle_fill(const struct nnq_madelung *m, const double *in, const double *ring,
 /* Fluxes through the faces between the line at (i0, i1) (bundle ba) and the next along a
  * (bundle bb), cells c0 .. c0 + cnt - 1, into bb->F. */
 static inline __attribute__((always_inline)) void
-bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring, enum nnq_flux kind,
-             int d, int a, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt,
-             const struct bundle *ba, const struct bundle *bb) {
+bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring, int d, int a,
+             ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *ba,
+             const struct bundle *bb) {
     const ptrdiff_t e0 = a == 0, e1 = a == 1;
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
@@ -539,7 +581,7 @@ bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring,
 #undef VAT
     for (int q = 0; q <= d; q++)
         f.F[q] = bb->F[q] + c0;
-    face_fluxes(kind, d, a, cnt, &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
+    m->faces[a](cnt, &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
 }
 
 /* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
@@ -569,7 +611,7 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
 static inline __attribute__((always_inline)) double
 sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, const double *ring,
            ptrdiff_t i0, ptrdiff_t i1, struct bundle *const carry[2], struct bundle *const spare[2],
-           enum nnq_limiter lim, enum nnq_flux kind, int d) {
+           int d) {
     const int a = d - 1;
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
     const double inv_dq = 1.0 / m->g->dq[a];
@@ -604,12 +646,12 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
     for (ptrdiff_t c0 = 0; c0 < len; c0 += CHUNK) {
         const ptrdiff_t cnt = len - c0 < CHUNK ? len - c0 : CHUNK;
         _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
-            bundle_fill(m, in, ring, lim, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
-            bundle_faces(m, in, ring, kind, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
+            bundle_fill(m, in, ring, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
+            bundle_faces(m, in, ring, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
         }
-        slopes(lim, cnt + 2, P + c0 - 2, P + c0 - 1, P + c0, S[0] - 1);
+        m->slope(cnt + 2, P + c0 - 2, P + c0 - 1, P + c0, S[0] - 1);
         for (int k = 0; k < d; k++)
-            slopes(lim, cnt + 2, u[k] + c0 - 2, u[k] + c0 - 1, u[k] + c0, S[1 + k] - 1);
+            m->slope(cnt + 2, u[k] + c0 - 2, u[k] + c0 - 1, u[k] + c0, S[1 + k] - 1);
         struct faces f = {.pA = P + c0 - 1, .pB = P + c0, .spA = S[0] - 1, .spB = S[0]};
         f.lm = Ln + c0 - 2, f.lA = Ln + c0 - 1, f.lB = Ln + c0, f.lp = Ln + c0 + 1;
         for (int k = 0; k < d; k++) {
@@ -619,7 +661,7 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
         }
         for (int q = 0; q <= d; q++)
             f.F[q] = Fo[q];
-        face_fluxes(kind, d, a, cnt + 1, &f, m->cq[a], stress, inv_dq);
+        m->faces[a](cnt + 1, &f, m->cq[a], stress, inv_dq);
         const double *Pc = P + c0;
         for (int q = 0; q <= d; q++) {
             const ptrdiff_t at = base + c0;
@@ -658,15 +700,12 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
  * once: the face below the first line along an axis is the only one computed twice (by the
  * thread below as its last face, and here). Returns the largest new p.
  */
-static inline __attribute__((always_inline)) double sweep_share(struct nnq_madelung *m,
-                                                                const double *in, double *out,
-                                                                enum nnq_limiter lim,
-                                                                enum nnq_flux kind, int d) {
+static inline __attribute__((always_inline)) double
+sweep_share(struct nnq_madelung *m, const double *in, double *out, int d) {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double *sc = m->scratch + (ptrdiff_t)t * m->thread_doubles + GHOST;
     if (d == 1)
-        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, NULL, 0, 0, NULL, NULL, lim, kind, d)
-                                  : 0;
+        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, NULL, 0, 0, NULL, NULL, d) : 0;
     const ptrdiff_t rows = m->g->local_n0, s = rows * t / nt, e = rows * (t + 1) / nt;
     const ptrdiff_t n1 = d == 3 ? m->g->n[1] : 1;
     struct bundle *own = m->bundles + (ptrdiff_t)t * (m->slots[0] + m->slots[1] + 2);
@@ -683,54 +722,39 @@ static inline __attribute__((always_inline)) double sweep_share(struct nnq_madel
                     continue;
                 /* the first line along b: its bundle and the face below it */
                 const ptrdiff_t len = m->g->n[d - 1];
-                bundle_fill(m, in, ring, lim, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b]);
-                bundle_fill(m, in, ring, lim, d, b, i0, i1, 0, len, carry[b]);
-                bundle_faces(m, in, ring, kind, d, b, i0 - (b == 0), i1 - (b == 1), 0, len,
-                             spare[b], carry[b]);
+                bundle_fill(m, in, ring, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b]);
+                bundle_fill(m, in, ring, d, b, i0, i1, 0, len, carry[b]);
+                bundle_faces(m, in, ring, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b],
+                             carry[b]);
             }
-            const double x = sweep_line(m, in, out, sc, ring, i0, i1, carry, spare, lim, kind, d);
+            const double x = sweep_line(m, in, out, sc, ring, i0, i1, carry, spare, d);
             pmax = x > pmax ? x : pmax;
         }
     }
     return pmax;
 }
 
-/* One RK stage's sweep, one function per (limiter, flux, d) so that all three are constants
- * in the loops (the parallel region is here and calls the inlined parts with constant
- * arguments: OpenMP outlines a region's body before inlining, which would otherwise lose
- * them). Returns this rank's largest new p. */
+/* One RK stage's sweep, one function per d so that d is a constant in the loops (the
+ * parallel region is here and calls the inlined parts with a constant argument: OpenMP
+ * outlines a region's body before inlining, which would otherwise lose it). Returns this
+ * rank's largest new p. */
 typedef double (*sweep_fn)(struct nnq_madelung *m, const double *in, double *out);
-#define NNQ_SWEEP(lim, flux, d)                                                                    \
-    NNQ_CLONES static double share_##lim##_##flux##_##d(struct nnq_madelung *m, const double *in,  \
-                                                        double *out) {                             \
-        return sweep_share(m, in, out, NNQ_LIMITER_##lim, NNQ_FLUX_##flux, d);                     \
+#define NNQ_SWEEP(d)                                                                               \
+    NNQ_CLONES static double share_##d(struct nnq_madelung *m, const double *in, double *out) {    \
+        return sweep_share(m, in, out, d);                                                         \
     }                                                                                              \
-    static double sweep_##lim##_##flux##_##d(struct nnq_madelung *m, const double *in,             \
-                                             double *out) {                                        \
+    static double sweep_##d(struct nnq_madelung *m, const double *in, double *out) {               \
         double pmax = 0;                                                                           \
         _Pragma("omp parallel num_threads(m->par.threads) reduction(max : pmax)") {                \
-            const double x = share_##lim##_##flux##_##d(m, in, out);                               \
+            const double x = share_##d(m, in, out);                                                \
             pmax = x > pmax ? x : pmax;                                                            \
         }                                                                                          \
         return pmax;                                                                               \
     }
-#define NNQ_SWEEP_DIMS(lim, flux)                                                                  \
-    NNQ_SWEEP(lim, flux, 1) NNQ_SWEEP(lim, flux, 2) NNQ_SWEEP(lim, flux, 3)
-NNQ_SWEEP_DIMS(VANLEER, RUSANOV)
-NNQ_SWEEP_DIMS(VANLEER, HLL)
-NNQ_SWEEP_DIMS(MINMOD, RUSANOV)
-NNQ_SWEEP_DIMS(MINMOD, HLL)
-NNQ_SWEEP_DIMS(NONE, RUSANOV)
-NNQ_SWEEP_DIMS(NONE, HLL)
-#define NNQ_SWEEP_ROW(lim, flux)                                                                   \
-    { sweep_##lim##_##flux##_1, sweep_##lim##_##flux##_2, sweep_##lim##_##flux##_3 }
-
-/* [limiter][flux][d - 1]: a new variant is a row here. */
-static const sweep_fn sweeps[3][2][3] = {
-    [NNQ_LIMITER_VANLEER] = {NNQ_SWEEP_ROW(VANLEER, RUSANOV), NNQ_SWEEP_ROW(VANLEER, HLL)},
-    [NNQ_LIMITER_MINMOD] = {NNQ_SWEEP_ROW(MINMOD, RUSANOV), NNQ_SWEEP_ROW(MINMOD, HLL)},
-    [NNQ_LIMITER_NONE] = {NNQ_SWEEP_ROW(NONE, RUSANOV), NNQ_SWEEP_ROW(NONE, HLL)},
-};
+NNQ_SWEEP(1)
+NNQ_SWEEP(2)
+NNQ_SWEEP(3)
+static const sweep_fn sweeps[3] = {sweep_1, sweep_2, sweep_3};
 
 /* force = -(1/m) grad V, from m->V. */
 static void potential_force(struct nnq_madelung *m) {
@@ -776,7 +800,7 @@ static enum nnq_status stage(struct nnq_madelung *m, double t, const double *in,
     m->rk_a = ca;
     m->rk_b = cb;
     m->rk_dt = dt;
-    m->pmax = nnq_par_max(sweeps[m->par.limiter][m->par.flux][d - 1](m, in, out));
+    m->pmax = nnq_par_max(sweeps[d - 1](m, in, out));
     return NNQ_OK;
 }
 
@@ -804,6 +828,9 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->stride[1] = g->n[2];
     m->stride[0] = g->n[1] * g->n[2];
     m->time_dependent = nnq_potential_time_dependent(pot);
+    m->slope = slope_fns[par->limiter];
+    for (int a = 0; a < m->d; a++)
+        m->faces[a] = face_fns[par->flux][m->d - 1][a];
     for (int a = 0; a < m->d; a++)
         m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
     const size_t n = m->n > 0 ? (size_t)m->n : 1, d = (size_t)m->d; /* a rank may hold none */
