@@ -21,6 +21,7 @@
 
 #include "nnq/par.h"
 
+#include <assert.h>
 #include <fftw3.h>
 #include <float.h>
 #include <math.h>
@@ -195,9 +196,7 @@ static const faces_fn face_fns[2][3][3] = {
 /* ---- the solver -------------------------------------------------------------------------- */
 
 #define GHOST 2
-#ifndef CHUNK
 #define CHUNK 64 /* cells of a line swept at once (64 measured best on 512^2) */
-#endif
 
 /* Ghosted lines of a thread's scratch for the sweep along the contiguous last axis: p, ln p,
  * u_k, d_k ln p (k < d - 1), the half slopes of p and u_k, the fluxes of p and j_k. */
@@ -345,6 +344,10 @@ NNQ_CLONES static void velocity_block(const double *p, const double *const j[3],
     }
 }
 
+/* Offset of component k of a field of d components of n values each; components past d map
+ * to component 0, so that a table of three pointers is valid in any dimension. */
+static inline ptrdiff_t component(int k, int d, ptrdiff_t n) { return (k < d ? k : 0) * n; }
+
 /*
  * The velocity scales of U, whose max p is pmax (< 0: not known): delta = density_floor max p,
  * trusted = sqrt(density_floor) max p and umax = max |u| where p >= trusted. Velocities are
@@ -368,8 +371,9 @@ static void speeds(struct nnq_madelung *m, const double *U, double pmax) {
     const ptrdiff_t block = 16 * VBLOCK;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : umax) schedule(static)
     for (ptrdiff_t i = 0; i < n; i += block) {
-        const double *j[3] = {U + n + i, U + (m->d > 1 ? 2 : 1) * n + i,
-                              U + (m->d > 2 ? 3 : 1) * n + i};
+        const double *j[3];
+        for (int k = 0; k < 3; k++)
+            j[k] = U + n + component(k, m->d, n) + i;
         const double x = speed_block(U + i, j, m->d, n - i < block ? n - i : block, delta, trusted);
         umax = x > umax ? x : umax;
     }
@@ -384,10 +388,12 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     speeds(m, U, pmax);
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
     for (ptrdiff_t i = 0; i < n; i += block) {
-        const double *j[3] = {U + n + i, U + (m->d > 1 ? 2 : 1) * n + i,
-                              U + (m->d > 2 ? 3 : 1) * n + i};
-        double *const u[3] = {m->u + i, m->u + (m->d > 1 ? n : 0) + i,
-                              m->u + (m->d > 2 ? 2 * n : 0) + i};
+        const double *j[3];
+        double *u[3];
+        for (int k = 0; k < 3; k++) {
+            j[k] = U + n + component(k, m->d, n) + i;
+            u[k] = m->u + component(k, m->d, n) + i;
+        }
         velocity_block(U + i, j, m->d, n - i < block ? n - i : block, m->delta, m->trusted, m->umax,
                        u, m->lnp + i);
     }
@@ -421,6 +427,20 @@ static inline const double *row0(const struct nnq_madelung *m, const double *f, 
     return f + r * plane;
 }
 
+/* y[i] = (x[i + 1] - x[i - 1]) h for c0 <= i < c0 + cnt along a periodic line of len >= 2
+ * values. */
+static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptrdiff_t c0,
+                                   ptrdiff_t cnt, double *y) {
+    const ptrdiff_t lo = c0 > 1 ? c0 : 1, hi = c0 + cnt < len - 1 ? c0 + cnt : len - 1;
+    if (c0 == 0)
+        y[0] = (x[1] - x[len - 1]) * h;
+#pragma omp simd
+    for (ptrdiff_t k = lo; k < hi; k++)
+        y[k] = (x[k + 1] - x[k - 1]) * h;
+    if (c0 + cnt == len)
+        y[len - 1] = (x[0] - x[len - 2]) * h;
+}
+
 /* out = d_a f (central, periodic) over this rank's part of the grid: along the contiguous
  * last axis by lines, along the others by rows (contiguous blocks of stride[a] cells); along
  * axis 0 (2D, 3D) the rows next to the slab come from f's halo in slot. */
@@ -433,15 +453,8 @@ static void central_derivative(struct nnq_madelung *m, const double *f, int a, d
     const double h = 0.5 / m->g->dq[a];
     if (st == 1) {
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
-        for (ptrdiff_t L = 0; L < blocks; L++) {
-            const double *x = f + L * len;
-            double *y = out + L * len;
-            y[0] = (x[1] - x[len - 1]) * h;
-#pragma omp simd
-            for (ptrdiff_t k = 1; k < len - 1; k++)
-                y[k] = (x[k + 1] - x[k - 1]) * h;
-            y[len - 1] = (x[0] - x[len - 2]) * h;
-        }
+        for (ptrdiff_t L = 0; L < blocks; L++)
+            derivative_line(f + L * len, len, h, 0, len, out + L * len);
         return;
     }
 #pragma omp parallel for num_threads(m->par.threads) schedule(static)
@@ -505,24 +518,10 @@ static void ring_fill(const struct nnq_madelung *m, const double *in, double *ri
     const double *j[3] = {0}, *p = row0(m, in, SLOT_P, r);
     double *u[3] = {0};
     for (int k = 0; k < 3; k++) {
-        j[k] = row0(m, in + (1 + (k < d ? k : 0)) * n, SLOT_J + (k < d ? k : 0), r);
-        u[k] = base + (k < d ? k : 0) * plane;
+        j[k] = row0(m, in + n + component(k, d, n), SLOT_J + (k < d ? k : 0), r);
+        u[k] = base + component(k, d, plane);
     }
     velocity_block(p, j, d, plane, m->delta, m->trusted, m->umax, u, base + d * plane);
-}
-
-/* y[i] = (x[i + 1] - x[i - 1]) h for c0 <= i < c0 + cnt along a periodic line of len >= 2
- * values. */
-static inline void derivative_line(const double *x, ptrdiff_t len, double h, ptrdiff_t c0,
-                                   ptrdiff_t cnt, double *y) {
-    const ptrdiff_t lo = c0 > 1 ? c0 : 1, hi = c0 + cnt < len - 1 ? c0 + cnt : len - 1;
-    if (c0 == 0)
-        y[0] = (x[1] - x[len - 1]) * h;
-#pragma omp simd
-    for (ptrdiff_t k = lo; k < hi; k++)
-        y[k] = (x[k + 1] - x[k - 1]) * h;
-    if (c0 + cnt == len)
-        y[len - 1] = (x[0] - x[len - 2]) * h;
 }
 
 /* Fills b's half slopes along a and d_k ln p (k != a) of the line at (i0, i1), cells
@@ -584,20 +583,19 @@ bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring,
     m->faces[a](cnt, &f, m->cq[a], stress, 1.0 / m->g->dq[a]);
 }
 
+/* Fills y[-GHOST .. -1] and y[len .. len+GHOST-1] from y[0 .. len-1], periodic. */
+static inline void ghost_cells(double *y, ptrdiff_t len) {
+    assert(len >= GHOST); /* grids have n >= 4 */
+    for (ptrdiff_t k = 1; k <= GHOST; k++) {
+        y[-k] = y[len - k];
+        y[len - 1 + k] = y[k - 1];
+    }
+}
+
 /* Copies the line x[0 .. len-1] into y[-GHOST .. len+GHOST-1], periodic. */
 static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
     memcpy(y, x, sizeof(double) * (size_t)len);
-    if (len >= GHOST) {
-        for (ptrdiff_t k = 1; k <= GHOST; k++) {
-            y[-k] = y[len - k];
-            y[len - 1 + k] = y[k - 1];
-        }
-        return;
-    }
-    for (ptrdiff_t k = 1; k <= GHOST; k++) {
-        y[-k] = y[(len - k % len) % len];
-        y[len - 1 + k] = y[(k - 1) % len];
-    }
+    ghost_cells(y, len);
 }
 
 /*
@@ -633,7 +631,7 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
 #pragma omp simd
         for (ptrdiff_t i = 0; i < len; i++)
             y[i] = (up[i] - dn[i]) * h;
-        ghosted(y, len, y);
+        ghost_cells(y, len);
     }
     for (int q = 0; q <= d; q++) {
         S[q] = sc + (L_S + q) * row;  /* the chunk's cells -1 .. cnt */
