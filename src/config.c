@@ -982,3 +982,20 @@ void nnq_config_print_reference(FILE *out) {
                 ki->unit, ki->doc, uses);
     }
 }
+
+char *nnq_config_place(const struct nnq_config *cfg, enum nnq_key k, char *buf, size_t size) {
+    if (cfg->origin[k] > 0)
+        snprintf(buf, size, "%s:%d: ", cfg->path, cfg->origin[k]);
+    else
+        snprintf(buf, size, "%s: ", cfg->path);
+    return buf;
+}
+
+double nnq_config_kinetic_phase(const struct nnq_config *cfg) {
+    double k2 = 0.0;
+    for (int i = 0; i < cfg->dims; i++) {
+        double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
+        k2 += (M_PI / dq) * (M_PI / dq);
+    }
+    return cfg->hbar * k2 * cfg->run_dt / (2.0 * cfg->particle_mass);
+}

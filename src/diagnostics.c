@@ -19,15 +19,18 @@ int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung) {
     return dims >= ci->min_dims && dims <= ci->max_dims && (madelung || !ci->madelung);
 }
 
-void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
-                     double node_depth, double t, long step, struct nnq_diag_row *row) {
+void nnq_diag_clear(struct nnq_diag_row *row, double t, long step) {
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        row->value[c] = NAN;
+    row->value[NNQ_DIAG_t] = t;
+    row->value[NNQ_DIAG_step] = (double)step;
+}
+
+void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, double node_depth,
+                          struct nnq_diag_row *row) {
     struct nnq_observables o;
     nnq_schrodinger_observe(s, &o);
     double *v = row->value;
-    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-        v[c] = NAN;
-    v[NNQ_DIAG_t] = t;
-    v[NNQ_DIAG_step] = (double)step;
     v[NNQ_DIAG_norm] = o.norm;
     v[NNQ_DIAG_energy] = o.energy;
     v[NNQ_DIAG_energy_kin] = o.ekin;
@@ -37,22 +40,14 @@ void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double s
         v[NNQ_DIAG_q0_sq_mean + 2 * a] = o.q2_mean[a];
     }
     const struct nnq_grid *g = nnq_schrodinger_grid(s);
-    const double complex *psi = nnq_schrodinger_psi(s);
     struct nnq_multivalued mv;
-    nnq_multivalued_detect(g, psi, support_floor, node_depth, &mv);
+    nnq_multivalued_detect(g, nnq_schrodinger_psi(s), support_floor, node_depth, &mv);
     v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
     v[NNQ_DIAG_vortex_length] = mv.length;
-    if (m) {
-        struct nnq_divergence d;
-        nnq_madelung_compare(m, psi, &d);
-        v[NNQ_DIAG_div_p_l1] = d.div_p_l1;
-        v[NNQ_DIAG_div_F] = d.div_F;
-        v[NNQ_DIAG_div_j_l1] = d.div_j_l1;
-        v[NNQ_DIAG_infidelity] = d.infidelity;
-        v[NNQ_DIAG_madelung_curl] = d.curl;
-        v[NNQ_DIAG_madelung_mass] = d.mass;
-        for (int a = 0; a < 3; a++)
-            v[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
-        v[NNQ_DIAG_madelung_substeps] = (double)nnq_madelung_take_substeps(m);
-    }
+}
+
+void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
+                     long step, struct nnq_diag_row *row) {
+    nnq_diag_clear(row, t, step);
+    nnq_diag_schrodinger(s, support_floor, node_depth, row);
 }

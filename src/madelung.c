@@ -193,10 +193,18 @@ static const slopes_fn slope_fns[3] = {[NNQ_LIMITER_VANLEER] = slopes_VANLEER,
 static const faces_fn face_fns[2][3][3] = {
     [NNQ_FLUX_RUSANOV] = NNQ_FACES_ROW(RUSANOV), [NNQ_FLUX_HLL] = NNQ_FACES_ROW(HLL)};
 
-/* ---- the solver -------------------------------------------------------------------------- */
+/* ---- the solver's memory layout: every width and offset the sweep relies on ------------- */
 
+/* Cells beyond each end of a ghosted line, and rows of the halo: the MUSCL stencil of a face
+ * reaches two cells to either side. */
 #define GHOST 2
 #define CHUNK 64 /* cells of a line swept at once (64 measured best on 512^2) */
+
+/* Planes of u and ln p a thread keeps (2D, 3D): rows i0 - 2 .. i0 + 2 around its row i0. */
+#define RING (2 * GHOST + 1)
+
+/* The fields whose rows next to the slab come from the neighbouring ranks. */
+enum slot { SLOT_P, SLOT_V, SLOT_U, SLOT_J = SLOT_U + 3, SLOTS = SLOT_J + 3 };
 
 /* Ghosted lines of a thread's scratch for the sweep along the contiguous last axis: p, ln p,
  * u_k, d_k ln p (k < d - 1), the half slopes of p and u_k, the fluxes of p and j_k. */
@@ -212,10 +220,16 @@ struct bundle {
 };
 #define BUNDLE_LINES 11
 
+_Static_assert(GHOST == 2, "the slopes and faces read two cells to either side");
+_Static_assert(RING == 5, "ring_fill and vline index planes i0 - 2 .. i0 + 2");
+_Static_assert(CHUNK % 8 == 0, "a chunk is whole AVX-512 vectors of doubles");
+_Static_assert(BUNDLE_LINES == sizeof(struct bundle) / sizeof(double *),
+               "a bundle is S[4], G[3], F[4]: one scratch line each");
+_Static_assert(L_LINES == 16, "p, ln p, u[3], d ln p[3], slopes[4], fluxes[4]");
+
 /*
  * Invariants: U, A, B hold (1 + d) * n values: U the state, A and B the RK stages' results;
- * u, force hold d * n; lnp, V, F hold n; ck[0], ck[1] are complex arrays of n (FFTW-aligned),
- * fwd/bwd in-place plans on ck[1]; force = -(1/m) grad V (central differences) at the time of
+ * u, force hold d * n; lnp, V hold n; force = -(1/m) grad V (central differences) at the time of
  * the last stage or create; delta, trusted and umax as speeds() left them, for the stage's
  * input during a stage; u and lnp as of the last velocities() (in 1D, of the stage's input).
  * scratch: per thread, L_LINES ghosted lines then, for each non-contiguous axis a, slots[a] + 1
@@ -233,13 +247,11 @@ struct nnq_madelung {
     struct nnq_madelung_params par;
     int d, time_dependent;
     ptrdiff_t n, stride[3];
-    double *U, *A, *B, *u, *lnp, *V, *F, *force, *scratch, *halo_prev, *halo_next;
+    double *U, *A, *B, *u, *lnp, *V, *force, *scratch, *halo_prev, *halo_next;
     ptrdiff_t line, slots[2], thread_doubles;
     struct bundle *bundles;
     slopes_fn slope;   /* the limiter's */
     faces_fn faces[3]; /* the flux's, per axis */
-    double complex *ck[2];
-    fftw_plan fwd, bwd;
     double delta, trusted, umax, pmax;
     double rk_a, rk_b, rk_dt; /* the RK stage being taken: out = rk_a U + rk_b (in + rk_dt L(in)) */
     double cq[3];             /* dispersive signal speed per axis */
@@ -247,9 +259,20 @@ struct nnq_madelung {
     long max_sub;
 };
 
+double nnq_madelung_scratch_bytes(const struct nnq_grid *g, int threads) {
+    const int d = g->dims;
+    const ptrdiff_t plane = g->n[1] * g->n[2], line = g->n[d - 1] + 2 * GHOST;
+    const ptrdiff_t slots = (d == 3 ? g->n[1] : d == 2 ? 1 : 0) + (d == 3 ? 1 : 0);
+    const double thread = (double)((L_LINES + (slots + 2) * BUNDLE_LINES) * line +
+                                   (d > 1 ? RING * (d + 1) * plane : 0));
+    const double halo = 2.0 * SLOTS * GHOST * (double)plane;
+    return sizeof(double) * (thread * (threads > 0 ? threads : 1) + halo) +
+           sizeof(struct bundle) * (double)((slots + 2) * (threads > 0 ? threads : 1));
+}
+
 size_t nnq_madelung_bytes_per_point(int dims) {
-    /* U, A, B: 3 (1 + d); u, force: 2 d; lnp, V, F: 3; complex: 2 */
-    return sizeof(double) * (size_t)(3 * (1 + dims) + 2 * dims + 3) + sizeof(double complex) * 2;
+    /* U, A, B: 3 (1 + d); u, force: 2 d; lnp, V: 2 */
+    return sizeof(double) * (size_t)(3 * (1 + dims) + 2 * dims + 2);
 }
 
 /* Index of the neighbour at offset off along axis a of the cell (idx, coordinate c). */
@@ -399,9 +422,6 @@ static void velocities(struct nnq_madelung *m, const double *U, double pmax) {
     }
 }
 
-/* The fields whose rows next to the slab come from the neighbouring ranks. */
-enum slot { SLOT_P, SLOT_V, SLOT_U, SLOT_J = SLOT_U + 3, SLOTS = SLOT_J + 3 };
-
 /* Rows along axis a in this rank's part of the grid. */
 static ptrdiff_t rows_of(const struct nnq_madelung *m, int a) {
     return a == 0 ? m->g->local_n0 : m->g->n[a];
@@ -487,9 +507,6 @@ static inline const double *line_at(const struct nnq_madelung *m, int d, const d
     i1 %= n1;
     return plane + (i1 < 0 ? i1 + n1 : i1) * m->stride[1];
 }
-
-/* Planes of u and ln p a thread keeps (2D, 3D): rows i0 - 2 .. i0 + 2 around its row i0. */
-#define RING 5
 
 /*
  * The line at (i0, i1) (as line_at) of u_k (field k < d) or ln p (field d) of the stage's
@@ -861,26 +878,17 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         }
     m->lnp = fftw_malloc(sizeof(double) * n);
     m->V = fftw_malloc(sizeof(double) * n);
-    m->F = fftw_malloc(sizeof(double) * n);
     const size_t halo = sizeof(double) * SLOTS * GHOST * (size_t)m->stride[0];
     m->halo_prev = fftw_malloc(halo);
     m->halo_next = fftw_malloc(halo);
     int ok = m->U && m->A && m->B && m->u && m->force && m->scratch && m->bundles && m->lnp &&
-             m->V && m->F && m->halo_prev && m->halo_next;
-    for (size_t k = 0; ok && k < 2; k++)
-        ok = (m->ck[k] = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) != NULL;
+             m->V && m->halo_prev && m->halo_next;
     if (!ok) {
         nnq_madelung_destroy(m);
         return nnq_err_set(err, NNQ_ERR_RUNTIME,
                            "out of memory for the Madelung fields (%zu points)", n);
     }
-    enum nnq_status rc =
-        nnq_grid_plan_fft(g, m->ck[1], par->threads, par->planner, &m->fwd, &m->bwd, err);
-    if (rc != NNQ_OK) {
-        nnq_madelung_destroy(m);
-        return rc;
-    }
-    rc = nnq_par_agree(nnq_potential_fill(pot, g, 0.0, m->V, err), err);
+    enum nnq_status rc = nnq_par_agree(nnq_potential_fill(pot, g, 0.0, m->V, err), err);
     if (rc != NNQ_OK) {
         nnq_madelung_destroy(m);
         return rc;
@@ -890,41 +898,44 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     return NNQ_OK;
 }
 
-/* out = IFFT(i k_a fk) / N: the spectral derivative along a (Nyquist mode dropped). */
-static void spectral_derivative(struct nnq_madelung *m, const double complex *fk, int a,
-                                double complex *out) {
-    const struct nnq_grid *g = m->g;
-    const double inv_n = 1.0 / (double)g->total;
-    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
-        ptrdiff_t c[3];
-        nnq_grid_kindex(g, idx, c);
-        int nyquist = g->n[a] % 2 == 0 && c[a] == g->n[a] / 2;
-        out[idx] = nyquist ? 0 : I * g->k[a][c[a]] * inv_n * fk[idx];
-    }
-    nnq_grid_execute(m->g, m->bwd, out);
-}
-
-/* j_a = (hbar/m) Im(conj(psi) d_a psi) for every axis, into dst (component-major). Uses
- * ck[0] (the transform of psi) and ck[1]. */
-static void current_of(struct nnq_madelung *m, const double complex *psi, double *dst) {
-    const ptrdiff_t n = m->n;
-    double complex *psik = m->ck[0], *w = m->ck[1];
-    memcpy(psik, psi, sizeof(double complex) * (size_t)n);
-    nnq_grid_execute(m->g, m->fwd, psik);
-    const double f = m->par.hbar / m->par.mass;
-    for (int a = 0; a < m->d; a++) {
-        spectral_derivative(m, psik, a, w);
-        for (ptrdiff_t i = 0; i < n; i++)
-            dst[a * n + i] = f * cimag(conj(psi[i]) * w[i]);
-    }
-}
-
-void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi) {
-    for (ptrdiff_t i = 0; i < m->n; i++)
-        m->U[i] = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-    current_of(m, psi, m->U + m->n);
+void nnq_madelung_init(struct nnq_madelung *m, const struct nnq_view *v) {
+    if (v->p)
+        memcpy(m->U, v->p, sizeof(double) * (size_t)m->n);
+    else
+        for (ptrdiff_t i = 0; i < m->n; i++)
+            m->U[i] = creal(v->psi[i]) * creal(v->psi[i]) + cimag(v->psi[i]) * cimag(v->psi[i]);
+    memcpy(m->U + m->n, v->j, sizeof(double) * (size_t)(m->d * m->n));
     velocities(m, m->U, -1);
     m->max_sub = 0;
+}
+
+/* NNQ_ERR_NUMERIC, on every rank, when p is NaN or infinite anywhere, or negative below
+ * -density_floor max p (round-off in vacuum is no failure). Collective. */
+static enum nnq_status check_mass(struct nnq_madelung *m, double t, struct nnq_err *err) {
+    const double *p = m->U;
+    double pmax = 0;
+    ptrdiff_t bad = -1;
+    for (ptrdiff_t i = 0; i < m->n; i++) {
+        if (!isfinite(p[i])) {
+            bad = i;
+            break;
+        }
+        pmax = p[i] > pmax ? p[i] : pmax;
+    }
+    pmax = nnq_par_max(pmax);
+    const double lowest = -m->par.density_floor * pmax;
+    for (ptrdiff_t i = 0; bad < 0 && i < m->n; i++)
+        if (p[i] < lowest)
+            bad = i;
+    const double value = bad >= 0 ? p[bad] : 0;
+    enum nnq_status rc =
+        bad < 0 ? NNQ_OK
+                : nnq_err_set(err, NNQ_ERR_NUMERIC,
+                              "Madelung solver: the density is %s (p = %g at cell %td of rank "
+                              "%d) at t = %g: its state is no longer valid",
+                              isfinite(value) ? "negative" : "NaN or infinite", value,
+                              m->g->local_0_start * m->stride[0] + bad, nnq_par_rank(), t);
+    return nnq_par_agree(rc, err);
 }
 
 static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, struct nnq_err *err) {
@@ -965,7 +976,7 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
                 return rc;
         }
     }
-    return NNQ_OK;
+    return check_mass(m, t0 + (double)nsteps * dt, err);
 }
 
 long nnq_madelung_substeps(const struct nnq_madelung *m) { return m->max_sub; }
@@ -978,190 +989,20 @@ long nnq_madelung_take_substeps(struct nnq_madelung *m) {
     return s;
 }
 
-/* F_M from m u (velocities() must be current), by the trapezoid rule along grid lines from
- * the densest cell: first along the last axis through it, then along each earlier axis, never
- * across the periodic seam. Where m u is a gradient on the support this is its potential;
- * a Poisson solve on the FFT grid would not do: with u = 0 in vacuum, a uniformly moving
- * packet is not a gradient field at its edge, and the projection halves its velocity.
- * Across ranks: the plane through the anchor normal to axis 0 is integrated by the rank that
- * holds it and sent to all; along axis 0, F(r) = F(anchor plane) + C(r) - C(anchor row) with
- * C the running sum of the trapezoid increments from row 0, each rank's part offset by the
- * sums of the ranks before it. Uses halo_prev as scratch and exchanges u_0. Collective. */
-static void free_energy(struct nnq_madelung *m) {
-    const struct nnq_grid *g = m->g;
-    const ptrdiff_t n = m->n, plane = m->stride[0], L = g->local_n0;
-    const int d = m->d;
-    ptrdiff_t top = 0;
-    for (ptrdiff_t i = 1; i < n; i++)
-        if (m->U[i] > m->U[top])
-            top = i;
-    const double best = n > 0 ? m->U[top] : -INFINITY, pmax = nnq_par_max(best);
-    const int root = nnq_par_first(n > 0 && best == pmax); /* the first densest cell */
-    long long anchor[3] = {g->local_0_start + top / plane, (top / m->stride[1]) % g->n[1],
-                           top % g->n[2]};
-    nnq_par_bcast_from(anchor, sizeof anchor, root);
-    double *fplane = m->halo_prev, *cplane = m->halo_prev + plane;
-    if (nnq_par_rank() == root) {
-        const ptrdiff_t r0 = (ptrdiff_t)anchor[0] - g->local_0_start;
-        double *F = m->F + r0 * plane;
-        F[top - r0 * plane] = 0;
-        for (int a = d - 1; a >= 1; a--) {
-            const double h = 0.5 * m->par.mass * g->dq[a];
-            const double *ua = m->u + a * n + r0 * plane;
-            const ptrdiff_t st = m->stride[a];
-            for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++) {
-                    const ptrdiff_t c[3] = {0, i1, i2}, idx = i1 * m->stride[1] + i2;
-                    int start = c[a] == anchor[a];
-                    for (int b = 1; b < a; b++)
-                        start &= c[b] == anchor[b];
-                    if (!start)
-                        continue;
-                    for (ptrdiff_t k = c[a] + 1, q = idx + st; k < g->n[a]; k++, q += st)
-                        F[q] = F[q - st] + h * (ua[q - st] + ua[q]);
-                    for (ptrdiff_t k = c[a] - 1, q = idx - st; k >= 0; k--, q -= st)
-                        F[q] = F[q + st] - h * (ua[q + st] + ua[q]);
-                }
-        }
-        memcpy(fplane, F, sizeof(double) * (size_t)plane);
-    }
-    nnq_par_bcast_from(fplane, sizeof(double) * (size_t)plane, root);
-    /* along axis 0: C(r) into F, this rank's total into cplane */
-    exchange(m, m->u, SLOT_U);
-    const double h = 0.5 * m->par.mass * g->dq[0];
-    for (ptrdiff_t j = 0; j < plane; j++)
-        cplane[j] = 0;
-    for (ptrdiff_t r = 0; r < L; r++) {
-        const double *u = m->u + r * plane, *up = row0(m, m->u, SLOT_U, r + 1);
-        const int last = g->local_0_start + r == g->n[0] - 1; /* no step across the seam */
-        for (ptrdiff_t j = 0; j < plane; j++) {
-            m->F[r * plane + j] = cplane[j];
-            cplane[j] += last ? 0 : h * (u[j] + up[j]);
-        }
-    }
-    nnq_par_exscan_sum(cplane, (int)plane); /* now the sums of the ranks before */
-    for (ptrdiff_t r = 0; r < L; r++)
-        for (ptrdiff_t j = 0; j < plane; j++)
-            m->F[r * plane + j] += cplane[j];
-    if (nnq_par_rank() == root)
-        memcpy(cplane, m->F + ((ptrdiff_t)anchor[0] - g->local_0_start) * plane,
-               sizeof(double) * (size_t)plane);
-    nnq_par_bcast_from(cplane, sizeof(double) * (size_t)plane, root);
-    for (ptrdiff_t r = 0; r < L; r++)
-        for (ptrdiff_t j = 0; j < plane; j++)
-            m->F[r * plane + j] += fplane[j] - cplane[j];
-}
-
-/* d_a u_c at cell idx (coordinates c in the slab), central; along axis 0 from the halo. */
-static double du(const struct nnq_madelung *m, int comp, int a, ptrdiff_t idx, const ptrdiff_t *c) {
-    const double *u = m->u + comp * m->n;
-    if (a == 0) {
-        const ptrdiff_t j = idx - c[0] * m->stride[0];
-        return (row0(m, u, SLOT_U + comp, c[0] + 1)[j] - row0(m, u, SLOT_U + comp, c[0] - 1)[j]) /
-               (2 * m->g->dq[0]);
-    }
-    return (u[nb(m, idx, c[a], a, 1)] - u[nb(m, idx, c[a], a, -1)]) / (2 * m->g->dq[a]);
-}
-
-/* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. Exchanges u. Collective. */
-static double curl_norm(struct nnq_madelung *m) {
-    const struct nnq_grid *g = m->g;
-    if (m->d < 2)
-        return 0.0;
-    for (int k = 0; k < m->d; k++)
-        exchange(m, m->u + k * m->n, SLOT_U + k);
-    double sum = 0;
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const ptrdiff_t c[3] = {i0, i1, i2};
-                double w2 = 0;
-                /* component normal to the plane (a, b): d_a u_b - d_b u_a */
-                static const int planes[3][2] = {{0, 1}, {1, 2}, {2, 0}};
-                for (int k = 0; k < (m->d == 3 ? 3 : 1); k++) {
-                    int a = planes[k][0], b = planes[k][1];
-                    double w = du(m, b, a, idx, c) - du(m, a, b, idx, c);
-                    w2 += w * w;
-                }
-                sum += m->U[idx] * w2;
-            }
-    nnq_par_sum(&sum, 1);
-    return m->par.mass * sqrt(sum * g->dv);
-}
-
-void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
-                          struct nnq_divergence *dv) {
-    const struct nnq_grid *g = m->g;
-    const ptrdiff_t n = m->n;
-    const int d = m->d;
-    const double hbar = m->par.hbar;
+void nnq_madelung_view(struct nnq_madelung *m, struct nnq_view *v) {
     velocities(m, m->U, -1);
-    free_energy(m);
-    dv->curl = curl_norm(m);
-
-    /* j_S into A (free between steps); then |j_S - j_M| per point */
-    double *jS = m->A;
-    current_of(m, psi, jS);
-    double dp = 0, dj = 0, mass = 0, mom[3] = {0}, ns = 0, nm = 0;
-    double complex overlap = 0, phase = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-        double pM = m->U[i];
-        dp += fabs(pS - pM);
-        double s = 0;
-        for (int a = 0; a < d; a++) {
-            double diff = jS[a * n + i] - m->U[(1 + a) * n + i];
-            s += diff * diff;
-            mom[a] += m->U[(1 + a) * n + i];
-        }
-        dj += sqrt(s);
-        mass += pM;
-        ns += pS;
-        nm += fmax(pM, 0);
-        double complex rot = cexp(-I * m->F[i] / hbar); /* psi_M = sqrt(p_M) / rot */
-        overlap += conj(psi[i]) * sqrt(fmax(pM, 0)) * conj(rot);
-        phase += sqrt(pS) * psi[i] * rot; /* p_S exp(i (F_S - F_M) / hbar) */
-    }
-    double sums[12] = {dp, dj, mass,           mom[0],         mom[1],       mom[2],
-                       ns, nm, creal(overlap), cimag(overlap), creal(phase), cimag(phase)};
-    nnq_par_sum(sums, 12);
-    dp = sums[0], dj = sums[1], mass = sums[2], ns = sums[6], nm = sums[7];
-    for (int a = 0; a < 3; a++)
-        mom[a] = sums[3 + a];
-    overlap = sums[8] + I * sums[9];
-    phase = sums[10] + I * sums[11];
-    double complex c = cabs(phase) > 0 ? phase / cabs(phase) : 1;
-    double dF = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-        if (pS > 0)
-            dF += pS * fabs(carg(psi[i] * cexp(-I * m->F[i] / hbar) * conj(c)));
-    }
-    nnq_par_sum(&dF, 1);
-    const double dvol = g->dv;
-    dv->div_p_l1 = dp * dvol;
-    dv->div_j_l1 = dj * dvol;
-    dv->div_F = dF * dvol;
-    dv->infidelity = ns > 0 && nm > 0 ? 1.0 - creal(overlap * conj(overlap)) / (ns * nm) : 1.0;
-    dv->mass = mass * dvol;
-    for (int a = 0; a < 3; a++)
-        dv->momentum[a] = a < d ? mom[a] * dvol : 0;
+    v->g = m->g;
+    v->psi = NULL;
+    v->p = m->U;
+    v->j = m->U + m->n;
+    v->u = m->u;
 }
 
 double *nnq_madelung_state(struct nnq_madelung *m) { return m->U; }
 
-const double *nnq_madelung_p(const struct nnq_madelung *m) { return m->U; }
-const double *nnq_madelung_F(const struct nnq_madelung *m) { return m->F; }
-const double *nnq_madelung_j(const struct nnq_madelung *m) { return m->U + m->n; }
-
 void nnq_madelung_destroy(struct nnq_madelung *m) {
     if (!m)
         return;
-    if (m->fwd)
-        fftw_destroy_plan(m->fwd);
-    if (m->bwd)
-        fftw_destroy_plan(m->bwd);
     fftw_free(m->U);
     fftw_free(m->A);
     fftw_free(m->B);
@@ -1173,8 +1014,5 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->halo_next);
     fftw_free(m->lnp);
     fftw_free(m->V);
-    fftw_free(m->F);
-    for (int k = 0; k < 2; k++)
-        fftw_free(m->ck[k]);
     fftw_free(m);
 }

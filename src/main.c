@@ -18,6 +18,7 @@
 #include "nnq/output_h5.h"
 #include "nnq/par.h"
 #include "nnq/run.h"
+#include "report.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -110,10 +111,13 @@ static int nnq_main(int argc, char **argv) {
         if (argc < 3 || argc > 4 || (argc == 4 && !csv))
             return usage_error("usage: nnq info OUT.h5 [--csv]");
         struct nnq_err err = {0};
-        if (nnq_output_info(argv[2], csv, stdout, &err) != NNQ_OK) {
+        static struct nnq_file_info info;
+        if (nnq_output_read_info(argv[2], &info, &err) != NNQ_OK) {
             fprintf(stderr, "nnq: %s\n", err.msg);
             return err.code;
         }
+        nnq_report_info(stdout, argv[2], &info, csv);
+        nnq_file_info_free(&info);
         return 0;
     }
     int simulate = strcmp(cmd, "simulate") == 0;
@@ -188,8 +192,9 @@ static int nnq_main(int argc, char **argv) {
         return err.code;
     }
     if (!simulate) {
-        nnq_run_print_check(stdout, &cfg);
-        if (nnq_run_check_limits(&cfg, cfg.output_file, &err) != NNQ_OK) {
+        nnq_report_check(stdout, &cfg);
+        if (nnq_run_check_limits(&cfg, cfg.output_file, nnq_report_memory_available(),
+                                 nnq_report_disk_free(cfg.output_file), &err) != NNQ_OK) {
             fprintf(stderr, "nnq: %s\n", err.msg);
             return err.code;
         }
@@ -222,7 +227,11 @@ static int nnq_main(int argc, char **argv) {
                                   .stop = &stop_requested,
                                   .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
                                   .wisdom = wisdom_path(wisdom, sizeof wisdom),
-                                  .resume = resume};
+                                  .resume = resume,
+                                  .memory_available = nnq_report_memory_available(),
+                                  .disk_free = nnq_report_disk_free(resume   ? resume
+                                                                    : output ? output
+                                                                             : cfg.output_file)};
     struct nnq_summary sum;
     enum nnq_status status = nnq_run(&cfg, &opt, &sum, &err);
     if (status != NNQ_OK)
@@ -230,8 +239,8 @@ static int nnq_main(int argc, char **argv) {
     if (status == NNQ_ERR_CONFIG && sum.steps_done == 0 && sum.snapshots == 0)
         return status; /* nothing ran: no summary */
     if (!quiet)
-        nnq_run_print_summary(stdout, &cfg, &sum);
-    nnq_run_print_json(stdout, &cfg, &sum, &err);
+        nnq_report_summary(stdout, &cfg, &sum);
+    nnq_report_json(stdout, &cfg, &sum, &err);
     return status;
 }
 

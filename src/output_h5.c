@@ -3,6 +3,7 @@
 
 #include "nnq/par.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -14,29 +15,34 @@
 
 #define CHUNK_TARGET_POINTS (1 << 18)
 
+#define MAX_FIELDS 16 /* over all groups */
+
 /*
- * Invariants: file is open; field[f] >= 0 iff field f is in cfg->output_fields; buf holds
- * g->local_size doubles (at least 1); nsnap snapshots and nrows diagnostics rows have been
- * written. Under mpirun every rank holds one: metadata calls are made by all ranks alike,
- * each rank writes its slab of the fields (collectively), rank 0 the rows and the sidecar.
+ * Invariants: file is open; field[base[g] + f] >= 0 iff field f of group g is written (its
+ * select bit is 0 or in cfg->output_fields), base[g] + groups[g].nfields <= MAX_FIELDS;
+ * vbuf holds d * g->local_size doubles (at least 1) when a group has a VECTOR field;
+ * nsnap snapshots and nrows diagnostics rows have been written; checkpoint >= 0 between
+ * nnq_output_checkpoint_begin and _end. Under mpirun every rank holds one: metadata calls are
+ * made by all ranks alike, each rank writes its slab of the fields (collectively), rank 0 the
+ * rows (collectively, the others with empty selections) and the sidecar.
  */
 struct nnq_output {
     hid_t file;
     hid_t snap_t, snap_step;
-    hid_t field[3];  /* p, F, psi */
-    hid_t mfield[3]; /* madelung p, F, j */
+    const struct nnq_output_group *groups;
+    int ngroups, base[MAX_FIELDS];
+    hid_t field[MAX_FIELDS];
     hid_t diag[NNQ_DIAG_COUNT];
     hid_t psi_mem_type;
     hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
+    hid_t checkpoint;
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
-    double *buf, *jbuf; /* jbuf: d values per point, for /madelung/j */
+    double *vbuf; /* d values per point, for VECTOR fields */
     long nsnap, nrows;
     char path[NNQ_STR_MAX];
     char xmf[NNQ_STR_MAX + 8]; /* the XDMF sidecar: path with .h5 replaced by .xmf */
 };
-
-enum { FIELD_P, FIELD_F, FIELD_PSI };
 
 /* Before the first HDF5 call: errors are reported through nnq_err, not printed; and no
  * atexit clean-up, which in HDF5 1.10 retries to close a file whose close failed on a write
@@ -99,12 +105,12 @@ static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *da
     return transfer(o, d, mem_type, fspace, mspace, g->local_n0 > 0, data, write);
 }
 
-/* Reads or writes this rank's part of the Madelung state dataset d ((1 + dims) * total values,
- * component-major: p then j_0 ..): one block of local_size values per component, collectively
- * under mpirun. Returns 0 or -1. */
-static int state_io(const struct nnq_output *o, hid_t d, void *data, int write) {
+/* Reads or writes this rank's part of the state dataset d (comps * total values,
+ * component-major): one block of local_size values per component, collectively under mpirun.
+ * Returns 0 or -1. */
+static int state_io(const struct nnq_output *o, hid_t d, int ncomps, void *data, int write) {
     const struct nnq_grid *g = o->g;
-    const hsize_t comps = (hsize_t)(1 + g->dims), local = (hsize_t)g->local_size;
+    const hsize_t comps = (hsize_t)ncomps, local = (hsize_t)g->local_size;
     hsize_t start = (hsize_t)(g->local_0_start * g->n[1] * g->n[2]), stride = (hsize_t)g->total;
     hsize_t mcount = comps * local;
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &mcount, NULL);
@@ -221,12 +227,11 @@ static hid_t complex_type(hid_t member) {
 }
 
 static void close_all(struct nnq_output *o) {
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < MAX_FIELDS; f++)
         if (o->field[f] >= 0)
             H5Dclose(o->field[f]);
-        if (o->mfield[f] >= 0)
-            H5Dclose(o->mfield[f]);
-    }
+    if (o->checkpoint >= 0)
+        H5Gclose(o->checkpoint);
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
         if (o->diag[c] >= 0)
             H5Dclose(o->diag[c]);
@@ -240,22 +245,33 @@ static void close_all(struct nnq_output *o) {
         H5Pclose(o->xfer);
     if (o->file >= 0)
         H5Fclose(o->file);
-    free(o->buf);
-    free(o->jbuf);
+    free(o->vbuf);
     free(o);
 }
 
 /* A closed output: every handle -1, buffers allocated. */
 static enum nnq_status new_output(const char *path, const struct nnq_config *cfg,
-                                  const struct nnq_grid *g, struct nnq_output **out,
-                                  struct nnq_err *err) {
+                                  const struct nnq_grid *g, const struct nnq_output_group *groups,
+                                  int ngroups, struct nnq_output **out, struct nnq_err *err) {
+    /* before the first HDF5 call, H5Pcreate included */
+    library_setup();
     struct nnq_output *o = calloc(1, sizeof *o);
     if (!o)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
-    o->file = o->snap_t = o->snap_step = o->psi_mem_type = -1;
+    o->file = o->snap_t = o->snap_step = o->psi_mem_type = o->checkpoint = -1;
     o->xfer = field_transfer();
-    for (int f = 0; f < 3; f++)
-        o->field[f] = o->mfield[f] = -1;
+    for (int f = 0; f < MAX_FIELDS; f++)
+        o->field[f] = -1;
+    o->groups = groups;
+    o->ngroups = ngroups;
+    int total = 0, vector = 0;
+    for (int k = 0; k < ngroups; k++) {
+        o->base[k] = total;
+        total += groups[k].nfields;
+        for (int f = 0; f < groups[k].nfields; f++)
+            vector |= groups[k].fields[f].kind == NNQ_FIELD_VECTOR;
+    }
+    assert(total <= MAX_FIELDS);
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
         o->diag[c] = -1;
     o->cfg = cfg;
@@ -265,10 +281,7 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     int h5 = len > 3 && strcmp(o->path + len - 3, ".h5") == 0;
     snprintf(o->xmf, sizeof o->xmf, "%.*s.xmf", (int)(h5 ? len - 3 : len), o->path);
     const size_t local = g->local_size > 0 ? (size_t)g->local_size : 1; /* a rank may hold none */
-    o->buf = malloc(local * sizeof(double));
-    if (cfg->madelung_enabled)
-        o->jbuf = malloc(local * (size_t)g->dims * sizeof(double));
-    if (!o->buf || (cfg->madelung_enabled && !o->jbuf)) {
+    if (vector && !(o->vbuf = malloc(local * (size_t)g->dims * sizeof(double)))) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
     }
@@ -278,6 +291,7 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
 
 enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
                                   const char *config_text, const struct nnq_grid *g,
+                                  const struct nnq_output_group *groups, int ngroups,
                                   struct nnq_output **out, struct nnq_err *err) {
     *out = NULL;
     library_setup();
@@ -287,7 +301,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
                            "another",
                            path);
     struct nnq_output *o;
-    enum nnq_status rc0 = new_output(path, cfg, g, &o, err);
+    enum nnq_status rc0 = new_output(path, cfg, g, groups, ngroups, &o, err);
     if (rc0 != NNQ_OK)
         return rc0;
 
@@ -356,43 +370,33 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     hid_t ftype = cfg->output_precision == NNQ_PRECISION_SINGLE ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
     hid_t psi_file_type = complex_type(ftype);
     o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
-    grp = H5Gcreate2(o->file, "schrodinger", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= grp < 0;
-    static const char *const field_names[3] = {"p", "F", "psi"};
-    static const unsigned field_bits[3] = {NNQ_FIELD_P, NNQ_FIELD_F, NNQ_FIELD_PSI};
-    for (int f = 0; !bad && f < 3; f++)
-        if (cfg->output_fields & field_bits[f]) {
-            o->field[f] =
-                create_extendible(grp, field_names[f], f == FIELD_PSI ? psi_file_type : ftype,
-                                  d + 1, shape, chunk, (int)cfg->output_compress);
-            bad |= o->field[f] < 0;
-        }
-    if (grp >= 0)
-        H5Gclose(grp);
-    H5Tclose(psi_file_type);
-
-    if (cfg->madelung_enabled) {
-        grp = H5Gcreate2(o->file, "madelung", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t jshape[5] = {0, 1, 1, 1, 1}, jchunk[5] = {1, 1, 1, 1, 1};
+    for (int i = 1; i <= d; i++) {
+        jshape[i] = shape[i];
+        jchunk[i] = chunk[i];
+    }
+    jshape[d + 1] = jchunk[d + 1] = (hsize_t)d;
+    for (int k = 0; !bad && k < ngroups; k++) {
+        grp = H5Gcreate2(o->file, groups[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         bad |= grp < 0;
-        hsize_t jshape[5] = {0, 1, 1, 1, 1}, jchunk[5] = {1, 1, 1, 1, 1};
-        for (int i = 1; i <= d; i++) {
-            jshape[i] = shape[i];
-            jchunk[i] = chunk[i];
-        }
-        jshape[d + 1] = jchunk[d + 1] = (hsize_t)d;
-        for (int f = 0; !bad && f < 2; f++) {
-            o->mfield[f] = create_extendible(grp, field_names[f], ftype, d + 1, shape, chunk,
-                                             (int)cfg->output_compress);
-            bad |= o->mfield[f] < 0;
-        }
-        if (!bad) {
-            o->mfield[2] = create_extendible(grp, "j", ftype, d + 2, jshape, jchunk,
-                                             (int)cfg->output_compress);
-            bad |= o->mfield[2] < 0;
+        for (int f = 0; !bad && f < groups[k].nfields; f++) {
+            const struct nnq_field_info *fi = &groups[k].fields[f];
+            if (fi->select && !(cfg->output_fields & fi->select))
+                continue;
+            hid_t *h = &o->field[o->base[k] + f];
+            if (fi->kind == NNQ_FIELD_VECTOR)
+                *h = create_extendible(grp, fi->name, ftype, d + 2, jshape, jchunk,
+                                       (int)cfg->output_compress);
+            else
+                *h = create_extendible(grp, fi->name,
+                                       fi->kind == NNQ_FIELD_COMPLEX ? psi_file_type : ftype, d + 1,
+                                       shape, chunk, (int)cfg->output_compress);
+            bad |= *h < 0;
         }
         if (grp >= 0)
             H5Gclose(grp);
     }
+    H5Tclose(psi_file_type);
 
     grp = H5Gcreate2(o->file, "diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     bad |= grp < 0;
@@ -485,9 +489,6 @@ static void write_xdmf(const struct nnq_output *o) {
     }
     fprintf(x, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"2.0\">\n <Domain>\n"
                "  <Grid Name=\"nnq\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
-    static const char *const sfields[2] = {"/schrodinger/p", "/schrodinger/F"};
-    static const char *const mfields[2] = {"/madelung/p", "/madelung/F"};
-    static const char *const names[2][2] = {{"p_S", "F_S"}, {"p_M", "F_M"}};
     for (long s = 0; s < o->nsnap; s++) {
         fprintf(
             x,
@@ -498,17 +499,22 @@ static void write_xdmf(const struct nnq_output *o) {
             "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
             "    </Geometry>\n",
             s, t[s], dims, origin, spacing);
-        for (int f = 0; f < 2; f++) {
-            if (o->field[f] >= 0)
-                xdmf_attribute(x, o, names[0][f], sfields[f], s, -1, precision);
-            if (o->mfield[f] >= 0)
-                xdmf_attribute(x, o, names[1][f], mfields[f], s, -1, precision);
-        }
-        for (int a = 0; o->mfield[2] >= 0 && a < d; a++) {
-            char name[16];
-            snprintf(name, sizeof name, "j_M%d", a);
-            xdmf_attribute(x, o, name, "/madelung/j", s, a, precision);
-        }
+        for (int k = 0; k < o->ngroups; k++)
+            for (int f = 0; f < o->groups[k].nfields; f++) {
+                const struct nnq_field_info *fi = &o->groups[k].fields[f];
+                if (o->field[o->base[k] + f] < 0 || fi->kind == NNQ_FIELD_COMPLEX)
+                    continue;
+                char name[64], dset[64];
+                snprintf(dset, sizeof dset, "/%s/%s", o->groups[k].name, fi->name);
+                for (int a = 0; a < (fi->kind == NNQ_FIELD_VECTOR ? d : 1); a++) {
+                    if (fi->kind == NNQ_FIELD_VECTOR)
+                        snprintf(name, sizeof name, "%s_%s%d", fi->name, o->groups[k].tag, a);
+                    else
+                        snprintf(name, sizeof name, "%s_%s", fi->name, o->groups[k].tag);
+                    xdmf_attribute(x, o, name, dset, s, fi->kind == NNQ_FIELD_VECTOR ? a : -1,
+                                   precision);
+                }
+            }
         fprintf(x, "   </Grid>\n");
     }
     fprintf(x, "  </Grid>\n </Domain>\n</Xdmf>\n");
@@ -519,57 +525,51 @@ static void write_xdmf(const struct nnq_output *o) {
         remove(tmp);
 }
 
-enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
-                                    const double complex *psi, const struct nnq_madelung *m,
-                                    struct nnq_err *err) {
-    const struct nnq_grid *g = o->g;
-    const int rank = g->dims + 1;
-    hsize_t shape[5] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
-    hsize_t start[5] = {0, (hsize_t)g->local_0_start, 0, 0, 0};
-    hsize_t count[5] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
+enum nnq_status nnq_output_snapshot_begin(struct nnq_output *o, double t, long step,
+                                          struct nnq_err *err) {
     hsize_t one = 1;
     long long step64 = step;
     if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t) ||
         append(o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_LLONG, &step64))
         return h5_fail(err, o, "append to /snapshots");
-    const ptrdiff_t n = g->local_size;
-    const double hbar = o->cfg->hbar;
-    if (o->field[FIELD_P] >= 0) {
-        for (ptrdiff_t i = 0; i < n; i++) {
-            double re = creal(psi[i]), im = cimag(psi[i]);
-            o->buf[i] = re * re + im * im;
-        }
-        if (append(o->field[FIELD_P], o->nsnap, rank, shape, start, count, o->xfer,
-                   H5T_NATIVE_DOUBLE, o->buf))
-            return h5_fail(err, o, "append to /schrodinger/p");
-    }
-    if (o->field[FIELD_F] >= 0) {
-        for (ptrdiff_t i = 0; i < n; i++)
-            o->buf[i] = hbar * carg(psi[i]);
-        if (append(o->field[FIELD_F], o->nsnap, rank, shape, start, count, o->xfer,
-                   H5T_NATIVE_DOUBLE, o->buf))
-            return h5_fail(err, o, "append to /schrodinger/F");
-    }
-    if (o->field[FIELD_PSI] >= 0 && append(o->field[FIELD_PSI], o->nsnap, rank, shape, start, count,
-                                           o->xfer, o->psi_mem_type, psi))
-        return h5_fail(err, o, "append to /schrodinger/psi");
-    if (m && o->mfield[0] >= 0) {
-        if (append(o->mfield[0], o->nsnap, rank, shape, start, count, o->xfer, H5T_NATIVE_DOUBLE,
-                   nnq_madelung_p(m)) ||
-            append(o->mfield[1], o->nsnap, rank, shape, start, count, o->xfer, H5T_NATIVE_DOUBLE,
-                   nnq_madelung_F(m)))
-            return h5_fail(err, o, "append to /madelung");
+    return NNQ_OK;
+}
+
+int nnq_output_wants(const struct nnq_output *o, int group, int field) {
+    return o->field[o->base[group] + field] >= 0;
+}
+
+enum nnq_status nnq_output_snapshot_field(struct nnq_output *o, int group, int field,
+                                          const void *data, struct nnq_err *err) {
+    const struct nnq_grid *g = o->g;
+    const struct nnq_field_info *fi = &o->groups[group].fields[field];
+    const hid_t h = o->field[o->base[group] + field];
+    int rank = g->dims + 1;
+    hsize_t shape[5] = {0, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
+    hsize_t start[5] = {0, (hsize_t)g->local_0_start, 0, 0, 0};
+    hsize_t count[5] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2], 1};
+    hid_t mem = fi->kind == NNQ_FIELD_COMPLEX ? o->psi_mem_type : H5T_NATIVE_DOUBLE;
+    if (fi->kind == NNQ_FIELD_VECTOR) {
         const int d = g->dims;
-        const double *j = nnq_madelung_j(m);
+        const ptrdiff_t n = g->local_size;
+        const double *j = data;
         for (ptrdiff_t i = 0; i < n; i++)
             for (int a = 0; a < d; a++)
-                o->jbuf[i * d + a] = j[a * n + i];
+                o->vbuf[i * d + a] = j[a * n + i];
         shape[rank] = count[rank] = (hsize_t)d;
         start[rank] = 0;
-        if (append(o->mfield[2], o->nsnap, rank + 1, shape, start, count, o->xfer,
-                   H5T_NATIVE_DOUBLE, o->jbuf))
-            return h5_fail(err, o, "append to /madelung/j");
+        rank++;
+        data = o->vbuf;
     }
+    if (append(h, o->nsnap, rank, shape, start, count, o->xfer, mem, data)) {
+        char what[96];
+        snprintf(what, sizeof what, "append to /%s/%s", o->groups[group].name, fi->name);
+        return h5_fail(err, o, what);
+    }
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_snapshot_end(struct nnq_output *o, struct nnq_err *err) {
     o->nsnap++;
     if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_fail(err, o, "flush the file");
@@ -577,18 +577,29 @@ enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
     return NNQ_OK;
 }
 
+/* Appends value (mem_type) as row `row` of the 1-D dataset d: rank 0 writes it, the others
+ * take part with empty selections (collective under mpirun). Returns 0 or -1. */
+static int append_value(const struct nnq_output *o, hid_t d, long row, hid_t mem_type,
+                        const void *value) {
+    hsize_t dims = (hsize_t)row + 1, start = (hsize_t)row, one = 1;
+    if (H5Dset_extent(d, &dims) < 0)
+        return -1;
+    hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &one, NULL);
+    const int mine = nnq_par_rank() == 0;
+    if (mine)
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL);
+    return transfer(o, d, mem_type, fspace, mspace, mine, (void *)value, 1);
+}
+
 enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
                                 struct nnq_err *err) {
-    hsize_t one = 1;
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         if (o->diag[c] < 0)
             continue;
         long long iv = (long long)row->value[c];
         int bad = nnq_diag_column((enum nnq_diag_column)c)->is_integer
-                      ? append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5P_DEFAULT,
-                               H5T_NATIVE_LLONG, &iv)
-                      : append(o->diag[c], o->nrows, 1, &one, NULL, NULL, H5P_DEFAULT,
-                               H5T_NATIVE_DOUBLE, &row->value[c]);
+                      ? append_value(o, o->diag[c], o->nrows, H5T_NATIVE_LLONG, &iv)
+                      : append_value(o, o->diag[c], o->nrows, H5T_NATIVE_DOUBLE, &row->value[c]);
         if (bad)
             return h5_fail(err, o, "append to /diagnostics");
     }
@@ -662,42 +673,125 @@ static int set_attr(hid_t loc, const char *name, hid_t type, const void *value) 
     return attr_numbers(loc, name, type, value, 1);
 }
 
-enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
-                                      const double complex *psi, const double *madelung,
-                                      const double *state, size_t nstate, struct nnq_err *err) {
+enum nnq_status nnq_output_checkpoint_begin(struct nnq_output *o, struct nnq_err *err) {
+    if (o->checkpoint < 0)
+        o->checkpoint =
+            H5Lexists(o->file, "checkpoint", H5P_DEFAULT) > 0
+                ? H5Gopen2(o->file, "checkpoint", H5P_DEFAULT)
+                : H5Gcreate2(o->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    return o->checkpoint < 0 ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
+}
+
+/* The dataset /checkpoint/<name> of a state: a grid of complex values, or comps * total
+ * doubles. */
+static hid_t state_dataset(struct nnq_output *o, const char *name, enum nnq_field_kind kind,
+                           int comps) {
     const struct nnq_grid *g = o->g;
-    hid_t grp = H5Lexists(o->file, "checkpoint", H5P_DEFAULT) > 0
-                    ? H5Gopen2(o->file, "checkpoint", H5P_DEFAULT)
-                    : H5Gcreate2(o->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (grp < 0)
-        return h5_fail(err, o, "write /checkpoint");
-    hsize_t shape[3] = {(hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
-    hsize_t ns = nstate ? (hsize_t)nstate : 1;
-    hid_t file_type = complex_type(H5T_IEEE_F64LE);
-    hid_t dp = fixed_dataset(grp, "psi", file_type, g->dims, shape);
-    hid_t ds = fixed_dataset(grp, "state", H5T_IEEE_F64LE, 1, &ns);
-    H5Tclose(file_type);
-    hsize_t nm = (hsize_t)(1 + g->dims) * (hsize_t)g->total;
-    hid_t dm = madelung ? fixed_dataset(grp, "madelung", H5T_IEEE_F64LE, 1, &nm) : -1;
+    if (kind == NNQ_FIELD_COMPLEX) {
+        hsize_t shape[3] = {(hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
+        hid_t file_type = complex_type(H5T_IEEE_F64LE);
+        hid_t d = fixed_dataset(o->checkpoint, name, file_type, g->dims, shape);
+        H5Tclose(file_type);
+        return d;
+    }
+    hsize_t len = (hsize_t)comps * (hsize_t)g->total;
+    return fixed_dataset(o->checkpoint, name, H5T_IEEE_F64LE, 1, &len);
+}
+
+enum nnq_status nnq_output_state_write(struct nnq_output *o, const char *name,
+                                       enum nnq_field_kind kind, int comps, const void *data,
+                                       struct nnq_err *err) {
+    hid_t d = state_dataset(o, name, kind, comps);
+    int bad = d < 0 || (kind == NNQ_FIELD_COMPLEX ? slab_io(o, d, o->psi_mem_type, (void *)data, 1)
+                                                  : state_io(o, d, comps, (void *)data, 1));
+    if (d >= 0)
+        H5Dclose(d);
+    return bad ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
+}
+
+/* The length of the 1-D dataset d (0 when it is not 1-D). */
+static hsize_t length_of(hid_t d) {
+    hid_t sp = H5Dget_space(d);
+    hsize_t n = 0;
+    if (H5Sget_simple_extent_ndims(sp) == 1)
+        H5Sget_simple_extent_dims(sp, &n, NULL);
+    H5Sclose(sp);
+    return n;
+}
+
+enum nnq_status nnq_output_values_write(struct nnq_output *o, const char *name, const double *v,
+                                        size_t n, struct nnq_err *err) {
+    hsize_t len = n;
+    hid_t d = fixed_dataset(o->checkpoint, name, H5T_IEEE_F64LE, 1, &len);
+    hid_t fspace = d < 0 ? -1 : H5Dget_space(d), mspace = H5Screate_simple(1, &len, NULL);
+    int bad = d < 0 || length_of(d) != len ||
+              transfer(o, d, H5T_NATIVE_DOUBLE, fspace, mspace, nnq_par_rank() == 0, (void *)v, 1);
+    if (d >= 0)
+        H5Dclose(d);
+    return bad ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
+}
+
+enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, double t,
+                                          struct nnq_err *err) {
     long long counts[3] = {step, o->nsnap, o->nrows};
-    int bad = dp < 0 || ds < 0 || slab_io(o, dp, o->psi_mem_type, (void *)psi, 1) ||
-              (nstate && nnq_par_rank() == 0 &&
-               H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0) ||
-              (madelung && (dm < 0 || state_io(o, dm, (void *)madelung, 1))) ||
-              set_attr(grp, "t", H5T_NATIVE_DOUBLE, &t) ||
-              set_attr(grp, "step", H5T_NATIVE_LLONG, &counts[0]) ||
-              set_attr(grp, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
-              set_attr(grp, "rows", H5T_NATIVE_LLONG, &counts[2]);
-    if (dp >= 0)
-        H5Dclose(dp);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (dm >= 0)
-        H5Dclose(dm);
-    H5Gclose(grp);
+    int bad = set_attr(o->checkpoint, "t", H5T_NATIVE_DOUBLE, &t) ||
+              set_attr(o->checkpoint, "step", H5T_NATIVE_LLONG, &counts[0]) ||
+              set_attr(o->checkpoint, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
+              set_attr(o->checkpoint, "rows", H5T_NATIVE_LLONG, &counts[2]);
+    H5Gclose(o->checkpoint);
+    o->checkpoint = -1;
     if (bad || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_fail(err, o, "write /checkpoint");
     return NNQ_OK;
+}
+
+static enum nnq_status no_match(const struct nnq_output *o, const char *name, struct nnq_err *err) {
+    return nnq_err_set(err, NNQ_ERR_CONFIG,
+                       "%s: /checkpoint/%s is missing, does not match the stored config (grid, "
+                       "solvers) or cannot be read",
+                       o->path, name);
+}
+
+/* Opens /checkpoint/<name>, or returns -1. */
+static hid_t checkpoint_dataset(const struct nnq_output *o, const char *name) {
+    char path[96];
+    snprintf(path, sizeof path, "/checkpoint/%s", name);
+    return H5Lexists(o->file, "/checkpoint", H5P_DEFAULT) > 0 &&
+                   H5Lexists(o->file, path, H5P_DEFAULT) > 0
+               ? H5Dopen2(o->file, path, H5P_DEFAULT)
+               : -1;
+}
+
+enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
+                                      enum nnq_field_kind kind, int comps, void *data,
+                                      struct nnq_err *err) {
+    const struct nnq_grid *g = o->g;
+    hid_t d = checkpoint_dataset(o, name);
+    int bad = d < 0;
+    if (!bad) {
+        hid_t sp = H5Dget_space(d);
+        hsize_t dims[3] = {1, 1, 1};
+        int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+        hsize_t count = dims[0] * (rank > 1 ? dims[1] : 1) * (rank > 2 ? dims[2] : 1);
+        bad = kind == NNQ_FIELD_COMPLEX
+                  ? rank != g->dims || count != (hsize_t)g->total ||
+                        slab_io(o, d, o->psi_mem_type, data, 0)
+                  : rank != 1 || count != (hsize_t)comps * (hsize_t)g->total ||
+                        state_io(o, d, comps, data, 0);
+        H5Dclose(d);
+    }
+    return bad ? no_match(o, name, err) : NNQ_OK;
+}
+
+enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, double *v, size_t n,
+                                       struct nnq_err *err) {
+    hid_t d = checkpoint_dataset(o, name);
+    int bad = d < 0 || length_of(d) != n ||
+              H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    return bad ? no_match(o, name, err) : NNQ_OK;
 }
 
 /* Opens and checks the nnq file at path, read-only or read-write. */
@@ -766,11 +860,12 @@ static hid_t reopen(hid_t f, const char *path, hsize_t count) {
 }
 
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
-                                  const struct nnq_grid *g, struct nnq_output **out, long *step,
+                                  const struct nnq_grid *g, const struct nnq_output_group *groups,
+                                  int ngroups, struct nnq_output **out, long *step,
                                   struct nnq_err *err) {
     *out = NULL;
     struct nnq_output *o;
-    enum nnq_status rc = new_output(path, cfg, g, &o, err);
+    enum nnq_status rc = new_output(path, cfg, g, groups, ngroups, &o, err);
     if (rc != NNQ_OK)
         return rc;
     o->file = open_nnq_file(path, H5F_ACC_RDWR, err);
@@ -800,13 +895,17 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
     o->snap_t = reopen(o->file, "/snapshots/t", (hsize_t)o->nsnap);
     o->snap_step = reopen(o->file, "/snapshots/step", (hsize_t)o->nsnap);
-    static const char *const fields[3] = {"/schrodinger/p", "/schrodinger/F", "/schrodinger/psi"};
-    static const char *const mfields[3] = {"/madelung/p", "/madelung/F", "/madelung/j"};
-    for (int f = 0; f < 3; f++) {
-        o->field[f] = reopen(o->file, fields[f], (hsize_t)o->nsnap);
-        if (cfg->madelung_enabled)
-            o->mfield[f] = reopen(o->file, mfields[f], (hsize_t)o->nsnap);
-    }
+    int missing = 0;
+    for (int k = 0; k < ngroups; k++)
+        for (int f = 0; f < groups[k].nfields; f++) {
+            const struct nnq_field_info *fi = &groups[k].fields[f];
+            if (fi->select && !(cfg->output_fields & fi->select))
+                continue;
+            char dset[96];
+            snprintf(dset, sizeof dset, "/%s/%s", groups[k].name, fi->name);
+            o->field[o->base[k] + f] = reopen(o->file, dset, (hsize_t)o->nsnap);
+            missing |= o->field[o->base[k] + f] < 0;
+        }
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         char dset[96];
         snprintf(dset, sizeof dset, "/diagnostics/%s",
@@ -817,8 +916,8 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     int zero = 0;
     /* the flush writes out the chunks the cuts trimmed now: parallel HDF5 would write them
      * later, over rows appended meanwhile */
-    if (o->snap_t < 0 || o->snap_step < 0 || (cfg->madelung_enabled && o->mfield[0] < 0) ||
-        o->diag[NNQ_DIAG_t] < 0 || set_attr(o->file, "completed", H5T_NATIVE_INT, &zero) ||
+    if (o->snap_t < 0 || o->snap_step < 0 || missing || o->diag[NNQ_DIAG_t] < 0 ||
+        set_attr(o->file, "completed", H5T_NATIVE_INT, &zero) ||
         H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_CONFIG,
@@ -827,54 +926,6 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     write_xdmf(o);
     *out = o;
     return NNQ_OK;
-}
-
-enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, double *madelung,
-                                   double *state, size_t nstate, struct nnq_err *err) {
-    const struct nnq_grid *g = o->g;
-    hid_t dp = H5Dopen2(o->file, "/checkpoint/psi", H5P_DEFAULT);
-    hid_t ds = H5Dopen2(o->file, "/checkpoint/state", H5P_DEFAULT);
-    int bad = dp < 0 || ds < 0;
-    if (!bad) {
-        hid_t sp = H5Dget_space(dp);
-        hsize_t dims[3] = {1, 1, 1}, ns = 0;
-        int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
-        H5Sclose(sp);
-        sp = H5Dget_space(ds);
-        H5Sget_simple_extent_dims(sp, &ns, NULL);
-        H5Sclose(sp);
-        bad = rank != g->dims ||
-              (hsize_t)g->total != dims[0] * (rank > 1 ? dims[1] : 1) * (rank > 2 ? dims[2] : 1) ||
-              ns != (nstate ? nstate : 1);
-        if (!bad)
-            bad = slab_io(o, dp, o->psi_mem_type, psi, 0) ||
-                  (nstate &&
-                   H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0);
-    }
-    if (!bad && madelung) {
-        hid_t dm = H5Lexists(o->file, "/checkpoint/madelung", H5P_DEFAULT) > 0
-                       ? H5Dopen2(o->file, "/checkpoint/madelung", H5P_DEFAULT)
-                       : -1;
-        hsize_t nm = 0;
-        if (dm >= 0) {
-            hid_t sp = H5Dget_space(dm);
-            H5Sget_simple_extent_dims(sp, &nm, NULL);
-            H5Sclose(sp);
-        }
-        bad = dm < 0 || nm != (hsize_t)(1 + g->dims) * (hsize_t)g->total ||
-              state_io(o, dm, madelung, 0);
-        if (dm >= 0)
-            H5Dclose(dm);
-    }
-    if (dp >= 0)
-        H5Dclose(dp);
-    if (ds >= 0)
-        H5Dclose(ds);
-    return bad ? nnq_err_set(err, NNQ_ERR_CONFIG,
-                             "%s: its checkpoint does not match its stored config (grid, "
-                             "Madelung state) or cannot be read",
-                             o->path)
-               : NNQ_OK;
 }
 
 enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err) {
@@ -919,92 +970,99 @@ static double *read_column(hid_t f, const char *path, hsize_t *n) {
     return v;
 }
 
-enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq_err *err) {
+enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *info,
+                                     struct nnq_err *err) {
+    memset(info, 0, sizeof *info);
     hid_t f = open_nnq_file(path, H5F_ACC_RDONLY, err);
     if (f < 0)
         return NNQ_ERR_CONFIG;
-    char version[64], text[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
-    read_string_attr(f, "nnq_version", version, sizeof version);
+    read_string_attr(f, "nnq_version", info->version, sizeof info->version);
+    read_string_attr(f, "name", info->name, sizeof info->name);
+    read_string_attr(f, "created", info->created, sizeof info->created);
+    read_string_attr(f, "config", info->config, sizeof info->config);
+    info->completed = read_number_attr(f, "completed") == 1;
+    info->dims = (int)fmax(0, fmin(3, read_number_attr(f, "dims")));
+    info->hbar = read_number_attr(f, "hbar");
+    info->mu = read_number_attr(f, "mu");
+    info->epsilon = read_number_attr(f, "epsilon");
+    info->mass = read_number_attr(f, "mass");
+    info->dt = read_number_attr(f, "dt");
 
-    /* the diagnostics columns present, in the order of diagnostics.h */
-    double *cols[NNQ_DIAG_COUNT] = {0};
+    /* the diagnostics columns present, cut to the rows every one of them has */
+    int any = 0, oom = 0;
     hsize_t rows = 0;
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         char dset[96];
         hsize_t n;
         snprintf(dset, sizeof dset, "/diagnostics/%s",
                  nnq_diag_column((enum nnq_diag_column)c)->name);
-        cols[c] = read_column(f, dset, &n);
-        if (cols[c] && (rows == 0 || n < rows))
+        info->column[c] = read_column(f, dset, &n);
+        oom |= H5Lexists(f, dset, H5P_DEFAULT) > 0 && !info->column[c];
+        if (info->column[c] && (!any || n < rows))
             rows = n;
+        any |= info->column[c] != NULL;
     }
-    if (csv) {
-        const char *sep = "";
-        for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-            if (cols[c]) {
-                fprintf(out, "%s%s", sep, nnq_diag_column((enum nnq_diag_column)c)->name);
-                sep = ",";
-            }
-        fputc('\n', out);
-        for (hsize_t r = 0; r < rows; r++) {
-            sep = "";
-            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-                if (cols[c]) {
-                    fprintf(out, "%s%.17g", sep, cols[c][r]);
-                    sep = ",";
-                }
-            fputc('\n', out);
+    info->rows = (long)rows;
+
+    hsize_t ns = 0, nstep = 0;
+    double *t = read_column(f, "/snapshots/t", &ns);
+    double *st = read_column(f, "/snapshots/step", &nstep);
+    info->snapshots = t ? (long)ns : 0;
+    info->t_first = t && ns > 0 ? t[0] : NAN;
+    info->t_last = t && ns > 0 ? t[ns - 1] : NAN;
+    info->step_first = st && nstep > 0 ? st[0] : NAN;
+    info->step_last = st && nstep > 0 ? st[nstep - 1] : NAN;
+    free(t);
+    free(st);
+
+    /* the snapshot datasets: every dataset of a top-level group with a leading snapshot axis
+     * (as long as /snapshots/t) */
+    static const char *const skip[] = {"grid", "potential", "snapshots", "diagnostics",
+                                       "checkpoint"};
+    hsize_t ngroups = 0;
+    H5G_info_t gi;
+    if (H5Gget_info(f, &gi) >= 0)
+        ngroups = gi.nlinks;
+    for (hsize_t k = 0; k < ngroups; k++) {
+        char gname[64];
+        if (H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, k, gname, sizeof gname,
+                               H5P_DEFAULT) <= 0)
+            continue;
+        int skipped = 0;
+        for (size_t q = 0; q < sizeof skip / sizeof skip[0]; q++)
+            skipped |= strcmp(gname, skip[q]) == 0;
+        H5O_info_t oi;
+        if (skipped || H5Oget_info_by_name(f, gname, &oi, H5P_DEFAULT) < 0 ||
+            oi.type != H5O_TYPE_GROUP)
+            continue;
+        hid_t grp = H5Gopen2(f, gname, H5P_DEFAULT);
+        H5G_info_t ginfo;
+        hsize_t nd = grp >= 0 && H5Gget_info(grp, &ginfo) >= 0 ? ginfo.nlinks : 0;
+        for (hsize_t q = 0; q < nd; q++) {
+            char dname[64];
+            if (H5Lget_name_by_idx(grp, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, q, dname,
+                                   sizeof dname, H5P_DEFAULT) <= 0 &&
+                H5Lget_name_by_idx(grp, ".", H5_INDEX_NAME, H5_ITER_INC, q, dname, sizeof dname,
+                                   H5P_DEFAULT) <= 0)
+                continue;
+            size_t len = strlen(info->fields);
+            snprintf(info->fields + len, sizeof info->fields - len, "%s/%s/%s", len ? " " : "",
+                     gname, dname);
         }
-    } else {
-        char name[NNQ_STR_MAX], created[64];
-        read_string_attr(f, "name", name, sizeof name);
-        read_string_attr(f, "created", created, sizeof created);
-        int completed = (int)read_number_attr(f, "completed");
-        fprintf(out, "%s: nnq %s output of run '%s', created %s, %s\n", path, version, name,
-                created,
-                completed == 1 ? "completed" : "NOT completed (stopped early, or still running)");
-        fprintf(out, "hbar = %g (mu %g x epsilon %g), mass = %g, dt = %g, %d-dimensional grid\n",
-                read_number_attr(f, "hbar"), read_number_attr(f, "mu"),
-                read_number_attr(f, "epsilon"), read_number_attr(f, "mass"),
-                read_number_attr(f, "dt"), (int)read_number_attr(f, "dims"));
-        hsize_t ns, nstep;
-        double *t = read_column(f, "/snapshots/t", &ns);
-        double *st = read_column(f, "/snapshots/step", &nstep);
-        if (t && ns > 0)
-            fprintf(out, "snapshots: %llu, t = %g .. %g (steps %.0f .. %.0f)\n",
-                    (unsigned long long)ns, t[0], t[ns - 1], st ? st[0] : NAN,
-                    st ? st[nstep - 1] : NAN);
-        else
-            fprintf(out, "snapshots: 0\n");
-        free(t);
-        free(st);
-        static const char *const fields[] = {"/schrodinger/p", "/schrodinger/F", "/schrodinger/psi",
-                                             "/madelung/p",    "/madelung/F",    "/madelung/j"};
-        fputs("fields:", out);
-        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
-            if (H5Lexists(f, "/madelung", H5P_DEFAULT) > 0 || k < 3)
-                if (H5Lexists(f, fields[k], H5P_DEFAULT) > 0)
-                    fprintf(out, " %s", fields[k]);
-        fputc('\n', out);
-        fprintf(out, "diagnostics: %llu rows", (unsigned long long)rows);
-        if (rows > 0) {
-            fputs("; the last:\n", out);
-            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-                if (cols[c])
-                    fprintf(out, "  %-20s %.10g\n", nnq_diag_column((enum nnq_diag_column)c)->name,
-                            cols[c][rows - 1]);
-        } else
-            fputc('\n', out);
-        read_string_attr(f, "config", text, sizeof text);
-        fprintf(out, "config:\n");
-        for (const char *line = text; *line;) {
-            size_t len = strcspn(line, "\n");
-            fprintf(out, "  %.*s\n", (int)len, line);
-            line += len + (line[len] == '\n');
-        }
+        if (grp >= 0)
+            H5Gclose(grp);
     }
-    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-        free(cols[c]);
     H5Fclose(f);
+    if (oom) {
+        nnq_file_info_free(info);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: out of memory reading its diagnostics", path);
+    }
     return NNQ_OK;
+}
+
+void nnq_file_info_free(struct nnq_file_info *info) {
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
+        free(info->column[c]);
+        info->column[c] = NULL;
+    }
 }

@@ -238,6 +238,14 @@ enum nnq_status nnq_config_expand(const struct nnq_config *cfg, const char *patt
  * Markdown table. Cannot fail. */
 void nnq_config_print_reference(FILE *out);
 
+/* The largest kinetic phase hbar |k_max|^2 dt / 2m of one split step (radians): the
+ * split-step method is accurate below about pi. Cannot fail. */
+double nnq_config_kinetic_phase(const struct nnq_config *cfg);
+
+/* "file:line: " where key k was given ("file: " for a default or a --set), into buf (size
+ * bytes), for errors found on the grid rather than in the text; returns buf. Cannot fail. */
+char *nnq_config_place(const struct nnq_config *cfg, enum nnq_key k, char *buf, size_t size);
+
 /* Copies the name of an ENUM key's value ("strang", ...) into buf ("" for -1); returns buf.
  * Cannot fail (the name is truncated to size - 1 characters). */
 char *nnq_config_enum_name(enum nnq_key key, int value, char *buf, size_t size);

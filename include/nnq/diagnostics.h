@@ -5,12 +5,11 @@
  *   X(name, is_integer, min_dims, max_dims, madelung, doc);
  * a column exists in a run when min_dims <= d <= max_dims and, for madelung = 1, when the
  * Madelung solver runs. Expectation values are divided by the norm; energies are <H> with the
- * kinetic part evaluated spectrally; the divergence metrics are those of madelung.h.
+ * kinetic part evaluated spectrally; the divergence metrics are those of compare.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
 
-#include "nnq/madelung.h"
 #include "nnq/schrodinger.h"
 
 #define NNQ_DIAG_COLUMNS(X)                                                                        \
@@ -67,11 +66,16 @@ const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c);
  * Madelung solver. Cannot fail. */
 int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung);
 
-/* Samples the solvers' current states at time t, step `step` into *row: the Schrodinger
- * observables, the defects of psi (support_floor, node_depth: multivalued.h) and, when m is not
- * NULL, the comparison with the Madelung state (NaN in those columns otherwise).
- * Cannot fail. */
-void nnq_diag_sample(struct nnq_schrodinger *s, struct nnq_madelung *m, double support_floor,
-                     double node_depth, double t, long step, struct nnq_diag_row *row);
+/* Sets every column of row to NaN but t and step. Cannot fail. */
+void nnq_diag_clear(struct nnq_diag_row *row, double t, long step);
+
+/* Fills the Schrodinger columns of row from the solver's current psi: the observables and
+ * the defects of psi (support_floor, node_depth: multivalued.h). Cannot fail. */
+void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, double node_depth,
+                          struct nnq_diag_row *row);
+
+/* nnq_diag_clear, then nnq_diag_schrodinger. Cannot fail. */
+void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
+                     long step, struct nnq_diag_row *row);
 
 #endif

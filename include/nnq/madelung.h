@@ -20,9 +20,9 @@
  * Mass and momentum change only through face fluxes, so they are conserved to round-off
  * (momentum: without a potential).
  *
- * F_M, the Madelung free energy, is the potential of m u, integrated along grid lines from
- * the densest cell (1D: its integral). What a single-valued F cannot carry, the curl of m u,
- * is reported as madelung_curl = sqrt(integral p |curl(m u)|^2 dq) (0 in 1D).
+ * The engine evolves p and j; comparing them with the Schrodinger description (F_M, the
+ * divergence metrics) is the comparison's (nnq/compare.h), which reads them through
+ * nnq_madelung_view.
  *
  * Plan / execute / destroy, like the Schrodinger solver: create allocates and plans, advance
  * allocates nothing.
@@ -36,6 +36,7 @@
 #include "nnq/err.h"
 #include "nnq/grid.h"
 #include "nnq/potential.h"
+#include "nnq/view.h"
 
 struct nnq_madelung_params {
     double hbar, mass, dt;
@@ -47,17 +48,6 @@ struct nnq_madelung_params {
     enum nnq_planner planner;
 };
 
-/* The two descriptions compared (design.md section 3, "Divergence"). */
-struct nnq_divergence {
-    double div_p_l1;    /* integral |p_S - p_M| dq */
-    double div_F;       /* integral p_S |wrap(F_S - F_M - c)| dq / hbar */
-    double div_j_l1;    /* integral |j_S - j_M| dq */
-    double infidelity;  /* 1 - |<psi_S|psi_M>|^2 / (<psi_S|psi_S> <psi_M|psi_M>) */
-    double curl;        /* sqrt(integral p_M |curl(m u)|^2 dq) (0 in 1D) */
-    double mass;        /* integral p_M dq */
-    double momentum[3]; /* integral j_M dq, per axis */
-};
-
 struct nnq_madelung;
 
 /* Builds the solver on g with potential pot (both borrowed: they must outlive it).
@@ -66,12 +56,14 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
                                     const struct nnq_madelung_params *par,
                                     struct nnq_madelung **out, struct nnq_err *err);
 
-/* Sets p = |psi|^2 and j = (hbar/m) Im(conj(psi) grad psi) (spectral gradient), so that an
- * initial F with a branch cut still gives the right velocity. Cannot fail. */
-void nnq_madelung_init(struct nnq_madelung *m, const double complex *psi);
+/* Sets the state from a view: p = v->p, or |v->psi|^2 where v->p is NULL, and j = v->j (the
+ * caller computes j from psi spectrally, so that an initial F with a branch cut still gives
+ * the right velocity). Collective. Cannot fail. */
+void nnq_madelung_init(struct nnq_madelung *m, const struct nnq_view *v);
 
 /* Advances nsteps steps of dt from t0, each as many SSP-RK3 sub-steps as the solver's limits
- * need. Allocates nothing. Returns NNQ_OK, NNQ_ERR_NUMERIC (NaN/Inf or negative mass) or,
+ * need. Allocates nothing. Returns NNQ_OK, NNQ_ERR_NUMERIC (a velocity that is not finite,
+ * a density that is NaN, infinite or below -density_floor max p, on any rank) or,
  * for a time-dependent V, NNQ_ERR_CONFIG when V turns non-finite. */
 enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
                                      struct nnq_err *err);
@@ -83,20 +75,17 @@ long nnq_madelung_take_substeps(struct nnq_madelung *m);
 long nnq_madelung_substeps(const struct nnq_madelung *m);
 void nnq_madelung_set_substeps(struct nnq_madelung *m, long substeps);
 
-/* Compares with the Schrodinger field psi (same grid and time): fills *d. Uses the solver's
- * work arrays. Cannot fail. */
-void nnq_madelung_compare(struct nnq_madelung *m, const double complex *psi,
-                          struct nnq_divergence *d);
-
-/* Fields for output, valid until the next call into m: p (local_size), F_M (local_size,
- * as of the last nnq_madelung_compare), j (component a at j + a * local_size). */
-const double *nnq_madelung_p(const struct nnq_madelung *m);
-const double *nnq_madelung_F(const struct nnq_madelung *m);
-const double *nnq_madelung_j(const struct nnq_madelung *m);
+/* The state as a view: p, j and the velocity u (regularised in vacuum), valid until the next
+ * call into m. Collective. Cannot fail. */
+void nnq_madelung_view(struct nnq_madelung *m, struct nnq_view *v);
 
 /* The conserved state: p then j_0 .. j_{d-1}, local_size values each; writable, for
  * checkpoints. Cannot fail. */
 double *nnq_madelung_state(struct nnq_madelung *m);
+
+/* Bytes of per-thread scratch and halo rows the solver allocates besides the per-point
+ * arrays, on grid g with `threads` threads. Cannot fail. */
+double nnq_madelung_scratch_bytes(const struct nnq_grid *g, int threads);
 
 /* Bytes allocated per grid point in d dimensions. Cannot fail. */
 size_t nnq_madelung_bytes_per_point(int dims);

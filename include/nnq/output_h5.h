@@ -10,6 +10,7 @@
  *                      (h5py reads it as complex); F = hbar arg(psi) in (-pi hbar, pi hbar]
  *   /madelung/p, F     shape (snapshots, n0 [, n1 [, n2]]), when the Madelung solver runs
  *   /madelung/j        shape (snapshots, n0 [, n1 [, n2]], d): the momentum density
+ *                      (which groups exist is the steppers' say: nnq/stepper.h)
  *   /diagnostics/<column>    one extendible 1-D dataset per column of diagnostics.h
  *
  * Snapshots and rows are appended as the run goes and the file is flushed after every
@@ -25,44 +26,85 @@
 #include "nnq/diagnostics.h"
 #include "nnq/err.h"
 #include "nnq/grid.h"
-#include "nnq/madelung.h"
+
+/* A field that snapshots or checkpoints write, in the group of the description it belongs to.
+ * REAL: one double per point; VECTOR: d doubles per point, component-major in memory (d blocks
+ * of local_size), written with a trailing axis of d; COMPLEX: one double complex per point,
+ * written as the compound {r, i}. */
+enum nnq_field_kind { NNQ_FIELD_REAL, NNQ_FIELD_VECTOR, NNQ_FIELD_COMPLEX };
+
+struct nnq_field_info {
+    const char *name; /* dataset in the group: "p", "F", "psi", "j" */
+    enum nnq_field_kind kind;
+    unsigned select; /* the [output] fields bit that selects it; 0: always written */
+};
+
+/* The snapshot fields of one description: /<name>/<field>, labelled <field>_<tag> in the XDMF. */
+struct nnq_output_group {
+    const char *name, *tag;
+    int nfields;
+    const struct nnq_field_info *fields;
+};
 
 struct nnq_output;
 
 /* Creates the file at path (refused with NNQ_ERR_CONFIG when it exists and force == 0),
  * writes the root attributes (config_text is the effective config) and the grid, and creates
- * the extendible datasets. Called before the solvers are planned, so that an unwritable path
- * fails fast.
- * Returns NNQ_OK or NNQ_ERR_RUNTIME ("cannot create ...: reason"). cfg and g are borrowed
- * for the life of the output. */
+ * the extendible datasets: those of the ngroups groups (the fields [output] fields selects)
+ * and the diagnostics columns present for cfg. Called before the solvers are planned, so
+ * that an unwritable path fails fast.
+ * Returns NNQ_OK or NNQ_ERR_RUNTIME ("cannot create ...: reason"). cfg, g and groups are
+ * borrowed for the life of the output. */
 enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
                                   const char *config_text, const struct nnq_grid *g,
+                                  const struct nnq_output_group *groups, int ngroups,
                                   struct nnq_output **out, struct nnq_err *err);
 
 /* Writes /potential/V (local slab). Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err);
 
-/* Appends a snapshot of psi (local slab) at time t, and of the Madelung state when m is not
- * NULL (its F as of the last nnq_madelung_compare), and flushes the file.
- * Returns NNQ_OK or NNQ_ERR_RUNTIME (write failed: disk full, file removed, ...). */
-enum nnq_status nnq_output_snapshot(struct nnq_output *o, double t, long step,
-                                    const double complex *psi, const struct nnq_madelung *m,
-                                    struct nnq_err *err);
+/* A snapshot: begin (appends t and step), then field data for the fields that are written
+ * (nnq_output_wants), then end (counts it, flushes the file, rewrites the XDMF sidecar).
+ * data: this rank's slab, as the field's kind says. Each returns NNQ_OK or NNQ_ERR_RUNTIME
+ * (write failed: disk full, file removed, ...). Collective under mpirun. */
+enum nnq_status nnq_output_snapshot_begin(struct nnq_output *o, double t, long step,
+                                          struct nnq_err *err);
+int nnq_output_wants(const struct nnq_output *o, int group, int field);
+enum nnq_status nnq_output_snapshot_field(struct nnq_output *o, int group, int field,
+                                          const void *data, struct nnq_err *err);
+enum nnq_status nnq_output_snapshot_end(struct nnq_output *o, struct nnq_err *err);
 
-/* Appends a diagnostics row. Returns NNQ_OK or NNQ_ERR_RUNTIME. */
+/* Appends a diagnostics row (the same on every rank: rank 0 writes it, collectively).
+ * Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
                                 struct nnq_err *err);
 
 /* Number of snapshots written so far. Cannot fail. */
 long nnq_output_snapshots(const struct nnq_output *o);
 
-/* Writes (or overwrites) the group /checkpoint: psi at full precision, the Madelung state
- * (madelung: (1 + d) * local_size doubles, or NULL), `nstate` further doubles (the run's
- * running summary, opaque here), the step and time, and how many snapshots and rows had been
- * written; flushes the file. Returns NNQ_OK or NNQ_ERR_RUNTIME. */
-enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
-                                      const double complex *psi, const double *madelung,
-                                      const double *state, size_t nstate, struct nnq_err *err);
+/*
+ * Checkpoints: the group /checkpoint holds what each description and the run need to go on.
+ * begin opens (or creates) it; state_write writes (or overwrites) /checkpoint/<name>: a
+ * COMPLEX field on the grid, or `comps` REAL blocks of local_size (component-major, stored
+ * flat as comps * total values); values_write n doubles that every rank holds alike; end
+ * records the step, time and how many snapshots and rows had been written, and flushes.
+ * The _read functions read them back (after nnq_output_resume); they return NNQ_ERR_CONFIG
+ * when the dataset is missing or its size does not match. Others: NNQ_OK or NNQ_ERR_RUNTIME.
+ * Collective under mpirun.
+ */
+enum nnq_status nnq_output_checkpoint_begin(struct nnq_output *o, struct nnq_err *err);
+enum nnq_status nnq_output_state_write(struct nnq_output *o, const char *name,
+                                       enum nnq_field_kind kind, int comps, const void *data,
+                                       struct nnq_err *err);
+enum nnq_status nnq_output_values_write(struct nnq_output *o, const char *name, const double *v,
+                                        size_t n, struct nnq_err *err);
+enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, double t,
+                                          struct nnq_err *err);
+enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
+                                      enum nnq_field_kind kind, int comps, void *data,
+                                      struct nnq_err *err);
+enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, double *v, size_t n,
+                                       struct nnq_err *err);
 
 /* Reads the stored config text of the nnq file at path into text (size bytes), for
  * --resume. Returns NNQ_OK, or NNQ_ERR_CONFIG when the file is not nnq's, is truncated, has
@@ -70,29 +112,40 @@ enum nnq_status nnq_output_checkpoint(struct nnq_output *o, long step, double t,
 enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size,
                                        struct nnq_err *err);
 
-/* Reopens the nnq file at path to continue its run (cfg: its stored config; g, cfg borrowed
- * for the life of the output): every dataset is cut back to what had been written when the
- * checkpoint was taken, `completed` is reset to 0; *step is the checkpoint's (its time is
- * step * dt).
+/* Reopens the nnq file at path to continue its run (cfg: its stored config; g, cfg, groups
+ * borrowed for the life of the output, the groups those of nnq_output_create): every dataset
+ * is cut back to what had been written when the checkpoint was taken, `completed` is reset to
+ * 0; *step is the checkpoint's (its time is step * dt).
  * Returns NNQ_OK or NNQ_ERR_CONFIG (not a resumable nnq file, damaged). */
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
-                                  const struct nnq_grid *g, struct nnq_output **out, long *step,
+                                  const struct nnq_grid *g, const struct nnq_output_group *groups,
+                                  int ngroups, struct nnq_output **out, long *step,
                                   struct nnq_err *err);
-
-/* Reads psi, the Madelung state (when madelung is not NULL) and the nstate further doubles
- * back from /checkpoint. Returns NNQ_OK or NNQ_ERR_CONFIG when they do not match the run. */
-enum nnq_status nnq_output_restore(struct nnq_output *o, double complex *psi, double *madelung,
-                                   double *state, size_t nstate, struct nnq_err *err);
 
 /* Sets the root attribute `completed` to `completed` (1: the run ended as planned), flushes
  * and closes the file, and frees o. Returns NNQ_OK or NNQ_ERR_RUNTIME; o is freed either way. */
 enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq_err *err);
 
-/* Prints what the nnq file at path holds: version, whether the run completed, the run's
- * parameters, snapshots, datasets, the last diagnostics row and the stored config; with
- * csv = 1, the whole diagnostics table as CSV with a header line instead.
+/* What an nnq file holds, for `nnq info` (the program prints it). */
+struct nnq_file_info {
+    char version[64], name[NNQ_STR_MAX], created[64];
+    int completed, dims;
+    double hbar, mu, epsilon, mass, dt;
+    long snapshots;
+    double t_first, t_last, step_first, step_last; /* NaN when there are no snapshots */
+    char fields[512];                              /* the snapshot datasets, space-separated */
+    long rows;                                     /* diagnostics rows (complete in every column) */
+    double *column[NNQ_DIAG_COUNT];                /* rows values each, or NULL: not in the file */
+    char config[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
+};
+
+/* Reads the nnq file at path into *info (malloc'd columns: free with nnq_file_info_free).
  * Returns NNQ_OK, or NNQ_ERR_CONFIG when path is not a readable nnq file (not HDF5,
- * truncated, written by something else). */
-enum nnq_status nnq_output_info(const char *path, int csv, FILE *out, struct nnq_err *err);
+ * truncated, written by something else); NNQ_ERR_RUNTIME when memory runs out. */
+enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *info,
+                                     struct nnq_err *err);
+
+/* Frees the columns of info; cannot fail. */
+void nnq_file_info_free(struct nnq_file_info *info);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * run.h - one simulation from a validated config to an HDF5 file and a summary.
  *
- *   config -> grid + potential -> output file (header, grid) -> Schrodinger solver (planned)
- *     -> initial state -> loop { advance; diagnostics row; snapshot } -> close -> summary
+ *   config -> grid + potential -> output file (header, grid) -> the steppers the config asks
+ *     for (nnq/stepper.h: Schrodinger, Madelung), planned -> initial state -> loop over the
+ *     steppers { advance } + the schedule { diagnostics row; snapshot; checkpoint; signals }
+ *     -> close -> summary (data: the program prints it)
  *
  * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
@@ -33,6 +35,8 @@ struct nnq_run_options {
     const char *wisdom;                /* FFTW wisdom file to read and update (NULL: none) */
     const char *resume;                /* continue the run of this file from its checkpoint; cfg
                                         * must be its stored config (nnq_output_read_config) */
+    double memory_available;           /* bytes the system has free now (0: unknown) */
+    double disk_free;                  /* bytes free where the output goes (0: unknown) */
 };
 
 /* What a run did. Filled as far as the run got, also when it fails. */
@@ -62,34 +66,25 @@ struct nnq_summary {
 enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
                         struct nnq_summary *sum, struct nnq_err *err);
 
-/* Writes the summary as one line of JSON (no newline inside) ending in '\n'. Cannot fail. */
-void nnq_run_print_json(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum,
-                        const struct nnq_err *err);
-
-/* Writes a few human-readable lines about the run. Cannot fail. */
-void nnq_run_print_summary(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum);
-
 /* What a run will take. */
 struct nnq_estimate {
-    size_t bytes_per_point; /* memory per grid point, both solvers and the output buffers */
-    double memory;          /* bytes of fields */
+    size_t bytes_per_point; /* memory per grid point, every stepper and the output buffers */
+    double fixed;           /* bytes besides: per-thread scratch, halo rows */
+    double memory;          /* bytes in all: bytes_per_point x points + fixed */
     long snapshots;
     double output; /* bytes of snapshots, uncompressed */
 };
 
-/* Fills *e for cfg. Cannot fail. */
-void nnq_run_estimate(const struct nnq_config *cfg, struct nnq_estimate *e);
+/* Fills *e for cfg with `threads` threads (0: [run] threads). Cannot fail. */
+void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_estimate *e);
 
 /* NNQ_ERR_CONFIG, with the estimate and the limit, when the fields would exceed [run]
- * memory_limit (0: the memory available now) or the snapshots, uncompressed, [output]
- * size_limit (0: the free space where `output` goes); NNQ_OK otherwise. Allocates nothing;
- * nnq_run calls it before anything else. */
+ * memory_limit (0: memory_available, the caller's reading of the memory free now; 0 there:
+ * no limit) or the snapshots, uncompressed, [output] size_limit (0: disk_free, the free space
+ * where `output` goes; 0 there: no limit); NNQ_OK otherwise. Allocates nothing; nnq_run calls
+ * it before anything else. */
 enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *output,
+                                     double memory_available, double disk_free,
                                      struct nnq_err *err);
-
-/* Prints what `nnq check` reports: hbar, spacings, steps, the kinetic phase per step against
- * the split-step accuracy limit, the Madelung solver's own limits, memory and output size
- * estimates. Cannot fail. */
-void nnq_run_print_check(FILE *out, const struct nnq_config *cfg);
 
 #endif

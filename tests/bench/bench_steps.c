@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nnq/compare.h"
 #include "nnq/config.h"
 #include "nnq/grid.h"
 #include "nnq/madelung.h"
@@ -29,6 +30,7 @@
 #include "nnq/potential.h"
 #include "nnq/progress.h"
 #include "nnq/schrodinger.h"
+#include "nnq/stepper.h"
 
 #define REPS 5
 
@@ -137,17 +139,38 @@ static struct result bench(const char *label, const char *ini, int threads, long
     const char *tmp = getenv("TMPDIR");
     snprintf(path, sizeof path, "%s/nnq_bench_%ld.h5", tmp && *tmp ? tmp : "/tmp", (long)getpid());
     struct nnq_output *o;
-    if (nnq_output_create(path, 1, &cfg, ini, g, &o, &err))
+    const struct nnq_output_group *group = &nnq_stepper_schrodinger.group;
+    if (nnq_output_create(path, 1, &cfg, ini, g, group, 1, &o, &err))
         die(&err);
+    double *buf = malloc(sizeof(double) * (size_t)n);
     const long every = 100, per_rep = quick ? every : 2 * every;
     for (int k = 0; k < REPS; k++) {
         double t0 = nnq_progress_clock();
-        for (long done = 0; done < per_rep; done += every)
+        for (long done = 0; done < per_rep; done += every) {
             if (nnq_schrodinger_advance(s, every, 0.0, &err) ||
-                nnq_output_snapshot(o, 0.0, done, nnq_schrodinger_psi(s), NULL, &err))
+                nnq_output_snapshot_begin(o, 0.0, done, &err))
                 die(&err);
+            /* what the Schrodinger stepper writes: p, F (as the run computes them), psi */
+            for (int f = 0; f < group->nfields; f++) {
+                if (!nnq_output_wants(o, 0, f))
+                    continue;
+                const void *data = ps;
+                if (group->fields[f].kind == NNQ_FIELD_REAL) {
+                    const int is_p = strcmp(group->fields[f].name, "p") == 0;
+                    for (ptrdiff_t i = 0; i < n; i++)
+                        buf[i] = is_p ? creal(ps[i]) * creal(ps[i]) + cimag(ps[i]) * cimag(ps[i])
+                                      : cfg.hbar * carg(ps[i]);
+                    data = buf;
+                }
+                if (nnq_output_snapshot_field(o, 0, f, data, &err))
+                    die(&err);
+            }
+            if (nnq_output_snapshot_end(o, &err))
+                die(&err);
+        }
         t[k] = (nnq_progress_clock() - t0) / (double)per_rep;
     }
+    free(buf);
     r.snapshots = 1.0 / median(t, REPS);
     if (nnq_output_close(o, 1, &err))
         die(&err);
@@ -167,9 +190,14 @@ static struct result bench(const char *label, const char *ini, int threads, long
                                      threads,
                                      NNQ_PLANNER_MEASURE};
     struct nnq_madelung *m;
-    if (nnq_madelung_create(g, pot, &mp, &m, &err))
+    struct nnq_compare *cmp;
+    if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
+        nnq_compare_create(g, cfg.hbar, cfg.particle_mass, threads, NNQ_PLANNER_ESTIMATE, &cmp,
+                           &err))
         die(&err);
-    nnq_madelung_init(m, ps);
+    const struct nnq_view v0 = {.g = g, .psi = ps, .j = nnq_compare_current(cmp, ps)};
+    nnq_madelung_init(m, &v0);
+    nnq_compare_destroy(cmp);
     /* nnq_run advances each solver by the steps up to the next diagnostics row, 10 by
      * default ([run] diag_every): blocks of msteps <= 10 here */
     long msteps = steps / 4 > 0 ? steps / 4 : 1;

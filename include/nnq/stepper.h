@@ -1,0 +1,90 @@
+/*
+ * stepper.h - the contract every evolving description keeps, and the table of them.
+ *
+ * A run is a loop over the steppers of nnq_steppers[] (those a config asks for) plus a
+ * schedule (diagnostics rows, snapshots, checkpoints, signals): nnq/run.h. A stepper is
+ * FFTW-shaped: create (plans, buffers; the expensive part, once) / advance n steps (the hot
+ * call) / destroy, and around that what the run asks of it:
+ *
+ *   start     its initial state: the first stepper (the reference, Schrodinger) from the
+ *             config, the others from the reference's initial view
+ *   sample    its diagnostics columns of the current row (it may read the reference's view)
+ *   view      its fields, through the one accessor (nnq/view.h)
+ *   field     the data of its snapshot field k (the fields are listed in `group`)
+ *   save / restore   its own checkpoint datasets
+ *
+ * Adding a description is one file src/stepper_<name>.c defining its ops, plus one row in
+ * nnq_steppers[] (src/stepper.c).
+ */
+#ifndef NNQ_STEPPER_H
+#define NNQ_STEPPER_H
+
+#include "nnq/config.h"
+#include "nnq/diagnostics.h"
+#include "nnq/err.h"
+#include "nnq/grid.h"
+#include "nnq/output_h5.h"
+#include "nnq/potential.h"
+#include "nnq/view.h"
+
+/* What every stepper is made from; all borrowed, they outlive the steppers. */
+struct nnq_stepper_env {
+    const struct nnq_config *cfg;
+    const struct nnq_grid *g;
+    const struct nnq_potential *pot;
+    int threads;
+};
+
+/*
+ * The operations of a stepper; `self` is what create made. Functions marked collective are
+ * called by every rank at the same point under mpirun.
+ *   wanted(cfg)      1 when cfg asks for this description. Cannot fail.
+ *   create           NNQ_OK, NNQ_ERR_CONFIG (V not finite, the grid unfit), NNQ_ERR_RUNTIME
+ *                    (memory, FFTW). Collective; the ranks agree on the outcome.
+ *   start            from ref (NULL for the first stepper: from env->cfg). NNQ_OK or
+ *                    NNQ_ERR_CONFIG (a bad initial state). Collective.
+ *   advance          nsteps steps of [run] dt from t0; allocates nothing. NNQ_OK,
+ *                    NNQ_ERR_NUMERIC (its state is no longer finite; the message names the
+ *                    solver), NNQ_ERR_CONFIG (a time-dependent V turned non-finite).
+ *                    Collective.
+ *   sample           writes its columns of row (the others untouched); ref: the reference's
+ *                    view (the first stepper gets its own). Collective. Cannot fail.
+ *   check            NNQ_ERR_NUMERIC when its columns of row show a failure (NaN, a norm or
+ *                    mass that drifted), naming the solver; first: the row at t = 0.
+ *   view             its fields; valid until the next call into self. Collective.
+ *   field            the data of snapshot field k of `group`, valid until the next call.
+ *                    Collective.
+ *   save, restore    its checkpoint datasets through nnq_output_state_write / _read (and
+ *                    values). NNQ_OK, NNQ_ERR_RUNTIME (save), NNQ_ERR_CONFIG (restore: missing
+ *                    or mismatched). Collective.
+ *   memory           what create allocates: *per_point bytes per grid point and *fixed bytes
+ *                    besides (per-thread scratch), with `threads` threads (time_dependent: V
+ *                    depends on t). Cannot fail.
+ *   destroy          frees self; NULL is a no-op.
+ */
+struct nnq_stepper_ops {
+    const char *name;
+    struct nnq_output_group group;
+    int (*wanted)(const struct nnq_config *cfg);
+    enum nnq_status (*create)(const struct nnq_stepper_env *env, void **self, struct nnq_err *err);
+    enum nnq_status (*start)(void *self, const struct nnq_view *ref, struct nnq_err *err);
+    enum nnq_status (*advance)(void *self, long nsteps, double t0, struct nnq_err *err);
+    void (*sample)(void *self, const struct nnq_view *ref, struct nnq_diag_row *row);
+    enum nnq_status (*check)(void *self, const struct nnq_diag_row *row,
+                             const struct nnq_diag_row *first, struct nnq_err *err);
+    void (*view)(void *self, struct nnq_view *v);
+    const void *(*field)(void *self, int k);
+    enum nnq_status (*save)(void *self, struct nnq_output *o, struct nnq_err *err);
+    enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
+    void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
+                   double *fixed);
+    void (*destroy)(void *self);
+};
+
+/* The table, reference first, NULL-terminated. */
+extern const struct nnq_stepper_ops *const nnq_steppers[];
+
+/* The steppers of the table. */
+extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung;
+
+#endif

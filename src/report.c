@@ -1,0 +1,299 @@
+/*
+ * report.c - what the program prints (see src/report.h): the run's summary and JSON line,
+ * `nnq check` and `nnq info`, from the data the library returns; and the readings of this
+ * machine (free memory, free disk) the program hands to the library.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "nnq/initial.h"
+
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void json_number(FILE *out, double v) {
+    if (isfinite(v))
+        fprintf(out, "%.17g", v);
+    else
+        fputs("null", out);
+}
+
+static void json_axes(FILE *out, const char *key, const struct nnq_diag_row *row, int first,
+                      int dims) {
+    fprintf(out, ",\"%s\":[", key);
+    for (int a = 0; a < dims; a++) {
+        if (a)
+            fputc(',', out);
+        json_number(out, row->value[first + 2 * a]);
+    }
+    fputc(']', out);
+}
+
+/* "key":{"div_p_l1":..,...} of the largest divergences, or "key":null. */
+static void json_divergence(FILE *out, const char *key, int present, const double *v) {
+    static const char *const names[4] = {"div_p_l1", "div_F", "div_j_l1", "infidelity"};
+    fprintf(out, ",\"%s\":", key);
+    if (!present || isnan(v[0])) {
+        fputs("null", out);
+        return;
+    }
+    for (int k = 0; k < 4; k++) {
+        fprintf(out, "%s\"%s\":", k ? "," : "{", names[k]);
+        json_number(out, v[k]);
+    }
+    fputc('}', out);
+}
+
+void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum,
+                     const struct nnq_err *err) {
+    char integrator[32];
+    nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
+                         sizeof integrator);
+    fputs("{\"name\":", out);
+    json_string(out, cfg->run_name);
+    fprintf(out, ",\"status\":\"%s\",\"exit_code\":%d",
+            sum->status == NNQ_OK ? "ok" : nnq_err_name(sum->status), (int)sum->status);
+    if (sum->status != NNQ_OK && err) {
+        fputs(",\"error\":", out);
+        json_string(out, err->msg);
+    }
+    fprintf(out, ",\"dims\":%d,\"n\":[", cfg->dims);
+    for (int i = 0; i < cfg->dims; i++)
+        fprintf(out, "%s%ld", i ? "," : "", cfg->n[i]);
+    fputs("],\"mu\":", out);
+    json_number(out, cfg->network_mu);
+    fputs(",\"epsilon\":", out);
+    json_number(out, cfg->network_epsilon);
+    fputs(",\"hbar\":", out);
+    json_number(out, cfg->hbar);
+    fputs(",\"mass\":", out);
+    json_number(out, cfg->particle_mass);
+    fputs(",\"dt\":", out);
+    json_number(out, cfg->run_dt);
+    fprintf(out, ",\"steps\":%ld,\"steps_done\":%ld,\"t\":", cfg->steps, sum->steps_done);
+    json_number(out, sum->t);
+    fprintf(out, ",\"integrator\":\"%s\",\"imaginary_time\":%s,\"norm\":", integrator,
+            cfg->run_imaginary_time ? "true" : "false");
+    json_number(out, sum->last.value[NNQ_DIAG_norm]);
+    fputs(",\"energy\":", out);
+    json_number(out, sum->last.value[NNQ_DIAG_energy]);
+    fputs(",\"energy0\":", out);
+    json_number(out, sum->first.value[NNQ_DIAG_energy]);
+    fputs(",\"max_norm_drift\":", out);
+    json_number(out, sum->max_norm_drift);
+    fputs(",\"max_energy_drift\":", out);
+    json_number(out, sum->max_energy_drift);
+    json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, cfg->dims);
+    json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, cfg->dims);
+    fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
+    json_number(out, sum->t_multivalued);
+    fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
+    fputs(",\"edge_density\":", out);
+    json_number(out, sum->edge_density);
+    json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
+    json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
+                    sum->div_after);
+    fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
+    json_string(out, sum->output);
+    fputs(",\"wall_s\":", out);
+    json_number(out, sum->wall_s);
+    fputs(",\"steps_per_s\":", out);
+    json_number(out, sum->wall_s > 0 ? (double)sum->steps_done / sum->wall_s : 0.0);
+    fprintf(out, ",\"threads\":%d}\n", sum->threads);
+}
+
+void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum) {
+    const struct nnq_diag_row *l = &sum->last;
+    fprintf(out, "nnq %s: %s, %dD grid", NNQ_VERSION, cfg->run_name, cfg->dims);
+    for (int i = 0; i < cfg->dims; i++)
+        fprintf(out, "%s%ld", i ? " x " : " ", cfg->n[i]);
+    fprintf(out, ", hbar = mu * epsilon = %g, mass = %g\n", cfg->hbar, cfg->particle_mass);
+    fprintf(out, "  %ld steps of dt = %g to t = %g in %.3g s (%.4g steps/s, %d thread%s)\n",
+            sum->steps_done, cfg->run_dt, sum->t, sum->wall_s,
+            sum->wall_s > 0 ? (double)sum->steps_done / sum->wall_s : 0.0, sum->threads,
+            sum->threads == 1 ? "" : "s");
+    fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
+            l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
+            sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
+    fputs("  <q> =", out);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_mean + 2 * a]);
+    fputs(", <q^2> =", out);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_sq_mean + 2 * a]);
+    fputc('\n', out);
+    if (isnan(sum->t_multivalued))
+        fprintf(out, "  F stayed single-valued (no %s)\n", cfg->dims == 1 ? "nodes" : "vortices");
+    else if (sum->t_multivalued == 0.0)
+        fprintf(out,
+                "  F is multivalued from t = 0 (%s in the initial state): the Madelung "
+                "description does not apply from the start\n",
+                cfg->dims == 1 ? "nodes" : "vortices");
+    else
+        fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
+                cfg->dims == 1 ? "nodes" : "vortices");
+    if (sum->edge_density > NNQ_EDGE_DENSITY_WARN && !cfg->run_imaginary_time)
+        fprintf(out,
+                "  warning: |psi|^2 at the box's edge is %.1e of its peak: the periodic box makes "
+                "the state jump across the seam, and spectral derivatives (j, the Madelung j0) "
+                "ripple at the grid scale at every resolution; widen [grid] qmin/qmax\n",
+                sum->edge_density);
+    if (sum->madelung) {
+        if (!isnan(sum->div_before[0]))
+            fprintf(out,
+                    "  Madelung vs Schrodinger, largest before: div_p_l1 %.3e, div_F %.3e, "
+                    "div_j_l1 %.3e, infidelity %.3e\n",
+                    sum->div_before[0], sum->div_before[1], sum->div_before[2], sum->div_before[3]);
+        if (!isnan(sum->div_after[0]))
+            fprintf(out,
+                    "  Madelung vs Schrodinger, largest after:  div_p_l1 %.3e, div_F %.3e, "
+                    "div_j_l1 %.3e, infidelity %.3e\n",
+                    sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
+    }
+    fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
+}
+
+/* "1.5 GiB" into buf; returns buf. */
+static char *human_bytes(double bytes, char *buf, size_t size) {
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 5)
+        bytes /= 1024.0, u++;
+    snprintf(buf, size, "%.3g %s", bytes, units[u]);
+    return buf;
+}
+
+static void print_bytes(FILE *out, const char *what, double bytes) {
+    char buf[32];
+    fprintf(out, "%s%s\n", what, human_bytes(bytes, buf, sizeof buf));
+}
+
+void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
+    char integrator[32];
+    nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
+                         sizeof integrator);
+    double dq_min = INFINITY;
+    fprintf(out, "config %s: ok\n", cfg->path);
+    fprintf(out, "hbar = mu * epsilon = %g * %g = %g, mass = %g\n", cfg->network_mu,
+            cfg->network_epsilon, cfg->hbar, cfg->particle_mass);
+    for (int i = 0; i < cfg->dims; i++) {
+        double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
+        dq_min = dq < dq_min ? dq : dq_min;
+        fprintf(out, "axis %d: n = %ld on [%g, %g), dq = %g, |k| <= %g\n", i, cfg->n[i],
+                cfg->qmin[i], cfg->qmax[i], dq, M_PI / dq);
+    }
+    fprintf(out, "time: %ld steps of dt = %g to t = %g, %s%s\n", cfg->steps, cfg->run_dt,
+            (double)cfg->steps * cfg->run_dt, integrator,
+            cfg->run_imaginary_time ? ", imaginary time" : "");
+    double phase = nnq_config_kinetic_phase(cfg);
+    fprintf(out,
+            "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
+            "max |k| = %.3g rad (%s)\n",
+            phase, phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
+    double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
+    if (cfg->madelung_enabled)
+        fprintf(out,
+                "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> at least %.0f "
+                "SSP-RK3 sub-step(s) per step (more if 0.4 dq / max|u| is smaller)\n",
+                disp, ceil(cfg->run_dt / disp * (1 - 1e-12)));
+    else
+        fprintf(out, "madelung: off\n");
+    struct nnq_estimate e;
+    nnq_run_estimate(cfg, 0, &e);
+    char fixed[32];
+    fprintf(out, "memory: %zu bytes per point + %s per-thread scratch, ", e.bytes_per_point,
+            human_bytes(e.fixed, fixed, sizeof fixed));
+    print_bytes(out, "total ", e.memory);
+    fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, e.snapshots);
+    print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ", e.output);
+}
+
+/* Bytes of memory the system has available now (MemAvailable), or 0 when unknown. */
+double nnq_report_memory_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    double kib = 0;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib * 1024.0;
+}
+
+/* Bytes free for unprivileged users on the file system of path's directory, or 0 when unknown. */
+double nnq_report_disk_free(const char *path) {
+    char dir[NNQ_STR_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct statvfs st;
+    if (statvfs(dir, &st) != 0)
+        return 0;
+    return (double)st.f_bavail * (double)st.f_frsize;
+}
+
+void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f, int csv) {
+    if (csv) {
+        const char *sep = "";
+        for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+            if (f->column[c]) {
+                fprintf(out, "%s%s", sep, nnq_diag_column((enum nnq_diag_column)c)->name);
+                sep = ",";
+            }
+        fputc('\n', out);
+        for (long r = 0; r < f->rows; r++) {
+            sep = "";
+            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+                if (f->column[c]) {
+                    fprintf(out, "%s%.17g", sep, f->column[c][r]);
+                    sep = ",";
+                }
+            fputc('\n', out);
+        }
+        return;
+    }
+    fprintf(out, "%s: nnq %s output of run '%s', created %s, %s\n", path, f->version, f->name,
+            f->created,
+            f->completed ? "completed" : "NOT completed (stopped early, or still running)");
+    fprintf(out, "hbar = %g (mu %g x epsilon %g), mass = %g, dt = %g, %d-dimensional grid\n",
+            f->hbar, f->mu, f->epsilon, f->mass, f->dt, f->dims);
+    if (f->snapshots > 0)
+        fprintf(out, "snapshots: %ld, t = %g .. %g (steps %.0f .. %.0f)\n", f->snapshots,
+                f->t_first, f->t_last, f->step_first, f->step_last);
+    else
+        fprintf(out, "snapshots: 0\n");
+    fprintf(out, "fields: %s\n", f->fields);
+    fprintf(out, "diagnostics: %ld rows", f->rows);
+    if (f->rows > 0) {
+        fputs("; the last:\n", out);
+        for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+            if (f->column[c])
+                fprintf(out, "  %-20s %.10g\n", nnq_diag_column((enum nnq_diag_column)c)->name,
+                        f->column[c][f->rows - 1]);
+    } else
+        fputc('\n', out);
+    fprintf(out, "config:\n");
+    for (const char *line = f->config; *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "  %.*s\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}

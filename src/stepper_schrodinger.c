@@ -1,0 +1,177 @@
+/*
+ * stepper_schrodinger.c - the Schrodinger description as a stepper (nnq/stepper.h): the
+ * split-step solver of nnq/schrodinger.h, its observables and the defects of its phase
+ * (nnq/multivalued.h). It is the reference: it starts from the config's initial state and the
+ * other descriptions start from, and are compared with, its view.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "nnq/initial.h"
+#include "nnq/schrodinger.h"
+#include "nnq/stepper.h"
+
+/* Invariants: s is planned on env.g; buf holds local_size doubles (at least 1), for the
+ * snapshot fields p and F. */
+struct schrodinger {
+    struct nnq_stepper_env env;
+    struct nnq_schrodinger *s;
+    double *buf;
+};
+
+enum { FIELD_P, FIELD_F, FIELD_PSI, FIELDS };
+
+static const struct nnq_field_info fields[FIELDS] = {
+    [FIELD_P] = {"p", NNQ_FIELD_REAL, NNQ_FIELD_P},
+    [FIELD_F] = {"F", NNQ_FIELD_REAL, NNQ_FIELD_F},
+    [FIELD_PSI] = {"psi", NNQ_FIELD_COMPLEX, NNQ_FIELD_PSI},
+};
+
+static int wanted(const struct nnq_config *cfg) {
+    (void)cfg;
+    return 1;
+}
+
+static void destroy(void *self) {
+    struct schrodinger *x = self;
+    if (!x)
+        return;
+    nnq_schrodinger_destroy(x->s);
+    free(x->buf);
+    free(x);
+}
+
+static enum nnq_status create(const struct nnq_stepper_env *env, void **self, struct nnq_err *err) {
+    *self = NULL;
+    const struct nnq_config *cfg = env->cfg;
+    struct schrodinger *x = calloc(1, sizeof *x);
+    const size_t local = env->g->local_size > 0 ? (size_t)env->g->local_size : 1;
+    if (!x || !(x->buf = malloc(local * sizeof(double)))) {
+        destroy(x);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    }
+    x->env = *env;
+    struct nnq_schrodinger_params par = {.hbar = cfg->hbar,
+                                         .mass = cfg->particle_mass,
+                                         .dt = cfg->run_dt,
+                                         .integrator = (enum nnq_integrator)cfg->run_integrator,
+                                         .imaginary_time = cfg->run_imaginary_time,
+                                         .planner = (enum nnq_planner)cfg->run_planner,
+                                         .threads = env->threads};
+    enum nnq_status rc = nnq_schrodinger_create(env->g, env->pot, &par, &x->s, err);
+    if (rc != NNQ_OK) {
+        if (rc == NNQ_ERR_CONFIG) {
+            char place[NNQ_STR_MAX + 32];
+            nnq_err_prefix(err, "%s",
+                           nnq_config_place(cfg, NNQ_KEY_potential_V, place, sizeof place));
+        }
+        destroy(x);
+        return rc;
+    }
+    *self = x;
+    return NNQ_OK;
+}
+
+static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
+    struct schrodinger *x = self;
+    (void)ref;
+    const struct nnq_config *cfg = x->env.cfg;
+    enum nnq_status rc = nnq_initial_fill(cfg, x->env.g, nnq_schrodinger_psi(x->s), err);
+    if (rc != NNQ_OK) {
+        char place[NNQ_STR_MAX + 32];
+        nnq_err_prefix(err, "%s",
+                       nnq_config_place(cfg,
+                                        cfg->initial_kind == NNQ_INIT_EXPR ? NNQ_KEY_initial_p
+                                                                           : NNQ_KEY_initial_preset,
+                                        place, sizeof place));
+    }
+    return rc;
+}
+
+static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
+    struct schrodinger *x = self;
+    return nnq_schrodinger_advance(x->s, nsteps, t0, err);
+}
+
+static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
+    struct schrodinger *x = self;
+    (void)ref;
+    const struct nnq_config *cfg = x->env.cfg;
+    nnq_diag_schrodinger(x->s, cfg->madelung_support_floor, cfg->madelung_node_depth, row);
+}
+
+/* NaN/Inf norm or energy, a norm that is not positive, or (real time) a norm drift beyond
+ * [run] norm_tol. */
+static enum nnq_status check(void *self, const struct nnq_diag_row *row,
+                             const struct nnq_diag_row *first, struct nnq_err *err) {
+    struct schrodinger *x = self;
+    const struct nnq_config *cfg = x->env.cfg;
+    double norm = row->value[NNQ_DIAG_norm], energy = row->value[NNQ_DIAG_energy];
+    double drift = fabs(norm / first->value[NNQ_DIAG_norm] - 1.0);
+    int bad_value = !isfinite(norm) || !isfinite(energy) || !(norm > 0);
+    if (!bad_value && (cfg->run_imaginary_time || drift <= cfg->run_norm_tol))
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                       "numerical failure at step %.0f (t = %g): %s. dt = %g gives a kinetic "
+                       "phase of %.3g rad per step at the largest |k| (accurate below ~pi) and "
+                       "max |V| dt / hbar should stay well below pi: try a smaller dt or a "
+                       "coarser grid. The output holds every step up to the last good one.",
+                       row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t],
+                       bad_value ? "the norm or energy is NaN or infinite" : "the norm drifted",
+                       cfg->run_dt, nnq_config_kinetic_phase(cfg));
+}
+
+static void view(void *self, struct nnq_view *v) {
+    struct schrodinger *x = self;
+    *v = (struct nnq_view){.g = x->env.g, .psi = nnq_schrodinger_psi(x->s)};
+}
+
+static const void *field(void *self, int k) {
+    struct schrodinger *x = self;
+    const double complex *psi = nnq_schrodinger_psi(x->s);
+    const ptrdiff_t n = x->env.g->local_size;
+    const double hbar = x->env.cfg->hbar;
+    if (k == FIELD_PSI)
+        return psi;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double re = creal(psi[i]), im = cimag(psi[i]);
+        x->buf[i] = k == FIELD_P ? re * re + im * im : hbar * carg(psi[i]);
+    }
+    return x->buf;
+}
+
+static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
+    struct schrodinger *x = self;
+    return nnq_output_state_write(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+}
+
+static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
+    struct schrodinger *x = self;
+    return nnq_output_state_read(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+}
+
+static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
+                   double *fixed) {
+    (void)threads;
+    *per_point =
+        nnq_schrodinger_bytes_per_point((enum nnq_integrator)cfg->run_integrator, time_dependent) +
+        sizeof(double); /* buf */
+    *fixed = 0;
+}
+
+const struct nnq_stepper_ops nnq_stepper_schrodinger = {
+    .name = "schrodinger",
+    .group = {"schrodinger", "S", FIELDS, fields},
+    .wanted = wanted,
+    .create = create,
+    .start = start,
+    .advance = advance,
+    .sample = sample,
+    .check = check,
+    .view = view,
+    .field = field,
+    .save = save,
+    .restore = restore,
+    .memory = memory,
+    .destroy = destroy,
+};
