@@ -80,14 +80,17 @@ double nnq_par_max(double x) {
     return v[1] > 0 ? NAN : v[0];
 }
 
-void nnq_par_bcast(void *buf, size_t bytes) {
-    if (nnq_par_size() > 1)
-        MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
-}
+/* MPI counts are ints: transfers go in pieces of at most this many bytes. */
+#define PIECE ((size_t)1 << 30)
+
+void nnq_par_bcast(void *buf, size_t bytes) { nnq_par_bcast_from(buf, bytes, 0); }
 
 void nnq_par_bcast_from(void *buf, size_t bytes, int root) {
-    if (nnq_par_size() > 1)
-        MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+    if (nnq_par_size() == 1)
+        return;
+    for (size_t off = 0; off < bytes; off += PIECE)
+        MPI_Bcast((char *)buf + off, (int)(bytes - off < PIECE ? bytes - off : PIECE), MPI_BYTE,
+                  root, MPI_COMM_WORLD);
 }
 
 int nnq_par_first(int flag) {
@@ -168,15 +171,21 @@ void nnq_par_halo(const void *field, size_t row_bytes, const ptrdiff_t *counts, 
             recv_from = owner(counts, size, need);
             send_to = owner(counts, size, give);
         }
-        const char *out = dir == 0 ? rows : rows + row_bytes * (size_t)(mine - want);
+        /* a rank without rows sends nothing (and points at nothing past its empty field) */
+        const char *out = dir == 0 || mine == 0 ? rows : rows + row_bytes * (size_t)(mine - want);
         if (!into)
             continue; /* NULL on every rank alike (see par.h) */
         if (send_to == rank && recv_from == rank) {
             memcpy(into, out, bytes);
             continue;
         }
-        MPI_Sendrecv(out, mine > 0 ? (int)bytes : 0, MPI_BYTE, send_to, dir, into, (int)bytes,
-                     MPI_BYTE, recv_from, dir, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        /* the same pieces on both sides: every rank has the same `bytes` */
+        for (size_t off = 0; off < bytes; off += PIECE) {
+            const int len = (int)(bytes - off < PIECE ? bytes - off : PIECE);
+            MPI_Sendrecv(mine > 0 ? out + off : out, mine > 0 ? len : 0, MPI_BYTE, send_to, dir,
+                         (char *)into + off, len, MPI_BYTE, recv_from, dir, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE);
+        }
     }
 }
 

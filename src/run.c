@@ -184,7 +184,7 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
                            err);
     }
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_potential_create(cfg, &r->pot, err), err);
+        rc = nnq_par_agree(nnq_potential_create(cfg, r->g, &r->pot, err), err);
     for (int k = 0; nnq_steppers[k]; k++)
         if (nnq_steppers[k]->wanted(cfg) && r->count < MAX_STEPPERS) {
             r->ops[r->count] = nnq_steppers[k];
@@ -356,7 +356,7 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     double points = (double)cfg->n[0] * (double)cfg->n[1] * (double)cfg->n[2];
     struct nnq_potential *pot = NULL;
     int td = 0;
-    if (nnq_potential_create(cfg, &pot, NULL) == NNQ_OK) {
+    if (nnq_potential_create(cfg, NULL, &pot, NULL) == NNQ_OK) {
         td = nnq_potential_time_dependent(pot);
         nnq_potential_destroy(pot);
     }

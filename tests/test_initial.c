@@ -29,7 +29,7 @@ static void open_state(struct state *st, const char *ini) {
     struct nnq_schrodinger_params par = {0};
     if (nnq_config_load_string(ini, "init.ini", NULL, 0, &st->cfg, &err) ||
         nnq_grid_create(st->cfg.dims, st->cfg.n, st->cfg.qmin, st->cfg.qmax, &st->g, &err) ||
-        nnq_potential_create(&st->cfg, &st->pot, &err))
+        nnq_potential_create(&st->cfg, st->g, &st->pot, &err))
         goto fail;
     par = (struct nnq_schrodinger_params){st->cfg.hbar,
                                           st->cfg.particle_mass,

@@ -34,7 +34,7 @@ static int sim_open(struct sim *m, const char *ini, const char *const *sets, int
     struct nnq_err err = {0};
     if (nnq_config_load_string(ini, "test.ini", sets, nsets, &m->cfg, &err) ||
         nnq_grid_create(m->cfg.dims, m->cfg.n, m->cfg.qmin, m->cfg.qmax, &m->g, &err) ||
-        nnq_potential_create(&m->cfg, &m->pot, &err)) {
+        nnq_potential_create(&m->cfg, m->g, &m->pot, &err)) {
         fprintf(stderr, "setup failed: %s\n", err.msg);
         exit(2);
     }

@@ -17,10 +17,12 @@
 
 struct nnq_potential;
 
-/* Builds the potential that cfg describes (cfg is copied from as needed, not kept).
- * Returns NNQ_OK, NNQ_ERR_CONFIG (expression fails to compile) or NNQ_ERR_RUNTIME. */
-enum nnq_status nnq_potential_create(const struct nnq_config *cfg, struct nnq_potential **out,
-                                     struct nnq_err *err);
+/* Builds the potential that cfg describes on grid g (borrowed; NULL when only its properties
+ * are asked for), from the first source of the registry (nnq/source.h) that cfg asks for;
+ * cfg is copied from as needed, not kept. Returns NNQ_OK, NNQ_ERR_CONFIG (expression fails
+ * to compile, ...) or NNQ_ERR_RUNTIME. */
+enum nnq_status nnq_potential_create(const struct nnq_config *cfg, const struct nnq_grid *g,
+                                     struct nnq_potential **out, struct nnq_err *err);
 
 /* Fills V (grid->local_size values, the local slab) at time t.
  * Returns NNQ_OK, or NNQ_ERR_CONFIG naming the first point where V is NaN or infinite. */
@@ -29,6 +31,9 @@ enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct
 
 /* 1 when V depends on t. Cannot fail. */
 int nnq_potential_time_dependent(const struct nnq_potential *pot);
+
+/* The name of its source ("preset", "expression"). Cannot fail. */
+const char *nnq_potential_source(const struct nnq_potential *pot);
 
 /* Frees pot; NULL is a no-op. */
 void nnq_potential_destroy(struct nnq_potential *pot);

@@ -74,7 +74,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
     struct nnq_potential *pot;
     if (nnq_config_load_string(ini, label, NULL, 0, &cfg, &err) ||
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
-        nnq_potential_create(&cfg, &pot, &err))
+        nnq_potential_create(&cfg, g, &pot, &err))
         die(&err);
     struct result r = {label, threads, 0, 0, 0, 0, 0};
     double t[REPS];
