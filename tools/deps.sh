@@ -1,8 +1,17 @@
 #!/bin/sh
 # Installs the Debian 12 packages nnq needs to build and test, when any is missing.
-# Runs apt-get as root, or through sudo for other users. Extra package names may be passed.
+# Runs apt-get as root, or through sudo for other users. Extra package names may be passed;
+# --test adds the clients the test suite runs nnq's files through (ParaView, h5py, matplotlib,
+# gnuplot, valgrind), so that none of those tests skips.
 set -eu
-pkgs="build-essential cmake pkg-config libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev $*"
+extra=""
+for a in "$@"; do
+    case "$a" in
+    --test) extra="$extra paraview python3-paraview python3-h5py python3-matplotlib gnuplot-nox valgrind" ;;
+    *) extra="$extra $a" ;;
+    esac
+done
+pkgs="build-essential cmake pkg-config libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev$extra"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
