@@ -275,17 +275,6 @@ size_t nnq_madelung_bytes_per_point(int dims) {
     return sizeof(double) * (size_t)(3 * (1 + dims) + 2 * dims + 2);
 }
 
-/* Index of the neighbour at offset off along axis a of the cell (idx, coordinate c). */
-static inline ptrdiff_t nb(const struct nnq_madelung *m, ptrdiff_t idx, ptrdiff_t c, int a,
-                           int off) {
-    ptrdiff_t n = m->g->n[a], cc = c + off;
-    if (cc < 0)
-        cc += n;
-    else if (cc >= n)
-        cc -= n;
-    return idx + (cc - c) * m->stride[a];
-}
-
 /* The largest of 0 and x[0 .. cnt-1]. Doubles >= 0 order as their bit patterns do, so the
  * max runs on integers and vectorizes (a max over doubles does not: NaN, signed zeros);
  * negative values count as 0, and so does a NaN with its sign bit set (x86's default NaN). */

@@ -70,8 +70,8 @@ static void die(const struct nnq_err *err) {
 static struct result bench(const char *label, const char *ini, int threads, long steps, int quick) {
     static struct nnq_config cfg;
     struct nnq_err err = {0};
-    struct nnq_grid *g;
-    struct nnq_potential *pot;
+    struct nnq_grid *g = NULL;
+    struct nnq_potential *pot = NULL;
     if (nnq_config_load_string(ini, label, NULL, 0, &cfg, &err) ||
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
         nnq_potential_create(&cfg, g, &pot, &err))
@@ -190,7 +190,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
                                      threads,
                                      NNQ_PLANNER_MEASURE};
     struct nnq_madelung *m;
-    struct nnq_compare *cmp;
+    struct nnq_compare *cmp = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
         nnq_compare_create(g, cfg.hbar, cfg.particle_mass, threads, NNQ_PLANNER_ESTIMATE, &cmp,
                            &err))
