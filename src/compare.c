@@ -1,12 +1,16 @@
 /*
  * compare.c - the Madelung description against the Schrodinger one (see include/nnq/compare.h).
  *
- * F_M from m u by the trapezoid rule along grid lines from the densest cell: first along the
- * last axis through it, then along each earlier axis, never across the periodic seam. Where
- * m u is a gradient on the support this is its potential. Across ranks: the plane through the
- * anchor normal to axis 0 is integrated by the rank that holds it and sent to all; along
- * axis 0, F(r) = F(anchor plane) + C(r) - C(anchor row) with C the running sum of the
- * trapezoid increments from row 0, each rank's part offset by the sums of the ranks before it.
+ * The least-squares F_M: conjugate gradients on D^T W D F = D^T (m j_face), preconditioned by
+ * the diagonal. Every sum over the grid (the dot products, the metrics) is taken as partial
+ * sums per row of axis 0 added in the rows' order, so that the iterates, and F_M, are the same
+ * bit for bit on any number of ranks. The pieces of the support are labelled by propagating
+ * the least global index through neighbouring support cells (periodic), across ranks through
+ * the halo rows, until no label changes.
+ *
+ * References: M. R. Hestenes & E. Stiefel, J. Res. NBS 49, 409 (1952) (conjugate gradients);
+ * D. C. Ghiglia & L. A. Romero, J. Opt. Soc. Am. A 11, 107 (1994) (weighted least-squares
+ * phase from its gradient).
  */
 #include "nnq/compare.h"
 
@@ -17,31 +21,45 @@
 
 #include "nnq/par.h"
 
+#define LS_EPS 1e-20      /* face weights p_face + LS_EPS max p: vacuum faces weigh ~nothing */
+#define LS_TOL 1e-12      /* the solve stops at |r| <= LS_TOL |b| */
+#define ANCHOR_FADE 1e-16 /* R0 fades out below this fraction of max p_0 */
+/* per block: |p_S - p_M|, |j_S - j_M|, p_M, p_S, max(p_M, 0), j_M (3), then per piece and
+ * vacuum the complex sums of p_S e^{i(F_S - F_M)/hbar} and conj(psi_S) psi_M */
+#define ACC_WIDTH (8 + 4 * (NNQ_COMPARE_MAX_PIECES + 1))
+
+/* Halo planes (the row before and after this rank's slab) of the fields the stencils read. */
+enum { H_U = 0, H_P = 3, H_J = 4, H_X = 5, H_L = 6, H_SLOTS = 7 };
+
 /*
- * Invariants: n = g->local_size, d = g->dims, plane = n[1] n[2]; jS holds d n values, F n;
- * ck[0], ck[1] are complex arrays of g->alloc_size, fwd/bwd in-place plans on ck[1];
- * prev/next hold, per velocity component, the row before and after this rank's slab (from the
- * neighbouring ranks, serially the periodic images), as of the last halo(); work holds two
- * planes.
+ * Invariants: n = g->local_size, d = g->dims, plane = n[1] n[2]; jS holds d n values, F, label
+ * n, P 2 n (the least-squares potential, then R0 faded), w d n (face weights along each axis:
+ * face i -> i + e_a, as of the last solve); ck[0], ck[1] are complex arrays of g->alloc_size,
+ * fwd/bwd in-place plans on ck[1], also used as four double arrays by the solve; prev/next
+ * hold H_SLOTS planes, slot k the row before and after this rank's slab of the field last
+ * exchanged into it; w0prev a plane (the weights of the faces below the slab). Sums over
+ * the grid go by blocks: the rows of axis 0 in 2D and 3D, the whole line in 1D (which is not
+ * distributed); rows holds nrows doubles, acc nrows * ACC_WIDTH.
  */
 struct nnq_compare {
     const struct nnq_grid *g;
-    double hbar, mass;
-    int d;
+    double hbar, mass, floor;
+    int d, threads;
     ptrdiff_t n, plane, stride[3];
-    double *jS, *F, *prev, *next, *work;
+    double *jS, *F, *P, *label, *w, *w0prev, *prev, *next, *rows, *acc;
+    ptrdiff_t nrows;
     double complex *ck[2];
     fftw_plan fwd, bwd;
 };
 
 size_t nnq_compare_bytes_per_point(int dims) {
-    /* jS: d; F: 1; two complex transform arrays */
-    return sizeof(double) * (size_t)(dims + 1) + 2 * sizeof(double complex);
+    /* jS, w: d each; F, label: 1 each; P: 2; two complex transform arrays */
+    return sizeof(double) * (size_t)(2 * dims + 4) + 2 * sizeof(double complex);
 }
 
-enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double mass, int threads,
-                                   enum nnq_planner planner, struct nnq_compare **out,
-                                   struct nnq_err *err) {
+enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double mass,
+                                   double density_floor, int threads, enum nnq_planner planner,
+                                   struct nnq_compare **out, struct nnq_err *err) {
     *out = NULL;
     struct nnq_compare *c = calloc(1, sizeof *c);
     if (!c)
@@ -49,6 +67,8 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
     c->g = g;
     c->hbar = hbar;
     c->mass = mass;
+    c->floor = density_floor;
+    c->threads = threads > 0 ? threads : 1;
     c->d = g->dims;
     c->n = g->local_size;
     c->stride[2] = 1;
@@ -56,12 +76,20 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
     c->stride[0] = c->plane = g->n[1] * g->n[2];
     const size_t n = c->n > 0 ? (size_t)c->n : 1,
                  plane = (size_t)c->plane; /* a rank may hold none */
-    c->jS = fftw_malloc(sizeof(double) * (size_t)c->d * n);
+    const size_t d = (size_t)c->d;
+    c->jS = fftw_malloc(sizeof(double) * d * n);
     c->F = fftw_malloc(sizeof(double) * n);
-    c->prev = fftw_malloc(sizeof(double) * 3 * plane);
-    c->next = fftw_malloc(sizeof(double) * 3 * plane);
-    c->work = fftw_malloc(sizeof(double) * 2 * plane);
-    int ok = c->jS && c->F && c->prev && c->next && c->work;
+    c->P = fftw_malloc(sizeof(double) * 2 * n);
+    c->label = fftw_malloc(sizeof(double) * n);
+    c->w = fftw_malloc(sizeof(double) * d * n);
+    c->w0prev = fftw_malloc(sizeof(double) * plane);
+    c->prev = fftw_malloc(sizeof(double) * H_SLOTS * plane);
+    c->next = fftw_malloc(sizeof(double) * H_SLOTS * plane);
+    c->nrows = c->d == 1 ? 1 : g->n[0];
+    c->rows = fftw_malloc(sizeof(double) * (size_t)c->nrows);
+    c->acc = fftw_malloc(sizeof(double) * (size_t)c->nrows * ACC_WIDTH);
+    int ok = c->jS && c->F && c->P && c->label && c->w && c->w0prev && c->prev && c->next &&
+             c->rows && c->acc;
     for (int k = 0; ok && k < 2; k++)
         ok = (c->ck[k] = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) != NULL;
     if (!ok) {
@@ -70,6 +98,7 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
                            n);
     }
     memset(c->F, 0, sizeof(double) * n);
+    memset(c->P, 0, sizeof(double) * 2 * n);
     enum nnq_status rc = nnq_grid_plan_fft(g, c->ck[1], threads, planner, &c->fwd, &c->bwd, err);
     if (rc != NNQ_OK) {
         nnq_compare_destroy(c);
@@ -107,135 +136,367 @@ const double *nnq_compare_current(struct nnq_compare *c, const double complex *p
     return c->jS;
 }
 
-/* The rows before and after this rank's slab of the first k velocity components. */
-static void halo(struct nnq_compare *c, const double *u, int k) {
-    for (int q = 0; q < k; q++)
-        nnq_par_halo(u + q * c->n, sizeof(double) * (size_t)c->plane, c->g->counts, 1,
-                     c->next + q * c->plane, c->prev + q * c->plane);
+/* The rows before and after this rank's slab of field f into halo slot `slot`. */
+static void halo(struct nnq_compare *c, const double *f, int slot) {
+    nnq_par_halo(f, sizeof(double) * (size_t)c->plane, c->g->counts, 1, c->next + slot * c->plane,
+                 c->prev + slot * c->plane);
 }
 
-/* Row r (-1 <= r <= local_n0) along axis 0 of velocity component q. */
-static inline const double *row0(const struct nnq_compare *c, const double *u, int q, ptrdiff_t r) {
+/* Row r (-1 <= r <= local_n0) along axis 0 of field f, whose halo is in slot. */
+static inline const double *row0(const struct nnq_compare *c, const double *f, int slot,
+                                 ptrdiff_t r) {
     if (r < 0)
-        return c->prev + q * c->plane;
+        return c->prev + slot * c->plane;
     if (r >= c->g->local_n0)
-        return c->next + q * c->plane;
-    return u + q * c->n + r * c->plane;
+        return c->next + slot * c->plane;
+    return f + r * c->plane;
 }
 
-/* F_M from m u (see the top of the file). Collective. */
-static void free_energy(struct nnq_compare *c, const double *p, const double *u) {
+/* Cell index of the neighbour of cell idx (coordinate k along a >= 1) at offset +-1. */
+static inline ptrdiff_t up(const struct nnq_compare *c, ptrdiff_t idx, ptrdiff_t k, int a) {
+    return k + 1 < c->g->n[a] ? idx + c->stride[a] : idx - (c->g->n[a] - 1) * c->stride[a];
+}
+static inline ptrdiff_t down(const struct nnq_compare *c, ptrdiff_t idx, ptrdiff_t k, int a) {
+    return k > 0 ? idx - c->stride[a] : idx + (c->g->n[a] - 1) * c->stride[a];
+}
+
+/* Coordinates of cell idx of the slab along axes 1 and 2. */
+static inline void coords(const struct nnq_compare *c, ptrdiff_t idx, ptrdiff_t *k) {
+    k[0] = idx / c->plane;
+    k[1] = (idx / c->stride[1]) % c->g->n[1];
+    k[2] = idx % c->g->n[2];
+}
+
+/* The block of cell idx of the slab (see the invariants). */
+static inline ptrdiff_t block_of(const struct nnq_compare *c, ptrdiff_t idx) {
+    return c->d == 1 ? 0 : c->g->local_0_start + idx / c->plane;
+}
+
+/* sum_i x_i y_i (y NULL: sum_i x_i), as partial sums per block added in the blocks' order,
+ * the same on any number of ranks. Collective. */
+static double dot(struct nnq_compare *c, const double *x, const double *y) {
+    memset(c->rows, 0, sizeof(double) * (size_t)c->nrows);
+    const ptrdiff_t len = c->d == 1 ? c->n : c->plane, blocks = c->d == 1 ? 1 : c->g->local_n0;
+#pragma omp parallel for num_threads(c->threads) schedule(static)
+    for (ptrdiff_t r = 0; r < blocks; r++) {
+        double s = 0;
+        for (ptrdiff_t i = r * len; i < (r + 1) * len; i++)
+            s += y ? x[i] * y[i] : x[i];
+        c->rows[block_of(c, r * len)] = s;
+    }
+    nnq_par_sum(c->rows, (int)c->nrows);
+    double s = 0;
+    for (ptrdiff_t r = 0; r < c->nrows; r++)
+        s += c->rows[r];
+    return s;
+}
+
+/* The face weights w_a (face i -> i + e_a) of p, and w0prev (the faces below the slab). */
+static void weights(struct nnq_compare *c, const double *p, double pmax) {
+    const double e = LS_EPS * pmax;
+    halo(c, p, H_P);
+    for (ptrdiff_t idx = 0; idx < c->n; idx++) {
+        ptrdiff_t k[3];
+        coords(c, idx, k);
+        const ptrdiff_t j = idx - k[0] * c->plane;
+        c->w[idx] = 0.5 * (p[idx] + row0(c, p, H_P, k[0] + 1)[j]) + e;
+        for (int a = 1; a < c->d; a++)
+            c->w[a * c->n + idx] = 0.5 * (p[idx] + p[up(c, idx, k[a], a)]) + e;
+    }
+    const double *pp = row0(c, p, H_P, -1);
+    for (ptrdiff_t j = 0; j < c->plane && c->g->local_n0 > 0; j++)
+        c->w0prev[j] = 0.5 * (pp[j] + p[j]) + e;
+}
+
+/* out = D^T W D x; with diag != NULL also the diagonal of D^T W D into diag. Collective. */
+static void apply(struct nnq_compare *c, const double *x, double *out, double *diag) {
+    halo(c, x, H_X);
+    double inv2[3];
+    for (int a = 0; a < c->d; a++)
+        inv2[a] = 1.0 / (c->g->dq[a] * c->g->dq[a]);
+#pragma omp parallel for num_threads(c->threads) schedule(static)
+    for (ptrdiff_t idx = 0; idx < c->n; idx++) {
+        ptrdiff_t k[3];
+        coords(c, idx, k);
+        const ptrdiff_t j = idx - k[0] * c->plane;
+        const double wp = c->w[idx], wm = k[0] > 0 ? c->w[idx - c->plane] : c->w0prev[j];
+        double acc = (wp * (x[idx] - row0(c, x, H_X, k[0] + 1)[j]) +
+                      wm * (x[idx] - row0(c, x, H_X, k[0] - 1)[j])) *
+                     inv2[0];
+        double dg = (wp + wm) * inv2[0];
+        for (int a = 1; a < c->d; a++) {
+            const double *wa = c->w + a * c->n;
+            const ptrdiff_t iu = up(c, idx, k[a], a), id = down(c, idx, k[a], a);
+            acc += (wa[idx] * (x[idx] - x[iu]) + wa[id] * (x[idx] - x[id])) * inv2[a];
+            dg += (wa[idx] + wa[id]) * inv2[a];
+        }
+        out[idx] = acc;
+        if (diag)
+            diag[idx] = dg;
+    }
+}
+
+/* b = D^T (m j_face), j_face the average of the two cells. Collective. */
+static void rhs(struct nnq_compare *c, const double *j, double *b) {
+    halo(c, j, H_J);
+    for (ptrdiff_t idx = 0; idx < c->n; idx++) {
+        ptrdiff_t k[3];
+        coords(c, idx, k);
+        const ptrdiff_t i = idx - k[0] * c->plane;
+        const double ju = row0(c, j, H_J, k[0] + 1)[i], jd = row0(c, j, H_J, k[0] - 1)[i];
+        /* g(i - 1/2) - g(i + 1/2) = m (j_{i-1} - j_{i+1}) / 2 */
+        double acc = 0.5 * c->mass * (jd - ju) / c->g->dq[0];
+        for (int a = 1; a < c->d; a++) {
+            const double *ja = j + a * c->n;
+            acc +=
+                0.5 * c->mass * (ja[down(c, idx, k[a], a)] - ja[up(c, idx, k[a], a)]) / c->g->dq[a];
+        }
+        b[idx] = acc;
+    }
+}
+
+/* 1D: the least-squares potential directly. Each face's equation F_{i+1} - F_i = dq t_i,
+ * t_i = m j_face / w, can hold but for the ring's closure sum (F_{i+1} - F_i) = 0; the
+ * solution spreads the mismatch as dq lambda / w_i, lambda = sum t_i / sum (1 / w_i), i.e.
+ * into the vacuum faces. Exact, O(n); the grid is not distributed (rank 0 holds it). */
+static void solve_line(struct nnq_compare *c, const double *p, const double *j, double *x) {
+    const ptrdiff_t n = c->n;
+    double pmax = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        pmax = p[i] > pmax ? p[i] : pmax;
+    const double e = LS_EPS * pmax, dq = c->g->dq[0];
+    double st = 0, sw = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const ptrdiff_t k = i + 1 < n ? i + 1 : 0;
+        const double w = 0.5 * (p[i] + p[k]) + e;
+        st += 0.5 * c->mass * (j[i] + j[k]) / w;
+        sw += 1.0 / w;
+    }
+    const double lambda = sw > 0 ? st / sw : 0;
+    double f = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const ptrdiff_t k = i + 1 < n ? i + 1 : 0;
+        const double w = 0.5 * (p[i] + p[k]) + e;
+        x[i] = f;
+        f += dq * (0.5 * c->mass * (j[i] + j[k]) - lambda) / w;
+    }
+}
+
+/* x <- the least-squares potential of m j on the weights of p (x: the start), by conjugate
+ * gradients with the diagonal preconditioner. Returns the iterations. Collective. */
+static long solve(struct nnq_compare *c, const double *p, const double *j, double *x) {
+    if (c->d == 1) {
+        solve_line(c, p, j, x);
+        return 0;
+    }
+    const ptrdiff_t n = c->n, alloc = c->g->alloc_size;
+    double *r = (double *)c->ck[0], *q = r + alloc, *Aq = (double *)c->ck[1], *dg = Aq + alloc;
+    double pmax = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        pmax = p[i] > pmax ? p[i] : pmax;
+    weights(c, p, nnq_par_max(pmax));
+    rhs(c, j, r);
+    const double bn = sqrt(dot(c, r, r));
+    if (!(bn > 0)) {
+        memset(x, 0, sizeof(double) * (size_t)n);
+        return 0;
+    }
+    apply(c, x, Aq, dg);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        r[i] -= Aq[i];
+        q[i] = r[i] / dg[i];
+    }
+    double rz = dot(c, r, q);
+    const long most = 50 * (long)(c->g->n[0] + c->g->n[1] + c->g->n[2]) + 1000;
+    long it = 0;
+    while (it < most && sqrt(dot(c, r, r)) > LS_TOL * bn) {
+        apply(c, q, Aq, NULL);
+        const double alpha = rz / dot(c, q, Aq);
+#pragma omp parallel for num_threads(c->threads) schedule(static)
+        for (ptrdiff_t i = 0; i < n; i++) {
+            x[i] += alpha * q[i];
+            r[i] -= alpha * Aq[i];
+        }
+        /* z = r / dg, in Aq (free until the next apply) */
+#pragma omp parallel for num_threads(c->threads) schedule(static)
+        for (ptrdiff_t i = 0; i < n; i++)
+            Aq[i] = r[i] / dg[i];
+        const double rz1 = dot(c, r, Aq), beta = rz1 / rz;
+        rz = rz1;
+#pragma omp parallel for num_threads(c->threads) schedule(static)
+        for (ptrdiff_t i = 0; i < n; i++)
+            q[i] = Aq[i] + beta * q[i];
+        it++;
+    }
+    return it;
+}
+
+void nnq_compare_anchor(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m) {
+    const ptrdiff_t n = c->n;
+    double *P = c->P, *R0 = c->P + n;
+    memset(P, 0, sizeof(double) * (size_t)n);
+    solve(c, m->p, m->j, P);
+    double pmax = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        pmax = m->p[i] > pmax ? m->p[i] : pmax;
+    const double fade = ANCHOR_FADE * nnq_par_max(pmax);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p0 = m->p[i], w0 = p0 * p0 / (p0 * p0 + fade * fade);
+        R0[i] = w0 * c->hbar * carg(s->psi[i] * cexp(-I * P[i] / c->hbar));
+    }
+}
+
+double *nnq_compare_state(struct nnq_compare *c) { return c->P; }
+
+/* Labels each support cell (p >= floor max p) with the least global index of its piece, the
+ * others with -1; returns the pieces' least indices, ascending, in ids[0 .. NNQ_COMPARE_MAX_PIECES)
+ * and their number. Collective. */
+static long pieces(struct nnq_compare *c, const double *p, double pmax, double *ids) {
     const struct nnq_grid *g = c->g;
-    const ptrdiff_t n = c->n, plane = c->plane, L = g->local_n0;
-    const int d = c->d;
-    ptrdiff_t top = 0;
-    for (ptrdiff_t i = 1; i < n; i++)
-        if (p[i] > p[top])
-            top = i;
-    const double best = n > 0 ? p[top] : -INFINITY, pmax = nnq_par_max(best);
-    int root = nnq_par_first(n > 0 && best == pmax); /* the first densest cell */
-    if (root == nnq_par_size()) /* no densest cell (NaN): F_M from rank 0's first cell */
-        root = 0, top = 0;
-    long long anchor[3] = {g->local_0_start + top / plane, (top / c->stride[1]) % g->n[1],
-                           top % g->n[2]};
-    nnq_par_bcast_from(anchor, sizeof anchor, root);
-    double *fplane = c->work, *cplane = c->work + plane;
-    if (nnq_par_rank() == root) {
-        const ptrdiff_t r0 = (ptrdiff_t)anchor[0] - g->local_0_start;
-        double *F = c->F + r0 * plane;
-        F[top - r0 * plane] = 0;
-        for (int a = d - 1; a >= 1; a--) {
-            const double h = 0.5 * c->mass * g->dq[a];
-            const double *ua = u + a * n + r0 * plane;
-            const ptrdiff_t st = c->stride[a];
-            for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-                for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++) {
-                    const ptrdiff_t k[3] = {0, i1, i2}, idx = i1 * c->stride[1] + i2;
-                    int start = k[a] == anchor[a];
-                    for (int b = 1; b < a; b++)
-                        start &= k[b] == anchor[b];
-                    if (!start)
+    const ptrdiff_t n = c->n, base = g->local_0_start * c->plane;
+    const double thr = c->floor * pmax;
+    double *L = c->label;
+    for (ptrdiff_t i = 0; i < n; i++)
+        L[i] = p[i] >= thr && p[i] > 0 ? (double)(base + i) : -1;
+    for (;;) {
+        int changed = 1;
+        while (changed) { /* sweeps within the slab */
+            changed = 0;
+            for (int pass = 0; pass < 2; pass++)
+                for (ptrdiff_t s = 0; s < n; s++) {
+                    const ptrdiff_t idx = pass ? n - 1 - s : s;
+                    if (L[idx] < 0)
                         continue;
-                    for (ptrdiff_t s = k[a] + 1, q = idx + st; s < g->n[a]; s++, q += st)
-                        F[q] = F[q - st] + h * (ua[q - st] + ua[q]);
-                    for (ptrdiff_t s = k[a] - 1, q = idx - st; s >= 0; s--, q -= st)
-                        F[q] = F[q + st] - h * (ua[q + st] + ua[q]);
+                    ptrdiff_t k[3];
+                    coords(c, idx, k);
+                    double best = L[idx];
+                    if (k[0] + 1 < g->local_n0 && L[idx + c->plane] >= 0)
+                        best = fmin(best, L[idx + c->plane]);
+                    if (k[0] > 0 && L[idx - c->plane] >= 0)
+                        best = fmin(best, L[idx - c->plane]);
+                    for (int a = 1; a < c->d; a++) {
+                        const double lu = L[up(c, idx, k[a], a)], ld = L[down(c, idx, k[a], a)];
+                        if (lu >= 0)
+                            best = fmin(best, lu);
+                        if (ld >= 0)
+                            best = fmin(best, ld);
+                    }
+                    if (best < L[idx]) {
+                        L[idx] = best;
+                        changed = 1;
+                    }
                 }
         }
-        memcpy(fplane, F, sizeof(double) * (size_t)plane);
+        /* across the slab's ends (and the periodic seam of axis 0) */
+        halo(c, L, H_L);
+        int edge = 0;
+        for (ptrdiff_t r = 0; r < g->local_n0; r += (g->local_n0 > 1 ? g->local_n0 - 1 : 1))
+            for (ptrdiff_t j = 0; j < c->plane; j++) {
+                double *l = L + r * c->plane + j;
+                for (int side = -1; side <= 1; side += 2) {
+                    const double o = row0(c, L, H_L, r + side)[j];
+                    if (*l >= 0 && o >= 0 && o < *l) {
+                        *l = o;
+                        edge = 1;
+                    }
+                }
+            }
+        if (!nnq_par_any(edge))
+            break;
     }
-    nnq_par_bcast_from(fplane, sizeof(double) * (size_t)plane, root);
-    /* along axis 0: C(r) into F, this rank's total into cplane */
-    const double h = 0.5 * c->mass * g->dq[0];
-    for (ptrdiff_t j = 0; j < plane; j++)
-        cplane[j] = 0;
-    for (ptrdiff_t r = 0; r < L; r++) {
-        const double *u0 = u + r * plane, *up = row0(c, u, 0, r + 1);
-        const int last = g->local_0_start + r == g->n[0] - 1; /* no step across the seam */
-        for (ptrdiff_t j = 0; j < plane; j++) {
-            c->F[r * plane + j] = cplane[j];
-            cplane[j] += last ? 0 : h * (u0[j] + up[j]);
-        }
+    long count = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        count += L[i] == (double)(base + i);
+    double total = (double)count;
+    nnq_par_sum(&total, 1);
+    double last = -1;
+    const long kept = total < NNQ_COMPARE_MAX_PIECES ? (long)total : NNQ_COMPARE_MAX_PIECES;
+    for (long k = 0; k < kept; k++) {
+        double next = INFINITY;
+        for (ptrdiff_t i = 0; i < n; i++)
+            if (L[i] > last && L[i] < next)
+                next = L[i];
+        next = -nnq_par_max(-next);
+        ids[k] = last = next;
     }
-    nnq_par_exscan_sum(cplane, (int)plane); /* now the sums of the ranks before */
-    for (ptrdiff_t r = 0; r < L; r++)
-        for (ptrdiff_t j = 0; j < plane; j++)
-            c->F[r * plane + j] += cplane[j];
-    if (nnq_par_rank() == root)
-        memcpy(cplane, c->F + ((ptrdiff_t)anchor[0] - g->local_0_start) * plane,
-               sizeof(double) * (size_t)plane);
-    nnq_par_bcast_from(cplane, sizeof(double) * (size_t)plane, root);
-    for (ptrdiff_t r = 0; r < L; r++)
-        for (ptrdiff_t j = 0; j < plane; j++)
-            c->F[r * plane + j] += fplane[j] - cplane[j];
+    return (long)total;
 }
 
-/* Index of the neighbour at offset off along axis a of the cell (idx, coordinate k). */
-static inline ptrdiff_t nb(const struct nnq_compare *c, ptrdiff_t idx, ptrdiff_t k, int a,
-                           int off) {
-    ptrdiff_t len = c->g->n[a], kk = k + off;
-    if (kk < 0)
-        kk += len;
-    else if (kk >= len)
-        kk -= len;
-    return idx + (kk - k) * c->stride[a];
+/* The piece of a cell with label l: an index into ids (the last for pieces past the kept
+ * ones), or `kept` for vacuum. */
+static long piece_of(double l, const double *ids, long kept) {
+    if (l < 0)
+        return kept;
+    long lo = 0, hi = kept - 1;
+    while (lo < hi) {
+        const long mid = (lo + hi + 1) / 2;
+        if (ids[mid] <= l)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
 /* d_a u_q at cell idx (coordinates k in the slab), central; along axis 0 from the halo. */
 static double du(const struct nnq_compare *c, const double *u, int q, int a, ptrdiff_t idx,
                  const ptrdiff_t *k) {
-    if (a == 0) {
-        const ptrdiff_t j = idx - k[0] * c->stride[0];
-        return (row0(c, u, q, k[0] + 1)[j] - row0(c, u, q, k[0] - 1)[j]) / (2 * c->g->dq[0]);
-    }
     const double *uq = u + q * c->n;
-    return (uq[nb(c, idx, k[a], a, 1)] - uq[nb(c, idx, k[a], a, -1)]) / (2 * c->g->dq[a]);
+    if (a == 0) {
+        const ptrdiff_t j = idx - k[0] * c->plane;
+        return (row0(c, uq, H_U + q, k[0] + 1)[j] - row0(c, uq, H_U + q, k[0] - 1)[j]) /
+               (2 * c->g->dq[0]);
+    }
+    return (uq[up(c, idx, k[a], a)] - uq[down(c, idx, k[a], a)]) / (2 * c->g->dq[a]);
 }
 
 /* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. Collective. */
 static double curl_norm(struct nnq_compare *c, const double *p, const double *u) {
-    const struct nnq_grid *g = c->g;
     if (c->d < 2)
         return 0.0;
-    halo(c, u, c->d);
-    double sum = 0;
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const ptrdiff_t k[3] = {i0, i1, i2};
-                double w2 = 0;
-                /* component normal to the plane (a, b): d_a u_b - d_b u_a */
-                static const int planes[3][2] = {{0, 1}, {1, 2}, {2, 0}};
-                for (int s = 0; s < (c->d == 3 ? 3 : 1); s++) {
-                    int a = planes[s][0], b = planes[s][1];
-                    double w = du(c, u, b, a, idx, k) - du(c, u, a, b, idx, k);
-                    w2 += w * w;
-                }
-                sum += p[idx] * w2;
-            }
-    nnq_par_sum(&sum, 1);
-    return c->mass * sqrt(sum * g->dv);
+    for (int q = 0; q < c->d; q++)
+        halo(c, u + q * c->n, H_U + q);
+    double *cell = (double *)c->ck[1];
+    for (ptrdiff_t idx = 0; idx < c->n; idx++) {
+        ptrdiff_t k[3];
+        coords(c, idx, k);
+        double w2 = 0;
+        /* component normal to the plane (a, b): d_a u_b - d_b u_a */
+        static const int planes[3][2] = {{0, 1}, {1, 2}, {2, 0}};
+        for (int s = 0; s < (c->d == 3 ? 3 : 1); s++) {
+            int a = planes[s][0], b = planes[s][1];
+            double w = du(c, u, b, a, idx, k) - du(c, u, a, b, idx, k);
+            w2 += w * w;
+        }
+        cell[idx] = p[idx] * w2;
+    }
+    return c->mass * sqrt(dot(c, cell, NULL) * c->g->dv);
+}
+
+/* -integral p ln p dq and integral |grad p|^2 / p dq (central differences) of p. */
+static void information(struct nnq_compare *c, const double *p, double *entropy, double *fisher) {
+    halo(c, p, H_P);
+    double *S = (double *)c->ck[1], *Fi = S + c->g->alloc_size;
+    for (ptrdiff_t idx = 0; idx < c->n; idx++) {
+        ptrdiff_t k[3];
+        coords(c, idx, k);
+        const ptrdiff_t j = idx - k[0] * c->plane;
+        S[idx] = Fi[idx] = 0;
+        if (!(p[idx] > 0))
+            continue;
+        S[idx] = -p[idx] * log(p[idx]);
+        double g0 = (row0(c, p, H_P, k[0] + 1)[j] - row0(c, p, H_P, k[0] - 1)[j]) /
+                    (2 * c->g->dq[0]),
+               g2 = g0 * g0;
+        for (int a = 1; a < c->d; a++) {
+            const double ga =
+                (p[up(c, idx, k[a], a)] - p[down(c, idx, k[a], a)]) / (2 * c->g->dq[a]);
+            g2 += ga * ga;
+        }
+        Fi[idx] = g2 / p[idx];
+    }
+    *entropy = dot(c, S, NULL) * c->g->dv;
+    *fisher = dot(c, Fi, NULL) * c->g->dv;
 }
 
 void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m,
@@ -246,55 +507,79 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     const double hbar = c->hbar;
     const double complex *psi = s->psi;
     const double *pm = m->p, *jm = m->j;
-    halo(c, m->u, 1);
-    free_energy(c, pm, m->u);
-    dv->curl = curl_norm(c, pm, m->u);
 
+    dv->iterations = solve(c, pm, jm, c->P);
+    for (ptrdiff_t i = 0; i < n; i++)
+        c->F[i] = c->P[i] + c->P[n + i];
+    double pmax = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        pmax = pm[i] > pmax ? pm[i] : pmax;
+    double ids[NNQ_COMPARE_MAX_PIECES];
+    dv->components = pieces(c, pm, nnq_par_max(pmax), ids);
+    const long kept =
+        dv->components < NNQ_COMPARE_MAX_PIECES ? dv->components : NNQ_COMPARE_MAX_PIECES;
+    dv->curl = curl_norm(c, pm, m->u);
+    information(c, pm, &dv->entropy, &dv->fisher);
+
+    /* per-piece sums (the last group: vacuum) of p_S e^{i(F_S - F_M)/hbar} and of
+     * conj(psi_S) psi_M, by rows as dot() does */
+    const long groups = kept + 1;
+    const size_t width = ACC_WIDTH;
+    double *acc = c->acc;
+    memset(acc, 0, sizeof(double) * (size_t)c->nrows * width);
     const double *jS = nnq_compare_current(c, psi);
-    double dp = 0, dj = 0, mass = 0, mom[3] = {0}, ns = 0, nm = 0;
-    double complex overlap = 0, phase = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-        double pM = pm[i];
-        dp += fabs(pS - pM);
+    for (ptrdiff_t idx = 0; idx < n; idx++) {
+        double *a = acc + (size_t)block_of(c, idx) * width;
+        const double pS = creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
+        const double pM = pm[idx];
         double sq = 0;
-        for (int a = 0; a < d; a++) {
-            double diff = jS[a * n + i] - jm[a * n + i];
+        for (int q = 0; q < d; q++) {
+            const double diff = jS[q * n + idx] - jm[q * n + idx];
             sq += diff * diff;
-            mom[a] += jm[a * n + i];
+            a[5 + q] += jm[q * n + idx];
         }
-        dj += sqrt(sq);
-        mass += pM;
-        ns += pS;
-        nm += fmax(pM, 0);
-        double complex rot = cexp(-I * c->F[i] / hbar); /* psi_M = sqrt(p_M) / rot */
-        overlap += conj(psi[i]) * sqrt(fmax(pM, 0)) * conj(rot);
-        phase += sqrt(pS) * psi[i] * rot; /* p_S exp(i (F_S - F_M) / hbar) */
+        a[0] += fabs(pS - pM);
+        a[1] += sqrt(sq);
+        a[2] += pM;
+        a[3] += pS;
+        a[4] += fmax(pM, 0);
+        const long k = piece_of(c->label[idx], ids, kept);
+        const double complex rot = cexp(-I * c->F[idx] / hbar); /* psi_M = sqrt(p_M) / rot */
+        const double complex ph = sqrt(pS) * psi[idx] * rot;    /* p_S e^{i(F_S - F_M)/hbar} */
+        const double complex ov = conj(psi[idx]) * sqrt(fmax(pM, 0)) * conj(rot);
+        a[8 + 4 * k] += creal(ph);
+        a[9 + 4 * k] += cimag(ph);
+        a[10 + 4 * k] += creal(ov);
+        a[11 + 4 * k] += cimag(ov);
     }
-    double sums[12] = {dp, dj, mass,           mom[0],         mom[1],       mom[2],
-                       ns, nm, creal(overlap), cimag(overlap), creal(phase), cimag(phase)};
-    nnq_par_sum(sums, 12);
-    dp = sums[0], dj = sums[1], mass = sums[2], ns = sums[6], nm = sums[7];
-    for (int a = 0; a < 3; a++)
-        mom[a] = sums[3 + a];
-    overlap = sums[8] + I * sums[9];
-    phase = sums[10] + I * sums[11];
-    double complex gph = cabs(phase) > 0 ? phase / cabs(phase) : 1;
-    double dF = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double pS = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-        if (pS > 0)
-            dF += pS * fabs(carg(psi[i] * cexp(-I * c->F[i] / hbar) * conj(gph)));
+    nnq_par_sum(acc, (int)((size_t)c->nrows * width));
+    double *tot = acc; /* block 0 becomes the total, blocks added in order */
+    for (ptrdiff_t r = 1; r < c->nrows; r++)
+        for (size_t q = 0; q < width; q++)
+            tot[q] += acc[(size_t)r * width + q];
+    double complex cph[NNQ_COMPARE_MAX_PIECES + 1];
+    double overlap = 0;
+    for (long k = 0; k < groups; k++) {
+        const double complex ph = tot[8 + 4 * k] + I * tot[9 + 4 * k];
+        cph[k] = cabs(ph) > 0 ? ph / cabs(ph) : 1;
+        overlap += cabs(tot[10 + 4 * k] + I * tot[11 + 4 * k]);
     }
-    nnq_par_sum(&dF, 1);
-    const double dvol = g->dv;
-    dv->div_p_l1 = dp * dvol;
-    dv->div_j_l1 = dj * dvol;
+    double *row_dF = (double *)c->ck[1];
+    for (ptrdiff_t idx = 0; idx < n; idx++) {
+        const double pS = creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
+        const long k = piece_of(c->label[idx], ids, kept);
+        row_dF[idx] =
+            pS > 0 ? pS * fabs(carg(psi[idx] * cexp(-I * c->F[idx] / hbar) * conj(cph[k]))) : 0;
+    }
+    const double dF = dot(c, row_dF, NULL);
+    const double dvol = g->dv, ns = tot[3], nm = tot[4];
+    dv->div_p_l1 = tot[0] * dvol;
+    dv->div_j_l1 = tot[1] * dvol;
     dv->div_F = dF * dvol;
-    dv->infidelity = ns > 0 && nm > 0 ? 1.0 - creal(overlap * conj(overlap)) / (ns * nm) : 1.0;
-    dv->mass = mass * dvol;
-    for (int a = 0; a < 3; a++)
-        dv->momentum[a] = a < d ? mom[a] * dvol : 0;
+    dv->infidelity = ns > 0 && nm > 0 ? 1.0 - overlap * overlap / (ns * nm) : 1.0;
+    dv->mass = tot[2] * dvol;
+    for (int q = 0; q < 3; q++)
+        dv->momentum[q] = q < d ? tot[5 + q] * dvol : 0;
 }
 
 const double *nnq_compare_free_energy(const struct nnq_compare *c) { return c->F; }
@@ -308,9 +593,14 @@ void nnq_compare_destroy(struct nnq_compare *c) {
         fftw_destroy_plan(c->bwd);
     fftw_free(c->jS);
     fftw_free(c->F);
+    fftw_free(c->P);
+    fftw_free(c->label);
+    fftw_free(c->w);
+    fftw_free(c->w0prev);
     fftw_free(c->prev);
     fftw_free(c->next);
-    fftw_free(c->work);
+    fftw_free(c->rows);
+    fftw_free(c->acc);
     for (int k = 0; k < 2; k++)
         fftw_free(c->ck[k]);
     free(c);

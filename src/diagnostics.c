@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "nnq/initial.h"
 #include "nnq/multivalued.h"
 
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
@@ -44,6 +45,8 @@ void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, doubl
     nnq_multivalued_detect(g, nnq_schrodinger_psi(s), support_floor, node_depth, &mv);
     v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
     v[NNQ_DIAG_vortex_length] = mv.length;
+    v[NNQ_DIAG_edge_density] = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
+    nnq_schrodinger_information(s, &v[NNQ_DIAG_entropy], &v[NNQ_DIAG_fisher]);
 }
 
 void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,

@@ -104,6 +104,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
     fputs(",\"edge_density\":", out);
     json_number(out, sum->edge_density);
+    fputs(",\"t_edge\":", out);
+    json_number(out, sum->t_edge);
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
@@ -146,12 +148,13 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
     else
         fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
                 cfg->dims == 1 ? "nodes" : "vortices");
-    if (sum->edge_density > NNQ_EDGE_DENSITY_WARN && !cfg->run_imaginary_time)
+    if (!isnan(sum->t_edge) && !cfg->run_imaginary_time)
         fprintf(out,
-                "  warning: |psi|^2 at the box's edge is %.1e of its peak: the periodic box makes "
-                "the state jump across the seam, and spectral derivatives (j, the Madelung j0) "
-                "ripple at the grid scale at every resolution; widen [grid] qmin/qmax\n",
-                sum->edge_density);
+                "  warning: |psi|^2 at the box's edge passed %.0e of its peak at t = %g (largest "
+                "%.1e): the box is periodic, so mass that reaches an edge comes back at the "
+                "opposite one (a weight changing sign), and spectral derivatives ripple at the "
+                "grid scale; widen [grid] qmin/qmax\n",
+                NNQ_EDGE_DENSITY_WARN, sum->t_edge, sum->edge_density);
     if (sum->madelung) {
         if (!isnan(sum->div_before[0]))
             fprintf(out,

@@ -47,7 +47,9 @@ struct run {
     X(max_energy_drift, &s->max_energy_drift, 1)                                                   \
     X(t_multivalued, &s->t_multivalued, 1)                                                         \
     X(div_before, s->div_before, 4)                                                                \
-    X(div_after, s->div_after, 4)
+    X(div_after, s->div_after, 4)                                                                  \
+    X(edge_density, &s->edge_density, 1)                                                           \
+    X(t_edge, &s->t_edge, 1)
 
 static enum nnq_status save_summary(struct nnq_output *o, struct nnq_summary *s,
                                     struct nnq_err *err) {
@@ -105,6 +107,15 @@ static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row
             worst[k] = row->value[div_columns[k]];
 }
 
+/* The largest edge density, and when it first passed NNQ_EDGE_DENSITY_WARN. */
+static void track_edge(struct nnq_summary *sum, const struct nnq_diag_row *row) {
+    const double e = row->value[NNQ_DIAG_edge_density];
+    if (isnan(sum->edge_density) || e > sum->edge_density)
+        sum->edge_density = e;
+    if (isnan(sum->t_edge) && e > NNQ_EDGE_DENSITY_WARN)
+        sum->t_edge = row->value[NNQ_DIAG_t];
+}
+
 static void track_drift(struct nnq_summary *sum, const struct nnq_diag_row *row) {
     double n0 = sum->first.value[NNQ_DIAG_norm], e0 = sum->first.value[NNQ_DIAG_energy];
     double dn = fabs(row->value[NNQ_DIAG_norm] / n0 - 1.0);
@@ -145,6 +156,7 @@ static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
         return rc;
     track_drift(r->sum, &row);
     track_multivalued(r->sum, &row, r->cfg->dims);
+    track_edge(r->sum, &row);
     return nnq_output_diag(r->out, &row, err);
 }
 
@@ -218,10 +230,8 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
 static enum nnq_status start(struct run *r, struct nnq_err *err) {
     struct nnq_view ref;
     enum nnq_status rc = nnq_par_agree(r->ops[0]->start(r->self[0], NULL, err), err);
-    if (rc == NNQ_OK) {
+    if (rc == NNQ_OK)
         r->ops[0]->view(r->self[0], &ref);
-        r->sum->edge_density = nnq_initial_edge_density(r->g, ref.psi);
-    }
     for (int k = 1; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->start(r->self[k], &ref, err), err);
     if (rc == NNQ_OK) {
@@ -241,6 +251,7 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
     sample(r, &row);
     r->sum->first = r->sum->last = row;
     track_multivalued(r->sum, &row, r->cfg->dims);
+    track_edge(r->sum, &row);
     if ((rc = nnq_par_agree(check(r, &row, &row, err), err)) ||
         (rc = nnq_par_agree(nnq_output_diag(r->out, &row, err), err)))
         return rc;
@@ -255,9 +266,6 @@ static enum nnq_status resume(struct run *r, long step, struct nnq_err *err) {
     if (rc == NNQ_OK)
         rc = nnq_par_agree(restore_summary(r->out, r->sum, err), err);
     if (rc == NNQ_OK) {
-        struct nnq_view ref;
-        r->ops[0]->view(r->self[0], &ref);
-        r->sum->edge_density = nnq_initial_edge_density(r->g, ref.psi);
         r->sum->steps_done = step;
         r->sum->t = (double)step * r->cfg->run_dt;
     }
@@ -324,6 +332,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
     sum->edge_density = NAN;
+    sum->t_edge = NAN;
     for (int k = 0; k < 4; k++)
         sum->div_before[k] = sum->div_after[k] = NAN;
     snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);

@@ -70,6 +70,40 @@ struct nnq_schrodinger {
     fftw_plan fwd, bwd;
 };
 
+void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher) {
+    const struct nnq_grid *g = s->g;
+    const double complex *psi = s->psi;
+    const ptrdiff_t n = g->local_size;
+    double sums[2] = {0, 0};
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+        if (p > 0)
+            sums[0] -= p * log(p);
+    }
+    const double inv_n = 1.0 / (double)g->total;
+    for (int a = 0; a < g->dims; a++) {
+        memcpy(s->work, psi, (size_t)n * sizeof(double complex));
+        nnq_grid_execute(g, s->fwd, s->work);
+        for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
+            ptrdiff_t k[3];
+            nnq_grid_kindex(g, idx, k);
+            const int nyquist = g->n[a] % 2 == 0 && k[a] == g->n[a] / 2;
+            s->work[idx] = nyquist ? 0 : I * g->k[a][k[a]] * inv_n * s->work[idx];
+        }
+        nnq_grid_execute(g, s->bwd, s->work);
+        /* |d_a p|^2 / p = 4 Re(conj(psi) d_a psi)^2 / |psi|^2 */
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const double p = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+            const double r = creal(conj(psi[i]) * s->work[i]);
+            if (p > 0)
+                sums[1] += 4 * r * r / p;
+        }
+    }
+    nnq_par_sum(sums, 2);
+    *entropy = sums[0] * g->dv;
+    *fisher = sums[1] * g->dv;
+}
+
 int nnq_schrodinger_order(enum nnq_integrator integrator) { return schemes[integrator].order; }
 
 /* exp(-i x) in real time, exp(-x) in imaginary time. */

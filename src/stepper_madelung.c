@@ -57,7 +57,8 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     enum nnq_status rc =
         nnq_par_agree(nnq_madelung_create(env->g, env->pot, &par, &x->m, err), err);
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass, env->threads,
+        rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass,
+                                              cfg->madelung_density_floor, env->threads,
                                               (enum nnq_planner)cfg->run_planner, &x->cmp, err),
                            err);
     if (rc != NNQ_OK) {
@@ -75,6 +76,9 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     if (!v0.j)
         v0.j = nnq_compare_current(x->cmp, ref->psi);
     nnq_madelung_init(x->m, &v0);
+    struct nnq_view v;
+    nnq_madelung_view(x->m, &v);
+    nnq_compare_anchor(x->cmp, ref, &v);
     return NNQ_OK;
 }
 
@@ -99,6 +103,9 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     for (int a = 0; a < 3; a++)
         r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
     r[NNQ_DIAG_madelung_substeps] = (double)nnq_madelung_take_substeps(x->m);
+    r[NNQ_DIAG_components] = (double)d.components;
+    r[NNQ_DIAG_madelung_entropy] = d.entropy;
+    r[NNQ_DIAG_madelung_fisher] = d.fisher;
 }
 
 /* Any of its columns NaN or infinite, or a mass that is not positive. */
@@ -106,10 +113,10 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                              const struct nnq_diag_row *first, struct nnq_err *err) {
     (void)self;
     (void)first;
-    static const enum nnq_diag_column cols[] = {NNQ_DIAG_div_p_l1,          NNQ_DIAG_div_F,
-                                                NNQ_DIAG_div_j_l1,          NNQ_DIAG_infidelity,
-                                                NNQ_DIAG_madelung_curl,     NNQ_DIAG_madelung_mass,
-                                                NNQ_DIAG_madelung_momentum0};
+    static const enum nnq_diag_column cols[] = {
+        NNQ_DIAG_div_p_l1,           NNQ_DIAG_div_F,           NNQ_DIAG_div_j_l1,
+        NNQ_DIAG_infidelity,         NNQ_DIAG_madelung_curl,   NNQ_DIAG_madelung_mass,
+        NNQ_DIAG_madelung_momentum0, NNQ_DIAG_madelung_entropy};
     const double mass = row->value[NNQ_DIAG_madelung_mass];
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
         const double v = row->value[cols[k]];
@@ -147,6 +154,9 @@ static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *er
     const double substeps = (double)nnq_madelung_substeps(x->m);
     enum nnq_status rc = nnq_output_state_write(o, "madelung", NNQ_FIELD_REAL, 1 + x->env.g->dims,
                                                 nnq_madelung_state(x->m), err);
+    if (rc == NNQ_OK)
+        rc = nnq_output_state_write(o, "madelung_potential", NNQ_FIELD_REAL, 2,
+                                    nnq_compare_state(x->cmp), err);
     return rc ? rc : nnq_output_values_write(o, "madelung_substeps", &substeps, 1, err);
 }
 
@@ -155,6 +165,9 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
     double substeps = 0;
     enum nnq_status rc = nnq_output_state_read(o, "madelung", NNQ_FIELD_REAL, 1 + x->env.g->dims,
                                                nnq_madelung_state(x->m), err);
+    if (rc == NNQ_OK)
+        rc = nnq_output_state_read(o, "madelung_potential", NNQ_FIELD_REAL, 2,
+                                   nnq_compare_state(x->cmp), err);
     if (rc == NNQ_OK)
         rc = nnq_output_values_read(o, "madelung_substeps", &substeps, 1, err);
     if (rc == NNQ_OK)

@@ -28,6 +28,9 @@
     X(node_count, 1, 1, 1, 0, "nodes of psi inside the support (1D)")                              \
     X(vortex_count, 1, 2, 3, 0, "sum of |winding| over plaquettes (2D: vortices)")                 \
     X(vortex_length, 0, 3, 3, 0, "vortex-line length (3D)")                                        \
+    X(edge_density, 0, 1, 3, 0, "largest p on the box's faces / largest p (periodic wrap)")        \
+    X(entropy, 0, 1, 3, 0, "-integral p ln p dq (Schrodinger)")                                    \
+    X(fisher, 0, 1, 3, 0, "integral |grad p|^2 / p dq (Schrodinger, spectral)")                    \
     X(div_p_l1, 0, 1, 3, 1, "integral |p_S - p_M| dq")                                             \
     X(div_F, 0, 1, 3, 1, "integral p_S |wrap(F_S - F_M - c)| dq / hbar")                           \
     X(div_j_l1, 0, 1, 3, 1, "integral |j_S - j_M| dq")                                             \
@@ -37,7 +40,10 @@
     X(madelung_momentum0, 0, 1, 3, 1, "integral j_M0 dq")                                          \
     X(madelung_momentum1, 0, 2, 3, 1, "integral j_M1 dq")                                          \
     X(madelung_momentum2, 0, 3, 3, 1, "integral j_M2 dq")                                          \
-    X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")
+    X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")         \
+    X(components, 1, 1, 3, 1, "pieces of the Madelung support (p_M >= density_floor max p_M)")     \
+    X(madelung_entropy, 0, 1, 3, 1, "-integral p_M ln p_M dq")                                     \
+    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")
 
 enum nnq_diag_column {
 #define NNQ_X_DIAG_ENUM(name, is_int, min_dims, max_dims, madelung, doc) NNQ_DIAG_##name,

@@ -50,7 +50,8 @@ struct nnq_summary {
     long snapshots;
     int madelung;         /* the Madelung solver ran */
     double t_multivalued; /* first sampled time with nodes/vortices; NaN: never */
-    double edge_density;  /* nnq_initial_edge_density of the state the run started (resumed) from */
+    double edge_density;  /* the largest edge_density column (p on the box's faces / max p) */
+    double t_edge;        /* first sampled time it exceeded NNQ_EDGE_DENSITY_WARN; NaN: never */
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     double wall_s;

@@ -192,8 +192,8 @@ static struct result bench(const char *label, const char *ini, int threads, long
     struct nnq_madelung *m;
     struct nnq_compare *cmp = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
-        nnq_compare_create(g, cfg.hbar, cfg.particle_mass, threads, NNQ_PLANNER_ESTIMATE, &cmp,
-                           &err))
+        nnq_compare_create(g, cfg.hbar, cfg.particle_mass, 1e-12, threads, NNQ_PLANNER_ESTIMATE,
+                           &cmp, &err))
         die(&err);
     const struct nnq_view v0 = {.g = g, .psi = ps, .j = nnq_compare_current(cmp, ps)};
     nnq_madelung_init(m, &v0);
