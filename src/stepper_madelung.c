@@ -183,7 +183,7 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
         g.n[a] = a < cfg->dims ? cfg->n[a] : 1;
     *per_point = nnq_madelung_bytes_per_point(cfg->dims) + nnq_compare_bytes_per_point(cfg->dims) +
                  sizeof(double) * (size_t)cfg->dims; /* the output's buffer for j */
-    *fixed = nnq_madelung_scratch_bytes(&g, threads);
+    *fixed = nnq_madelung_scratch_bytes(&g, threads) + nnq_compare_fixed_bytes(cfg->dims, cfg->n);
 }
 
 const struct nnq_stepper_ops nnq_stepper_madelung = {

@@ -74,7 +74,7 @@ static const char trap_1d[] = "[run]\nt_end = 2\ndt = 2.5e-4\ndiag_every = 1000\
                               "[output]\nfields = p\n";
 
 static void test_convergence_1d(void) {
-    /* design.md's prototype: 6.6e-4, 1.9e-4, 4.9e-5 at n = 256, 512, 1024 */
+    /* the scheme's 1D prototype: 6.6e-4, 1.9e-4, 4.9e-5 at n = 256, 512, 1024 */
     static const char *const n_sets[3] = {"grid.n = 256", "grid.n = 512", "grid.n = 1024"};
     double e[3];
     for (int r = 0; r < 3; r++) {

@@ -89,6 +89,10 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
 /* F_M as of the last nnq_compare_run (local_size values; 0 before the first). Cannot fail. */
 const double *nnq_compare_free_energy(const struct nnq_compare *c);
 
+/* Bytes c allocates besides the per-point arrays, on a grid of n[0..dims) points: halo
+ * planes and per-row sums. Cannot fail. */
+double nnq_compare_fixed_bytes(int dims, const long *n);
+
 /* Bytes c allocates per grid point in d dimensions. Cannot fail. */
 size_t nnq_compare_bytes_per_point(int dims);
 

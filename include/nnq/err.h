@@ -4,7 +4,7 @@
  * Every fallible function returns an enum nnq_status and takes a struct nnq_err * as its
  * last argument, which it fills with the code and a message that names the place (file,
  * line, section and key for config errors). The numeric values of the codes are the
- * program's exit codes (design.md section 4), so main() can return err.code directly.
+ * program's exit codes (docs/errors.md), so main() can return err.code directly.
  */
 #ifndef NNQ_ERR_H
 #define NNQ_ERR_H

@@ -1,6 +1,6 @@
 /*
  * madelung.h - conservative finite-volume solver of the Madelung (quantum hydrodynamic)
- * equations, on the Schrodinger solver's grid and time levels (design.md section 3):
+ * equations, on the Schrodinger solver's grid and time levels (docs/theory.md, section 5):
  *
  *     dp/dt + div j = 0
  *     dj/dt + div(j (x) j / p + Sigma) = -(p/m) grad V,

@@ -1,6 +1,6 @@
 /*
  * multivalued.h - where F = hbar arg(psi) stops being single-valued, read off the
- * Schrodinger field (design.md section 3):
+ * Schrodinger field (docs/theory.md, section 6):
  *
  *   2D: the winding number w = (1/2pi) sum over the 4 edges of wrap(arg psi_b - arg psi_a)
  *       of every grid plaquette whose corners are not all in empty space; vortex_count is

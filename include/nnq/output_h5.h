@@ -1,5 +1,5 @@
 /*
- * output_h5.h - the run's HDF5 file (layout: design.md section 4, docs/output.md).
+ * output_h5.h - the run's HDF5 file (layout: docs/output.md).
  *
  *   /                  attrs nnq_version, config, name, hbar, mu, epsilon, mass, dims, n,
  *                      created, completed (0 while running, 1 after a clean finish)

@@ -1,5 +1,5 @@
 /*
- * par.h - the ranks of an MPI run: nnq's one door to MPI (design.md, architecture; issue 8).
+ * par.h - the ranks of an MPI run: nnq's one door to MPI (docs/architecture.md).
  *
  * A build with NNQ_MPI (CMake option) runs under mpirun: the grid is cut into slabs of axis 0
  * by FFTW-MPI, each rank owns one, and the functions below combine what the ranks hold. In a

@@ -1,6 +1,6 @@
 /*
  * bench_steps.c - cost of one step, side by side in one process (not part of ctest), on the
- * grids of issue 6 (1D 2^20, 2D 512^2 and 2048^2, 3D 128^3), for each thread count asked:
+ * grids of the performance targets (1D 2^20, 2D 512^2 and 2048^2, 3D 128^3), for each thread count asked:
  *   (a) the bare FFTW limit: pointwise product, forward FFT, pointwise product, backward FFT,
  *       in place, with the same planner flags as nnq;
  *   (b) nnq's Schrodinger step (strang, merged half kicks);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Strong scaling of `mpiexec -n N nnq simulate` on a 3D 256^3 grid (issue 8; not run by ctest).
+# Strong scaling of `mpiexec -n N nnq simulate` on a 3D 256^3 grid (not run by ctest).
 # Per-step cost = (wall of a long run - wall of a short run) / (step difference), so that
 # start-up, planning and the two snapshots both runs write cancel; one OpenMP thread per rank.
 # Schrodinger alone, then with the Madelung solver. Prints a Markdown table; the JSON lines
