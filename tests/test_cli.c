@@ -335,8 +335,7 @@ static void test_runs_and_files(void) {
     /* resource limits: refused by check and simulate, with the estimate and the limit */
     CHECK(run("check mid.ini --set grid.n=65536,65536") == 2 &&
           strstr(err_text(), "[run] memory_limit: the run needs 1.") &&
-          strstr(err_text(), " TiB (") &&
-          strstr(err_text(), " bytes x 4.29e+09 points + ") &&
+          strstr(err_text(), " TiB (") && strstr(err_text(), " bytes x 4.29e+09 points + ") &&
           strstr(err_text(), " of scratch, over 1 rank)") &&
           strstr(err_text(), "memory available now"));
     CHECK(run("simulate mid.ini --force --set run.memory_limit=1e6") == 2 &&
@@ -381,6 +380,31 @@ static void test_usage(void) {
     CHECK(run("check .") == 2 && strstr(err_text(), "not a regular file"));
 }
 
+/* A packet that drifts into the periodic box's edge: the summary warns once, naming the first
+ * time edge_density passed 1e-10, and the JSON carries its largest value and that time. */
+static void test_edge_warning(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/drift.ini", dir);
+    write_file(path, "[run]\nt_end = 2\ndt = 1e-3\ndiag_every = 100\nsnapshot_every = 0\n"
+                     "[grid]\nn = 256\nqmin = -5\nqmax = 5\n"
+                     "[initial]\npreset = gaussian\nwidth = 0.4\nmomentum = 2\n"
+                     "[madelung]\nenabled = false\n[output]\nfields = p\n");
+    CHECK(run("simulate drift.ini --force -o drift.h5") == 0);
+    const char *out = out_text();
+    const char *warn =
+        strstr(out, "warning: |psi|^2 at the box's edge passed 1e-10 of its peak at t = ");
+    CHECK_MSG(warn != NULL, "%s", out);
+    const char *json = strrchr(out, '{');
+    CHECK(json && strstr(json, "\"t_edge\":0.") && !strstr(json, "\"t_edge\":null") &&
+          strstr(json, "\"edge_density\":0."));
+    /* a packet that stays in the middle: no warning, t_edge null */
+    CHECK(run("simulate drift.ini --force -o still.h5 --set initial.momentum=0 "
+              "--set run.t_end=0.2") == 0);
+    out = out_text();
+    CHECK(!strstr(out, "warning: |psi|^2 at the box's edge") &&
+          strstr(strrchr(out, '{'), "\"t_edge\":null"));
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD\n");
@@ -394,6 +418,7 @@ int main(int argc, char **argv) {
     test_bad_configs();
     test_simulate();
     test_runs_and_files();
+    test_edge_warning();
     char root[300];
     snprintf(root, sizeof root, "%s", argv[2]);
     *strrchr(root, '/') = '\0'; /* docs */

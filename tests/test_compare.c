@@ -109,6 +109,12 @@ static void test_t0(void) {
         "[initial]\np = exp(-((x-1.2)^2+(y-1.2)^2+z^2)/0.3)+exp(-((x+1.2)^2+(y+1.2)^2+z^2)/0.3)"
         "\nF = 0.1*(x+y+z)^2\n",
         1);
+    check_t0("three_3d",
+             "[run]\ndt = 2e-3\nsteps = 1\ndiag_every = 1\n"
+             "[grid]\nn = 32, 32, 32\nqmin = -6\nqmax = 6\n[network]\nmu = 0.5\n"
+             "[initial]\np = exp(-((x-3)^2+y^2+z^2)/0.1)+exp(-(x^2+(y-3)^2+z^2)/0.1)"
+             "+exp(-(x^2+y^2+(z+3)^2)/0.1)\nF = 0.2*x*y - 0.3*z\n",
+             3);
     check_t0("vortex_2d",
              "[run]\ndt = 2e-3\nsteps = 1\ndiag_every = 1\n"
              "[grid]\nn = 96, 96\nqmin = -6\nqmax = 6\n"
