@@ -148,6 +148,8 @@ static const struct bad_case bad_cases[] = {
     {GRID1 RUN1 INIT1, "check", "--set 'run.name=a ;b'", "';' after a blank starts a comment"},
     {GRID1 RUN1 INIT1, "check", "--set 'run.name=\xff\xfe'",
      "--set #1: not one line of UTF-8 text"},
+    {GRID1 RUN1 INIT1, "check", "--set \"$(printf 'output.file=\\013\\014x')\"",
+     "--set #1: control character 0x0b in it"},
     {GRID1 RUN1 "[initial]\np = x\n", "simulate", "",
      "bad.ini:8: [initial] p is -8 at q = (-8, 0, 0): a density must be finite and >= 0"},
     {GRID1 RUN1 "[initial]\np = 0*x\n", "simulate", "",

@@ -15,9 +15,12 @@ for target in config expr; do
     ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz_$target -detect_leaks=0 -max_len=4096 -max_total_time="$seconds" \
         -print_final_stats=1 "$work" "tests/fuzz/corpus_$target" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY)" || true
     rm -rf "$work"
-    if ls crash-* timeout-* oom-* >/dev/null 2>&1; then
-        echo "fuzz_$target found a failure: $(ls crash-* timeout-* oom-* 2>/dev/null)"
-        exit 1
-    fi
+    # (ls of the three patterns fails when any one matches nothing: test each file)
+    for f in crash-* timeout-* oom-*; do
+        if [ -e "$f" ]; then
+            echo "fuzz_$target found a failure: $f"
+            exit 1
+        fi
+    done
     echo "fuzz_$target: clean for ${seconds}s"
 done
