@@ -806,9 +806,8 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
          * made of them would not reload as given (found by fuzz_config) */
         for (const char *c = s; *c; c++)
             if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
-                return nnq_err_set(err, NNQ_ERR_CONFIG,
-                                   "--set #%d: control character 0x%02x in it", i + 1,
-                                   (unsigned char)*c);
+                return nnq_err_set(err, NNQ_ERR_CONFIG, "--set #%d: control character 0x%02x in it",
+                                   i + 1, (unsigned char)*c);
         if (strstr(s, " ;") || strstr(s, "\t;"))
             return nnq_err_set(err, NNQ_ERR_CONFIG,
                                "--set %s: ';' after a blank starts a comment in INI, so it cannot "

@@ -1,7 +1,7 @@
 /*
  * bench_steps.c - cost of one step, side by side in one process (not part of ctest), on the
- * grids of the performance targets (1D 2^20, 2D 512^2 and 2048^2, 3D 128^3), for each thread count asked:
- *   (a) the bare FFTW limit: pointwise product, forward FFT, pointwise product, backward FFT,
+ * grids of the performance targets (1D 2^20, 2D 512^2 and 2048^2, 3D 128^3), for each thread count
+ * asked: (a) the bare FFTW limit: pointwise product, forward FFT, pointwise product, backward FFT,
  *       in place, with the same planner flags as nnq;
  *   (b) nnq's Schrodinger step (strang, merged half kicks);
  *   (c) Schrodinger and Madelung steps (SSP-RK3, dt below the solver's limits: no
@@ -9,7 +9,10 @@
  *       between diagnostics rows ([run] diag_every = 10, the default);
  *   (d) (b) with a double-precision snapshot (p, F, psi) written every 100 steps;
  *   (e) the Madelung step of (c) alone, so that its cost in Schrodinger steps, b/e, is
- *       seen without the two solvers evicting each other's data from the caches.
+ *       seen without the two solvers evicting each other's data from the caches;
+ *   (f) the comparison of one diagnostics row (nnq_compare_run: F_M's least-squares solve,
+ *       warm-started from the row 10 Madelung steps before, the metrics, curl, information),
+ *       and b/f, its cost in Schrodinger steps.
  * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b, b/e and the
  * speed-up of each mode over the first thread count; writes every figure as JSON.
  * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
@@ -48,6 +51,7 @@ struct result {
     const char *grid;
     int threads;
     double bare, schrodinger, both, snapshots, madelung; /* (a) .. (e), steps per second */
+    double rows;                                         /* (f), rows per second */
 };
 
 /* psi *= f pointwise, as a minimal loop does it (the bare limit's pointwise product). */
@@ -76,7 +80,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
         nnq_potential_create(&cfg, g, &pot, &err))
         die(&err);
-    struct result r = {label, threads, 0, 0, 0, 0, 0};
+    struct result r = {label, threads, 0, 0, 0, 0, 0, 0};
     double t[REPS];
     const ptrdiff_t n = g->local_size;
 
@@ -197,7 +201,6 @@ static struct result bench(const char *label, const char *ini, int threads, long
         die(&err);
     const struct nnq_view v0 = {.g = g, .psi = ps, .j = nnq_compare_current(cmp, ps)};
     nnq_madelung_init(m, &v0);
-    nnq_compare_destroy(cmp);
     /* nnq_run advances each solver by the steps up to the next diagnostics row, 10 by
      * default ([run] diag_every): blocks of msteps <= 10 here */
     long msteps = steps / 4 > 0 ? steps / 4 : 1;
@@ -220,6 +223,23 @@ static struct result bench(const char *label, const char *ini, int threads, long
     r.madelung = 1.0 / median(t, REPS);
     if (nnq_madelung_take_substeps(m) != 1)
         fprintf(stderr, "bench: %s: the Madelung step sub-cycled; lower dt\n", label);
+    /* (f) */
+    const struct nnq_view vs = {.g = g, .psi = ps};
+    struct nnq_view vm;
+    struct nnq_divergence dv;
+    nnq_madelung_view(m, &vm);
+    nnq_compare_anchor(cmp, &vs, &vm);
+    nnq_compare_run(cmp, &vs, &vm, &dv);
+    for (int k = 0; k < REPS; k++) {
+        if (nnq_madelung_advance(m, msteps, 0.0, &err))
+            die(&err);
+        nnq_madelung_view(m, &vm);
+        double t0 = nnq_progress_clock();
+        nnq_compare_run(cmp, &vs, &vm, &dv);
+        t[k] = nnq_progress_clock() - t0;
+    }
+    r.rows = 1.0 / median(t, REPS);
+    nnq_compare_destroy(cmp);
     nnq_madelung_destroy(m);
     nnq_schrodinger_destroy(s);
     nnq_potential_destroy(pot);
@@ -282,8 +302,9 @@ int main(int argc, char **argv) {
     }
     struct result res[8][8];
     fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"results\":[", REPS);
-    printf("%-10s %3s %11s %11s %11s %11s %11s %6s %6s %6s %6s\n", "grid", "thr", "(a) FFTW/s",
-           "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "b/a", "c/b", "d/b", "b/e");
+    printf("%-10s %3s %11s %11s %11s %11s %11s %10s %6s %6s %6s %6s %6s\n", "grid", "thr",
+           "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
+           "b/a", "c/b", "d/b", "b/e", "b/f");
     int first = 1;
     for (int c = 0; c < ncases; c++) {
         if (!strstr(cases[c].label, only))
@@ -292,20 +313,22 @@ int main(int argc, char **argv) {
             long steps = quick ? cases[c].steps / 4 + 1 : cases[c].steps;
             struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick);
             res[c][th] = r;
-            printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %6.3f %6.3f %6.3f %6.2f\n", r.grid,
-                   r.threads, r.bare, r.schrodinger, r.both, r.snapshots, r.madelung,
-                   r.schrodinger / r.bare, r.both / r.schrodinger, r.snapshots / r.schrodinger,
-                   r.schrodinger / r.madelung);
+            printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %10.3f %6.3f %6.3f %6.3f %6.2f "
+                   "%6.1f\n",
+                   r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots, r.madelung,
+                   r.rows, r.schrodinger / r.bare, r.both / r.schrodinger,
+                   r.snapshots / r.schrodinger, r.schrodinger / r.madelung, r.schrodinger / r.rows);
             fflush(stdout);
             fprintf(out,
                     "%s\n{\"grid\":\"%s\",\"threads\":%d,\"a_bare_steps_per_s\":%.6g,"
                     "\"b_schrodinger_steps_per_s\":%.6g,\"c_with_madelung_steps_per_s\":%.6g,"
                     "\"d_with_snapshots_steps_per_s\":%.6g,\"e_madelung_steps_per_s\":%.6g,"
+                    "\"f_comparison_rows_per_s\":%.6g,\"b_over_f\":%.4f,"
                     "\"b_over_a\":%.4f,\"c_over_b\":%.4f,\"d_over_b\":%.4f,\"b_over_e\":%.4f,"
                     "\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
                     first ? "" : ",", r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots,
-                    r.madelung, r.schrodinger / r.bare, r.both / r.schrodinger,
-                    r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
+                    r.madelung, r.rows, r.schrodinger / r.rows, r.schrodinger / r.bare,
+                    r.both / r.schrodinger, r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
                     r.schrodinger / res[c][0].schrodinger, r.both / res[c][0].both);
             first = 0;
         }
