@@ -414,6 +414,32 @@ static int apply_value(struct parse_ctx *ctx, const char *section, const char *n
     return 1;
 }
 
+/* What inih reads back for one key of a line "key = value". */
+struct read_back {
+    char value[NNQ_STR_MAX];
+    int seen;
+};
+
+static int read_back_cb(void *user, const char *section, const char *name, const char *value) {
+    (void)section;
+    (void)name;
+    struct read_back *rb = user;
+    fmt(rb->value, sizeof rb->value, "%s", value);
+    rb->seen = 1;
+    return 1;
+}
+
+/* 1 when the line "key = value" that the stored config will hold reads back as value: a
+ * --set value must survive nnq_config_dump and a reload (fuzz_config found values that did
+ * not). */
+static int reads_back(const char *key, const char *value) {
+    char line[2 * NNQ_STR_MAX];
+    fmt(line, sizeof line, "[s]\n%s = %s\n", key, value);
+    struct read_back rb = {{0}, 0};
+    return ini_parse_string(line, read_back_cb, &rb) == 0 && rb.seen &&
+           strcmp(rb.value, value) == 0;
+}
+
 static int ini_handler_cb(void *user, const char *section, const char *name, const char *value) {
     struct parse_ctx *ctx = user;
     if (ctx->stop)
@@ -422,6 +448,14 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
         ctx->stop = 1;
         nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s:%d: %s: key outside any [section]",
                     ctx->cfg->path, ctx->line, name);
+        return 0;
+    }
+    if (!reads_back(name, value)) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG,
+                    "%s:%d: [%s] %s: a value cannot start with ';' (the stored config would read "
+                    "it as a comment)",
+                    ctx->cfg->path, ctx->line, section, name);
         return 0;
     }
     return apply_value(ctx, section, name, value, ctx->line);
@@ -831,6 +865,12 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
         char value[NNQ_STR_MAX];
         fmt(value, sizeof value, "%s", eq + 1);
         trim(value);
+        if (!reads_back(key, value))
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "--set %s: the value would not read back the same from the stored "
+                               "config (a value cannot start with ';', which INI reads as a "
+                               "comment)",
+                               s);
         if (!apply_value(&ctx, section, key, value, -(i + 1)))
             return err ? err->code : NNQ_ERR_CONFIG;
     }
