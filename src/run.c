@@ -214,14 +214,20 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
                            err);
     free(config_text);
     /* wisdom is per process; FFTW-MPI plans are agreed among the ranks anyway */
+    const double t_plan = nnq_progress_clock();
     const char *wisdom = nnq_par_size() == 1 ? opt->wisdom : NULL;
-    if (rc == NNQ_OK && wisdom)
+    if (rc == NNQ_OK && wisdom) {
+        /* the threads planner must be registered before wisdom is read, or the wisdom of
+         * threaded plans is not matched (FFTW: fftw_init_threads before any other call) */
+        fftw_init_threads();
         fftw_import_wisdom_from_filename(wisdom); /* a missing file is no error */
+    }
     const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
     if (rc == NNQ_OK && wisdom)
         save_wisdom(wisdom);
+    sum->plan_s = nnq_progress_clock() - t_plan;
     return rc;
 }
 

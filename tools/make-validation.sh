@@ -44,7 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
         echo "    nnq simulate $ini -o $name.h5"
         echo
         NNQ_WISDOM= "$nnq" simulate "$ini" -o "$tmp/$name.h5" --force | grep -v '^{' |
-            sed -e "s|$tmp/||" -e 's/^/    /' -e 's/ in [0-9.e+-]* s ([0-9.e+-]* steps\/s/ (timing omitted/'
+            sed -e "s|$tmp/||" -e 's/^/    /' -e 's/ in [0-9.e+-]* s ([0-9.e+-]* steps\/s after [0-9.e+-]* s of planning/ (timing omitted/'
         if grep -q '^enabled *= *true' "$ini"; then
             "$py" examples/plot.py "$tmp/$name.h5" --out "$figs" --snapshots -1 >/dev/null
             echo

@@ -55,6 +55,7 @@ struct nnq_summary {
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     double wall_s;
+    double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
     int threads;
     char output[NNQ_STR_MAX];
 };
