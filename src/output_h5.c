@@ -3,7 +3,6 @@
 
 #include "nnq/par.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -265,13 +264,21 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     o->groups = groups;
     o->ngroups = ngroups;
     int total = 0, vector = 0;
+    for (int k = 0; k < ngroups; k++)
+        total += groups[k].nfields;
+    if (ngroups > MAX_FIELDS || total > MAX_FIELDS) {
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME,
+                           "%s: %d fields in %d groups: the output holds at most %d", path, total,
+                           ngroups, MAX_FIELDS);
+    }
+    total = 0;
     for (int k = 0; k < ngroups; k++) {
         o->base[k] = total;
         total += groups[k].nfields;
         for (int f = 0; f < groups[k].nfields; f++)
             vector |= groups[k].fields[f].kind == NNQ_FIELD_VECTOR;
     }
-    assert(total <= MAX_FIELDS);
     for (int c = 0; c < NNQ_DIAG_COUNT; c++)
         o->diag[c] = -1;
     o->cfg = cfg;
