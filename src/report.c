@@ -179,19 +179,9 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }
 
-/* "1.5 GiB" into buf; returns buf. */
-static char *human_bytes(double bytes, char *buf, size_t size) {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int u = 0;
-    while (bytes >= 1024.0 && u < 5)
-        bytes /= 1024.0, u++;
-    snprintf(buf, size, "%.3g %s", bytes, units[u]);
-    return buf;
-}
-
 static void print_bytes(FILE *out, const char *what, double bytes) {
     char buf[32];
-    fprintf(out, "%s%s\n", what, human_bytes(bytes, buf, sizeof buf));
+    fprintf(out, "%s%s\n", what, nnq_run_bytes_text(bytes, buf, sizeof buf));
 }
 
 void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
@@ -228,7 +218,7 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
     nnq_run_estimate(cfg, 0, &e);
     char fixed[32];
     fprintf(out, "memory: %zu bytes per point + %s per-thread scratch, ", e.bytes_per_point,
-            human_bytes(e.fixed, fixed, sizeof fixed));
+            nnq_run_bytes_text(e.fixed, fixed, sizeof fixed));
     print_bytes(out, "total ", e.memory);
     fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, e.snapshots);
     print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ", e.output);

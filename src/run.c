@@ -404,8 +404,7 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     e->output = fields * word * points * (double)e->snapshots;
 }
 
-/* "1.5 GiB" into buf; returns buf. */
-static char *human_bytes(double bytes, char *buf, size_t size) {
+char *nnq_run_bytes_text(double bytes, char *buf, size_t size) {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int u = 0;
     while (bytes >= 1024.0 && u < 5)
@@ -431,9 +430,10 @@ enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *o
             err, NNQ_ERR_CONFIG,
             "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points + %s of scratch, "
             "over %d rank%s), the limit is %s (%s): lower [grid] n, or raise the limit",
-            place, human_bytes(e.memory / ranks, need, sizeof need), e.bytes_per_point,
-            (e.memory - e.fixed) / (double)e.bytes_per_point, human_bytes(e.fixed, fix, sizeof fix),
-            ranks, ranks > 1 ? "s" : "", human_bytes(mem_limit, have, sizeof have),
+            place, nnq_run_bytes_text(e.memory / ranks, need, sizeof need), e.bytes_per_point,
+            (e.memory - e.fixed) / (double)e.bytes_per_point,
+            nnq_run_bytes_text(e.fixed, fix, sizeof fix), ranks, ranks > 1 ? "s" : "",
+            nnq_run_bytes_text(mem_limit, have, sizeof have),
             cfg->run_memory_limit > 0 ? "[run] memory_limit" : "memory available now");
     }
     double out_limit = cfg->output_size_limit > 0 ? cfg->output_size_limit
@@ -445,8 +445,8 @@ enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *o
                            "%s[output] size_limit: %s would take %s (%ld snapshots), the limit is "
                            "%s (%s): write fewer snapshots or fields, single precision, compress, "
                            "or raise the limit",
-                           place, output, human_bytes(e.output, need, sizeof need), e.snapshots,
-                           human_bytes(out_limit, have, sizeof have),
+                           place, output, nnq_run_bytes_text(e.output, need, sizeof need),
+                           e.snapshots, nnq_run_bytes_text(out_limit, have, sizeof have),
                            cfg->output_size_limit > 0 ? "[output] size_limit" : "free disk space");
     }
     return NNQ_OK;

@@ -77,6 +77,10 @@ struct nnq_estimate {
     double output; /* bytes of snapshots, uncompressed */
 };
 
+/* "1.5 GiB": bytes in binary units, 3 digits, into buf (size bytes); returns buf. Cannot
+ * fail. */
+char *nnq_run_bytes_text(double bytes, char *buf, size_t size);
+
 /* Fills *e for cfg with `threads` threads (0: [run] threads). Cannot fail. */
 void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_estimate *e);
 
