@@ -25,7 +25,7 @@
 
 #define NNQ_CONFIG_FILE_MAX (1 << 20)
 
-enum key_type { T_STR, T_EXPR, T_DBL, T_INT, T_BOOL, T_ENUM, T_DLIST, T_ILIST, T_FIELDS };
+enum key_type { T_STR, T_EXPR, T_DBL, T_INT, T_BOOL, T_ENUM, T_DLIST, T_ILIST, T_SET };
 
 struct key_info {
     const char *section, *name;
@@ -43,7 +43,7 @@ static const struct key_info keys[NNQ_KEY_COUNT] = {
 
 static const char *const type_names[] = {"text",    "expression", "number",
                                          "integer", "boolean",    "choice",
-                                         "numbers", "integers",   "field names"};
+                                         "numbers", "integers",   "names"};
 
 #define MAX_SECTIONS 16
 
@@ -342,24 +342,26 @@ static int parse_value(const struct key_info *ki, const char *value, void *field
         l->count = count;
         return 0;
     }
-    case T_FIELDS: {
-        char tokens[NNQ_LIST_MAX][64];
+    case T_SET: {
+        char tokens[NNQ_LIST_MAX][64], opt[64], options[256] = "";
+        for (int o = 0; option_at(ki->range, o, opt, sizeof opt); o++)
+            fmt(options + strlen(options), sizeof options - strlen(options), "%s%s", o ? ", " : "",
+                opt);
         int count = split_list(value, tokens);
         unsigned mask = 0;
         for (int i = 0; i < count; i++) {
-            if (strcmp(tokens[i], "p") == 0)
-                mask |= NNQ_FIELD_P;
-            else if (strcmp(tokens[i], "F") == 0)
-                mask |= NNQ_FIELD_F;
-            else if (strcmp(tokens[i], "psi") == 0)
-                mask |= NNQ_FIELD_PSI;
-            else {
-                fmt(why, size, "expected field names p, F, psi, got '%s'", tokens[i]);
+            int found = -1;
+            for (int o = 0; found < 0 && option_at(ki->range, o, opt, sizeof opt); o++)
+                if (strcmp(opt, tokens[i]) == 0)
+                    found = o;
+            if (found < 0) {
+                fmt(why, size, "expected any of %s, got '%s'", options, tokens[i]);
                 return -1;
             }
+            mask |= 1u << found;
         }
         if (count <= 0) {
-            fmt(why, size, "expected one or more of p, F, psi, got '%s'", value);
+            fmt(why, size, "expected one or more of %s, got '%s'", options, value);
             return -1;
         }
         *(unsigned *)field = mask;
@@ -780,6 +782,36 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
             if (check_axes(ctx, k, d))
                 return NNQ_ERR_CONFIG;
 
+    /* trajectories */
+    if (IS_SET(c, trajectories_at)) {
+        const struct nnq_list *at = &c->trajectories_at;
+        char what[160];
+        if (at->count % d != 0) {
+            fmt(what, sizeof what, "expected %d values per point, got %d values", d, at->count);
+            return key_error(ctx, NNQ_KEY_trajectories_at, what);
+        }
+        for (int i = 0; i < at->count; i++)
+            if (!(at->v[i] >= c->qmin[i % d] && at->v[i] < c->qmax[i % d])) {
+                fmt(what, sizeof what, "point %d, axis %d: %g is outside the box [%g, %g)",
+                    i / d + 1, i % d, at->v[i], c->qmin[i % d], c->qmax[i % d]);
+                return key_error(ctx, NNQ_KEY_trajectories_at, what);
+            }
+        if (IS_SET(c, trajectories_count) && c->trajectories_count != at->count / d) {
+            fmt(what, sizeof what, "%ld, but [trajectories] at gives %d points", c->trajectories_count,
+                at->count / d);
+            return key_error(ctx, NNQ_KEY_trajectories_count, what);
+        }
+        c->trajectories_count = at->count / d;
+    }
+    if (c->trajectories_count > 0 && c->run_imaginary_time)
+        return key_error(ctx, NNQ_KEY_trajectories_count,
+                         "trajectories follow real-time evolution; not with imaginary_time = true");
+    if (c->trajectories_count > 0 && (c->trajectories_kinds & NNQ_TRAJ_MADELUNG) &&
+        !c->madelung_enabled)
+        return key_error(ctx, NNQ_KEY_trajectories_kinds,
+                         "madelung trajectories need the Madelung solver ([madelung] enabled = "
+                         "true)");
+
     if (!IS_SET(c, output_file))
         fmt(c->output_file, NNQ_STR_MAX, "%.*s.h5", NNQ_STR_MAX - 4, c->run_name);
     char expanded[NNQ_STR_MAX];
@@ -1006,7 +1038,7 @@ void nnq_config_print_reference(FILE *out) {
                     k ? "\n" : "", section);
         }
         char type[160];
-        if (ki->type == T_ENUM ||
+        if (ki->type == T_ENUM || ki->type == T_SET ||
             ((ki->type == T_INT || ki->type == T_ILIST) && strcmp(ki->range, "any") != 0)) {
             fmt(type, sizeof type, "%s: %s", type_names[ki->type], ki->range);
             for (char *c = type; *c; c++)

@@ -7,17 +7,22 @@
 #include "nnq/multivalued.h"
 
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
-#define NNQ_X_DIAG_INFO(name, is_int, min_dims, max_dims, madelung, doc)                           \
-    {#name, is_int, min_dims, max_dims, madelung, doc},
+#define NNQ_X_DIAG_INFO(name, is_int, min_dims, max_dims, part, doc)                               \
+    {#name, is_int, min_dims, max_dims, part, doc},
     NNQ_DIAG_COLUMNS(NNQ_X_DIAG_INFO)
 #undef NNQ_X_DIAG_INFO
 };
 
 const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c) { return &columns[c]; }
 
-int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung) {
+unsigned nnq_diag_parts(const struct nnq_config *cfg) {
+    return (cfg->madelung_enabled ? NNQ_PART_MADELUNG : 0u) |
+           (cfg->trajectories_count > 0 ? cfg->trajectories_kinds << 1 : 0u);
+}
+
+int nnq_diag_present(enum nnq_diag_column c, int dims, unsigned parts) {
     const struct nnq_diag_column_info *ci = &columns[c];
-    return dims >= ci->min_dims && dims <= ci->max_dims && (madelung || !ci->madelung);
+    return dims >= ci->min_dims && dims <= ci->max_dims && (!ci->part || (parts & ci->part));
 }
 
 void nnq_diag_clear(struct nnq_diag_row *row, double t, long step) {

@@ -39,6 +39,12 @@ struct nnq_output {
     const struct nnq_grid *g;
     double *vbuf; /* d values per point, for VECTOR fields */
     long nsnap, nrows;
+    /* the point set: open when pt_t >= 0; npt rows written (on resume: the checkpoint's) */
+    hid_t pt_t, pt_q[NNQ_OUTPUT_POINT_NAMES];
+    int pt_n, pt_d;
+    size_t pt_count;
+    long npt;
+    char pt_set[32], pt_name[NNQ_OUTPUT_POINT_NAMES][32];
     char path[NNQ_STR_MAX];
     char xmf[NNQ_STR_MAX + 8]; /* the XDMF sidecar: path with .h5 replaced by .xmf */
 };
@@ -217,6 +223,8 @@ static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize
     return rc < 0 ? -1 : 0;
 }
 
+static hid_t reopen(hid_t f, const char *path, hsize_t count);
+
 static hid_t complex_type(hid_t member) {
     size_t size = H5Tget_size(member);
     hid_t t = H5Tcreate(H5T_COMPOUND, 2 * size);
@@ -226,6 +234,11 @@ static hid_t complex_type(hid_t member) {
 }
 
 static void close_all(struct nnq_output *o) {
+    for (int k = 0; k < o->pt_n; k++)
+        if (o->pt_q[k] >= 0)
+            H5Dclose(o->pt_q[k]);
+    if (o->pt_t >= 0)
+        H5Dclose(o->pt_t);
     for (int f = 0; f < MAX_FIELDS; f++)
         if (o->field[f] >= 0)
             H5Dclose(o->field[f]);
@@ -257,7 +270,7 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     struct nnq_output *o = calloc(1, sizeof *o);
     if (!o)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
-    o->file = o->snap_t = o->snap_step = o->psi_mem_type = o->checkpoint = -1;
+    o->file = o->snap_t = o->snap_step = o->psi_mem_type = o->checkpoint = o->pt_t = -1;
     o->xfer = field_transfer();
     for (int f = 0; f < MAX_FIELDS; f++)
         o->field[f] = -1;
@@ -409,7 +422,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     bad |= grp < 0;
     for (int c = 0; !bad && c < NNQ_DIAG_COUNT; c++) {
         const struct nnq_diag_column_info *ci = nnq_diag_column((enum nnq_diag_column)c);
-        if (!nnq_diag_present((enum nnq_diag_column)c, d, cfg->madelung_enabled))
+        if (!nnq_diag_present((enum nnq_diag_column)c, d, nnq_diag_parts(cfg)))
             continue;
         o->diag[c] =
             create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, 1,
@@ -630,6 +643,68 @@ enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, stru
     return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
 }
 
+enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
+                                       const char *const *names, int n, size_t count, int d,
+                                       struct nnq_err *err) {
+    if (o->pt_t >= 0 || n < 1 || n > NNQ_OUTPUT_POINT_NAMES || count < 1)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: a second point set, or %d names", o->path,
+                           n);
+    snprintf(o->pt_set, sizeof o->pt_set, "%s", set);
+    o->pt_n = n;
+    o->pt_d = d;
+    o->pt_count = count;
+    for (int k = 0; k < n; k++)
+        o->pt_q[k] = -1;
+    char path[96];
+    const hsize_t shape[3] = {0, count, (hsize_t)d};
+    const hsize_t chunk[3] = {1, count, (hsize_t)d}, one = 1;
+    /* the group may be a stepper's (created with the file); its t only by an earlier run */
+    const int group = H5Lexists(o->file, set, H5P_DEFAULT) > 0;
+    hid_t grp = group ? H5Gopen2(o->file, set, H5P_DEFAULT)
+                      : H5Gcreate2(o->file, set, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (grp < 0)
+        return h5_fail(err, o, "create the point set");
+    snprintf(path, sizeof path, "/%s/t", set);
+    const int exists = H5Lexists(o->file, path, H5P_DEFAULT) > 0;
+    o->pt_t = exists ? reopen(o->file, path, (hsize_t)o->npt)
+                     : create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &one, 0);
+    int bad = o->pt_t < 0;
+    for (int k = 0; k < n && !bad; k++) {
+        snprintf(o->pt_name[k], sizeof o->pt_name[k], "%s", names[k]);
+        snprintf(path, sizeof path, "/%s/%s/q", set, names[k]);
+        if (exists)
+            o->pt_q[k] = reopen(o->file, path, (hsize_t)o->npt);
+        else {
+            hid_t sub = H5Gcreate2(grp, names[k], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            o->pt_q[k] = sub < 0 ? -1
+                                 : create_extendible(sub, "q", H5T_IEEE_F64LE, 3, shape, chunk,
+                                                     o->cfg->output_compress);
+            if (sub >= 0)
+                H5Gclose(sub);
+        }
+        bad = o->pt_q[k] < 0;
+    }
+    H5Gclose(grp);
+    if (bad && exists)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: /%s does not match the stored config",
+                           o->path, set);
+    return bad ? h5_fail(err, o, "create the point set") : NNQ_OK;
+}
+
+enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const double *const *q,
+                                         struct nnq_err *err) {
+    const hsize_t one = 1, shape[3] = {0, o->pt_count, (hsize_t)o->pt_d};
+    int bad = o->pt_t < 0 ||
+              append(o->pt_t, o->npt, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t);
+    for (int k = 0; k < o->pt_n && !bad; k++)
+        bad = append(o->pt_q[k], o->npt, 3, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE,
+                     q[k]);
+    if (bad)
+        return h5_fail(err, o, "append to the point set");
+    o->npt++;
+    return NNQ_OK;
+}
+
 long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }
 
 /* Reads a variable-length string attribute into buf ("" if absent). */
@@ -740,8 +815,9 @@ enum nnq_status nnq_output_values_write(struct nnq_output *o, const char *name, 
 
 enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, double t,
                                           struct nnq_err *err) {
-    long long counts[3] = {step, o->nsnap, o->nrows};
-    int bad = set_attr(o->checkpoint, "t", H5T_NATIVE_DOUBLE, &t) ||
+    long long counts[4] = {step, o->nsnap, o->nrows, o->npt};
+    int bad = set_attr(o->checkpoint, "point_rows", H5T_NATIVE_LLONG, &counts[3]) ||
+              set_attr(o->checkpoint, "t", H5T_NATIVE_DOUBLE, &t) ||
               set_attr(o->checkpoint, "step", H5T_NATIVE_LLONG, &counts[0]) ||
               set_attr(o->checkpoint, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
               set_attr(o->checkpoint, "rows", H5T_NATIVE_LLONG, &counts[2]);
@@ -881,10 +957,10 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         return NNQ_ERR_CONFIG;
     }
     hid_t grp = H5Gopen2(o->file, "checkpoint", H5P_DEFAULT);
-    long long counts[3] = {-1, -1, -1};
+    long long counts[4] = {-1, -1, -1, 0};
     if (grp >= 0) {
-        static const char *const names[3] = {"step", "snapshots", "rows"};
-        for (int k = 0; k < 3; k++)
+        static const char *const names[4] = {"step", "snapshots", "rows", "point_rows"};
+        for (int k = 0; k < 4; k++)
             if (H5Aexists(grp, names[k]) > 0) {
                 hid_t a = H5Aopen(grp, names[k], H5P_DEFAULT);
                 H5Aread(a, H5T_NATIVE_LLONG, &counts[k]);
@@ -899,6 +975,7 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     *step = (long)counts[0];
     o->nsnap = (long)counts[1];
     o->nrows = (long)counts[2];
+    o->npt = (long)counts[3];
     o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
     o->snap_t = reopen(o->file, "/snapshots/t", (hsize_t)o->nsnap);
     o->snap_step = reopen(o->file, "/snapshots/step", (hsize_t)o->nsnap);
@@ -917,7 +994,7 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         char dset[96];
         snprintf(dset, sizeof dset, "/diagnostics/%s",
                  nnq_diag_column((enum nnq_diag_column)c)->name);
-        if (nnq_diag_present((enum nnq_diag_column)c, g->dims, cfg->madelung_enabled))
+        if (nnq_diag_present((enum nnq_diag_column)c, g->dims, nnq_diag_parts(cfg)))
             o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
     }
     int zero = 0;

@@ -33,7 +33,7 @@ struct run {
     struct nnq_grid *g;
     struct nnq_potential *pot;
     struct nnq_output *out;
-    int count;
+    int count, lockstep;
     const struct nnq_stepper_ops *ops[MAX_STEPPERS];
     void *self[MAX_STEPPERS];
     struct nnq_output_group groups[MAX_STEPPERS];
@@ -147,6 +147,15 @@ static enum nnq_status check(struct run *r, const struct nnq_diag_row *row,
     return rc;
 }
 
+/* What the steppers keep beside the columns at a row. Collective. */
+static enum nnq_status record(struct run *r, struct nnq_err *err) {
+    enum nnq_status rc = NNQ_OK;
+    for (int k = 0; k < r->count && rc == NNQ_OK; k++)
+        if (r->ops[k]->record)
+            rc = r->ops[k]->record(r->self[k], r->out, err);
+    return rc;
+}
+
 /* Samples, checks and writes one diagnostics row. Collective. */
 static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
     struct nnq_diag_row row;
@@ -157,7 +166,8 @@ static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
     track_drift(r->sum, &row);
     track_multivalued(r->sum, &row, r->cfg->dims);
     track_edge(r->sum, &row);
-    return nnq_output_diag(r->out, &row, err);
+    rc = nnq_output_diag(r->out, &row, err);
+    return rc ? rc : record(r, err);
 }
 
 /* One snapshot of every stepper's fields. Collective. */
@@ -199,6 +209,7 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         rc = nnq_par_agree(nnq_potential_create(cfg, r->g, &r->pot, err), err);
     for (int k = 0; nnq_steppers[k]; k++)
         if (nnq_steppers[k]->wanted(cfg) && r->count < MAX_STEPPERS) {
+            r->lockstep |= nnq_steppers[k]->lockstep;
             r->ops[r->count] = nnq_steppers[k];
             r->groups[r->count++] = nnq_steppers[k]->group;
         }
@@ -222,7 +233,7 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         fftw_init_threads();
         fftw_import_wisdom_from_filename(wisdom); /* a missing file is no error */
     }
-    const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads};
+    const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
     if (rc == NNQ_OK && wisdom)
@@ -259,7 +270,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
     track_multivalued(r->sum, &row, r->cfg->dims);
     track_edge(r->sum, &row);
     if ((rc = nnq_par_agree(check(r, &row, &row, err), err)) ||
-        (rc = nnq_par_agree(nnq_output_diag(r->out, &row, err), err)))
+        (rc = nnq_par_agree(nnq_output_diag(r->out, &row, err), err)) ||
+        (rc = nnq_par_agree(record(r, err), err)))
         return rc;
     return nnq_par_agree(write_snapshot(r, err), err);
 }
@@ -294,9 +306,12 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
         next = next_diag < next ? next_diag : next;
         next = next_snap < next ? next_snap : next;
         next = every_check > 0 && next_check < next ? next_check : next;
-        for (int k = 0; k < r->count && rc == NNQ_OK; k++)
-            rc = nnq_par_agree(r->ops[k]->advance(r->self[k], next - step, (double)step * dt, err),
-                               err);
+        /* in lockstep every stepper makes each step before any makes the next */
+        const long stride = r->lockstep ? 1 : next - step;
+        for (long s = step; s < next && rc == NNQ_OK; s += stride)
+            for (int k = 0; k < r->count && rc == NNQ_OK; k++)
+                rc = nnq_par_agree(r->ops[k]->advance(r->self[k], stride, (double)s * dt, err),
+                                   err);
         if (rc != NNQ_OK)
             break;
         step = next;

@@ -9,10 +9,11 @@
  *   X(section, key, type, default, range, uses, unit, doc)
  *
  *   type    STR text, EXPR expression (libmatheval), DBL, INT, BOOL, ENUM, DLIST list of
- *           numbers, ILIST list of integers, FIELDS subset of {p, F, psi}
+ *           numbers, ILIST list of integers, SET names from the range (a bit mask, bit i for
+ *           option i)
  *   default text parsed like a value; "" means unset (required or derived, see doc)
  *   range   DBL/DLIST: pos | nonneg | any; INT/ILIST: "lo.." or "lo..hi" or "any";
- *           ENUM: the options "a|b|c" (their order is the C enum's)
+ *           ENUM, SET: the options "a|b|c" (their order is the C enum's, the bits')
  *   uses    "" always valid; else the section's presets (ENUM key `preset`) that read the
  *           key, "-" standing for "no preset" (expressions); setting a key that the chosen
  *           preset does not read is an error, so a typo cannot silently do nothing.
@@ -114,9 +115,21 @@
       "node")                                                                                      \
     X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                        \
       "defects count where some plaquette corner (1D: both walls) has p >= this times max p")      \
+    X(trajectories, count, INT, "0", "0..100000000", "", "-",                                    \
+      "networks followed per kind, their starting points sampled from p at t = 0 (0: none; with "  \
+      "at: its number of points)")                                                                 \
+    X(trajectories, kinds, SET, "bohm", "bohm|madelung|nelson", "", "-",                           \
+      "bohm: dq/dt = j_S / p_S; madelung: dq/dt = u_M; nelson: the stochastic process with "       \
+      "density p_S")                                                                               \
+    X(trajectories, seed, INT, "1", "0..", "", "-",                                                \
+      "seed of the sampled starting points and of the nelson noise")                               \
+    X(trajectories, at, DLIST, "", "any", "", "q",                                                 \
+      "starting points instead of sampled ones, d values each (\"x0 y0, x1 y1\")")                 \
+    X(trajectories, every, INT, "1", "1..", "", "rows",                                            \
+      "diagnostics rows between stored positions")                                                 \
     X(output, file, STR, "", "", "", "path",                                                       \
       "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
-    X(output, fields, FIELDS, "p, F, psi", "", "", "-",                                            \
+    X(output, fields, SET, "p, F, psi", "p|F|psi", "", "-",                                            \
       "fields written in snapshots: any of p, F, psi")                                             \
     X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
       "floating-point type of snapshots")                                                          \
@@ -144,7 +157,7 @@ struct nnq_list {
 #define NNQ_CTYPE_ENUM int
 #define NNQ_CTYPE_DLIST struct nnq_list
 #define NNQ_CTYPE_ILIST struct nnq_list
-#define NNQ_CTYPE_FIELDS unsigned
+#define NNQ_CTYPE_SET unsigned
 
 enum nnq_key {
 #define NNQ_X_ENUM(sec, key, type, def, range, uses, unit, doc) NNQ_KEY_##sec##_##key,
@@ -176,6 +189,10 @@ enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 #define NNQ_FIELD_P 1u
 #define NNQ_FIELD_F 2u
 #define NNQ_FIELD_PSI 4u
+#define NNQ_TRAJ_BOHM 1u /* [trajectories] kinds */
+#define NNQ_TRAJ_MADELUNG 2u
+#define NNQ_TRAJ_NELSON 4u
+#define NNQ_TRAJ_KINDS 3
 
 /*
  * A validated run description. Plain data: no pointers, copyable with memcpy.

@@ -2,15 +2,23 @@
  * diagnostics.h - the rows of /diagnostics, sampled every [run] diag_every steps.
  *
  * The columns are declared once in NNQ_DIAG_COLUMNS:
- *   X(name, is_integer, min_dims, max_dims, madelung, doc);
- * a column exists in a run when min_dims <= d <= max_dims and, for madelung = 1, when the
- * Madelung solver runs. Expectation values are divided by the norm; energies are <H> with the
+ *   X(name, is_integer, min_dims, max_dims, part, doc);
+ * a column exists in a run when min_dims <= d <= max_dims and, for part != 0, when the run
+ * has one of the parts of that mask (NNQ_PART_*: the Madelung solver, trajectories of a kind). Expectation values are divided by the norm; energies are <H> with the
  * kinetic part evaluated spectrally; the divergence metrics are those of compare.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
 
+#include "nnq/config.h"
 #include "nnq/schrodinger.h"
+
+/* The optional parts of a run that columns belong to. */
+#define NNQ_PART_MADELUNG 1u
+#define NNQ_PART_BOHM 2u /* trajectories of a kind: NNQ_TRAJ_<kind> << 1 */
+#define NNQ_PART_FLUID 4u
+#define NNQ_PART_NELSON 8u
+#define NNQ_PART_TRAJ 14u
 
 #define NNQ_DIAG_COLUMNS(X)                                                                        \
     X(t, 0, 1, 3, 0, "time")                                                                       \
@@ -43,10 +51,20 @@
     X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")         \
     X(components, 1, 1, 3, 1, "pieces of the Madelung support (p_M >= density_floor max p_M)")     \
     X(madelung_entropy, 0, 1, 3, 1, "-integral p_M ln p_M dq")                                     \
-    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")
+    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")        \
+    X(bohm_q0, 0, 1, 3, 2, "mean q0 of the bohm trajectories")                                     \
+    X(bohm_q1, 0, 2, 3, 2, "mean q1 of the bohm trajectories")                                     \
+    X(bohm_q2, 0, 3, 3, 2, "mean q2 of the bohm trajectories")                                     \
+    X(fluid_q0, 0, 1, 3, 4, "mean q0 of the madelung trajectories")                                \
+    X(fluid_q1, 0, 2, 3, 4, "mean q1 of the madelung trajectories")                                \
+    X(fluid_q2, 0, 3, 3, 4, "mean q2 of the madelung trajectories")                                \
+    X(nelson_q0, 0, 1, 3, 8, "mean q0 of the nelson trajectories")                                 \
+    X(nelson_q1, 0, 2, 3, 8, "mean q1 of the nelson trajectories")                                 \
+    X(nelson_q2, 0, 3, 3, 8, "mean q2 of the nelson trajectories")                                 \
+    X(traj_substeps, 1, 1, 3, 14, "most sub-steps a trajectory took in one step since the last row")
 
 enum nnq_diag_column {
-#define NNQ_X_DIAG_ENUM(name, is_int, min_dims, max_dims, madelung, doc) NNQ_DIAG_##name,
+#define NNQ_X_DIAG_ENUM(name, is_int, min_dims, max_dims, part, doc) NNQ_DIAG_##name,
     NNQ_DIAG_COLUMNS(NNQ_X_DIAG_ENUM)
 #undef NNQ_X_DIAG_ENUM
         NNQ_DIAG_COUNT
@@ -56,7 +74,7 @@ struct nnq_diag_column_info {
     const char *name;
     int is_integer;
     int min_dims, max_dims;
-    int madelung; /* 1: only when the Madelung solver runs */
+    unsigned part; /* 0, or the NNQ_PART_* mask of which the run needs one */
     const char *doc;
 };
 
@@ -68,9 +86,11 @@ struct nnq_diag_row {
 /* Static description of column c. Cannot fail. */
 const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c);
 
-/* 1 when column c is written for a d-dimensional run with (madelung = 1) or without the
- * Madelung solver. Cannot fail. */
-int nnq_diag_present(enum nnq_diag_column c, int dims, int madelung);
+/* The NNQ_PART_* a run of cfg has. Cannot fail. */
+unsigned nnq_diag_parts(const struct nnq_config *cfg);
+
+/* 1 when column c is written for a d-dimensional run with these parts. Cannot fail. */
+int nnq_diag_present(enum nnq_diag_column c, int dims, unsigned parts);
 
 /* Sets every column of row to NaN but t and step. Cannot fail. */
 void nnq_diag_clear(struct nnq_diag_row *row, double t, long step);

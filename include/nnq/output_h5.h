@@ -12,6 +12,7 @@
  *   /madelung/j        shape (snapshots, n0 [, n1 [, n2]], d): the momentum density
  *                      (which groups exist is the steppers' say: nnq/stepper.h)
  *   /diagnostics/<column>    one extendible 1-D dataset per column of diagnostics.h
+ *   /trajectories/t, /trajectories/<kind>/q   a point set: positions [rows, count, d]
  *
  * Snapshots and rows are appended as the run goes and the file is flushed after every
  * snapshot, so a run that stops early leaves every completed snapshot readable.
@@ -78,6 +79,21 @@ enum nnq_status nnq_output_snapshot_end(struct nnq_output *o, struct nnq_err *er
  * Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
                                 struct nnq_err *err);
+
+/*
+ * A point set (one per file): /<set>/t [rows] and /<set>/<names[i]>/q [rows, count, d] for
+ * the n (at most NNQ_OUTPUT_POINT_NAMES) names. open creates them, or in a resumed file
+ * reopens them cut to the rows its checkpoint recorded; append adds one row, q[i] holding
+ * count * d doubles (point-major) that every rank holds alike. The strings are copied.
+ * Returns NNQ_OK, NNQ_ERR_RUNTIME (HDF5 failed), NNQ_ERR_CONFIG (a resumed file whose sets do
+ * not match). Collective under mpirun.
+ */
+#define NNQ_OUTPUT_POINT_NAMES 4
+enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
+                                       const char *const *names, int n, size_t count, int d,
+                                       struct nnq_err *err);
+enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const double *const *q,
+                                         struct nnq_err *err);
 
 /* Number of snapshots written so far. Cannot fail. */
 long nnq_output_snapshots(const struct nnq_output *o);

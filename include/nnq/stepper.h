@@ -12,6 +12,11 @@
  *   view      its fields, through the one accessor (nnq/view.h)
  *   field     the data of its snapshot field k (the fields are listed in `group`)
  *   save / restore   its own checkpoint datasets
+ *   record    (optional) its own data at every diagnostics row, beside the columns
+ *
+ * A stepper that follows the others' fields at every step (trajectories) sets `lockstep`: the
+ * run then advances every stepper one step at a time, in table order, and it reads the views
+ * of the steppers before it through env (nnq_stepper_view).
  *
  * Adding a description is one file src/stepper_<name>.c defining its ops, plus one row in
  * nnq_steppers[] (src/stepper.c).
@@ -27,12 +32,16 @@
 #include "nnq/potential.h"
 #include "nnq/view.h"
 
-/* What every stepper is made from; all borrowed, they outlive the steppers. */
+/* What every stepper is made from; all borrowed, they outlive the steppers. ops[0 .. count) and
+ * self[0 .. count) are the run's steppers; those before a stepper are created before it. */
 struct nnq_stepper_env {
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
     const struct nnq_potential *pot;
     int threads;
+    int count;
+    const struct nnq_stepper_ops *const *ops;
+    void *const *self;
 };
 
 /*
@@ -57,6 +66,8 @@ struct nnq_stepper_env {
  *   save, restore    its checkpoint datasets through nnq_output_state_write / _read (and
  *                    values). NNQ_OK, NNQ_ERR_RUNTIME (save), NNQ_ERR_CONFIG (restore: missing
  *                    or mismatched). Collective.
+ *   record           (NULL: none) called after each diagnostics row is written, with the
+ *                    output; NNQ_OK or NNQ_ERR_RUNTIME. Collective.
  *   memory           what create allocates: *per_point bytes per grid point and *fixed bytes
  *                    besides (per-thread scratch), with `threads` threads (time_dependent: V
  *                    depends on t). Cannot fail.
@@ -65,6 +76,7 @@ struct nnq_stepper_env {
 struct nnq_stepper_ops {
     const char *name;
     struct nnq_output_group group;
+    int lockstep;
     int (*wanted)(const struct nnq_config *cfg);
     enum nnq_status (*create)(const struct nnq_stepper_env *env, void **self, struct nnq_err *err);
     enum nnq_status (*start)(void *self, const struct nnq_view *ref, struct nnq_err *err);
@@ -76,6 +88,7 @@ struct nnq_stepper_ops {
     const void *(*field)(void *self, int k);
     enum nnq_status (*save)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
+    enum nnq_status (*record)(void *self, struct nnq_output *o, struct nnq_err *err);
     void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed);
     void (*destroy)(void *self);
@@ -85,6 +98,11 @@ struct nnq_stepper_ops {
 extern const struct nnq_stepper_ops *const nnq_steppers[];
 
 /* The steppers of the table. */
-extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung;
+extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung,
+    nnq_stepper_trajectories;
+
+/* Fills *v with the view of env's stepper called `name`, created before the caller; returns 1,
+ * or 0 (v untouched) when the run has none. Collective (a view may compute). */
+int nnq_stepper_view(const struct nnq_stepper_env *env, const char *name, struct nnq_view *v);
 
 #endif

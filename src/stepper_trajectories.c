@@ -1,0 +1,659 @@
+/*
+ * stepper_trajectories.c - single networks: trajectories of the trainable variables q in the
+ * descriptions the run evolves (nnq/stepper.h; docs/theory.md, "Trajectories").
+ *
+ *   bohm      dq/dt = v_S = (hbar/m) Im(grad psi / psi) = j_S / p_S
+ *   madelung  dq/dt = u_M, the Madelung solver's velocity j_M / p_M
+ *   nelson    dq = (v_S + (hbar/2m) grad ln p_S) dt + sqrt(hbar/m) dW
+ *             = (hbar/m) (Im + Re)(grad psi / psi) dt + sqrt(hbar/m) dW
+ *
+ * Nelson's process is the paper's "drift plus diffusion" of the trainable variables made exact:
+ * started from |psi(0)|^2 its density is |psi(t)|^2 at every t (E. Nelson, Phys. Rev. 150, 1079
+ * (1966)); Bohm's trajectories are its noiseless limit (D. Bohm, Phys. Rev. 85, 166 (1952)).
+ *
+ * Off the grid, psi, grad psi and u_M are 6-point Lagrange interpolants per axis (degree 5:
+ * values to O(dq^6), gradients to O(dq^5)). In time, a step of [run] dt is integrated by
+ * Heun's method (the explicit trapezoid; for nelson the stochastic Heun scheme for additive
+ * noise, weak order 2), second order, the fields at the two ends of the step being the
+ * solvers' own; inside a step psi and u_M are linear in time. A step whose displacement
+ * exceeds a quarter cell, or whose velocity changes by more than 1/16 cell / dt along the
+ * way, is halved, down to 2^-MAX_LEVEL of dt: near a node Bohmian velocities grow without
+ * bound and a particle must neither jump across it nor become NaN (where psi vanishes the
+ * velocity is taken as 0). The lockstep contract gives this stepper every step's fields.
+ *
+ * Ranks: positions are held alike by every rank; each particle is moved by the rank whose
+ * slab holds its cell at the start of the step, reading psi (u_M) from its slab and halo rows
+ * of axis 0, and the ranks then sum (the others contribute zeros, so sums are exact). Along
+ * axis 0 a particle moves at most K cells per step, K = 2 + ceil(pi hbar dt / (m dq0^2)) (the
+ * grid's fastest wave travels pi hbar / (m dq0)), serial runs alike, so that the halo of
+ * K + 3 rows always suffices and every build moves the particles bit for bit alike. Noise and
+ * sampling come from a counter-based generator keyed by (seed, step, particle, piece,
+ * axis): the same whatever the threads and ranks; a halved nelson step refines its Brownian
+ * increment by the Brownian bridge.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnq/par.h"
+#include "nnq/stepper.h"
+
+#define WIDTH 6     /* stencil points per axis: nodes -2 .. 3 around the cell */
+#define MAX_LEVEL 16 /* halvings of a step */
+
+enum { BOHM, FLUID, NELSON, KINDS };
+static const char *const kind_name[KINDS] = {"bohm", "madelung", "nelson"};
+static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DIAG_fluid_q0,
+                                                        NNQ_DIAG_nelson_q0};
+
+/*
+ * Invariants: count > 0 particles per kind; q[k] (count * d doubles, point-major, inside the
+ * box) is the same on every rank for the kinds in `kinds`, NULL for the others; psi[cur] and
+ * u[cur] hold the fields at the current time (step * dt) on this rank's rows of axis 0 and
+ * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
+ * psi only when bohm or nelson is followed, u only for madelung.
+ */
+struct traj {
+    struct nnq_stepper_env env;
+    const struct nnq_grid *g;
+    int d, halo, reach, cur, every;
+    unsigned kinds;
+    long count, step, rows, substeps;
+    ptrdiff_t plane, ext;
+    double hbar_m, dt, sigma;
+    uint64_t seed;
+    double *q[KINDS];
+    double complex *psi[2];
+    double *u[2];
+    double *sums; /* d values: the means of a kind */
+};
+
+/* One axis of a stencil: the buffer indices (axis 0: rows, with the halo) and the weights of
+ * the value and of the derivative. Unused axes have width 1, weight 1. */
+struct axis {
+    int width;
+    ptrdiff_t idx[WIDTH];
+    double w[WIDTH], dw[WIDTH];
+};
+
+/* ---- counter-based random numbers (splitmix64's finaliser, G. Steele et al., OOPSLA 2014) -- */
+
+static uint64_t mix(uint64_t z) {
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t key(uint64_t seed, uint64_t a, uint64_t b, uint64_t c, uint64_t e) {
+    return mix(mix(mix(mix(mix(seed) ^ a) ^ b) ^ c) ^ e);
+}
+
+/* In (0, 1). */
+static double uniform(uint64_t h) { return ((double)(h >> 11) + 0.5) * 0x1p-53; }
+
+/* A standard normal number (Box-Muller) from two keys. */
+static double normal(uint64_t h1, uint64_t h2) {
+    return sqrt(-2.0 * log(uniform(h1))) * cos(2.0 * M_PI * uniform(h2));
+}
+
+/* The standard normal number of particle p, piece `node` of the step, axis a. */
+static double noise(const struct traj *x, long p, uint64_t node, int a) {
+    return normal(key(x->seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a)),
+                  key(x->seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a + 1)));
+}
+
+/* ---- interpolation --------------------------------------------------------------------- */
+
+/* Weights of the Lagrange interpolant through the nodes -2 .. 3 at s in [0, 1), and of its
+ * derivative. */
+static void lagrange(double s, double *w, double *dw) {
+    static const double den[WIDTH] = {-120.0, 24.0, -12.0, 12.0, -24.0, 120.0};
+    double e[WIDTH];
+    for (int m = 0; m < WIDTH; m++)
+        e[m] = s - (double)(m - 2);
+    for (int k = 0; k < WIDTH; k++) {
+        double prod = 1.0, sum = 0.0;
+        for (int m = 0; m < WIDTH; m++)
+            if (m != k)
+                prod *= e[m];
+        for (int l = 0; l < WIDTH; l++) {
+            if (l == k)
+                continue;
+            double p = 1.0;
+            for (int m = 0; m < WIDTH; m++)
+                if (m != k && m != l)
+                    p *= e[m];
+            sum += p;
+        }
+        w[k] = prod / den[k];
+        dw[k] = sum / den[k];
+    }
+}
+
+/* The stencil around q; c0: the particle's cell on axis 0 at the start of the step, which
+ * bounds where axis 0 is read (x->reach cells either side). */
+static void stencil(const struct traj *x, const double *q, ptrdiff_t c0, struct axis ax[3]) {
+    const struct nnq_grid *g = x->g;
+    for (int a = 0; a < 3; a++) {
+        struct axis *s = &ax[a];
+        if (a >= x->d) {
+            s->width = 1;
+            s->idx[0] = 0;
+            s->w[0] = 1.0;
+            s->dw[0] = 0.0;
+            continue;
+        }
+        double pos = (q[a] - g->qmin[a]) / g->dq[a];
+        if (a == 0) {
+            const double lo = (double)(c0 - x->reach), hi = (double)(c0 + x->reach + 1);
+            pos = pos < lo ? lo : pos >= hi ? nextafter(hi, lo) : pos;
+        }
+        const double base = floor(pos);
+        const ptrdiff_t i = (ptrdiff_t)base;
+        s->width = WIDTH;
+        lagrange(pos - base, s->w, s->dw);
+        for (int o = 0; o < WIDTH; o++) {
+            s->dw[o] /= g->dq[a];
+            const ptrdiff_t j = i - 2 + o;
+            s->idx[o] = a == 0 ? j - g->local_0_start + x->halo : ((j % g->n[a]) + g->n[a]) % g->n[a];
+        }
+    }
+}
+
+/* psi and its gradient at the stencil: out[0] = psi, out[1 + a] = d psi / d q_a. */
+static void interpolate_psi(const struct traj *x, const double complex *f, const struct axis *ax,
+                            double complex *out) {
+    const ptrdiff_t n1 = x->g->n[1], n2 = x->g->n[2];
+    double complex v = 0, g0 = 0, g1 = 0, g2 = 0;
+    for (int i = 0; i < ax[0].width; i++)
+        for (int j = 0; j < ax[1].width; j++) {
+            const double complex *row = f + (ax[0].idx[i] * n1 + ax[1].idx[j]) * n2;
+            const double w01 = ax[0].w[i] * ax[1].w[j], d0 = ax[0].dw[i] * ax[1].w[j],
+                         d1 = ax[0].w[i] * ax[1].dw[j];
+            double complex s = 0, s2 = 0;
+            for (int k = 0; k < ax[2].width; k++) {
+                const double complex z = row[ax[2].idx[k]];
+                s += ax[2].w[k] * z;
+                s2 += ax[2].dw[k] * z;
+            }
+            v += w01 * s;
+            g0 += d0 * s;
+            g1 += d1 * s;
+            g2 += w01 * s2;
+        }
+    out[0] = v;
+    out[1] = g0;
+    out[2] = g1;
+    out[3] = g2;
+}
+
+/* u_M at the stencil, d components. */
+static void interpolate_u(const struct traj *x, const double *f, const struct axis *ax,
+                          double *out) {
+    const ptrdiff_t n1 = x->g->n[1], n2 = x->g->n[2];
+    for (int a = 0; a < x->d; a++) {
+        const double *c = f + a * x->ext;
+        double v = 0;
+        for (int i = 0; i < ax[0].width; i++)
+            for (int j = 0; j < ax[1].width; j++) {
+                const double *row = c + (ax[0].idx[i] * n1 + ax[1].idx[j]) * n2;
+                double s = 0;
+                for (int k = 0; k < ax[2].width; k++)
+                    s += ax[2].w[k] * row[ax[2].idx[k]];
+                v += ax[0].w[i] * ax[1].w[j] * s;
+            }
+        out[a] = v;
+    }
+}
+
+/* The velocity (nelson: the drift) of `kind` at q, at the fraction s of the step (0: the
+ * current fields, 1: the next ones, linear between). */
+static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t c0, double s,
+                     double *v) {
+    struct axis ax[3];
+    stencil(x, q, c0, ax);
+    const int now = x->cur, next = 1 - x->cur;
+    if (kind == FLUID) {
+        double a[3] = {0}, b[3] = {0};
+        if (s < 1.0)
+            interpolate_u(x, x->u[now], ax, a);
+        if (s > 0.0)
+            interpolate_u(x, x->u[next], ax, b);
+        for (int k = 0; k < x->d; k++)
+            v[k] = (1.0 - s) * a[k] + s * b[k];
+        return;
+    }
+    double complex a[4] = {0}, b[4] = {0}, z[4];
+    if (s < 1.0)
+        interpolate_psi(x, x->psi[now], ax, a);
+    if (s > 0.0)
+        interpolate_psi(x, x->psi[next], ax, b);
+    for (int k = 0; k < 4; k++)
+        z[k] = (1.0 - s) * a[k] + s * b[k];
+    const double den = creal(z[0]) * creal(z[0]) + cimag(z[0]) * cimag(z[0]);
+    for (int k = 0; k < x->d; k++) {
+        const double complex c = conj(z[0]) * z[1 + k];
+        double vk = x->hbar_m * (cimag(c) + (kind == NELSON ? creal(c) : 0.0)) / den;
+        v[k] = den > 1e-300 && isfinite(vk) ? vk : 0.0;
+    }
+}
+
+/* Moves q over the fraction [s0, s0 + ds] of the step; dw: nelson's noise over it (zeros
+ * for the others); node: this piece's number in the binary tree of halvings (1: the whole
+ * step). A halving splits dw by the Brownian bridge, so that a refined step follows the same
+ * Brownian path (rejecting a step for its noise and drawing new noise would thin the noise's
+ * tails). Returns the pieces. */
+static long piece(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0, double s0,
+                  double ds, const double *dw, int level, uint64_t node) {
+    const int d = x->d;
+    const double tau = ds * x->dt;
+    double v0[3], v1[3], qs[3] = {0, 0, 0};
+    velocity(x, kind, q, c0, s0, v0);
+    for (int a = 0; a < d; a++)
+        qs[a] = q[a] + tau * v0[a] + dw[a];
+    velocity(x, kind, qs, c0, s0 + ds, v1);
+    double move = 0, turn = 0;
+    for (int a = 0; a < d; a++) {
+        move = fmax(move, fabs(tau * v0[a]) / x->g->dq[a]);
+        turn = fmax(turn, fabs(tau * (v1[a] - v0[a])) / x->g->dq[a]);
+    }
+    if (level < MAX_LEVEL && (move > 0.25 || turn > 0.0625)) {
+        double first[3] = {0, 0, 0}, second[3] = {0, 0, 0};
+        for (int a = 0; a < d && kind == NELSON; a++) {
+            first[a] = 0.5 * dw[a] + 0.5 * x->sigma * sqrt(tau) * noise(x, p, node, a);
+            second[a] = dw[a] - first[a];
+        }
+        return piece(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node) +
+               piece(x, kind, p, q, c0, s0 + ds / 2, ds / 2, second, level + 1, 2 * node + 1);
+    }
+    for (int a = 0; a < d; a++)
+        q[a] += 0.5 * tau * (v0[a] + v1[a]) + dw[a];
+    return 1;
+}
+
+/* Moves particle p of `kind` over the step. Returns the pieces it took. */
+static long move(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0) {
+    double dw[3] = {0, 0, 0};
+    for (int a = 0; a < x->d && kind == NELSON; a++)
+        dw[a] = x->sigma * sqrt(x->dt) * noise(x, p, 0, a);
+    return piece(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1);
+}
+
+/* q into the box [qmin, qmax) (periodic). */
+static void wrap(const struct nnq_grid *g, int d, double *q) {
+    for (int a = 0; a < d; a++) {
+        const double len = g->qmax[a] - g->qmin[a];
+        double r = fmod(q[a] - g->qmin[a], len);
+        r = r < 0 ? r + len : r;
+        q[a] = r >= len ? g->qmin[a] : g->qmin[a] + r;
+    }
+}
+
+/* The cell of q on axis 0. */
+static ptrdiff_t cell0(const struct nnq_grid *g, const double *q) {
+    ptrdiff_t c = (ptrdiff_t)floor((q[0] - g->qmin[0]) / g->dq[0]);
+    return c < 0 ? 0 : c >= g->n[0] ? g->n[0] - 1 : c;
+}
+
+/* ---- fields ------------------------------------------------------------------------------ */
+
+/* This rank's rows of f (row_bytes each) and `halo` rows either side into buf. Collective. */
+static void fill(const struct traj *x, void *buf, const void *f, size_t row_bytes) {
+    char *b = buf;
+    const ptrdiff_t rows = x->g->local_n0;
+    if (rows > 0)
+        memcpy(b + (size_t)x->halo * row_bytes, f, (size_t)rows * row_bytes);
+    nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes,
+                 b);
+}
+
+/* The fields of the current state into the buffers `which`. Collective. */
+static void load(struct traj *x, int which) {
+    struct nnq_view v;
+    const size_t plane = (size_t)x->plane;
+    if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v))
+        fill(x, x->psi[which], v.psi, plane * sizeof(double complex));
+    if (x->u[which] && nnq_stepper_view(&x->env, "madelung", &v))
+        for (int a = 0; a < x->d; a++)
+            fill(x, x->u[which] + a * x->ext, v.u + a * x->g->local_size, plane * sizeof(double));
+}
+
+/* count starting points sampled from p = |psi|^2 of ref (a cell by its mass, a point uniform
+ * in it) into q. Rows of axis 0 are summed on the rank that holds them, in one order, so every
+ * build picks the same cells. Collective. */
+static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, double *q,
+                                    struct nnq_err *err) {
+    const struct nnq_grid *g = x->g;
+    const ptrdiff_t n0 = g->n[0], plane = x->plane;
+    double *cum = calloc((size_t)n0 + 1, sizeof *cum);
+    if (!cum)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    for (ptrdiff_t i = 0; i < g->local_n0; i++) {
+        double s = 0;
+        for (ptrdiff_t k = i * plane; k < (i + 1) * plane; k++)
+            s += ref->p ? ref->p[k] : creal(ref->psi[k] * conj(ref->psi[k]));
+        cum[g->local_0_start + i + 1] = s;
+    }
+    nnq_par_sum(cum + 1, (int)n0);
+    for (ptrdiff_t i = 0; i < n0; i++)
+        cum[i + 1] += cum[i];
+    const double total = cum[n0];
+    const uint64_t tag = 0x5a4d504c45ull; /* the sampling's keys, apart from the steps' */
+    for (long p = 0; p < x->count; p++) {
+        double *qp = q + p * x->d;
+        for (int a = 0; a < x->d; a++)
+            qp[a] = 0.0;
+        const double target = uniform(key(x->seed, tag, (uint64_t)p, 0, 0)) * total;
+        ptrdiff_t lo = 0, hi = n0 - 1; /* the first row whose running sum passes target */
+        while (lo < hi) {
+            const ptrdiff_t mid = (lo + hi) / 2;
+            if (cum[mid + 1] > target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        const ptrdiff_t r = lo - g->local_0_start;
+        if (r < 0 || r >= g->local_n0)
+            continue;
+        double acc = cum[lo];
+        ptrdiff_t cell = r * plane, last = cell;
+        for (ptrdiff_t k = r * plane; k < (r + 1) * plane; k++) {
+            const double pk = ref->p ? ref->p[k] : creal(ref->psi[k] * conj(ref->psi[k]));
+            if (pk > 0)
+                last = k;
+            acc += pk;
+            if (acc > target) {
+                cell = k;
+                break;
+            }
+            cell = last;
+        }
+        const ptrdiff_t j[3] = {g->local_0_start + cell / plane, (cell / g->n[2]) % g->n[1],
+                                cell % g->n[2]};
+        for (int a = 0; a < x->d; a++)
+            qp[a] = g->qmin[a] +
+                    ((double)j[a] + uniform(key(x->seed, tag, (uint64_t)p, 1, (uint64_t)a))) *
+                        g->dq[a] -
+                    0.5 * g->dq[a];
+        wrap(g, x->d, qp);
+    }
+    free(cum);
+    nnq_par_sum(q, (int)(x->count * x->d));
+    return NNQ_OK;
+}
+
+/* ---- the stepper ------------------------------------------------------------------------- */
+
+static int wanted(const struct nnq_config *cfg) { return cfg->trajectories_count > 0; }
+
+static void destroy(void *self) {
+    struct traj *x = self;
+    if (!x)
+        return;
+    for (int k = 0; k < KINDS; k++)
+        free(x->q[k]);
+    for (int b = 0; b < 2; b++) {
+        free(x->psi[b]);
+        free(x->u[b]);
+    }
+    free(x->sums);
+    free(x);
+}
+
+/* Cells per step along axis 0 a particle may move. */
+static int reach_of(const struct nnq_config *cfg) {
+    const double dq0 = (cfg->qmax[0] - cfg->qmin[0]) / (double)cfg->n[0];
+    const double cells = ceil(M_PI * cfg->hbar * cfg->run_dt / (cfg->particle_mass * dq0 * dq0));
+    return 2 + (int)fmin(cells, (double)cfg->n[0]);
+}
+
+static enum nnq_status create(const struct nnq_stepper_env *env, void **self, struct nnq_err *err) {
+    *self = NULL;
+    const struct nnq_config *cfg = env->cfg;
+    const struct nnq_grid *g = env->g;
+    struct traj *x = calloc(1, sizeof *x);
+    if (!x)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    x->env = *env;
+    x->g = g;
+    x->d = g->dims;
+    x->kinds = cfg->trajectories_kinds;
+    x->count = cfg->trajectories_count;
+    x->every = (int)cfg->trajectories_every;
+    x->seed = (uint64_t)cfg->trajectories_seed;
+    x->hbar_m = cfg->hbar / cfg->particle_mass;
+    x->sigma = sqrt(x->hbar_m);
+    x->dt = cfg->run_dt;
+    x->reach = reach_of(cfg);
+    x->halo = x->reach + 3;
+    x->plane = g->n[1] * g->n[2];
+    x->ext = (g->local_n0 + 2 * x->halo) * x->plane;
+    /* the halo comes from the neighbouring slabs, which must be deep enough */
+    const double thinnest = g->local_n0 > 0 ? (double)g->local_n0 : INFINITY;
+    if (nnq_par_size() > 1 && -nnq_par_max(-thinnest) < x->halo) {
+        const int halo = x->halo, reach = x->reach;
+        destroy(x);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: [trajectories] under mpirun every rank needs at least %d rows of "
+                           "axis 0 ([grid] n0 / ranks; particles may move %d cells a step at this "
+                           "dt): use fewer ranks, a larger n0 or a smaller [run] dt",
+                           cfg->path, halo, reach);
+    }
+    int bad = !(x->sums = calloc((size_t)x->d, sizeof(double)));
+    for (int k = 0; k < KINDS && !bad; k++)
+        if (x->kinds & (1u << k))
+            bad = !(x->q[k] = calloc((size_t)x->count * (size_t)x->d, sizeof(double)));
+    for (int b = 0; b < 2 && !bad; b++) {
+        if (x->kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON))
+            bad |= !(x->psi[b] = calloc((size_t)x->ext, sizeof(double complex)));
+        if (x->kinds & NNQ_TRAJ_MADELUNG)
+            bad |= !(x->u[b] = calloc((size_t)x->ext * (size_t)x->d, sizeof(double)));
+    }
+    if (bad) {
+        destroy(x);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %ld trajectories",
+                           cfg->trajectories_count);
+    }
+    *self = x;
+    return NNQ_OK;
+}
+
+static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
+    struct traj *x = self;
+    const struct nnq_config *cfg = x->env.cfg;
+    double *q0 = NULL;
+    for (int k = 0; k < KINDS && !q0; k++)
+        q0 = x->q[k];
+    if (cfg->trajectories_at.count > 0)
+        memcpy(q0, cfg->trajectories_at.v, sizeof(double) * (size_t)(x->count * x->d));
+    else {
+        enum nnq_status rc = sample_start(x, ref, q0, err);
+        if (rc)
+            return rc;
+    }
+    for (int k = 0; k < KINDS; k++)
+        if (x->q[k] && x->q[k] != q0)
+            memcpy(x->q[k], q0, sizeof(double) * (size_t)(x->count * x->d));
+    load(x, x->cur);
+    return NNQ_OK;
+}
+
+static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
+    struct traj *x = self;
+    (void)t0;
+    (void)err;
+    const struct nnq_grid *g = x->g;
+    const int d = x->d, ranks = nnq_par_size();
+    for (long n = 0; n < nsteps; n++) { /* lockstep: nsteps is 1 */
+        load(x, 1 - x->cur);
+        long most = x->substeps;
+        for (int k = 0; k < KINDS; k++) {
+            double *Q = x->q[k];
+            if (!Q)
+                continue;
+#pragma omp parallel for schedule(dynamic, 256) reduction(max : most)
+            for (long p = 0; p < x->count; p++) {
+                double *q = Q + p * d;
+                const ptrdiff_t c0 = cell0(g, q);
+                if (c0 < g->local_0_start || c0 >= g->local_0_start + g->local_n0) {
+                    for (int a = 0; a < d; a++)
+                        q[a] = 0.0; /* another rank's: its value comes with the sum */
+                    continue;
+                }
+                const long pieces = move(x, k, p, q, c0);
+                most = pieces > most ? pieces : most;
+                /* the step's reach on axis 0, as the stencil saw it */
+                const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
+                             hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
+                q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
+                wrap(g, d, q);
+            }
+            if (ranks > 1)
+                nnq_par_sum(Q, (int)(x->count * d));
+        }
+        x->substeps = (long)nnq_par_max((double)most);
+        x->cur = 1 - x->cur;
+        x->step++;
+    }
+    return NNQ_OK;
+}
+
+static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
+    struct traj *x = self;
+    (void)ref;
+    for (int k = 0; k < KINDS; k++) {
+        if (!x->q[k])
+            continue;
+        for (int a = 0; a < x->d; a++)
+            x->sums[a] = 0.0;
+        for (long p = 0; p < x->count; p++)
+            for (int a = 0; a < x->d; a++)
+                x->sums[a] += x->q[k][p * x->d + a];
+        for (int a = 0; a < x->d; a++)
+            row->value[mean_column[k] + a] = x->sums[a] / (double)x->count;
+    }
+    row->value[NNQ_DIAG_traj_substeps] = (double)x->substeps;
+    x->substeps = 0;
+}
+
+static enum nnq_status check(void *self, const struct nnq_diag_row *row,
+                             const struct nnq_diag_row *first, struct nnq_err *err) {
+    struct traj *x = self;
+    (void)first;
+    for (int k = 0; k < KINDS; k++)
+        for (int a = 0; x->q[k] && a < x->d; a++)
+            if (!isfinite(row->value[mean_column[k] + a]))
+                return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                                   "trajectories: the %s particles' mean q%d is %g at step %.0f "
+                                   "(t = %g)",
+                                   kind_name[k], a, row->value[mean_column[k] + a],
+                                   row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t]);
+    return NNQ_OK;
+}
+
+static void view(void *self, struct nnq_view *v) {
+    struct traj *x = self;
+    memset(v, 0, sizeof *v);
+    v->g = x->g;
+}
+
+static const void *field(void *self, int k) {
+    (void)self;
+    (void)k;
+    return NULL;
+}
+
+static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *err) {
+    struct traj *x = self;
+    enum nnq_status rc = NNQ_OK;
+    const char *names[KINDS];
+    const double *q[KINDS];
+    int n = 0;
+    for (int k = 0; k < KINDS; k++)
+        if (x->q[k]) {
+            names[n] = kind_name[k];
+            q[n++] = x->q[k];
+        }
+    if (x->rows == 0)
+        rc = nnq_output_points_open(o, "trajectories", names, n, (size_t)x->count, x->d, err);
+    if (rc == NNQ_OK && x->rows % x->every == 0)
+        rc = nnq_output_points_append(o, (double)x->step * x->dt, q, err);
+    x->rows++;
+    return rc;
+}
+
+static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
+    struct traj *x = self;
+    const double counters[2] = {(double)x->step, (double)x->rows};
+    enum nnq_status rc = nnq_output_values_write(o, "trajectories_counters", counters, 2, err);
+    for (int k = 0; k < KINDS && rc == NNQ_OK; k++)
+        if (x->q[k]) {
+            char name[64];
+            snprintf(name, sizeof name, "trajectories_%s", kind_name[k]);
+            rc = nnq_output_values_write(o, name, x->q[k], (size_t)(x->count * x->d), err);
+        }
+    return rc;
+}
+
+static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
+    struct traj *x = self;
+    double counters[2];
+    enum nnq_status rc = nnq_output_values_read(o, "trajectories_counters", counters, 2, err);
+    for (int k = 0; k < KINDS && rc == NNQ_OK; k++)
+        if (x->q[k]) {
+            char name[64];
+            snprintf(name, sizeof name, "trajectories_%s", kind_name[k]);
+            rc = nnq_output_values_read(o, name, x->q[k], (size_t)(x->count * x->d), err);
+        }
+    if (rc != NNQ_OK)
+        return rc;
+    x->step = (long)counters[0];
+    /* the point set is reopened (and cut to the checkpoint) at the next row */
+    const long rows = (long)counters[1];
+    const char *names[KINDS];
+    int n = 0;
+    for (int k = 0; k < KINDS; k++)
+        if (x->q[k])
+            names[n++] = kind_name[k];
+    rc = nnq_output_points_open(o, "trajectories", names, n, (size_t)x->count, x->d, err);
+    x->rows = rows > 0 ? rows : 1;
+    load(x, x->cur);
+    return rc;
+}
+
+static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
+                   double *fixed) {
+    (void)time_dependent;
+    (void)threads;
+    const unsigned kinds = cfg->trajectories_kinds;
+    int nkinds = 0;
+    for (int k = 0; k < KINDS; k++)
+        nkinds += (kinds >> k) & 1u;
+    const size_t psi = kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON) ? 2 * sizeof(double complex) : 0;
+    const size_t u = kinds & NNQ_TRAJ_MADELUNG ? 2 * sizeof(double) * (size_t)cfg->dims : 0;
+    *per_point = psi + u;
+    const double plane = (double)cfg->n[1] * (double)cfg->n[2];
+    *fixed = (double)cfg->trajectories_count * cfg->dims * sizeof(double) * nkinds +
+             2.0 * (reach_of(cfg) + 3) * plane * (double)(psi + u);
+}
+
+const struct nnq_stepper_ops nnq_stepper_trajectories = {
+    .name = "trajectories",
+    .group = {"trajectories", "T", 0, NULL},
+    .lockstep = 1,
+    .wanted = wanted,
+    .create = create,
+    .start = start,
+    .advance = advance,
+    .sample = sample,
+    .check = check,
+    .view = view,
+    .field = field,
+    .save = save,
+    .restore = restore,
+    .record = record,
+    .memory = memory,
+    .destroy = destroy,
+};

@@ -1,0 +1,350 @@
+/*
+ * test_trajectories.c - single networks followed in both descriptions (the trajectories
+ * stepper, src/stepper_trajectories.c), through nnq_run, against exact results:
+ *  - a coherent state in a harmonic trap: every Bohm particle moves rigidly with the packet,
+ *    q(t) - q(0) = x0 (cos t - 1), within 1e-6 over one period; the Madelung particles follow
+ *    them to the Madelung solver's accuracy, which improves with the grid (order >= 1);
+ *  - free spreading of a Gaussian (2D): q(t) = q(0) s(t) / s(0) per axis within 1e-6;
+ *  - colliding packets (1D): Madelung and Bohm particles agree while F is single-valued and
+ *    part after the nodes appear (the gap grows tenfold);
+ *  - Nelson walkers in the harmonic ground state: mean 0 and variance hbar / (2 m omega)
+ *    within 4 standard errors at every stored row over 5 periods;
+ *  - Nelson walkers sampled from |psi(0)|^2 in the double well: the histogram of 10^5
+ *    walkers at t = T against p_S(T): chi-square within 5 standard deviations of its mean;
+ *  - a run stopped at a checkpoint and resumed ends with the positions of the unstopped run,
+ *    bit for bit, and the same number of stored rows;
+ *  - bad [trajectories] keys are refused naming file, line and key.
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "nnq/config.h"
+#include "nnq/run.h"
+
+static char dir[256];
+
+/* Runs INI text with overrides; the output goes to dir/NAME.h5. */
+static enum nnq_status run(const char *name, const char *ini, const char *const *sets, int nsets,
+                           struct nnq_summary *sum) {
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    if (nnq_config_load_string(ini, name, sets, nsets, &cfg, &err)) {
+        fprintf(stderr, "config: %s\n", err.msg);
+        exit(2);
+    }
+    char out[300];
+    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    enum nnq_status rc = nnq_run(&cfg, &opt, sum, &err);
+    if (rc != NNQ_OK)
+        fprintf(stderr, "%s: run failed: %s\n", name, err.msg);
+    return rc;
+}
+
+/* The dataset dset of dir/NAME.h5 as doubles (malloc'd; *n values, *rows along axis 0). */
+static double *read_all(const char *name, const char *dset, size_t *n, size_t *rows) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double *v = NULL;
+    *n = *rows = 0;
+    if (f >= 0 && H5Lexists(f, dset, H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(f, dset, H5P_DEFAULT);
+        hid_t s = H5Dget_space(d);
+        hsize_t dims[4] = {0, 1, 1, 1};
+        int rank = H5Sget_simple_extent_dims(s, dims, NULL);
+        *rows = dims[0];
+        *n = dims[0];
+        for (int i = 1; i < rank; i++)
+            *n *= dims[i];
+        v = malloc(sizeof(double) * (*n ? *n : 1));
+        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+        H5Sclose(s);
+        H5Dclose(d);
+    }
+    if (f >= 0)
+        H5Fclose(f);
+    return v;
+}
+
+/* ---- Bohm and Madelung particles in a coherent state --------------------------------------- */
+
+static const char coherent_ini[] =
+    "[run]\ndt = 1e-3\nt_end = 6.283185307179586\ndiag_every = 100\nsnapshot_every = 0\n"
+    "integrator = order4\nplanner = estimate\n"
+    "[grid]\nn = 256\nqmin = -10\nqmax = 10\n"
+    "[potential]\npreset = harmonic\n"
+    "[initial]\npreset = gaussian\ncenter = 1\nwidth = 0.7071067811865476\n"
+    "[trajectories]\nat = -0.5, 0, 0.5, 1, 1.5, 2, 2.5\nkinds = bohm, madelung\n"
+    "[output]\nfields = p\n";
+
+/* Largest |q_B - exact| and |q_M - q_B| over the rows of a coherent run. */
+static void coherent(const char *name, const char *const *sets, int nsets, double *bohm,
+                     double *fluid) {
+    struct nnq_summary sum;
+    CHECK(run(name, coherent_ini, sets, nsets, &sum) == NNQ_OK);
+    size_t n, rows, nt, rt, nm, rm;
+    double *qb = read_all(name, "/trajectories/bohm/q", &n, &rows);
+    double *qm = read_all(name, "/trajectories/madelung/q", &nm, &rm);
+    double *t = read_all(name, "/trajectories/t", &nt, &rt);
+    CHECK(qb && qm && t && rows == 64 && rt == rows && n == 7 * rows && nm == n);
+    *bohm = *fluid = 0;
+    for (size_t r = 0; qb && qm && t && r < rows; r++)
+        for (size_t p = 0; p < 7; p++) {
+            const double q0 = qb[p], exact = q0 + cos(t[r]) - 1.0;
+            *bohm = fmax(*bohm, fabs(qb[r * 7 + p] - exact));
+            *fluid = fmax(*fluid, fabs(qm[r * 7 + p] - qb[r * 7 + p]));
+        }
+    free(qb);
+    free(qm);
+    free(t);
+}
+
+static void test_coherent(void) {
+    double bohm, fluid, bohm2, fluid2;
+    coherent("coherent", NULL, 0, &bohm, &fluid);
+    CHECK_NEAR(bohm, 0, 1e-6);
+    CHECK_NEAR(fluid, 0, 0.05);
+    const char *fine[] = {"grid.n=512"};
+    coherent("coherent_fine", fine, 1, &bohm2, &fluid2);
+    CHECK_NEAR(bohm2, 0, 1e-6);
+    CHECK_ORDER(fluid, fluid2, 1.0, 4.0);
+}
+
+/* ---- free spreading (2D) ------------------------------------------------------------------- */
+
+static void test_spreading(void) {
+    static const char ini[] =
+        "[run]\ndt = 1e-3\nt_end = 1.5\ndiag_every = 100\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 256, 192\nqmin = -16, -12\nqmax = 16, 12\n"
+        "[initial]\npreset = gaussian\nwidth = 1, 0.8\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\nat = 0.5 0.3, -1 0.7, 1.5 -1, -0.2 -0.4, 2 1.5\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("spreading", ini, NULL, 0, &sum) == NNQ_OK);
+    size_t n, rows, nt, rt;
+    double *q = read_all("spreading", "/trajectories/bohm/q", &n, &rows);
+    double *t = read_all("spreading", "/trajectories/t", &nt, &rt);
+    CHECK(q && t && rows == 16 && n == rows * 10);
+    double worst = 0;
+    const double s0[2] = {1.0, 0.8};
+    for (size_t r = 0; q && t && r < rows; r++)
+        for (int p = 0; p < 5; p++)
+            for (int a = 0; a < 2; a++) {
+                /* hbar = m = 1: s(t) = s0 sqrt(1 + (t / (2 s0^2))^2) */
+                const double tau = t[r] / (2.0 * s0[a] * s0[a]);
+                const double exact = q[p * 2 + a] * sqrt(1.0 + tau * tau);
+                worst = fmax(worst, fabs(q[r * 10 + p * 2 + a] - exact));
+            }
+    CHECK_NEAR(worst, 0, 1e-6);
+    free(q);
+    free(t);
+}
+
+/* ---- Madelung and Bohm particles part after nodes --------------------------------------------- */
+
+static void test_nodes(void) {
+    static const char ini[] =
+        "[run]\ndt = 1e-3\nt_end = 4\ndiag_every = 100\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 1024\nqmin = -20\nqmax = 20\n"
+        "[initial]\npreset = superposition\ncenter = -5, 5\nwidth = 0.7\nmomentum = 2.5, -2.5\n"
+        "[trajectories]\nat = -6, -5.5, -5, -4.5, 4.5, 5, 5.5, 6\nkinds = bohm, madelung\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("nodes", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(sum.t_multivalued > 0.5 && sum.t_multivalued < 3.5);
+    size_t n, rows, nt, rt, nm, rm;
+    double *qb = read_all("nodes", "/trajectories/bohm/q", &n, &rows);
+    double *qm = read_all("nodes", "/trajectories/madelung/q", &nm, &rm);
+    double *t = read_all("nodes", "/trajectories/t", &nt, &rt);
+    CHECK(qb && qm && t && rows == 41 && nm == n);
+    double before = 0, after = 0;
+    for (size_t r = 0; qb && qm && t && r < rows; r++)
+        for (int p = 0; p < 8; p++) {
+            const double gap = fabs(qm[r * 8 + p] - qb[r * 8 + p]);
+            if (t[r] < sum.t_multivalued)
+                before = fmax(before, gap);
+            else
+                after = fmax(after, gap);
+            CHECK(isfinite(qb[r * 8 + p]));
+        }
+    fprintf(stdout, "nodes: largest |q_M - q_B| before t_multivalued = %g: %g, after: %g\n",
+            sum.t_multivalued, before, after);
+    CHECK(before < 0.05);
+    CHECK(after > 10 * before);
+    free(qb);
+    free(qm);
+    free(t);
+}
+
+/* ---- Nelson's process ------------------------------------------------------------------------- */
+
+static void test_nelson_ground(void) {
+    static const char ini[] =
+        "[run]\ndt = 2e-2\nt_end = 31.41592653589793\ndiag_every = 50\nsnapshot_every = 0\n"
+        "planner = estimate\nthreads = 2\n"
+        "[grid]\nn = 128\nqmin = -8\nqmax = 8\n"
+        "[potential]\npreset = harmonic\n"
+        "[initial]\npreset = eigenstate\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\ncount = 20000\nkinds = nelson\nseed = 7\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("ground", ini, NULL, 0, &sum) == NNQ_OK);
+    size_t n, rows;
+    double *q = read_all("ground", "/trajectories/nelson/q", &n, &rows);
+    CHECK(q && rows >= 30 && n == rows * 20000);
+    double worst_mean = 0, worst_var = 0;
+    for (size_t r = 0; q && r < rows; r++) {
+        double s = 0, s2 = 0;
+        for (int p = 0; p < 20000; p++) {
+            s += q[r * 20000 + p];
+            s2 += q[r * 20000 + p] * q[r * 20000 + p];
+        }
+        const double mean = s / 20000, var = s2 / 20000 - mean * mean;
+        /* hbar / (2 m omega) = 0.5; standard errors sqrt(var / N) and var sqrt(2 / N) */
+        worst_mean = fmax(worst_mean, fabs(mean) / sqrt(0.5 / 20000));
+        worst_var = fmax(worst_var, fabs(var - 0.5) / (0.5 * sqrt(2.0 / 20000)));
+    }
+    fprintf(stdout, "nelson ground state: largest |mean| %.2f SE, |var - 1/2| %.2f SE\n",
+            worst_mean, worst_var);
+    CHECK(worst_mean < 4 && worst_var < 4);
+    free(q);
+}
+
+static void test_nelson_double_well(void) {
+    static const char ini[] =
+        "[run]\ndt = 1e-2\nt_end = 12\ndiag_every = 1200\nsnapshot_every = 0\nthreads = 2\n"
+        "planner = estimate\n"
+        "[grid]\nn = 256\nqmin = -5\nqmax = 5\n"
+        "[network]\nmu = 0.5\n"
+        "[potential]\npreset = double_well\nbarrier = 1\nwells = 1.5\n"
+        "[initial]\npreset = gaussian\ncenter = -1.5\nwidth = 0.3\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\ncount = 100000\nkinds = nelson\nseed = 3\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("double_well", ini, NULL, 0, &sum) == NNQ_OK);
+    size_t n, rows, np, rp;
+    double *q = read_all("double_well", "/trajectories/nelson/q", &n, &rows);
+    double *p = read_all("double_well", "/schrodinger/p", &np, &rp);
+    CHECK(q && p && rows == 2 && rp == 2 && np == 512);
+    if (!q || !p || rows != 2 || np != 512)
+        return;
+    /* bins of 8 cells (0.3125) over the box; p at the final snapshot, integrated per bin */
+    enum { BINS = 32, CELLS = 8 };
+    const double dq = 10.0 / 256, N = 100000;
+    double chi2 = 0;
+    int used = 0;
+    for (int b = 0; b < BINS; b++) {
+        double mass = 0;
+        for (int c = 0; c < CELLS; c++)
+            mass += p[256 + b * CELLS + c] * dq;
+        long hits = 0;
+        for (int w = 0; w < 100000; w++) {
+            /* cell i covers [q_i - dq/2, q_i + dq/2), q_i = -5 + i dq */
+            const long i = lround((q[100000 + w] + 5.0) / dq) % 256;
+            hits += i / CELLS == b;
+        }
+        const double expect = N * mass;
+        if (expect < 20)
+            continue;
+        chi2 += (hits - expect) * (hits - expect) / expect;
+        used++;
+    }
+    const double z = (chi2 - (used - 1)) / sqrt(2.0 * (used - 1));
+    fprintf(stdout, "nelson double well at t = 12: chi2 = %.1f over %d bins (z = %.2f)\n", chi2,
+            used, z);
+    CHECK(used >= 8 && fabs(z) < 5);
+    free(q);
+    free(p);
+}
+
+/* ---- resume -------------------------------------------------------------------------------------- */
+
+static void test_resume(void) {
+    static const char ini[] =
+        "[run]\ndt = 5e-3\nsteps = 400\ndiag_every = 20\nsnapshot_every = 100\nplanner = estimate\n"
+        "[grid]\nn = 64, 48\nqmin = -6\nqmax = 6\n"
+        "[potential]\npreset = harmonic\n"
+        "[initial]\npreset = vortex\nwidth = 1\ncore = 0.5\nmomentum = 0.3, 0\n"
+        "[trajectories]\ncount = 200\nkinds = bohm, madelung, nelson\nevery = 2\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("whole", ini, NULL, 0, &sum) == NNQ_OK);
+    /* the same run stopped at the checkpoint after step 200, then resumed */
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    const char *sets[] = {"run.checkpoint_every=200"};
+    CHECK(nnq_config_load_string(ini, "parts", sets, 1, &cfg, &err) == NNQ_OK);
+    char out[300];
+    snprintf(out, sizeof out, "%s/parts.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
+    /* cut the finished file back: resume reads its checkpoint (step 200) */
+    hid_t f = H5Fopen(out, H5F_ACC_RDWR, H5P_DEFAULT);
+    int zero = 0;
+    hid_t a = H5Aopen(f, "completed", H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_INT, &zero);
+    H5Aclose(a);
+    H5Fclose(f);
+    struct nnq_run_options again = {.resume = out};
+    CHECK(nnq_run(&cfg, &again, &sum, &err) == NNQ_OK);
+    static const char *const kinds[] = {"bohm", "madelung", "nelson"};
+    for (int k = 0; k < 3; k++) {
+        char dset[64];
+        snprintf(dset, sizeof dset, "/trajectories/%s/q", kinds[k]);
+        size_t n1, r1, n2, r2;
+        double *a1 = read_all("whole", dset, &n1, &r1), *a2 = read_all("parts", dset, &n2, &r2);
+        CHECK_MSG(a1 && a2 && r1 == 11 && r2 == r1 && n1 == n2 &&
+                      memcmp(a1, a2, sizeof(double) * n1) == 0,
+                  "%s: rows %zu and %zu differ", kinds[k], r1, r2);
+        free(a1);
+        free(a2);
+    }
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static void test_errors(void) {
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"[trajectories]\nat = 1, 2, 3\n",
+         "t.ini:8: [trajectories] at: expected 2 values per point, got 3 values"},
+        {"[trajectories]\nat = 1 2, 30 0\n", "t.ini:8: [trajectories] at: point 2, axis 0: 30"},
+        {"[trajectories]\nat = 1 2\ncount = 3\n",
+         "t.ini:9: [trajectories] count: 3, but [trajectories] at gives 1 points"},
+        {"[trajectories]\ncount = 5\nkinds = bohm, newton\n",
+         "t.ini:9: [trajectories] kinds: expected any of bohm, madelung, nelson, got 'newton'"},
+        {"[madelung]\nenabled = false\n[trajectories]\ncount = 5\nkinds = madelung\n",
+         "[trajectories] kinds: madelung trajectories need the Madelung solver"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "[run]\nsteps = 1\n[grid]\nn = 16, 16\nqmin = -5\nqmax = 5\n%s"
+                 "[initial]\npreset = gaussian\n", cases[k].text);
+        struct nnq_config cfg;
+        struct nnq_err err = {0};
+        CHECK(nnq_config_load_string(text, "t.ini", NULL, 0, &cfg, &err) == NNQ_ERR_CONFIG);
+        CHECK_MSG(strstr(err.msg, cases[k].message), "got: %s", err.msg);
+    }
+}
+
+int main(void) {
+    check_tmpdir("nnq_test_trajectories", dir, sizeof dir);
+    test_errors();
+    test_coherent();
+    test_spreading();
+    test_nodes();
+    test_resume();
+    test_nelson_ground();
+    test_nelson_double_well();
+    return check_finish(dir);
+}
