@@ -2,8 +2,9 @@
 # MPI runs against the serial run (ctest label mpi; only in an MPI build), both solvers:
 #  - 1D (two packets colliding: nodes; rank 0 holds a 1D grid), 2D (axis 0 of 30 rows:
 #    8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none), np = 1, 2, 4
-#    (oversubscribed): p, psi, F, V, the Madelung p, F, j and every diagnostics column within
-#    1e-12 of the serial run, same layout (tests/test_mpi.py);
+#    (oversubscribed): p, psi, F, V, the Madelung p, F, j, every diagnostics column and the
+#    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
+#    (tests/test_mpi.py);
 #  - a run stopped by SIGINT on 2 ranks, resumed on 2, ends as the unstopped 2-rank run;
 #  - errors are reported once (exit 2): 5 rows on 4 ranks (2,2,1,0: the Madelung solver's halo
 #    needs 2 rows on every rank that holds any).
@@ -40,6 +41,9 @@ preset = vortex
 width = 1
 core = 0.5
 momentum = 0.3, 0
+[trajectories]
+count = 300
+kinds = bohm, madelung, nelson
 INI
 cat > "$dir/three.ini" <<'INI'
 [run]
@@ -77,6 +81,10 @@ preset = superposition
 center = -3, 3
 width = 0.7
 momentum = 2.5, -2.5
+[trajectories]
+count = 300
+kinds = bohm, madelung, nelson
+every = 2
 INI
 
 for case in one two three; do
