@@ -41,9 +41,8 @@ static const struct key_info keys[NNQ_KEY_COUNT] = {
 #undef NNQ_X_INFO
 };
 
-static const char *const type_names[] = {"text",    "expression", "number",
-                                         "integer", "boolean",    "choice",
-                                         "numbers", "integers",   "names"};
+static const char *const type_names[] = {"text",   "expression", "number",   "integer", "boolean",
+                                         "choice", "numbers",    "integers", "names"};
 
 #define MAX_SECTIONS 16
 
@@ -797,8 +796,8 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
                 return key_error(ctx, NNQ_KEY_trajectories_at, what);
             }
         if (IS_SET(c, trajectories_count) && c->trajectories_count != at->count / d) {
-            fmt(what, sizeof what, "%ld, but [trajectories] at gives %d points", c->trajectories_count,
-                at->count / d);
+            fmt(what, sizeof what, "%ld, but [trajectories] at gives %d points",
+                c->trajectories_count, at->count / d);
             return key_error(ctx, NNQ_KEY_trajectories_count, what);
         }
         c->trajectories_count = at->count / d;

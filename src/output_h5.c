@@ -475,6 +475,50 @@ static void xdmf_attribute(FILE *x, const struct nnq_output *o, const char *name
             name, shape, rank, start, stride, count, full, precision, file, dset);
 }
 
+/* The point set (2D, 3D): per name, a temporal collection of Polyvertex grids whose
+ * coordinates are hyperslabs of /<set>/<name>/q, axes as the mesh's (x = nnq's last axis). */
+static void xdmf_points(FILE *x, const struct nnq_output *o) {
+    const int d = o->pt_d;
+    if (o->pt_t < 0 || d < 2 || o->npt < 1)
+        return;
+    double *t = malloc(sizeof(double) * (size_t)o->npt);
+    hid_t fspace = H5Dget_space(o->pt_t);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(fspace, &rows, NULL);
+    H5Sclose(fspace);
+    if (!t || rows < (hsize_t)o->npt ||
+        H5Dread(o->pt_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
+        free(t);
+        return;
+    }
+    const char *file = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+    for (int k = 0; k < o->pt_n; k++) {
+        fprintf(x, "  <Grid Name=\"%s\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",
+                o->pt_name[k]);
+        for (long r = 0; r < o->npt; r++) {
+            fprintf(x,
+                    "   <Grid Name=\"%s %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
+                    "    <Topology TopologyType=\"Polyvertex\" NumberOfElements=\"%zu\"/>\n"
+                    "    <Geometry GeometryType=\"%s\">\n",
+                    o->pt_name[k], r, t[r], o->pt_count, d == 2 ? "X_Y" : "X_Y_Z");
+            for (int a = d - 1; a >= 0; a--)
+                fprintf(x,
+                        "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%zu\" "
+                        "Type=\"HyperSlab\">\n"
+                        "      <DataItem Dimensions=\"3 3\" Format=\"XML\">%ld 0 %d 1 1 1 1 %zu "
+                        "1</DataItem>\n"
+                        "      <DataItem Dimensions=\"%ld %zu %d\" NumberType=\"Float\" "
+                        "Precision=\"8\" Format=\"HDF\">%s:/%s/%s/q</DataItem>\n"
+                        "     </DataItem>\n",
+                        o->pt_count, r, a, o->pt_count, o->npt, o->pt_count, d, file, o->pt_set,
+                        o->pt_name[k]);
+            fprintf(x, "    </Geometry>\n   </Grid>\n");
+        }
+        fprintf(x, "  </Grid>\n");
+    }
+    free(t);
+}
+
 /* Rewrites the XDMF sidecar: one uniform grid per snapshot, its time, and every scalar field
  * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis: 1D x = q0;
  * 2D x = q1, y = q0; 3D x = q2, y = q1, z = q0. */
@@ -537,7 +581,9 @@ static void write_xdmf(const struct nnq_output *o) {
             }
         fprintf(x, "   </Grid>\n");
     }
-    fprintf(x, "  </Grid>\n </Domain>\n</Xdmf>\n");
+    fprintf(x, "  </Grid>\n");
+    xdmf_points(x, o);
+    fprintf(x, " </Domain>\n</Xdmf>\n");
     free(t);
     if (fclose(x) == 0)
         rename(tmp, o->xmf);
@@ -647,8 +693,7 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
                                        const char *const *names, int n, size_t count, int d,
                                        struct nnq_err *err) {
     if (o->pt_t >= 0 || n < 1 || n > NNQ_OUTPUT_POINT_NAMES || count < 1)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: a second point set, or %d names", o->path,
-                           n);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: a second point set, or %d names", o->path, n);
     snprintf(o->pt_set, sizeof o->pt_set, "%s", set);
     o->pt_n = n;
     o->pt_d = d;
@@ -686,8 +731,8 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
     }
     H5Gclose(grp);
     if (bad && exists)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: /%s does not match the stored config",
-                           o->path, set);
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: /%s does not match the stored config", o->path,
+                           set);
     return bad ? h5_fail(err, o, "create the point set") : NNQ_OK;
 }
 
@@ -697,8 +742,8 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
     int bad = o->pt_t < 0 ||
               append(o->pt_t, o->npt, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t);
     for (int k = 0; k < o->pt_n && !bad; k++)
-        bad = append(o->pt_q[k], o->npt, 3, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE,
-                     q[k]);
+        bad =
+            append(o->pt_q[k], o->npt, 3, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, q[k]);
     if (bad)
         return h5_fail(err, o, "append to the point set");
     o->npt++;

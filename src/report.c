@@ -32,15 +32,40 @@ static void json_number(FILE *out, double v) {
         fputs("null", out);
 }
 
+/* ,"key":[row[first], row[first + stride], ...] over the axes. */
 static void json_axes(FILE *out, const char *key, const struct nnq_diag_row *row, int first,
-                      int dims) {
+                      int stride, int dims) {
     fprintf(out, ",\"%s\":[", key);
     for (int a = 0; a < dims; a++) {
         if (a)
             fputc(',', out);
-        json_number(out, row->value[first + 2 * a]);
+        json_number(out, row->value[first + stride * a]);
     }
     fputc(']', out);
+}
+
+/* The trajectory kinds: name, bit, first column of their mean positions. */
+static const struct {
+    const char *name;
+    unsigned bit;
+    enum nnq_diag_column mean;
+} trajectory_kinds[NNQ_TRAJ_KINDS] = {{"bohm", NNQ_TRAJ_BOHM, NNQ_DIAG_bohm_q0},
+                                      {"madelung", NNQ_TRAJ_MADELUNG, NNQ_DIAG_fluid_q0},
+                                      {"nelson", NNQ_TRAJ_NELSON, NNQ_DIAG_nelson_q0}};
+
+/* ,"trajectories":{"count":N,"<kind>":[mean final q],...} or null. */
+static void json_trajectories(FILE *out, const struct nnq_config *cfg,
+                              const struct nnq_summary *sum) {
+    if (cfg->trajectories_count <= 0) {
+        fputs(",\"trajectories\":null", out);
+        return;
+    }
+    fprintf(out, ",\"trajectories\":{\"count\":%ld", cfg->trajectories_count);
+    for (int k = 0; k < NNQ_TRAJ_KINDS; k++)
+        if (cfg->trajectories_kinds & trajectory_kinds[k].bit)
+            json_axes(out, trajectory_kinds[k].name, &sum->last, trajectory_kinds[k].mean, 1,
+                      cfg->dims);
+    fputc('}', out);
 }
 
 /* "key":{"div_p_l1":..,...} of the largest divergences, or "key":null. */
@@ -103,8 +128,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_number(out, sum->max_norm_drift);
     fputs(",\"max_energy_drift\":", out);
     json_number(out, sum->max_energy_drift);
-    json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, cfg->dims);
-    json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, cfg->dims);
+    json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, 2, cfg->dims);
+    json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, 2, cfg->dims);
     fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
     json_number(out, sum->t_multivalued);
     fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
@@ -115,6 +140,7 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
+    json_trajectories(out, cfg, sum);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
     fputs(",\"wall_s\":", out);
@@ -175,6 +201,17 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "  Madelung vs Schrodinger, largest after:  div_p_l1 %.3e, div_F %.3e, "
                     "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
+    }
+    if (cfg->trajectories_count > 0) {
+        fprintf(out, "  %ld trajectories per kind, mean final q:", cfg->trajectories_count);
+        for (int k = 0, n = 0; k < NNQ_TRAJ_KINDS; k++) {
+            if (!(cfg->trajectories_kinds & trajectory_kinds[k].bit))
+                continue;
+            fprintf(out, "%s %s", n++ ? ";" : "", trajectory_kinds[k].name);
+            for (int a = 0; a < cfg->dims; a++)
+                fprintf(out, " %.6g", l->value[trajectory_kinds[k].mean + a]);
+        }
+        fputc('\n', out);
     }
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }

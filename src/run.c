@@ -310,8 +310,8 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
         const long stride = r->lockstep ? 1 : next - step;
         for (long s = step; s < next && rc == NNQ_OK; s += stride)
             for (int k = 0; k < r->count && rc == NNQ_OK; k++)
-                rc = nnq_par_agree(r->ops[k]->advance(r->self[k], stride, (double)s * dt, err),
-                                   err);
+                rc =
+                    nnq_par_agree(r->ops[k]->advance(r->self[k], stride, (double)s * dt, err), err);
         if (rc != NNQ_OK)
             break;
         step = next;

@@ -39,7 +39,7 @@
 #include "nnq/par.h"
 #include "nnq/stepper.h"
 
-#define WIDTH 6     /* stencil points per axis: nodes -2 .. 3 around the cell */
+#define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
 
 enum { BOHM, FLUID, NELSON, KINDS };
@@ -67,6 +67,8 @@ struct traj {
     double complex *psi[2];
     double *u[2];
     double *sums; /* d values: the means of a kind */
+    long *order;  /* the particles by their cell on axis 0 (reads psi row by row) */
+    long *bucket; /* n0 + 1 counters for that sort */
 };
 
 /* One axis of a stencil: the buffer indices (axis 0: rows, with the halo) and the weights of
@@ -109,26 +111,23 @@ static double noise(const struct traj *x, long p, uint64_t node, int a) {
 /* Weights of the Lagrange interpolant through the nodes -2 .. 3 at s in [0, 1), and of its
  * derivative. */
 static void lagrange(double s, double *w, double *dw) {
-    static const double den[WIDTH] = {-120.0, 24.0, -12.0, 12.0, -24.0, 120.0};
-    double e[WIDTH];
-    for (int m = 0; m < WIDTH; m++)
-        e[m] = s - (double)(m - 2);
-    for (int k = 0; k < WIDTH; k++) {
-        double prod = 1.0, sum = 0.0;
-        for (int m = 0; m < WIDTH; m++)
-            if (m != k)
-                prod *= e[m];
-        for (int l = 0; l < WIDTH; l++) {
-            if (l == k)
-                continue;
-            double p = 1.0;
-            for (int m = 0; m < WIDTH; m++)
-                if (m != k && m != l)
-                    p *= e[m];
-            sum += p;
+    static const double inv_den[WIDTH] = {-1.0 / 120, 1.0 / 24,  -1.0 / 12,
+                                          1.0 / 12,   -1.0 / 24, 1.0 / 120};
+    double prod[WIDTH], deriv[WIDTH]; /* prod_{m != k} (s - node_m) and its derivative in s */
+    for (int k = 0; k < WIDTH; k++)
+        prod[k] = 1.0, deriv[k] = 0.0;
+    /* m outside, k inside: six independent chains the processor runs side by side */
+    for (int m = 0; m < WIDTH; m++) {
+        const double e = s - (double)(m - 2);
+        for (int k = 0; k < WIDTH; k++) {
+            const double f = k == m ? 1.0 : e, add = k == m ? 0.0 : prod[k];
+            deriv[k] = deriv[k] * f + add;
+            prod[k] *= f;
         }
-        w[k] = prod / den[k];
-        dw[k] = sum / den[k];
+    }
+    for (int k = 0; k < WIDTH; k++) {
+        w[k] = prod[k] * inv_den[k];
+        dw[k] = deriv[k] * inv_den[k];
     }
 }
 
@@ -157,7 +156,10 @@ static void stencil(const struct traj *x, const double *q, ptrdiff_t c0, struct 
         for (int o = 0; o < WIDTH; o++) {
             s->dw[o] /= g->dq[a];
             const ptrdiff_t j = i - 2 + o;
-            s->idx[o] = a == 0 ? j - g->local_0_start + x->halo : ((j % g->n[a]) + g->n[a]) % g->n[a];
+            s->idx[o] = a == 0         ? j - g->local_0_start + x->halo
+                        : j < 0        ? j + g->n[a]
+                        : j >= g->n[a] ? j - g->n[a]
+                                       : j;
         }
     }
 }
@@ -297,6 +299,20 @@ static ptrdiff_t cell0(const struct nnq_grid *g, const double *q) {
     return c < 0 ? 0 : c >= g->n[0] ? g->n[0] - 1 : c;
 }
 
+/* x->order: the particles of Q by their cell on axis 0 (a counting sort). The order only
+ * decides which particle a thread moves when: each moves alone, so results do not depend on
+ * it; nearby particles read the same rows of psi from the caches. */
+static void sort_by_row(struct traj *x, const double *Q) {
+    const ptrdiff_t n0 = x->g->n[0];
+    memset(x->bucket, 0, sizeof(long) * ((size_t)n0 + 1));
+    for (long p = 0; p < x->count; p++)
+        x->bucket[cell0(x->g, Q + p * x->d) + 1]++;
+    for (ptrdiff_t i = 0; i < n0; i++)
+        x->bucket[i + 1] += x->bucket[i];
+    for (long p = 0; p < x->count; p++)
+        x->order[x->bucket[cell0(x->g, Q + p * x->d)]++] = p;
+}
+
 /* ---- fields ------------------------------------------------------------------------------ */
 
 /* This rank's rows of f (row_bytes each) and `halo` rows either side into buf. Collective. */
@@ -305,8 +321,7 @@ static void fill(const struct traj *x, void *buf, const void *f, size_t row_byte
     const ptrdiff_t rows = x->g->local_n0;
     if (rows > 0)
         memcpy(b + (size_t)x->halo * row_bytes, f, (size_t)rows * row_bytes);
-    nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes,
-                 b);
+    nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes, b);
 }
 
 /* The fields of the current state into the buffers `which`. Collective. */
@@ -399,6 +414,8 @@ static void destroy(void *self) {
         free(x->u[b]);
     }
     free(x->sums);
+    free(x->order);
+    free(x->bucket);
     free(x);
 }
 
@@ -441,7 +458,9 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                            "dt): use fewer ranks, a larger n0 or a smaller [run] dt",
                            cfg->path, halo, reach);
     }
-    int bad = !(x->sums = calloc((size_t)x->d, sizeof(double)));
+    int bad = !(x->sums = calloc((size_t)x->d, sizeof(double))) ||
+              !(x->order = malloc(sizeof(long) * (size_t)x->count)) ||
+              !(x->bucket = malloc(sizeof(long) * ((size_t)g->n[0] + 1)));
     for (int k = 0; k < KINDS && !bad; k++)
         if (x->kinds & (1u << k))
             bad = !(x->q[k] = calloc((size_t)x->count * (size_t)x->d, sizeof(double)));
@@ -493,8 +512,10 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
             double *Q = x->q[k];
             if (!Q)
                 continue;
-#pragma omp parallel for schedule(dynamic, 256) reduction(max : most)
-            for (long p = 0; p < x->count; p++) {
+            sort_by_row(x, Q);
+#pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most)
+            for (long i = 0; i < x->count; i++) {
+                const long p = x->order[i];
                 double *q = Q + p * d;
                 const ptrdiff_t c0 = cell0(g, q);
                 if (c0 < g->local_0_start || c0 >= g->local_0_start + g->local_n0) {

@@ -146,7 +146,8 @@ static void test_spreading(void) {
     free(t);
 }
 
-/* ---- Madelung and Bohm particles part after nodes --------------------------------------------- */
+/* ---- Madelung and Bohm particles part after nodes ---------------------------------------------
+ */
 
 static void test_nodes(void) {
     static const char ini[] =
@@ -182,7 +183,8 @@ static void test_nodes(void) {
     free(t);
 }
 
-/* ---- Nelson's process ------------------------------------------------------------------------- */
+/* ---- Nelson's process -------------------------------------------------------------------------
+ */
 
 static void test_nelson_ground(void) {
     static const char ini[] =
@@ -265,7 +267,8 @@ static void test_nelson_double_well(void) {
     free(p);
 }
 
-/* ---- resume -------------------------------------------------------------------------------------- */
+/* ---- resume
+ * -------------------------------------------------------------------------------------- */
 
 static void test_resume(void) {
     static const char ini[] =
@@ -329,7 +332,8 @@ static void test_errors(void) {
         char text[512];
         snprintf(text, sizeof text,
                  "[run]\nsteps = 1\n[grid]\nn = 16, 16\nqmin = -5\nqmax = 5\n%s"
-                 "[initial]\npreset = gaussian\n", cases[k].text);
+                 "[initial]\npreset = gaussian\n",
+                 cases[k].text);
         struct nnq_config cfg;
         struct nnq_err err = {0};
         CHECK(nnq_config_load_string(text, "t.ini", NULL, 0, &cfg, &err) == NNQ_ERR_CONFIG);

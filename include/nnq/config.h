@@ -115,7 +115,7 @@
       "node")                                                                                      \
     X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                        \
       "defects count where some plaquette corner (1D: both walls) has p >= this times max p")      \
-    X(trajectories, count, INT, "0", "0..100000000", "", "-",                                    \
+    X(trajectories, count, INT, "0", "0..100000000", "", "-",                                      \
       "networks followed per kind, their starting points sampled from p at t = 0 (0: none; with "  \
       "at: its number of points)")                                                                 \
     X(trajectories, kinds, SET, "bohm", "bohm|madelung|nelson", "", "-",                           \
@@ -129,7 +129,7 @@
       "diagnostics rows between stored positions")                                                 \
     X(output, file, STR, "", "", "", "path",                                                       \
       "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
-    X(output, fields, SET, "p, F, psi", "p|F|psi", "", "-",                                            \
+    X(output, fields, SET, "p, F, psi", "p|F|psi", "", "-",                                        \
       "fields written in snapshots: any of p, F, psi")                                             \
     X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
       "floating-point type of snapshots")                                                          \

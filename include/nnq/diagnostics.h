@@ -4,8 +4,9 @@
  * The columns are declared once in NNQ_DIAG_COLUMNS:
  *   X(name, is_integer, min_dims, max_dims, part, doc);
  * a column exists in a run when min_dims <= d <= max_dims and, for part != 0, when the run
- * has one of the parts of that mask (NNQ_PART_*: the Madelung solver, trajectories of a kind). Expectation values are divided by the norm; energies are <H> with the
- * kinetic part evaluated spectrally; the divergence metrics are those of compare.h.
+ * has one of the parts of that mask (NNQ_PART_*: the Madelung solver, trajectories of a kind).
+ * Expectation values are divided by the norm; energies are <H> with the kinetic part evaluated
+ * spectrally; the divergence metrics are those of compare.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
@@ -51,7 +52,7 @@
     X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")         \
     X(components, 1, 1, 3, 1, "pieces of the Madelung support (p_M >= density_floor max p_M)")     \
     X(madelung_entropy, 0, 1, 3, 1, "-integral p_M ln p_M dq")                                     \
-    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")        \
+    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")         \
     X(bohm_q0, 0, 1, 3, 2, "mean q0 of the bohm trajectories")                                     \
     X(bohm_q1, 0, 2, 3, 2, "mean q1 of the bohm trajectories")                                     \
     X(bohm_q2, 0, 3, 3, 2, "mean q2 of the bohm trajectories")                                     \

@@ -1,0 +1,112 @@
+/*
+ * bench_trajectories.c - what following single networks costs (not part of ctest): on 2D 512^2,
+ * a Gaussian packet (bohm, nelson) and one with a vortex (bohm: particles near its core take
+ * sub-steps) in a harmonic trap, through the steppers' table as nnq_run drives it in lockstep:
+ *   (b) the Schrodinger stepper alone, one step per call;
+ *   (t) the same plus the trajectories stepper with N particles of one kind (bohm, nelson),
+ *       sampled from p at t = 0;
+ * and the cost of the particles in Schrodinger steps, (t - b) / b per step, the target being
+ * 10^5 particles at most 0.5. Each figure is the median of REPS repetitions.
+ * Usage: bench_trajectories [--threads LIST] [--count N] [--steps S]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnq/config.h"
+#include "nnq/grid.h"
+#include "nnq/potential.h"
+#include "nnq/progress.h"
+#include "nnq/stepper.h"
+
+#define REPS 5
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void die(const struct nnq_err *err) {
+    fprintf(stderr, "bench_trajectories: %s\n", err->msg);
+    exit(1);
+}
+
+/* Seconds per step of the steppers ops[0 .. count), each advancing one step in turn. */
+static double per_step(const struct nnq_stepper_ops *const *ops, void *const *self, int count,
+                       long steps) {
+    struct nnq_err err = {0};
+    double t[REPS];
+    for (int k = 0; k < REPS; k++) {
+        const double t0 = nnq_progress_clock();
+        for (long s = 0; s < steps; s++)
+            for (int j = 0; j < count; j++)
+                if (ops[j]->advance(self[j], 1, 0.0, &err))
+                    die(&err);
+        t[k] = (nnq_progress_clock() - t0) / (double)steps;
+    }
+    qsort(t, REPS, sizeof *t, cmp);
+    return t[REPS / 2];
+}
+
+int main(int argc, char **argv) {
+    int threads[8] = {1, 2}, nthreads = 2;
+    long count = 100000, steps = 20;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            nthreads = 0;
+            for (char *tok = strtok(argv[++i], ","); tok && nthreads < 8; tok = strtok(NULL, ","))
+                threads[nthreads++] = atoi(tok);
+        } else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+            count = atol(argv[++i]);
+        else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
+            steps = atol(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_trajectories [--threads LIST] [--count N] [--steps S]\n");
+            return 2;
+        }
+    }
+    printf("%-8s %-9s %7s %9s %12s %12s %10s\n", "kind", "state", "threads", "particles",
+           "(b) schr/s", "(t) +traj/s", "(t-b)/b");
+    static const char *const kinds[] = {"bohm", "bohm", "nelson"}, *const states[] = {"gaussian",
+                                                                                      "vortex",
+                                                                                      "gaussian"};
+    for (int th = 0; th < nthreads; th++)
+        for (int k = 0; k < 3; k++) {
+            char ini[1024];
+            snprintf(ini, sizeof ini,
+                     "[run]\nsteps = 1\ndt = 1e-3\nthreads = %d\n"
+                     "[grid]\nn = 512, 512\nqmin = -12\nqmax = 12\n"
+                     "[potential]\npreset = harmonic\n"
+                     "[initial]\npreset = %s\nwidth = 2\nmomentum = 0.5, 0\n%s"
+                     "[madelung]\nenabled = false\n"
+                     "[trajectories]\ncount = %ld\nkinds = %s\n",
+                     threads[th], states[k], k == 1 ? "core = 0.5\n" : "", count, kinds[k]);
+            static struct nnq_config cfg;
+            struct nnq_err err = {0};
+            struct nnq_grid *g = NULL;
+            struct nnq_potential *pot = NULL;
+            if (nnq_config_load_string(ini, "bench", NULL, 0, &cfg, &err) ||
+                nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
+                nnq_potential_create(&cfg, g, &pot, &err))
+                die(&err);
+            const struct nnq_stepper_ops *ops[2] = {&nnq_stepper_schrodinger,
+                                                    &nnq_stepper_trajectories};
+            void *self[2] = {NULL, NULL};
+            const struct nnq_stepper_env env = {&cfg, g, pot, threads[th], 2, ops, self};
+            struct nnq_view ref;
+            if (ops[0]->create(&env, &self[0], &err) || ops[0]->start(self[0], NULL, &err) ||
+                ops[1]->create(&env, &self[1], &err))
+                die(&err);
+            ops[0]->view(self[0], &ref);
+            if (ops[1]->start(self[1], &ref, &err))
+                die(&err);
+            const double b = per_step(ops, self, 1, steps), t = per_step(ops, self, 2, steps);
+            printf("%-8s %-9s %7d %9ld %12.1f %12.1f %10.3f\n", kinds[k], states[k], threads[th],
+                   count, 1.0 / b, 1.0 / t, (t - b) / b);
+            ops[1]->destroy(self[1]);
+            ops[0]->destroy(self[0]);
+            nnq_potential_destroy(pot);
+            nnq_grid_destroy(g);
+        }
+    return 0;
+}
