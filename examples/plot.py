@@ -123,6 +123,54 @@ def plot_divergence(f, out, stem):
     return path
 
 
+def plot_trajectories(f, out, stem, most=40):
+    """Trajectories over p_S: 1D, q(t) over the density's space-time image; 2D, the paths over
+    the last snapshot's density. Returns the PNG's path, or None (no trajectories, or 3D)."""
+    dims = int(f.attrs["dims"])
+    if "trajectories" not in f or "t" not in f["trajectories"] or dims > 2:
+        return None
+    tr = f["trajectories"]
+    t = tr["t"][:]
+    kinds = [k for k in ("bohm", "madelung", "nelson") if k in tr]
+    colours = {"bohm": "white", "madelung": "orange", "nelson": "red"}
+    q = [f["grid/q%d" % i][:] for i in range(dims)]
+    p = f["schrodinger/p"] if "p" in f["schrodinger"] else None
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    if dims == 1:
+        ts = f["snapshots/t"][:]
+        if p is not None and len(ts) > 1:
+            ax.imshow(p[:], origin="lower", aspect="auto", cmap="viridis",
+                      extent=[q[0][0], q[0][-1], ts[0], ts[-1]])
+        for k in kinds:
+            x = tr[k]["q"][:, :most, 0]
+            for j in range(x.shape[1]):
+                # the box is periodic: break a path where it wraps
+                xj = x[:, j].copy()
+                xj[1:][np.abs(np.diff(xj)) > 0.5 * (q[0][-1] - q[0][0])] = np.nan
+                ax.plot(xj, t, color=colours[k], lw=0.7, label=k if j == 0 else None)
+        ax.set_xlabel("q0")
+        ax.set_ylabel("t")
+    else:
+        if p is not None:
+            ax.imshow(p[-1], origin="lower", aspect="auto", cmap="viridis",
+                      extent=[q[1][0], q[1][-1], q[0][0], q[0][-1]])
+        for k in kinds:
+            x = tr[k]["q"][:, :most, :]
+            for j in range(x.shape[1]):
+                ax.plot(x[:, j, 1], x[:, j, 0], color=colours[k], lw=0.7,
+                        label=k if j == 0 else None)
+                ax.plot(x[-1, j, 1], x[-1, j, 0], "o", color=colours[k], ms=2)
+        ax.set_xlabel("q1")
+        ax.set_ylabel("q0")
+    ax.legend(loc="upper right")
+    ax.set_title("%s: trajectories over p_S (t = %.4g .. %.4g)" % (f.attrs["name"], t[0], t[-1]))
+    fig.tight_layout()
+    path = os.path.join(out, "%s_trajectories.png" % stem)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file", help="an nnq output file (.h5)")
@@ -141,6 +189,9 @@ def main():
         for s in chosen:
             print(plot_snapshot(f, s, out, stem))
         print(plot_divergence(f, out, stem))
+        path = plot_trajectories(f, out, stem)
+        if path:
+            print(path)
 
 
 if __name__ == "__main__":
