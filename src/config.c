@@ -1025,38 +1025,47 @@ size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {
     return used;
 }
 
+void nnq_config_key_doc(enum nnq_key k, struct nnq_key_doc *d) {
+    const struct key_info *ki = &keys[k];
+    d->section = ki->section;
+    d->name = ki->name;
+    d->def = ki->def[0] ? ki->def : "-";
+    d->unit = ki->unit;
+    d->doc = ki->doc;
+    if (ki->type == T_ENUM || ki->type == T_SET ||
+        ((ki->type == T_INT || ki->type == T_ILIST) && strcmp(ki->range, "any") != 0)) {
+        fmt(d->type, sizeof d->type, "%s: %s", type_names[ki->type], ki->range);
+        for (char *c = d->type; *c; c++)
+            if (*c == '|')
+                *c = '/';
+    } else if ((ki->type == T_DBL || ki->type == T_DLIST) && strcmp(ki->range, "any") != 0)
+        fmt(d->type, sizeof d->type, "%s, %s", type_names[ki->type],
+            strcmp(ki->range, "pos") == 0 ? "> 0" : ">= 0");
+    else
+        fmt(d->type, sizeof d->type, "%s", type_names[ki->type]);
+    d->uses[0] = '\0';
+    if (ki->uses[0] && strcmp(ki->uses, "-") != 0) {
+        fmt(d->uses, sizeof d->uses, " (presets: %s)", ki->uses);
+        for (char *c = d->uses; *c; c++)
+            if (*c == '|')
+                *c = ',';
+    }
+}
+
 void nnq_config_print_reference(FILE *out) {
     const char *section = NULL;
     for (int k = 0; k < NNQ_KEY_COUNT; k++) {
-        const struct key_info *ki = &keys[k];
-        if (!section || strcmp(section, ki->section) != 0) {
-            section = ki->section;
+        struct nnq_key_doc d;
+        nnq_config_key_doc((enum nnq_key)k, &d);
+        if (!section || strcmp(section, d.section) != 0) {
+            section = d.section;
             fprintf(out,
                     "%s### [%s]\n\n| key | type | default | unit | description |\n"
                     "|---|---|---|---|---|\n",
                     k ? "\n" : "", section);
         }
-        char type[160];
-        if (ki->type == T_ENUM || ki->type == T_SET ||
-            ((ki->type == T_INT || ki->type == T_ILIST) && strcmp(ki->range, "any") != 0)) {
-            fmt(type, sizeof type, "%s: %s", type_names[ki->type], ki->range);
-            for (char *c = type; *c; c++)
-                if (*c == '|')
-                    *c = '/';
-        } else if ((ki->type == T_DBL || ki->type == T_DLIST) && strcmp(ki->range, "any") != 0)
-            fmt(type, sizeof type, "%s, %s", type_names[ki->type],
-                strcmp(ki->range, "pos") == 0 ? "> 0" : ">= 0");
-        else
-            fmt(type, sizeof type, "%s", type_names[ki->type]);
-        char uses[160] = "";
-        if (ki->uses[0] && strcmp(ki->uses, "-") != 0) {
-            fmt(uses, sizeof uses, " (presets: %s)", ki->uses);
-            for (char *c = uses; *c; c++)
-                if (*c == '|')
-                    *c = ',';
-        }
-        fprintf(out, "| `%s` | %s | %s | %s | %s%s |\n", ki->name, type, ki->def[0] ? ki->def : "-",
-                ki->unit, ki->doc, uses);
+        fprintf(out, "| `%s` | %s | %s | %s | %s%s |\n", d.name, d.type, d.def, d.unit, d.doc,
+                d.uses);
     }
 }
 

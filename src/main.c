@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "manual.h"
 #include "nnq/config.h"
 #include "nnq/err.h"
 #include "nnq/output_h5.h"
 #include "nnq/par.h"
 #include "nnq/run.h"
+#include "nnq/version.h"
 #include "report.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -26,34 +28,6 @@ static void on_signal(int sig) {
     (void)sig;
     stop_requested = 1;
 }
-
-static const char usage[] =
-    "usage: nnq simulate CONFIG [-o OUT.h5] [--set section.key=value]... [--threads N]\n"
-    "                           [--force] [--quiet]\n"
-    "       nnq simulate --resume OUT.h5 [--threads N] [--quiet]\n"
-    "       nnq check CONFIG [--set section.key=value]...\n"
-    "       nnq info OUT.h5 [--csv]\n"
-    "       nnq --help | --help-config | --version\n"
-    "\n"
-    "Evolves the Schrodinger description of a neural-network ensemble (Katsnelson & Vanchurin,\n"
-    "Found. Phys. 51, 94 (2021)) with hbar = mu * epsilon on a 1-3D grid; see README.md.\n"
-    "\n"
-    "  simulate     run CONFIG; the last stdout line is a JSON summary\n"
-    "  check        validate CONFIG and print hbar, spacings, stability, memory and output size\n"
-    "  info         what an output file holds; --csv: its diagnostics table as CSV\n"
-    "  -o, --output OUT.h5     output file (overrides [output] file; {name}, {section.key}\n"
-    "               expand to the run's values, e.g. -o 'run_mu{network.mu}.h5')\n"
-    "  --set S.K=V  override key K of section S (repeatable; validated like the file)\n"
-    "  --threads N  threads for FFTW and the pointwise loops (overrides [run] threads)\n"
-    "  --force      overwrite an existing output file\n"
-    "  --resume OUT.h5  continue a stopped run from its checkpoint (its stored config)\n"
-    "  --quiet      print only the JSON line on stdout, and no progress\n"
-    "  --help-config  the reference of every config key\n"
-    "\n"
-    "Environment: NNQ_WISDOM=FILE keeps FFTW wisdom there (default\n"
-    "~/.cache/nnq/fftw-wisdom; empty: none).\n"
-    "Exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 numerical failure,\n"
-    "130 interrupted (SIGINT/SIGTERM: a checkpoint is written and the file closed valid).\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
     va_list ap;
@@ -95,11 +69,22 @@ static int nnq_main(int argc, char **argv) {
         return usage_error("missing command: simulate or check");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        fputs(usage, stdout);
+        nnq_manual_help(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--man") == 0) {
+        nnq_manual_man(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--list-keys") == 0) {
+        nnq_manual_keys(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("nnq %s\n", NNQ_VERSION);
+        char options[2048];
+        nnq_build_options(options, sizeof options);
+        printf("nnq %s (%s)\n%s", nnq_version(),
+               nnq_revision()[0] ? nnq_revision() : "not built from a git checkout", options);
         return 0;
     }
     if (strcmp(cmd, "--help-config") == 0) {

@@ -2,12 +2,12 @@
 # Installs the Debian 12 packages nnq needs to build and test, when any is missing.
 # Runs apt-get as root, or through sudo for other users. Extra package names may be passed;
 # --test adds the clients the test suite runs nnq's files through (ParaView, h5py, matplotlib,
-# gnuplot, valgrind), so that none of those tests skips.
+# gnuplot, valgrind, groff), so that none of those tests skips.
 set -eu
 extra=""
 for a in "$@"; do
     case "$a" in
-    --test) extra="$extra paraview python3-paraview python3-h5py python3-matplotlib gnuplot-nox valgrind" ;;
+    --test) extra="$extra paraview python3-paraview python3-h5py python3-matplotlib gnuplot-nox valgrind groff-base" ;;
     *) extra="$extra $a" ;;
     esac
 done

@@ -255,6 +255,14 @@ enum nnq_status nnq_config_expand(const struct nnq_config *cfg, const char *patt
  * Markdown table. Cannot fail. */
 void nnq_config_print_reference(FILE *out);
 
+/* What the reference says of key k: its texts (static) and its type and presets written out
+ * ("number, > 0", "choice: a/b/c"; " (presets: a,b)" or ""). Cannot fail. */
+struct nnq_key_doc {
+    const char *section, *name, *def, *unit, *doc; /* def "-": none */
+    char type[160], uses[160];
+};
+void nnq_config_key_doc(enum nnq_key k, struct nnq_key_doc *d);
+
 /* The largest kinetic phase hbar |k_max|^2 dt / 2m of one split step (radians): the
  * split-step method is accurate below about pi. Cannot fail. */
 double nnq_config_kinetic_phase(const struct nnq_config *cfg);
