@@ -1,6 +1,6 @@
 #!/bin/sh
-# ctest driver: a small 1D and a small 2D run (both solvers, snapshots, checkpoints) under
-# valgrind memcheck: any error or definite/indirect leak fails. Exit 77 (skipped) without
+# ctest driver: a small 1D and a small 2D run (both solvers, trajectories, snapshots,
+# checkpoints) under valgrind memcheck: any error or definite/indirect leak fails. Exit 77 (skipped) without
 # valgrind. Usage: test_valgrind.sh NNQ
 set -eu
 nnq=$1
@@ -9,8 +9,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 export NNQ_WISDOM=
-printf '[run]\nsteps = 30\ndt = 1e-3\nsnapshot_every = 10\ncheckpoint_every = 15\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n[potential]\npreset = harmonic\n[initial]\npreset = superposition\ncenter = -2, 2\nmomentum = 1, -1\n' > one.ini
-printf '[run]\nsteps = 10\ndt = 1e-3\nsnapshot_every = 5\n[grid]\nn = 24, 16\nqmin = -6\nqmax = 6\n[initial]\npreset = vortex\nwidth = 1\n' > two.ini
+printf '[run]\nsteps = 30\ndt = 1e-3\nsnapshot_every = 10\ncheckpoint_every = 15\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n[potential]\npreset = harmonic\n[initial]\npreset = superposition\ncenter = -2, 2\nmomentum = 1, -1\n[trajectories]\ncount = 20\nkinds = bohm, madelung, nelson\n' > one.ini
+printf '[run]\nsteps = 10\ndt = 1e-3\nsnapshot_every = 5\n[grid]\nn = 24, 16\nqmin = -6\nqmax = 6\n[initial]\npreset = vortex\nwidth = 1\n[trajectories]\nat = 0.5 0.5, -1 0\nkinds = bohm, nelson\n' > two.ini
 for cfg in one two; do
     valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
         "$nnq" simulate $cfg.ini --quiet -o $cfg.h5 >/dev/null
