@@ -1,7 +1,8 @@
 #!/bin/sh
 # A sweep over the chemical potential mu (hbar = mu * epsilon): the runs go in parallel
 # (xargs -P), each names its file from its parameters and prints one JSON line; the lines
-# are collected into results.jsonl, and a table is printed from them.
+# are collected into results.jsonl, and a table is printed from them: energy, norm drift,
+# when F became multivalued, and the largest divergence before it (with the Madelung solver).
 #
 #   sh examples/sweep_mu.sh [CONFIG] [MU...]
 #   environment: NNQ (the nnq program, default ./build/nnq), JOBS (parallel runs, default
@@ -23,10 +24,23 @@ printf '%s\n' $mus |
         '"$0" simulate "$1" --quiet --force --set "network.mu=$3" -o "$2/{name}_mu{network.mu}.h5"' \
         "$nnq" "$config" "$out" > "$out/results.jsonl"
 
-printf '%-8s %-8s %-22s %-12s %s\n' mu hbar energy norm_drift output
-sort -t: -k1 "$out/results.jsonl" |
-    sed -E 's/.*"mu":([^,]*),.*"hbar":([^,]*),.*"energy":([^,]*),.*"max_norm_drift":([^,]*),.*"output":"([^"]*)".*/\1 \2 \3 \4 \5/' |
-    sort -g | while read -r mu hbar energy drift file; do
-        printf '%-8s %-8s %-22s %-12s %s\n' "$mu" "$hbar" "$energy" "$drift" "$file"
-    done
+# the table: numbers to 4 significant digits ("-" where the JSON says null: F stayed
+# single-valued, or no Madelung solver)
+field() { # JSON line, key: the value after "key": (the first, in document order)
+    printf '%s\n' "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | head -1
+}
+num() { case "$1" in "" | null) printf '%s' - ;; *) printf '%.4g' "$1" ;; esac; }
+printf '%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n' mu hbar energy norm_drift t_multivalued \
+    div_p_l1 infidelity output
+while read -r line; do
+    before=$(printf '%s\n' "$line" | sed -n 's/.*"divergence_before":\({[^}]*}\).*/\1/p')
+    printf '%s %s %s %s %s %s %s %s\n' "$(num "$(field "$line" mu)")" \
+        "$(num "$(field "$line" hbar)")" "$(num "$(field "$line" energy)")" \
+        "$(num "$(field "$line" max_norm_drift)")" "$(num "$(field "$line" t_multivalued)")" \
+        "$(num "$(field "$before" div_p_l1)")" "$(num "$(field "$before" infidelity)")" \
+        "$(field "$line" output | tr -d '"')"
+done <"$out/results.jsonl" | sort -g | while read -r mu hbar energy drift tm div inf file; do
+    printf '%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n' "$mu" "$hbar" "$energy" "$drift" "$tm" \
+        "$div" "$inf" "$file"
+done
 echo "$(wc -l < "$out/results.jsonl") runs; JSON lines in $out/results.jsonl"

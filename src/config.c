@@ -24,6 +24,7 @@
 #include "nnq/expr.h"
 
 #define NNQ_CONFIG_FILE_MAX (1 << 20)
+#define LINE_MAX_CHARS 198 /* inih's line buffer (200) less the newline and the NUL */
 
 enum key_type { T_STR, T_EXPR, T_DBL, T_INT, T_BOOL, T_ENUM, T_DLIST, T_ILIST, T_SET };
 
@@ -523,7 +524,8 @@ static char *line_reader(char *str, int num, void *stream) {
     if (len + 2 > (size_t)num) {
         char detail[64];
         fmt(detail, sizeof detail, "%zu", len);
-        line_error(ctx, "line too long (%s characters; at most 198 are read)", detail);
+        line_error(ctx, "line too long (%s characters; a config line holds at most %d)", detail,
+                   LINE_MAX_CHARS);
         return NULL;
     }
     if (len > 0 && *start == '[')
@@ -667,6 +669,13 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
                          "order4 takes backward sub-steps, which diverge in imaginary time; use "
                          "strang with imaginary_time = true");
     c->hbar = c->network_mu * c->network_epsilon;
+    if (IS_SET(c, network_gamma)) {
+        if (IS_SET(c, particle_mass))
+            return key_error(ctx, NNQ_KEY_network_gamma,
+                             "give [network] gamma (mass = epsilon / (2 gamma)) or [particle] "
+                             "mass, not both");
+        c->particle_mass = c->network_epsilon / (2.0 * c->network_gamma);
+    }
     if (c->run_imaginary_time && c->madelung_enabled) {
         if (IS_SET(c, madelung_enabled))
             return key_error(ctx, NNQ_KEY_madelung_enabled,
@@ -878,10 +887,6 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
                                "--set %s: ';' after a blank starts a comment in INI, so it cannot "
                                "be part of a value",
                                s);
-        if (strlen(s) > 196)
-            return nnq_err_set(err, NNQ_ERR_CONFIG,
-                               "--set #%d: longer than a config line may be (196 characters)",
-                               i + 1);
         const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
         if (!dot || !eq || dot > eq || dot == s || eq == dot + 1)
             return nnq_err_set(err, NNQ_ERR_CONFIG,
@@ -896,6 +901,14 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
         char value[NNQ_STR_MAX];
         fmt(value, sizeof value, "%s", eq + 1);
         trim(value);
+        /* it stands for the line "key = value" (so the stored config holds it) */
+        const size_t given = strlen(eq + 1) >= sizeof value ? strlen(eq + 1) : strlen(value);
+        const size_t line = strlen(key) + 3 + given;
+        if (line > LINE_MAX_CHARS)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "--set #%d: as the line '%s = ...' it is %zu characters; a config "
+                               "line holds at most %d",
+                               i + 1, key, line, LINE_MAX_CHARS);
         if (!reads_back(key, value))
             return nnq_err_set(err, NNQ_ERR_CONFIG,
                                "--set %s: the value would not read back the same from the stored "

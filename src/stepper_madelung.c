@@ -22,9 +22,9 @@ struct madelung {
 enum { FIELD_P, FIELD_F, FIELD_J, FIELDS };
 
 static const struct nnq_field_info fields[FIELDS] = {
-    [FIELD_P] = {"p", NNQ_FIELD_REAL, 0},
-    [FIELD_F] = {"F", NNQ_FIELD_REAL, 0},
-    [FIELD_J] = {"j", NNQ_FIELD_VECTOR, 0},
+    [FIELD_P] = {"p", NNQ_FIELD_REAL, NNQ_FIELD_P},
+    [FIELD_F] = {"F", NNQ_FIELD_REAL, NNQ_FIELD_F},
+    [FIELD_J] = {"j", NNQ_FIELD_VECTOR, NNQ_FIELD_J},
 };
 
 static int wanted(const struct nnq_config *cfg) { return cfg->madelung_enabled; }

@@ -29,7 +29,7 @@ static void test_defaults_and_derived(void) {
     CHECK_NEAR(cfg.run_dt, 0.25, 1e-16); /* t_end reached exactly */
     CHECK(cfg.run_integrator == NNQ_INTEGRATOR_STRANG && cfg.run_planner == NNQ_PLANNER_MEASURE);
     CHECK(cfg.potential_kind == NNQ_POT_FREE && cfg.initial_kind == NNQ_INIT_GAUSSIAN);
-    CHECK(cfg.output_fields == (NNQ_FIELD_P | NNQ_FIELD_F | NNQ_FIELD_PSI));
+    CHECK(cfg.output_fields == (NNQ_FIELD_P | NNQ_FIELD_F | NNQ_FIELD_PSI | NNQ_FIELD_J));
     CHECK(strcmp(cfg.output_file, "nnq.h5") == 0);
     CHECK(cfg.madelung_enabled == 1 && cfg.madelung_density_floor == 1e-12);
 }
@@ -65,6 +65,20 @@ static void test_overrides_and_dump(void) {
     CHECK(nnq_config_dump(&cfg, small, sizeof small) == need && strlen(small) == 15);
 }
 
+/* [network] gamma sets the mass, m = epsilon / (2 gamma); with [particle] mass it is an error. */
+static void test_gamma(void) {
+    static const char base[] = "[run]\nsteps = 1\n[grid]\nn = 16\nqmin = -1\nqmax = 1\n"
+                               "[initial]\npreset = gaussian\n[network]\nepsilon = 0.5\n";
+    struct nnq_config g;
+    struct nnq_err err = {0};
+    const char *gamma[] = {"network.gamma = 0.125"};
+    CHECK(nnq_config_load_string(base, "g.ini", gamma, 1, &g, &err) == NNQ_OK);
+    CHECK_NEAR(g.particle_mass, 2.0, 1e-15);
+    const char *both[] = {"network.gamma = 0.125", "particle.mass = 2"};
+    CHECK(nnq_config_load_string(base, "g.ini", both, 2, &g, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "[network] gamma: give [network] gamma"), "%s", err.msg);
+}
+
 static void test_line_errors(void) {
     struct nnq_err err = {0};
     char text[1024];
@@ -72,6 +86,23 @@ static void test_line_errors(void) {
              1);
     CHECK(load(text, NULL, 0, &err) == NNQ_ERR_CONFIG);
     CHECK_MSG(strstr(err.msg, "c.ini:6: line too long") != NULL, "%s", err.msg);
+
+    /* one limit, 198 characters a line, in a file and for --set (the line "key = value") */
+    static const char base[] = "[run]\nsteps = 1\n[grid]\nn = 16\nqmin = -1\nqmax = 1\n"
+                               "[initial]\npreset = gaussian\n";
+    for (int len = 194; len <= 195; len++) {
+        char value[256], set[300];
+        snprintf(value, sizeof value, "x%0*d", len - 1, 0);
+        snprintf(text, sizeof text, "%s[potential]\nV = %s\n", base, value);
+        CHECK(load(text, NULL, 0, &err) == NNQ_ERR_CONFIG);
+        const int file_long = strstr(err.msg, "line too long") != NULL;
+        snprintf(set, sizeof set, "potential.V=%s", value);
+        const char *sets[] = {set};
+        CHECK(load(base, sets, 1, &err) == NNQ_ERR_CONFIG);
+        const int set_long = strstr(err.msg, "a config line holds at most 198") != NULL;
+        CHECK_MSG(file_long == set_long && file_long == (len == 195), "%d: %d %d: %s", len,
+                  file_long, set_long, err.msg);
+    }
 
     CHECK(load("[grid]\nn = 16\n\tqmin = -1\nqmax = 1\nqmax = 2\n", NULL, 0, &err) ==
           NNQ_ERR_CONFIG);
@@ -96,7 +127,7 @@ static void test_line_errors(void) {
     CHECK(load("[grid]\nn = 16\nqmin = -1\nqmax = 1\n[run]\nsteps = 1\n[initial]\np = 1\n"
                "[output]\nfields = p, G\n",
                NULL, 0, &err) == NNQ_ERR_CONFIG);
-    CHECK_MSG(strstr(err.msg, "c.ini:10: [output] fields: expected any of p, F, psi, got 'G'"),
+    CHECK_MSG(strstr(err.msg, "c.ini:10: [output] fields: expected any of p, F, psi, j, got 'G'"),
               "%s", err.msg);
 }
 
@@ -104,5 +135,6 @@ int main(void) {
     test_defaults_and_derived();
     test_overrides_and_dump();
     test_line_errors();
+    test_gamma();
     return check_result();
 }

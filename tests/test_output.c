@@ -243,10 +243,10 @@ static void test_options(void) {
     char path[300];
     snprintf(path, sizeof path, "%s/single.h5", dir);
     static const char *const sets[] = {"output.precision = single", "output.fields = p",
-                                       "output.compress = 4"};
+                                       "output.compress = 4", "madelung.enabled = true"};
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run_config(ini2d, sets, 3, path, NULL, &cfg, &sum) == NNQ_OK);
+    CHECK(run_config(ini2d, sets, 4, path, NULL, &cfg, &sum) == NNQ_OK);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "/schrodinger/p", H5P_DEFAULT);
     hid_t t = H5Dget_type(d);
@@ -258,6 +258,10 @@ static void test_options(void) {
     H5Dclose(d);
     CHECK(H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) == 0);
     CHECK(H5Lexists(f, "/schrodinger/F", H5P_DEFAULT) == 0);
+    /* the selection holds for the Madelung fields too */
+    CHECK(H5Lexists(f, "/madelung/p", H5P_DEFAULT) > 0);
+    CHECK(H5Lexists(f, "/madelung/F", H5P_DEFAULT) == 0);
+    CHECK(H5Lexists(f, "/madelung/j", H5P_DEFAULT) == 0);
     H5Fclose(f);
 }
 

@@ -61,6 +61,8 @@
       "upper box edge (periodic: qmax is the image of qmin), one value or one per axis; required") \
     X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")    \
     X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
+    X(network, gamma, DBL, "", "pos", "", "time/mass",                                             \
+      "the paper's gamma: mass = epsilon / (2 gamma) (its eq. 10); give it or [particle] mass")    \
     X(particle, mass, DBL, "1", "pos", "", "mass", "mass m of the trainable variables")            \
     X(potential, preset, ENUM, "", "free|harmonic|double_well|lattice", "", "-",                   \
       "named potential; without it V is used, and without V the potential is free")                \
@@ -129,8 +131,9 @@
       "diagnostics rows between stored positions")                                                 \
     X(output, file, STR, "", "", "", "path",                                                       \
       "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
-    X(output, fields, SET, "p, F, psi", "p|F|psi", "", "-",                                        \
-      "fields written in snapshots: any of p, F, psi")                                             \
+    X(output, fields, SET, "p, F, psi, j", "p|F|psi|j", "", "-",                                   \
+      "fields written in snapshots: any of p, F, psi (both descriptions' p and F) and j (the "     \
+      "Madelung current)")                                                                         \
     X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
       "floating-point type of snapshots")                                                          \
     X(output, size_limit, DBL, "0", "nonneg", "", "bytes",                                         \
@@ -189,6 +192,7 @@ enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 #define NNQ_FIELD_P 1u
 #define NNQ_FIELD_F 2u
 #define NNQ_FIELD_PSI 4u
+#define NNQ_FIELD_J 8u
 #define NNQ_TRAJ_BOHM 1u /* [trajectories] kinds */
 #define NNQ_TRAJ_MADELUNG 2u
 #define NNQ_TRAJ_NELSON 4u
