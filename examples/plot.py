@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Plots an nnq output file: p and F of both descriptions side by side for some snapshots,
-and every divergence metric against t with t_multivalued marked.
+"""Plots nnq output files: p and F of both descriptions side by side for some snapshots
+(2D: with contour lines of V), every divergence metric against t with t_multivalued marked,
+<q>(t) and the energy, and the trajectories over p when the run followed some.
 
 1D files give curves, 2D files images (vortices marked where arg psi winds), 3D files the
-slice through the middle of axis 0. Needs Debian's python3-h5py and python3-matplotlib.
+slice through the middle of axis 0. Axes carry the run's names ([grid] names). Needs Debian's
+python3-h5py and python3-matplotlib.
 
     python3 examples/plot.py run.h5                 # PNGs beside run.h5
-    python3 examples/plot.py run.h5 --out figs --snapshots 0 -1
+    python3 examples/plot.py a.h5 b.h5 --out figs --snapshots 0 -1
 """
 import argparse
 import os
@@ -33,6 +35,15 @@ def vortices(psi):
     return np.argwhere(w != 0), w[w != 0]
 
 
+def axis_names(f, dims):
+    """The axes' names as the run gave them ([grid] names), else q0, q1, q2."""
+    names = f.attrs.get("axis_names")
+    if isinstance(names, bytes):
+        names = names.decode()
+    names = [n.strip() for n in names.split(",")] if names else []
+    return names if len(names) == dims else ["q%d" % i for i in range(dims)]
+
+
 def field(f, group, name, s, dims):
     """Snapshot s of /group/name (the middle slice of axis 0 in 3D), or None. F is blanked
     where p < 1e-6 max p: the phase of round-off in empty space means nothing."""
@@ -56,6 +67,10 @@ def plot_snapshot(f, s, out, stem):
     hbar = float(f.attrs["hbar"])
     rows = [("p", "p"), ("F", "F / hbar")]
     cols = [("schrodinger", "Schrodinger")] + ([("madelung", "Madelung")] if madelung else [])
+    names = axis_names(f, dims)
+    V = f["potential/V"][:] if "potential/V" in f else None
+    if V is not None and dims == 3:
+        V = V[V.shape[0] // 2]
     if dims == 1:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         for ax, (name, label) in zip(axes, rows):
@@ -63,7 +78,7 @@ def plot_snapshot(f, s, out, stem):
                 y = field(f, group, name, s, dims)
                 if y is not None:
                     ax.plot(q[0], y / (hbar if name == "F" else 1), label=title)
-            ax.set_xlabel("q0")
+            ax.set_xlabel(names[0])
             ax.set_ylabel(label)
             ax.legend()
     else:
@@ -84,10 +99,13 @@ def plot_snapshot(f, s, out, stem):
                 fig.colorbar(im, ax=ax, shrink=0.8)
                 for (i, j), w in zip(marks[0], marks[1]):
                     ax.plot(xs[j], ys[i], "o", mfc="none", mec="red" if w > 0 else "white", ms=9)
+                if name == "p" and V is not None and np.ptp(V) > 0:
+                    # the landscape under the density: where the ensemble should go
+                    ax.contour(xs, ys, V, levels=12, colors="white", linewidths=0.5, alpha=0.6)
                 ax.set_title("%s %s" % (title, label))
-                ax.set_xlabel("q2" if dims == 3 else "q1")
-                ax.set_ylabel("q1" if dims == 3 else "q0")
-    slice_note = " (slice q0 = %.3g)" % q[0][len(q[0]) // 2] if dims == 3 else ""
+                ax.set_xlabel(names[2] if dims == 3 else names[1])
+                ax.set_ylabel(names[1] if dims == 3 else names[0])
+    slice_note = " (slice %s = %.3g)" % (names[0], q[0][len(q[0]) // 2]) if dims == 3 else ""
     fig.suptitle("%s: t = %.4g%s" % (f.attrs["name"], t, slice_note))
     fig.tight_layout()
     path = os.path.join(out, "%s_snapshot%03d.png" % (stem, s))
@@ -123,6 +141,34 @@ def plot_divergence(f, out, stem):
     return path
 
 
+def plot_observables(f, out, stem):
+    """<q_i>(t) (with the mean positions of trajectories, when followed) and the energy."""
+    d = f["diagnostics"]
+    t = d["t"][:]
+    dims = int(f.attrs["dims"])
+    names = axis_names(f, dims)
+    fig, (ax, ay) = plt.subplots(1, 2, figsize=(11, 4))
+    for i in range(dims):
+        ax.plot(t, d["q%d_mean" % i][:], label="<%s>" % names[i])
+        for kind, column in (("bohm", "bohm_q"), ("madelung", "fluid_q"), ("nelson", "nelson_q")):
+            if "%s%d" % (column, i) in d:
+                ax.plot(t, d["%s%d" % (column, i)][:], ls=":", label="%s mean %s" % (kind, names[i]))
+    ax.set_xlabel("t")
+    ax.set_ylabel("<q>")
+    ax.legend(fontsize=8)
+    for key, label in (("energy", "<H>"), ("energy_kin", "kinetic"), ("energy_pot", "<V>")):
+        ay.plot(t, d[key][:], label=label)
+    ay.set_xlabel("t")
+    ay.set_ylabel("energy")
+    ay.legend(fontsize=8)
+    fig.suptitle("%s: observables" % f.attrs["name"])
+    fig.tight_layout()
+    path = os.path.join(out, "%s_observables.png" % stem)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_trajectories(f, out, stem, most=40):
     """Trajectories over p_S: 1D, q(t) over the density's space-time image; 2D, the paths over
     the last snapshot's density. Returns the PNG's path, or None (no trajectories, or 3D)."""
@@ -134,6 +180,7 @@ def plot_trajectories(f, out, stem, most=40):
     kinds = [k for k in ("bohm", "madelung", "nelson") if k in tr]
     colours = {"bohm": "white", "madelung": "orange", "nelson": "red"}
     q = [f["grid/q%d" % i][:] for i in range(dims)]
+    names = axis_names(f, dims)
     p = f["schrodinger/p"] if "p" in f["schrodinger"] else None
     fig, ax = plt.subplots(figsize=(7, 5.5))
     if dims == 1:
@@ -148,7 +195,7 @@ def plot_trajectories(f, out, stem, most=40):
                 xj = x[:, j].copy()
                 xj[1:][np.abs(np.diff(xj)) > 0.5 * (q[0][-1] - q[0][0])] = np.nan
                 ax.plot(xj, t, color=colours[k], lw=0.7, label=k if j == 0 else None)
-        ax.set_xlabel("q0")
+        ax.set_xlabel(names[0])
         ax.set_ylabel("t")
     else:
         if p is not None:
@@ -160,8 +207,8 @@ def plot_trajectories(f, out, stem, most=40):
                 ax.plot(x[:, j, 1], x[:, j, 0], color=colours[k], lw=0.7,
                         label=k if j == 0 else None)
                 ax.plot(x[-1, j, 1], x[-1, j, 0], "o", color=colours[k], ms=2)
-        ax.set_xlabel("q1")
-        ax.set_ylabel("q0")
+        ax.set_xlabel(names[1])
+        ax.set_ylabel(names[0])
     ax.legend(loc="upper right")
     ax.set_title("%s: trajectories over p_S (t = %.4g .. %.4g)" % (f.attrs["name"], t[0], t[-1]))
     fig.tight_layout()
@@ -173,25 +220,27 @@ def plot_trajectories(f, out, stem, most=40):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("file", help="an nnq output file (.h5)")
-    ap.add_argument("--out", help="folder for the PNGs (default: beside the file)")
+    ap.add_argument("files", nargs="+", help="nnq output files (.h5)")
+    ap.add_argument("--out", help="folder for the PNGs (default: beside each file)")
     ap.add_argument("--snapshots", type=int, nargs="*", default=[0, -1],
                     help="snapshot indices to draw (default: the first and the last)")
     args = ap.parse_args()
-    out = args.out or os.path.dirname(os.path.abspath(args.file))
-    os.makedirs(out, exist_ok=True)
-    stem = os.path.splitext(os.path.basename(args.file))[0]
-    with h5py.File(args.file, "r") as f:
-        if "nnq_version" not in f.attrs:
-            sys.exit("%s: not an nnq output file" % args.file)
-        count = len(f["snapshots/t"])
-        chosen = sorted({s % count for s in args.snapshots}) if count else []
-        for s in chosen:
-            print(plot_snapshot(f, s, out, stem))
-        print(plot_divergence(f, out, stem))
-        path = plot_trajectories(f, out, stem)
-        if path:
-            print(path)
+    for name in args.files:
+        out = args.out or os.path.dirname(os.path.abspath(name))
+        os.makedirs(out, exist_ok=True)
+        stem = os.path.splitext(os.path.basename(name))[0]
+        with h5py.File(name, "r") as f:
+            if "nnq_version" not in f.attrs:
+                sys.exit("%s: not an nnq output file" % name)
+            count = len(f["snapshots/t"])
+            chosen = sorted({s % count for s in args.snapshots}) if count else []
+            for s in chosen:
+                print(plot_snapshot(f, s, out, stem))
+            print(plot_divergence(f, out, stem))
+            print(plot_observables(f, out, stem))
+            path = plot_trajectories(f, out, stem)
+            if path:
+                print(path)
 
 
 if __name__ == "__main__":

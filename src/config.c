@@ -579,10 +579,13 @@ static enum nnq_status check_axes(struct parse_ctx *ctx, enum nnq_key k, int dim
 }
 
 static enum nnq_status check_expr(struct parse_ctx *ctx, enum nnq_key k) {
-    const char *text = cfield_of(ctx->cfg, k);
+    const struct nnq_config *c = ctx->cfg;
+    const char *text = cfield_of(c, k);
     struct nnq_expr *e = NULL;
     struct nnq_err why = {0};
-    if (nnq_expr_create(text, ctx->cfg->dims, &e, &why) != NNQ_OK)
+    const struct nnq_expr_vars vars = {{c->axis_name[0], c->axis_name[1], c->axis_name[2]},
+                                       k == NNQ_KEY_potential_V && IS_SET(c, potential_file)};
+    if (nnq_expr_create(text, c->dims, &vars, &e, &why) != NNQ_OK)
         return key_error(ctx, k, why.msg);
     nnq_expr_destroy(e);
     return NNQ_OK;
@@ -647,6 +650,32 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         return key_error(ctx, NNQ_KEY_grid_n,
                          "grid of more than 1.5e10 points cannot be addressed");
 
+    if (IS_SET(c, grid_names)) {
+        char tokens[NNQ_LIST_MAX][64], what[200];
+        const int count = split_list(c->grid_names, tokens);
+        if (count != c->dims) {
+            fmt(what, sizeof what, "expected %d name%s (one per axis), got '%s'", c->dims,
+                c->dims > 1 ? "s" : "", c->grid_names);
+            return key_error(ctx, NNQ_KEY_grid_names, what);
+        }
+        for (int a = 0; a < count; a++) {
+            if (!nnq_expr_name_ok(tokens[a])) {
+                fmt(what, sizeof what,
+                    "'%s' cannot name an axis: a name is letters, digits and _, starts with a "
+                    "letter, and is none of x, y, z, q0..q2, t, hbar, mass, L or a function or "
+                    "constant of the expressions (pi, e, exp, ...)",
+                    tokens[a]);
+                return key_error(ctx, NNQ_KEY_grid_names, what);
+            }
+            for (int b = 0; b < a; b++)
+                if (strcmp(tokens[a], tokens[b]) == 0) {
+                    fmt(what, sizeof what, "'%s' names two axes", tokens[a]);
+                    return key_error(ctx, NNQ_KEY_grid_names, what);
+                }
+            fmt(c->axis_name[a], sizeof c->axis_name[a], "%s", tokens[a]);
+        }
+    }
+
     /* run */
     if (IS_SET(c, run_t_end) && IS_SET(c, run_steps))
         return key_error(ctx,
@@ -690,11 +719,22 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         if (strcmp(keys[k].section, "potential") == 0 &&
             check_uses(ctx, (enum nnq_key)k, pp, NNQ_KEY_potential_preset))
             return NNQ_ERR_CONFIG;
-    c->potential_kind = pp >= 0                  ? (enum nnq_potential_kind)pp
-                        : IS_SET(c, potential_V) ? NNQ_POT_EXPR
-                                                 : NNQ_POT_FREE;
-    if (c->potential_kind == NNQ_POT_EXPR && check_expr(ctx, NNQ_KEY_potential_V))
+    c->potential_kind = pp >= 0                     ? (enum nnq_potential_kind)pp
+                        : IS_SET(c, potential_file) ? NNQ_POT_FILE
+                        : IS_SET(c, potential_V)    ? NNQ_POT_EXPR
+                                                    : NNQ_POT_FREE;
+    if ((c->potential_kind == NNQ_POT_EXPR ||
+         (c->potential_kind == NNQ_POT_FILE && IS_SET(c, potential_V))) &&
+        check_expr(ctx, NNQ_KEY_potential_V))
         return NNQ_ERR_CONFIG;
+    if ((IS_SET(c, potential_dataset) || IS_SET(c, potential_coordinates)) &&
+        !IS_SET(c, potential_file))
+        return key_error(ctx,
+                         IS_SET(c, potential_dataset) ? NNQ_KEY_potential_dataset
+                                                      : NNQ_KEY_potential_coordinates,
+                         "needs [potential] file");
+    if (IS_SET(c, potential_coordinates) && !IS_SET(c, potential_dataset))
+        return key_error(ctx, NNQ_KEY_potential_coordinates, "needs [potential] dataset");
     if (check_axes(ctx, NNQ_KEY_potential_omega, c->dims) ||
         check_axes(ctx, NNQ_KEY_potential_period, c->dims))
         return NNQ_ERR_CONFIG;

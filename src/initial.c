@@ -79,12 +79,14 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
                                  double complex *psi, struct nnq_err *err) {
     struct nnq_expr *pe = NULL, *fe = NULL;
     enum nnq_status rc = NNQ_OK;
+    const struct nnq_expr_vars vars = {{cfg->axis_name[0], cfg->axis_name[1], cfg->axis_name[2]},
+                                       0};
     if (cfg->initial_kind == NNQ_INIT_EXPR) {
-        if ((rc = nnq_expr_create(cfg->initial_p, cfg->dims, &pe, err)) != NNQ_OK) {
+        if ((rc = nnq_expr_create(cfg->initial_p, cfg->dims, &vars, &pe, err)) != NNQ_OK) {
             nnq_err_prefix(err, "[initial] p: ");
             goto done;
         }
-        if ((rc = nnq_expr_create(cfg->initial_F, cfg->dims, &fe, err)) != NNQ_OK) {
+        if ((rc = nnq_expr_create(cfg->initial_F, cfg->dims, &vars, &fe, err)) != NNQ_OK) {
             nnq_err_prefix(err, "[initial] F: ");
             goto done;
         }
@@ -97,8 +99,8 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
                 double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
                 double complex v;
                 if (pe) {
-                    double p = nnq_expr_eval(pe, q, 0.0, cfg->hbar, cfg->particle_mass);
-                    double F = nnq_expr_eval(fe, q, 0.0, cfg->hbar, cfg->particle_mass);
+                    double p = nnq_expr_eval(pe, q, 0.0, cfg->hbar, cfg->particle_mass, 0.0);
+                    double F = nnq_expr_eval(fe, q, 0.0, cfg->hbar, cfg->particle_mass, 0.0);
                     if (!(p >= 0.0) || !isfinite(p)) {
                         rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                                          "[initial] p is %g at q = (%g, %g, %g): a density must "

@@ -2,6 +2,7 @@
 #include "nnq/output_h5.h"
 
 #include "nnq/par.h"
+#include "nnq/version.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -345,18 +346,24 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     nnq_par_bcast(created, sizeof created); /* attributes: the same value on every rank */
     int zero = 0;
-    int bad = attr_string(o->file, "nnq_version", NNQ_VERSION) ||
-              attr_string(o->file, "config", config_text) ||
-              attr_string(o->file, "name", cfg->run_name) ||
-              attr_string(o->file, "created", created) ||
-              attr_numbers(o->file, "hbar", H5T_NATIVE_DOUBLE, &cfg->hbar, 1) ||
-              attr_numbers(o->file, "mu", H5T_NATIVE_DOUBLE, &cfg->network_mu, 1) ||
-              attr_numbers(o->file, "epsilon", H5T_NATIVE_DOUBLE, &cfg->network_epsilon, 1) ||
-              attr_numbers(o->file, "mass", H5T_NATIVE_DOUBLE, &cfg->particle_mass, 1) ||
-              attr_numbers(o->file, "dt", H5T_NATIVE_DOUBLE, &cfg->run_dt, 1) ||
-              attr_numbers(o->file, "dims", H5T_NATIVE_INT, &d, 1) ||
-              attr_vector(o->file, "n", H5T_NATIVE_LLONG, n, (hsize_t)d) ||
-              attr_numbers(o->file, "completed", H5T_NATIVE_INT, &zero, 1);
+    static const char *const plain[3] = {"q0", "q1", "q2"};
+    char axes[3 * 34] = ""; /* the axes' names ([grid] names, else q0, q1, q2) */
+    for (int a = 0; a < d; a++)
+        snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%s%s", a ? ", " : "",
+                 cfg->axis_name[a][0] ? cfg->axis_name[a] : plain[a]);
+    int bad =
+        attr_string(o->file, "nnq_version", NNQ_VERSION) ||
+        attr_string(o->file, "nnq_revision", nnq_revision()) ||
+        attr_string(o->file, "axis_names", axes) || attr_string(o->file, "config", config_text) ||
+        attr_string(o->file, "name", cfg->run_name) || attr_string(o->file, "created", created) ||
+        attr_numbers(o->file, "hbar", H5T_NATIVE_DOUBLE, &cfg->hbar, 1) ||
+        attr_numbers(o->file, "mu", H5T_NATIVE_DOUBLE, &cfg->network_mu, 1) ||
+        attr_numbers(o->file, "epsilon", H5T_NATIVE_DOUBLE, &cfg->network_epsilon, 1) ||
+        attr_numbers(o->file, "mass", H5T_NATIVE_DOUBLE, &cfg->particle_mass, 1) ||
+        attr_numbers(o->file, "dt", H5T_NATIVE_DOUBLE, &cfg->run_dt, 1) ||
+        attr_numbers(o->file, "dims", H5T_NATIVE_INT, &d, 1) ||
+        attr_vector(o->file, "n", H5T_NATIVE_LLONG, n, (hsize_t)d) ||
+        attr_numbers(o->file, "completed", H5T_NATIVE_INT, &zero, 1);
 
     /* Grid and potential. */
     hid_t grp = H5Gcreate2(o->file, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);

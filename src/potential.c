@@ -8,6 +8,7 @@
 #include "nnq/source.h"
 
 const struct nnq_source_kind *const nnq_sources[] = {
+    &nnq_source_file,
     &nnq_source_expression,
     &nnq_source_preset,
     NULL,

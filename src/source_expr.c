@@ -18,7 +18,7 @@ static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t
         for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
             for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
                 double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
-                V[idx] = nnq_expr_eval(e->expr, q, t, e->hbar, e->mass);
+                V[idx] = nnq_expr_eval(e->expr, q, t, e->hbar, e->mass, 0.0);
             }
     return NNQ_OK;
 }
@@ -49,7 +49,9 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     e->mass = cfg->particle_mass;
     e->hbar = cfg->hbar;
-    if (nnq_expr_create(cfg->potential_V, cfg->dims, &e->expr, err) != NNQ_OK) {
+    const struct nnq_expr_vars vars = {{cfg->axis_name[0], cfg->axis_name[1], cfg->axis_name[2]},
+                                       0};
+    if (nnq_expr_create(cfg->potential_V, cfg->dims, &vars, &e->expr, err) != NNQ_OK) {
         free(e);
         return nnq_err_prefix(err, "[potential] V: ");
     }

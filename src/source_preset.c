@@ -39,6 +39,7 @@ static double value(const struct preset *p, const double *q) {
         return v;
     case NNQ_POT_FREE:
     case NNQ_POT_EXPR:
+    case NNQ_POT_FILE:
         break;
     }
     return 0.0;
@@ -65,7 +66,9 @@ static int time_dependent(const void *self) {
 
 static const struct nnq_source_ops ops = {fill, time_dependent, free};
 
-static int matches(const struct nnq_config *cfg) { return cfg->potential_kind != NNQ_POT_EXPR; }
+static int matches(const struct nnq_config *cfg) {
+    return cfg->potential_kind != NNQ_POT_EXPR && cfg->potential_kind != NNQ_POT_FILE;
+}
 
 static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_grid *g,
                               const struct nnq_source_ops **out_ops, void **self,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ctest driver: a small 1D and a small 2D run (both solvers, trajectories, snapshots,
-# checkpoints) under valgrind memcheck: any error or definite/indirect leak fails. Exit 77 (skipped) without
+# checkpoints), a V read from a file and two malformed files refused, under valgrind
+# memcheck: any error or definite/indirect leak fails. Exit 77 (skipped) without
 # valgrind. Usage: test_valgrind.sh NNQ
 set -eu
 nnq=$1
@@ -18,3 +19,15 @@ for cfg in one two; do
         "$nnq" info $cfg.h5 >/dev/null
     echo "ok: $cfg: no memcheck errors, no leaks"
 done
+# a V from a file: a run's own output, then two malformed files (exit 2, the message, no leak)
+valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
+    "$nnq" simulate two.ini --quiet -o file.h5 --set potential.file=two.h5 >/dev/null
+echo "not hdf5" > bad.h5
+for set in "potential.file=bad.h5" "potential.file=two.h5 --set potential.dataset=/diagnostics/t"; do
+    rc=0
+    # shellcheck disable=SC2086 # the second case is two options
+    valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
+        "$nnq" simulate two.ini --quiet --force -o out.h5 --set $set >/dev/null 2>err.txt || rc=$?
+    [ $rc = 2 ] && grep -q "\[potential\] file" err.txt || { echo "FAIL: --set $set: exit $rc"; cat err.txt; exit 1; }
+done
+echo "ok: V from files, and two malformed ones refused: no memcheck errors, no leaks"

@@ -59,6 +59,9 @@
       "lower box edge, one value or one per axis; required")                                       \
     X(grid, qmax, DLIST, "", "any", "", "q",                                                       \
       "upper box edge (periodic: qmax is the image of qmin), one value or one per axis; required") \
+    X(grid, names, STR, "", "", "", "-",                                                           \
+      "names of the axes, one per axis (\"w, a\"): variables of every expression beside x, y, z "  \
+      "and q0..q2, stored in the output and used for labels")                                      \
     X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")    \
     X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
     X(network, gamma, DBL, "", "pos", "", "time/mass",                                             \
@@ -68,6 +71,14 @@
       "named potential; without it V is used, and without V the potential is free")                \
     X(potential, V, EXPR, "", "", "-", "energy",                                                   \
       "V(x,y,z,t) expression (also q0..q2, hbar, mass); used when no preset is given")             \
+    X(potential, file, STR, "", "", "-", "path",                                                   \
+      "HDF5 file with a tabulated loss L(q) (or L(t, q)): the variable L of V; without V, V = L "  \
+      "(layouts: docs/config.md)")                                                                 \
+    X(potential, dataset, STR, "", "", "-", "-",                                                   \
+      "the dataset of file holding L (default: /potential/V of an nnq output, train_loss of a "    \
+      "loss-landscape surface file)")                                                              \
+    X(potential, coordinates, STR, "", "", "-", "-",                                               \
+      "with dataset: its axes' 1-D coordinate datasets, one per axis (\"w, a\")")                  \
     X(potential, omega, DLIST, "1", "pos", "harmonic|double_well", "1/time",                       \
       "harmonic: V = sum m omega_i^2 q_i^2 / 2; double_well: the transverse axes 1, 2")            \
     X(potential, barrier, DBL, "1", "pos", "double_well", "energy",                                \
@@ -177,7 +188,8 @@ enum nnq_potential_kind {
     NNQ_POT_HARMONIC,
     NNQ_POT_DOUBLE_WELL,
     NNQ_POT_LATTICE,
-    NNQ_POT_EXPR /* resolved: no preset, V given */
+    NNQ_POT_EXPR, /* resolved: no preset, V given */
+    NNQ_POT_FILE  /* resolved: no preset, [potential] file given (V optional) */
 };
 enum nnq_initial_kind {
     NNQ_INIT_GAUSSIAN,
@@ -221,6 +233,7 @@ struct nnq_config {
     long n[3];
     double qmin[3], qmax[3];
     double hbar;
+    char axis_name[3][32]; /* [grid] names, "" where none */
     long steps;
     enum nnq_potential_kind potential_kind;
     enum nnq_initial_kind initial_kind;

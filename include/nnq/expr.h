@@ -1,7 +1,9 @@
 /*
  * expr.h - user expressions V(x,y,z,t), p(x,y,z), F(x,y,z), compiled with libmatheval.
  *
- * Variables: x, y, z (aliases q0, q1, q2; only the grid's d axes), t, hbar, mass.
+ * Variables: x, y, z (aliases q0, q1, q2; only the grid's d axes), t, hbar, mass; and where
+ * the caller allows them, the axes' own names ([grid] names) and L, the tabulated loss of a
+ * [potential] file.
  * Constants and functions are libmatheval's (pi, e, exp, sin, sqrt, abs, step, ...).
  * Characters outside [A-Za-z0-9_.+-*^/() ] are rejected before libmatheval sees the text:
  * its scanner would echo them to stdout.
@@ -13,15 +15,31 @@
 
 struct nnq_expr;
 
-/* Compiles `text` for a d-dimensional grid (1 <= dims <= 3). On success *out owns the
- * expression. Returns NNQ_OK or NNQ_ERR_CONFIG with a message (no place prefix) such as
- * "unknown variable 'w'", "'y' needs a grid of 2 or more dimensions", "syntax error". */
-enum nnq_status nnq_expr_create(const char *text, int dims, struct nnq_expr **out,
-                                struct nnq_err *err);
+/* What an expression may name besides the fixed variables: axis[a] the name of axis a < dims
+ * (NULL or "": none), loss 1 when L is defined. Names are copied. */
+struct nnq_expr_vars {
+    const char *axis[3];
+    int loss;
+};
 
-/* Value at q (3 entries, those past the grid's dims are ignored), time t. NaN/Inf are returned as
- * they come. Cannot fail. */
-double nnq_expr_eval(const struct nnq_expr *e, const double *q, double t, double hbar, double mass);
+/* Compiles `text` for a d-dimensional grid (1 <= dims <= 3) with the extra variables of vars
+ * (NULL: none). On success *out owns the expression. Returns NNQ_OK or NNQ_ERR_CONFIG with a
+ * message (no place prefix) such as "unknown variable 'w'", "'y' needs a grid of 2 or more
+ * dimensions", "syntax error". */
+enum nnq_status nnq_expr_create(const char *text, int dims, const struct nnq_expr_vars *vars,
+                                struct nnq_expr **out, struct nnq_err *err);
+
+/* Value at q (3 entries, those past the grid's dims are ignored), time t, loss L (ignored
+ * when the expression has none). NaN/Inf are returned as they come. Cannot fail. */
+double nnq_expr_eval(const struct nnq_expr *e, const double *q, double t, double hbar, double mass,
+                     double L);
+
+/* 1 when the expression uses L. Cannot fail. */
+int nnq_expr_uses_loss(const struct nnq_expr *e);
+
+/* 1 when name can be an axis name: an identifier that libmatheval reads as a variable (not a
+ * function or constant such as exp or pi) and none of the fixed variables or L. Cannot fail. */
+int nnq_expr_name_ok(const char *name);
 
 /* 1 when the expression depends on t. Cannot fail. */
 int nnq_expr_uses_t(const struct nnq_expr *e);

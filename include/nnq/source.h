@@ -42,6 +42,6 @@ struct nnq_source_kind {
 
 /* The registry, NULL-terminated, and its kinds. */
 extern const struct nnq_source_kind *const nnq_sources[];
-extern const struct nnq_source_kind nnq_source_preset, nnq_source_expression;
+extern const struct nnq_source_kind nnq_source_preset, nnq_source_expression, nnq_source_file;
 
 #endif

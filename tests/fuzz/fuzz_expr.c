@@ -22,11 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct nnq_expr *e = NULL;
     struct nnq_err err = {0};
     int dims = size % 3 + 1;
-    if (nnq_expr_create(text, dims, &e, &err) == NNQ_OK) {
+    if (nnq_expr_create(text, dims, NULL, &e, &err) == NNQ_OK) {
         static const double qs[4][3] = {{0, 0, 0}, {1.5, -2, 3}, {-1e300, 1e-300, 0}, {7, 7, 7}};
         volatile double sink = 0;
         for (int k = 0; k < 4; k++)
-            sink += nnq_expr_eval(e, qs[k], 0.25 * k, 0.7, 1.3);
+            sink += nnq_expr_eval(e, qs[k], 0.25 * k, 0.7, 1.3, 0.0);
         (void)sink;
     } else if (err.code != NNQ_ERR_CONFIG && err.code != NNQ_ERR_RUNTIME)
         abort();

@@ -1,0 +1,538 @@
+/*
+ * source_file.c - V from a tabulated loss L(q) (or L(t, q)) in an HDF5 file: the researcher's
+ * loss landscape, computed by their own code ([potential] file, dataset, coordinates).
+ *
+ * Layouts read (docs/config.md, "Loss landscapes from files"):
+ *   - nnq's own output: /potential/V on /grid/q0.. (a run's V reused);
+ *   - the surface files of the loss-landscape tool (Li et al., NeurIPS 2018,
+ *     github.com/tomgoldstein/loss-landscape): xcoordinates [nx], ycoordinates [ny] (2D),
+ *     train_loss declared (nx, ny) but filled through meshgrid(x, y).ravel(), so the buffer is
+ *     y-major: L(x_i, y_j) = buffer[j nx + i]; -1 marks a point the tool did not compute;
+ *   - a plain dataset ([potential] dataset) with its axes' 1-D coordinate datasets
+ *     ([potential] coordinates), C order (axis 0 slowest).
+ * A dataset with one more axis than the grid, leading, and a 1-D dataset `t` beside it (same
+ * group) is a time series: L is linear in t between its rows and constant before the first and
+ * after the last.
+ *
+ * Onto the grid: where an axis of the file holds exactly the grid's coordinates the values are
+ * taken as they are; otherwise each axis in turn is resampled by the cubic Hermite interpolant
+ * whose slopes are those of the parabola through each point and its neighbours (one-sided at
+ * the ends): C1, and exact for quadratics, so the error falls as dq_file^3 (tested). A grid
+ * point outside the coordinates' range, a NaN or infinite value, a -1 marker (loss-landscape
+ * layout), coordinates that do not increase or a size out of reason are errors naming the file,
+ * the dataset and the index. Each rank reads the rows of axis 0 its slab needs (a hyperslab;
+ * the y-major loss-landscape buffer is read whole).
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnq/expr.h"
+#include "nnq/source.h"
+
+#define MAX_VALUES (1LL << 31) /* values in one read: beyond, a file is out of reason here */
+
+/* Invariants: L holds nt blocks of local_size values, the table on this rank's grid points at
+ * the times t[0 .. nt) (t NULL when nt = 1); expr is NULL when V = L. */
+struct file_source {
+    struct nnq_expr *expr;
+    double hbar, mass;
+    int nt;
+    double *t;
+    double *L;
+    double *Lt; /* local_size: L at the time asked (nt > 1) */
+    ptrdiff_t local;
+};
+
+/* What was read of the file: values on the file's grid, rows [row0, row0 + rows) of axis 0
+ * (all of them for the y-major layout), time-major. */
+struct table {
+    int dims, nt, ymajor, landscape; /* landscape: the loss-landscape layout (-1 markers) */
+    hsize_t n[3];                    /* points per axis in the file */
+    double *coord[3];
+    double *t;
+    hsize_t row0, rows;
+    double *values;
+};
+
+static void table_free(struct table *tb) {
+    for (int a = 0; a < 3; a++)
+        free(tb->coord[a]);
+    free(tb->t);
+    free(tb->values);
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* The 1-D dataset at name as doubles (*n of them, malloc'd), or an error naming it. */
+static enum nnq_status read_vector(hid_t f, const char *path, const char *name, double **out,
+                                   hsize_t *n, struct nnq_err *err) {
+    *out = NULL;
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: no dataset '%s'", path, name);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hid_t ty = d >= 0 ? H5Dget_type(d) : -1;
+    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    hsize_t len = 0;
+    if (rank == 1)
+        H5Sget_simple_extent_dims(sp, &len, NULL);
+    const H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
+    enum nnq_status rc = NNQ_OK;
+    if (rank != 1)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "[potential] file %s: '%s' has %d axes, a coordinate list needs 1", path,
+                         name, rank);
+    else if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' is not numeric", path,
+                         name);
+    else if (len < 2 || (long long)len > MAX_VALUES)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "[potential] file %s: '%s' has %llu values (2 to 2^31 needed)", path, name,
+                         (unsigned long long)len);
+    else if (!(*out = malloc(sizeof(double) * len)))
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
+    else if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be read", path,
+                         name);
+    if (ty >= 0)
+        H5Tclose(ty);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    if (rc != NNQ_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    *n = len;
+    return rc;
+}
+
+/* Coordinates must be finite and increase. */
+static enum nnq_status check_coordinates(const char *path, const char *name, const double *x,
+                                         hsize_t n, struct nnq_err *err) {
+    for (hsize_t k = 0; k < n; k++)
+        if (!isfinite(x[k]) || (k > 0 && !(x[k] > x[k - 1])))
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "[potential] file %s: %s[%llu] = %g %s: coordinates must be "
+                               "finite and increase",
+                               path, name, (unsigned long long)k, x[k],
+                               isfinite(x[k]) ? "does not exceed the one before" : "");
+    return NNQ_OK;
+}
+
+/* The file rows of axis 0 that the grid points q0[0 .. m) need, with the interpolant's
+ * neighbours: [*lo, *hi). */
+static void rows_needed(const double *x, hsize_t n, const double *q0, ptrdiff_t m, hsize_t *lo,
+                        hsize_t *hi) {
+    if (m <= 0) {
+        *lo = *hi = 0;
+        return;
+    }
+    hsize_t a = 0, b = n - 1;
+    while (a + 1 < n && x[a + 1] <= q0[0])
+        a++;
+    while (b > 0 && x[b - 1] >= q0[m - 1])
+        b--;
+    *lo = a >= 2 ? a - 2 : 0;
+    *hi = b + 3 < n ? b + 3 : n;
+}
+
+/* Opens the file and reads its table for the grid g (this rank's rows). */
+static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq_grid *g,
+                                  struct table *tb, struct nnq_err *err) {
+    const char *path = cfg->potential_file;
+    memset(tb, 0, sizeof *tb);
+    tb->nt = 1;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported here, not printed by HDF5 */
+    tb->dims = cfg->dims;
+    if (H5Fis_hdf5(path) <= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "[potential] file %s: not an HDF5 file (missing, unreadable or "
+                           "truncated)",
+                           path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "[potential] file %s: HDF5 cannot open it (truncated or damaged?)",
+                           path);
+    /* the layout, and the names of the values and their coordinates */
+    char dataset[NNQ_STR_MAX], coord[3][NNQ_STR_MAX], group[NNQ_STR_MAX] = "/";
+    enum nnq_status rc = NNQ_OK;
+    if (cfg->potential_coordinates[0]) {
+        snprintf(dataset, sizeof dataset, "%s", cfg->potential_dataset);
+        char list[NNQ_STR_MAX];
+        snprintf(list, sizeof list, "%s", cfg->potential_coordinates);
+        int count = 0;
+        for (char *tok = strtok(list, ", \t"); tok; tok = strtok(NULL, ", \t"))
+            if (count < 3)
+                snprintf(coord[count++], sizeof coord[0], "%s", tok);
+            else
+                count++;
+        if (count != cfg->dims)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] coordinates: %d datasets for a %d-dimensional grid",
+                             count, cfg->dims);
+    } else if (H5Aexists(f, "nnq_version") > 0) {
+        snprintf(dataset, sizeof dataset, "%s",
+                 cfg->potential_dataset[0] ? cfg->potential_dataset : "/potential/V");
+        for (int a = 0; a < cfg->dims; a++)
+            snprintf(coord[a], sizeof coord[a], "/grid/q%d", a);
+    } else if (H5Lexists(f, "xcoordinates", H5P_DEFAULT) > 0) {
+        tb->ymajor = cfg->dims == 2;
+        tb->landscape = 1;
+        snprintf(dataset, sizeof dataset, "%s",
+                 cfg->potential_dataset[0] ? cfg->potential_dataset : "train_loss");
+        snprintf(coord[0], sizeof coord[0], "xcoordinates");
+        snprintf(coord[1], sizeof coord[1], "ycoordinates");
+        if (cfg->dims > 2)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: a loss-landscape surface file is 1D or 2D, "
+                             "the grid is 3D",
+                             path);
+    } else
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "[potential] file %s: neither an nnq output nor a loss-landscape "
+                         "surface file (xcoordinates): give [potential] dataset and coordinates",
+                         path);
+    for (int a = 0; a < cfg->dims && rc == NNQ_OK; a++) {
+        rc = read_vector(f, path, coord[a], &tb->coord[a], &tb->n[a], err);
+        if (rc == NNQ_OK)
+            rc = check_coordinates(path, coord[a], tb->coord[a], tb->n[a], err);
+    }
+    for (int a = cfg->dims; a < 3; a++)
+        tb->n[a] = 1;
+    if (rc == NNQ_OK && H5Lexists(f, dataset, H5P_DEFAULT) <= 0)
+        rc =
+            nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: no dataset '%s'", path, dataset);
+    hid_t d = rc == NNQ_OK ? H5Dopen2(f, dataset, H5P_DEFAULT) : -1;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1, ty = d >= 0 ? H5Dget_type(d) : -1;
+    hsize_t shape[4] = {0, 0, 0, 0};
+    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, shape, NULL) : 0;
+    if (rc == NNQ_OK && d < 0)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be opened", path,
+                         dataset);
+    if (rc == NNQ_OK && H5Tget_class(ty) != H5T_FLOAT && H5Tget_class(ty) != H5T_INTEGER)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' is not numeric", path,
+                         dataset);
+    /* a time series: one more axis, leading, and t beside the dataset */
+    const int timed = rank == cfg->dims + 1;
+    if (rc == NNQ_OK && rank != cfg->dims && !timed)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "[potential] file %s: '%s' has %d axes, the grid %d (or %d with a "
+                         "leading time axis and a dataset t beside it)",
+                         path, dataset, rank, cfg->dims, cfg->dims + 1);
+    if (rc == NNQ_OK && timed) {
+        snprintf(group, sizeof group, "%s", dataset);
+        char *slash = strrchr(group, '/');
+        if (slash)
+            snprintf(slash + 1, sizeof group - (size_t)(slash + 1 - group), "t");
+        else
+            snprintf(group, sizeof group, "t");
+        hsize_t nt = 0;
+        rc = read_vector(f, path, group, &tb->t, &nt, err);
+        if (rc == NNQ_OK)
+            rc = check_coordinates(path, group, tb->t, nt, err);
+        if (rc == NNQ_OK && nt != shape[0])
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: '%s' has %llu times, '%s' %llu rows", path,
+                             group, (unsigned long long)nt, dataset, (unsigned long long)shape[0]);
+        tb->nt = (int)nt;
+    }
+    for (int a = 0; a < cfg->dims && rc == NNQ_OK; a++)
+        if (shape[timed + a] != tb->n[a])
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: '%s' has %llu points on axis %d, its "
+                             "coordinates %s %llu",
+                             path, dataset, (unsigned long long)shape[timed + a], a, coord[a],
+                             (unsigned long long)tb->n[a]);
+    /* this rank's rows of axis 0 (all of them for the y-major buffer) */
+    if (rc == NNQ_OK) {
+        hsize_t lo = 0, hi = tb->n[0];
+        if (!tb->ymajor)
+            rows_needed(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0, &lo, &hi);
+        tb->row0 = lo;
+        tb->rows = hi - lo;
+        const double count =
+            (double)tb->nt * (double)tb->rows * (double)tb->n[1] * (double)tb->n[2];
+        if (count > (double)MAX_VALUES)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: '%s' holds %.3g values, more than nnq reads "
+                             "(2^31)",
+                             path, dataset, count);
+        else if (!(tb->values = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1))))
+            rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
+        if (rc == NNQ_OK && count > 0) {
+            hsize_t start[4] = {0, 0, 0, 0}, cnt[4];
+            for (int i = 0; i < rank; i++)
+                cnt[i] = shape[i];
+            start[timed] = lo;
+            cnt[timed] = tb->rows;
+            hid_t mem = H5Screate_simple(rank, cnt, NULL);
+            if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
+                H5Dread(d, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, tb->values) < 0)
+                rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be read",
+                                 path, dataset);
+            H5Sclose(mem);
+        }
+    }
+    /* every value read: finite, and not the loss-landscape tool's "not computed" */
+    const size_t block = (size_t)tb->rows * tb->n[1] * tb->n[2];
+    for (size_t k = 0; rc == NNQ_OK && k < (size_t)tb->nt * block; k++) {
+        const double v = tb->values[k];
+        if (isfinite(v) && !(tb->landscape && v == -1.0))
+            continue;
+        /* the index in the dataset's own terms */
+        size_t r = k % block, it = k / block;
+        hsize_t idx[3];
+        if (tb->ymajor) { /* buffer j nx + i is (x_i, y_j), declared (nx, ny) */
+            idx[0] = r / tb->n[1];
+            idx[1] = r % tb->n[1];
+        } else {
+            idx[0] = tb->row0 + r / (tb->n[1] * tb->n[2]);
+            idx[1] = (r / tb->n[2]) % tb->n[1];
+            idx[2] = r % tb->n[2];
+        }
+        char where[96] = "";
+        if (timed)
+            snprintf(where, sizeof where, "%zu, ", it);
+        for (int a = 0; a < cfg->dims; a++)
+            snprintf(where + strlen(where), sizeof where - strlen(where), "%s%llu", a ? ", " : "",
+                     (unsigned long long)idx[a]);
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: %s[%s] is %g%s", path, dataset,
+                         where, v,
+                         isfinite(v) ? ": the loss-landscape tool marks a point it did not "
+                                       "compute with -1"
+                                     : "");
+    }
+    if (ty >= 0)
+        H5Tclose(ty);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(f);
+    if (rc != NNQ_OK)
+        table_free(tb);
+    return rc;
+}
+
+/* ---- onto the grid ------------------------------------------------------------------------ */
+
+/* d/dx at x = at of the parabola through (xa, ya), (xb, yb), (xc, yc). */
+static double slope3(double xa, double xb, double xc, double ya, double yb, double yc, double at) {
+    return ya * ((at - xb) + (at - xc)) / ((xa - xb) * (xa - xc)) +
+           yb * ((at - xa) + (at - xc)) / ((xb - xa) * (xb - xc)) +
+           yc * ((at - xa) + (at - xb)) / ((xc - xa) * (xc - xb));
+}
+
+/* The slope at point k of y (stride s, n points on x). */
+static double slope_at(const double *x, const double *y, ptrdiff_t s, hsize_t n, hsize_t k) {
+    if (n == 2)
+        return (y[s] - y[0]) / (x[1] - x[0]);
+    const hsize_t c = k == 0 ? 1 : k == n - 1 ? n - 2 : k; /* the middle of the three */
+    return slope3(x[c - 1], x[c], x[c + 1], y[(ptrdiff_t)(c - 1) * s], y[(ptrdiff_t)c * s],
+                  y[(ptrdiff_t)(c + 1) * s], x[k]);
+}
+
+/*
+ * Resamples `in` along one axis, in[(o n + k) inner + i] for o < outer, k < n (the axis, at
+ * x), i < inner, onto out[(o m + j) inner + i] at X[0 .. m). Returns the first j with X[j]
+ * outside [x_0, x_{n-1}], or -1.
+ */
+static ptrdiff_t resample(const double *x, hsize_t n, const double *X, ptrdiff_t m,
+                          const double *in, double *out, size_t outer, size_t inner) {
+    const double tol = 1e-9 * (x[n - 1] - x[0]);
+    hsize_t k = 0;
+    for (ptrdiff_t j = 0; j < m; j++) {
+        const double at = X[j];
+        if (at < x[0] - tol || at > x[n - 1] + tol)
+            return j;
+        while (k + 2 < n && x[k + 1] <= at)
+            k++;
+        while (k > 0 && x[k] > at)
+            k--;
+        const double h = x[k + 1] - x[k], s = fmin(fmax((at - x[k]) / h, 0.0), 1.0);
+        const double s2 = s * s, s3 = s2 * s;
+        const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
+                     h11 = s3 - s2;
+        for (size_t o = 0; o < outer; o++)
+            for (size_t i = 0; i < inner; i++) {
+                const double *y = in + o * n * inner + i;
+                const ptrdiff_t st = (ptrdiff_t)inner;
+                out[(o * (size_t)m + (size_t)j) * inner + i] =
+                    s == 0.0 ? y[(ptrdiff_t)k * st]
+                             : h00 * y[(ptrdiff_t)k * st] + h01 * y[(ptrdiff_t)(k + 1) * st] +
+                                   h * (h10 * slope_at(x, y, st, n, k) +
+                                        h11 * slope_at(x, y, st, n, k + 1));
+            }
+    }
+    return -1;
+}
+
+/* One time row of the table (C order over its rows, or y-major) onto this rank's grid points
+ * (local_size values at L). */
+static enum nnq_status onto_grid(const struct nnq_config *cfg, const struct nnq_grid *g,
+                                 const struct table *tb, const double *row, double *L,
+                                 struct nnq_err *err) {
+    /* a C-ordered copy of the rows read: [rows][n1][n2] */
+    const size_t r = tb->rows, n1 = tb->n[1], n2 = tb->n[2];
+    /* after axis 2, axis 1, axis 0: the grid's sizes replace the file's one by one */
+    const size_t m0 = (size_t)g->local_n0, m1 = (size_t)g->n[1], m2 = (size_t)g->n[2];
+    double *a = malloc(sizeof(double) * (r * n1 * n2 + 1));
+    double *b = malloc(sizeof(double) * (r * n1 * m2 + 1));
+    double *c = malloc(sizeof(double) * (r * m1 * m2 + 1));
+    enum nnq_status rc = a && b && c ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (rc == NNQ_OK) {
+        if (tb->ymajor)
+            for (size_t i = 0; i < r; i++)
+                for (size_t j = 0; j < n1; j++)
+                    a[i * n1 + j] = row[j * r + i];
+        else
+            memcpy(a, row, sizeof(double) * r * n1 * n2);
+    }
+    static const char *const coord_name[3] = {"axis 0", "axis 1", "axis 2"};
+    ptrdiff_t out = -1;
+    int axis = -1;
+    if (rc == NNQ_OK && cfg->dims > 2 &&
+        (out = resample(tb->coord[2], n2, g->q[2], (ptrdiff_t)m2, a, b, r * n1, 1)) >= 0)
+        axis = 2;
+    if (rc == NNQ_OK && cfg->dims <= 2)
+        memcpy(b, a, sizeof(double) * r * n1 * n2);
+    if (rc == NNQ_OK && axis < 0 && cfg->dims > 1 &&
+        (out = resample(tb->coord[1], n1, g->q[1], (ptrdiff_t)m1, b, c, r, m2)) >= 0)
+        axis = 1;
+    if (rc == NNQ_OK && axis < 0 && cfg->dims == 1)
+        memcpy(c, b, sizeof(double) * r);
+    if (rc == NNQ_OK && axis < 0 && m0 > 0 &&
+        (out = resample(tb->coord[0] + tb->row0, r, g->q[0] + g->local_0_start, (ptrdiff_t)m0, c, L,
+                        1, m1 * m2)) >= 0)
+        axis = 0;
+    if (rc == NNQ_OK && axis >= 0) {
+        const ptrdiff_t index = axis == 0 ? g->local_0_start + out : out;
+        const double *x = tb->coord[axis];
+        const hsize_t n = tb->n[axis];
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "[potential] file %s: the grid point q%d = %g (index %td) lies outside "
+                         "the file's coordinates on %s, [%g, %g]: widen the file's range or "
+                         "narrow [grid] qmin/qmax (qmax is the periodic image of qmin: the last "
+                         "point is qmax - dq)",
+                         cfg->potential_file, axis, g->q[axis][index], index, coord_name[axis],
+                         x[0], x[n - 1]);
+    }
+    free(a);
+    free(b);
+    free(c);
+    return rc;
+}
+
+/* ---- the source --------------------------------------------------------------------------- */
+
+static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t, double *V,
+                            struct nnq_err *err) {
+    (void)err;
+    const struct file_source *s = self;
+    const double *L = s->L;
+    if (s->nt > 1) {
+        int k = 0;
+        while (k + 2 < s->nt && s->t[k + 1] <= t)
+            k++;
+        const double w = fmin(fmax((t - s->t[k]) / (s->t[k + 1] - s->t[k]), 0.0), 1.0);
+        const double *a = s->L + (size_t)k * (size_t)s->local, *b = a + s->local;
+        for (ptrdiff_t i = 0; i < s->local; i++)
+            s->Lt[i] = (1.0 - w) * a[i] + w * b[i];
+        L = s->Lt;
+    }
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+                V[idx] = s->expr ? nnq_expr_eval(s->expr, q, t, s->hbar, s->mass, L[idx]) : L[idx];
+            }
+    return NNQ_OK;
+}
+
+static int time_dependent(const void *self) {
+    const struct file_source *s = self;
+    return s->nt > 1 || (s->expr && nnq_expr_uses_t(s->expr));
+}
+
+static void destroy(void *self) {
+    struct file_source *s = self;
+    if (!s)
+        return;
+    nnq_expr_destroy(s->expr);
+    free(s->t);
+    free(s->L);
+    free(s->Lt);
+    free(s);
+}
+
+static const struct nnq_source_ops ops = {fill, time_dependent, destroy};
+
+static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_FILE; }
+
+static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_grid *g,
+                              const struct nnq_source_ops **out_ops, void **self,
+                              struct nnq_err *err) {
+    struct file_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    s->hbar = cfg->hbar;
+    s->mass = cfg->particle_mass;
+    s->nt = 1;
+    enum nnq_status rc = NNQ_OK;
+    if (cfg->potential_V[0]) {
+        const struct nnq_expr_vars vars = {
+            {cfg->axis_name[0], cfg->axis_name[1], cfg->axis_name[2]}, 1};
+        if ((rc = nnq_expr_create(cfg->potential_V, cfg->dims, &vars, &s->expr, err)) != NNQ_OK)
+            nnq_err_prefix(err, "[potential] V: ");
+    }
+    if (rc == NNQ_OK && g) { /* without a grid (an estimate): whether V depends on t is enough */
+        struct table tb;
+        rc = read_table(cfg, g, &tb, err);
+        if (rc == NNQ_OK) {
+            s->local = g->local_size;
+            s->nt = tb.nt;
+            s->t = tb.t;
+            tb.t = NULL;
+            const size_t local = (size_t)(g->local_size > 0 ? g->local_size : 1);
+            s->L = malloc(sizeof(double) * local * (size_t)tb.nt);
+            s->Lt = tb.nt > 1 ? malloc(sizeof(double) * local) : NULL;
+            if (!s->L || (tb.nt > 1 && !s->Lt))
+                rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+            const size_t block = (size_t)tb.rows * tb.n[1] * tb.n[2];
+            for (int k = 0; k < tb.nt && rc == NNQ_OK; k++)
+                rc = onto_grid(cfg, g, &tb, tb.values + (size_t)k * block, s->L + (size_t)k * local,
+                               err);
+            table_free(&tb);
+        }
+    } else if (rc == NNQ_OK && (H5Eset_auto2(H5E_DEFAULT, NULL, NULL), 1) &&
+               H5Fis_hdf5(cfg->potential_file) > 0) {
+        /* a time series is known from the dataset's axes alone */
+        hid_t f = H5Fopen(cfg->potential_file, H5F_ACC_RDONLY, H5P_DEFAULT);
+        const char *name = cfg->potential_dataset[0]                   ? cfg->potential_dataset
+                           : f >= 0 && H5Aexists(f, "nnq_version") > 0 ? "/potential/V"
+                                                                       : "train_loss";
+        if (f >= 0 && H5Lexists(f, name, H5P_DEFAULT) > 0) {
+            hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
+            s->nt = H5Sget_simple_extent_ndims(sp) == cfg->dims + 1 ? 2 : 1;
+            H5Sclose(sp);
+            H5Dclose(d);
+        }
+        if (f >= 0)
+            H5Fclose(f);
+    }
+    if (rc != NNQ_OK) {
+        destroy(s);
+        return rc;
+    }
+    *out_ops = &ops;
+    *self = s;
+    return NNQ_OK;
+}
+
+const struct nnq_source_kind nnq_source_file = {"file", matches, create};

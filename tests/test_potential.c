@@ -1,0 +1,353 @@
+/*
+ * test_potential.c - V from files ([potential] file; src/source_file.c) against V from
+ * expressions, through the potential facade (nnq/potential.h):
+ *  - a loss-landscape surface file (nx != ny, y-major buffer) on the grid's own coordinates
+ *    gives the expression's V to round-off, and L enters V expressions (weight decay) with the
+ *    axes' own names ([grid] names);
+ *  - on coarser, wider files V converges to the expression's at order 3 (cubic Hermite);
+ *  - nnq's own output as a file gives back its /potential/V exactly;
+ *  - a plain dataset with a leading time axis and t: V linear in t between rows, constant
+ *    outside; the run reports V as time-dependent;
+ *  - 18 malformed files (not HDF5, truncated, missing, missing dataset, wrong rank or type,
+ *    NaN, Inf, -1 markers, decreasing coordinates, too small a range, sizes that do not match,
+ *    a time axis without t or with bad t, ...) are refused with NNQ_ERR_CONFIG naming the file
+ *    and the dataset.
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "nnq/config.h"
+#include "nnq/grid.h"
+#include "nnq/potential.h"
+#include "nnq/run.h"
+
+static char dir[256];
+
+static double loss(double x, double y) {
+    return 0.25 * (x * x - 1) * (x * x - 1) + 0.5 * (y - 0.3 * x) * (y - 0.3 * x);
+}
+
+/* dataset name of rank `rank`, shape dims, doubles v, in file f (groups made as needed) */
+static void put(hid_t f, const char *name, int rank, const hsize_t *dims, const double *v) {
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Pclose(lcpl);
+}
+
+/* The loss-landscape layout: x [nx], y [ny], train_loss declared (nx, ny), y-major. */
+static void landscape(const char *path, const double *x, hsize_t nx, const double *y, hsize_t ny) {
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double *v = malloc(sizeof(double) * nx * ny);
+    for (hsize_t j = 0; j < ny; j++)
+        for (hsize_t i = 0; i < nx; i++)
+            v[j * nx + i] = loss(x[i], y[j]);
+    hsize_t dims[2] = {nx, ny};
+    put(f, "xcoordinates", 1, &nx, x);
+    put(f, "ycoordinates", 1, &ny, y);
+    put(f, "train_loss", 2, dims, v);
+    free(v);
+    H5Fclose(f);
+}
+
+/* V at t of config text + sets on its grid (this process holds the whole grid). */
+static enum nnq_status potential(const char *ini, const char *const *sets, int nsets, double t,
+                                 double *V, struct nnq_err *err, int *time_dependent) {
+    static struct nnq_config cfg;
+    struct nnq_grid *g = NULL;
+    struct nnq_potential *pot = NULL;
+    enum nnq_status rc = nnq_config_load_string(ini, "pot.ini", sets, nsets, &cfg, err);
+    if (rc == NNQ_OK)
+        rc = nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, err);
+    if (rc == NNQ_OK)
+        rc = nnq_potential_create(&cfg, g, &pot, err);
+    if (rc == NNQ_OK)
+        rc = nnq_potential_fill(pot, g, t, V, err);
+    if (rc == NNQ_OK && time_dependent)
+        *time_dependent = nnq_potential_time_dependent(pot);
+    nnq_potential_destroy(pot);
+    nnq_grid_destroy(g);
+    return rc;
+}
+
+static const char grid2d[] = "[run]\nsteps = 1\n[grid]\nn = 48, 40\nqmin = -3, -2.5\n"
+                             "qmax = 3, 2.5\n[initial]\npreset = gaussian\n";
+enum { N2D = 48 * 40 };
+
+static double max_diff(const double *a, const double *b, int n) {
+    double m = 0;
+    for (int i = 0; i < n; i++)
+        m = fmax(m, fabs(a[i] - b[i]));
+    return m;
+}
+
+static void test_landscape(void) {
+    char path[300], set[400];
+    double x[48], y[40];
+    for (int i = 0; i < 48; i++)
+        x[i] = -3 + 6.0 / 48 * i;
+    for (int j = 0; j < 40; j++)
+        y[j] = -2.5 + 5.0 / 40 * j;
+    snprintf(path, sizeof path, "%s/same.h5", dir);
+    landscape(path, x, 48, y, 40);
+    static double Vf[N2D], Ve[N2D];
+    struct nnq_err err = {0};
+    snprintf(set, sizeof set, "potential.file=%s", path);
+    const char *file[] = {set};
+    CHECK(potential(grid2d, file, 1, 0, Vf, &err, NULL) == NNQ_OK);
+    const char *expr[] = {"potential.V=0.25*(x^2-1)^2 + 0.5*(y-0.3*x)^2"};
+    CHECK(potential(grid2d, expr, 1, 0, Ve, &err, NULL) == NNQ_OK);
+    CHECK_NEAR(max_diff(Vf, Ve, N2D), 0, 1e-14);
+    /* L in V, with the axes' own names: weight decay */
+    const char *decay[] = {set, "grid.names=w, a", "potential.V=L + 0.02*(w^2 + a^2)"};
+    CHECK(potential(grid2d, decay, 3, 0, Vf, &err, NULL) == NNQ_OK);
+    const char *decay_e[] = {"potential.V=0.25*(x^2-1)^2 + 0.5*(y-0.3*x)^2 + 0.02*(x^2 + y^2)"};
+    CHECK(potential(grid2d, decay_e, 1, 0, Ve, &err, NULL) == NNQ_OK);
+    CHECK_NEAR(max_diff(Vf, Ve, N2D), 0, 1e-14);
+
+    /* coarser and wider files: order 3 */
+    double e[3];
+    const int sizes[3] = {31, 61, 121};
+    const char *expr_only[] = {"potential.V=0.25*(x^2-1)^2 + 0.5*(y-0.3*x)^2"};
+    CHECK(potential(grid2d, expr_only, 1, 0, Ve, &err, NULL) == NNQ_OK);
+    for (int k = 0; k < 3; k++) {
+        const int m = sizes[k];
+        double *xc = malloc(sizeof(double) * (size_t)m),
+               *yc = malloc(sizeof(double) * (size_t)(m + 7));
+        for (int i = 0; i < m; i++)
+            xc[i] = -3.2 + 6.4 * i / (m - 1);
+        for (int j = 0; j < m + 7; j++)
+            yc[j] = -2.7 + 5.4 * j / (m + 6);
+        snprintf(path, sizeof path, "%s/coarse%d.h5", dir, m);
+        landscape(path, xc, (hsize_t)m, yc, (hsize_t)(m + 7));
+        snprintf(set, sizeof set, "potential.file=%s", path);
+        const char *coarse[] = {set};
+        CHECK(potential(grid2d, coarse, 1, 0, Vf, &err, NULL) == NNQ_OK);
+        e[k] = max_diff(Vf, Ve, N2D);
+        free(xc);
+        free(yc);
+    }
+    /* spacing halves (to within the +1 of linspace) */
+    CHECK_ORDER(e[0], e[1], 2.6, 3.6);
+    CHECK_ORDER(e[1], e[2], 2.6, 3.6);
+}
+
+/* nnq's own output: /potential/V on /grid/q0.. */
+static void test_own_output(void) {
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    const char *sets[] = {"potential.V=0.5*x^2 + 0.1*x*y + sin(y)", "madelung.enabled=false"};
+    CHECK(nnq_config_load_string(grid2d, "own.ini", sets, 2, &cfg, &err) == NNQ_OK);
+    char out[300], set[400];
+    snprintf(out, sizeof out, "%s/own.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    struct nnq_summary sum;
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
+    static double Vf[N2D], Ve[N2D];
+    snprintf(set, sizeof set, "potential.file=%s", out);
+    const char *file[] = {set};
+    CHECK(potential(grid2d, file, 1, 0, Vf, &err, NULL) == NNQ_OK);
+    CHECK(potential(grid2d, sets, 1, 0, Ve, &err, NULL) == NNQ_OK);
+    CHECK(memcmp(Vf, Ve, sizeof Vf) == 0);
+}
+
+/* A plain dataset with a leading time axis and t beside it (1D). */
+static void test_time_series(void) {
+    char path[300], set[400];
+    snprintf(path, sizeof path, "%s/series.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double w[64], t[3] = {0, 1, 3}, v[3 * 64];
+    for (int i = 0; i < 64; i++) {
+        w[i] = -4 + 8.0 * i / 63;
+        for (int k = 0; k < 3; k++)
+            v[k * 64 + i] = (k + 1) * w[i] * w[i];
+    }
+    hsize_t n = 64, nt = 3, dims[2] = {3, 64};
+    put(f, "/landscape/w", 1, &n, w);
+    put(f, "/landscape/t", 1, &nt, t);
+    put(f, "/landscape/loss", 2, dims, v);
+    H5Fclose(f);
+    snprintf(set, sizeof set, "potential.file=%s", path);
+    static const char ini[] = "[run]\nsteps = 1\n[grid]\nn = 32\nqmin = -3\nqmax = 3\n"
+                              "[initial]\npreset = gaussian\n";
+    const char *sets[] = {set, "potential.dataset=/landscape/loss",
+                          "potential.coordinates=/landscape/w"};
+    double V[32], x;
+    struct nnq_err err = {0};
+    int td = 0;
+    const double times[4] = {0.5, 2.0, -1.0, 5.0}, factor[4] = {1.5, 2.5, 1.0, 3.0};
+    for (int k = 0; k < 4; k++) {
+        CHECK(potential(ini, sets, 3, times[k], V, &err, &td) == NNQ_OK);
+        double worst = 0;
+        for (int i = 0; i < 32; i++) {
+            x = -3 + 6.0 / 32 * i;
+            worst = fmax(worst, fabs(V[i] - factor[k] * x * x));
+        }
+        CHECK_NEAR(worst, 0, 1e-12); /* a quadratic: the interpolant is exact */
+    }
+    CHECK(td == 1);
+}
+
+/* ---- malformed files ------------------------------------------------------------------------ */
+
+enum bad {
+    NOT_HDF5,
+    TRUNCATED,
+    MISSING_FILE,
+    NO_DATASET,
+    WRONG_RANK,
+    WRONG_TYPE,
+    HAS_NAN,
+    HAS_INF,
+    MARKER,
+    DECREASING,
+    SMALL_RANGE,
+    SHAPE_MISMATCH,
+    ONE_POINT,
+    COORD_RANK,
+    NO_T,
+    T_DECREASING,
+    T_LENGTH,
+    NO_LAYOUT,
+    BAD_COUNT
+};
+
+static void write_bad(const char *path, enum bad b) {
+    double x[8], y[6], v[48];
+    for (int i = 0; i < 8; i++)
+        x[i] = -4 + i;
+    for (int j = 0; j < 6; j++)
+        y[j] = -3 + 1.2 * j;
+    for (int k = 0; k < 48; k++)
+        v[k] = 0.1 * k;
+    hsize_t nx = 8, ny = 6, dims[3] = {8, 6, 1};
+    if (b == NOT_HDF5 || b == MISSING_FILE) {
+        if (b == NOT_HDF5) {
+            FILE *f = fopen(path, "w");
+            fputs("x,y,loss\n1,2,3\n", f);
+            fclose(f);
+        } else
+            remove(path);
+        return;
+    }
+    if (b == DECREASING)
+        x[5] = x[4];
+    if (b == SMALL_RANGE)
+        for (int i = 0; i < 8; i++)
+            x[i] = -1 + 0.25 * i;
+    if (b == HAS_NAN)
+        v[13] = NAN;
+    if (b == HAS_INF)
+        v[13] = INFINITY;
+    if (b == MARKER)
+        v[13] = -1;
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (b != NO_LAYOUT)
+        put(f, "xcoordinates", 1, b == ONE_POINT ? (hsize_t[]){1} : &nx, x);
+    if (b == COORD_RANK) {
+        hsize_t two[2] = {2, 3};
+        put(f, "ycoordinates", 2, two, y);
+    } else
+        put(f, "ycoordinates", 1, &ny, y);
+    if (b == WRONG_TYPE) {
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, 8);
+        hsize_t one = 1;
+        hid_t sp = H5Screate_simple(1, &one, NULL);
+        hid_t d = H5Dcreate2(f, "train_loss", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, "loss!!!");
+        H5Dclose(d);
+        H5Sclose(sp);
+        H5Tclose(st);
+    } else if (b == WRONG_RANK || b == NO_T || b == T_DECREASING || b == T_LENGTH) {
+        hsize_t d3[3] = {2, 8, 6};
+        double v2[96];
+        for (int k = 0; k < 96; k++)
+            v2[k] = 0.05 * k;
+        put(f, "train_loss", b == WRONG_RANK ? 1 : 3, b == WRONG_RANK ? &d3[1] : d3, v2);
+        if (b == T_DECREASING || b == T_LENGTH) {
+            double t[3] = {1, b == T_DECREASING ? 0.5 : 2, 3};
+            hsize_t nt = b == T_LENGTH ? 3 : 2;
+            put(f, "t", 1, &nt, t);
+        }
+    } else if (b == SHAPE_MISMATCH) {
+        hsize_t d2[2] = {6, 8};
+        put(f, "train_loss", 2, d2, v);
+    } else if (b != NO_DATASET)
+        put(f, "train_loss", 2, dims, v);
+    H5Fclose(f);
+    if (b == TRUNCATED) { /* the first 800 bytes of it */
+        FILE *in = fopen(path, "rb");
+        char buf[800];
+        size_t got = fread(buf, 1, sizeof buf, in);
+        fclose(in);
+        FILE *o = fopen(path, "wb");
+        fwrite(buf, 1, got, o);
+        fclose(o);
+    }
+}
+
+static void test_malformed(void) {
+    static const struct {
+        enum bad b;
+        const char *what; /* in the message, beside the file's name */
+    } cases[] = {
+        {NOT_HDF5, "not an HDF5 file"},
+        {TRUNCATED, "HDF5 cannot open it"},
+        {MISSING_FILE, "not an HDF5 file"},
+        {NO_DATASET, "no dataset 'train_loss'"},
+        {WRONG_RANK, "'train_loss' has 1 axes, the grid 2"},
+        {WRONG_TYPE, "'train_loss' is not numeric"},
+        {HAS_NAN, "train_loss[2, 1] is nan"},
+        {HAS_INF, "train_loss[2, 1] is inf"},
+        {MARKER, "train_loss[2, 1] is -1"},
+        {DECREASING, "xcoordinates[5] = 0 does not exceed the one before"},
+        {SMALL_RANGE, "lies outside the file's coordinates on axis 0"},
+        {SHAPE_MISMATCH, "'train_loss' has 6 points on axis 0, its coordinates xcoordinates 8"},
+        {ONE_POINT, "'xcoordinates' has 1 values"},
+        {COORD_RANK, "'ycoordinates' has 2 axes"},
+        {NO_T, "no dataset 't'"},
+        {T_DECREASING, "t[1] = 0.5 does not exceed the one before"},
+        {T_LENGTH, "'t' has 3 times, 'train_loss' 2 rows"},
+        {NO_LAYOUT, "neither an nnq output nor a loss-landscape surface file"},
+    };
+    static const char ini[] = "[run]\nsteps = 1\n[grid]\nn = 16, 12\nqmin = -3, -2.5\n"
+                              "qmax = 3, 2.5\n[initial]\npreset = gaussian\n";
+    static double V[16 * 12];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[300], set[400];
+        snprintf(path, sizeof path, "%s/bad%02zu.h5", dir, k);
+        write_bad(path, cases[k].b);
+        snprintf(set, sizeof set, "potential.file=%s", path);
+        const char *sets[] = {set};
+        struct nnq_err err = {0};
+        CHECK(potential(ini, sets, 1, 0, V, &err, NULL) == NNQ_ERR_CONFIG);
+        CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, cases[k].what), "case %zu: %s", k,
+                  err.msg);
+    }
+    /* the coordinates' count must be the grid's dimension */
+    const char *sets[] = {"potential.file=x.h5", "potential.dataset=v",
+                          "potential.coordinates=a, b, c"};
+    struct nnq_err err = {0};
+    write_bad("x.h5", NO_LAYOUT);
+    CHECK(potential(ini, sets, 3, 0, V, &err, NULL) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "3 datasets for a 2-dimensional grid"), "%s", err.msg);
+    remove("x.h5");
+}
+
+int main(void) {
+    check_tmpdir("nnq_test_potential", dir, sizeof dir);
+    test_landscape();
+    test_own_output();
+    test_time_series();
+    test_malformed();
+    return check_finish(dir);
+}
