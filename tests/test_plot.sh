@@ -1,6 +1,6 @@
 #!/bin/sh
 # ctest driver: examples/plot.py draws 1D, 2D and 3D files (both solvers; trajectories over p
-# in 1D and 2D) and the PNGs are not
+# in 1D and 2D; the loss-landscape example, its file made by its script) and the PNGs are not
 # blank (pixel statistics); examples/diagnostics.gp renders `nnq info --csv` with gnuplot.
 # Exit 77 (skipped) when Debian's python3-h5py/python3-matplotlib or gnuplot are missing.
 # Usage: test_plot.sh NNQ SOURCE_DIR
@@ -21,7 +21,11 @@ cd "$dir"
     --set trajectories.count=30 --set trajectories.kinds=bohm,nelson >/dev/null
 printf '[run]\nsteps = 20\ndt = 1e-3\nsnapshot_every = 10\n[grid]\nn = 16, 12, 8\nqmin = -4, -3, -2\nqmax = 4, 3, 2\n[potential]\npreset = harmonic\n[initial]\npreset = gaussian\ncenter = 0.5, 0, 0\n' > three.ini
 "$nnq" simulate three.ini --quiet -o three.h5 >/dev/null
-for f in one two three; do $py "$src/examples/plot.py" $f.h5 --out figs; done > made.txt
+# the loss-landscape example: the file from its script, the run on it (shortened)
+$py "$src/examples/landscape/make_landscape.py" >/dev/null
+"$nnq" simulate "$src/examples/landscape/landscape.ini" --quiet -o four.h5 \
+    --set run.t_end=0.1 --set run.snapshot_every=25 >/dev/null
+for f in one two three four; do $py "$src/examples/plot.py" $f.h5 --out figs; done > made.txt
 "$nnq" info one.h5 --csv > diag.csv
 gnuplot -e "csv='diag.csv'; out='figs/gnuplot.png'" "$src/examples/diagnostics.gp"
 echo figs/gnuplot.png >> made.txt
@@ -31,7 +35,8 @@ import matplotlib.image as mpimg
 import numpy as np
 names = open(sys.argv[1]).read().split()
 want = {"one_snapshot000.png", "one_divergence.png", "two_snapshot001.png", "three_snapshot002.png",
-        "one_trajectories.png", "two_trajectories.png",
+        "one_trajectories.png", "two_trajectories.png", "four_trajectories.png", "four_snapshot002.png",
+        "two_observables.png",
         "three_divergence.png", "gnuplot.png"}
 missing = want - {n.split("/")[-1] for n in names}
 bad = 0

@@ -4,6 +4,7 @@
 # nnq printed.
 set -eu
 nnq=${NNQ:-./build/nnq}
+nnq=$(cd "$(dirname "$nnq")" && pwd)/$(basename "$nnq") # absolute: one run goes elsewhere
 out=docs/validation.md
 figs=docs/figures
 py=python3
@@ -56,5 +57,29 @@ trap 'rm -rf "$tmp"' EXIT
             done
         fi
     done
+    # the loss landscape of a network, from its file
+    echo
+    echo "## landscape"
+    echo
+    sed -n 's/^; \{0,1\}//p' examples/landscape/landscape.ini | sed '/^\[/,$d'
+    echo
+    echo "    python3 examples/landscape/make_landscape.py"
+    echo "    nnq simulate examples/landscape/landscape.ini"
+    echo
+    src=$PWD
+    (cd "$tmp" && "$py" "$src/examples/landscape/make_landscape.py" &&
+        NNQ_WISDOM= "$nnq" simulate "$src/examples/landscape/landscape.ini" --force) |
+        grep -v '^{' | sed -e 's/^/    /' \
+            -e 's/ in [0-9.e+-]* s ([0-9.e+-]* steps\/s after [0-9.e+-]* s of planning/ (timing omitted/'
+    "$py" examples/plot.py "$tmp/landscape_run.h5" --out "$figs" --snapshots -1 >/dev/null
+    echo
+    echo "Made by \`python3 examples/plot.py landscape_run.h5 --snapshots -1\` (p over the contours of V;"
+    echo "the trajectories over p):"
+    echo
+    for png in "$figs"/landscape_run_snapshot*.png; do
+        echo "![landscape: last snapshot]($(basename "$figs")/$(basename "$png"))"
+    done
+    echo "![landscape: trajectories]($(basename "$figs")/landscape_run_trajectories.png)"
+    echo "![landscape: divergence against t]($(basename "$figs")/landscape_run_divergence.png)"
 } > "$out"
 echo "wrote $out"
