@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "nnq/expr.h"
+#include "nnq/resample.h"
 #include "nnq/source.h"
 
 #define MAX_VALUES (1LL << 31) /* values in one read: beyond, a file is out of reason here */
@@ -121,23 +122,6 @@ static enum nnq_status check_coordinates(const char *path, const char *name, con
                                path, name, (unsigned long long)k, x[k],
                                isfinite(x[k]) ? "does not exceed the one before" : "");
     return NNQ_OK;
-}
-
-/* The file rows of axis 0 that the grid points q0[0 .. m) need, with the interpolant's
- * neighbours: [*lo, *hi). */
-static void rows_needed(const double *x, hsize_t n, const double *q0, ptrdiff_t m, hsize_t *lo,
-                        hsize_t *hi) {
-    if (m <= 0) {
-        *lo = *hi = 0;
-        return;
-    }
-    hsize_t a = 0, b = n - 1;
-    while (a + 1 < n && x[a + 1] <= q0[0])
-        a++;
-    while (b > 0 && x[b - 1] >= q0[m - 1])
-        b--;
-    *lo = a >= 2 ? a - 2 : 0;
-    *hi = b + 3 < n ? b + 3 : n;
 }
 
 /* Opens the file and reads its table for the grid g (this rank's rows). */
@@ -250,9 +234,10 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                              (unsigned long long)tb->n[a]);
     /* this rank's rows of axis 0 (all of them for the y-major buffer) */
     if (rc == NNQ_OK) {
-        hsize_t lo = 0, hi = tb->n[0];
+        size_t lo = 0, hi = tb->n[0];
         if (!tb->ymajor)
-            rows_needed(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0, &lo, &hi);
+            nnq_resample_rows(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0,
+                              &lo, &hi);
         tb->row0 = lo;
         tb->rows = hi - lo;
         const double count =
@@ -321,111 +306,36 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
 
 /* ---- onto the grid ------------------------------------------------------------------------ */
 
-/* d/dx at x = at of the parabola through (xa, ya), (xb, yb), (xc, yc). */
-static double slope3(double xa, double xb, double xc, double ya, double yb, double yc, double at) {
-    return ya * ((at - xb) + (at - xc)) / ((xa - xb) * (xa - xc)) +
-           yb * ((at - xa) + (at - xc)) / ((xb - xa) * (xb - xc)) +
-           yc * ((at - xa) + (at - xb)) / ((xc - xa) * (xc - xb));
-}
-
-/* The slope at point k of y (stride s, n points on x). */
-static double slope_at(const double *x, const double *y, ptrdiff_t s, hsize_t n, hsize_t k) {
-    if (n == 2)
-        return (y[s] - y[0]) / (x[1] - x[0]);
-    const hsize_t c = k == 0 ? 1 : k == n - 1 ? n - 2 : k; /* the middle of the three */
-    return slope3(x[c - 1], x[c], x[c + 1], y[(ptrdiff_t)(c - 1) * s], y[(ptrdiff_t)c * s],
-                  y[(ptrdiff_t)(c + 1) * s], x[k]);
-}
-
-/*
- * Resamples `in` along one axis, in[(o n + k) inner + i] for o < outer, k < n (the axis, at
- * x), i < inner, onto out[(o m + j) inner + i] at X[0 .. m). Returns the first j with X[j]
- * outside [x_0, x_{n-1}], or -1.
- */
-static ptrdiff_t resample(const double *x, hsize_t n, const double *X, ptrdiff_t m,
-                          const double *in, double *out, size_t outer, size_t inner) {
-    const double tol = 1e-9 * (x[n - 1] - x[0]);
-    hsize_t k = 0;
-    for (ptrdiff_t j = 0; j < m; j++) {
-        const double at = X[j];
-        if (at < x[0] - tol || at > x[n - 1] + tol)
-            return j;
-        while (k + 2 < n && x[k + 1] <= at)
-            k++;
-        while (k > 0 && x[k] > at)
-            k--;
-        const double h = x[k + 1] - x[k], s = fmin(fmax((at - x[k]) / h, 0.0), 1.0);
-        const double s2 = s * s, s3 = s2 * s;
-        const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
-                     h11 = s3 - s2;
-        for (size_t o = 0; o < outer; o++)
-            for (size_t i = 0; i < inner; i++) {
-                const double *y = in + o * n * inner + i;
-                const ptrdiff_t st = (ptrdiff_t)inner;
-                out[(o * (size_t)m + (size_t)j) * inner + i] =
-                    s == 0.0 ? y[(ptrdiff_t)k * st]
-                             : h00 * y[(ptrdiff_t)k * st] + h01 * y[(ptrdiff_t)(k + 1) * st] +
-                                   h * (h10 * slope_at(x, y, st, n, k) +
-                                        h11 * slope_at(x, y, st, n, k + 1));
-            }
-    }
-    return -1;
-}
-
 /* One time row of the table (C order over its rows, or y-major) onto this rank's grid points
  * (local_size values at L). */
 static enum nnq_status onto_grid(const struct nnq_config *cfg, const struct nnq_grid *g,
                                  const struct table *tb, const double *row, double *L,
                                  struct nnq_err *err) {
-    /* a C-ordered copy of the rows read: [rows][n1][n2] */
-    const size_t r = tb->rows, n1 = tb->n[1], n2 = tb->n[2];
-    /* after axis 2, axis 1, axis 0: the grid's sizes replace the file's one by one */
-    const size_t m0 = (size_t)g->local_n0, m1 = (size_t)g->n[1], m2 = (size_t)g->n[2];
-    double *a = malloc(sizeof(double) * (r * n1 * n2 + 1));
-    double *b = malloc(sizeof(double) * (r * n1 * m2 + 1));
-    double *c = malloc(sizeof(double) * (r * m1 * m2 + 1));
-    enum nnq_status rc = a && b && c ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
-    if (rc == NNQ_OK) {
-        if (tb->ymajor)
-            for (size_t i = 0; i < r; i++)
-                for (size_t j = 0; j < n1; j++)
-                    a[i * n1 + j] = row[j * r + i];
-        else
-            memcpy(a, row, sizeof(double) * r * n1 * n2);
+    const size_t r = tb->rows, n1 = tb->n[1];
+    double *a = NULL;
+    if (tb->ymajor) { /* a C-ordered copy: [rows][n1] */
+        if (!(a = malloc(sizeof(double) * (r * n1 + 1))))
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < n1; j++)
+                a[i * n1 + j] = row[j * r + i];
     }
-    static const char *const coord_name[3] = {"axis 0", "axis 1", "axis 2"};
-    ptrdiff_t out = -1;
-    int axis = -1;
-    if (rc == NNQ_OK && cfg->dims > 2 &&
-        (out = resample(tb->coord[2], n2, g->q[2], (ptrdiff_t)m2, a, b, r * n1, 1)) >= 0)
-        axis = 2;
-    if (rc == NNQ_OK && cfg->dims <= 2)
-        memcpy(b, a, sizeof(double) * r * n1 * n2);
-    if (rc == NNQ_OK && axis < 0 && cfg->dims > 1 &&
-        (out = resample(tb->coord[1], n1, g->q[1], (ptrdiff_t)m1, b, c, r, m2)) >= 0)
-        axis = 1;
-    if (rc == NNQ_OK && axis < 0 && cfg->dims == 1)
-        memcpy(c, b, sizeof(double) * r);
-    if (rc == NNQ_OK && axis < 0 && m0 > 0 &&
-        (out = resample(tb->coord[0] + tb->row0, r, g->q[0] + g->local_0_start, (ptrdiff_t)m0, c, L,
-                        1, m1 * m2)) >= 0)
-        axis = 0;
-    if (rc == NNQ_OK && axis >= 0) {
-        const ptrdiff_t index = axis == 0 ? g->local_0_start + out : out;
-        const double *x = tb->coord[axis];
-        const hsize_t n = tb->n[axis];
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "[potential] file %s: the grid point q%d = %g (index %td) lies outside "
-                         "the file's coordinates on %s, [%g, %g]: widen the file's range or "
-                         "narrow [grid] qmin/qmax (qmax is the periodic image of qmin: the last "
-                         "point is qmax - dq)",
-                         cfg->potential_file, axis, g->q[axis][index], index, coord_name[axis],
-                         x[0], x[n - 1]);
-    }
+    const double *const coord[3] = {tb->coord[0], tb->coord[1], tb->coord[2]};
+    const size_t n[3] = {tb->n[0], tb->n[1], tb->n[2]};
+    ptrdiff_t index = 0;
+    const int axis = nnq_resample_onto(g, coord, n, tb->row0, r, a ? a : row, L, &index);
     free(a);
-    free(b);
-    free(c);
-    return rc;
+    if (axis == -2)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (axis >= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "[potential] file %s: the grid point q%d = %g (index %td) lies outside "
+                           "the file's coordinates on axis %d, [%g, %g]: widen the file's range "
+                           "or narrow [grid] qmin/qmax (qmax is the periodic image of qmin: the "
+                           "last point is qmax - dq)",
+                           cfg->potential_file, axis, g->q[axis][index], index, axis,
+                           tb->coord[axis][0], tb->coord[axis][tb->n[axis] - 1]);
+    return NNQ_OK;
 }
 
 /* ---- the source --------------------------------------------------------------------------- */
