@@ -745,9 +745,16 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         if (strcmp(keys[k].section, "initial") == 0 &&
             check_uses(ctx, (enum nnq_key)k, ip, NNQ_KEY_initial_preset))
             return NNQ_ERR_CONFIG;
-    c->initial_kind = ip >= 0 ? (enum nnq_initial_kind)ip : NNQ_INIT_EXPR;
+    c->initial_kind = ip >= 0                   ? (enum nnq_initial_kind)ip
+                      : IS_SET(c, initial_file) ? NNQ_INIT_FILE
+                                                : NNQ_INIT_EXPR;
+    if (c->initial_kind == NNQ_INIT_FILE && (IS_SET(c, initial_p) || IS_SET(c, initial_F)))
+        return key_error(ctx, IS_SET(c, initial_p) ? NNQ_KEY_initial_p : NNQ_KEY_initial_F,
+                         "give [initial] file or the expressions p and F, not both");
     int d = c->dims;
     switch (c->initial_kind) {
+    case NNQ_INIT_FILE:
+        break;
     case NNQ_INIT_EXPR:
         if (!IS_SET(c, initial_p))
             return key_error(ctx, NNQ_KEY_initial_p,
@@ -825,7 +832,8 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
     case NNQ_INIT_GAUSSIAN:
         break;
     }
-    if (c->initial_kind != NNQ_INIT_SUPERPOSITION && c->initial_kind != NNQ_INIT_EXPR)
+    if (c->initial_kind != NNQ_INIT_SUPERPOSITION && c->initial_kind != NNQ_INIT_EXPR &&
+        c->initial_kind != NNQ_INIT_FILE)
         for (enum nnq_key k = NNQ_KEY_initial_center; k <= NNQ_KEY_initial_momentum; k++)
             if (check_axes(ctx, k, d))
                 return NNQ_ERR_CONFIG;

@@ -70,6 +70,7 @@ static double complex preset_value(const struct nnq_config *c, const double *q) 
         }
         return v;
     case NNQ_INIT_EXPR:
+    case NNQ_INIT_FILE:
         break;
     }
     return 0.0;
@@ -93,6 +94,12 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
     }
     double norm = 0.0;
     ptrdiff_t idx = 0;
+    if (cfg->initial_kind == NNQ_INIT_FILE) {
+        rc = nnq_initial_read(cfg, g, psi, err);
+        for (ptrdiff_t j = 0; j < g->local_size && rc == NNQ_OK; j++)
+            norm += creal(psi[j]) * creal(psi[j]) + cimag(psi[j]) * cimag(psi[j]);
+        goto filled;
+    }
     for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
         for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
             for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
@@ -133,7 +140,10 @@ filled:;
                          norm);
         goto done;
     }
-    if (cfg->initial_normalize) {
+    /* a state from a file is used as stored, unless normalize is asked for: a run continued
+     * from its file then goes on bit for bit */
+    if (cfg->initial_normalize &&
+        (cfg->initial_kind != NNQ_INIT_FILE || cfg->origin[NNQ_KEY_initial_normalize] != 0)) {
         double s = 1.0 / sqrt(norm);
         for (ptrdiff_t j = 0; j < g->local_size; j++)
             psi[j] *= s;

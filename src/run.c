@@ -84,6 +84,15 @@ static void save_wisdom(const char *path) {
         remove(tmp);
 }
 
+long nnq_run_chunk(long diag_every) {
+    if (diag_every <= NNQ_RUN_CHUNK)
+        return diag_every * (NNQ_RUN_CHUNK / diag_every);
+    for (long c = NNQ_RUN_CHUNK; c >= 16; c--)
+        if (diag_every % c == 0)
+            return c;
+    return NNQ_RUN_CHUNK;
+}
+
 static long next_stop(long step, long every, long steps) {
     if (every <= 0)
         return steps;
@@ -296,13 +305,14 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
     struct nnq_summary *sum = r->sum;
     const long steps = cfg->steps, every_check = cfg->run_checkpoint_every;
     const double dt = cfg->run_dt;
+    const long chunk = nnq_run_chunk(cfg->run_diag_every);
     struct nnq_progress *progress = nnq_progress_create(r->opt->progress, steps);
     enum nnq_status rc = NNQ_OK;
     while (step < steps && rc == NNQ_OK) {
         const long next_diag = next_stop(step, cfg->run_diag_every, steps);
         const long next_snap = next_stop(step, cfg->run_snapshot_every, steps);
         const long next_check = next_stop(step, every_check, steps);
-        long next = next_stop(step, NNQ_RUN_CHUNK, steps);
+        long next = next_stop(step, chunk, steps);
         next = next_diag < next ? next_diag : next;
         next = next_snap < next ? next_snap : next;
         next = every_check > 0 && next_check < next ? next_check : next;

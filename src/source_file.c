@@ -29,10 +29,9 @@
 #include <string.h>
 
 #include "nnq/expr.h"
+#include "nnq/h5read.h"
 #include "nnq/resample.h"
 #include "nnq/source.h"
-
-#define MAX_VALUES (1LL << 31) /* values in one read: beyond, a file is out of reason here */
 
 /* Invariants: L holds nt blocks of local_size values, the table on this rank's grid points at
  * the times t[0 .. nt) (t NULL when nt = 1); expr is NULL when V = L. */
@@ -66,82 +65,17 @@ static void table_free(struct table *tb) {
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* The 1-D dataset at name as doubles (*n of them, malloc'd), or an error naming it. */
-static enum nnq_status read_vector(hid_t f, const char *path, const char *name, double **out,
-                                   hsize_t *n, struct nnq_err *err) {
-    *out = NULL;
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: no dataset '%s'", path, name);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hid_t ty = d >= 0 ? H5Dget_type(d) : -1;
-    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    hsize_t len = 0;
-    if (rank == 1)
-        H5Sget_simple_extent_dims(sp, &len, NULL);
-    const H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    enum nnq_status rc = NNQ_OK;
-    if (rank != 1)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "[potential] file %s: '%s' has %d axes, a coordinate list needs 1", path,
-                         name, rank);
-    else if (cls != H5T_FLOAT && cls != H5T_INTEGER)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' is not numeric", path,
-                         name);
-    else if (len < 2 || (long long)len > MAX_VALUES)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "[potential] file %s: '%s' has %llu values (2 to 2^31 needed)", path, name,
-                         (unsigned long long)len);
-    else if (!(*out = malloc(sizeof(double) * len)))
-        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
-    else if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be read", path,
-                         name);
-    if (ty >= 0)
-        H5Tclose(ty);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    if (rc != NNQ_OK) {
-        free(*out);
-        *out = NULL;
-    }
-    *n = len;
-    return rc;
-}
-
-/* Coordinates must be finite and increase. */
-static enum nnq_status check_coordinates(const char *path, const char *name, const double *x,
-                                         hsize_t n, struct nnq_err *err) {
-    for (hsize_t k = 0; k < n; k++)
-        if (!isfinite(x[k]) || (k > 0 && !(x[k] > x[k - 1])))
-            return nnq_err_set(err, NNQ_ERR_CONFIG,
-                               "[potential] file %s: %s[%llu] = %g %s: coordinates must be "
-                               "finite and increase",
-                               path, name, (unsigned long long)k, x[k],
-                               isfinite(x[k]) ? "does not exceed the one before" : "");
-    return NNQ_OK;
-}
-
 /* Opens the file and reads its table for the grid g (this rank's rows). */
 static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq_grid *g,
                                   struct table *tb, struct nnq_err *err) {
     const char *path = cfg->potential_file;
     memset(tb, 0, sizeof *tb);
     tb->nt = 1;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported here, not printed by HDF5 */
     tb->dims = cfg->dims;
-    if (H5Fis_hdf5(path) <= 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG,
-                           "[potential] file %s: not an HDF5 file (missing, unreadable or "
-                           "truncated)",
-                           path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    static const char key[] = "[potential] file";
+    hid_t f = nnq_h5read_open(key, path, err);
     if (f < 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG,
-                           "[potential] file %s: HDF5 cannot open it (truncated or damaged?)",
-                           path);
+        return NNQ_ERR_CONFIG;
     /* the layout, and the names of the values and their coordinates */
     char dataset[NNQ_STR_MAX], coord[3][NNQ_STR_MAX], group[NNQ_STR_MAX] = "/";
     enum nnq_status rc = NNQ_OK;
@@ -182,9 +116,9 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                          "surface file (xcoordinates): give [potential] dataset and coordinates",
                          path);
     for (int a = 0; a < cfg->dims && rc == NNQ_OK; a++) {
-        rc = read_vector(f, path, coord[a], &tb->coord[a], &tb->n[a], err);
-        if (rc == NNQ_OK)
-            rc = check_coordinates(path, coord[a], tb->coord[a], tb->n[a], err);
+        size_t len = 0;
+        rc = nnq_h5read_vector(f, key, path, coord[a], 1, &tb->coord[a], &len, err);
+        tb->n[a] = len;
     }
     for (int a = cfg->dims; a < 3; a++)
         tb->n[a] = 1;
@@ -215,10 +149,8 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
             snprintf(slash + 1, sizeof group - (size_t)(slash + 1 - group), "t");
         else
             snprintf(group, sizeof group, "t");
-        hsize_t nt = 0;
-        rc = read_vector(f, path, group, &tb->t, &nt, err);
-        if (rc == NNQ_OK)
-            rc = check_coordinates(path, group, tb->t, nt, err);
+        size_t nt = 0;
+        rc = nnq_h5read_vector(f, key, path, group, 1, &tb->t, &nt, err);
         if (rc == NNQ_OK && nt != shape[0])
             rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                              "[potential] file %s: '%s' has %llu times, '%s' %llu rows", path,
@@ -236,13 +168,13 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
     if (rc == NNQ_OK) {
         size_t lo = 0, hi = tb->n[0];
         if (!tb->ymajor)
-            nnq_resample_rows(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0,
-                              &lo, &hi);
+            nnq_resample_rows(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0, &lo,
+                              &hi);
         tb->row0 = lo;
         tb->rows = hi - lo;
         const double count =
             (double)tb->nt * (double)tb->rows * (double)tb->n[1] * (double)tb->n[2];
-        if (count > (double)MAX_VALUES)
+        if (count > (double)NNQ_H5READ_MAX_VALUES)
             rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                              "[potential] file %s: '%s' holds %.3g values, more than nnq reads "
                              "(2^31)",

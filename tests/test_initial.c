@@ -1,12 +1,18 @@
 /*
  * test_initial.c - initial states and potentials: moments of gaussians and superpositions,
  * harmonic eigenstates (orthonormal, energy (n + 1/2) hbar omega per axis), the winding of an
- * imprinted vortex, expression states (F = P x gives momentum P), presets of the potential.
+ * imprinted vortex, expression states (F = P x gives momentum P), presets of the potential;
+ * states from files ([initial] file): a run continued from another's final state ends bit for
+ * bit where one run over both does; an nnq output on coarser grids resampled onto this one
+ * converges at order 3; datasets p and F; bad snapshots, shapes and densities refused naming
+ * the file and the dataset.
  */
 #include <complex.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "nnq/config.h"
@@ -14,7 +20,10 @@
 #include "nnq/grid.h"
 #include "nnq/initial.h"
 #include "nnq/potential.h"
+#include "nnq/run.h"
 #include "nnq/schrodinger.h"
+
+static char dir[256];
 
 struct state {
     struct nnq_config cfg;
@@ -173,12 +182,169 @@ static void test_potentials(void) {
     close_state(&st);
 }
 
+/* Runs text + sets into dir/name.h5. */
+static enum nnq_status run_to(const char *name, const char *text, const char *const *sets,
+                              int nsets) {
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    char out[300];
+    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+    enum nnq_status rc = nnq_config_load_string(text, name, sets, nsets, &cfg, &err);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    struct nnq_summary sum;
+    if (rc == NNQ_OK)
+        rc = nnq_run(&cfg, &opt, &sum, &err);
+    if (rc != NNQ_OK)
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+    return rc;
+}
+
+/* The last snapshot of /schrodinger/psi in dir/name.h5 into psi (n values). */
+static void last_psi(const char *name, double complex *psi, size_t n) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "/schrodinger/psi", 0);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[3];
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    hsize_t start[3] = {dims[0] - 1, 0, 0}, count[3] = {1, dims[1], dims[2]};
+    H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mem = H5Screate_simple(3, count, NULL), t = H5Tcreate(H5T_COMPOUND, 16);
+    H5Tinsert(t, "r", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "i", 8, H5T_NATIVE_DOUBLE);
+    CHECK(count[1] * count[2] == n && H5Dread(d, t, mem, sp, H5P_DEFAULT, psi) >= 0);
+    H5Tclose(t);
+    H5Sclose(mem);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static const char chain_ini[] =
+    "[run]\ndt = 1e-3\nt_end = 0.8\ndiag_every = 50\nsnapshot_every = 200\nplanner = estimate\n"
+    "[grid]\nn = 64, 48\nqmin = -8, -6\nqmax = 8, 6\n"
+    "[potential]\nV = 0.5*x^2 + 0.3*y^2 + 0.1*x*y\n[madelung]\nenabled = false\n";
+
+static void test_chain(void) {
+    char set[400];
+    const char *gauss[] = {"initial.preset=gaussian", "initial.center=1, -0.5",
+                           "initial.momentum=0.3, 0.2"};
+    CHECK(run_to("whole", chain_ini, gauss, 3) == NNQ_OK);
+    const char *first[] = {gauss[0], gauss[1], gauss[2], "run.t_end=0.4"};
+    CHECK(run_to("first", chain_ini, first, 4) == NNQ_OK);
+    snprintf(set, sizeof set, "initial.file=%s/first.h5", dir);
+    const char *second[] = {set, "run.t_end=0.4"};
+    CHECK(run_to("second", chain_ini, second, 2) == NNQ_OK);
+    static double complex a[64 * 48], b[64 * 48];
+    last_psi("whole", a, 64 * 48);
+    last_psi("second", b, 64 * 48);
+    CHECK_MSG(memcmp(a, b, sizeof a) == 0, "a continued run differs from one run over both");
+}
+
+/* A Gaussian of width 1 at c, momentum P = 0.5 along axis 0, on grids of n x n points over
+ * [-9, 9) x [-7, 7), read onto 96 x 72 over [-8, 8) x [-6, 6) (inside the files' points): the
+ * error of psi falls at order 3. */
+static void test_resampled(void) {
+    static const char ini[] = "[run]\nsteps = 1\nplanner = estimate\n"
+                              "[grid]\nqmin = -9, -7\nqmax = 9, 7\n[madelung]\nenabled = false\n";
+    double e[3];
+    const int sizes[3] = {40, 80, 160};
+    for (int k = 0; k < 3; k++) {
+        char name[32], n[64], set[400];
+        snprintf(name, sizeof name, "coarse%d", sizes[k]);
+        snprintf(n, sizeof n, "grid.n=%d, %d", sizes[k], sizes[k]);
+        const char *make[] = {n, "initial.preset=gaussian", "initial.center=0.3, -0.2",
+                              "initial.momentum=0.5, 0", "run.snapshot_every=0"};
+        CHECK(run_to(name, ini, make, 5) == NNQ_OK);
+        snprintf(set, sizeof set, "initial.file=%s/%s.h5", dir, name);
+        const char *read[] = {"grid.n=96, 72", "grid.qmin=-8, -6", "grid.qmax=8, 6", set,
+                              "initial.snapshot=0"};
+        struct nnq_err err = {0};
+        static struct nnq_config cfg;
+        struct nnq_grid *g = NULL;
+        CHECK(nnq_config_load_string(ini, "r.ini", read, 5, &cfg, &err) == NNQ_OK);
+        CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
+        static double complex psi[96 * 72];
+        CHECK(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK);
+        double worst = 0;
+        for (int i = 0; i < 96; i++)
+            for (int j = 0; j < 72; j++) {
+                const double x = g->q[0][i] - 0.3, y = g->q[1][j] + 0.2;
+                const double complex exact =
+                    exp(-(x * x + y * y) / 4) / sqrt(2 * M_PI) * cexp(I * 0.5 * x);
+                worst = fmax(worst, cabs(psi[i * 72 + j] - exact));
+            }
+        e[k] = worst;
+        nnq_grid_destroy(g);
+    }
+    CHECK_ORDER(e[0], e[1], 2.6, 4.2);
+    CHECK_ORDER(e[1], e[2], 2.6, 4.2);
+}
+
+/* Datasets p and F on q0 (1D), and errors that name file and dataset. */
+static void test_datasets(void) {
+    char path[300], set[400];
+    snprintf(path, sizeof path, "%s/pf.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double q[64], p[64], F[64];
+    for (int i = 0; i < 64; i++) {
+        q[i] = -6 + 12.0 * i / 64;
+        p[i] = exp(-q[i] * q[i] / 2) / sqrt(2 * M_PI);
+        F[i] = 0.7 * q[i];
+    }
+    hsize_t n = 64;
+    const char *names[3] = {"q0", "p", "F"};
+    const double *data[3] = {q, p, F};
+    for (int k = 0; k < 3; k++) {
+        hid_t sp = H5Screate_simple(1, &n, NULL);
+        hid_t d =
+            H5Dcreate2(f, names[k], H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[k]);
+        H5Dclose(d);
+        H5Sclose(sp);
+    }
+    H5Fclose(f);
+    static const char ini[] = "[run]\nsteps = 1\n[grid]\nn = 64\nqmin = -6\nqmax = 6\n";
+    snprintf(set, sizeof set, "initial.file=%s", path);
+    const char *sets[] = {set};
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    struct nnq_grid *g = NULL;
+    CHECK(nnq_config_load_string(ini, "pf.ini", sets, 1, &cfg, &err) == NNQ_OK);
+    CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
+    double complex psi[64];
+    CHECK(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK);
+    double worst = 0;
+    for (int i = 0; i < 64; i++)
+        worst = fmax(worst, cabs(psi[i] - sqrt(p[i]) * cexp(I * 0.7 * q[i])));
+    CHECK_NEAR(worst, 0, 1e-15);
+    nnq_grid_destroy(g);
+
+    /* errors */
+    char whole[400], bad_snap[400];
+    snprintf(whole, sizeof whole, "initial.file=%s/whole.h5", dir);
+    snprintf(bad_snap, sizeof bad_snap, "%s", "initial.snapshot=9");
+    const char *snap[] = {whole, bad_snap};
+    CHECK(run_to("err1", chain_ini, snap, 2) == NNQ_ERR_CONFIG);
+    const char *dims[] = {set}; /* a 1D file for a 2D grid */
+    CHECK(run_to("err2", chain_ini, dims, 1) == NNQ_ERR_CONFIG);
+    const char *both[] = {set, "initial.p=1"};
+    struct nnq_config c2;
+    CHECK(nnq_config_load_string(chain_ini, "b.ini", both, 2, &c2, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "give [initial] file or the expressions p and F, not both"), "%s",
+              err.msg);
+}
+
 int main(void) {
+    check_tmpdir("nnq_test_initial", dir, sizeof dir);
+    test_chain();
+    test_resampled();
+    test_datasets();
     test_gaussian();
     test_superposition();
     test_eigenstates();
     test_vortex();
     test_expression_state();
     test_potentials();
-    return check_result();
+    return check_finish(dir);
 }

@@ -95,6 +95,12 @@
     X(initial, F, EXPR, "0", "", "-", "energy*time",                                               \
       "initial free energy F(x,y,z): psi = sqrt(p) exp(i F / hbar)")                               \
     X(initial, normalize, BOOL, "true", "", "", "-", "scale the initial state to unit norm")       \
+    X(initial, file, STR, "", "", "-", "path",                                                     \
+      "HDF5 file with the initial state: an nnq output (psi, else p and F) or datasets p, F, "     \
+      "q0..; interpolated when its grid is not this one")                                          \
+    X(initial, snapshot, INT, "-1", "any", "-", "-",                                               \
+      "which snapshot of an nnq output [initial] file holds the state (-1: the last, -2: the one " \
+      "before, 0: the first)")                                                                     \
     X(initial, center, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex", "q",         \
       "packet centre per axis; superposition: d values per packet, the packets one after another") \
     X(initial, width, DLIST, "1", "pos", "gaussian|superposition|vortex", "q",                     \
@@ -196,7 +202,8 @@ enum nnq_initial_kind {
     NNQ_INIT_SUPERPOSITION,
     NNQ_INIT_EIGENSTATE,
     NNQ_INIT_VORTEX,
-    NNQ_INIT_EXPR /* resolved: no preset, p and F given */
+    NNQ_INIT_EXPR, /* resolved: no preset, p and F given */
+    NNQ_INIT_FILE  /* resolved: no preset, [initial] file given */
 };
 enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };

@@ -11,8 +11,10 @@
  *                        / (r_k^2 + core^2)^{|n_k|/2},  s_k = sign(n_k), so that
  *                  F = hbar sum_k n_k atan2(y - y_k, x - x_k) + P.(q - c) and
  *                  p = gaussian * prod_k (r_k^2 / (r_k^2 + core^2))^{|n_k|}
- * or expressions p(x,y,z) >= 0 and F(x,y,z). The state is scaled to unit norm unless
- * [initial] normalize = false.
+ * or expressions p(x,y,z) >= 0 and F(x,y,z), or a file ([initial] file: an nnq output's psi,
+ * else its p and F, or datasets p, F on coordinates q0..; resampled when its grid is not this
+ * one). The state is scaled to unit norm unless [initial] normalize = false; one from a file
+ * only when normalize = true is given.
  */
 #ifndef NNQ_INITIAL_H
 #define NNQ_INITIAL_H
@@ -27,6 +29,13 @@
  * Returns NNQ_OK or NNQ_ERR_CONFIG with a message starting "[initial] ..." for a negative or
  * non-finite density, a non-finite F, or a state of zero norm on the grid. */
 enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_grid *grid,
+                                 double complex *psi, struct nnq_err *err);
+
+/* psi (grid->local_size values) from cfg's [initial] file, this rank's rows read. Returns NNQ_OK,
+ * or NNQ_ERR_CONFIG naming the file and the dataset (not HDF5, no state in it, a snapshot out
+ * of range, a wrong rank, a NaN, a negative p, a grid point outside its coordinates),
+ * NNQ_ERR_RUNTIME (memory). Not collective (the caller agrees). */
+enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_grid *grid,
                                  double complex *psi, struct nnq_err *err);
 
 /* Above this edge density (see below) nnq warns: |psi| is then above 1e-5 of its peak at the

@@ -8,7 +8,10 @@
  *
  * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
- * reproducible bit for bit whatever happens between chunks. The initial and the final states
+ * reproducible bit for bit whatever happens between chunks. The chunk is a multiple or a
+ * divisor of [run] diag_every where one lies in [16, NNQ_RUN_CHUNK] (nnq_run_chunk), so that
+ * a run continued from the final state of another ([initial] file) splits its steps as one
+ * run over both would, when the first ended on a diagnostics row. The initial and the final states
  * always get a diagnostics row and a snapshot. Checkpoints (the full state, in the output
  * file) are taken every [run] checkpoint_every steps and when the run is stopped. With [madelung]
  * enabled, the Madelung solver advances beside the Schrodinger one on the same time levels and
@@ -25,6 +28,11 @@
 #include "nnq/err.h"
 
 #define NNQ_RUN_CHUNK 64
+
+/* The chunk of a run whose rows are diag_every steps apart: the largest multiple of diag_every
+ * up to NNQ_RUN_CHUNK, else its largest divisor in [16, NNQ_RUN_CHUNK], else NNQ_RUN_CHUNK.
+ * Cannot fail. */
+long nnq_run_chunk(long diag_every);
 
 struct nnq_run_options {
     const char *output;                /* overrides [output] file when not NULL (-o) */

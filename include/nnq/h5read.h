@@ -1,0 +1,29 @@
+/*
+ * h5read.h - reading tables from the user's HDF5 files ([potential] file, [initial] file):
+ * opening, 1-D coordinate lists, with errors that name the key, the file and the dataset.
+ * HDF5's own error printing is switched off: every failure is reported through nnq_err.
+ */
+#ifndef NNQ_H5READ_H
+#define NNQ_H5READ_H
+
+#include <hdf5.h>
+#include <stddef.h>
+
+#include "nnq/err.h"
+
+/* The most values nnq reads from one dataset of a user's file. */
+#define NNQ_H5READ_MAX_VALUES (1LL << 31)
+
+/* Opens path read-only; key ("[potential] file") starts the messages. Returns the file, or -1
+ * with NNQ_ERR_CONFIG: "not an HDF5 file (missing, unreadable or truncated)", "HDF5 cannot
+ * open it (truncated or damaged?)". */
+hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err);
+
+/* The 1-D numeric dataset `name` of f as doubles (*n >= 2 of them; *out malloc'd, the caller
+ * frees it), finite and increasing when `increasing`. Returns NNQ_OK, NNQ_ERR_CONFIG naming
+ * key, path and name (missing, not 1-D, not numeric, fewer than 2 or more than
+ * NNQ_H5READ_MAX_VALUES values, not increasing), NNQ_ERR_RUNTIME (memory); *out NULL on error. */
+enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, const char *name,
+                                  int increasing, double **out, size_t *n, struct nnq_err *err);
+
+#endif

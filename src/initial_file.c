@@ -1,0 +1,183 @@
+/*
+ * initial_file.c - the initial state from a file ([initial] file, snapshot): see
+ * include/nnq/initial.h. An nnq output gives psi of one of its snapshots (/schrodinger/psi,
+ * else sqrt(p) exp(i F / hbar) from its p and F with the hbar it was written with); any other
+ * file gives datasets p and F (F optional, 0) on coordinate lists q0.. . On this grid the
+ * values are used as they are; on another, the real and imaginary parts of psi are resampled
+ * (nnq/resample.h: cubic Hermite, order 3) - psi, not F, whose jumps by 2 pi hbar would smear.
+ * Each rank reads the rows of axis 0 its slab needs.
+ */
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnq/h5read.h"
+#include "nnq/initial.h"
+#include "nnq/resample.h"
+
+static const char key[] = "[initial] file";
+
+/* Rows [row0, row0 + rows) of axis 0 of dataset name (rank dims, or dims + 1 with a leading
+ * snapshot axis read at `snap`) into v (doubles, or pairs for the compound psi). */
+static enum nnq_status read_rows(hid_t f, const char *path, const char *name, int dims, long snap,
+                                 const size_t *n, size_t row0, size_t rows, int complex_, double *v,
+                                 struct nnq_err *err) {
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: no dataset '%s'", key, path, name);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t shape[4] = {0, 0, 0, 0};
+    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, shape, NULL) : -1;
+    const int lead = snap >= 0;
+    enum nnq_status rc = NNQ_OK;
+    if (rank != dims + lead)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, expected %d", key, path,
+                         name, rank, dims + lead);
+    for (int a = 0; a < dims && rc == NNQ_OK; a++)
+        if (shape[lead + a] != n[a])
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: '%s' has %llu points on axis %d, its coordinates %zu", key,
+                             path, name, (unsigned long long)shape[lead + a], a, n[a]);
+    if (rc == NNQ_OK && lead && (hsize_t)snap >= shape[0])
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %llu snapshots, not snapshot %ld",
+                         key, path, name, (unsigned long long)shape[0], snap);
+    if (rc == NNQ_OK && rows > 0) {
+        hsize_t start[4] = {0, 0, 0, 0}, count[4];
+        for (int i = 0; i < rank; i++)
+            count[i] = shape[i];
+        if (lead)
+            start[0] = (hsize_t)snap, count[0] = 1;
+        start[lead] = row0;
+        count[lead] = rows;
+        hid_t mem = H5Screate_simple(rank, count, NULL);
+        hid_t type = H5T_NATIVE_DOUBLE;
+        if (complex_) {
+            type = H5Tcreate(H5T_COMPOUND, 2 * sizeof(double));
+            H5Tinsert(type, "r", 0, H5T_NATIVE_DOUBLE);
+            H5Tinsert(type, "i", sizeof(double), H5T_NATIVE_DOUBLE);
+        }
+        if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(d, type, mem, sp, H5P_DEFAULT, v) < 0)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' cannot be read%s", key, path, name,
+                             complex_ ? " as the compound {r, i} of nnq's psi" : "");
+        if (complex_)
+            H5Tclose(type);
+        H5Sclose(mem);
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_grid *g,
+                                 double complex *psi, struct nnq_err *err) {
+    const char *path = cfg->initial_file;
+    const int dims = cfg->dims;
+    hid_t f = nnq_h5read_open(key, path, err);
+    if (f < 0)
+        return NNQ_ERR_CONFIG;
+    const int nnq = H5Aexists(f, "nnq_version") > 0;
+    double *coord[3] = {NULL, NULL, NULL}, *re = NULL, *im = NULL, *out = NULL;
+    size_t n[3] = {1, 1, 1};
+    enum nnq_status rc = NNQ_OK;
+    for (int a = 0; a < dims && rc == NNQ_OK; a++) {
+        char name[32];
+        snprintf(name, sizeof name, nnq ? "/grid/q%d" : "q%d", a);
+        rc = nnq_h5read_vector(f, key, path, name, 1, &coord[a], &n[a], err);
+    }
+    /* which state: psi of a snapshot, or p and F */
+    long snap = -1;
+    int complex_ = 0;
+    double hbar = cfg->hbar;
+    char pname[64] = "p", fname[64] = "F";
+    if (rc == NNQ_OK && nnq) {
+        complex_ = H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) > 0;
+        snprintf(pname, sizeof pname, complex_ ? "/schrodinger/psi" : "/schrodinger/p");
+        snprintf(fname, sizeof fname, "/schrodinger/F");
+        if (H5Aexists(f, "hbar") > 0) { /* F was written with the file's hbar */
+            hid_t a = H5Aopen(f, "hbar", H5P_DEFAULT);
+            H5Aread(a, H5T_NATIVE_DOUBLE, &hbar);
+            H5Aclose(a);
+        }
+        hsize_t snaps = 0;
+        if (H5Lexists(f, "/snapshots/t", H5P_DEFAULT) > 0) {
+            hid_t d = H5Dopen2(f, "/snapshots/t", H5P_DEFAULT), sp = H5Dget_space(d);
+            H5Sget_simple_extent_dims(sp, &snaps, NULL);
+            H5Sclose(sp);
+            H5Dclose(d);
+        }
+        snap =
+            cfg->initial_snapshot < 0 ? (long)snaps + cfg->initial_snapshot : cfg->initial_snapshot;
+        if (snap < 0 || snap >= (long)snaps)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: [initial] snapshot %ld, but the file holds %llu snapshots",
+                             key, path, cfg->initial_snapshot, (unsigned long long)snaps);
+    }
+    size_t row0 = 0, rows = 0;
+    if (rc == NNQ_OK) {
+        nnq_resample_rows(coord[0], n[0], g->q[0] + g->local_0_start, g->local_n0, &row0, &rows);
+        rows -= row0;
+    }
+    const size_t count = rows * n[1] * n[2];
+    const size_t local = (size_t)(g->local_size > 0 ? g->local_size : 1);
+    if (rc == NNQ_OK && (double)count > (double)NNQ_H5READ_MAX_VALUES)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: %zu values, more than nnq reads (2^31)", key,
+                         path, count);
+    if (rc == NNQ_OK &&
+        (!(re = malloc(sizeof(double) * 2 * (count + 1))) ||
+         !(im = malloc(sizeof(double) * (count + 1))) || !(out = malloc(sizeof(double) * local))))
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
+    if (rc == NNQ_OK)
+        rc = read_rows(f, path, pname, dims, snap, n, row0, rows, complex_, re, err);
+    if (rc == NNQ_OK && complex_) {
+        for (size_t k = 0; k < count; k++)
+            im[k] = re[2 * k + 1];
+        for (size_t k = 0; k < count; k++)
+            re[k] = re[2 * k];
+    } else if (rc == NNQ_OK) { /* p and F: psi = sqrt(p) exp(i F / hbar) */
+        const int has_F = H5Lexists(f, fname, H5P_DEFAULT) > 0;
+        if (has_F)
+            rc = read_rows(f, path, fname, dims, snap, n, row0, rows, 0, im, err);
+        for (size_t k = 0; k < count && rc == NNQ_OK; k++) {
+            const double p = re[k], F = has_F ? im[k] : 0.0;
+            if (!(p >= 0) || !isfinite(p) || !isfinite(F))
+                rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                                 "%s %s: %s is %g and %s %g at flat index %zu of this rank's "
+                                 "rows: p must be finite and >= 0, F finite",
+                                 key, path, pname, p, fname, F, k + row0 * n[1] * n[2]);
+            const double complex z = sqrt(p) * cexp(I * F / hbar);
+            re[k] = creal(z);
+            im[k] = cimag(z);
+        }
+    }
+    for (size_t k = 0; k < count && rc == NNQ_OK; k++)
+        if (!isfinite(re[k]) || !isfinite(im[k]))
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: %s is not finite at flat index %zu", key,
+                             path, pname, k + row0 * n[1] * n[2]);
+    /* onto the grid, the real and imaginary parts in turn */
+    const double *const c[3] = {coord[0], coord[1], coord[2]};
+    for (int part = 0; part < 2 && rc == NNQ_OK; part++) {
+        ptrdiff_t index = 0;
+        const int axis = nnq_resample_onto(g, c, n, row0, rows, part ? im : re, out, &index);
+        if (axis == -2)
+            rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        else if (axis >= 0)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: the grid point q%d = %g (index %td) lies outside the "
+                             "file's coordinates on axis %d, [%g, %g]",
+                             key, path, axis, g->q[axis][index], index, axis, coord[axis][0],
+                             coord[axis][n[axis] - 1]);
+        for (ptrdiff_t k = 0; k < g->local_size && rc == NNQ_OK; k++)
+            psi[k] = part ? CMPLX(creal(psi[k]), out[k]) : CMPLX(out[k], 0.0);
+    }
+    for (int a = 0; a < 3; a++)
+        free(coord[a]);
+    free(re);
+    free(im);
+    free(out);
+    H5Fclose(f);
+    return rc;
+}
