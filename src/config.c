@@ -676,6 +676,24 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         }
     }
 
+    if (c->grid_boundary < 0)
+        c->grid_boundary = NNQ_BOUNDARY_PERIODIC;
+    if (c->grid_boundary != NNQ_BOUNDARY_ABSORBING &&
+        (IS_SET(c, grid_absorb_width) || IS_SET(c, grid_absorb_strength)))
+        return key_error(ctx,
+                         IS_SET(c, grid_absorb_width) ? NNQ_KEY_grid_absorb_width
+                                                      : NNQ_KEY_grid_absorb_strength,
+                         "needs [grid] boundary = absorbing");
+    if (IS_SET(c, grid_absorb_width) && check_axes(ctx, NNQ_KEY_grid_absorb_width, c->dims))
+        return NNQ_ERR_CONFIG;
+    for (int a = 0; a < c->dims && IS_SET(c, grid_absorb_width); a++)
+        if (2 * nnq_list_axis(&c->grid_absorb_width, a) >= c->qmax[a] - c->qmin[a]) {
+            char what[160];
+            fmt(what, sizeof what, "axis %d: two layers of %g fill the box of %g", a,
+                nnq_list_axis(&c->grid_absorb_width, a), c->qmax[a] - c->qmin[a]);
+            return key_error(ctx, NNQ_KEY_grid_absorb_width, what);
+        }
+
     /* run */
     if (IS_SET(c, run_t_end) && IS_SET(c, run_steps))
         return key_error(ctx,
@@ -705,6 +723,10 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
                              "mass, not both");
         c->particle_mass = c->network_epsilon / (2.0 * c->network_gamma);
     }
+    if (c->run_imaginary_time && c->grid_boundary == NNQ_BOUNDARY_ABSORBING)
+        return key_error(ctx, NNQ_KEY_grid_boundary,
+                         "an absorbing boundary takes mass out; imaginary time renormalises: "
+                         "use periodic with imaginary_time = true");
     if (c->run_imaginary_time && c->madelung_enabled) {
         if (IS_SET(c, madelung_enabled))
             return key_error(ctx, NNQ_KEY_madelung_enabled,

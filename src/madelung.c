@@ -248,6 +248,7 @@ struct nnq_madelung {
     int d, time_dependent;
     ptrdiff_t n, stride[3];
     double *U, *A, *B, *u, *lnp, *V, *force, *scratch, *halo_prev, *halo_next;
+    double *decay; /* absorbing layer: exp(-2 W dt / hbar) per cell, or NULL */
     ptrdiff_t line, slots[2], thread_doubles;
     struct bundle *bundles;
     slopes_fn slope;   /* the limiter's */
@@ -883,6 +884,15 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
         return rc;
     }
     potential_force(m);
+    if (par->absorb) { /* the density and the current decay as |psi|^2 does: 2 W / hbar */
+        if (!(m->decay = fftw_malloc(sizeof(double) * n))) {
+            nnq_madelung_destroy(m);
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the absorbing layer");
+        }
+        for (size_t i = 0; i < n; i++)
+            m->decay[i] = exp(-2.0 * par->absorb[i] * par->dt / par->hbar);
+    }
+    m->par.absorb = NULL; /* the copy is decay */
     *out = m;
     return NNQ_OK;
 }
@@ -964,6 +974,10 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
             if (rc)
                 return rc;
         }
+        if (m->decay) /* the absorbing layer, split from the flow once a step */
+            for (int c = 0; c <= m->d; c++)
+                for (ptrdiff_t i = 0; i < m->n; i++)
+                    m->U[c * m->n + i] *= m->decay[i];
     }
     return check_mass(m, t0 + (double)nsteps * dt, err);
 }
@@ -1003,5 +1017,6 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->halo_next);
     fftw_free(m->lnp);
     fftw_free(m->V);
+    fftw_free(m->decay);
     fftw_free(m);
 }

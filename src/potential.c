@@ -71,3 +71,30 @@ void nnq_potential_destroy(struct nnq_potential *pot) {
     pot->ops->destroy(pot->self);
     free(pot);
 }
+
+int nnq_potential_absorber(const struct nnq_config *cfg, const struct nnq_grid *g, double *W) {
+    if (cfg->grid_boundary != NNQ_BOUNDARY_ABSORBING)
+        return 0;
+    double w[3] = {1, 1, 1}, scale[3] = {0, 0, 0};
+    for (int a = 0; a < g->dims; a++) {
+        w[a] = cfg->grid_absorb_width.count > 0 ? nnq_list_axis(&cfg->grid_absorb_width, a)
+                                                : (g->qmax[a] - g->qmin[a]) / 8;
+        scale[a] =
+            cfg->grid_absorb_strength * cfg->hbar * cfg->hbar / (cfg->particle_mass * w[a] * w[a]);
+    }
+    ptrdiff_t idx = 0;
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
+        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
+            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
+                const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+                double sum = 0;
+                for (int a = 0; a < g->dims; a++) {
+                    /* the depth past the layer's inner edge, from either face */
+                    const double d =
+                        fmax(0.0, fmax(w[a] - (q[a] - g->qmin[a]), w[a] - (g->qmax[a] - q[a])));
+                    sum += scale[a] * (d / w[a]) * (d / w[a]);
+                }
+                W[idx] = sum;
+            }
+    return 1;
+}

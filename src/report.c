@@ -120,6 +120,10 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     fprintf(out, ",\"integrator\":\"%s\",\"imaginary_time\":%s,\"norm\":", integrator,
             cfg->run_imaginary_time ? "true" : "false");
     json_number(out, sum->last.value[NNQ_DIAG_norm]);
+    fputs(",\"absorbed\":", out);
+    json_number(out, cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING
+                         ? sum->last.value[NNQ_DIAG_absorbed]
+                         : NAN);
     fputs(",\"energy\":", out);
     json_number(out, sum->last.value[NNQ_DIAG_energy]);
     fputs(",\"energy0\":", out);
@@ -166,6 +170,9 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
     fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
             l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
             sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
+    if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING)
+        fprintf(out, "  the absorbing layer took up %.6g of the mass\n",
+                l->value[NNQ_DIAG_absorbed]);
     fputs("  <q> =", out);
     for (int a = 0; a < cfg->dims; a++)
         fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_mean + 2 * a]);
@@ -183,7 +190,8 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
     else
         fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
                 cfg->dims == 1 ? "nodes" : "vortices");
-    if (!isnan(sum->t_edge) && !cfg->run_imaginary_time)
+    if (!isnan(sum->t_edge) && !cfg->run_imaginary_time &&
+        cfg->grid_boundary != NNQ_BOUNDARY_ABSORBING)
         fprintf(out,
                 "  warning: |psi|^2 at the box's edge passed %.0e of its peak at t = %g (largest "
                 "%.1e): the box is periodic, so mass that reaches an edge comes back at the "

@@ -62,6 +62,7 @@ struct nnq_schrodinger {
     int time_dependent;
     double complex *psi, *work;
     double *V, *k2;
+    double *W; /* the absorbing layer, or NULL */
     double kick_coef[MAX_KICKS];
     double complex *kick[MAX_KICKS];
     int kick_of[MAX_KICKS], nkick;
@@ -150,7 +151,8 @@ static void fill_kicks(struct nnq_schrodinger *s) {
         double complex *restrict kf = s->kick[j];
         const double c = s->kick_coef[j] * f;
         for (ptrdiff_t i = 0; i < n; i++)
-            kf[i] = evolution_factor(s->par.imaginary_time, c * s->V[i]);
+            kf[i] = evolution_factor(s->par.imaginary_time, c * s->V[i]) *
+                    (s->W ? exp(-c * s->W[i]) : 1.0);
     }
 }
 
@@ -183,7 +185,10 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
     s->work = fftw_malloc((size_t)g->alloc_size * sizeof(double complex));
     s->V = fftw_malloc(rbytes);
     s->k2 = fftw_malloc(kbytes);
-    int ok = s->psi && s->work && s->V && s->k2;
+    if (par->absorb && (s->W = fftw_malloc(rbytes)))
+        memcpy(s->W, par->absorb, sizeof(double) * (size_t)(n > 0 ? n : 0));
+    s->par.absorb = NULL; /* the copy is W */
+    int ok = s->psi && s->work && s->V && s->k2 && (!par->absorb || s->W);
     for (int j = 0; ok && !s->time_dependent && j < s->nkick; j++)
         ok = (s->kick[j] = fftw_malloc(cbytes)) != NULL;
     for (int j = 0; ok && j < s->ndrift; j++)
@@ -258,9 +263,10 @@ static enum nnq_status kick_at(struct nnq_schrodinger *s, double coef, double t,
     const ptrdiff_t n = s->g->local_size;
     const int imaginary = s->par.imaginary_time;
     double complex *restrict psi = s->psi;
+    const double *W = s->W;
 #pragma omp parallel for num_threads(s->par.threads) if (n > OMP_MIN_POINTS) schedule(static)
     for (ptrdiff_t i = 0; i < n; i++)
-        psi[i] *= evolution_factor(imaginary, c * s->V[i]);
+        psi[i] *= evolution_factor(imaginary, c * s->V[i]) * (W ? exp(-c * W[i]) : 1.0);
     return NNQ_OK;
 }
 
@@ -376,6 +382,7 @@ void nnq_schrodinger_destroy(struct nnq_schrodinger *s) {
     fftw_free(s->psi);
     fftw_free(s->work);
     fftw_free(s->V);
+    fftw_free(s->W);
     fftw_free(s->k2);
     for (int j = 0; j < MAX_KICKS; j++)
         fftw_free(s->kick[j]);

@@ -54,8 +54,16 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                                       .damping = cfg->madelung_damping,
                                       .threads = env->threads,
                                       .planner = (enum nnq_planner)cfg->run_planner};
+    const size_t local = env->g->local_size > 0 ? (size_t)env->g->local_size : 1;
+    double *W =
+        cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? malloc(sizeof(double) * local) : NULL;
+    if (W && nnq_potential_absorber(cfg, env->g, W))
+        par.absorb = W;
     enum nnq_status rc =
-        nnq_par_agree(nnq_madelung_create(env->g, env->pot, &par, &x->m, err), err);
+        cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !W
+            ? nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory")
+            : nnq_par_agree(nnq_madelung_create(env->g, env->pot, &par, &x->m, err), err);
+    free(W);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass,
                                               cfg->madelung_density_floor, env->threads,

@@ -17,6 +17,8 @@ struct schrodinger {
     struct nnq_stepper_env env;
     struct nnq_schrodinger *s;
     double *buf;
+    int absorbing;
+    double norm0; /* the norm at t = 0 (absorbing: what the layer took is norm0 - norm) */
 };
 
 enum { FIELD_P, FIELD_F, FIELD_PSI, FIELDS };
@@ -58,6 +60,9 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                                          .imaginary_time = cfg->run_imaginary_time,
                                          .planner = (enum nnq_planner)cfg->run_planner,
                                          .threads = env->threads};
+    /* buf holds W while the solver copies it */
+    x->absorbing = nnq_potential_absorber(cfg, env->g, x->buf);
+    par.absorb = x->absorbing ? x->buf : NULL;
     enum nnq_status rc = nnq_schrodinger_create(env->g, env->pot, &par, &x->s, err);
     if (rc != NNQ_OK) {
         if (rc == NNQ_ERR_CONFIG) {
@@ -77,6 +82,11 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     (void)ref;
     const struct nnq_config *cfg = x->env.cfg;
     enum nnq_status rc = nnq_initial_fill(cfg, x->env.g, nnq_schrodinger_psi(x->s), err);
+    if (rc == NNQ_OK) {
+        struct nnq_observables o;
+        nnq_schrodinger_observe(x->s, &o);
+        x->norm0 = o.norm;
+    }
     if (rc != NNQ_OK) {
         char place[NNQ_STR_MAX + 32];
         nnq_err_prefix(err, "%s",
@@ -98,16 +108,19 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     (void)ref;
     const struct nnq_config *cfg = x->env.cfg;
     nnq_diag_schrodinger(x->s, cfg->madelung_support_floor, cfg->madelung_node_depth, row);
+    if (x->absorbing)
+        row->value[NNQ_DIAG_absorbed] = x->norm0 - row->value[NNQ_DIAG_norm];
 }
 
 /* NaN/Inf norm or energy, a norm that is not positive, or (real time) a norm drift beyond
- * [run] norm_tol. */
+ * [run] norm_tol; with an absorbing layer, which takes mass out, a norm that grew beyond it. */
 static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                              const struct nnq_diag_row *first, struct nnq_err *err) {
     struct schrodinger *x = self;
     const struct nnq_config *cfg = x->env.cfg;
     double norm = row->value[NNQ_DIAG_norm], energy = row->value[NNQ_DIAG_energy];
-    double drift = fabs(norm / first->value[NNQ_DIAG_norm] - 1.0);
+    double drift = x->absorbing ? norm / first->value[NNQ_DIAG_norm] - 1.0
+                                : fabs(norm / first->value[NNQ_DIAG_norm] - 1.0);
     int bad_value = !isfinite(norm) || !isfinite(energy) || !(norm > 0);
     if (!bad_value && (cfg->run_imaginary_time || drift <= cfg->run_norm_tol))
         return NNQ_OK;
@@ -142,12 +155,20 @@ static const void *field(void *self, int k) {
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct schrodinger *x = self;
-    return nnq_output_state_write(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+    enum nnq_status rc =
+        nnq_output_state_write(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+    return rc == NNQ_OK && x->absorbing
+               ? nnq_output_values_write(o, "schrodinger_norm0", &x->norm0, 1, err)
+               : rc;
 }
 
 static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct schrodinger *x = self;
-    return nnq_output_state_read(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+    enum nnq_status rc =
+        nnq_output_state_read(o, "psi", NNQ_FIELD_COMPLEX, 1, nnq_schrodinger_psi(x->s), err);
+    return rc == NNQ_OK && x->absorbing
+               ? nnq_output_values_read(o, "schrodinger_norm0", &x->norm0, 1, err)
+               : rc;
 }
 
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,

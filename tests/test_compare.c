@@ -11,7 +11,9 @@
  *    entropy and Fisher information within 1e-6 relative of (d/2) ln(2 pi e s^2) and d / s^2
  *    at every row, the Madelung ones converging to them at the solver's order;
  *  - a packet that drifts into the box's edge: the edge_density column grows past 1e-10, the
- *    summary keeps its largest value and the first time it passed.
+ *    summary keeps its largest value and the first time it passed;
+ *  - an absorbing boundary takes up a packet leaving the box in both descriptions (less than
+ *    1e-3 left), the absorbed column being what the norm lost.
  */
 #include <hdf5.h>
 #include <math.h>
@@ -257,8 +259,33 @@ static void test_wrap(void) {
     CHECK(sum.edge_density == top);
 }
 
+/* An absorbing boundary: a packet leaving the box (k w = 15, w the default layer of 1/8 box)
+ * leaves less than 1e-3 of its mass in the box in both descriptions; the absorbed column is
+ * what the norm lost; the norm check lets the norm fall. */
+static void test_absorbing(void) {
+    static const char ini[] = "[run]\ndt = 2e-3\nt_end = 12\ndiag_every = 100\nsnapshot_every = 0\n"
+                              "[grid]\nn = 512\nqmin = -20\nqmax = 20\nboundary = absorbing\n"
+                              "[initial]\npreset = gaussian\ncenter = 10\nwidth = 2\nmomentum = 3\n"
+                              "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("absorbing", ini, NULL, 0, &sum) == NNQ_OK);
+    static double norm[MAX_ROWS], absorbed[MAX_ROWS], mass[MAX_ROWS];
+    const int rows = column("absorbing", "norm", norm, MAX_ROWS);
+    CHECK(rows == 61 && column("absorbing", "absorbed", absorbed, MAX_ROWS) == rows &&
+          column("absorbing", "madelung_mass", mass, MAX_ROWS) == rows);
+    double worst = 0;
+    for (int r = 0; r < rows && r < MAX_ROWS; r++)
+        worst = fmax(worst, fabs(absorbed[r] - (norm[0] - norm[r])));
+    CHECK_NEAR(worst, 0, 1e-14);
+    CHECK_NEAR(norm[rows - 1], 0, 1e-3);
+    CHECK_NEAR(mass[rows - 1], 0, 1e-3);
+    fprintf(stdout, "absorbing: left in the box %.2e (Schrodinger), %.2e (Madelung)\n",
+            norm[rows - 1], mass[rows - 1]);
+}
+
 int main(void) {
     check_tmpdir("nnq_test_compare", dir, sizeof dir);
+    test_absorbing();
     test_t0();
     test_wrap();
     test_information();

@@ -79,6 +79,25 @@ static void test_gamma(void) {
     CHECK_MSG(strstr(err.msg, "[network] gamma: give [network] gamma"), "%s", err.msg);
 }
 
+/* The absorbing layer's keys need boundary = absorbing, which imaginary time refuses. */
+static void test_boundary(void) {
+    static const char base[] = "[run]\nsteps = 1\n[grid]\nn = 16\nqmin = -1\nqmax = 1\n"
+                               "[initial]\npreset = gaussian\n";
+    struct nnq_config b;
+    struct nnq_err err = {0};
+    const char *width[] = {"grid.absorb_width = 0.2"};
+    CHECK(nnq_config_load_string(base, "b.ini", width, 1, &b, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "[grid] absorb_width: needs [grid] boundary = absorbing"), "%s",
+              err.msg);
+    const char *wide[] = {"grid.boundary = absorbing", "grid.absorb_width = 1"};
+    CHECK(nnq_config_load_string(base, "b.ini", wide, 2, &b, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "two layers of 1 fill the box of 2"), "%s", err.msg);
+    const char *imag[] = {"grid.boundary = absorbing", "run.imaginary_time = true"};
+    CHECK(nnq_config_load_string(base, "b.ini", imag, 2, &b, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "[grid] boundary: an absorbing boundary takes mass out"), "%s",
+              err.msg);
+}
+
 static void test_line_errors(void) {
     struct nnq_err err = {0};
     char text[1024];
@@ -136,5 +155,6 @@ int main(void) {
     test_overrides_and_dump();
     test_line_errors();
     test_gamma();
+    test_boundary();
     return check_result();
 }

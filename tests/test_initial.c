@@ -46,7 +46,8 @@ static void open_state(struct state *st, const char *ini) {
                                           NNQ_INTEGRATOR_STRANG,
                                           0,
                                           NNQ_PLANNER_ESTIMATE,
-                                          1};
+                                          1,
+                                          NULL};
     if (nnq_schrodinger_create(st->g, st->pot, &par, &st->s, &err) ||
         nnq_initial_fill(&st->cfg, st->g, nnq_schrodinger_psi(st->s), &err))
         goto fail;

@@ -44,7 +44,8 @@ static int sim_open(struct sim *m, const char *ini, const char *const *sets, int
                                          (enum nnq_integrator)m->cfg.run_integrator,
                                          m->cfg.run_imaginary_time,
                                          NNQ_PLANNER_ESTIMATE,
-                                         1};
+                                         1,
+                                         NULL};
     if (nnq_schrodinger_create(m->g, m->pot, &par, &m->s, &err) ||
         nnq_initial_fill(&m->cfg, m->g, nnq_schrodinger_psi(m->s), &err)) {
         fprintf(stderr, "setup failed: %s\n", err.msg);

@@ -62,6 +62,14 @@
     X(grid, names, STR, "", "", "", "-",                                                           \
       "names of the axes, one per axis (\"w, a\"): variables of every expression beside x, y, z "  \
       "and q0..q2, stored in the output and used for labels")                                      \
+    X(grid, boundary, ENUM, "periodic", "periodic|absorbing", "", "-",                             \
+      "periodic: the box wraps; absorbing: a layer at every face takes up what reaches it "        \
+      "(column absorbed)")                                                                         \
+    X(grid, absorb_width, DLIST, "", "pos", "", "q",                                               \
+      "absorbing: the layer's width per side, one value or one per axis (default: 1/8 of the "     \
+      "box)")                                                                                      \
+    X(grid, absorb_strength, DBL, "100", "pos", "", "-",                                           \
+      "absorbing: c in W = c (hbar^2 / m w^2) (d / w)^2, d the depth into a layer of width w")     \
     X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")    \
     X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
     X(network, gamma, DBL, "", "pos", "", "time/mass",                                             \
@@ -208,6 +216,7 @@ enum nnq_initial_kind {
 enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
 enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
+enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
 #define NNQ_FIELD_P 1u
 #define NNQ_FIELD_F 2u
 #define NNQ_FIELD_PSI 4u

@@ -46,6 +46,8 @@ struct nnq_madelung_params {
     double damping; /* alpha: signal speed |u| + alpha hbar / (m dq) in the fluxes */
     int threads;
     enum nnq_planner planner;
+    const double *absorb; /* W of an absorbing layer (local_size values, nnq/potential.h), or
+                           * NULL; copied */
 };
 
 struct nnq_madelung;

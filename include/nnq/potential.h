@@ -38,4 +38,13 @@ const char *nnq_potential_source(const struct nnq_potential *pot);
 /* Frees pot; NULL is a no-op. */
 void nnq_potential_destroy(struct nnq_potential *pot);
 
+/*
+ * The absorbing layer of [grid] boundary = absorbing, the imaginary part of the potential
+ * V - i W: W = c (hbar^2 / m w^2) sum_a (d_a / w_a)^2 on this rank's slab (local_size values),
+ * d_a the depth into the layer of width w_a at the faces of axis a (0 outside), c =
+ * absorb_strength. psi then decays there by exp(-W dt / hbar) a step, the density by twice
+ * that. Returns 1 and fills W, or 0 (W untouched) for a periodic box. Cannot fail.
+ */
+int nnq_potential_absorber(const struct nnq_config *cfg, const struct nnq_grid *g, double *W);
+
 #endif

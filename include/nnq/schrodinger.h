@@ -32,6 +32,8 @@ struct nnq_schrodinger_params {
     int imaginary_time;
     enum nnq_planner planner;
     int threads;
+    const double *absorb; /* W of an absorbing layer (local_size values, nnq/potential.h), or
+                           * NULL; copied */
 };
 
 /* Observables of the current psi; expectation values are divided by the norm. */

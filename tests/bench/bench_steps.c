@@ -118,7 +118,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
     /* (b) Schrodinger */
     struct nnq_schrodinger_params sp = {
         cfg.hbar, cfg.particle_mass,   cfg.run_dt, NNQ_INTEGRATOR_STRANG,
-        0,        NNQ_PLANNER_MEASURE, threads};
+        0,        NNQ_PLANNER_MEASURE, threads,    NULL};
     struct nnq_schrodinger *s;
     if (nnq_schrodinger_create(g, pot, &sp, &s, &err))
         die(&err);
@@ -192,7 +192,8 @@ static struct result bench(const char *label, const char *ini, int threads, long
                                      1e-12,
                                      0.25,
                                      threads,
-                                     NNQ_PLANNER_MEASURE};
+                                     NNQ_PLANNER_MEASURE,
+                                     NULL};
     struct nnq_madelung *m;
     struct nnq_compare *cmp = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
