@@ -558,7 +558,16 @@ static void write_xdmf(const struct nnq_output *o) {
         snprintf(spacing + strlen(spacing), sizeof spacing - strlen(spacing), "%s%.17g", sp,
                  i < 0 ? 1.0 : g->dq[i]);
     }
+    /* the axes' names, nnq's order (ParaView's x is the last): identifiers, nothing to escape */
     fprintf(x, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"2.0\">\n <Domain>\n"
+               "  <Information Name=\"axis_names\" Value=\"");
+    for (int a = 0; a < d; a++)
+        fprintf(x, "%s%s", a ? ", " : "",
+                o->cfg->axis_name[a][0] ? o->cfg->axis_name[a]
+                                        : (a == 0   ? "q0"
+                                           : a == 1 ? "q1"
+                                                    : "q2"));
+    fprintf(x, "\"/>\n"
                "  <Grid Name=\"nnq\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
     for (long s = 0; s < o->nsnap; s++) {
         fprintf(

@@ -2,7 +2,9 @@
 # ctest driver: a small 1D and a small 2D run (both solvers, trajectories, snapshots,
 # checkpoints), a V read from a file and two malformed files refused, under valgrind
 # memcheck: any error or definite/indirect leak fails. Exit 77 (skipped) without
-# valgrind. Usage: test_valgrind.sh NNQ
+# valgrind. With TEST_POTENTIAL, that test program (V from files: 18 malformed files refused, the
+# layouts read) runs under memcheck too.
+# Usage: test_valgrind.sh NNQ [TEST_POTENTIAL]
 set -eu
 nnq=$1
 command -v valgrind >/dev/null || { echo "skipped: valgrind not installed"; exit 77; }
@@ -31,3 +33,8 @@ for set in "potential.file=bad.h5" "potential.file=two.h5 --set potential.datase
     [ $rc = 2 ] && grep -q "\[potential\] file" err.txt || { echo "FAIL: --set $set: exit $rc"; cat err.txt; exit 1; }
 done
 echo "ok: V from files, and two malformed ones refused: no memcheck errors, no leaks"
+if [ $# -gt 1 ]; then
+    valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
+        "$2" >/dev/null
+    echo "ok: $(basename "$2"): every malformed file refused, no memcheck errors, no leaks"
+fi
