@@ -171,7 +171,7 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
                              key, path, axis, g->q[axis][index], index, axis, coord[axis][0],
                              coord[axis][n[axis] - 1]);
         for (ptrdiff_t k = 0; k < g->local_size && rc == NNQ_OK; k++)
-            psi[k] = part ? CMPLX(creal(psi[k]), out[k]) : CMPLX(out[k], 0.0);
+            ((double *)&psi[k])[part] = out[k]; /* C11: a complex is double[2] */
     }
     for (int a = 0; a < 3; a++)
         free(coord[a]);
