@@ -607,8 +607,9 @@ static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct traj *x = self;
-    const double counters[2] = {(double)x->step, (double)x->rows};
-    enum nnq_status rc = nnq_output_values_write(o, "trajectories_counters", counters, 2, err);
+    /* the running maximum too: a resumed run's next row then covers what it would have */
+    const double counters[3] = {(double)x->step, (double)x->rows, (double)x->substeps};
+    enum nnq_status rc = nnq_output_values_write(o, "trajectories_counters", counters, 3, err);
     for (int k = 0; k < KINDS && rc == NNQ_OK; k++)
         if (x->q[k]) {
             char name[64];
@@ -620,8 +621,8 @@ static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *er
 
 static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct traj *x = self;
-    double counters[2];
-    enum nnq_status rc = nnq_output_values_read(o, "trajectories_counters", counters, 2, err);
+    double counters[3];
+    enum nnq_status rc = nnq_output_values_read(o, "trajectories_counters", counters, 3, err);
     for (int k = 0; k < KINDS && rc == NNQ_OK; k++)
         if (x->q[k]) {
             char name[64];
@@ -631,6 +632,7 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
     if (rc != NNQ_OK)
         return rc;
     x->step = (long)counters[0];
+    x->substeps = (long)counters[2];
     /* the point set is reopened (and cut to the checkpoint) at the next row */
     const long rows = (long)counters[1];
     const char *names[KINDS];

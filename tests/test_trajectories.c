@@ -17,6 +17,7 @@
  */
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,30 @@ static void test_resume(void) {
         CHECK_MSG(a1 && a2 && r1 == 11 && r2 == r1 && n1 == n2 &&
                       memcmp(a1, a2, sizeof(double) * n1) == 0,
                   "%s: rows %zu and %zu differ", kinds[k], r1, r2);
+        free(a1);
+        free(a2);
+    }
+
+    /* stopped by a signal between two rows (diag_every 100, chunks of 50: the stop comes at
+     * step 50), resumed: the rows, the substeps column included, are the unstopped run's */
+    const char *rare[] = {"run.diag_every=100"};
+    CHECK(run("whole100", ini, rare, 1, &sum) == NNQ_OK);
+    CHECK(nnq_config_load_string(ini, "stopped", rare, 1, &cfg, &err) == NNQ_OK);
+    snprintf(out, sizeof out, "%s/stopped.h5", dir);
+    static volatile sig_atomic_t raised = 1;
+    struct nnq_run_options stop = {.output = out, .force = 1, .stop = &raised};
+    CHECK(nnq_run(&cfg, &stop, &sum, &err) == NNQ_ERR_INTERRUPTED && sum.steps_done == 50);
+    struct nnq_run_options go_on = {.resume = out};
+    CHECK(nnq_run(&cfg, &go_on, &sum, &err) == NNQ_OK);
+    static const char *const compared[] = {"/diagnostics/traj_substeps", "/diagnostics/bohm_q0",
+                                           "/trajectories/nelson/q"};
+    for (int k = 0; k < 3; k++) {
+        size_t n1, r1, n2, r2;
+        double *a1 = read_all("whole100", compared[k], &n1, &r1),
+               *a2 = read_all("stopped", compared[k], &n2, &r2);
+        CHECK_MSG(a1 && a2 && r1 == (k == 2 ? 3u : 5u) && r2 == r1 && n1 == n2 &&
+                      memcmp(a1, a2, sizeof(double) * n1) == 0,
+                  "%s differs after a stop between rows", compared[k]);
         free(a1);
         free(a2);
     }
