@@ -20,6 +20,7 @@
 #include "nnq/madelung.h"
 
 #include "nnq/par.h"
+#include "simd.h"
 
 #include <assert.h>
 #include <fftw3.h>
@@ -29,21 +30,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Vectorized log: glibc's libmvec provides log for SIMD lanes; declared so, GCC's vectorizer
- * calls it (math.h declares it only under -ffast-math, which nnq does not use). */
-#if defined(NNQ_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__)
-#pragma omp declare simd notinbranch
-extern double log(double);
-#endif
-
-/* A hot function with this attribute gets an AVX2 clone, chosen at run time where the CPU
- * has it; the x86-64 baseline elsewhere. */
-#if defined(NNQ_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NNQ_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define NNQ_CLONES
-#endif
 
 #define CFL 0.4
 #define DISPERSIVE 0.3
@@ -331,7 +317,7 @@ NNQ_CLONES static double speed_block(const double *p, const double *const j[3], 
 /*
  * u_k = w j_k, held to [-umax, umax] where p < trusted, and ln max(p, delta, 1e-300), for cnt
  * cells of p and j[0 .. d-1], into u[0 .. d-1] and ln. Vectorized, log included (glibc's
- * libmvec, see the declaration at the top).
+ * libmvec, see simd.h).
  */
 NNQ_CLONES static void velocity_block(const double *p, const double *const j[3], int d,
                                       ptrdiff_t cnt, double delta, double trusted, double umax,
@@ -344,7 +330,7 @@ NNQ_CLONES static void velocity_block(const double *p, const double *const j[3],
         weights(pb, len, delta, w, q);
 #pragma omp simd
         for (ptrdiff_t i = 0; i < len; i++)
-            lb[i] = log(q[i] > 1e-300 ? q[i] : 1e-300);
+            lb[i] = nnq_simd_log(q[i] > 1e-300 ? q[i] : 1e-300);
         for (int k = 0; k < d; k++) {
             const double *jb = j[k] + b;
             double *ub = u[k] + b;

@@ -12,10 +12,12 @@
 #include "nnq/schrodinger.h"
 
 #include "nnq/par.h"
+#include "simd.h"
 
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #define MAX_STAGES 3
@@ -252,6 +254,48 @@ static void multiply(double complex *restrict psi, const double complex *restric
     }
 }
 
+#define KICK_BLOCK 512
+
+/*
+ * psi *= exp(-i c V) exp(-c W) in real time, exp(-c (V + W)) in imaginary time, on n points
+ * (W NULL: none), the factors from libmvec's SIMD lanes. Each block is padded to a multiple of
+ * 8 points so that every point's factor comes from a lane, never from the scalar remainder:
+ * a point's factor is then the same wherever a thread's or rank's share starts.
+ */
+NNQ_CLONES static void kick_block(double *restrict psi, const double *restrict V,
+                                  const double *restrict W, double c, int imaginary, ptrdiff_t n) {
+    _Alignas(64) double x[KICK_BLOCK], damp[KICK_BLOCK], fr[KICK_BLOCK], fi[KICK_BLOCK];
+    for (ptrdiff_t i0 = 0; i0 < n; i0 += KICK_BLOCK) {
+        const ptrdiff_t m = n - i0 < KICK_BLOCK ? n - i0 : KICK_BLOCK, m8 = (m + 7) & ~7;
+        for (ptrdiff_t j = 0; j < m8; j++) {
+            x[j] = j < m ? c * V[i0 + j] : 0.0;
+            damp[j] = j < m && W ? -c * W[i0 + j] : 0.0;
+        }
+        if (imaginary)
+            for (ptrdiff_t j = 0; j < m8; j++) {
+                fr[j] = nnq_simd_exp(-x[j] + damp[j]);
+                fi[j] = 0.0;
+            }
+        else if (W)
+            for (ptrdiff_t j = 0; j < m8; j++) {
+                const double a = nnq_simd_exp(damp[j]);
+                fr[j] = a * nnq_simd_cos(x[j]);
+                fi[j] = -a * nnq_simd_sin(x[j]);
+            }
+        else
+            for (ptrdiff_t j = 0; j < m8; j++) {
+                fr[j] = nnq_simd_cos(x[j]);
+                fi[j] = -nnq_simd_sin(x[j]);
+            }
+        double *p = psi + 2 * i0;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            const double re = p[2 * j], im = p[2 * j + 1];
+            p[2 * j] = re * fr[j] - im * fi[j];
+            p[2 * j + 1] = re * fi[j] + im * fr[j];
+        }
+    }
+}
+
 /* Kick with V evaluated at time t (time-dependent potentials). */
 static enum nnq_status kick_at(struct nnq_schrodinger *s, double coef, double t,
                                struct nnq_err *err) {
@@ -261,12 +305,15 @@ static enum nnq_status kick_at(struct nnq_schrodinger *s, double coef, double t,
         return rc;
     const double c = coef * s->par.dt / s->par.hbar;
     const ptrdiff_t n = s->g->local_size;
+    double *psi = (double *)s->psi;
+    const double *V = s->V, *W = s->W;
     const int imaginary = s->par.imaginary_time;
-    double complex *restrict psi = s->psi;
-    const double *W = s->W;
-#pragma omp parallel for num_threads(s->par.threads) if (n > OMP_MIN_POINTS) schedule(static)
-    for (ptrdiff_t i = 0; i < n; i++)
-        psi[i] *= evolution_factor(imaginary, c * s->V[i]) * (W ? exp(-c * W[i]) : 1.0);
+#pragma omp parallel num_threads(s->par.threads) if (n > OMP_MIN_POINTS)
+    {
+        const ptrdiff_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+        const ptrdiff_t lo = n * id / nt, hi = n * (id + 1) / nt;
+        kick_block(psi + 2 * lo, V + lo, W ? W + lo : NULL, c, imaginary, hi - lo);
+    }
     return NNQ_OK;
 }
 

@@ -37,6 +37,7 @@
  * the times t[0 .. nt) (t NULL when nt = 1); expr is NULL when V = L. */
 struct file_source {
     struct nnq_expr *expr;
+    struct nnq_expr_field *field; /* expr on the grid (NULL without expr or grid) */
     double hbar, mass;
     int nt;
     double *t;
@@ -274,26 +275,25 @@ static enum nnq_status onto_grid(const struct nnq_config *cfg, const struct nnq_
 
 static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t, double *V,
                             struct nnq_err *err) {
+    (void)g;
     (void)err;
     const struct file_source *s = self;
     const double *L = s->L;
-    if (s->nt > 1) {
+    if (s->nt > 1) { /* L now: into V itself when V is L */
         int k = 0;
         while (k + 2 < s->nt && s->t[k + 1] <= t)
             k++;
         const double w = fmin(fmax((t - s->t[k]) / (s->t[k + 1] - s->t[k]), 0.0), 1.0);
         const double *a = s->L + (size_t)k * (size_t)s->local, *b = a + s->local;
+        double *restrict Lt = s->field ? s->Lt : V;
         for (ptrdiff_t i = 0; i < s->local; i++)
-            s->Lt[i] = (1.0 - w) * a[i] + w * b[i];
-        L = s->Lt;
+            Lt[i] = (1.0 - w) * a[i] + w * b[i];
+        L = Lt;
     }
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
-                V[idx] = s->expr ? nnq_expr_eval(s->expr, q, t, s->hbar, s->mass, L[idx]) : L[idx];
-            }
+    if (s->field)
+        nnq_expr_field_fill(s->field, t, L, V);
+    else if (L != V)
+        memcpy(V, L, sizeof(double) * (size_t)s->local);
     return NNQ_OK;
 }
 
@@ -306,6 +306,7 @@ static void destroy(void *self) {
     struct file_source *s = self;
     if (!s)
         return;
+    nnq_expr_field_destroy(s->field);
     nnq_expr_destroy(s->expr);
     free(s->t);
     free(s->L);
@@ -352,6 +353,9 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
                                err);
             table_free(&tb);
         }
+        if (rc == NNQ_OK && s->expr)
+            rc = nnq_expr_field_create(s->expr, g, s->hbar, s->mass, s->nt == 1 ? s->L : NULL,
+                                       &s->field, err);
     } else if (rc == NNQ_OK && (H5Eset_auto2(H5E_DEFAULT, NULL, NULL), 1) &&
                H5Fis_hdf5(cfg->potential_file) > 0) {
         /* a time series is known from the dataset's axes alone */

@@ -5,7 +5,7 @@
 #    (oversubscribed): p, psi, F, V, the Madelung p, F, j, every diagnostics column and the
 #    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
-#  - a V read from a file (an nnq output, L in a V expression) and a run started from a file's
+#  - a V read from a file (an nnq output, L in a V expression that depends on t) and a run started from a file's
 #    state, on 1, 2 and 4 ranks: the same;
 #  - a run stopped by SIGINT on 2 ranks, resumed on 2, ends as the unstopped 2-rank run;
 #  - errors are reported once (exit 2): 5 rows on 4 ranks (2,2,1,0: the Madelung solver's halo
@@ -91,7 +91,7 @@ INI
 
 # a V read from a file (the 2D run's own output, read by rows under mpirun), with L in V
 "$nnq" simulate "$dir/two.ini" -o "$dir/landscape.h5" --quiet --set run.steps=1 >/dev/null
-sed -e "s|^preset = harmonic|file = $dir/landscape.h5\nV = L + 0.1 * x * y|" -e '/^omega = 1, 1.3/d' \
+sed -e "s|^preset = harmonic|file = $dir/landscape.h5\nV = L + 0.1 * x * y * (1 + sin(3 * t))|" -e '/^omega = 1, 1.3/d' \
     "$dir/two.ini" >"$dir/file.ini"
 # a state read from a file (that output's last snapshot), read by rows under mpirun
 sed -e "s|^preset = vortex|file = $dir/landscape.h5|" -e '/^width = 1/d' -e '/^core = 0.5/d' \

@@ -8,6 +8,9 @@
  *  - nnq's own output as a file gives back its /potential/V exactly;
  *  - a plain dataset with a leading time axis and t: V linear in t between rows, constant
  *    outside; the run reports V as time-dependent;
+ *  - a V(t) expression held as a sum of terms f_k(t) G_k(q) (nnq/expr.h) equals the expression
+ *    evaluated point by point, at many times, to round-off; texts that do not split so (or
+ *    only look as if they did: 2e-3, x*-t, 2^-t) are evaluated point by point or split right;
  *  - 18 malformed files (not HDF5, truncated, missing, missing dataset, wrong rank or type,
  *    NaN, Inf, -1 markers, decreasing coordinates, too small a range, sizes that do not match,
  *    a time axis without t or with bad t, ...) are refused with NNQ_ERR_CONFIG naming the file
@@ -21,6 +24,7 @@
 
 #include "check.h"
 #include "nnq/config.h"
+#include "nnq/expr.h"
 #include "nnq/grid.h"
 #include "nnq/potential.h"
 #include "nnq/run.h"
@@ -343,11 +347,66 @@ static void test_malformed(void) {
     remove("x.h5");
 }
 
+/* Each expression's field against its point-by-point values at times over [0, 20], with the
+ * number of terms the split should find (-1: none, point by point). */
+static void test_split(void) {
+    static const struct {
+        const char *text;
+        int terms;
+    } cases[] = {
+        {"0.5*x^2*(1+0.1*sin(t))", 1},
+        {"0.5*x^2 - 0.3*sin(t)*x + 0.045*sin(t)^2 + 0.5*y^2", 1},
+        {"2e-3*t*x - 2E+1*y/(1+t) + cos(3*t)*x*y/2", 3},
+        {"-x^2*t + x*-t + 2^-t*y", 3},
+        {"1.5e-2*x - t/4 + hbar*mass*exp(-t)", 0},
+        {"L*(1 + 0.5*sin(2*t)) + 0.1*L*cos(t)*x", 2},
+        {"0.5*(x - 0.3*sin(t))^2 + y^2", -1},
+        {"sin(x - t)*y", -1},
+        {"0.5*x^2 + y^2", -1},
+        {"x*(y*t)", -1},
+    };
+    struct nnq_grid *g = NULL;
+    struct nnq_err err = {0};
+    const long n[3] = {24, 20, 1};
+    const double qmin[3] = {-3, -2, 0}, qmax[3] = {3, 2.5, 0};
+    CHECK(nnq_grid_create(2, n, qmin, qmax, &g, &err) == NNQ_OK);
+    const ptrdiff_t np = g->local_size;
+    double *L = malloc(sizeof(double) * (size_t)np), *V = malloc(sizeof(double) * (size_t)np);
+    for (ptrdiff_t i = 0; i < np; i++)
+        L[i] = loss(g->q[0][i / n[1]], g->q[1][i % n[1]]);
+    const struct nnq_expr_vars vars = {{NULL, NULL, NULL}, 1};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct nnq_expr *e = NULL;
+        struct nnq_expr_field *fd = NULL;
+        CHECK(nnq_expr_create(cases[c].text, 2, &vars, &e, &err) == NNQ_OK);
+        CHECK(nnq_expr_field_create(e, g, 0.7, 1.3, L, &fd, &err) == NNQ_OK);
+        CHECK_MSG(nnq_expr_field_terms(fd) == cases[c].terms, "%s: %d terms", cases[c].text,
+                  nnq_expr_field_terms(fd));
+        double worst = 0;
+        for (int k = 0; k <= 40; k++) {
+            const double t = 0.5 * k + 0.013;
+            nnq_expr_field_fill(fd, t, L, V);
+            for (ptrdiff_t i = 0; i < np; i++) {
+                const double q[3] = {g->q[0][i / n[1]], g->q[1][i % n[1]], 0};
+                const double v = nnq_expr_eval(e, q, t, 0.7, 1.3, L[i]);
+                worst = fmax(worst, fabs(V[i] - v) / (1 + fabs(v)));
+            }
+        }
+        CHECK_MSG(worst <= 1e-14, "%s: relative difference %g", cases[c].text, worst);
+        nnq_expr_field_destroy(fd);
+        nnq_expr_destroy(e);
+    }
+    free(L);
+    free(V);
+    nnq_grid_destroy(g);
+}
+
 int main(void) {
     check_tmpdir("nnq_test_potential", dir, sizeof dir);
     test_landscape();
     test_own_output();
     test_time_series();
+    test_split();
     test_malformed();
     return check_finish(dir);
 }

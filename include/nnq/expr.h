@@ -47,4 +47,34 @@ int nnq_expr_uses_t(const struct nnq_expr *e);
 /* Frees e; NULL is a no-op. */
 void nnq_expr_destroy(struct nnq_expr *e);
 
+/*
+ * An expression on this rank's slab of a grid, for filling at many times t. Where its text is
+ * a sum of terms each of which is a product of factors that depend on t only or on the point
+ * only (q, L; hbar and mass are constants), as in 0.5*x^2*(1 + 0.1*sin(t)) - cos(t)*x, it is
+ * held as V = G_0(q) + u(t) + sum_k f_k(t) G_k(q) with the G's tabulated at create (at most 8
+ * terms; the split is checked against the expression at sample points and times): a fill
+ * then costs a few passes over the slab instead of one libmatheval evaluation per point.
+ * Otherwise (0.5*(x - sin(t))^2, say) it is evaluated point by point.
+ */
+struct nnq_grid;
+struct nnq_expr_field;
+
+/* Builds the field of e (borrowed, as g, for the field's life) on g, with the constants hbar
+ * and mass. L: the loss on the slab when e uses L and it does not change with t (read at
+ * create), else NULL (then an e that uses L is evaluated point by point, with the L of each
+ * fill). Returns NNQ_OK or NNQ_ERR_RUNTIME (out of memory); *out is the caller's. */
+enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq_grid *g,
+                                      double hbar, double mass, const double *L,
+                                      struct nnq_expr_field **out, struct nnq_err *err);
+
+/* V on the slab (g->local_size values) at time t; L as at create, or the loss now when create
+ * had none. NaN/Inf are returned as they come. Cannot fail. */
+void nnq_expr_field_fill(const struct nnq_expr_field *f, double t, const double *L, double *V);
+
+/* The number of terms f_k(t) G_k(q) held, or -1 when evaluated point by point. Cannot fail. */
+int nnq_expr_field_terms(const struct nnq_expr_field *f);
+
+/* Frees f; NULL is a no-op. */
+void nnq_expr_field_destroy(struct nnq_expr_field *f);
+
 #endif
