@@ -44,6 +44,12 @@ static inline double half_slope(enum nnq_limiter lim, double a, double b) {
         return (a * fabs(b) + fabs(a) * b) / (2 * (fabs(a) + fabs(b)) + DBL_MIN);
     case NNQ_LIMITER_MINMOD:
         return a * b > 0 ? 0.5 * (fabs(a) < fabs(b) ? a : b) : 0;
+    case NNQ_LIMITER_MC: { /* monotonised central: minmod(2a, 2b, (a + b)/2) / 2, no division;
+                            * selects, not fmin (a libm call where NaN rules hold) */
+        const double fa = fabs(a), fb = fabs(b), c = 0.25 * fabs(a + b);
+        const double m = fa < fb ? fa : fb;
+        return a * b > 0 ? copysign(c < m ? c : m, a) : 0;
+    }
     case NNQ_LIMITER_NONE:
         break;
     }
@@ -169,12 +175,14 @@ typedef void (*faces_fn)(ptrdiff_t cnt, const struct faces *f, double c, double 
 NNQ_SLOPES(VANLEER)
 NNQ_SLOPES(MINMOD)
 NNQ_SLOPES(NONE)
+NNQ_SLOPES(MC)
 NNQ_FACES_ALL(RUSANOV)
 NNQ_FACES_ALL(HLL)
 
-static const slopes_fn slope_fns[3] = {[NNQ_LIMITER_VANLEER] = slopes_VANLEER,
-                                       [NNQ_LIMITER_MINMOD] = slopes_MINMOD,
-                                       [NNQ_LIMITER_NONE] = slopes_NONE};
+static const slopes_fn slope_fns[] = {[NNQ_LIMITER_VANLEER] = slopes_VANLEER,
+                                      [NNQ_LIMITER_MINMOD] = slopes_MINMOD,
+                                      [NNQ_LIMITER_NONE] = slopes_NONE,
+                                      [NNQ_LIMITER_MC] = slopes_MC};
 /* [flux][d - 1][axis] */
 static const faces_fn face_fns[2][3][3] = {
     [NNQ_FLUX_RUSANOV] = NNQ_FACES_ROW(RUSANOV), [NNQ_FLUX_HLL] = NNQ_FACES_ROW(HLL)};

@@ -130,7 +130,7 @@
     X(initial, core, DBL, "1", "pos", "vortex", "q",                                               \
       "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")               \
     X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi")  \
-    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none", "", "-", "MUSCL slope limiter")   \
+    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none|mc", "", "-", "MUSCL slope limiter")   \
     X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-",                                     \
       "numerical flux for the advective part")                                                     \
     X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                       \
@@ -213,7 +213,7 @@ enum nnq_initial_kind {
     NNQ_INIT_EXPR, /* resolved: no preset, p and F given */
     NNQ_INIT_FILE  /* resolved: no preset, [initial] file given */
 };
-enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE };
+enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE, NNQ_LIMITER_MC };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
 enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };

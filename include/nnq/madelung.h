@@ -7,7 +7,7 @@
  *     Sigma = -(hbar^2 / 4m^2) p grad (x) grad ln p          (quantum stress tensor)
  *
  * p and j = p u at cell centres. Parts, as in Athena/PLUTO: MUSCL reconstruction of p and u
- * (limiters vanleer, minmod, none), a Rusanov or HLL flux for the advective part, Sigma at
+ * (limiters vanleer, minmod, mc, none), a Rusanov or HLL flux for the advective part, Sigma at
  * faces from central differences of ln p, the potential force as a source, SSP-RK3 in time,
  * sub-cycled when dt exceeds the solver's own limits (advective CFL 0.4 dq / max|u|,
  * dispersive 0.3 m dq^2 / hbar). The central stress cannot see the grid-scale mode

@@ -16,6 +16,7 @@
  * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b, b/e and the
  * speed-up of each mode over the first thread count; writes every figure as JSON.
  * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
+ *                    [--limiter vanleer|minmod|mc] (the Madelung solver's, vanleer by default)
  */
 #include <complex.h>
 #include <fftw3.h>
@@ -71,7 +72,8 @@ static void die(const struct nnq_err *err) {
     exit(1);
 }
 
-static struct result bench(const char *label, const char *ini, int threads, long steps, int quick) {
+static struct result bench(const char *label, const char *ini, int threads, long steps, int quick,
+                           enum nnq_limiter limiter) {
     static struct nnq_config cfg;
     struct nnq_err err = {0};
     struct nnq_grid *g = NULL;
@@ -187,7 +189,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
     struct nnq_madelung_params mp = {cfg.hbar,
                                      cfg.particle_mass,
                                      cfg.run_dt,
-                                     NNQ_LIMITER_VANLEER,
+                                     limiter,
                                      NNQ_FLUX_RUSANOV,
                                      1e-12,
                                      0.25,
@@ -251,6 +253,11 @@ static struct result bench(const char *label, const char *ini, int threads, long
 int main(int argc, char **argv) {
     int threads[8] = {1, 2}, nthreads = 2, quick = 0;
     const char *json = "bench_steps.json", *only = "";
+    static const char *const limiters[] = {[NNQ_LIMITER_VANLEER] = "vanleer",
+                                           [NNQ_LIMITER_MINMOD] = "minmod",
+                                           [NNQ_LIMITER_NONE] = "none",
+                                           [NNQ_LIMITER_MC] = "mc"};
+    int limiter = NNQ_LIMITER_VANLEER;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             nthreads = 0;
@@ -262,9 +269,17 @@ int main(int argc, char **argv) {
             only = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
-        else {
+        else if (strcmp(argv[i], "--limiter") == 0 && i + 1 < argc) {
+            const char *name = argv[++i];
+            for (limiter = 0; limiter < 4 && strcmp(name, limiters[limiter]) != 0; limiter++)
+                ;
+            if (limiter == 4) {
+                fprintf(stderr, "bench: --limiter takes vanleer, minmod, none or mc\n");
+                return 2;
+            }
+        } else {
             fprintf(stderr, "usage: bench_steps [--threads LIST] [--json FILE] [--quick] "
-                            "[--grids SUBSTRING]\n");
+                            "[--grids SUBSTRING] [--limiter NAME]\n");
             return 2;
         }
     }
@@ -302,7 +317,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     struct result res[8][8];
-    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"results\":[", REPS);
+    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[", REPS,
+            limiters[limiter]);
     printf("%-10s %3s %11s %11s %11s %11s %11s %10s %6s %6s %6s %6s %6s\n", "grid", "thr",
            "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
            "b/a", "c/b", "d/b", "b/e", "b/f");
@@ -312,7 +328,8 @@ int main(int argc, char **argv) {
             continue;
         for (int th = 0; th < nthreads; th++) {
             long steps = quick ? cases[c].steps / 4 + 1 : cases[c].steps;
-            struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick);
+            struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick,
+                                    (enum nnq_limiter)limiter);
             res[c][th] = r;
             printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %10.3f %6.3f %6.3f %6.3f %6.2f "
                    "%6.1f\n",
