@@ -25,22 +25,24 @@ printf '%s\n' $mus |
         "$nnq" "$config" "$out" > "$out/results.jsonl"
 
 # the table: numbers to 4 significant digits ("-" where the JSON says null: F stayed
-# single-valued, or no Madelung solver)
-field() { # JSON line, key: the value after "key": (the first, in document order)
-    printf '%s\n' "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" | head -1
+# single-valued, or no Madelung solver), from one awk pass over the JSON lines
+awk '
+function field(line, key,    m) { # the value after "key": (the first, in document order)
+    if (!match(line, "\"" key "\":[^,}]*")) return ""
+    m = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
+    gsub(/"/, "", m)
+    return m
 }
-num() { case "$1" in "" | null) printf '%s' - ;; *) printf '%.4g' "$1" ;; esac; }
+function num(v) { return v == "" || v == "null" ? "-" : sprintf("%.4g", v) }
+{
+    before = ""
+    if (match($0, /"divergence_before":\{[^}]*\}/)) before = substr($0, RSTART, RLENGTH)
+    printf "%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n", num(field($0, "mu")),
+        num(field($0, "hbar")), num(field($0, "energy")), num(field($0, "max_norm_drift")),
+        num(field($0, "t_multivalued")), num(field(before, "div_p_l1")),
+        num(field(before, "infidelity")), field($0, "output")
+}' "$out/results.jsonl" | sort -g >"$out/table.txt"
 printf '%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n' mu hbar energy norm_drift t_multivalued \
     div_p_l1 infidelity output
-while read -r line; do
-    before=$(printf '%s\n' "$line" | sed -n 's/.*"divergence_before":\({[^}]*}\).*/\1/p')
-    printf '%s %s %s %s %s %s %s %s\n' "$(num "$(field "$line" mu)")" \
-        "$(num "$(field "$line" hbar)")" "$(num "$(field "$line" energy)")" \
-        "$(num "$(field "$line" max_norm_drift)")" "$(num "$(field "$line" t_multivalued)")" \
-        "$(num "$(field "$before" div_p_l1)")" "$(num "$(field "$before" infidelity)")" \
-        "$(field "$line" output | tr -d '"')"
-done <"$out/results.jsonl" | sort -g | while read -r mu hbar energy drift tm div inf file; do
-    printf '%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n' "$mu" "$hbar" "$energy" "$drift" "$tm" \
-        "$div" "$inf" "$file"
-done
+cat "$out/table.txt"
 echo "$(wc -l < "$out/results.jsonl") runs; JSON lines in $out/results.jsonl"

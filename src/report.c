@@ -151,6 +151,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_number(out, sum->wall_s);
     fputs(",\"plan_s\":", out);
     json_number(out, sum->plan_s);
+    fputs(",\"step_s\":", out);
+    json_number(out, sum->step_s);
     fputs(",\"steps_per_s\":", out);
     json_number(out, stepping_rate(sum));
     fprintf(out, ",\"threads\":%d}\n", sum->threads);

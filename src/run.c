@@ -318,10 +318,12 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
         next = every_check > 0 && next_check < next ? next_check : next;
         /* in lockstep every stepper makes each step before any makes the next */
         const long stride = r->lockstep ? 1 : next - step;
+        const double t_step = nnq_progress_clock();
         for (long s = step; s < next && rc == NNQ_OK; s += stride)
             for (int k = 0; k < r->count && rc == NNQ_OK; k++)
                 rc =
                     nnq_par_agree(r->ops[k]->advance(r->self[k], stride, (double)s * dt, err), err);
+        sum->step_s += nnq_progress_clock() - t_step;
         if (rc != NNQ_OK)
             break;
         step = next;

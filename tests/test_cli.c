@@ -370,6 +370,12 @@ static void test_sweep(const char *root) {
         n += *c == '\n';
     CHECK(n == 3 && strstr(lines, "\"mu\":2,") && strstr(lines, "tiny_mu0.5.h5"));
     CHECK(strstr(out_text(), "3 runs;") != NULL);
+    /* the table: a header and a row per run, numbers to 4 digits, sorted by mu */
+    const char *table = strstr(out_text(), "mu       hbar");
+    const char *row = table ? strstr(table, "\n0.5 ") : NULL;
+    CHECK_MSG(row && strstr(row, "tiny_mu0.5.h5") && strstr(row, "\n1 ") &&
+                  strstr(strstr(row, "\n1 "), "\n2 "),
+              "sweep table: %s", out_text());
 }
 
 static void test_usage(void) {

@@ -64,6 +64,7 @@ struct nnq_summary {
                                          * from t_multivalued on (NaN where no row) */
     double wall_s;
     double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
+    double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */
     int threads;
     char output[NNQ_STR_MAX];
 };
