@@ -599,8 +599,23 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
     ghost_cells(y, len);
 }
 
+/* Copies cells [lo - GHOST, lo + w + GHOST) of the periodic line x of len cells into
+ * y[-GHOST .. w+GHOST-1] (lo + w <= len): a thread's window of the 1D line. */
+static inline void window(const double *x, ptrdiff_t len, ptrdiff_t lo, ptrdiff_t w, double *y) {
+    if (lo == 0 && w == len) {
+        ghosted(x, len, y);
+        return;
+    }
+    memcpy(y, x + lo, sizeof(double) * (size_t)w);
+    for (ptrdiff_t k = 1; k <= GHOST; k++) {
+        y[-k] = x[lo - k >= 0 ? lo - k : lo - k + len];
+        y[w - 1 + k] = x[lo + w - 1 + k < len ? lo + w - 1 + k : lo + w - 1 + k - len];
+    }
+}
+
 /*
- * The line at (i0, i1), every face around its cells, in chunks of CHUNK cells so that what a
+ * The line at (i0, i1) - in 1D its cells [lo, lo + w), a thread's share; otherwise lo = 0 and
+ * w = the line - every face around its cells, in chunks of CHUNK cells so that what a
  * chunk computes stays in the L1 cache: the faces along the last axis from the line's ghosted
  * copy; along each non-contiguous axis a the face below comes from carry[a] (bundle of this
  * line) and the face above is computed into spare[a] (bundle of the next line along a). Then
@@ -610,18 +625,18 @@ static inline void ghosted(const double *x, ptrdiff_t len, double *y) {
 static inline __attribute__((always_inline)) double
 sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, const double *ring,
            ptrdiff_t i0, ptrdiff_t i1, struct bundle *const carry[2], struct bundle *const spare[2],
-           int d) {
+           ptrdiff_t lo, ptrdiff_t w, int d) {
     const int a = d - 1;
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
     const double inv_dq = 1.0 / m->g->dq[a];
     const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
     double *P = sc, *Ln = sc + L_LN * row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
-    ghosted(line_at(m, d, in, SLOT_P, i0, i1), len, P);
-    ghosted(vline(m, ring, d, d, i0, i1), len, Ln);
+    window(line_at(m, d, in, SLOT_P, i0, i1), len, lo, w, P);
+    window(vline(m, ring, d, d, i0, i1), len, lo, w, Ln);
     for (int k = 0; k < d; k++) {
         u[k] = sc + (L_U + k) * row;
         gl[k] = sc + (L_G + k) * row;
-        ghosted(vline(m, ring, d, k, i0, i1), len, u[k]);
+        window(vline(m, ring, d, k, i0, i1), len, lo, w, u[k]);
         if (k == a)
             continue;
         const ptrdiff_t f0 = k == 0, f1 = k == 1;
@@ -638,12 +653,12 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
         S[q] = sc + (L_S + q) * row;  /* the chunk's cells -1 .. cnt */
         Fo[q] = sc + (L_F + q) * row; /* Fo[q][j]: face c0 + j - 1/2 */
     }
-    const ptrdiff_t base = line_at(m, d, in, SLOT_P, i0, i1) - in; /* within the slab */
+    const ptrdiff_t base = line_at(m, d, in, SLOT_P, i0, i1) - in + lo; /* within the slab */
     const double ca = m->rk_a, cb = m->rk_b, dt = m->rk_dt;
     const double inv0 = 1.0 / m->g->dq[0], inv1 = 1.0 / m->g->dq[1];
     double pmax = 0;
-    for (ptrdiff_t c0 = 0; c0 < len; c0 += CHUNK) {
-        const ptrdiff_t cnt = len - c0 < CHUNK ? len - c0 : CHUNK;
+    for (ptrdiff_t c0 = 0; c0 < w; c0 += CHUNK) {
+        const ptrdiff_t cnt = w - c0 < CHUNK ? w - c0 : CHUNK;
         _Pragma("GCC unroll 2") for (int b = 0; b < d - 1; b++) {
             bundle_fill(m, in, ring, d, b, i0 + (b == 0), i1 + (b == 1), c0, cnt, spare[b]);
             bundle_faces(m, in, ring, d, b, i0, i1, c0, cnt, carry[b], spare[b]);
@@ -694,17 +709,22 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
 }
 
 /*
- * This thread's share of a stage: the rows [s, e) of the slab along axis 0 (1D: the line, on
- * thread 0), line by line in order, so that each face along a non-contiguous axis is computed
- * once: the face below the first line along an axis is the only one computed twice (by the
- * thread below as its last face, and here). Returns the largest new p.
+ * This thread's share of a stage: the rows [s, e) of the slab along axis 0 (1D: cells of the
+ * line, cut at multiples of CHUNK so that every chunk is the one-thread run's), line by line in
+ * order, so that each face along a non-contiguous axis is computed once: the face below the first
+ * line along an axis is the only one computed twice (by the thread below as its last face, and
+ * here). Returns the largest new p.
  */
 static inline __attribute__((always_inline)) double
 sweep_share(struct nnq_madelung *m, const double *in, double *out, int d) {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double *sc = m->scratch + (ptrdiff_t)t * m->thread_doubles + GHOST;
-    if (d == 1)
-        return t == 0 && m->n > 0 ? sweep_line(m, in, out, sc, NULL, 0, 0, NULL, NULL, d) : 0;
+    if (d == 1) {
+        const ptrdiff_t chunks = (m->n + CHUNK - 1) / CHUNK;
+        const ptrdiff_t lo = chunks * t / nt * CHUNK, hi = chunks * (t + 1) / nt * CHUNK;
+        const ptrdiff_t w = (hi < m->n ? hi : m->n) - lo;
+        return w > 0 ? sweep_line(m, in, out, sc, NULL, 0, 0, NULL, NULL, lo, w, d) : 0;
+    }
     const ptrdiff_t rows = m->g->local_n0, s = rows * t / nt, e = rows * (t + 1) / nt;
     const ptrdiff_t n1 = d == 3 ? m->g->n[1] : 1;
     struct bundle *own = m->bundles + (ptrdiff_t)t * (m->slots[0] + m->slots[1] + 2);
@@ -726,7 +746,8 @@ sweep_share(struct nnq_madelung *m, const double *in, double *out, int d) {
                 bundle_faces(m, in, ring, d, b, i0 - (b == 0), i1 - (b == 1), 0, len, spare[b],
                              carry[b]);
             }
-            const double x = sweep_line(m, in, out, sc, ring, i0, i1, carry, spare, d);
+            const double x =
+                sweep_line(m, in, out, sc, ring, i0, i1, carry, spare, 0, m->g->n[d - 1], d);
             pmax = x > pmax ? x : pmax;
         }
     }
