@@ -1,0 +1,149 @@
+#!/bin/sh
+# Whole processes, side by side in one run (not part of ctest): what a user's run costs from
+# exec to exit, start-up and output included.
+#  1. 2D 512^2, 1000 Strang steps, 1 thread: nnq simulate against bench_bare (the bare FFTW
+#     split-step loop as a program: same problem, same planner, wisdom kept by both);
+#  2. 1D 4096, a coherent state in V = q^2/2 to t = 20, at equal accuracy: nnq order4 at
+#     dt = 1e-2 against XMDS2's RK4IP (algorithm RK4 with an interaction-picture kinetic
+#     operator) with the step count that gives the same max density error against the exact
+#     density; skipped where xmds2 is not installed (Debian: apt-get install xmds2);
+#  3. a sweep of 50 runs of a short 256^2 config through examples/sweep_mu.sh (JOBS=1): the
+#     share of the sweep's time outside the stepping loops (the runs' step_s).
+# Each timing is the median of REPS runs after one warm-up run (which writes the wisdom).
+# Usage: whole_process.sh BUILD_DIR [REPS]    (from the source tree; e.g. build 5)
+set -eu
+build=$1 reps=${2:-5}
+nnq=$build/nnq bare=$build/bench_bare
+src=$(cd "$(dirname "$0")/../.." && pwd)
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export NNQ_WISDOM="$dir/nnq-wisdom" OMP_NUM_THREADS=1
+
+now() { date +%s.%N; }
+# median wall time of REPS runs of a command (after one warm-up run)
+timed() {
+    "$@" >/dev/null
+    i=0
+    while [ $i -lt "$reps" ]; do
+        t0=$(now)
+        "$@" >/dev/null
+        t1=$(now)
+        echo "$t1 - $t0" | bc -l
+        i=$((i + 1))
+    done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+cat >"$dir/p512.ini" <<'INI'
+[run]
+dt = 1e-3
+steps = 1000
+diag_every = 100
+snapshot_every = 0
+threads = 1
+[grid]
+n = 512, 512
+qmin = -10
+qmax = 10
+[potential]
+preset = harmonic
+[initial]
+preset = gaussian
+center = 1, 0
+[madelung]
+enabled = false
+[output]
+file = p512.h5
+fields = p
+INI
+echo "1. 2D 512^2, 1000 Strang steps, 1 thread, whole process (median of $reps):"
+tb=$(timed "$bare" 2 512 1000 1e-3 1 "$dir/bare-wisdom")
+tn=$(timed "$nnq" simulate "$dir/p512.ini" --force --quiet -o "$dir/p512.h5")
+printf '   bare FFTW loop %.3f s, nnq %.3f s: nnq at %.3f of the bare loop'"'"'s speed\n' \
+    "$tb" "$tn" "$(echo "$tb / $tn" | bc -l)"
+
+echo "2. 1D 4096, coherent state to t = 20, equal accuracy, whole process (median of $reps):"
+cat >"$dir/ho.ini" <<'INI'
+[run]
+dt = 1e-2
+t_end = 20
+integrator = order4
+diag_every = 100
+snapshot_every = 0
+threads = 1
+[grid]
+n = 4096
+qmin = -20
+qmax = 20
+[potential]
+preset = harmonic
+[initial]
+preset = gaussian
+center = 2
+width = 0.7071067811865476
+[madelung]
+enabled = false
+[output]
+file = ho.h5
+fields = p
+INI
+tn=$(timed "$nnq" simulate "$dir/ho.ini" --force --quiet -o "$dir/ho_nnq.h5")
+en=$($py -c "
+import h5py, numpy as np
+f = h5py.File('$dir/ho_nnq.h5', 'r'); x = f['grid/q0'][:]; p = f['schrodinger/p'][-1]
+print('%.3g' % abs(p - np.exp(-(x - 2 * np.cos(20.0))**2) / np.sqrt(np.pi)).max())")
+printf '   nnq order4, dt = 1e-2: %.3f s, max density error %s\n' "$tn" "$en"
+if command -v xmds2 >/dev/null 2>&1; then
+    steps=${XMDS_STEPS:-5600}
+    sed "s/@STEPS@/$steps/" "$src/tests/bench/ho.xmds" >"$dir/ho.xmds"
+    (cd "$dir" && xmds2 ho.xmds >xmds2.log 2>&1) || { cat "$dir/xmds2.log"; exit 1; }
+    tx=$(cd "$dir" && timed ./ho)
+    ex=$($py -c "
+import h5py, numpy as np
+f = h5py.File('$dir/ho.h5', 'r'); x = f['1/x'][:]; p = f['1/dens'][...].ravel()
+print('%.3g' % abs(p - np.exp(-(x - 2 * np.cos(20.0))**2) / np.sqrt(np.pi)).max())")
+    printf '   XMDS2 RK4IP, %s steps: %.3f s, max density error %s\n' "$steps" "$tx" "$ex"
+    printf '   nnq %.2fx faster\n' "$(echo "$tx / $tn" | bc -l)"
+else
+    echo "   XMDS2: skipped (xmds2 not installed)"
+fi
+
+echo "3. sweep of 50 runs of a 256^2 config (500 Strang steps), JOBS=1:"
+cat >"$dir/short.ini" <<'INI'
+[run]
+name = short
+dt = 1e-3
+t_end = 0.5
+diag_every = 50
+snapshot_every = 250
+threads = 1
+[grid]
+n = 256, 256
+qmin = -8
+qmax = 8
+[potential]
+preset = harmonic
+[initial]
+preset = gaussian
+center = 1, 0
+momentum = 0, 1
+[madelung]
+enabled = false
+[output]
+file = short.h5
+INI
+"$nnq" simulate "$dir/short.ini" --force --quiet -o "$dir/warm.h5" >/dev/null
+t0=$(now)
+(cd "$src" && NNQ="$nnq" JOBS=1 OUT="$dir/sweep" sh examples/sweep_mu.sh "$dir/short.ini" \
+    $(seq 0.5 0.05 2.95)) >/dev/null
+t1=$(now)
+$py -c "
+import json
+runs = [json.loads(l) for l in open('$dir/sweep/results.jsonl')]
+wall = $t1 - $t0
+step = sum(r['step_s'] for r in runs); inside = sum(r['wall_s'] for r in runs)
+plan = sum(r['plan_s'] for r in runs)
+print('   %d runs in %.2f s: stepping %.2f s, in nnq but not stepping %.2f s (planning %.2f s),'
+      ' outside nnq %.2f s: %.1f %% outside the stepping loops'
+      % (len(runs), wall, step, inside - step, plan, wall - inside, 100 * (1 - step / wall)))"
