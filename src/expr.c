@@ -438,9 +438,15 @@ void nnq_expr_field_fill(const struct nnq_expr_field *fd, double t, const double
     const double u = fd->u ? scalar(fd, fd->u, t) : 0.0;
     const ptrdiff_t n = fd->g->local_size;
     const double *restrict G0 = fd->G0;
-    for (ptrdiff_t i = 0; i < n; i++)
-        V[i] = G0[i] + u;
-    for (int j = 0; j < fd->terms; j++) {
+    if (fd->terms > 0) { /* the first term in the same pass */
+        const double f = scalar(fd, fd->f[0], t);
+        const double *restrict G = fd->G[0];
+        for (ptrdiff_t i = 0; i < n; i++)
+            V[i] = G0[i] + u + f * G[i];
+    } else
+        for (ptrdiff_t i = 0; i < n; i++)
+            V[i] = G0[i] + u;
+    for (int j = 1; j < fd->terms; j++) {
         const double f = scalar(fd, fd->f[j], t);
         const double *restrict G = fd->G[j];
         for (ptrdiff_t i = 0; i < n; i++)

@@ -46,6 +46,14 @@ enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct
     enum nnq_status rc = pot->ops->fill(pot->self, g, t, V, err);
     if (rc != NNQ_OK)
         return rc;
+    /* x - x is 0 for a finite x, NaN otherwise: a pass that vectorizes, then the search for
+     * the point only when there is one */
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (ptrdiff_t i = 0; i < g->local_size; i++)
+        sum += V[i] - V[i];
+    if (sum == 0)
+        return NNQ_OK;
     ptrdiff_t idx = 0;
     for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
         for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
