@@ -10,10 +10,11 @@
 #  3. a sweep of 50 runs of a short 256^2 config through examples/sweep_mu.sh (JOBS=1): the
 #     share of the sweep's time outside the stepping loops (the runs' step_s).
 # Each timing is the median of REPS runs after one warm-up run (which writes the wisdom).
-# Usage: whole_process.sh BUILD_DIR [REPS]    (from the source tree; e.g. build 5)
+# Usage: whole_process.sh BUILD_DIR [REPS]    (e.g. build 5); NNQ=PATH measures another nnq
+# (an older version, say) against this build's bench_bare, SWEEP=PATH another sweep_mu.sh
 set -eu
 build=$1 reps=${2:-5}
-nnq=$build/nnq bare=$build/bench_bare
+nnq=${NNQ:-$build/nnq} bare=$build/bench_bare
 src=$(cd "$(dirname "$0")/../.." && pwd)
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
@@ -135,14 +136,19 @@ file = short.h5
 INI
 "$nnq" simulate "$dir/short.ini" --force --quiet -o "$dir/warm.h5" >/dev/null
 t0=$(now)
-(cd "$src" && NNQ="$nnq" JOBS=1 OUT="$dir/sweep" sh examples/sweep_mu.sh "$dir/short.ini" \
+(cd "$src" && NNQ="$nnq" JOBS=1 OUT="$dir/sweep" sh "${SWEEP:-examples/sweep_mu.sh}" "$dir/short.ini" \
     $(seq 0.5 0.05 2.95)) >/dev/null
 t1=$(now)
 $py -c "
 import json
 runs = [json.loads(l) for l in open('$dir/sweep/results.jsonl')]
 wall = $t1 - $t0
-step = sum(r['step_s'] for r in runs); inside = sum(r['wall_s'] for r in runs)
+if any('step_s' not in r for r in runs):  # versions before step_s: planning apart only
+    step = sum(r['wall_s'] - r['plan_s'] for r in runs)
+    print('   (no step_s in this version: stepping counted as wall_s - plan_s, rows included)')
+else:
+    step = sum(r['step_s'] for r in runs)
+inside = sum(r['wall_s'] for r in runs)
 plan = sum(r['plan_s'] for r in runs)
 print('   %d runs in %.2f s: stepping %.2f s, in nnq but not stepping %.2f s (planning %.2f s),'
       ' outside nnq %.2f s: %.1f %% outside the stepping loops'
