@@ -77,12 +77,14 @@ void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, dou
     const struct nnq_grid *g = s->g;
     const double complex *psi = s->psi;
     const ptrdiff_t n = g->local_size;
-    double sums[2] = {0, 0};
+    double sums[2] = {0, 0}, plogp = 0;
+    const double *re_im = (const double *)psi;
+#pragma omp simd reduction(- : plogp)
     for (ptrdiff_t i = 0; i < n; i++) {
-        const double p = creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
-        if (p > 0)
-            sums[0] -= p * log(p);
+        const double p = re_im[2 * i] * re_im[2 * i] + re_im[2 * i + 1] * re_im[2 * i + 1];
+        plogp -= p * nnq_simd_log(p > 0 ? p : 1.0); /* p = 0 adds 0 log 1 */
     }
+    sums[0] = plogp;
     const double inv_n = 1.0 / (double)g->total;
     for (int a = 0; a < g->dims; a++) {
         memcpy(s->work, psi, (size_t)n * sizeof(double complex));

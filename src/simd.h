@@ -1,7 +1,7 @@
 /*
  * simd.h - (inside the library) glibc's vector math and run-time chosen clones of hot loops.
  *
- * math.h declares the SIMD variants of libmvec (log, exp, sin, cos in 2, 4 or 8 lanes) only
+ * math.h declares the SIMD variants of libmvec (log, exp, sin, cos, atan2 in 2, 4 or 8 lanes) only
  * under -ffast-math, which nnq does not use (its NaN checks must work). nnq_simd_log ... are
  * libm's functions under names declared SIMD-callable: GCC's vectorizer calls libmvec's
  * variants for them where a loop vectorizes, the scalar function in a loop's remainder, and
@@ -22,11 +22,14 @@ NNQ_SIMD_MATH(log);
 NNQ_SIMD_MATH(exp);
 NNQ_SIMD_MATH(sin);
 NNQ_SIMD_MATH(cos);
+_Pragma("omp declare simd notinbranch") extern double __attribute__((const, nothrow))
+nnq_simd_atan2(double, double) __asm__("atan2");
 #else
 #define nnq_simd_log log
 #define nnq_simd_exp exp
 #define nnq_simd_sin sin
 #define nnq_simd_cos cos
+#define nnq_simd_atan2 atan2
 #endif
 
 #if defined(NNQ_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
