@@ -15,7 +15,15 @@ static double dens(double complex z) { return creal(z) * creal(z) + cimag(z) * c
 static long winding(double complex a, double complex b, double complex c, double complex e,
                     double complex eta) {
     a += eta, b += eta, c += eta, e += eta;
-    double w = carg(b * conj(a)) + carg(c * conj(b)) + carg(e * conj(c)) + carg(a * conj(e));
+    const double complex z[4] = {b * conj(a), c * conj(b), e * conj(c), a * conj(e)};
+    /* every turn within (-pi/4, pi/4) (Re z > |Im z|): the sum is within (-pi, pi) and rounds
+     * to 0, as the arguments would give - most plaquettes, without an atan2 */
+    int small = 1;
+    for (int k = 0; k < 4; k++)
+        small &= creal(z[k]) > fabs(cimag(z[k]));
+    if (small)
+        return 0;
+    const double w = carg(z[0]) + carg(z[1]) + carg(z[2]) + carg(z[3]);
     return lround(w / (2 * M_PI));
 }
 
@@ -27,8 +35,10 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     out->length = 0;
     const ptrdiff_t n0 = g->local_n0, n1 = g->n[1], n2 = g->n[2];
     double pmax = 0;
-    for (ptrdiff_t i = 0; i < g->local_size; i++)
-        pmax = fmax(pmax, dens(psi[i]));
+    for (ptrdiff_t i = 0; i < g->local_size; i++) {
+        const double p = dens(psi[i]);
+        pmax = p > pmax ? p : pmax; /* fmax would be a call per point */
+    }
     pmax = nnq_par_max(pmax);
     const double empty = support_floor * pmax;
     const double complex eta = 1e-6 * sqrt(pmax) * cexp(0.5 * I);
