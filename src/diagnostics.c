@@ -36,8 +36,8 @@ void nnq_diag_clear(struct nnq_diag_row *row, double t, long step) {
 void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, double node_depth,
                           struct nnq_diag_row *row) {
     struct nnq_observables o;
-    nnq_schrodinger_observe(s, &o);
     double *v = row->value;
+    nnq_schrodinger_diagnose(s, &o, &v[NNQ_DIAG_entropy], &v[NNQ_DIAG_fisher]);
     v[NNQ_DIAG_norm] = o.norm;
     v[NNQ_DIAG_energy] = o.energy;
     v[NNQ_DIAG_energy_kin] = o.ekin;
@@ -52,7 +52,6 @@ void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, doubl
     v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
     v[NNQ_DIAG_vortex_length] = mv.length;
     v[NNQ_DIAG_edge_density] = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
-    nnq_schrodinger_information(s, &v[NNQ_DIAG_entropy], &v[NNQ_DIAG_fisher]);
 }
 
 void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,

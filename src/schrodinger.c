@@ -74,60 +74,86 @@ struct nnq_schrodinger {
     fftw_plan fwd, bwd;
 };
 
+/* w[0 .. m) *= i f (interleaved complex). */
+NNQ_CLONES static void times_i(double *restrict w, ptrdiff_t m, const double *restrict f,
+                               int per_point) {
+    for (ptrdiff_t i = 0; i < m; i++) {
+        const double c = per_point ? f[i] : f[0], re = w[2 * i], im = w[2 * i + 1];
+        w[2 * i] = -c * im;
+        w[2 * i + 1] = c * re;
+    }
+}
+
 /* w *= i c[j_a] over k space (j_a the point's index along axis a): the layout of grid.h,
- * walked without nnq_grid_kindex's three divisions per point. */
+ * walked row by row without nnq_grid_kindex's three divisions per point. */
 static void times_ik(const struct nnq_grid *g, int a, const double *c, double *w) {
     const int tr = g->transposed;
     const ptrdiff_t nA = tr ? g->local_n1 : g->local_n0,
                     sA = tr ? g->local_1_start : g->local_0_start;
     const ptrdiff_t nB = tr ? g->n[0] : g->n[1], n2 = g->n[2];
     const int axA = tr ? 1 : 0;
-    ptrdiff_t idx = 0;
     for (ptrdiff_t iA = 0; iA < nA; iA++)
-        for (ptrdiff_t iB = 0; iB < nB; iB++)
-            for (ptrdiff_t i2 = 0; i2 < n2; i2++, idx++) {
-                const double f = a == 2 ? c[i2] : a == axA ? c[sA + iA] : c[iB];
-                const double re = w[2 * idx], im = w[2 * idx + 1];
-                w[2 * idx] = -f * im;
-                w[2 * idx + 1] = f * re;
-            }
+        for (ptrdiff_t iB = 0; iB < nB; iB++) {
+            double *row = w + 2 * (iA * nB + iB) * n2;
+            if (a == 2)
+                times_i(row, n2, c, 1);
+            else
+                times_i(row, n2, a == axA ? &c[sA + iA] : &c[iB], 0);
+        }
 }
 
-void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher) {
+/* -sum p log p over n points of the interleaved psi. */
+NNQ_CLONES static double entropy_sum(const double *restrict psi, ptrdiff_t n) {
+    double s = 0;
+#pragma omp simd reduction(- : s)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p = psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1];
+        s -= p * nnq_simd_log(p > 0 ? p : 1.0); /* p = 0 adds 0 log 1 */
+    }
+    return s;
+}
+
+/* sum |d p|^2 / p = 4 Re(conj(psi) d psi)^2 / |psi|^2 over n points, d psi in dpsi. */
+NNQ_CLONES static double fisher_sum(const double *restrict psi, const double *restrict dpsi,
+                                    ptrdiff_t n) {
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p = psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1];
+        const double r = psi[2 * i] * dpsi[2 * i] + psi[2 * i + 1] * dpsi[2 * i + 1];
+        s += p > 0 ? 4 * r * r / (p > 0 ? p : 1.0) : 0.0;
+    }
+    return s;
+}
+
+/* have_psik: work holds psi's forward transform already (nnq_schrodinger_observe's). */
+static void information(struct nnq_schrodinger *s, int have_psik, double *entropy, double *fisher) {
     const struct nnq_grid *g = s->g;
     const double complex *psi = s->psi;
     const ptrdiff_t n = g->local_size;
-    double sums[2] = {0, 0}, plogp = 0;
     const double *re_im = (const double *)psi;
-#pragma omp simd reduction(- : plogp)
-    for (ptrdiff_t i = 0; i < n; i++) {
-        const double p = re_im[2 * i] * re_im[2 * i] + re_im[2 * i + 1] * re_im[2 * i + 1];
-        plogp -= p * nnq_simd_log(p > 0 ? p : 1.0); /* p = 0 adds 0 log 1 */
-    }
-    sums[0] = plogp;
+    double sums[2] = {entropy_sum(re_im, n), 0};
     const double inv_n = 1.0 / (double)g->total;
     double *c = s->kfac;
     const double *w = (const double *)s->work;
     for (int a = 0; a < g->dims; a++) {
-        memcpy(s->work, psi, (size_t)n * sizeof(double complex));
-        nnq_grid_execute(g, s->fwd, s->work);
+        if (a > 0 || !have_psik) {
+            memcpy(s->work, psi, (size_t)n * sizeof(double complex));
+            nnq_grid_execute(g, s->fwd, s->work);
+        }
         for (ptrdiff_t j = 0; j < g->n[a]; j++) /* the Nyquist mode has no derivative */
             c[j] = g->n[a] % 2 == 0 && j == g->n[a] / 2 ? 0 : g->k[a][j] * inv_n;
         times_ik(g, a, c, (double *)s->work);
         nnq_grid_execute(g, s->bwd, s->work);
-        /* |d_a p|^2 / p = 4 Re(conj(psi) d_a psi)^2 / |psi|^2 */
-        double fa = 0;
-#pragma omp simd reduction(+ : fa)
-        for (ptrdiff_t i = 0; i < n; i++) {
-            const double p = re_im[2 * i] * re_im[2 * i] + re_im[2 * i + 1] * re_im[2 * i + 1];
-            const double r = re_im[2 * i] * w[2 * i] + re_im[2 * i + 1] * w[2 * i + 1];
-            fa += p > 0 ? 4 * r * r / (p > 0 ? p : 1.0) : 0.0;
-        }
-        sums[1] += fa;
+        sums[1] += fisher_sum(re_im, w, n);
     }
     nnq_par_sum(sums, 2);
     *entropy = sums[0] * g->dv;
     *fisher = sums[1] * g->dv;
+}
+
+void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher) {
+    information(s, 0, entropy, fisher);
 }
 
 int nnq_schrodinger_order(enum nnq_integrator integrator) { return schemes[integrator].order; }
@@ -441,6 +467,12 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
         o->q_mean[a] = norm > 0 ? m1[a] / norm : NAN;
         o->q2_mean[a] = norm > 0 ? m2[a] / norm : NAN;
     }
+}
+
+void nnq_schrodinger_diagnose(struct nnq_schrodinger *s, struct nnq_observables *o, double *entropy,
+                              double *fisher) {
+    nnq_schrodinger_observe(s, o);
+    information(s, 1, entropy, fisher); /* observe left psi's transform in work */
 }
 
 void nnq_schrodinger_destroy(struct nnq_schrodinger *s) {

@@ -80,6 +80,11 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
  * Collective. Cannot fail. */
 void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher);
 
+/* nnq_schrodinger_observe and nnq_schrodinger_information together, one forward transform
+ * fewer. Collective. Cannot fail. */
+void nnq_schrodinger_diagnose(struct nnq_schrodinger *s, struct nnq_observables *o, double *entropy,
+                              double *fisher);
+
 /* Order of accuracy in dt of an integrator (2 or 4). Cannot fail. */
 int nnq_schrodinger_order(enum nnq_integrator integrator);
 
