@@ -454,6 +454,13 @@ void nnq_expr_field_fill(const struct nnq_expr_field *fd, double t, const double
     }
 }
 
+int nnq_expr_tables(const struct nnq_expr *e) {
+    enum { CAP = 256 };
+    char g0[CAP], u[CAP], f[MAX_TERMS][CAP], G[MAX_TERMS][CAP];
+    const int terms = e->uses_t ? split_text(e, g0, u, f, G, CAP) : -1;
+    return terms < 0 ? 0 : 1 + terms;
+}
+
 int nnq_expr_field_terms(const struct nnq_expr_field *fd) { return fd->G0 ? fd->terms : -1; }
 
 void nnq_expr_field_destroy(struct nnq_expr_field *fd) {

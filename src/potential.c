@@ -71,6 +71,10 @@ int nnq_potential_time_dependent(const struct nnq_potential *pot) {
     return pot->ops->time_dependent(pot->self);
 }
 
+size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot) {
+    return pot->ops->bytes_per_point(pot->self);
+}
+
 const char *nnq_potential_source(const struct nnq_potential *pot) { return pot->kind->name; }
 
 void nnq_potential_destroy(struct nnq_potential *pot) {

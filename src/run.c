@@ -467,12 +467,14 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     double points = (double)cfg->n[0] * (double)cfg->n[1] * (double)cfg->n[2];
     struct nnq_potential *pot = NULL;
     int td = 0;
+    size_t source = 0;
     if (nnq_potential_create(cfg, NULL, &pot, NULL) == NNQ_OK) {
         td = nnq_potential_time_dependent(pot);
+        source = nnq_potential_bytes_per_point(pot);
         nnq_potential_destroy(pot);
     }
     threads = threads > 0 ? threads : (int)cfg->run_threads;
-    e->bytes_per_point = 0;
+    e->bytes_per_point = source;
     e->fixed = 0;
     double fields = 0;
     const double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;

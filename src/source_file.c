@@ -314,7 +314,14 @@ static void destroy(void *self) {
     free(s);
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, destroy};
+static size_t bytes_per_point(const void *self) {
+    const struct file_source *s = self;
+    /* L per time row, L now for a series under an expression, the expression's tables */
+    return sizeof(double) * ((size_t)s->nt + (s->nt > 1 && s->expr) +
+                             (s->nt == 1 && s->expr ? (size_t)nnq_expr_tables(s->expr) : 0));
+}
+
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy};
 
 static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_FILE; }
 
@@ -358,14 +365,16 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
                                        &s->field, err);
     } else if (rc == NNQ_OK && (H5Eset_auto2(H5E_DEFAULT, NULL, NULL), 1) &&
                H5Fis_hdf5(cfg->potential_file) > 0) {
-        /* a time series is known from the dataset's axes alone */
+        /* a time series and its length are known from the dataset's axes alone */
         hid_t f = H5Fopen(cfg->potential_file, H5F_ACC_RDONLY, H5P_DEFAULT);
         const char *name = cfg->potential_dataset[0]                   ? cfg->potential_dataset
                            : f >= 0 && H5Aexists(f, "nnq_version") > 0 ? "/potential/V"
                                                                        : "train_loss";
         if (f >= 0 && H5Lexists(f, name, H5P_DEFAULT) > 0) {
             hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
-            s->nt = H5Sget_simple_extent_ndims(sp) == cfg->dims + 1 ? 2 : 1;
+            hsize_t dims[H5S_MAX_RANK];
+            const int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+            s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
             H5Sclose(sp);
             H5Dclose(d);
         }

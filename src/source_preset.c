@@ -64,7 +64,12 @@ static int time_dependent(const void *self) {
     return 0;
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, free};
+static size_t bytes_per_point(const void *self) {
+    (void)self;
+    return 0;
+}
+
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, free};
 
 static int matches(const struct nnq_config *cfg) {
     return cfg->potential_kind != NNQ_POT_EXPR && cfg->potential_kind != NNQ_POT_FILE;

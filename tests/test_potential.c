@@ -382,6 +382,8 @@ static void test_split(void) {
         CHECK(nnq_expr_field_create(e, g, 0.7, 1.3, L, &fd, &err) == NNQ_OK);
         CHECK_MSG(nnq_expr_field_terms(fd) == cases[c].terms, "%s: %d terms", cases[c].text,
                   nnq_expr_field_terms(fd));
+        /* what an estimate counts (the text alone) is what the field holds */
+        CHECK(nnq_expr_tables(e) == (cases[c].terms >= 0 ? cases[c].terms + 1 : 0));
         double worst = 0;
         for (int k = 0; k <= 40; k++) {
             const double t = 0.5 * k + 0.013;
@@ -399,6 +401,21 @@ static void test_split(void) {
     free(L);
     free(V);
     nnq_grid_destroy(g);
+
+    /* nnq check's budget counts the tables: G0 and two G_k against none point by point */
+    struct nnq_config cfg;
+    struct nnq_estimate split, pointwise;
+    static const char *const v_split[] = {"potential.V = 0.5*x^2*(1 + sin(t)) + cos(t)*x*y"};
+    static const char *const v_point[] = {"potential.V = 0.5*(x - sin(t))^2 + y^2"};
+    static const char ini[] = "[run]\nsteps = 1\n[grid]\nn = 16, 16\nqmin = -4\nqmax = 4\n"
+                              "[initial]\npreset = gaussian\n";
+    CHECK(nnq_config_load_string(ini, "split", v_split, 1, &cfg, &err) == NNQ_OK);
+    nnq_run_estimate(&cfg, 1, &split);
+    CHECK(nnq_config_load_string(ini, "pointwise", v_point, 1, &cfg, &err) == NNQ_OK);
+    nnq_run_estimate(&cfg, 1, &pointwise);
+    CHECK_MSG(split.bytes_per_point == pointwise.bytes_per_point + 3 * sizeof(double),
+              "%zu against %zu bytes per point", (size_t)split.bytes_per_point,
+              (size_t)pointwise.bytes_per_point);
 }
 
 int main(void) {

@@ -130,7 +130,8 @@
     X(initial, core, DBL, "1", "pos", "vortex", "q",                                               \
       "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")               \
     X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi")  \
-    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none|mc", "", "-", "MUSCL slope limiter")   \
+    X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none|mc", "", "-",                       \
+      "MUSCL slope limiter")                                                                       \
     X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-",                                     \
       "numerical flux for the advective part")                                                     \
     X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                       \

@@ -71,6 +71,10 @@ enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq
  * had none. NaN/Inf are returned as they come. Cannot fail. */
 void nnq_expr_field_fill(const struct nnq_expr_field *f, double t, const double *L, double *V);
 
+/* The number of arrays a field of e tabulates (G_0 and the G_k; 0 when e would be evaluated
+ * point by point), read off the text alone: for memory estimates. Cannot fail. */
+int nnq_expr_tables(const struct nnq_expr *e);
+
 /* The number of terms f_k(t) G_k(q) held, or -1 when evaluated point by point. Cannot fail. */
 int nnq_expr_field_terms(const struct nnq_expr_field *f);
 

@@ -32,6 +32,9 @@ enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct
 /* 1 when V depends on t. Cannot fail. */
 int nnq_potential_time_dependent(const struct nnq_potential *pot);
 
+/* Bytes its source holds per grid point (tables of V or L). Cannot fail. */
+size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot);
+
 /* The name of its source ("preset", "expression"). Cannot fail. */
 const char *nnq_potential_source(const struct nnq_potential *pot);
 

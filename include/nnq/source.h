@@ -18,12 +18,15 @@
  *   fill            V at time t on this rank's slab of g (local_size values). NNQ_OK, or
  *                   NNQ_ERR_CONFIG. The caller checks that V is finite.
  *   time_dependent  1 when V depends on t. Cannot fail.
+ *   bytes_per_point what it holds per grid point (tables), also when made without a grid.
+ *                   Cannot fail.
  *   destroy         frees self; NULL is a no-op.
  */
 struct nnq_source_ops {
     enum nnq_status (*fill)(const void *self, const struct nnq_grid *g, double t, double *V,
                             struct nnq_err *err);
     int (*time_dependent)(const void *self);
+    size_t (*bytes_per_point)(const void *self);
     void (*destroy)(void *self);
 };
 
