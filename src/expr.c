@@ -31,7 +31,9 @@ enum {
 
 /* Invariant: ev is a valid libmatheval evaluator whose variables are all in names and
  * allowed for the grid's dimension; names[VAR_N0 + a] is axis a's own name, or its qa alias
- * where it has none (the value is the same). */
+ * where it has none (the value is the same); used[0 .. nused) are the variables ev names,
+ * used_names their names; text is the source, vars what it was compiled with (its pieces are
+ * compiled alike). */
 struct nnq_expr {
     void *ev;
     int uses_t, uses_L, dims;
