@@ -186,16 +186,9 @@ static struct result bench(const char *label, const char *ini, int threads, long
     remove(xmf);
 
     /* (c) Schrodinger and Madelung steps in turn, the Madelung state from the same psi */
-    struct nnq_madelung_params mp = {cfg.hbar,
-                                     cfg.particle_mass,
-                                     cfg.run_dt,
-                                     limiter,
-                                     NNQ_FLUX_RUSANOV,
-                                     1e-12,
-                                     0.25,
-                                     threads,
-                                     NNQ_PLANNER_MEASURE,
-                                     NULL};
+    struct nnq_madelung_params mp = {
+        cfg.hbar, cfg.particle_mass, cfg.run_dt,          limiter, NNQ_FLUX_RUSANOV, 1e-12,
+        0.25,     threads,           NNQ_PLANNER_MEASURE, NULL};
     struct nnq_madelung *m;
     struct nnq_compare *cmp = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
@@ -317,8 +310,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     struct result res[8][8];
-    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[", REPS,
-            limiters[limiter]);
+    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[",
+            REPS, limiters[limiter]);
     printf("%-10s %3s %11s %11s %11s %11s %11s %10s %6s %6s %6s %6s %6s\n", "grid", "thr",
            "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
            "b/a", "c/b", "d/b", "b/e", "b/f");
