@@ -6,7 +6,6 @@
 
 #include <fftw3.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,78 +75,13 @@ static enum nnq_status restore_summary(struct nnq_output *o, struct nnq_summary 
 
 /* Best effort (wisdom is a cache): written beside and renamed, so that runs of a sweep in
  * parallel never read a half-written file. */
-/* The wisdom file's text (NULL: none or unreadable); the caller frees it. */
-static char *read_wisdom(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1))) {
-        if (fread(text, 1, (size_t)size, f) == (size_t)size)
-            text[size] = '\0';
-        else {
-            free(text);
-            text = NULL;
-        }
-    }
-    fclose(f);
-    return text;
-}
-
-static int line_cmp(const void *a, const void *b) {
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    while (*x == *y && *x != '\n' && *x)
-        x++, y++;
-    return (*x == '\n' ? 0 : (unsigned char)*x) - (*y == '\n' ? 0 : (unsigned char)*y);
-}
-
-/* The lines of text, sorted (FFTW exports the same wisdom in hash-table order); NULL when out
- * of memory. Sets *n. */
-static const char **sorted_lines(const char *text, size_t *n) {
-    *n = 0;
-    for (const char *c = text; *c; c++)
-        *n += *c == '\n';
-    const char **v = malloc(sizeof *v * (*n + 1));
-    if (!v)
-        return NULL;
-    size_t k = 0;
-    for (const char *c = text; *c && k < *n; c = strchr(c, '\n') + 1)
-        v[k++] = c;
-    qsort(v, *n, sizeof *v, line_cmp);
-    return v;
-}
-
-/* 1 when a and b hold the same lines in any order. */
-static int same_lines(const char *a, const char *b) {
-    size_t na, nb;
-    const char **x = sorted_lines(a, &na), **y = sorted_lines(b, &nb);
-    int same = x && y && na == nb;
-    for (size_t i = 0; same && i < na; i++)
-        same = line_cmp(&x[i], &y[i]) == 0;
-    free((void *)x);
-    free((void *)y);
-    return same;
-}
-
-/* Writes FFTW's wisdom to path (through a temporary file and a rename, so that runs in
- * parallel never read half a file), unless it is the text the run read: a sweep's runs plan
- * nothing new after the first. */
-static void save_wisdom(const char *path, const char *read) {
-    char *now = fftw_export_wisdom_to_string();
-    if (now && read && same_lines(now, read)) {
-        free(now);
-        return;
-    }
+static void save_wisdom(const char *path) {
     char tmp[NNQ_STR_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = now ? fopen(tmp, "wb") : NULL;
-    const int ok = f && fputs(now, f) >= 0;
-    if (f && fclose(f) == 0 && ok)
+    if (fftw_export_wisdom_to_filename(tmp))
         rename(tmp, path);
     else
         remove(tmp);
-    free(now);
 }
 
 long nnq_run_chunk(long diag_every) {
@@ -302,20 +236,17 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     /* wisdom is per process; FFTW-MPI plans are agreed among the ranks anyway */
     const double t_plan = nnq_progress_clock();
     const char *wisdom = nnq_par_size() == 1 ? opt->wisdom : NULL;
-    char *read = NULL;
     if (rc == NNQ_OK && wisdom) {
         /* the threads planner must be registered before wisdom is read, or the wisdom of
          * threaded plans is not matched (FFTW: fftw_init_threads before any other call) */
         fftw_init_threads();
-        if ((read = read_wisdom(wisdom))) /* a missing file is no error */
-            fftw_import_wisdom_from_string(read);
+        fftw_import_wisdom_from_filename(wisdom); /* a missing file is no error */
     }
     const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
     if (rc == NNQ_OK && wisdom)
-        save_wisdom(wisdom, read);
-    free(read);
+        save_wisdom(wisdom);
     sum->plan_s = nnq_progress_clock() - t_plan;
     return rc;
 }
