@@ -126,8 +126,9 @@ NNQ_CLONES static double fisher_sum(const double *restrict psi, const double *re
     return s;
 }
 
-/* have_psik: work holds psi's forward transform already (nnq_schrodinger_observe's). */
-static void information(struct nnq_schrodinger *s, int have_psik, double *entropy, double *fisher) {
+/* The entropy and Fisher information of psi, work holding psi's forward transform on entry
+ * (nnq_schrodinger_observe leaves it there). */
+static void information(struct nnq_schrodinger *s, double *entropy, double *fisher) {
     const struct nnq_grid *g = s->g;
     const double complex *psi = s->psi;
     const ptrdiff_t n = g->local_size;
@@ -137,7 +138,7 @@ static void information(struct nnq_schrodinger *s, int have_psik, double *entrop
     double *c = s->kfac;
     const double *w = (const double *)s->work;
     for (int a = 0; a < g->dims; a++) {
-        if (a > 0 || !have_psik) {
+        if (a > 0) {
             memcpy(s->work, psi, (size_t)n * sizeof(double complex));
             nnq_grid_execute(g, s->fwd, s->work);
         }
@@ -150,10 +151,6 @@ static void information(struct nnq_schrodinger *s, int have_psik, double *entrop
     nnq_par_sum(sums, 2);
     *entropy = sums[0] * g->dv;
     *fisher = sums[1] * g->dv;
-}
-
-void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher) {
-    information(s, 0, entropy, fisher);
 }
 
 int nnq_schrodinger_order(enum nnq_integrator integrator) { return schemes[integrator].order; }
@@ -472,7 +469,7 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
 void nnq_schrodinger_diagnose(struct nnq_schrodinger *s, struct nnq_observables *o, double *entropy,
                               double *fisher) {
     nnq_schrodinger_observe(s, o);
-    information(s, 1, entropy, fisher); /* observe left psi's transform in work */
+    information(s, entropy, fisher);
 }
 
 void nnq_schrodinger_destroy(struct nnq_schrodinger *s) {

@@ -74,14 +74,11 @@ enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, 
  * Cannot fail. */
 void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *o);
 
-/* The information quantities of p = |psi|^2 (the paper's eqs. 4 and 6): the Shannon entropy
- * -integral p ln p dq and the Fisher information integral |grad p|^2 / p dq, the gradient
- * spectral (p's exactly: 2 Re(conj(psi) grad psi)), using the solver's work array.
+/* The observables (nnq_schrodinger_observe) and the information quantities of p = |psi|^2
+ * (the paper's eqs. 4 and 6): the Shannon entropy -integral p ln p dq and the Fisher
+ * information integral |grad p|^2 / p dq, the gradient spectral (p's exactly:
+ * 2 Re(conj(psi) grad psi)), sharing psi's forward transform; uses the solver's work array.
  * Collective. Cannot fail. */
-void nnq_schrodinger_information(struct nnq_schrodinger *s, double *entropy, double *fisher);
-
-/* nnq_schrodinger_observe and nnq_schrodinger_information together, one forward transform
- * fewer. Collective. Cannot fail. */
 void nnq_schrodinger_diagnose(struct nnq_schrodinger *s, struct nnq_observables *o, double *entropy,
                               double *fisher);
 
