@@ -314,13 +314,14 @@ NNQ_CLONES static void kick_block(double *restrict psi, const double *restrict V
     _Alignas(64) double x[KICK_BLOCK], damp[KICK_BLOCK], fr[KICK_BLOCK], fi[KICK_BLOCK];
     for (ptrdiff_t i0 = 0; i0 < n; i0 += KICK_BLOCK) {
         const ptrdiff_t m = n - i0 < KICK_BLOCK ? n - i0 : KICK_BLOCK, m8 = (m + 7) & ~7;
-        for (ptrdiff_t j = 0; j < m8; j++) {
+        for (ptrdiff_t j = 0; j < m8; j++)
             x[j] = j < m ? c * V[i0 + j] : 0.0;
-            damp[j] = j < m && W ? -c * W[i0 + j] : 0.0;
-        }
+        if (W)
+            for (ptrdiff_t j = 0; j < m8; j++)
+                damp[j] = j < m ? -c * W[i0 + j] : 0.0;
         if (imaginary)
             for (ptrdiff_t j = 0; j < m8; j++) {
-                fr[j] = nnq_simd_exp(-x[j] + damp[j]);
+                fr[j] = nnq_simd_exp(W ? damp[j] - x[j] : -x[j]);
                 fi[j] = 0.0;
             }
         else if (W)
