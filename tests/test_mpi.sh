@@ -129,16 +129,17 @@ fi
 # errors: exit 2, the message once (rank 0 speaks for all)
 sed -e 's/^n = 30, 24/n = 5, 24/' "$dir/two.ini" >"$dir/thin.ini"
 set +e
-"$mpiexec" -n 4 "$nnq" simulate "$dir/thin.ini" -o "$dir/thin.h5" >"$dir/out" 2>&1
+"$mpiexec" -n 4 "$nnq" simulate "$dir/thin.ini" -o "$dir/thin.h5" >"$dir/out" 2>"$dir/err"
 rc=$?
 set -e
-n=$(grep -c "rank 2 with 1; the Madelung solver needs 2 or none" "$dir/out" || true)
+n=$(grep -c "rank 2 with 1; the Madelung solver needs 2 or none" "$dir/err" || true)
 if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
-    echo "FAIL: 5 rows on 4 ranks: exit $rc, message $n times:"; cat "$dir/out"; fail=1
+    echo "FAIL: 5 rows on 4 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"; fail=1
 fi
 # a NaN Madelung density (planted in the checkpoint of a finished 2-rank run, marked
 # unfinished) stops the resumed run on 2 ranks with exit 3, the message naming the solver once,
-# the file valid with its rows up to the checkpoint
+# the file valid with its rows up to the checkpoint. stderr apart: mpirun forwards each stream
+# in chunks as they come, so the message can land inside the summary's unflushed JSON line
 cp "$dir/two_np2.h5" "$dir/nan.h5"
 $py - "$dir/nan.h5" <<'PY'
 import sys, h5py, numpy as np
@@ -148,14 +149,14 @@ with h5py.File(sys.argv[1], "r+") as f:
     m[m.shape[0] // 6] = np.nan  # a cell of p on the second rank's slab
 PY
 set +e
-"$mpiexec" -n 2 "$nnq" simulate --resume "$dir/nan.h5" >"$dir/out" 2>&1
+"$mpiexec" -n 2 "$nnq" simulate --resume "$dir/nan.h5" >"$dir/out" 2>"$dir/err"
 rc=$?
 set -e
-n=$(grep -c "^nnq: Madelung solver: the density is NaN" "$dir/out" || true)
+n=$(grep -c "^nnq: Madelung solver: the density is NaN" "$dir/err" || true)
 if [ "$rc" != 3 ] || [ "$n" != 1 ] ||
     ! $py -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert f['/diagnostics/t'].shape[0] == 4" \
         "$dir/nan.h5"; then
-    echo "FAIL: NaN Madelung density on 2 ranks: exit $rc, message $n times:"; cat "$dir/out"
+    echo "FAIL: NaN Madelung density on 2 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"
     fail=1
 fi
 [ $fail = 0 ] && echo "mpi: all checks passed"
