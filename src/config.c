@@ -711,10 +711,15 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         c->run_dt = c->run_t_end / (double)c->steps; /* end exactly at t_end */
     } else
         return key_error(ctx, NNQ_KEY_run_t_end, "required key missing (give t_end or steps)");
-    if (c->run_imaginary_time && c->run_integrator == NNQ_INTEGRATOR_ORDER4)
-        return key_error(ctx, NNQ_KEY_run_integrator,
-                         "order4 takes backward sub-steps, which diverge in imaginary time; use "
-                         "strang with imaginary_time = true");
+    if (c->run_imaginary_time && c->run_integrator != NNQ_INTEGRATOR_STRANG) {
+        char name[16], what[160];
+        nnq_config_enum_name(NNQ_KEY_run_integrator, c->run_integrator, name, sizeof name);
+        snprintf(what, sizeof what,
+                 "%s takes backward sub-steps, which diverge in imaginary time; use strang with "
+                 "imaginary_time = true",
+                 name);
+        return key_error(ctx, NNQ_KEY_run_integrator, what);
+    }
     c->hbar = c->network_mu * c->network_epsilon;
     if (IS_SET(c, network_gamma)) {
         if (IS_SET(c, particle_mass))

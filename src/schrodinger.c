@@ -3,6 +3,9 @@
  *
  * References: M. D. Feit, J. A. Fleck, A. Steiger, J. Comput. Phys. 47, 412 (1982) (split
  * operator); H. Yoshida, Phys. Lett. A 150, 262 (1990) (triple-jump composition);
+ * S. Blanes, P. C. Moan, J. Comput. Appl. Math. 142, 313 (2002), table 3 (SRKN_6^b, order 4;
+ * SRKN_11^b, order 6: Runge-Kutta-Nystrom splittings, exact up to their order here because
+ * [V, [V, [V, T]]] = 0 when T is quadratic in k);
  * M. Frigo, S. G. Johnson, Proc. IEEE 93, 216 (2005) (FFTW).
  *
  * Hot loops multiply interleaved (re, im) doubles by hand: C's complex '*' calls __muldc3
@@ -20,7 +23,7 @@
 #include <omp.h>
 #include <string.h>
 
-#define MAX_STAGES 3
+#define MAX_STAGES 11
 #define OMP_MIN_POINTS 16384
 
 /* A composition scheme: kicks a[0..stages], drifts b[0..stages-1]; sum a = sum b = 1. */
@@ -34,6 +37,30 @@ struct scheme {
 #define YOSHIDA_W1 1.3512071919596576340476878089715
 #define YOSHIDA_W0 (-1.7024143839193152680953756179429)
 
+/* Blanes-Moan SRKN_6^b: kicks B1..B4 (mirrored), drifts A1..A3 (mirrored); the last of each
+ * is what makes the sums 1. */
+#define BM4_B1 0.0829844064174052
+#define BM4_B2 0.396309801498368
+#define BM4_B3 (-0.0390563049223486)
+#define BM4_B4 (1 - 2 * (BM4_B1 + BM4_B2 + BM4_B3))
+#define BM4_A1 0.245298957184271
+#define BM4_A2 0.604872665711080
+#define BM4_A3 (0.5 - (BM4_A1 + BM4_A2))
+
+/* Blanes-Moan SRKN_11^b: kicks B1..B6, drifts A1..A6, mirrored likewise. */
+#define BM6_B1 0.0414649985182624
+#define BM6_B2 0.198128671918067
+#define BM6_B3 (-0.0400061921041533)
+#define BM6_B4 0.0752539843015807
+#define BM6_B5 (-0.0115113874206879)
+#define BM6_B6 (0.5 - (BM6_B1 + BM6_B2 + BM6_B3 + BM6_B4 + BM6_B5))
+#define BM6_A1 0.123229775946271
+#define BM6_A2 0.290553797799558
+#define BM6_A3 (-0.127049212625417)
+#define BM6_A4 (-0.246331761062075)
+#define BM6_A5 0.357208872795928
+#define BM6_A6 (1 - 2 * (BM6_A1 + BM6_A2 + BM6_A3 + BM6_A4 + BM6_A5))
+
 static const struct scheme schemes[] = {
     [NNQ_INTEGRATOR_STRANG] = {"strang", 2, 1, {0.5, 0.5}, {1.0}},
     [NNQ_INTEGRATOR_ORDER4] = {"order4",
@@ -42,6 +69,18 @@ static const struct scheme schemes[] = {
                                {YOSHIDA_W1 / 2, (YOSHIDA_W1 + YOSHIDA_W0) / 2,
                                 (YOSHIDA_W1 + YOSHIDA_W0) / 2, YOSHIDA_W1 / 2},
                                {YOSHIDA_W1, YOSHIDA_W0, YOSHIDA_W1}},
+    [NNQ_INTEGRATOR_BM4] = {"bm4",
+                            4,
+                            6,
+                            {BM4_B1, BM4_B2, BM4_B3, BM4_B4, BM4_B3, BM4_B2, BM4_B1},
+                            {BM4_A1, BM4_A2, BM4_A3, BM4_A3, BM4_A2, BM4_A1}},
+    [NNQ_INTEGRATOR_BM6] = {"bm6",
+                            6,
+                            11,
+                            {BM6_B1, BM6_B2, BM6_B3, BM6_B4, BM6_B5, BM6_B6, BM6_B6, BM6_B5, BM6_B4,
+                             BM6_B3, BM6_B2, BM6_B1},
+                            {BM6_A1, BM6_A2, BM6_A3, BM6_A4, BM6_A5, BM6_A6, BM6_A5, BM6_A4, BM6_A3,
+                             BM6_A2, BM6_A1}},
 };
 
 /* Kick kinds of an advance() call: the first of the call, the interior ones of a step, the

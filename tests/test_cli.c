@@ -119,7 +119,7 @@ static const struct bad_case bad_cases[] = {
     {GRID1 "[run]\nsteps = 10\ndt = 1e999\n" INIT1, "check", "", "bad.ini:7: [run] dt: expected"},
     {GRID1 "[run]\nsteps = 10\ndt = nan\n" INIT1, "check", "", "bad.ini:7: [run] dt: expected"},
     {GRID1 "[run]\nsteps = 10\nintegrator = rk4\n" INIT1, "check", "",
-     "bad.ini:7: [run] integrator: expected one of strang/order4, got 'rk4'"},
+     "bad.ini:7: [run] integrator: expected one of strang/order4/bm4/bm6, got 'rk4'"},
     {GRID1 "[run]\nsteps = 10\nimaginary_time = maybe\n" INIT1, "check", "",
      "bad.ini:7: [run] imaginary_time: expected true or false"},
     {GRID1 "[run]\nsteps = 10\nsteps = 20\n" INIT1, "check", "",
@@ -138,6 +138,8 @@ static const struct bad_case bad_cases[] = {
      "bad.ini:10: [output] compress: expected an integer in 0..9"},
     {GRID1 "[run]\nsteps = 10\nimaginary_time = true\nintegrator = order4\n" INIT1, "check", "",
      "bad.ini:8: [run] integrator: order4 takes backward sub-steps"},
+    {GRID1 "[run]\nsteps = 10\nimaginary_time = true\nintegrator = bm6\n" INIT1, "check", "",
+     "bad.ini:8: [run] integrator: bm6 takes backward sub-steps"},
     {"[grid]\nn = 32, 32\nqmin = -4\nqmax = 4\n" RUN1 "[initial]\npreset = superposition\n"
      "center = 1, 2, 3\n",
      "check", "", "bad.ini:9: [initial] center: expected 2 values per packet"},

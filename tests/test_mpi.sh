@@ -51,6 +51,7 @@ cat > "$dir/three.ini" <<'INI'
 [run]
 steps = 40
 dt = 2e-3
+integrator = bm6
 diag_every = 10
 snapshot_every = 20
 planner = estimate

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convergence figures for docs/validation.md, from real runs of nnq:
   - error against dt: a coherent state in a 1D harmonic trap (hbar = m = omega = 1) against
-    its exact density at t = 2, for strang and order4, with the fitted orders;
+    its exact density at t = 2, for each integrator, with the fitted orders;
   - error against dq: the Madelung solver's div_p_l1 at t = 2 for examples/madelung_1d.ini
     at n = 128 .. 1024, with the fitted order.
 Usage: convergence.py NNQ FIGURES_DIR  (prints the Markdown that shows them)."""
@@ -43,7 +43,8 @@ def order(x, y):
 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
 text = []
-for integrator, dts in (("strang", [0.04, 0.02, 0.01, 0.005]), ("order4", [0.2, 0.1, 0.05, 0.025])):
+for integrator, dts in (("strang", [0.04, 0.02, 0.01, 0.005]), ("order4", [0.2, 0.1, 0.05, 0.025]),
+                        ("bm4", [0.4, 0.2, 0.1, 0.05]), ("bm6", [0.5, 0.4, 0.25, 0.2])):
     errs = []
     for dt in dts:
         summary, f = run(trap, "run.dt=%g" % dt, "run.integrator=" + integrator)

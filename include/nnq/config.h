@@ -34,8 +34,10 @@
     X(run, t_end, DBL, "", "pos", "", "time",                                                      \
       "end time: steps = ceil(t_end / dt), dt shrunk to t_end / steps; give t_end or steps")       \
     X(run, steps, INT, "", "1..", "", "-", "number of steps; give t_end or steps")                 \
-    X(run, integrator, ENUM, "strang", "strang|order4", "", "-",                                   \
-      "split-step scheme: strang (order 2) or order4 (Yoshida composition, real time only)")       \
+    X(run, integrator, ENUM, "strang", "strang|order4|bm4|bm6", "", "-",                           \
+      "split-step scheme: strang (order 2, 1 FFT pair a step); order4 (Yoshida, order 4, 3 "       \
+      "pairs); bm4, bm6 (Blanes-Moan, order 4 and 6, 6 and 11 pairs, far smaller errors for "      \
+      "the same work); all but strang real time only")                                             \
     X(run, imaginary_time, BOOL, "false", "", "", "-",                                             \
       "true: evolve in imaginary time, renormalising every step (relaxes to the ground state)")    \
     X(run, snapshot_every, INT, "100", "0..", "", "steps",                                         \
@@ -196,7 +198,12 @@ enum nnq_key {
 };
 
 /* Values of the ENUM keys, in the order of their options; -1 is "not given". */
-enum nnq_integrator { NNQ_INTEGRATOR_STRANG, NNQ_INTEGRATOR_ORDER4 };
+enum nnq_integrator {
+    NNQ_INTEGRATOR_STRANG,
+    NNQ_INTEGRATOR_ORDER4,
+    NNQ_INTEGRATOR_BM4,
+    NNQ_INTEGRATOR_BM6
+};
 enum nnq_planner { NNQ_PLANNER_ESTIMATE, NNQ_PLANNER_MEASURE, NNQ_PLANNER_PATIENT };
 enum nnq_potential_kind {
     NNQ_POT_FREE,

@@ -9,8 +9,9 @@
  * b_0..b_{s-1} (sum a = sum b = 1) is
  *     psi <- Kick(a_s dt) Drift(b_{s-1} dt) ... Kick(a_1 dt) Drift(b_0 dt) Kick(a_0 dt) psi,
  *     Kick(tau) = exp(-i tau V / hbar),  Drift(tau) = IFFT exp(-i tau hbar k^2 / 2m) FFT.
- * Schemes are rows of a table (schrodinger.c): strang (a = 1/2, 1/2; b = 1, order 2) and
- * order4 (Yoshida's triple-jump composition of strang, order 4). Within one advance() call the
+ * Schemes are rows of a table (schrodinger.c): strang (a = 1/2, 1/2; b = 1, order 2),
+ * order4 (Yoshida's triple-jump composition of strang, order 4), bm4 and bm6 (Blanes-Moan
+ * Runge-Kutta-Nystrom splittings, orders 4 and 6, 6 and 11 drifts). Within one advance() call the
  * last kick of a step and the first of the next are merged into one. Kick and drift factors
  * are computed once, unless V depends on t: then V is evaluated at each kick's time.
  * Imaginary time (t -> -i t) replaces the phases by real decays and renormalises psi after
@@ -82,7 +83,7 @@ void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *
 void nnq_schrodinger_diagnose(struct nnq_schrodinger *s, struct nnq_observables *o, double *entropy,
                               double *fisher);
 
-/* Order of accuracy in dt of an integrator (2 or 4). Cannot fail. */
+/* Order of accuracy in dt of an integrator (2, 4 or 6). Cannot fail. */
 int nnq_schrodinger_order(enum nnq_integrator integrator);
 
 /* Bytes the solver allocates per grid point for this integrator. Cannot fail. */
