@@ -203,7 +203,9 @@ void nnq_expr_destroy(struct nnq_expr *e) {
 
 #define MAX_TERMS 8
 #define MAX_PIECES 64
+#define MAX_PRODUCTS 32
 #define SAMPLE_POINTS 257
+enum { CAP = 256 }; /* the longest text of a piece or product */
 
 /* Invariants: e and g are borrowed; G0 == NULL: point by point (terms == 0); otherwise G0
  * and G[0..terms) hold local_size values each, u is NULL when no term depends on t only. */
@@ -293,11 +295,20 @@ static int depends(const struct nnq_expr *e, const char *s, const struct piece *
     return dep;
 }
 
-/* Builds the texts of G0, u and the (f_k, G_k) of e's text; returns the number of terms
- * k, or -1 when the text does not split so. */
-static int split_text(const struct nnq_expr *e, char *g0, char *u, char (*f)[256], char (*G)[256],
-                      size_t cap) {
-    const char *s = e->text;
+/* Orders pieces of s by operator, then text. */
+static int piece_cmp(const char *s, const struct piece *a, const struct piece *b) {
+    if (a->op != b->op)
+        return a->op < b->op ? -1 : 1;
+    const size_t na = a->end - a->start, nb = b->end - b->start;
+    const int c = strncmp(s + a->start, s + b->start, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* Builds the texts of G0, u and the (f_k, G_k) of s (an expression in e's variables); terms
+ * with the same G text share one (their f's are added). Returns the number of terms k, or -1
+ * when the text does not split so. */
+static int split_text(const struct nnq_expr *e, const char *s, char *g0, char *u, char (*f)[CAP],
+                      char (*G)[CAP], size_t cap) {
     struct piece terms[MAX_PIECES], factors[MAX_PIECES];
     const int nt = split_top(s, 0, strlen(s), "+-", terms, MAX_PIECES);
     int k = 0;
@@ -317,15 +328,175 @@ static int split_text(const struct nnq_expr *e, char *g0, char *u, char (*f)[256
             return -1;
         snprintf(f[k], cap, "%s1", terms[i].op == '-' ? "-" : "");
         strcpy(G[k], "1");
+        int pts[MAX_PIECES], np = 0; /* the point factors; t's and constants go to f */
         for (int j = 0; j < nf; j++) {
             const int fd = depends(e, s, &factors[j]);
-            if (fd < 0 || fd == 3 ||
-                !append(fd == 1 ? f[k] : G[k], cap, factors[j].op, s, &factors[j]))
+            if (fd < 0 || fd == 3)
+                return -1;
+            if (fd == 2)
+                pts[np++] = j;
+            else if (!append(f[k], cap, factors[j].op, s, &factors[j]))
                 return -1;
         }
-        k++;
+        /* in one order, so that x*t*x and x*x*t share G = x*x */
+        for (int a = 1; a < np; a++)
+            for (int b = a; b > 0 && piece_cmp(s, &factors[pts[b - 1]], &factors[pts[b]]) > 0;
+                 b--) {
+                const int swap = pts[b];
+                pts[b] = pts[b - 1];
+                pts[b - 1] = swap;
+            }
+        for (int a = 0; a < np; a++)
+            if (!append(G[k], cap, factors[pts[a]].op, s, &factors[pts[a]]))
+                return -1;
+        int same = 0;
+        while (same < k && strcmp(G[same], G[k]) != 0)
+            same++;
+        if (same == k) {
+            k++;
+            continue;
+        }
+        char add[CAP];
+        snprintf(add, sizeof add, "%s", f[k]);
+        if (!append(f[same], cap, '+', add, &(struct piece){0, strlen(add), '+'}))
+            return -1;
     }
     return nt > 0 ? k : -1;
+}
+
+/* ---- products of sums multiplied out ----
+ * 0.5*(x - a*sin(t))^2 is not such a sum of terms as written; multiplied out it is:
+ * 0.5*x*x - 0.5*x*a*sin(t) - ... . expand() rewrites a text into a list of signed products,
+ * multiplying out each factor that is a parenthesised expression, or one to a literal power
+ * 2..4, and keeping every other factor as written; what is not a '*' factor (a divisor, a
+ * function's argument) stays whole. */
+
+struct product {
+    int sign;
+    char text[CAP];
+};
+
+/* The parenthesised expression of a factor s[p): its inside [*a, *b) and the power (1 without
+ * one, else the literal 2..4 after '^'); 0 when the factor is not of that form. */
+static int paren_power(const char *s, const struct piece *p, size_t *a, size_t *b, int *power) {
+    size_t i = p->start, end = p->end;
+    while (i < end && isspace((unsigned char)s[i]))
+        i++;
+    while (end > i && isspace((unsigned char)s[end - 1]))
+        end--;
+    if (i == end || s[i] != '(')
+        return 0;
+    size_t c = i;
+    for (int depth = 0; c < end; c++) {
+        depth += (s[c] == '(') - (s[c] == ')');
+        if (depth == 0)
+            break;
+    }
+    if (c == end)
+        return 0;
+    *a = i + 1;
+    *b = c;
+    size_t k = c + 1;
+    while (k < end && isspace((unsigned char)s[k]))
+        k++;
+    if (k == end)
+        return *power = 1;
+    if (s[k++] != '^')
+        return 0;
+    while (k < end && isspace((unsigned char)s[k]))
+        k++;
+    if (k + 1 != end || s[k] < '2' || s[k] > '4')
+        return 0;
+    return *power = s[k] - '0';
+}
+
+/* out[0..*n) = each of x[0..nx) times each of y[0..ny); 0 when more than max or too long. */
+static int times_products(const struct product *x, int nx, const struct product *y, int ny,
+                          struct product *out, int *n, int max) {
+    *n = 0;
+    for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++) {
+            if (*n == max)
+                return 0;
+            struct product *o = &out[(*n)++];
+            o->sign = x[i].sign * y[j].sign;
+            /* y's text is "1" and its factors, each after a '*' or '/': as left-associative
+             * as x's, so appended as it is */
+            const int w = snprintf(o->text, CAP, "%s*%s", x[i].text, y[j].text);
+            if (w < 0 || w >= CAP)
+                return 0;
+        }
+    return 1;
+}
+
+/* The signed products whose sum is s[start, end): out[0..*n), at most max. Returns 0 when they
+ * do not fit (or nest deeper than 4). */
+static int expand(const char *s, size_t start, size_t end, int depth, struct product *out, int *n,
+                  int max) {
+    struct piece terms[MAX_PIECES], factors[MAX_PIECES];
+    const int nt = split_top(s, start, end, "+-", terms, MAX_PIECES);
+    struct product *block = malloc(3 * (size_t)max * sizeof *block);
+    if (!block)
+        return 0;
+    struct product *cur = block, *next = block + max, *inner = block + 2 * max;
+    int ok = nt > 0 && depth < 4;
+    *n = 0;
+    for (int i = 0; ok && i < nt; i++) {
+        struct piece t = terms[i];
+        int sign = t.op == '-' ? -1 : 1;
+        while (t.start < t.end && isspace((unsigned char)s[t.start]))
+            t.start++;
+        if (t.start < t.end && (s[t.start] == '-' || s[t.start] == '+'))
+            sign *= s[t.start++] == '-' ? -1 : 1; /* -x^2 is -(x^2) in libmatheval too */
+        const int nf = split_top(s, t.start, t.end, "*/", factors, MAX_PIECES);
+        int ncur = 1, ninner;
+        cur[0] = (struct product){sign, "1"};
+        for (int j = 0; ok && j < nf; j++) {
+            size_t a, b;
+            int power;
+            if (factors[j].op == '*' && paren_power(s, &factors[j], &a, &b, &power)) {
+                ok = expand(s, a, b, depth + 1, inner, &ninner, max);
+                for (int r = 0; ok && r < power; r++) {
+                    ok = times_products(cur, ncur, inner, ninner, next, &ncur, max);
+                    struct product *swap = cur;
+                    cur = next;
+                    next = swap;
+                }
+            } else
+                for (int c = 0; ok && c < ncur; c++)
+                    ok = append(cur[c].text, CAP, factors[j].op, s, &factors[j]);
+        }
+        for (int c = 0; ok && c < ncur; c++)
+            if ((ok = *n < max))
+                out[(*n)++] = cur[c];
+    }
+    free(block);
+    return ok;
+}
+
+/* The split of e's text (split_text), or where that fails, of its products multiplied out. */
+static int split(const struct nnq_expr *e, char *g0, char *u, char (*f)[CAP], char (*G)[CAP]) {
+    int terms = split_text(e, e->text, g0, u, f, G, CAP);
+    if (terms >= 0)
+        return terms;
+    struct product *p = malloc(MAX_PRODUCTS * sizeof *p);
+    char *text = malloc(MAX_PRODUCTS * (CAP + 1));
+    int n;
+    if (p && text && expand(e->text, 0, strlen(e->text), 0, p, &n, MAX_PRODUCTS)) {
+        size_t len = 0; /* without blanks, so that "(x )" and "(x)" are one G */
+        for (int i = 0; i < n; i++) {
+            if (p[i].sign < 0 || i > 0)
+                text[len++] = p[i].sign < 0 ? '-' : '+';
+            for (const char *c = p[i].text; *c; c++)
+                if (!isspace((unsigned char)*c))
+                    text[len++] = *c;
+        }
+        text[len] = '\0';
+        terms = split_text(e, text, g0, u, f, G, CAP);
+    }
+    free(p);
+    free(text);
+    return terms;
 }
 
 static void fill_pointwise(const struct nnq_expr_field *fd, double t, const double *L, double *V) {
@@ -372,8 +543,8 @@ static int split_agrees(const struct nnq_expr_field *fd, const double *L) {
 }
 
 /* Compiles the pieces of a split and tabulates its G's; 0 when any fails. */
-static int tabulate(struct nnq_expr_field *fd, const char *g0, const char *u, char (*f)[256],
-                    char (*G)[256], int terms, const double *L) {
+static int tabulate(struct nnq_expr_field *fd, const char *g0, const char *u, char (*f)[CAP],
+                    char (*G)[CAP], int terms, const double *L) {
     const struct nnq_expr *e = fd->e;
     struct nnq_err err = {0};
     struct nnq_expr *gx[MAX_TERMS + 1] = {0};
@@ -423,9 +594,8 @@ enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq
     if (!fd)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     *fd = (struct nnq_expr_field){.e = e, .g = g, .hbar = hbar, .mass = mass};
-    enum { CAP = 256 };
     char g0[CAP], u[CAP], f[MAX_TERMS][CAP], G[MAX_TERMS][CAP];
-    const int terms = e->uses_t && (L || !e->uses_L) ? split_text(e, g0, u, f, G, CAP) : -1;
+    const int terms = e->uses_t && (L || !e->uses_L) ? split(e, g0, u, f, G) : -1;
     if (terms >= 0 && !(tabulate(fd, g0, u, f, G, terms, L) && split_agrees(fd, L)))
         field_clear(fd);
     *out = fd;
@@ -457,9 +627,8 @@ void nnq_expr_field_fill(const struct nnq_expr_field *fd, double t, const double
 }
 
 int nnq_expr_tables(const struct nnq_expr *e) {
-    enum { CAP = 256 };
     char g0[CAP], u[CAP], f[MAX_TERMS][CAP], G[MAX_TERMS][CAP];
-    const int terms = e->uses_t ? split_text(e, g0, u, f, G, CAP) : -1;
+    const int terms = e->uses_t ? split(e, g0, u, f, G) : -1;
     return terms < 0 ? 0 : 1 + terms;
 }
 

@@ -11,6 +11,8 @@
  *  - a V(t) expression held as a sum of terms f_k(t) G_k(q) (nnq/expr.h) equals the expression
  *    evaluated point by point, at many times, to round-off; texts that do not split so (or
  *    only look as if they did: 2e-3, x*-t, 2^-t) are evaluated point by point or split right;
+ *    products of sums are multiplied out ((x - 0.3*sin(t))^2, (x - t)^3 / (1 + t^2)) and
+ *    terms with the same point factors share a table;
  *  - 18 malformed files (not HDF5, truncated, missing, missing dataset, wrong rank or type,
  *    NaN, Inf, -1 markers, decreasing coordinates, too small a range, sizes that do not match,
  *    a time axis without t or with bad t, ...) are refused with NNQ_ERR_CONFIG naming the file
@@ -360,10 +362,15 @@ static void test_split(void) {
         {"-x^2*t + x*-t + 2^-t*y", 3},
         {"1.5e-2*x - t/4 + hbar*mass*exp(-t)", 0},
         {"L*(1 + 0.5*sin(2*t)) + 0.1*L*cos(t)*x", 2},
-        {"0.5*(x - 0.3*sin(t))^2 + y^2", -1},
+        {"0.5*(x - 0.3*sin(t))^2 + y^2", 1}, /* multiplied out: x*x, x*sin(t), sin(t)^2 */
+        {"0.5*((x - 0.3*sin(t))^2 + (y + 0.2*cos(2*t)) ^ 2)", 2},
+        {"-(x - t)^3 + 1", 2},                /* x^2 t and x t^2 */
+        {"(x - t)^2/(1 + t^2) - 2*(x*t)", 2}, /* x^2 / (1 + t^2) and x t (two merged) */
         {"sin(x - t)*y", -1},
+        {"0.5*(x - t)^5", -1},
+        {"(x - t)^2.5", -1},
         {"0.5*x^2 + y^2", -1},
-        {"x*(y*t)", -1},
+        {"x*(y*t)", 1},
     };
     struct nnq_grid *g = NULL;
     struct nnq_err err = {0};
@@ -406,7 +413,7 @@ static void test_split(void) {
     struct nnq_config cfg;
     struct nnq_estimate split, pointwise;
     static const char *const v_split[] = {"potential.V = 0.5*x^2*(1 + sin(t)) + cos(t)*x*y"};
-    static const char *const v_point[] = {"potential.V = 0.5*(x - sin(t))^2 + y^2"};
+    static const char *const v_point[] = {"potential.V = sin(x - t) + y^2"};
     static const char ini[] = "[run]\nsteps = 1\n[grid]\nn = 16, 16\nqmin = -4\nqmax = 4\n"
                               "[initial]\npreset = gaussian\n";
     CHECK(nnq_config_load_string(ini, "split", v_split, 1, &cfg, &err) == NNQ_OK);

@@ -54,7 +54,9 @@ void nnq_expr_destroy(struct nnq_expr *e);
  * held as V = G_0(q) + u(t) + sum_k f_k(t) G_k(q) with the G's tabulated at create (at most 8
  * terms; the split is checked against the expression at sample points and times): a fill
  * then costs a few passes over the slab instead of one libmatheval evaluation per point.
- * Otherwise (0.5*(x - sin(t))^2, say) it is evaluated point by point.
+ * Where the text as written is not such a sum, its products of sums (parenthesised, or to a
+ * literal power 2..4) are multiplied out first: 0.5*(x - sin(t))^2 splits. Otherwise
+ * (exp(-(x - sin(t))^2), say) it is evaluated point by point.
  */
 struct nnq_grid;
 struct nnq_expr_field;
