@@ -2,6 +2,7 @@
 #include "nnq/initial.h"
 
 #include "nnq/par.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -154,22 +155,31 @@ done:
     return rc;
 }
 
+/* max |psi|^2 over n points of interleaved psi; 0 for none. */
+NNQ_CLONES static double max_density(const double *restrict psi, ptrdiff_t n) {
+    double top = 0;
+#pragma omp simd reduction(max : top)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p = psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1];
+        top = p > top ? p : top;
+    }
+    return top;
+}
+
 double nnq_initial_edge_density(const struct nnq_grid *g, const double complex *psi) {
-    double edge = 0, top = 0;
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                const ptrdiff_t c[3] = {g->local_0_start + i0, i1, i2};
-                const double p =
-                    creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
-                int at_edge = 0;
-                for (int a = 0; a < g->dims; a++)
-                    at_edge |= c[a] == 0 || c[a] == g->n[a] - 1;
-                top = p > top ? p : top;
-                if (at_edge)
-                    edge = p > edge ? p : edge;
-            }
+    const ptrdiff_t n1 = g->n[1], n2 = g->n[2];
+    double edge = 0, top = max_density((const double *)psi, g->local_size);
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++) {
+        const ptrdiff_t c0 = g->local_0_start + i0;
+        const int face0 = c0 == 0 || c0 == g->n[0] - 1;
+        for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
+            const double *row = (const double *)(psi + (i0 * n1 + i1) * n2);
+            if (face0 || (g->dims >= 2 && (i1 == 0 || i1 == n1 - 1)))
+                edge = fmax(edge, max_density(row, n2));
+            else if (g->dims == 3) /* the row's two ends */
+                edge = fmax(edge, fmax(max_density(row, 1), max_density(row + 2 * (n2 - 1), 1)));
+        }
+    }
     edge = nnq_par_max(edge);
     top = nnq_par_max(top);
     return top > 0 ? edge / top : 0.0;

@@ -2,6 +2,7 @@
 #include "nnq/multivalued.h"
 
 #include "nnq/par.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +29,48 @@ static long winding(double complex a, double complex b, double complex c, double
 }
 
 static ptrdiff_t wrap(ptrdiff_t i, ptrdiff_t n) { return i >= n ? i - n : i < 0 ? i + n : i; }
+
+/* Re and Im of (b + eta) conj(a + eta) > |Im|: the small-turn test of winding(). */
+#define SMALL_TURN(ar, ai, br, bi) ((br) * (ar) + (bi) * (ai) > fabs((bi) * (ar) - (br) * (ai)))
+
+/* How many of the plaquettes j < m with corners a[j], b[j], c[j], e[j] (interleaved complex)
+ * winding() has to look at: some corner at or above `empty` and some turn not small. A
+ * branch-free pass (vectorised) over the many plaquettes where neither holds. */
+NNQ_CLONES static ptrdiff_t candidates(const double *restrict a, const double *restrict b,
+                                       const double *restrict c, const double *restrict e,
+                                       ptrdiff_t m, double er, double ei, double empty) {
+    ptrdiff_t count = 0;
+#pragma omp simd reduction(+ : count)
+    for (ptrdiff_t j = 0; j < m; j++) {
+        const double a0 = a[2 * j], a1 = a[2 * j + 1], b0 = b[2 * j], b1 = b[2 * j + 1],
+                     c0 = c[2 * j], c1 = c[2 * j + 1], e0 = e[2 * j], e1 = e[2 * j + 1];
+        const int full = a0 * a0 + a1 * a1 >= empty || b0 * b0 + b1 * b1 >= empty ||
+                         c0 * c0 + c1 * c1 >= empty || e0 * e0 + e1 * e1 >= empty;
+        const double ar = a0 + er, ai = a1 + ei, br = b0 + er, bi = b1 + ei, cr = c0 + er,
+                     ci = c1 + ei, xr = e0 + er, xi = e1 + ei;
+        const int small = SMALL_TURN(ar, ai, br, bi) & SMALL_TURN(br, bi, cr, ci) &
+                          SMALL_TURN(cr, ci, xr, xi) & SMALL_TURN(xr, xi, ar, ai);
+        count += full & !small;
+    }
+    return count;
+}
+
+/* The windings of the plaquettes j < m as candidates() reads them, with the normal's length:
+ * adds to out. Looks at each only where candidates() found some. */
+static void plaquettes(const double complex *a, const double complex *b, const double complex *c,
+                       const double complex *e, ptrdiff_t m, double complex eta, double empty,
+                       double normal, struct nnq_multivalued *out) {
+    if (candidates((const double *)a, (const double *)b, (const double *)c, (const double *)e, m,
+                   creal(eta), cimag(eta), empty) == 0)
+        return;
+    for (ptrdiff_t j = 0; j < m; j++) {
+        if (dens(a[j]) < empty && dens(b[j]) < empty && dens(c[j]) < empty && dens(e[j]) < empty)
+            continue;
+        const long w = labs(winding(a[j], b[j], c[j], e[j], eta));
+        out->count += w;
+        out->length += (double)w * normal;
+    }
+}
 
 void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
                             double support_floor, double node_depth, struct nnq_multivalued *out) {
@@ -69,31 +112,30 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     }
 
     /* plaquettes in the planes (0,1), and in 3D (1,2) and (0,2); the row after this rank's
-     * last comes from the rank that holds it (the first row, serially) */
+     * last comes from the rank that holds it (the first row, serially). Runs of plaquettes
+     * whose corners lie at fixed offsets in memory go through plaquettes() together; those
+     * that wrap around the box one by one. */
     const ptrdiff_t s0 = n1 * n2, s1 = n2;
     nnq_par_halo(psi, sizeof(double complex) * (size_t)s0, g->counts, 1, g->row, NULL);
     for (ptrdiff_t i0 = 0; i0 < n0; i0++) {
         const double complex *r0 = psi + i0 * s0, *r1 = i0 + 1 < n0 ? r0 + s0 : g->row;
-        for (ptrdiff_t i1 = 0; i1 < n1; i1++)
-            for (ptrdiff_t i2 = 0; i2 < n2; i2++) {
-                const ptrdiff_t a = i1 * s1 + i2, e1 = wrap(i1 + 1, n1) * s1 + i2,
-                                e2 = i1 * s1 + wrap(i2 + 1, n2),
-                                e12 = wrap(i1 + 1, n1) * s1 + wrap(i2 + 1, n2);
-                const double complex corners[3][4] = {{r0[a], r1[a], r1[e1], r0[e1]},
-                                                      {r0[a], r0[e1], r0[e12], r0[e2]},
-                                                      {r0[a], r0[e2], r1[e2], r1[a]}};
-                const double normal[3] = {g->dq[2], g->dq[0], g->dq[1]};
-                int planes = g->dims == 3 ? 3 : 1;
-                for (int pl = 0; pl < planes; pl++) {
-                    const double complex *c = corners[pl];
-                    if (dens(c[0]) < empty && dens(c[1]) < empty && dens(c[2]) < empty &&
-                        dens(c[3]) < empty)
-                        continue;
-                    long w = labs(winding(c[0], c[1], c[2], c[3], eta));
-                    out->count += w;
-                    out->length += (double)w * normal[pl];
-                }
-            }
+        if (g->dims == 2) { /* n2 = 1: the plane (0,1) along axis 1 */
+            plaquettes(r0, r1, r1 + 1, r0 + 1, n1 - 1, eta, empty, 0, out);
+            plaquettes(r0 + n1 - 1, r1 + n1 - 1, r1, r0, 1, eta, empty, 0, out);
+            continue;
+        }
+        for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
+            const ptrdiff_t a = i1 * s1, e1 = wrap(i1 + 1, n1) * s1, last = n2 - 1;
+            /* (0,1), normal dq2: corners a, a + s0, e1 + s0, e1 along axis 2 */
+            plaquettes(r0 + a, r1 + a, r1 + e1, r0 + e1, n2, eta, empty, g->dq[2], out);
+            /* (1,2), normal dq0: a, e1, e1 + 1, a + 1 */
+            plaquettes(r0 + a, r0 + e1, r0 + e1 + 1, r0 + a + 1, last, eta, empty, g->dq[0], out);
+            plaquettes(r0 + a + last, r0 + e1 + last, r0 + e1, r0 + a, 1, eta, empty, g->dq[0],
+                       out);
+            /* (0,2), normal dq1: a, a + 1, a + 1 + s0, a + s0 */
+            plaquettes(r0 + a, r0 + a + 1, r1 + a + 1, r1 + a, last, eta, empty, g->dq[1], out);
+            plaquettes(r0 + a + last, r0 + a, r1 + a, r1 + a + last, 1, eta, empty, g->dq[1], out);
+        }
     }
     double sums[2] = {(double)out->count, out->length};
     nnq_par_sum(sums, 2);

@@ -131,14 +131,16 @@ static void times_ik(const struct nnq_grid *g, int a, const double *c, double *w
                     sA = tr ? g->local_1_start : g->local_0_start;
     const ptrdiff_t nB = tr ? g->n[0] : g->n[1], n2 = g->n[2];
     const int axA = tr ? 1 : 0;
-    for (ptrdiff_t iA = 0; iA < nA; iA++)
-        for (ptrdiff_t iB = 0; iB < nB; iB++) {
-            double *row = w + 2 * (iA * nB + iB) * n2;
-            if (a == 2)
-                times_i(row, n2, c, 1);
-            else
-                times_i(row, n2, a == axA ? &c[sA + iA] : &c[iB], 0);
-        }
+    for (ptrdiff_t iA = 0; iA < nA; iA++) {
+        double *slab = w + 2 * iA * nB * n2;
+        if (a == axA) /* one factor for the slab */
+            times_i(slab, nB * n2, &c[sA + iA], 0);
+        else if (a != 2 && n2 == 1) /* 2D: one factor per point along B */
+            times_i(slab, nB, c, 1);
+        else
+            for (ptrdiff_t iB = 0; iB < nB; iB++)
+                times_i(slab + 2 * iB * n2, n2, a == 2 ? c : &c[iB], a == 2);
+    }
 }
 
 /* -sum p log p over n points of the interleaved psi. */

@@ -2,7 +2,9 @@
 # Whole processes, side by side in one run (not part of ctest): what a user's run costs from
 # exec to exit, start-up and output included.
 #  1. 2D 512^2, 1000 Strang steps, 1 thread: nnq simulate against bench_bare (the bare FFTW
-#     split-step loop as a program: same problem, same planner, wisdom kept by both);
+#     split-step loop as a program: same problem, same planner, wisdom kept by both), run
+#     alternately, REPS pairs: the VM's speed drifts over seconds, so each pair's ratio is
+#     taken and their median reported;
 #  2. 1D 4096, a coherent state in V = q^2/2 to t = 20, at equal accuracy (max density error
 #     against the exact density ~1.2e-8): nnq order4 at dt = 1e-2, bm4 at 0.08, bm6 at 0.4
 #     (diagnostics rows every t ~ 1 for each),
@@ -11,7 +13,7 @@
 #     (Debian: apt-get install xmds2);
 #  3. a sweep of 50 runs of a short 256^2 config through examples/sweep_mu.sh (JOBS=1): the
 #     share of the sweep's time outside the stepping loops (the runs' step_s).
-# Each timing is the median of REPS runs after one warm-up run (which writes the wisdom).
+# Other timings are the median of REPS runs after one warm-up run (which writes the wisdom).
 # Usage: whole_process.sh BUILD_DIR [REPS]    (e.g. build 5); NNQ=PATH measures another nnq
 # (an older version, say) against this build's bench_bare, SWEEP=PATH another sweep_mu.sh
 set -eu
@@ -25,15 +27,19 @@ trap 'rm -rf "$dir"' EXIT
 export NNQ_WISDOM="$dir/nnq-wisdom" OMP_NUM_THREADS=1
 
 now() { date +%s.%N; }
+# seconds a command takes
+once() {
+    t0=$(now)
+    "$@" >/dev/null
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
 # median wall time of REPS runs of a command (after one warm-up run)
 timed() {
     "$@" >/dev/null
     i=0
     while [ $i -lt "$reps" ]; do
-        t0=$(now)
-        "$@" >/dev/null
-        t1=$(now)
-        echo "$t1 - $t0" | bc -l
+        once "$@"
         i=$((i + 1))
     done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -60,11 +66,21 @@ enabled = false
 file = p512.h5
 fields = p
 INI
-echo "1. 2D 512^2, 1000 Strang steps, 1 thread, whole process (median of $reps):"
-tb=$(timed "$bare" 2 512 1000 1e-3 1 "$dir/bare-wisdom")
-tn=$(timed "$nnq" simulate "$dir/p512.ini" --force --quiet -o "$dir/p512.h5")
-printf '   bare FFTW loop %.3f s, nnq %.3f s: nnq at %.3f of the bare loop'"'"'s speed\n' \
-    "$tb" "$tn" "$(echo "$tb / $tn" | bc -l)"
+echo "1. 2D 512^2, 1000 Strang steps, 1 thread, whole process ($reps pairs, run alternately):"
+"$bare" 2 512 1000 1e-3 1 "$dir/bare-wisdom" >/dev/null # warm-up runs: the wisdom
+"$nnq" simulate "$dir/p512.ini" --force --quiet -o "$dir/p512.h5" >/dev/null
+i=0
+while [ $i -lt "$reps" ]; do
+    tb=$(once "$bare" 2 512 1000 1e-3 1 "$dir/bare-wisdom")
+    tn=$(once "$nnq" simulate "$dir/p512.ini" --force --quiet -o "$dir/p512.h5")
+    echo "$tb $tn $(echo "$tb / $tn" | bc -l)"
+    i=$((i + 1))
+done >"$dir/pairs"
+# the median of column $1 of the pairs
+median() { sort -g -k"$1,$1" "$dir/pairs" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
+printf '   bare FFTW loop %.3f s, nnq %.3f s (medians); per pair nnq at %s of the bare loop'"'"'s speed, median %.3f\n' \
+    "$(median 1)" "$(median 2)" "$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 }' "$dir/pairs")" \
+    "$(median 3)"
 
 echo "2. 1D 4096, coherent state to t = 20, equal accuracy, whole process (median of $reps):"
 cat >"$dir/ho.ini" <<'INI'
