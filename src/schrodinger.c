@@ -464,33 +464,60 @@ enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, 
     return NNQ_OK;
 }
 
+/* Over n points of a row (interleaved psi, V, the row's coordinates q): out[0..4) += sums of
+ * w, w V, w q, w q^2 with w = |psi|^2. */
+NNQ_CLONES static void row_moments(const double *restrict psi, const double *restrict V,
+                                   const double *restrict q, ptrdiff_t n, double *restrict out) {
+    double s0 = 0, sv = 0, s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s0, sv, s1, s2)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double w = psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1];
+        s0 += w;
+        sv += w * V[i];
+        s1 += w * q[i];
+        s2 += w * q[i] * q[i];
+    }
+    out[0] += s0, out[1] += sv, out[2] += s1, out[3] += s2;
+}
+
+/* sum of |psi_k|^2 k^2 over n points of interleaved psi_k. */
+NNQ_CLONES static double k2_moment(const double *restrict psik, const double *restrict k2,
+                                   ptrdiff_t n) {
+    double ek = 0;
+#pragma omp simd reduction(+ : ek)
+    for (ptrdiff_t i = 0; i < n; i++)
+        ek += (psik[2 * i] * psik[2 * i] + psik[2 * i + 1] * psik[2 * i + 1]) * k2[i];
+    return ek;
+}
+
 void nnq_schrodinger_observe(struct nnq_schrodinger *s, struct nnq_observables *o) {
     const struct nnq_grid *g = s->g;
     const double complex *psi = s->psi;
     double norm = 0.0, epot = 0.0, m1[3] = {0}, m2[3] = {0};
-    ptrdiff_t idx = 0;
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
-        for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
-            for (ptrdiff_t i2 = 0; i2 < g->n[2]; i2++, idx++) {
-                double re = creal(psi[idx]), im = cimag(psi[idx]);
-                double w = re * re + im * im;
-                double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
-                norm += w;
-                epot += w * s->V[idx];
-                for (int a = 0; a < 3; a++) {
-                    m1[a] += w * q[a];
-                    m2[a] += w * q[a] * q[a];
-                }
-            }
+    /* rows along the last axis of the grid's dimension (contiguous), the other coordinates
+     * fixed along a row */
+    const int in = g->dims - 1;
+    const ptrdiff_t len = g->n[in], rows = g->local_size / (len > 0 ? len : 1);
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        double row[4] = {0};
+        row_moments((const double *)(psi + r * len), s->V + r * len, g->q[in], len, row);
+        norm += row[0];
+        epot += row[1];
+        m1[in] += row[2];
+        m2[in] += row[3];
+        /* the outer coordinates of row r: r = i0 (2D), r = i0 n1 + i1 (3D) */
+        const ptrdiff_t i0 = in == 2 ? r / g->n[1] : r, i1 = in == 2 ? r % g->n[1] : 0;
+        const double qo[2] = {g->q[0][g->local_0_start + i0], g->q[1][i1]};
+        for (int a = 0; a < in; a++) {
+            m1[a] += row[0] * qo[a];
+            m2[a] += row[0] * qo[a] * qo[a];
+        }
+    }
 
     /* Kinetic energy spectrally: sum_x |psi|^2 = (1/N) sum_k |psi_k|^2 (Parseval). */
     memcpy(s->work, psi, (size_t)g->local_size * sizeof(double complex));
     nnq_grid_execute(s->g, s->fwd, s->work);
-    double ek = 0.0;
-    for (ptrdiff_t i = 0; i < g->k_local_size; i++) {
-        double re = creal(s->work[i]), im = cimag(s->work[i]);
-        ek += (re * re + im * im) * s->k2[i];
-    }
+    double ek = k2_moment((const double *)s->work, s->k2, g->k_local_size);
     double sums[9] = {norm, epot, ek, m1[0], m1[1], m1[2], m2[0], m2[1], m2[2]};
     nnq_par_sum(sums, 9);
     norm = sums[0], epot = sums[1], ek = sums[2];
