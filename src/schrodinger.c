@@ -131,6 +131,10 @@ static void times_ik(const struct nnq_grid *g, int a, const double *c, double *w
                     sA = tr ? g->local_1_start : g->local_0_start;
     const ptrdiff_t nB = tr ? g->n[0] : g->n[1], n2 = g->n[2];
     const int axA = tr ? 1 : 0;
+    if (nB * n2 == 1) { /* 1D: one factor per point */
+        times_i(w, nA, &c[sA], 1);
+        return;
+    }
     for (ptrdiff_t iA = 0; iA < nA; iA++) {
         double *slab = w + 2 * iA * nB * n2;
         if (a == axA) /* one factor for the slab */
