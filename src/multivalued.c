@@ -77,12 +77,7 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     out->count = 0;
     out->length = 0;
     const ptrdiff_t n0 = g->local_n0, n1 = g->n[1], n2 = g->n[2];
-    double pmax = 0;
-    for (ptrdiff_t i = 0; i < g->local_size; i++) {
-        const double p = dens(psi[i]);
-        pmax = p > pmax ? p : pmax; /* fmax would be a call per point */
-    }
-    pmax = nnq_par_max(pmax);
+    const double pmax = nnq_par_max(nnq_simd_max_density((const double *)psi, g->local_size));
     const double empty = support_floor * pmax;
     const double complex eta = 1e-6 * sqrt(pmax) * cexp(0.5 * I);
 

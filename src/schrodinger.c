@@ -123,28 +123,32 @@ NNQ_CLONES static void times_i(double *restrict w, ptrdiff_t m, const double *re
     }
 }
 
-/* w *= i c[j_a] over k space (j_a the point's index along axis a): the layout of grid.h,
- * walked row by row without nnq_grid_kindex's three divisions per point. */
+/* Runs r < nruns of len points each from w: run r *= i c[r]; runs of one point in one call. */
+static void times_i_runs(double *w, ptrdiff_t nruns, ptrdiff_t len, const double *c) {
+    if (len == 1)
+        times_i(w, nruns, c, 1);
+    else
+        for (ptrdiff_t r = 0; r < nruns; r++)
+            times_i(w + 2 * r * len, len, &c[r], 0);
+}
+
+/* w *= i c[j_a] over k space (j_a the point's index along axis a): the layout of grid.h
+ * (A, B, axis 2), walked by runs along which the factor is one, without nnq_grid_kindex's
+ * three divisions per point. */
 static void times_ik(const struct nnq_grid *g, int a, const double *c, double *w) {
     const int tr = g->transposed;
     const ptrdiff_t nA = tr ? g->local_n1 : g->local_n0,
                     sA = tr ? g->local_1_start : g->local_0_start;
     const ptrdiff_t nB = tr ? g->n[0] : g->n[1], n2 = g->n[2];
     const int axA = tr ? 1 : 0;
-    if (nB * n2 == 1) { /* 1D: one factor per point */
-        times_i(w, nA, &c[sA], 1);
-        return;
-    }
-    for (ptrdiff_t iA = 0; iA < nA; iA++) {
-        double *slab = w + 2 * iA * nB * n2;
-        if (a == axA) /* one factor for the slab */
-            times_i(slab, nB * n2, &c[sA + iA], 0);
-        else if (a != 2 && n2 == 1) /* 2D: one factor per point along B */
-            times_i(slab, nB, c, 1);
-        else
-            for (ptrdiff_t iB = 0; iB < nB; iB++)
-                times_i(slab + 2 * iB * n2, n2, a == 2 ? c : &c[iB], a == 2);
-    }
+    if (a == axA) /* runs: the slabs */
+        times_i_runs(w, nA, nB * n2, &c[sA]);
+    else if (a != 2) /* runs along axis 2, in each slab */
+        for (ptrdiff_t iA = 0; iA < nA; iA++)
+            times_i_runs(w + 2 * iA * nB * n2, nB, n2, c);
+    else /* a factor per point along each row */
+        for (ptrdiff_t row = 0; row < nA * nB; row++)
+            times_i(w + 2 * row * n2, n2, c, 1);
 }
 
 /* -sum p log p over n points of the interleaved psi. */

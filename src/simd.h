@@ -38,4 +38,17 @@ nnq_simd_atan2(double, double) __asm__("atan2");
 #define NNQ_CLONES
 #endif
 
+#include <stddef.h>
+
+/* max |psi|^2 over n points of the interleaved psi; 0 for none (NaN points are passed over). */
+NNQ_CLONES static inline double nnq_simd_max_density(const double *restrict psi, ptrdiff_t n) {
+    double top = 0;
+#pragma omp simd reduction(max : top)
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double p = psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1];
+        top = p > top ? p : top;
+    }
+    return top;
+}
+
 #endif

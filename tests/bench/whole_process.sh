@@ -34,6 +34,8 @@ once() {
     t1=$(now)
     echo "$t1 - $t0" | bc -l
 }
+# the median of column $1 of standard input
+median() { sort -g -k"$1,$1" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
 # median wall time of REPS runs of a command (after one warm-up run)
 timed() {
     "$@" >/dev/null
@@ -41,7 +43,7 @@ timed() {
     while [ $i -lt "$reps" ]; do
         once "$@"
         i=$((i + 1))
-    done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    done | median 1
 }
 
 cat >"$dir/p512.ini" <<'INI'
@@ -76,11 +78,9 @@ while [ $i -lt "$reps" ]; do
     echo "$tb $tn $(echo "$tb / $tn" | bc -l)"
     i=$((i + 1))
 done >"$dir/pairs"
-# the median of column $1 of the pairs
-median() { sort -g -k"$1,$1" "$dir/pairs" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
 printf '   bare FFTW loop %.3f s, nnq %.3f s (medians); per pair nnq at %s of the bare loop'"'"'s speed, median %.3f\n' \
-    "$(median 1)" "$(median 2)" "$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 }' "$dir/pairs")" \
-    "$(median 3)"
+    "$(median 1 <"$dir/pairs")" "$(median 2 <"$dir/pairs")" \
+    "$(awk '{ printf "%s%.3f", (NR > 1 ? ", " : ""), $3 }' "$dir/pairs")" "$(median 3 <"$dir/pairs")"
 
 echo "2. 1D 4096, coherent state to t = 20, equal accuracy, whole process (median of $reps):"
 cat >"$dir/ho.ini" <<'INI'
