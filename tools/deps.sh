@@ -11,7 +11,8 @@ for a in "$@"; do
     *) extra="$extra $a" ;;
     esac
 done
-pkgs="build-essential cmake pkg-config libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev$extra"
+# file: cpack -G DEB (the README's Install) runs dpkg-shlibdeps, which needs it.
+pkgs="build-essential cmake pkg-config file libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev$extra"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
