@@ -53,7 +53,7 @@
     X(madelung_substeps, 1, 1, 3, 1, "most SSP-RK3 sub-steps per step since the last row")         \
     X(components, 1, 1, 3, 1, "pieces of the Madelung support (p_M >= density_floor max p_M)")     \
     X(madelung_entropy, 0, 1, 3, 1, "-integral p_M ln p_M dq")                                     \
-    X(madelung_fisher, 0, 1, 3, 1, "integral |grad p_M|^2 / p_M dq (central differences)")         \
+    X(madelung_fisher, 0, 1, 3, 1, "4 integral |grad sqrt p_M|^2 dq (face differences)")           \
     X(bohm_q0, 0, 1, 3, 2, "mean q0 of the bohm trajectories")                                     \
     X(bohm_q1, 0, 2, 3, 2, "mean q1 of the bohm trajectories")                                     \
     X(bohm_q2, 0, 3, 3, 2, "mean q2 of the bohm trajectories")                                     \
