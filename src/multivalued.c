@@ -12,7 +12,8 @@ static double dens(double complex z) { return creal(z) * creal(z) + cimag(z) * c
 /* Winding of arg(psi + eta) around a -> b -> c -> e -> a, rounded to an integer. eta, tiny
  * and at an irrational angle, moves a zero that sits exactly on a grid node (an imprinted
  * core) into one plaquette, where the phase of every corner is defined; on the support
- * (p >= support_floor max p >> |eta|^2) it turns phases by less than 1e-3. */
+ * (p >= support_floor max p >> |eta|^2) it turns phases by less than 1e-3, at the lowest
+ * density looked at (NNQ_DEFECT_SEEN max p = 100 |eta|^2) by less than 0.1. */
 static long winding(double complex a, double complex b, double complex c, double complex e,
                     double complex eta) {
     a += eta, b += eta, c += eta, e += eta;
@@ -55,20 +56,30 @@ NNQ_CLONES static ptrdiff_t candidates(const double *restrict a, const double *r
     return count;
 }
 
-/* The windings of the plaquettes j < m as candidates() reads them, with the normal's length:
- * adds to out. Looks at each only where candidates() found some. */
+static double max4(double a, double b, double c, double e) { return fmax(fmax(a, b), fmax(c, e)); }
+
+/* The windings of the plaquettes j < m that have a corner at or above `seen` (candidates()):
+ * the largest corner density of a plaquette with a winding raises out->weight; those with a
+ * corner at or above `empty` (>= seen) add |w| to the count and |w| times the normal's length
+ * to the length. Looks at each only where candidates() found some. */
 static void plaquettes(const double complex *a, const double complex *b, const double complex *c,
-                       const double complex *e, ptrdiff_t m, double complex eta, double empty,
-                       double normal, struct nnq_multivalued *out) {
+                       const double complex *e, ptrdiff_t m, double complex eta, double seen,
+                       double empty, double normal, struct nnq_multivalued *out) {
     if (candidates((const double *)a, (const double *)b, (const double *)c, (const double *)e, m,
-                   creal(eta), cimag(eta), empty) == 0)
+                   creal(eta), cimag(eta), seen) == 0)
         return;
     for (ptrdiff_t j = 0; j < m; j++) {
-        if (dens(a[j]) < empty && dens(b[j]) < empty && dens(c[j]) < empty && dens(e[j]) < empty)
+        const double top = max4(dens(a[j]), dens(b[j]), dens(c[j]), dens(e[j]));
+        if (top < seen)
             continue;
         const long w = labs(winding(a[j], b[j], c[j], e[j], eta));
-        out->count += w;
-        out->length += (double)w * normal;
+        if (w == 0)
+            continue;
+        out->weight = fmax(out->weight, top);
+        if (top >= empty) {
+            out->count += w;
+            out->length += (double)w * normal;
+        }
     }
 }
 
@@ -76,9 +87,11 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
                             double support_floor, double node_depth, struct nnq_multivalued *out) {
     out->count = 0;
     out->length = 0;
+    out->weight = 0;
     const ptrdiff_t n0 = g->local_n0, n1 = g->n[1], n2 = g->n[2];
     const double pmax = nnq_par_max(nnq_simd_max_density((const double *)psi, g->local_size));
     const double empty = support_floor * pmax;
+    const double seen = fmin(support_floor, NNQ_DEFECT_SEEN) * pmax;
     const double complex eta = 1e-6 * sqrt(pmax) * cexp(0.5 * I);
 
     if (g->dims == 1) {
@@ -96,13 +109,17 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
             while (steps++ < n && dens(psi[wrap(r + 1, n)]) > dens(psi[r]))
                 r = wrap(r + 1, n);
             double walls = fmin(dens(psi[l]), dens(psi[r]));
-            if (walls < empty || pi >= node_depth * walls)
+            if (walls < seen || pi >= node_depth * walls)
                 continue; /* in empty space, or too shallow to be a node */
-            out->count += fabs(carg((psi[r] + eta) * conj(psi[l] + eta))) > M_PI / 2;
+            if (fabs(carg((psi[r] + eta) * conj(psi[l] + eta))) <= M_PI / 2)
+                continue;
+            out->weight = fmax(out->weight, walls);
+            out->count += walls >= empty;
         }
         double count = (double)out->count;
         nnq_par_sum(&count, 1);
         out->count = (long)count;
+        out->weight = pmax > 0 ? nnq_par_max(out->weight) / pmax : 0;
         return;
     }
 
@@ -115,25 +132,29 @@ void nnq_multivalued_detect(const struct nnq_grid *g, const double complex *psi,
     for (ptrdiff_t i0 = 0; i0 < n0; i0++) {
         const double complex *r0 = psi + i0 * s0, *r1 = i0 + 1 < n0 ? r0 + s0 : g->row;
         if (g->dims == 2) { /* n2 = 1: the plane (0,1) along axis 1 */
-            plaquettes(r0, r1, r1 + 1, r0 + 1, n1 - 1, eta, empty, 0, out);
-            plaquettes(r0 + n1 - 1, r1 + n1 - 1, r1, r0, 1, eta, empty, 0, out);
+            plaquettes(r0, r1, r1 + 1, r0 + 1, n1 - 1, eta, seen, empty, 0, out);
+            plaquettes(r0 + n1 - 1, r1 + n1 - 1, r1, r0, 1, eta, seen, empty, 0, out);
             continue;
         }
         for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
             const ptrdiff_t a = i1 * s1, e1 = wrap(i1 + 1, n1) * s1, last = n2 - 1;
             /* (0,1), normal dq2: corners a, a + s0, e1 + s0, e1 along axis 2 */
-            plaquettes(r0 + a, r1 + a, r1 + e1, r0 + e1, n2, eta, empty, g->dq[2], out);
+            plaquettes(r0 + a, r1 + a, r1 + e1, r0 + e1, n2, eta, seen, empty, g->dq[2], out);
             /* (1,2), normal dq0: a, e1, e1 + 1, a + 1 */
-            plaquettes(r0 + a, r0 + e1, r0 + e1 + 1, r0 + a + 1, last, eta, empty, g->dq[0], out);
-            plaquettes(r0 + a + last, r0 + e1 + last, r0 + e1, r0 + a, 1, eta, empty, g->dq[0],
+            plaquettes(r0 + a, r0 + e1, r0 + e1 + 1, r0 + a + 1, last, eta, seen, empty, g->dq[0],
                        out);
+            plaquettes(r0 + a + last, r0 + e1 + last, r0 + e1, r0 + a, 1, eta, seen, empty,
+                       g->dq[0], out);
             /* (0,2), normal dq1: a, a + 1, a + 1 + s0, a + s0 */
-            plaquettes(r0 + a, r0 + a + 1, r1 + a + 1, r1 + a, last, eta, empty, g->dq[1], out);
-            plaquettes(r0 + a + last, r0 + a, r1 + a, r1 + a + last, 1, eta, empty, g->dq[1], out);
+            plaquettes(r0 + a, r0 + a + 1, r1 + a + 1, r1 + a, last, eta, seen, empty, g->dq[1],
+                       out);
+            plaquettes(r0 + a + last, r0 + a, r1 + a, r1 + a + last, 1, eta, seen, empty, g->dq[1],
+                       out);
         }
     }
     double sums[2] = {(double)out->count, out->length};
     nnq_par_sum(sums, 2);
     out->count = (long)sums[0];
     out->length = g->dims == 2 ? 0 : sums[1];
+    out->weight = pmax > 0 ? nnq_par_max(out->weight) / pmax : 0;
 }

@@ -83,6 +83,86 @@ static void json_divergence(FILE *out, const char *key, int present, const doubl
     fputc('}', out);
 }
 
+/* "1e-3": the exponent form of a floor or level 10^-k. */
+static void decade(char *buf, size_t size, double v) {
+    snprintf(buf, size, "1e%d", (int)lround(log10(v)));
+}
+
+/* ,"t_multivalued_at":{"1e-2":t,...},"t_part":{"div_p_l1":{"1e-3":t,...},...} or null,
+ * ,"parting_unexplained":bool or null. */
+static void json_parting(FILE *out, const struct nnq_parting *p, int madelung) {
+    char d[16];
+    fputs(",\"t_multivalued_at\":{", out);
+    for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
+        decade(d, sizeof d, nnq_parting_floor(k));
+        fprintf(out, "%s\"%s\":", k ? "," : "", d);
+        json_number(out, p->t_multivalued_at[k]);
+    }
+    fputs("},\"t_part\":", out);
+    if (!madelung) {
+        fputs("null,\"parting_unexplained\":null", out);
+        return;
+    }
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        fprintf(out, "%s\"%s\":", m ? "," : "{", nnq_diag_column(nnq_parting_metric(m))->name);
+        for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
+            decade(d, sizeof d, nnq_parting_level(l));
+            fprintf(out, "%s\"%s\":", l ? "," : "{", d);
+            json_number(out, p->t_part[m * NNQ_PARTING_LEVELS + l]);
+        }
+        fputc('}', out);
+    }
+    int metric;
+    double t;
+    fprintf(out, "},\"parting_unexplained\":%s",
+            nnq_parting_unexplained(p, &metric, &t) ? "true" : "false");
+}
+
+/* A time, or "never". */
+static void text_time(FILE *out, double t) {
+    if (isnan(t))
+        fputs("never", out);
+    else
+        fprintf(out, "%.4g", t);
+}
+
+/* The lines of the summary and of `nnq info` on the parting (see nnq/parting.h). */
+static void text_parting(FILE *out, const struct nnq_parting *p, int madelung) {
+    char d[16];
+    fputs("  F multivalued (a node or vortex of weight >= w x max p) first at t:\n    w =", out);
+    for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
+        decade(d, sizeof d, nnq_parting_floor(k));
+        fprintf(out, "%s %s ", k ? "," : "", d);
+        text_time(out, p->t_multivalued_at[k]);
+    }
+    fputc('\n', out);
+    if (!madelung)
+        return;
+    fputs("  parting: first t each divergence passed", out);
+    for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
+        decade(d, sizeof d, nnq_parting_level(l));
+        fprintf(out, "%s%s", l ? " / " : " ", d);
+    }
+    fputc(':', out);
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        fprintf(out, "%s%s ", m % 2 ? "; " : "\n    ",
+                nnq_diag_column(nnq_parting_metric(m))->name);
+        for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
+            fputs(l ? " / " : "", out);
+            text_time(out, p->t_part[m * NNQ_PARTING_LEVELS + l]);
+        }
+    }
+    fputc('\n', out);
+    int metric;
+    double t;
+    if (nnq_parting_unexplained(p, &metric, &t))
+        fprintf(out,
+                "  warning: %s passed 1e-2 at t = %g with no node or vortex of weight 1e-8 or "
+                "more: that is the Madelung solver's error, not F becoming multivalued (run it on "
+                "a finer grid: a solver's error falls, a physical parting stays)\n",
+                nnq_diag_column(nnq_parting_metric(metric))->name, t);
+}
+
 /* Steps per second of the run after its planning. */
 static double stepping_rate(const struct nnq_summary *sum) {
     const double s = sum->wall_s - sum->plan_s;
@@ -144,6 +224,7 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
+    json_parting(out, &sum->parting, sum->madelung);
     json_trajectories(out, cfg, sum);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
@@ -212,6 +293,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
+    text_parting(out, &sum->parting, sum->madelung);
     if (cfg->trajectories_count > 0) {
         fprintf(out, "  %ld trajectories per kind, mean final q:", cfg->trajectories_count);
         for (int k = 0, n = 0; k < NNQ_TRAJ_KINDS; k++) {
@@ -337,6 +419,15 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
             if (f->column[c])
                 fprintf(out, "  %-20s %.10g\n", nnq_diag_column((enum nnq_diag_column)c)->name,
                         f->column[c][f->rows - 1]);
+        struct nnq_parting p;
+        nnq_parting_init(&p);
+        for (long r = 0; r < f->rows; r++) {
+            struct nnq_diag_row row;
+            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+                row.value[c] = f->column[c] ? f->column[c][r] : NAN;
+            nnq_parting_track(&p, &row);
+        }
+        text_parting(out, &p, f->column[NNQ_DIAG_div_p_l1] != NULL);
     } else
         fputc('\n', out);
     fprintf(out, "config:\n");

@@ -48,6 +48,8 @@ struct run {
     X(t_multivalued, &s->t_multivalued, 1)                                                         \
     X(div_before, s->div_before, 4)                                                                \
     X(div_after, s->div_after, 4)                                                                  \
+    X(t_multivalued_at, s->parting.t_multivalued_at, NNQ_PARTING_FLOORS)                           \
+    X(t_part, s->parting.t_part, NNQ_PARTING_TIMES)                                                \
     X(edge_density, &s->edge_density, 1)                                                           \
     X(t_edge, &s->t_edge, 1)
 
@@ -108,6 +110,7 @@ static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row
     double defects = row->value[dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count];
     if (isnan(sum->t_multivalued) && defects > 0)
         sum->t_multivalued = row->value[NNQ_DIAG_t];
+    nnq_parting_track(&sum->parting, row);
     if (!sum->madelung)
         return;
     double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
@@ -364,6 +367,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
     sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
+    nnq_parting_init(&sum->parting);
     sum->edge_density = NAN;
     sum->t_edge = NAN;
     for (int k = 0; k < 4; k++)

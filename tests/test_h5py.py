@@ -36,7 +36,7 @@ check("norm of the first snapshot", abs((np.abs(psi[0]) ** 2).sum() * dq[0] * dq
 check("madelung p, F, j", f["madelung/p"].shape == (S, n0, n1) and f["madelung/F"].shape == (S, n0, n1)
       and f["madelung/j"].shape == (S, n0, n1, 2))
 columns = ["t", "step", "norm", "energy", "energy_kin", "energy_pot", "q0_mean", "q0_sq_mean",
-           "q1_mean", "q1_sq_mean", "vortex_count", "div_p_l1", "div_F", "div_j_l1", "infidelity",
+           "q1_mean", "q1_sq_mean", "vortex_count", "defect_weight", "div_p_l1", "div_F", "div_j_l1", "infidelity",
            "madelung_curl", "madelung_mass", "madelung_momentum0", "madelung_momentum1",
            "madelung_substeps"]
 rows = len(f["diagnostics/t"])

@@ -210,6 +210,11 @@ static void test_collision(void) {
     CHECK(sum.t_multivalued > 0.5 && sum.t_multivalued < 2.5);
     CHECK(sum.div_after[0] > 10 * sum.div_before[0]);
     CHECK(sum.div_after[3] > 10 * sum.div_before[3]);
+    /* the divergence passes its levels in order, 1e-1 after the first node */
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        const double *tp = sum.parting.t_part + m * NNQ_PARTING_LEVELS;
+        CHECK(tp[0] > 0 && tp[0] <= tp[1] && tp[1] <= tp[2] && tp[2] >= sum.t_multivalued);
+    }
     double nodes[256], t[256];
     int rows = column("collide", "node_count", nodes, 256);
     column("collide", "t", t, 256);
@@ -234,6 +239,7 @@ static void test_vortices(void) {
     enum nnq_status rc = run("vortex", ini, NULL, 0, &cfg, &sum);
     CHECK(rc == NNQ_OK);
     CHECK(sum.t_multivalued == 0.0);
+    CHECK(sum.parting.t_multivalued_at[1] == 0.0); /* counted at 1e-3: weight >= 1e-3 */
     double v[64];
     int rows = column("vortex", "vortex_count", v, 64);
     CHECK(rows == 21);
@@ -262,6 +268,32 @@ static void test_vortices(void) {
     for (int i = 0; i < rows && i < 64; i++)
         CHECK_MSG(v[i] == 0, "row %d: vortex_count %g", i, v[i]);
     CHECK(isnan(sum.t_multivalued));
+    CHECK(isnan(sum.parting.t_multivalued_at[NNQ_PARTING_FLOORS - 1]));
+}
+
+/* A real 1D state whose sign changes at a deep node beyond which a lobe of peak 1.2e-5 lies:
+ * defect_weight is that lobe's peak over max p (1.2e-5), the node is not counted at support_floor
+ * 1e-3, and F is multivalued at t = 0 at the floors 1e-5 ... 1e-8, not at 1e-4 and above. */
+static void test_defect_weight(void) {
+    /* psi = exp(-x^2) - s exp(-(x-4)^2), s^2 = 1.2e-5, zero at x0 = (16 - ln s) / 8 */
+    static const char ini[] = "[run]\ndt = 1e-3\nsteps = 1\ndiag_every = 1\n"
+                              "[grid]\nn = 1024\nqmin = -8\nqmax = 8\n"
+                              "[initial]\np = (exp(-x^2) - 0.0034641016151377548*exp(-(x-4)^2))^2\n"
+                              "F = pi*(1 + tanh(40*(x - 2.7081627)))/2\n";
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    CHECK(run("lobe", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    const double *v = sum.first.value;
+    CHECK_NEAR(v[NNQ_DIAG_defect_weight], 1.2e-5, 1e-8);
+    CHECK(v[NNQ_DIAG_node_count] == 0 && isnan(sum.t_multivalued));
+    for (int k = 0; k < NNQ_PARTING_FLOORS; k++)
+        CHECK_MSG(nnq_parting_floor(k) <= 1e-5 ? sum.parting.t_multivalued_at[k] == 0
+                                               : isnan(sum.parting.t_multivalued_at[k]),
+                  "floor %g: t %g", nnq_parting_floor(k), sum.parting.t_multivalued_at[k]);
+    /* the same state with the lobe's sign kept (no phase jump): no defect */
+    static const char *const smooth[] = {"initial.F = 0"};
+    CHECK(run("lobe_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
+    CHECK(sum.first.value[NNQ_DIAG_defect_weight] == 0);
 }
 
 static void test_disabled(void) {
@@ -289,5 +321,6 @@ int main(void) {
     test_convergence_2d();
     test_collision();
     test_vortices();
+    test_defect_weight();
     return check_finish(dir);
 }

@@ -15,6 +15,13 @@
  *       node is a fringe deep enough that the Madelung velocity spikes and the flow cannot
  *       follow it.
  * "Empty space": p < support_floor * max p. Smooth packets give 0 everywhere.
+ *
+ * The weight of the defects, a measure that hinges on no floor: the largest density at a
+ * defect over max p - for a vortex the largest corner density of its plaquette (near a core
+ * p ~ r^2, so this falls as dq^2 under refinement), for a node the lower of its two walls
+ * (the lobe beyond the node). Defects are looked for down to NNQ_DEFECT_SEEN max p (or
+ * support_floor, when lower): below, the phase of psi is the offset's (see multivalued.c).
+ * A defect counts where its weight is at least support_floor.
  */
 #ifndef NNQ_MULTIVALUED_H
 #define NNQ_MULTIVALUED_H
@@ -23,9 +30,12 @@
 
 #include "nnq/grid.h"
 
+#define NNQ_DEFECT_SEEN 1e-10
+
 struct nnq_multivalued {
     long count;    /* node_count (1D) or vortex_count (2D, 3D: pierced plaquettes * |w|) */
     double length; /* vortex-line length (3D), 0 otherwise */
+    double weight; /* the largest density at a defect / max p; 0: no defect */
 };
 
 /* Counts the defects of psi on grid g (local slab; periodic). Cannot fail. */

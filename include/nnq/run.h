@@ -26,6 +26,7 @@
 #include "nnq/config.h"
 #include "nnq/diagnostics.h"
 #include "nnq/err.h"
+#include "nnq/parting.h"
 
 #define NNQ_RUN_CHUNK 64
 
@@ -62,6 +63,7 @@ struct nnq_summary {
     double t_edge;        /* first sampled time it exceeded NNQ_EDGE_DENSITY_WARN; NaN: never */
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
+    struct nnq_parting parting;         /* floors of the defect weight, levels of divergence */
     double wall_s;
     double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
     double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */
