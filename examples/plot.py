@@ -9,6 +9,11 @@ python3-h5py and python3-matplotlib.
 
     python3 examples/plot.py run.h5                 # PNGs beside run.h5
     python3 examples/plot.py a.h5 b.h5 --out figs --snapshots 0 -1
+    python3 examples/plot.py --converge run_n128.h5 run_n256.h5   # nnq converge's files
+
+--converge draws one figure of a resolution study: each divergence metric against t at every
+resolution, and under it the defects' weight (the largest density at a node or vortex over
+max p) with the floors at which nnq reports the first multivalued time.
 """
 import argparse
 import os
@@ -218,13 +223,63 @@ def plot_trajectories(f, out, stem, most=40):
     return path
 
 
+def plot_converge(names, out):
+    """The divergence against t per resolution (one colour each), the defect weight under it."""
+    fig, axes = plt.subplots(3, 1, figsize=(9, 10), sharex=True,
+                             gridspec_kw={"height_ratios": [2, 2, 1.3]})
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    stem = None
+    for k, name in enumerate(names):
+        with h5py.File(name, "r") as f:
+            d = f["diagnostics"]
+            if "div_p_l1" not in d or "defect_weight" not in d:
+                sys.exit("%s: no Madelung divergence or defect_weight (nnq converge's files)" % name)
+            t = d["t"][:]
+            n = "x".join(str(len(f["grid/q%d" % i])) for i in range(int(f.attrs["dims"])))
+            stem = stem or os.path.splitext(os.path.basename(name))[0].rsplit("_n", 1)[0]
+            c = colours[k % len(colours)]
+            for ax, keys in ((axes[0], ("div_p_l1", "div_F")), (axes[1], ("div_j_l1", "infidelity"))):
+                for key, ls in zip(keys, ("-", "--")):
+                    y = np.abs(d[key][:])
+                    ax.semilogy(t, np.where(y > 0, y, np.nan), color=c, ls=ls,
+                                label="%s, n = %s" % (key, n))
+            w = d["defect_weight"][:]
+            axes[2].semilogy(t, np.where(w > 0, w, np.nan), color=c, label="n = %s" % n)
+    for level in (1e-3, 1e-2, 1e-1):
+        for ax in axes[:2]:
+            ax.axhline(level, color="grey", lw=0.5, ls=":")
+    for floor in (1e-2, 1e-4, 1e-6, 1e-8):
+        axes[2].axhline(floor, color="grey", lw=0.5, ls=":")
+    axes[0].set_ylabel("div_p_l1 (-), div_F (--)")
+    axes[1].set_ylabel("div_j_l1 (-), infidelity (--)")
+    axes[2].set_ylabel("defect weight")
+    axes[2].set_ylim(1e-11, 2)
+    axes[2].set_xlabel("t")
+    for ax in axes:
+        ax.legend(fontsize=7, ncol=2)
+    axes[0].set_title("%s: Madelung vs Schrodinger under refinement" % stem)
+    fig.tight_layout()
+    path = os.path.join(out, "%s_converge.png" % stem)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="+", help="nnq output files (.h5)")
     ap.add_argument("--out", help="folder for the PNGs (default: beside each file)")
     ap.add_argument("--snapshots", type=int, nargs="*", default=[0, -1],
                     help="snapshot indices to draw (default: the first and the last)")
+    ap.add_argument("--converge", action="store_true",
+                    help="the files are one config at several resolutions (nnq converge): one "
+                         "figure of them all")
     args = ap.parse_args()
+    if args.converge:
+        out = args.out or os.path.dirname(os.path.abspath(args.files[0]))
+        os.makedirs(out, exist_ok=True)
+        print(plot_converge(args.files, out))
+        return
     for name in args.files:
         out = args.out or os.path.dirname(os.path.abspath(name))
         os.makedirs(out, exist_ok=True)

@@ -15,6 +15,7 @@
 
 #include "manual.h"
 #include "nnq/config.h"
+#include "nnq/converge.h"
 #include "nnq/err.h"
 #include "nnq/output_h5.h"
 #include "nnq/par.h"
@@ -64,6 +65,96 @@ static const char *wisdom_path(char *buf, size_t size) {
     return buf;
 }
 
+/* SIGINT and SIGTERM raise stop_requested (a second one kills at once); a file-size limit
+ * (ulimit -f) must fail a write, not kill the run without a word. */
+static void install_signals(void) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* nnq converge: the config of config_path with sets[0 .. nsets) (base: as loaded) at `levels`
+ * resolutions n, 2n, 4n ... (sets has room for one more: grid.n), each written to the output
+ * name (-o or [output] file) with _n<N> before .h5; then their comparison. Returns the exit
+ * code. */
+static int converge_main(const struct nnq_config *base, const char *config_path, const char **sets,
+                         int nsets, const char *output, int levels, int threads, int force,
+                         int quiet) {
+    struct nnq_err err = {0};
+    if (!base->madelung_enabled) {
+        fprintf(stderr,
+                "nnq: %s: converge compares the Madelung description with the Schrodinger one, "
+                "and [madelung] enabled = false\n",
+                config_path);
+        return NNQ_ERR_CONFIG;
+    }
+    char stem[NNQ_STR_MAX];
+    if (output && nnq_config_expand(base, output, stem, sizeof stem, &err) != NNQ_OK) {
+        fprintf(stderr, "nnq: -o %s\n", err.msg);
+        return err.code;
+    }
+    if (!output)
+        snprintf(stem, sizeof stem, "%s", base->output_file);
+    const size_t len = strlen(stem);
+    if (len > 3 && strcmp(stem + len - 3, ".h5") == 0)
+        stem[len - 3] = '\0';
+    install_signals();
+    static struct nnq_config cfg;
+    static struct nnq_file_info files[NNQ_CONVERGE_MAX_LEVELS];
+    static char paths[NNQ_CONVERGE_MAX_LEVELS][NNQ_STR_MAX + 64];
+    const char *names[NNQ_CONVERGE_MAX_LEVELS];
+    char wisdom[PATH_MAX];
+    int rc = 0, read = 0;
+    for (int k = 0; k < levels && rc == 0; k++) {
+        char grid[128] = "grid.n=", size[64] = "";
+        for (int a = 0; a < base->dims; a++) {
+            const size_t g = strlen(grid), z = strlen(size);
+            snprintf(grid + g, sizeof grid - g, "%s%ld", a ? "," : "", base->n[a] << k);
+            snprintf(size + z, sizeof size - z, "%s%ld", a ? "x" : "", base->n[a] << k);
+        }
+        sets[nsets] = grid;
+        if (nnq_config_load(config_path, sets, nsets + 1, &cfg, &err) != NNQ_OK) {
+            fprintf(stderr, "nnq: %s\n", err.msg);
+            return err.code;
+        }
+        snprintf(paths[k], sizeof paths[k], "%s_n%s.h5", stem, size);
+        names[k] = paths[k];
+        struct nnq_run_options opt = {.output = paths[k],
+                                      .force = force,
+                                      .threads = threads,
+                                      .stop = &stop_requested,
+                                      .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
+                                      .wisdom = wisdom_path(wisdom, sizeof wisdom),
+                                      .memory_available = nnq_report_memory_available(),
+                                      .disk_free = nnq_report_disk_free(paths[k])};
+        static struct nnq_summary sum;
+        rc = (int)nnq_run(&cfg, &opt, &sum, &err);
+        if (!quiet)
+            nnq_report_converge_level(stdout, &cfg, &sum);
+        if (rc != 0)
+            fprintf(stderr, "nnq: %s\n", err.msg);
+    }
+    for (; rc == 0 && read < levels; read++)
+        rc = (int)nnq_output_read_info(paths[read], &files[read], &err);
+    static struct nnq_converge c;
+    if (rc == 0)
+        rc = (int)nnq_converge_analyse(files, names, levels, &c, &err);
+    if (rc == 0) {
+        if (!quiet)
+            nnq_report_converge(stdout, base, names, &c);
+        nnq_report_converge_json(stdout, base, names, &c);
+    } else if (read > 0)
+        fprintf(stderr, "nnq: %s\n", err.msg);
+    for (int k = 0; k < read; k++)
+        nnq_file_info_free(&files[k]);
+    return rc;
+}
+
 static int nnq_main(int argc, char **argv) {
     if (argc < 2)
         return usage_error("missing command: simulate or check");
@@ -105,13 +196,15 @@ static int nnq_main(int argc, char **argv) {
         nnq_file_info_free(&info);
         return 0;
     }
-    int simulate = strcmp(cmd, "simulate") == 0;
+    const int converge = strcmp(cmd, "converge") == 0;
+    const int simulate = converge || strcmp(cmd, "simulate") == 0; /* runs */
     if (!simulate && strcmp(cmd, "check") != 0)
-        return usage_error("unknown command '%s' (expected simulate, check or info)", cmd);
+        return usage_error("unknown command '%s' (expected simulate, converge, check or info)",
+                           cmd);
 
     const char *config_path = NULL, *output = NULL, *resume = NULL;
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    int nsets = 0, threads = 0, quiet = 0, force = 0;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets); /* + converge's grid.n */
+    int nsets = 0, threads = 0, quiet = 0, force = 0, levels = 2;
     if (!sets)
         return NNQ_ERR_RUNTIME;
     int rc = 0;
@@ -138,7 +231,15 @@ static int nnq_main(int argc, char **argv) {
                                  value ? value : "");
             else
                 threads = (int)t, i++;
-        } else if (simulate && strcmp(a, "--resume") == 0) {
+        } else if (converge && strcmp(a, "--levels") == 0) {
+            char *end = NULL;
+            long l = value ? strtol(value, &end, 10) : 0;
+            if (!value || *end || l < 2 || l > NNQ_CONVERGE_MAX_LEVELS)
+                rc = usage_error("--levels: expected an integer in 2..%d, got '%s'",
+                                 NNQ_CONVERGE_MAX_LEVELS, value ? value : "");
+            else
+                levels = (int)l, i++;
+        } else if (simulate && !converge && strcmp(a, "--resume") == 0) {
             if (!value)
                 rc = usage_error("--resume needs the output file of a stopped run");
             else
@@ -171,12 +272,13 @@ static int nnq_main(int argc, char **argv) {
                                     : nnq_config_load(config_path, sets, nsets, &cfg, &err);
     if (loaded == NNQ_OK && resume)
         loaded = nnq_config_load_string(stored, resume, NULL, 0, &cfg, &err);
-    free(sets);
     if (loaded != NNQ_OK) {
+        free(sets);
         fprintf(stderr, "nnq: %s\n", err.msg);
         return err.code;
     }
     if (!simulate) {
+        free(sets);
         nnq_report_check(stdout, &cfg);
         if (nnq_run_check_limits(&cfg, cfg.output_file, nnq_report_memory_available(),
                                  nnq_report_disk_free(cfg.output_file), &err) != NNQ_OK) {
@@ -185,6 +287,13 @@ static int nnq_main(int argc, char **argv) {
         }
         return 0;
     }
+
+    if (converge) {
+        rc = converge_main(&cfg, config_path, sets, nsets, output, levels, threads, force, quiet);
+        free(sets);
+        return rc;
+    }
+    free(sets);
 
     char output_buf[NNQ_STR_MAX];
     if (output) {
@@ -195,15 +304,7 @@ static int nnq_main(int argc, char **argv) {
         output = output_buf;
     }
 
-    /* a file-size limit (ulimit -f) must fail a write, not kill the run without a word */
-    signal(SIGXFSZ, SIG_IGN);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = (int)SA_RESETHAND; /* a second Ctrl-C kills at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    install_signals();
 
     char wisdom[PATH_MAX];
     struct nnq_run_options opt = {.output = output,

@@ -9,6 +9,7 @@
 static const char *const synopsis[] = {
     "simulate CONFIG [-o OUT.h5] [--set S.K=V]... [--threads N] [--force] [--quiet]",
     "simulate --resume OUT.h5 [--threads N] [--quiet]",
+    "converge CONFIG [-o OUT.h5] [--levels L] [--set S.K=V]... [--threads N] [--force] [--quiet]",
     "check CONFIG [--set S.K=V]...",
     "info OUT.h5 [--csv]",
     "--help | --help-config | --version | --man | --list-keys",
@@ -18,6 +19,7 @@ static const struct {
     const char *name, *text;
 } commands[] = {
     {"simulate", "run CONFIG; the last line on stdout is a JSON summary"},
+    {"converge", "run CONFIG at n, 2n .. 2^(L-1) n: is the parting converged?"},
     {"check", "validate CONFIG: hbar, spacings, stability, memory, output size"},
     {"info", "what an output file holds; --csv: its diagnostics as CSV"},
 };
@@ -31,6 +33,7 @@ static const struct {
     {"--threads", "N", "threads for FFTW and the loops (overrides [run] threads)"},
     {"--force", NULL, "overwrite an existing output file"},
     {"--resume", "OUT.h5", "continue a stopped run from its checkpoint (its stored config)"},
+    {"--levels", "L", "converge: resolutions, 2 to 4 (default 2)"},
     {"--quiet", NULL, "only the JSON line on stdout, no progress"},
 };
 

@@ -437,3 +437,195 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
         line += len + (line[len] == '\n');
     }
 }
+
+/* ---- nnq converge ---------------------------------------------------------------------------- */
+
+void nnq_report_converge_level(FILE *out, const struct nnq_config *cfg,
+                               const struct nnq_summary *sum) {
+    fputs("n =", out);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, "%s%ld", a ? " x " : " ", cfg->n[a]);
+    fprintf(out, ": %ld steps to t = %g in %.3g s, %s\n", sum->steps_done, sum->t, sum->wall_s,
+            sum->output);
+}
+
+/* Time j of t_part (part = 1) or t_multivalued_at (0) at every level, into t. */
+static void times_of(const struct nnq_converge *c, int part, int j, double *t) {
+    for (int k = 0; k < c->levels; k++)
+        t[k] = part ? c->parting[k].t_part[j] : c->parting[k].t_multivalued_at[j];
+}
+
+/* 1 when some level reached time t. */
+static int reached(const struct nnq_converge *c, const double *t) {
+    for (int k = 0; k < c->levels; k++)
+        if (!isnan(t[k]))
+            return 1;
+    return 0;
+}
+
+/* "n0 x n1" of level k. */
+static void level_size(FILE *out, const struct nnq_config *base, int k) {
+    for (int a = 0; a < base->dims; a++)
+        fprintf(out, "%s%ld", a ? "x" : "", base->n[a] << k);
+}
+
+/* "t0, t1, t2 -> converged to t2 (within d)" or "-> not converged" for one time per level. */
+static void text_times(FILE *out, const struct nnq_converge *c, const double *t) {
+    const int last = c->levels - 1;
+    for (int k = 0; k < c->levels; k++) {
+        fputs(k ? ", " : "", out);
+        text_time(out, t[k]);
+    }
+    const double coarse = t[last - 1], fine = t[last];
+    if (isnan(coarse) && isnan(fine))
+        fputc('\n', out);
+    else if (nnq_converge_agree(coarse, fine, c->row_dt))
+        fprintf(out, " -> converged to %.4g (within %.2g)\n", fine, fabs(fine - coarse));
+    else
+        fputs(" -> not converged\n", out);
+}
+
+void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *const *paths,
+                         const struct nnq_converge *c) {
+    fprintf(out, "nnq converge: %s at %d resolutions (the same dt; rows every %g):\n",
+            base->run_name, c->levels, c->row_dt);
+    for (int k = 0; k < c->levels; k++)
+        fprintf(out, "  %s\n", paths[k]);
+    if (c->window_rows == 0)
+        fputs("F is multivalued from t = 0 (a node or vortex of weight >= 1e-8): there is no "
+              "time before the parting to converge\n",
+              out);
+    else {
+        if (isinf(c->t_window))
+            fputs("before any node or vortex of weight >= 1e-8 (every row), ", out);
+        else
+            fprintf(out, "before the first node or vortex of weight >= 1e-8 (t < %g), ",
+                    c->t_window);
+        fputs("the largest divergence per resolution (observed order):\n", out);
+        for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+            fprintf(out, "  %-10s", nnq_diag_column(nnq_parting_metric(m))->name);
+            for (int k = 0; k < c->levels; k++) {
+                fprintf(out, "  %.3e", c->before[k][m]);
+                if (k > 0)
+                    fprintf(out, " (%.2f)", c->order[k][m]);
+            }
+            fputc('\n', out);
+        }
+        if (nnq_converge_converges(c))
+            fputs("  the Madelung solver converges there: the divergence before the parting is "
+                  "its error, and it falls with the grid\n",
+                  out);
+        else
+            fprintf(out,
+                    "  warning: the divergence before the parting does not fall at order >= %g "
+                    "from the last but one resolution to the last: the Madelung solver has not "
+                    "converged, and the parting times below are not a measurement yet\n",
+                    NNQ_CONVERGE_MIN_ORDER);
+    }
+    char d[16];
+    double t[NNQ_CONVERGE_MAX_LEVELS];
+    fputs("parting: the first t each divergence passed a level, per resolution (levels never "
+          "passed left out; ",
+          out);
+    for (int k = 0; k < c->levels; k++) {
+        fputs(k ? ", " : "n = ", out);
+        level_size(out, base, k);
+    }
+    fputs("):\n", out);
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++)
+        for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
+            times_of(c, 1, m * NNQ_PARTING_LEVELS + l, t);
+            if (!reached(c, t))
+                continue;
+            decade(d, sizeof d, nnq_parting_level(l));
+            fprintf(out, "  %-10s > %-5s ", nnq_diag_column(nnq_parting_metric(m))->name, d);
+            text_times(out, c, t);
+        }
+    fputs("F multivalued: the first t with a node or vortex of weight >= w x max p (weights never "
+          "reached left out):\n",
+          out);
+    for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
+        times_of(c, 0, k, t);
+        if (!reached(c, t))
+            continue;
+        decade(d, sizeof d, nnq_parting_floor(k));
+        fprintf(out, "  w = %-5s ", d);
+        text_times(out, c, t);
+    }
+    fputs("the divergence at the end:", out);
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        fprintf(out, "%s %s", m ? ";" : "", nnq_diag_column(nnq_parting_metric(m))->name);
+        for (int k = 0; k < c->levels; k++)
+            fprintf(out, "%s%.3g", k ? ", " : " ", c->last[k][m]);
+    }
+    fputc('\n', out);
+}
+
+/* "key":{"t":[per level],"converged":bool} */
+static void json_times(FILE *out, const char *key, const struct nnq_converge *c, const double *t) {
+    fprintf(out, "\"%s\":{\"t\":[", key);
+    for (int k = 0; k < c->levels; k++) {
+        fputs(k ? "," : "", out);
+        json_number(out, t[k]);
+    }
+    fprintf(out, "],\"converged\":%s}",
+            !reached(c, t)                                                      ? "null"
+            : nnq_converge_agree(t[c->levels - 2], t[c->levels - 1], c->row_dt) ? "true"
+                                                                                : "false");
+}
+
+void nnq_report_converge_json(FILE *out, const struct nnq_config *base, const char *const *paths,
+                              const struct nnq_converge *c) {
+    fputs("{\"name\":", out);
+    json_string(out, base->run_name);
+    fputs(",\"command\":\"converge\",\"status\":\"ok\",\"exit_code\":0,\"levels\":[", out);
+    for (int k = 0; k < c->levels; k++) {
+        fputs(k ? ",{\"n\":[" : "{\"n\":[", out);
+        for (int a = 0; a < base->dims; a++)
+            fprintf(out, "%s%ld", a ? "," : "", base->n[a] << k);
+        fputs("],\"output\":", out);
+        json_string(out, paths[k]);
+        fputc('}', out);
+    }
+    fputs("],\"row_dt\":", out);
+    json_number(out, c->row_dt);
+    fputs(",\"t_window\":", out);
+    json_number(out, c->t_window); /* null: every row (no defect) */
+    fprintf(out, ",\"window_rows\":%ld,\"before\":{", c->window_rows);
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        fprintf(out, "%s\"%s\":{\"max\":[", m ? "," : "",
+                nnq_diag_column(nnq_parting_metric(m))->name);
+        for (int k = 0; k < c->levels; k++) {
+            fputs(k ? "," : "", out);
+            json_number(out, c->before[k][m]);
+        }
+        fputs("],\"order\":[", out);
+        for (int k = 1; k < c->levels; k++) {
+            fputs(k > 1 ? "," : "", out);
+            json_number(out, c->order[k][m]);
+        }
+        fputs("]}", out);
+    }
+    fprintf(out, "},\"converges_before\":%s,\"t_part\":{",
+            nnq_converge_converges(c) ? "true" : "false");
+    char d[16];
+    double t[NNQ_CONVERGE_MAX_LEVELS];
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
+        fprintf(out, "%s\"%s\":{", m ? "," : "", nnq_diag_column(nnq_parting_metric(m))->name);
+        for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
+            decade(d, sizeof d, nnq_parting_level(l));
+            fputs(l ? "," : "", out);
+            times_of(c, 1, m * NNQ_PARTING_LEVELS + l, t);
+            json_times(out, d, c, t);
+        }
+        fputc('}', out);
+    }
+    fputs("},\"t_multivalued_at\":{", out);
+    for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
+        decade(d, sizeof d, nnq_parting_floor(k));
+        fputs(k ? "," : "", out);
+        times_of(c, 0, k, t);
+        json_times(out, d, c, t);
+    }
+    fputs("}}\n", out);
+}

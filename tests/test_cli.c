@@ -427,6 +427,33 @@ static void test_edge_warning(void) {
           strstr(json_line(out), "\"t_edge\":null"));
 }
 
+/* nnq converge: a coherent packet at n = 128 and 256 writes one file per resolution and says
+ * the divergence falls at order ~2 before any defect; refused without the Madelung solver, with
+ * a bad --levels, and for an existing file without --force. */
+static void test_converge(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/conv.ini", dir);
+    write_file(path, "[run]\nname = conv\nt_end = 0.5\ndt = 1e-3\ndiag_every = 50\n"
+                     "snapshot_every = 0\n[grid]\nn = 128\nqmin = -10\nqmax = 10\n"
+                     "[potential]\npreset = harmonic\n[initial]\npreset = gaussian\ncenter = 1\n"
+                     "width = 0.7071067811865476\n[output]\nfile = conv.h5\nfields = p\n");
+    CHECK(run("converge conv.ini --force") == 0);
+    const char *out = out_text(), *json = json_line(out);
+    CHECK_MSG(strstr(out, "the Madelung solver converges there") && json &&
+                  strstr(json, "\"command\":\"converge\"") &&
+                  strstr(json, "\"converges_before\":true") && strstr(json, "\"order\":[2."),
+              "%s", out);
+    char h5[300];
+    snprintf(h5, sizeof h5, "%s/conv_n128.h5", dir);
+    CHECK(access(h5, R_OK) == 0);
+    snprintf(h5, sizeof h5, "%s/conv_n256.h5", dir);
+    CHECK(access(h5, R_OK) == 0);
+    CHECK(run("converge conv.ini") == 2 && strstr(err_text(), "conv_n128.h5"));
+    CHECK(run("converge conv.ini --force --levels 5") == 2 && strstr(err_text(), "--levels"));
+    CHECK(run("converge conv.ini --force --set madelung.enabled=false") == 2 &&
+          strstr(err_text(), "[madelung] enabled = false"));
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD\n");
@@ -441,6 +468,7 @@ int main(int argc, char **argv) {
     test_simulate();
     test_runs_and_files();
     test_edge_warning();
+    test_converge();
     char root[300];
     snprintf(root, sizeof root, "%s", argv[2]);
     *strrchr(root, '/') = '\0'; /* docs */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ctest driver: examples/plot.py draws 1D, 2D and 3D files (both solvers; trajectories over p
-# in 1D and 2D; the loss-landscape example, its file made by its script) and the PNGs are not
+# in 1D and 2D; the loss-landscape example, its file made by its script; nnq converge's files
+# as one figure) and the PNGs are not
 # blank (pixel statistics); examples/diagnostics.gp renders `nnq info --csv` with gnuplot.
 # Exit 77 (skipped) when Debian's python3-h5py/python3-matplotlib or gnuplot are missing.
 # Usage: test_plot.sh NNQ SOURCE_DIR
@@ -26,6 +27,10 @@ $py "$src/examples/landscape/make_landscape.py" >/dev/null
 "$nnq" simulate "$src/examples/landscape/landscape.ini" --quiet -o four.h5 \
     --set run.t_end=0.1 --set run.snapshot_every=25 >/dev/null
 for f in one two three four; do $py "$src/examples/plot.py" $f.h5 --out figs; done > made.txt
+# a resolution study of the colliding packets, drawn as one figure
+"$nnq" converge "$src/examples/nodes_1d.ini" --quiet -o conv.h5 --set grid.n=256 \
+    --set run.t_end=2 >/dev/null
+$py "$src/examples/plot.py" --converge conv_n256.h5 conv_n512.h5 --out figs >> made.txt
 "$nnq" info one.h5 --csv > diag.csv
 gnuplot -e "csv='diag.csv'; out='figs/gnuplot.png'" "$src/examples/diagnostics.gp"
 echo figs/gnuplot.png >> made.txt
@@ -36,7 +41,7 @@ import numpy as np
 names = open(sys.argv[1]).read().split()
 want = {"one_snapshot000.png", "one_divergence.png", "two_snapshot001.png", "three_snapshot002.png",
         "one_trajectories.png", "two_trajectories.png", "four_trajectories.png", "four_snapshot002.png",
-        "two_observables.png",
+        "two_observables.png", "conv_converge.png",
         "three_divergence.png", "gnuplot.png"}
 missing = want - {n.split("/")[-1] for n in names}
 bad = 0

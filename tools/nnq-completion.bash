@@ -6,7 +6,7 @@ _nnq() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local nnq=${COMP_WORDS[0]} cmd=${COMP_WORDS[1]:-}
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "simulate check info --help --help-config --version --man --list-keys" -- "$cur"))
+        COMPREPLY=($(compgen -W "simulate converge check info --help --help-config --version --man --list-keys" -- "$cur"))
         return
     fi
     case "$prev" in
@@ -28,6 +28,7 @@ _nnq() {
     local opts="" files='!*.ini'
     case "$cmd" in
     simulate) opts="-o --output --set --threads --force --quiet --resume" ;;
+    converge) opts="-o --output --set --levels --threads --force --quiet" ;;
     check) opts="--set" ;;
     info) opts="--csv" files='!*.h5' ;;
     esac
