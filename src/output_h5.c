@@ -22,7 +22,9 @@
  * select bit is 0 or in cfg->output_fields), base[g] + groups[g].nfields <= MAX_FIELDS;
  * vbuf holds d * g->local_size doubles (at least 1) when a group has a VECTOR field;
  * nsnap snapshots and nrows diagnostics rows have been written; checkpoint >= 0 between
- * nnq_output_checkpoint_begin and _end. Under mpirun every rank holds one: metadata calls are
+ * nnq_output_checkpoint_begin and _end, the group of slot `slot` (0 or 1: the checkpoints go
+ * into two slots in turn, see nnq_output_checkpoint_begin); `current` is the slot of the last
+ * complete checkpoint (-1: none). Under mpirun every rank holds one: metadata calls are
  * made by all ranks alike, each rank writes its slab of the fields (collectively), rank 0 the
  * rows (collectively, the others with empty selections) and the sidecar.
  */
@@ -36,6 +38,7 @@ struct nnq_output {
     hid_t psi_mem_type;
     hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
     hid_t checkpoint;
+    int slot, current;
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
     double *vbuf; /* d values per point, for VECTOR fields */
@@ -272,6 +275,8 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     if (!o)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     o->file = o->snap_t = o->snap_step = o->psi_mem_type = o->checkpoint = o->pt_t = -1;
+    o->slot = 0;
+    o->current = -1;
     o->xfer = field_transfer();
     for (int f = 0; f < MAX_FIELDS; f++)
         o->field[f] = -1;
@@ -816,13 +821,58 @@ static int set_attr(hid_t loc, const char *name, hid_t type, const void *value) 
     return attr_numbers(loc, name, type, value, 1);
 }
 
+/* The two checkpoint slots. A checkpoint is written into the slot that does not hold the last
+ * complete one, after its `complete` attribute was set to -1 and flushed; `complete` becomes
+ * the step, and is flushed, only after every dataset and count of the slot was. A process
+ * killed at any instant thus leaves the previous checkpoint complete and untouched: resume
+ * takes the complete slot with the larger step, or refuses when none is complete. */
+static const char *const slot_names[2] = {"checkpoint", "checkpoint_alt"};
+
+/* The one integer of attribute name of loc into *v; 0, or -1 (missing, not one value). */
+static int scalar_llong(hid_t loc, const char *name, long long *v) {
+    if (H5Aexists(loc, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    const int bad =
+        sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_LLONG, v) < 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (a >= 0)
+        H5Aclose(a);
+    return bad ? -1 : 0;
+}
+
+/* The step of the complete checkpoint in slot s of file f, or -1 (none there, or incomplete). */
+static long long slot_step(hid_t f, int s) {
+    long long step = -1;
+    if (H5Lexists(f, slot_names[s], H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t grp = H5Gopen2(f, slot_names[s], H5P_DEFAULT);
+    if (grp < 0 || scalar_llong(grp, "complete", &step) != 0)
+        step = -1;
+    if (grp >= 0)
+        H5Gclose(grp);
+    return step;
+}
+
+/* The slot of f that holds the latest complete checkpoint, or -1. */
+static int current_slot(hid_t f) {
+    const long long a = slot_step(f, 0), b = slot_step(f, 1);
+    return a < 0 && b < 0 ? -1 : b > a ? 1 : 0;
+}
+
 enum nnq_status nnq_output_checkpoint_begin(struct nnq_output *o, struct nnq_err *err) {
+    const char *name = slot_names[o->slot];
     if (o->checkpoint < 0)
-        o->checkpoint =
-            H5Lexists(o->file, "checkpoint", H5P_DEFAULT) > 0
-                ? H5Gopen2(o->file, "checkpoint", H5P_DEFAULT)
-                : H5Gcreate2(o->file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    return o->checkpoint < 0 ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
+        o->checkpoint = H5Lexists(o->file, name, H5P_DEFAULT) > 0
+                            ? H5Gopen2(o->file, name, H5P_DEFAULT)
+                            : H5Gcreate2(o->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const long long incomplete = -1;
+    if (o->checkpoint < 0 || set_attr(o->checkpoint, "complete", H5T_NATIVE_LLONG, &incomplete) ||
+        H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5_fail(err, o, "write /checkpoint");
+    return NNQ_OK;
 }
 
 /* The dataset /checkpoint/<name> of a state: a grid of complex values, or comps * total
@@ -881,11 +931,16 @@ enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, doubl
               set_attr(o->checkpoint, "t", H5T_NATIVE_DOUBLE, &t) ||
               set_attr(o->checkpoint, "step", H5T_NATIVE_LLONG, &counts[0]) ||
               set_attr(o->checkpoint, "snapshots", H5T_NATIVE_LLONG, &counts[1]) ||
-              set_attr(o->checkpoint, "rows", H5T_NATIVE_LLONG, &counts[2]);
+              set_attr(o->checkpoint, "rows", H5T_NATIVE_LLONG, &counts[2]) ||
+              H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0 ||
+              set_attr(o->checkpoint, "complete", H5T_NATIVE_LLONG, &counts[0]) ||
+              H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0;
     H5Gclose(o->checkpoint);
     o->checkpoint = -1;
-    if (bad || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+    if (bad)
         return h5_fail(err, o, "write /checkpoint");
+    o->current = o->slot;
+    o->slot = 1 - o->slot;
     return NNQ_OK;
 }
 
@@ -898,12 +953,11 @@ static enum nnq_status no_match(const struct nnq_output *o, const char *name, st
 
 /* Opens /checkpoint/<name>, or returns -1. */
 static hid_t checkpoint_dataset(const struct nnq_output *o, const char *name) {
+    if (o->current < 0)
+        return -1;
     char path[96];
-    snprintf(path, sizeof path, "/checkpoint/%s", name);
-    return H5Lexists(o->file, "/checkpoint", H5P_DEFAULT) > 0 &&
-                   H5Lexists(o->file, path, H5P_DEFAULT) > 0
-               ? H5Dopen2(o->file, path, H5P_DEFAULT)
-               : -1;
+    snprintf(path, sizeof path, "/%s/%s", slot_names[o->current], name);
+    return H5Lexists(o->file, path, H5P_DEFAULT) > 0 ? H5Dopen2(o->file, path, H5P_DEFAULT) : -1;
 }
 
 enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
@@ -973,12 +1027,18 @@ enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size
         return NNQ_ERR_CONFIG;
     read_string_attr(f, "config", text, size);
     double completed = read_number_attr(f, "completed");
-    int has_checkpoint = H5Lexists(f, "checkpoint", H5P_DEFAULT) > 0;
+    const int has_checkpoint = current_slot(f) >= 0,
+              begun = H5Lexists(f, slot_names[0], H5P_DEFAULT) > 0;
     H5Fclose(f);
     if (!text[0])
         return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: holds no stored config", path);
     if (completed == 1)
         return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: this run already completed", path);
+    if (!has_checkpoint && begun)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: holds no complete checkpoint (the run was killed while it wrote "
+                           "its first, or an older nnq wrote it without marking it complete)",
+                           path);
     if (!has_checkpoint)
         return nnq_err_set(err, NNQ_ERR_CONFIG,
                            "%s: holds no checkpoint (runs write one with [run] checkpoint_every "
@@ -1017,16 +1077,15 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         close_all(o);
         return NNQ_ERR_CONFIG;
     }
-    hid_t grp = H5Gopen2(o->file, "checkpoint", H5P_DEFAULT);
+    o->current = current_slot(o->file);
+    o->slot = o->current == 0 ? 1 : 0;
+    hid_t grp = o->current >= 0 ? H5Gopen2(o->file, slot_names[o->current], H5P_DEFAULT) : -1;
     long long counts[4] = {-1, -1, -1, 0};
     if (grp >= 0) {
         static const char *const names[4] = {"step", "snapshots", "rows", "point_rows"};
         for (int k = 0; k < 4; k++)
-            if (H5Aexists(grp, names[k]) > 0) {
-                hid_t a = H5Aopen(grp, names[k], H5P_DEFAULT);
-                H5Aread(a, H5T_NATIVE_LLONG, &counts[k]);
-                H5Aclose(a);
-            }
+            if (scalar_llong(grp, names[k], &counts[k]) != 0 && k < 3)
+                counts[k] = -1;
         H5Gclose(grp);
     }
     if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0) {
@@ -1162,8 +1221,8 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
 
     /* the snapshot datasets: every dataset of a top-level group with a leading snapshot axis
      * (as long as /snapshots/t) */
-    static const char *const skip[] = {"grid", "potential", "snapshots", "diagnostics",
-                                       "checkpoint"};
+    static const char *const skip[] = {"grid",        "potential",  "snapshots",
+                                       "diagnostics", "checkpoint", "checkpoint_alt"};
     hsize_t ngroups = 0;
     H5G_info_t gi;
     if (H5Gget_info(f, &gi) >= 0)

@@ -1,6 +1,8 @@
 /*
  * test_cli.c - the nnq program as users call it: exit codes, messages that name file, line
- * and key for malformed configs, the JSON last line, --set, --force, --quiet, check.
+ * and key for malformed configs, the JSON last line, --set, --force, --quiet, check; a run
+ * killed (SIGKILL) at any moment, its checkpoints' writes included, resumes bit for bit or
+ * refuses.
  * Usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD
  */
 #include <stdio.h>
@@ -8,9 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "same_dataset.h"
 
 static const char *nnq;
 static char dir[256];
@@ -454,6 +458,62 @@ static void test_converge(void) {
           strstr(err_text(), "[madelung] enabled = false"));
 }
 
+/* SIGKILL at moments spread over a run that writes a checkpoint every second step (most of its
+ * time goes into those writes), then --resume: every resumed file equals the uninterrupted
+ * run's bit for bit (planner = estimate), or the resume refuses with exit 2; never a wrong
+ * answer. Before the checkpoints were written in two alternating slots, each marked complete
+ * last, a kill inside one left counts of the previous step over the state of the next. */
+static void test_killed(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/kill.ini", dir);
+    write_file(path, "[run]\nname = kill\nsteps = 400\ndt = 2e-3\nsnapshot_every = 50\n"
+                     "diag_every = 10\ncheckpoint_every = 2\nplanner = estimate\n"
+                     "[grid]\nn = 128, 128\nqmin = -6\nqmax = 6\n[potential]\npreset = harmonic\n"
+                     "[initial]\npreset = gaussian\ncenter = 1, 0\nmomentum = 0.3, 0.4\n");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(run("simulate kill.ini -o whole.h5 --force --quiet") == 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* the kills spread over the run's length here (a sanitizer build runs slower) */
+    const double length =
+        (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    static const char *const dsets[] = {"/schrodinger/psi",    "/madelung/p",
+                                        "/madelung/j",         "/diagnostics/t",
+                                        "/diagnostics/energy", "/diagnostics/div_p_l1"};
+    enum { TRIALS = 12 };
+    int exact = 0, refused = 0, wrong = 0;
+    for (int k = 0; k < TRIALS; k++) {
+        char cmd[1024];
+        /* from start-up through the first checkpoints to the run's end */
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && { '%s' simulate kill.ini -o k%d.h5 --force --quiet >/dev/null "
+                 "2>&1 & pid=$!; sleep %.3f; kill -KILL $pid 2>/dev/null; wait $pid; } "
+                 ">/dev/null 2>&1",
+                 dir, nnq, k, length * (0.04 + 0.9 * k / TRIALS) + 0.013 * (k % 3));
+        CHECK(system(cmd) != -1);
+        char args[64], file[300], whole[300];
+        snprintf(args, sizeof args, "simulate --resume k%d.h5 --quiet", k);
+        const int rc = run(args);
+        if (rc != 0) {
+            refused += rc == 2;
+            wrong += rc != 2;
+            CHECK_MSG(rc == 2, "kill %d: resume exit %d: %s", k, rc, err_text());
+            continue;
+        }
+        snprintf(file, sizeof file, "%s/k%d.h5", dir, k);
+        snprintf(whole, sizeof whole, "%s/whole.h5", dir);
+        int same = 1;
+        for (size_t d = 0; d < sizeof dsets / sizeof dsets[0]; d++)
+            same &= same_dataset(whole, file, dsets[d]);
+        exact += same;
+        wrong += !same;
+        CHECK_MSG(same, "kill %d: resumed with exit 0 to a different result", k);
+    }
+    printf("killed runs: %d resumed bit for bit, %d refused, %d wrong (of %d)\n", exact, refused,
+           wrong, TRIALS);
+    CHECK(wrong == 0 && exact >= TRIALS / 2);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD\n");
@@ -469,6 +529,7 @@ int main(int argc, char **argv) {
     test_runs_and_files();
     test_edge_warning();
     test_converge();
+    test_killed();
     char root[300];
     snprintf(root, sizeof root, "%s", argv[2]);
     *strrchr(root, '/') = '\0'; /* docs */
