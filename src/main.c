@@ -341,6 +341,11 @@ int main(int argc, char **argv) {
         (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
         return NNQ_ERR_RUNTIME;
     int rc = nnq_main(argc, argv);
+    /* the JSON line, a CSV, the man page: output that did not reach its file is a failure */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "nnq: cannot write the standard output: %s\n", strerror(errno));
+        rc = rc ? rc : NNQ_ERR_RUNTIME;
+    }
     nnq_par_finalize();
     return rc;
 }

@@ -145,9 +145,16 @@ static void stencil(const struct traj *x, const double *q, ptrdiff_t c0, struct 
             continue;
         }
         double pos = (q[a] - g->qmin[a]) / g->dq[a];
+        pos = isfinite(pos) ? pos : 0.0;
         if (a == 0) {
             const double lo = (double)(c0 - x->reach), hi = (double)(c0 + x->reach + 1);
             pos = pos < lo ? lo : pos >= hi ? nextafter(hi, lo) : pos;
+        } else {
+            /* a predicted position may lie boxes away (near a vortex core u ~ hbar / m r):
+             * into [0, n) first, so that one wrap of the stencil's indices suffices */
+            const double n = (double)g->n[a];
+            pos = fmod(pos, n);
+            pos = pos < 0 ? (pos + n < n ? pos + n : 0.0) : pos;
         }
         const double base = floor(pos);
         const ptrdiff_t i = (ptrdiff_t)base;

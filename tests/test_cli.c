@@ -404,6 +404,16 @@ static void test_usage(void) {
     CHECK(run("check /nonexistent.ini") == 2 &&
           strstr(err_text(), "/nonexistent.ini: cannot read"));
     CHECK(run("check .") == 2 && strstr(err_text(), "not a regular file"));
+    /* output that cannot be written (a full disk) is a failure, exit 1 */
+    static const char *const full[] = {"--man", "--help-config", "--list-keys"};
+    for (int k = 0; k < 3; k++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >/dev/full 2>err.txt", dir, nnq, full[k]);
+        const int st = system(cmd);
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 1 &&
+                      strstr(err_text(), "cannot write the standard output"),
+                  "%s > /dev/full: status %d", full[k], st);
+    }
 }
 
 /* A packet that drifts into the periodic box's edge: the summary warns once, naming the first

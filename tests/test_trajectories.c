@@ -366,9 +366,36 @@ static void test_errors(void) {
     }
 }
 
+/* A particle started 1e-9 from a vortex core (u ~ hbar / m r: its predicted position lies
+ * boxes away) and Nelson walkers beside it: the run ends, every position finite and in the
+ * box (the stencil read memory boxes away on axis 1 before: SIGSEGV). */
+static void test_core(void) {
+    static const char ini[] = "[run]\ndt = 1e-3\nt_end = 0.01\ndiag_every = 5\nsnapshot_every = 0\n"
+                              "[grid]\nn = 128, 128\nqmin = -8\nqmax = 8\n"
+                              "[potential]\npreset = harmonic\n"
+                              "[initial]\npreset = vortex\nwidth = 0.8\ncore = 0.5\n"
+                              "[madelung]\nenabled = false\n"
+                              "[trajectories]\nat = 1e-9 0, 0 1e-9, 0.01 0.01\n"
+                              "kinds = bohm, nelson\n[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(run("core", ini, NULL, 0, &sum) == NNQ_OK);
+    static const char *const kinds[2] = {"/trajectories/bohm/q", "/trajectories/nelson/q"};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0, rows = 0;
+        double *q = read_all("core", kinds[k], &n, &rows);
+        CHECK(q && n == rows * 3 * 2);
+        int inside = 1;
+        for (size_t i = 0; q && i < n; i++)
+            inside &= isfinite(q[i]) && q[i] >= -8 && q[i] < 8;
+        CHECK_MSG(inside, "%s: a position outside the box", kinds[k]);
+        free(q);
+    }
+}
+
 int main(void) {
     check_tmpdir("nnq_test_trajectories", dir, sizeof dir);
     test_errors();
+    test_core();
     test_coherent();
     test_spreading();
     test_nodes();
