@@ -51,6 +51,7 @@ void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, doubl
     nnq_multivalued_detect(g, nnq_schrodinger_psi(s), support_floor, node_depth, &mv);
     v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
     v[NNQ_DIAG_vortex_length] = mv.length;
+    v[NNQ_DIAG_nodal_edges] = (double)mv.edges;
     v[NNQ_DIAG_defect_weight] = mv.weight;
     v[NNQ_DIAG_edge_density] = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
 }

@@ -264,15 +264,16 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
         fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_sq_mean + 2 * a]);
     fputc('\n', out);
     if (isnan(sum->t_multivalued))
-        fprintf(out, "  F stayed single-valued (no %s)\n", cfg->dims == 1 ? "nodes" : "vortices");
+        fprintf(out, "  F stayed single-valued (no %s)\n",
+                cfg->dims == 1 ? "nodes" : "vortices or nodal lines");
     else if (sum->t_multivalued == 0.0)
         fprintf(out,
                 "  F is multivalued from t = 0 (%s in the initial state): the Madelung "
                 "description does not apply from the start\n",
-                cfg->dims == 1 ? "nodes" : "vortices");
+                cfg->dims == 1 ? "nodes" : "vortices or nodal lines");
     else
         fprintf(out, "  F multivalued from t = %g (%s appeared)\n", sum->t_multivalued,
-                cfg->dims == 1 ? "nodes" : "vortices");
+                cfg->dims == 1 ? "nodes" : "vortices or nodal lines");
     if (!isnan(sum->t_edge) && !cfg->run_imaginary_time &&
         cfg->grid_boundary != NNQ_BOUNDARY_ABSORBING)
         fprintf(out,

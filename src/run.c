@@ -107,7 +107,9 @@ static const enum nnq_diag_column div_columns[4] = {NNQ_DIAG_div_p_l1, NNQ_DIAG_
 
 /* Multivaluedness and the largest divergences before and after it. */
 static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row *row, int dims) {
-    double defects = row->value[dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count];
+    const double defects =
+        dims == 1 ? row->value[NNQ_DIAG_node_count]
+                  : row->value[NNQ_DIAG_vortex_count] + row->value[NNQ_DIAG_nodal_edges];
     if (isnan(sum->t_multivalued) && defects > 0)
         sum->t_multivalued = row->value[NNQ_DIAG_t];
     nnq_parting_track(&sum->parting, row);

@@ -8,6 +8,8 @@
  *  - densities spanning 1e-300 to 1 in the tails never blow up;
  *  - two colliding packets form nodes: node_count > 0, t_multivalued set, and the divergence
  *    after it exceeds the one before by more than 10x;
+ *  - a real state changing sign across a line (2D) or plane (3D) is multivalued from t = 0
+ *    (nodal_edges), with no vortex; the defect weight of a negative tail lobe is its peak;
  *  - an imprinted vortex keeps vortex_count == 1 (a pair: 2) at every row; a smooth 2D packet
  *    gives 0 at every row; the summary says the Madelung description fails from t = 0;
  *  - enabled = false writes no /madelung group.
@@ -296,6 +298,37 @@ static void test_defect_weight(void) {
     CHECK(sum.first.value[NNQ_DIAG_defect_weight] == 0);
 }
 
+/* Real states that change sign across a line (2D) or a plane (3D), along each axis in turn
+ * and diagonally: F jumps by pi hbar with no winding, and nodal_edges finds it at t = 0 (F
+ * multivalued from the start) where the vortex count is 0; a smooth state gives none. */
+static void test_nodal_lines(void) {
+    static const char *const planes[] = {"x", "y", "x + y", "z"};
+    for (int k = 0; k < 4; k++) {
+        const int dims = k < 3 ? 2 : 3;
+        char ini[1024];
+        snprintf(ini, sizeof ini,
+                 "[run]\ndt = 1e-3\nsteps = 1\ndiag_every = 1\n"
+                 "[grid]\nn = %s\nqmin = -6\nqmax = 6\n[potential]\npreset = harmonic\n"
+                 "[initial]\np = (%s)^2*exp(-2*(x^2 + y^2%s))\n"
+                 "F = pi*(1 - tanh(40*(%s)))/2\n[output]\nfields = p\n",
+                 dims == 2 ? "64, 64" : "32, 32, 32", planes[k], dims == 3 ? " + z^2" : "",
+                 planes[k]);
+        struct nnq_config cfg;
+        struct nnq_summary sum;
+        CHECK(run("nodal", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+        const double *v = sum.first.value;
+        CHECK_MSG(v[NNQ_DIAG_nodal_edges] >= 8 && v[NNQ_DIAG_vortex_count] == 0 &&
+                      sum.t_multivalued == 0 && v[NNQ_DIAG_defect_weight] > 1e-3,
+                  "sign change across %s = 0 (%dD): %g nodal edges, %g vortices, weight %g",
+                  planes[k], dims, v[NNQ_DIAG_nodal_edges], v[NNQ_DIAG_vortex_count],
+                  v[NNQ_DIAG_defect_weight]);
+        /* the same density with F = 0 (no sign change): no defect */
+        static const char *const smooth[] = {"initial.F = 0"};
+        CHECK(run("nodal_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
+        CHECK(sum.first.value[NNQ_DIAG_nodal_edges] == 0 && isnan(sum.t_multivalued));
+    }
+}
+
 static void test_disabled(void) {
     static const char *const off[] = {"madelung.enabled = false"};
     struct nnq_config cfg;
@@ -322,5 +355,6 @@ int main(void) {
     test_collision();
     test_vortices();
     test_defect_weight();
+    test_nodal_lines();
     return check_finish(dir);
 }

@@ -38,6 +38,7 @@
     X(node_count, 1, 1, 1, 0, "nodes of psi inside the support (1D)")                              \
     X(vortex_count, 1, 2, 3, 0, "sum of |winding| over plaquettes (2D: vortices)")                 \
     X(vortex_length, 0, 3, 3, 0, "vortex-line length (3D)")                                        \
+    X(nodal_edges, 1, 2, 3, 0, "grid edges across which arg psi turns by > pi/2 (nodal lines)")    \
     X(defect_weight, 0, 1, 3, 0, "largest p at a node or vortex / max p (0: none above 1e-10)")    \
     X(edge_density, 0, 1, 3, 0, "largest p on the box's faces / largest p (periodic wrap)")        \
     X(entropy, 0, 1, 3, 0, "-integral p ln p dq (Schrodinger)")                                    \
