@@ -5,11 +5,13 @@
 #include "nnq/version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -315,17 +317,56 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     return NNQ_OK;
 }
 
+/* 1 when another process holds the lock of the file at path: HDF5 takes an exclusive
+ * flock() on a file it writes, for as long as the file is open, and H5F_ACC_TRUNC cuts the
+ * file before it asks for the lock (and then fails), destroying the other run's output. Rank
+ * 0 probes; every rank gets its answer. Collective. */
+static int in_use(const char *path) {
+    int busy = 0;
+    if (nnq_par_rank() == 0) {
+        const int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+            close(fd); /* releases the probe's lock */
+        }
+    }
+    return nnq_par_any(busy);
+}
+
+enum nnq_status nnq_output_check_path(const char *path, int force, struct nnq_err *err) {
+    const int exists = access(path, F_OK) == 0;
+    if (exists && !force)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: output file exists; use --force to overwrite it or -o to name "
+                           "another",
+                           path);
+    if (exists && in_use(path))
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: another process is writing this file (it holds its lock); "
+                           "--force does not overwrite it: name another with -o",
+                           path);
+    char dir[NNQ_STR_MAX + 8];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (exists ? access(path, W_OK) != 0 : access(dir, W_OK | X_OK) != 0)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: cannot create the output file: %s", path,
+                           strerror(errno));
+    return NNQ_OK;
+}
+
 enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
                                   const char *config_text, const struct nnq_grid *g,
                                   const struct nnq_output_group *groups, int ngroups,
                                   struct nnq_output **out, struct nnq_err *err) {
     *out = NULL;
     library_setup();
-    if (!force && access(path, F_OK) == 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG,
-                           "%s: output file exists; use --force to overwrite it or -o to name "
-                           "another",
-                           path);
+    enum nnq_status checked = nnq_output_check_path(path, force, err);
+    if (checked != NNQ_OK)
+        return checked;
     struct nnq_output *o;
     enum nnq_status rc0 = new_output(path, cfg, g, groups, ngroups, &o, err);
     if (rc0 != NNQ_OK)
@@ -333,11 +374,18 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
 
     errno = 0;
     hid_t fapl = file_access();
-    o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    /* without --force the file is created exclusively: a run that started since the check
+     * above keeps its file */
+    o->file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (o->file < 0) {
         int e = errno;
         close_all(o);
+        if (e == EEXIST)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "%s: output file exists (another run created it just now); use "
+                               "--force to overwrite it or -o to name another",
+                               path);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: cannot create the output file: %s", path,
                            e ? strerror(e) : "HDF5 error");
     }

@@ -211,14 +211,11 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     struct nnq_summary *sum = r->sum;
     enum nnq_status rc = nnq_par_agree(
         nnq_run_check_limits(cfg, sum->output, opt->memory_available, opt->disk_free, err), err);
-    char *config_text = rc == NNQ_OK ? malloc(CONFIG_TEXT_MAX) : NULL;
-    if (rc == NNQ_OK && !config_text)
-        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
-    if (rc == NNQ_OK) {
-        nnq_config_dump(cfg, config_text, CONFIG_TEXT_MAX);
+    if (rc == NNQ_OK && !opt->resume)
+        rc = nnq_par_agree(nnq_output_check_path(sum->output, opt->force, err), err);
+    if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &r->g, err),
                            err);
-    }
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_potential_create(cfg, r->g, &r->pot, err), err);
     for (int k = 0; nnq_steppers[k]; k++)
@@ -233,11 +230,7 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         rc = nnq_par_agree(
             nnq_output_resume(opt->resume, cfg, r->g, r->groups, r->count, &r->out, step, err),
             err);
-    } else if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_output_create(sum->output, opt->force, cfg, config_text, r->g,
-                                             r->groups, r->count, &r->out, err),
-                           err);
-    free(config_text);
+    }
     /* wisdom is per process; FFTW-MPI plans are agreed among the ranks anyway */
     const double t_plan = nnq_progress_clock();
     const char *wisdom = nnq_par_size() == 1 ? opt->wisdom : NULL;
@@ -256,8 +249,24 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     return rc;
 }
 
-/* The state at t = 0: the reference from the config, the others from it; its row (checked
- * before anything is written) and snapshot. Collective. */
+/* The output file of a new run, with the effective config. Collective. */
+static enum nnq_status create_output(struct run *r, struct nnq_err *err) {
+    char *config_text = malloc(CONFIG_TEXT_MAX);
+    if (!config_text)
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    nnq_config_dump(r->cfg, config_text, CONFIG_TEXT_MAX);
+    enum nnq_status rc =
+        nnq_par_agree(nnq_output_create(r->sum->output, r->opt->force, r->cfg, config_text, r->g,
+                                        r->groups, r->count, &r->out, err),
+                      err);
+    free(config_text);
+    return rc;
+}
+
+/* The state at t = 0: the reference from the config, the others from it; then the output
+ * file (so that a bad initial state, or one read from the file about to be overwritten,
+ * leaves it as it was), the state's row (checked before anything is written) and snapshot.
+ * Collective. */
 static enum nnq_status start(struct run *r, struct nnq_err *err) {
     struct nnq_view ref;
     enum nnq_status rc = nnq_par_agree(r->ops[0]->start(r->self[0], NULL, err), err);
@@ -265,6 +274,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
         r->ops[0]->view(r->self[0], &ref);
     for (int k = 1; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->start(r->self[k], &ref, err), err);
+    if (rc == NNQ_OK)
+        rc = create_output(r, err);
     if (rc == NNQ_OK) {
         /* V at t = 0, for the file: evaluated as the solvers did */
         const ptrdiff_t n = r->g->local_size > 0 ? r->g->local_size : 1;

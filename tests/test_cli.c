@@ -524,6 +524,49 @@ static void test_killed(void) {
     CHECK(wrong == 0 && exact >= TRIALS / 2);
 }
 
+/* An output is only replaced by a run that can start: a bad initial state (even one read
+ * from the file about to be overwritten) leaves an existing file as it was, --force
+ * included; --force onto a file another run is writing is refused, and that run ends ok
+ * with a readable file. */
+static void test_output_guard(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/guard.ini", dir);
+    write_file(path,
+               "[run]\nname = guard\nsteps = 20\ndt = 1e-3\n" GRID1 "[initial]\np = exp(-x^2)\n");
+    snprintf(path, sizeof path, "%s/guard_file.ini", dir);
+    write_file(path,
+               "[run]\nname = guard\nsteps = 20\ndt = 1e-3\n" GRID1 "[initial]\nfile = kept.h5\n");
+    CHECK(run("simulate guard.ini -o kept.h5 --force --quiet") == 0);
+    char kept[300];
+    snprintf(kept, sizeof kept, "%s/kept.h5", dir);
+    struct stat before, after;
+    CHECK(stat(kept, &before) == 0);
+    CHECK(run("simulate guard.ini -o kept.h5 --force --set initial.p=x") == 2 &&
+          strstr(err_text(), "a density must be finite and >= 0"));
+    CHECK(stat(kept, &after) == 0 && after.st_size == before.st_size &&
+          after.st_mtime == before.st_mtime);
+    CHECK(run("info kept.h5") == 0 && strstr(out_text(), "completed"));
+    /* a state read from the very file the run would overwrite: read first, then written */
+    CHECK(run("simulate guard_file.ini -o kept.h5 --force --quiet") == 0);
+
+    /* a second run with --force onto the file of a run still going */
+    char cmd[2048];
+    snprintf(
+        cmd, sizeof cmd,
+        "cd '%s' && { '%s' simulate guard.ini -o busy.h5 --force --quiet --set run.steps=400000 "
+        ">first.txt 2>&1 & pid=$!; sleep 1; '%s' simulate guard.ini -o busy.h5 --force "
+        "--quiet >out.txt 2>err.txt; echo $? >second.txt; kill -INT $pid; wait $pid; }",
+        dir, nnq, nnq);
+    CHECK(system(cmd) != -1);
+    char second[300];
+    snprintf(second, sizeof second, "%s/second.txt", dir);
+    CHECK_MSG(atoi(read_file(second)) == 2 && strstr(err_text(), "another process is writing"),
+              "second run: exit %s, %s", read_file(second), err_text());
+    snprintf(second, sizeof second, "%s/first.txt", dir);
+    CHECK(strstr(read_file(second), "\"exit_code\":130") != NULL); /* stopped by the kill */
+    CHECK(run("info busy.h5") == 0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: test_cli PATH_TO_NNQ PATH_TO_DOCS_CONFIG_MD\n");
@@ -540,6 +583,7 @@ int main(int argc, char **argv) {
     test_edge_warning();
     test_converge();
     test_killed();
+    test_output_guard();
     char root[300];
     snprintf(root, sizeof root, "%s", argv[2]);
     *strrchr(root, '/') = '\0'; /* docs */

@@ -49,13 +49,21 @@ struct nnq_output_group {
 
 struct nnq_output;
 
-/* Creates the file at path (refused with NNQ_ERR_CONFIG when it exists and force == 0),
- * writes the root attributes (config_text is the effective config) and the grid, and creates
- * the extendible datasets: those of the ngroups groups (the fields [output] fields selects)
- * and the diagnostics columns present for cfg. Called before the solvers are planned, so
- * that an unwritable path fails fast.
- * Returns NNQ_OK or NNQ_ERR_RUNTIME ("cannot create ...: reason"). cfg, g and groups are
- * borrowed for the life of the output. */
+/* Whether an output can go to path, touching nothing: NNQ_ERR_CONFIG when the file exists
+ * and force == 0, or exists and another process is writing it (HDF5 holds its lock: even
+ * --force leaves it alone); NNQ_ERR_RUNTIME ("cannot create ...: reason") when the file or
+ * its directory is not writable; NNQ_OK otherwise. A run asks before anything else, so that
+ * a path that cannot work fails fast. Collective. */
+enum nnq_status nnq_output_check_path(const char *path, int force, struct nnq_err *err);
+
+/* Creates the file at path (checked as nnq_output_check_path does; without force it is
+ * created exclusively, so a file that appeared since is not truncated), writes the root
+ * attributes (config_text is the effective config) and the grid, and creates the extendible
+ * datasets: those of the ngroups groups (the fields [output] fields selects) and the
+ * diagnostics columns present for cfg. A run creates it once the initial state is known to be
+ * good: a config that fails before it leaves an existing file as it was.
+ * Returns NNQ_OK, NNQ_ERR_CONFIG (see nnq_output_check_path) or NNQ_ERR_RUNTIME ("cannot
+ * create ...: reason"). cfg, g and groups are borrowed for the life of the output. */
 enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_config *cfg,
                                   const char *config_text, const struct nnq_grid *g,
                                   const struct nnq_output_group *groups, int ngroups,
