@@ -1100,11 +1100,20 @@ static hid_t reopen(hid_t f, const char *path, hsize_t count) {
     if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
         return -1;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    hid_t sp = H5Dget_space(d);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t dims[5];
-    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    if (rank > 0 && dims[0] > count) {
+    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    /* a checkpoint that counts more rows than the dataset holds is not this file's */
+    const int ok = rank >= 1 && rank <= 5 && H5Sget_simple_extent_dims(sp, dims, NULL) == rank &&
+                   dims[0] >= count;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (!ok) {
+        if (d >= 0)
+            H5Dclose(d);
+        return -1;
+    }
+    if (dims[0] > count) {
         dims[0] = count;
         H5Dset_extent(d, dims);
     }
@@ -1136,9 +1145,13 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
                 counts[k] = -1;
         H5Gclose(grp);
     }
-    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0) {
+    if (counts[0] < 0 || counts[1] < 0 || counts[2] < 0 || counts[3] < 0 ||
+        counts[0] >= cfg->steps) {
         close_all(o);
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: its checkpoint is incomplete", path);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: its checkpoint is incomplete or damaged (step %lld of %ld, %lld "
+                           "snapshots, %lld rows)",
+                           path, counts[0], cfg->steps, counts[1], counts[2]);
     }
     *step = (long)counts[0];
     o->nsnap = (long)counts[1];
@@ -1162,8 +1175,10 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         char dset[96];
         snprintf(dset, sizeof dset, "/diagnostics/%s",
                  nnq_diag_column((enum nnq_diag_column)c)->name);
-        if (nnq_diag_present((enum nnq_diag_column)c, g->dims, nnq_diag_parts(cfg)))
+        if (nnq_diag_present((enum nnq_diag_column)c, g->dims, nnq_diag_parts(cfg))) {
             o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
+            missing |= o->diag[c] < 0;
+        }
     }
     int zero = 0;
     /* the flush writes out the chunks the cuts trimmed now: parallel HDF5 would write them

@@ -425,10 +425,53 @@ static void test_info_damaged(void) {
     nnq_file_info_free(&info);
 }
 
+/* Sets the integer attribute name of /checkpoint of the file at path. */
+static void spoil_counter(const char *path, const char *name, long long value) {
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "/checkpoint", H5P_DEFAULT);
+    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
+    CHECK(a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, &value) >= 0);
+    H5Aclose(a);
+    H5Gclose(g);
+    H5Fclose(f);
+}
+
+/* A checkpoint whose counters do not match its file (more snapshots or rows than written, a
+ * step at or past the end, a negative count) is refused, not trusted: no 2 GB sidecar for a
+ * million snapshots, no run marked completed with its data missing. */
+static void test_resume_counters(void) {
+    static const char ini[] = "[run]\nname = counters\nsteps = 100\ndt = 2e-3\ndiag_every = 25\n"
+                              "[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                              "[potential]\npreset = harmonic\n"
+                              "[initial]\npreset = gaussian\ncenter = 1\n";
+    static const struct {
+        const char *name;
+        long long value;
+    } spoils[] = {{"snapshots", 1000000}, {"rows", 1000000}, {"step", 100}, {"rows", -1}};
+    for (size_t k = 0; k < sizeof spoils / sizeof spoils[0]; k++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/counters%zu.h5", dir, k);
+        struct nnq_config cfg;
+        struct nnq_summary sum;
+        static volatile sig_atomic_t stop = 1;
+        CHECK(run_config(ini, NULL, 0, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+        spoil_counter(path, spoils[k].name, spoils[k].value);
+        char text[8192];
+        struct nnq_err err = {0};
+        struct nnq_config stored;
+        CHECK(nnq_output_read_config(path, text, sizeof text, &err) == NNQ_OK &&
+              nnq_config_load_string(text, path, NULL, 0, &stored, &err) == NNQ_OK);
+        struct nnq_run_options opt = {.resume = path};
+        CHECK_MSG(nnq_run(&stored, &opt, &sum, &err) == NNQ_ERR_CONFIG, "%s = %lld: %s",
+                  spoils[k].name, spoils[k].value, err.msg);
+    }
+}
+
 int main(void) {
     check_tmpdir("nnq_test_output", dir, sizeof dir);
     test_info_damaged();
     test_madelung_failure();
+    test_resume_counters();
     test_layout();
     test_xdmf();
     test_options();
