@@ -18,6 +18,21 @@ hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err) {
     return f;
 }
 
+int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank) {
+    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank >= 1 && rank <= max_rank && H5Sget_simple_extent_dims(sp, dims, NULL) != rank)
+        return -1;
+    return rank;
+}
+
+int nnq_h5read_single(hid_t a) {
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    const int one = sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return one;
+}
+
 enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, const char *name,
                                   int increasing, double **out, size_t *n, struct nnq_err *err) {
     *out = NULL;
@@ -27,10 +42,8 @@ enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, co
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hid_t ty = d >= 0 ? H5Dget_type(d) : -1;
-    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     hsize_t len = 0;
-    if (rank == 1)
-        H5Sget_simple_extent_dims(sp, &len, NULL);
+    const int rank = nnq_h5read_extent(sp, &len, 1);
     const H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
     enum nnq_status rc = NNQ_OK;
     if (rank != 1)

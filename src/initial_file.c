@@ -28,7 +28,7 @@ static enum nnq_status read_rows(hid_t f, const char *path, const char *name, in
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t shape[4] = {0, 0, 0, 0};
-    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, shape, NULL) : -1;
+    const int rank = nnq_h5read_extent(sp, shape, 4);
     const int lead = snap >= 0;
     enum nnq_status rc = NNQ_OK;
     if (rank != dims + lead)
@@ -99,19 +99,25 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
         snprintf(fname, sizeof fname, "/schrodinger/F");
         if (H5Aexists(f, "hbar") > 0) { /* F was written with the file's hbar */
             hid_t a = H5Aopen(f, "hbar", H5P_DEFAULT);
-            H5Aread(a, H5T_NATIVE_DOUBLE, &hbar);
-            H5Aclose(a);
+            if (!nnq_h5read_single(a) || H5Aread(a, H5T_NATIVE_DOUBLE, &hbar) < 0)
+                rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: its attribute hbar is not one number",
+                                 key, path);
+            if (a >= 0)
+                H5Aclose(a);
         }
         hsize_t snaps = 0;
         if (H5Lexists(f, "/snapshots/t", H5P_DEFAULT) > 0) {
-            hid_t d = H5Dopen2(f, "/snapshots/t", H5P_DEFAULT), sp = H5Dget_space(d);
-            H5Sget_simple_extent_dims(sp, &snaps, NULL);
-            H5Sclose(sp);
-            H5Dclose(d);
+            hid_t d = H5Dopen2(f, "/snapshots/t", H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : -1;
+            if (nnq_h5read_extent(sp, &snaps, 1) != 1)
+                snaps = 0; /* not a list of times: no snapshot to take */
+            if (sp >= 0)
+                H5Sclose(sp);
+            if (d >= 0)
+                H5Dclose(d);
         }
         snap =
             cfg->initial_snapshot < 0 ? (long)snaps + cfg->initial_snapshot : cfg->initial_snapshot;
-        if (snap < 0 || snap >= (long)snaps)
+        if (rc == NNQ_OK && (snap < 0 || snap >= (long)snaps))
             rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                              "%s %s: [initial] snapshot %ld, but the file holds %llu snapshots",
                              key, path, cfg->initial_snapshot, (unsigned long long)snaps);

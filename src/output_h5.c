@@ -1,6 +1,7 @@
 /* output_h5.c - HDF5 output (see include/nnq/output_h5.h). */
 #include "nnq/output_h5.h"
 
+#include "nnq/h5read.h"
 #include "nnq/par.h"
 #include "nnq/version.h"
 
@@ -229,7 +230,7 @@ static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize
     return rc < 0 ? -1 : 0;
 }
 
-static hid_t reopen(hid_t f, const char *path, hsize_t count);
+static hid_t reopen(hid_t f, const char *path, hsize_t count, int want_rank);
 
 static hid_t complex_type(hid_t member) {
     size_t size = H5Tget_size(member);
@@ -544,7 +545,8 @@ static void xdmf_points(FILE *x, const struct nnq_output *o) {
     double *t = malloc(sizeof(double) * (size_t)o->npt);
     hid_t fspace = H5Dget_space(o->pt_t);
     hsize_t rows = 0;
-    H5Sget_simple_extent_dims(fspace, &rows, NULL);
+    if (nnq_h5read_extent(fspace, &rows, 1) != 1)
+        rows = 0;
     H5Sclose(fspace);
     if (!t || rows < (hsize_t)o->npt ||
         H5Dread(o->pt_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
@@ -780,14 +782,14 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
         return h5_fail(err, o, "create the point set");
     snprintf(path, sizeof path, "/%s/t", set);
     const int exists = H5Lexists(o->file, path, H5P_DEFAULT) > 0;
-    o->pt_t = exists ? reopen(o->file, path, (hsize_t)o->npt)
+    o->pt_t = exists ? reopen(o->file, path, (hsize_t)o->npt, 1)
                      : create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &one, 0);
     int bad = o->pt_t < 0;
     for (int k = 0; k < n && !bad; k++) {
         snprintf(o->pt_name[k], sizeof o->pt_name[k], "%s", names[k]);
         snprintf(path, sizeof path, "/%s/%s/q", set, names[k]);
         if (exists)
-            o->pt_q[k] = reopen(o->file, path, (hsize_t)o->npt);
+            o->pt_q[k] = reopen(o->file, path, (hsize_t)o->npt, 3);
         else {
             hid_t sub = H5Gcreate2(grp, names[k], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             o->pt_q[k] = sub < 0 ? -1
@@ -829,7 +831,7 @@ static void read_string_attr(hid_t loc, const char *name, char *buf, size_t size
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     hid_t t = H5Aget_type(a);
     char *v = NULL;
-    if (H5Tis_variable_str(t) > 0 && H5Aread(a, t, &v) >= 0 && v) {
+    if (nnq_h5read_single(a) && H5Tis_variable_str(t) > 0 && H5Aread(a, t, &v) >= 0 && v) {
         snprintf(buf, size, "%s", v);
         H5free_memory(v);
     }
@@ -841,8 +843,10 @@ static double read_number_attr(hid_t loc, const char *name) {
     double v = NAN;
     if (H5Aexists(loc, name) > 0) {
         hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-        H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-        H5Aclose(a);
+        if (!nnq_h5read_single(a) || H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
+            v = NAN;
+        if (a >= 0)
+            H5Aclose(a);
     }
     return v;
 }
@@ -1017,7 +1021,7 @@ enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
     if (!bad) {
         hid_t sp = H5Dget_space(d);
         hsize_t dims[3] = {1, 1, 1};
-        int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+        const int rank = nnq_h5read_extent(sp, dims, 3);
         H5Sclose(sp);
         hsize_t count = dims[0] * (rank > 1 ? dims[1] : 1) * (rank > 2 ? dims[2] : 1);
         bad = kind == NNQ_FIELD_COMPLEX
@@ -1096,16 +1100,16 @@ enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size
 }
 
 /* Opens the extendible datasets of an existing file and shrinks each to `count` rows. */
-static hid_t reopen(hid_t f, const char *path, hsize_t count) {
+static hid_t reopen(hid_t f, const char *path, hsize_t count, int want_rank) {
     if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
         return -1;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t dims[5];
-    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    const int rank = nnq_h5read_extent(sp, dims, 5);
     /* a checkpoint that counts more rows than the dataset holds is not this file's */
-    const int ok = rank >= 1 && rank <= 5 && H5Sget_simple_extent_dims(sp, dims, NULL) == rank &&
-                   dims[0] >= count;
+    const int ok =
+        rank >= 1 && rank <= 5 && (want_rank == 0 || rank == want_rank) && dims[0] >= count;
     if (sp >= 0)
         H5Sclose(sp);
     if (!ok) {
@@ -1158,8 +1162,8 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     o->nrows = (long)counts[2];
     o->npt = (long)counts[3];
     o->psi_mem_type = complex_type(H5T_NATIVE_DOUBLE);
-    o->snap_t = reopen(o->file, "/snapshots/t", (hsize_t)o->nsnap);
-    o->snap_step = reopen(o->file, "/snapshots/step", (hsize_t)o->nsnap);
+    o->snap_t = reopen(o->file, "/snapshots/t", (hsize_t)o->nsnap, 1);
+    o->snap_step = reopen(o->file, "/snapshots/step", (hsize_t)o->nsnap, 1);
     int missing = 0;
     for (int k = 0; k < ngroups; k++)
         for (int f = 0; f < groups[k].nfields; f++) {
@@ -1168,7 +1172,7 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
                 continue;
             char dset[96];
             snprintf(dset, sizeof dset, "/%s/%s", groups[k].name, fi->name);
-            o->field[o->base[k] + f] = reopen(o->file, dset, (hsize_t)o->nsnap);
+            o->field[o->base[k] + f] = reopen(o->file, dset, (hsize_t)o->nsnap, 0);
             missing |= o->field[o->base[k] + f] < 0;
         }
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
@@ -1176,7 +1180,7 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
         snprintf(dset, sizeof dset, "/diagnostics/%s",
                  nnq_diag_column((enum nnq_diag_column)c)->name);
         if (nnq_diag_present((enum nnq_diag_column)c, g->dims, nnq_diag_parts(cfg))) {
-            o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows);
+            o->diag[c] = reopen(o->file, dset, (hsize_t)o->nrows, 1);
             missing |= o->diag[c] < 0;
         }
     }

@@ -129,7 +129,7 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
     hid_t d = rc == NNQ_OK ? H5Dopen2(f, dataset, H5P_DEFAULT) : -1;
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1, ty = d >= 0 ? H5Dget_type(d) : -1;
     hsize_t shape[4] = {0, 0, 0, 0};
-    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, shape, NULL) : 0;
+    const int rank = nnq_h5read_extent(sp, shape, 4);
     if (rc == NNQ_OK && d < 0)
         rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be opened", path,
                          dataset);

@@ -467,11 +467,108 @@ static void test_resume_counters(void) {
     }
 }
 
+/* ---- hostile files: a rank or an element count HDF5 would write past a buffer ---------------- */
+
+/* Writes a dataset `name` of `rank` axes (extent 2 each, 1 on the last) of zeros into f. */
+static void ranked(hid_t f, const char *name, int rank) {
+    hsize_t dims[32];
+    for (int a = 0; a < rank; a++)
+        dims[a] = a + 1 < rank ? 2 : 1;
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    static const double zeros[1 << 16];
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros);
+    H5Dclose(d);
+    H5Sclose(sp);
+}
+
+/* Replaces the attribute name of loc by an array of n doubles. */
+static void array_attr(hid_t loc, const char *name, hsize_t n) {
+    if (H5Aexists(loc, name) > 0)
+        H5Adelete(loc, name);
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    static const double ones[8192];
+    H5Awrite(a, H5T_NATIVE_DOUBLE, ones);
+    H5Aclose(a);
+    H5Sclose(sp);
+}
+
+/* Files with a rank of 8 or 32 where nnq reads a 1-4 axis table, attributes that are arrays
+ * where nnq reads one number, a /snapshots/t of two axes: each is an error (exit 2) or read
+ * as absent, never a write past a buffer (the stack, before: SIGSEGV, or ASan's
+ * stack-buffer-overflow in the CI's sanitizer build). */
+static void test_hostile_files(void) {
+    char bad[300], good[300];
+    snprintf(bad, sizeof bad, "%s/hostile.h5", dir);
+    snprintf(good, sizeof good, "%s/hostile_good.h5", dir);
+    hid_t f = H5Fcreate(bad, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t n = 8;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    const double x[8] = {-4, -3, -2, -1, 0, 1, 2, 3};
+    hid_t d = H5Dcreate2(f, "x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+    H5Dclose(d);
+    H5Sclose(sp);
+    ranked(f, "L8", 8);
+    ranked(f, "L32", 32);
+    H5Fclose(f);
+    static const char base[] = "[run]\nsteps = 2\ndt = 1e-3\n[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
+                               "[initial]\npreset = gaussian\n";
+    static const char *const tables[2] = {"L8", "L32"};
+    for (int k = 0; k < 2; k++) {
+        char sets[3][340];
+        snprintf(sets[0], sizeof sets[0], "potential.file=%s", bad);
+        snprintf(sets[1], sizeof sets[1], "potential.dataset=/%s", tables[k]);
+        snprintf(sets[2], sizeof sets[2], "potential.coordinates=/x");
+        const char *const s3[3] = {sets[0], sets[1], sets[2]};
+        struct nnq_config cfg;
+        struct nnq_summary sum;
+        struct nnq_err err = {0};
+        CHECK(nnq_config_load_string(base, "h.ini", s3, 3, &cfg, &err) == NNQ_OK);
+        struct nnq_run_options opt = {.output = good, .force = 1};
+        CHECK_MSG(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG && strstr(err.msg, "axes"),
+                  "rank %s as the potential: %s", tables[k], err.msg);
+    }
+
+    /* an nnq output whose hbar and completed are arrays, whose /snapshots/t has two axes */
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    CHECK(run_config(base, NULL, 0, good, NULL, &cfg, &sum) == NNQ_OK);
+    f = H5Fopen(good, H5F_ACC_RDWR, H5P_DEFAULT);
+    array_attr(f, "hbar", 4096);
+    array_attr(f, "completed", 7000);
+    H5Fclose(f);
+    static struct nnq_file_info info;
+    struct nnq_err err = {0};
+    CHECK(nnq_output_read_info(good, &info, &err) == NNQ_OK && !info.completed);
+    nnq_file_info_free(&info);
+    char set[340];
+    snprintf(set, sizeof set, "initial.file=%s", good);
+    const char *const s1[1] = {set};
+    static const char from_file[] = "[run]\nsteps = 2\ndt = 1e-3\n"
+                                    "[grid]\nn = 16\nqmin = -4\nqmax = 4\n";
+    CHECK(nnq_config_load_string(from_file, "h.ini", s1, 1, &cfg, &err) == NNQ_OK);
+    char out[300];
+    snprintf(out, sizeof out, "%s/hostile_out.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    CHECK_MSG(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG && strstr(err.msg, "hbar"),
+              "hbar an array: %s", err.msg);
+    f = H5Fopen(good, H5F_ACC_RDWR, H5P_DEFAULT);
+    array_attr(f, "hbar", 1);
+    H5Ldelete(f, "/snapshots/t", H5P_DEFAULT);
+    ranked(f, "/snapshots/t", 2);
+    H5Fclose(f);
+    CHECK_MSG(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG && strstr(err.msg, "snapshot"),
+              "/snapshots/t of two axes: %s", err.msg);
+}
+
 int main(void) {
     check_tmpdir("nnq_test_output", dir, sizeof dir);
     test_info_damaged();
     test_madelung_failure();
     test_resume_counters();
+    test_hostile_files();
     test_layout();
     test_xdmf();
     test_options();

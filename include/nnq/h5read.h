@@ -14,6 +14,14 @@
 /* The most values nnq reads from one dataset of a user's file. */
 #define NNQ_H5READ_MAX_VALUES (1LL << 31)
 
+/* The rank of dataspace sp (-1 on error), and its extents in dims[0 .. rank) only when
+ * 1 <= rank <= max_rank: HDF5 writes one extent per axis, and a file's rank can be anything
+ * up to 32, so it is looked at before the extents are read. Cannot fail otherwise. */
+int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank);
+
+/* 1 when attribute a holds exactly one element (H5Aread into one variable is safe), else 0. */
+int nnq_h5read_single(hid_t a);
+
 /* Opens path read-only; key ("[potential] file") starts the messages. Returns the file, or -1
  * with NNQ_ERR_CONFIG: "not an HDF5 file (missing, unreadable or truncated)", "HDF5 cannot
  * open it (truncated or damaged?)". */
