@@ -285,6 +285,13 @@ static int nnq_main(int argc, char **argv) {
             fprintf(stderr, "nnq: %s\n", err.msg);
             return err.code;
         }
+        /* what simulate builds before its first step: its files, expressions, initial state */
+        struct nnq_validation v;
+        if (nnq_run_validate(&cfg, &v, &err) != NNQ_OK) {
+            fprintf(stderr, "nnq: %s\n", err.msg);
+            return err.code;
+        }
+        nnq_report_validation(stdout, &cfg, &v);
         return 0;
     }
 

@@ -354,6 +354,14 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
     print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ", e.output);
 }
 
+void nnq_report_validation(FILE *out, const struct nnq_config *cfg,
+                           const struct nnq_validation *v) {
+    fprintf(out, "potential at t = 0: from %.6g to %.6g, its minimum at q = (", v->v_min, v->v_max);
+    for (int a = 0; a < cfg->dims; a++)
+        fprintf(out, "%s%.6g", a ? ", " : "", v->q_min[a]);
+    fprintf(out, ")\ninitial state: norm %.12g on the grid\n", v->norm);
+}
+
 /* Bytes of memory the system has available now (MemAvailable), or 0 when unknown. */
 double nnq_report_memory_available(void) {
     FILE *f = fopen("/proc/meminfo", "r");

@@ -28,6 +28,10 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg);
  * table as CSV with a header line. Cannot fail. */
 void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f, int csv);
 
+/* What `nnq check` found building the run: the potential's range and minimum, the initial
+ * state's norm. Cannot fail. */
+void nnq_report_validation(FILE *out, const struct nnq_config *cfg, const struct nnq_validation *v);
+
 /* One line on one resolution of `nnq converge`: its grid, steps, time, file. Cannot fail. */
 void nnq_report_converge_level(FILE *out, const struct nnq_config *cfg,
                                const struct nnq_summary *sum);

@@ -4,6 +4,7 @@
  */
 #include "nnq/run.h"
 
+#include <complex.h>
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -448,6 +449,64 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
         e->snapshots++;
     e->output = fields * word * points * (double)e->snapshots;
+}
+
+enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_validation *v,
+                                 struct nnq_err *err) {
+    v->v_min = INFINITY;
+    v->v_max = -INFINITY;
+    v->norm = 0;
+    for (int a = 0; a < 3; a++)
+        v->q_min[a] = 0;
+    struct nnq_grid *g = NULL;
+    struct nnq_potential *pot = NULL;
+    double *V = NULL;
+    double complex *psi = NULL;
+    enum nnq_status rc =
+        nnq_par_agree(nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err), err);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(nnq_potential_create(cfg, g, &pot, err), err);
+    const size_t points = g && g->local_size > 0 ? (size_t)g->local_size : 1;
+    if (rc == NNQ_OK) {
+        V = fftw_malloc(sizeof(double) * points);
+        psi = fftw_malloc(sizeof(double complex) * (g->alloc_size > 0 ? (size_t)g->alloc_size : 1));
+        rc = V && psi ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        rc = nnq_par_agree(rc == NNQ_OK ? nnq_potential_fill(pot, g, 0.0, V, err) : rc, err);
+    }
+    if (rc == NNQ_OK) {
+        ptrdiff_t at = -1;
+        for (ptrdiff_t i = 0; i < g->local_size; i++) {
+            if (at < 0 || V[i] < V[at])
+                at = i;
+            v->v_max = fmax(v->v_max, V[i]);
+        }
+        const double local = at >= 0 ? V[at] : INFINITY;
+        v->v_min = -nnq_par_max(-local);
+        v->v_max = nnq_par_max(v->v_max);
+        const int owner = nnq_par_first(at >= 0 && local == v->v_min);
+        if (at >= 0 && owner == nnq_par_rank()) {
+            const ptrdiff_t plane = g->n[1] * g->n[2];
+            const ptrdiff_t j[3] = {g->local_0_start + at / plane, (at / g->n[2]) % g->n[1],
+                                    at % g->n[2]};
+            for (int a = 0; a < cfg->dims; a++)
+                v->q_min[a] = g->qmin[a] + (double)j[a] * g->dq[a];
+        }
+        if (owner < nnq_par_size())
+            nnq_par_bcast_from(v->q_min, sizeof v->q_min, owner);
+        rc = nnq_par_agree(nnq_initial_fill(cfg, g, psi, err), err);
+    }
+    if (rc == NNQ_OK) {
+        double norm = 0;
+        for (ptrdiff_t i = 0; i < g->local_size; i++)
+            norm += creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+        nnq_par_sum(&norm, 1);
+        v->norm = norm * g->dv;
+    }
+    fftw_free(V);
+    fftw_free(psi);
+    nnq_potential_destroy(pot);
+    nnq_grid_destroy(g);
+    return rc;
 }
 
 char *nnq_run_bytes_text(double bytes, char *buf, size_t size) {

@@ -238,6 +238,15 @@ static void test_simulate(void) {
     out = out_text();
     CHECK(strstr(out, "hbar = mu * epsilon = 1 * 1 = 1") && strstr(out, "n = 128") &&
           strstr(out, "dq = 0.125") && strstr(out, "memory:") && strstr(out, "output:"));
+    /* check builds what simulate builds first: it finds what simulate would refuse */
+    CHECK(run("check good.ini") == 0 && strstr(out_text(), "potential at t = 0: from 0 to ") &&
+          strstr(out_text(), "its minimum at q = (0)") &&
+          strstr(out_text(), "initial state: norm 1"));
+    char path2[300];
+    snprintf(path2, sizeof path2, "%s/missing_file.ini", dir);
+    write_file(path2, "[run]\nsteps = 4\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                      "[potential]\nfile = missing.h5\n[initial]\npreset = gaussian\n");
+    CHECK(run("check missing_file.ini") == 2 && strstr(err_text(), "missing.h5"));
 }
 
 /* docs/config.md ends with exactly what --help-config prints. */

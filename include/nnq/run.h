@@ -88,6 +88,22 @@ struct nnq_estimate {
     double output; /* bytes of snapshots, uncompressed */
 };
 
+/* What `nnq check` learns by building what a run builds first (grid, potential, initial
+ * state) without running it. */
+struct nnq_validation {
+    double v_min, q_min[3]; /* the smallest V at t = 0 and a grid point where it is */
+    double v_max;
+    double norm; /* integral |psi|^2 dq of the initial state (after [initial] normalize) */
+};
+
+/* Builds cfg's grid, potential and initial state as nnq_run does before its first step, so
+ * that every error a run would find there (a file's range or dataset, a bad expression, a
+ * negative density) is found; fills *v. Returns NNQ_OK, NNQ_ERR_CONFIG or NNQ_ERR_RUNTIME
+ * (memory) as nnq_run would; allocates the potential and one complex field for the time of
+ * the call. Collective. */
+enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_validation *v,
+                                 struct nnq_err *err);
+
 /* "1.5 GiB": bytes in binary units, 3 digits, into buf (size bytes); returns buf. Cannot
  * fail. */
 char *nnq_run_bytes_text(double bytes, char *buf, size_t size);
