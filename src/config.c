@@ -85,6 +85,27 @@ static int section_known(const char *section) {
     return 0;
 }
 
+/* "run, grid, ... or output": the sections of the key table, in its order, into buf. */
+static const char *section_list(char *buf, size_t size) {
+    buf[0] = '\0';
+    int count = 0;
+    for (int k = 0; k < NNQ_KEY_COUNT; k++)
+        if (k == 0 || strcmp(keys[k].section, keys[k - 1].section) != 0)
+            count++;
+    for (int k = 0, i = 0; k < NNQ_KEY_COUNT; k++) {
+        if (k > 0 && strcmp(keys[k].section, keys[k - 1].section) == 0)
+            continue;
+        const size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s",
+                 i == 0           ? ""
+                 : i + 1 == count ? " or "
+                                  : ", ",
+                 keys[k].section);
+        i++;
+    }
+    return buf;
+}
+
 static int find_key(const char *section, const char *name) {
     for (int k = 0; k < NNQ_KEY_COUNT; k++)
         if (strcasecmp(keys[k].section, section) == 0 && strcasecmp(keys[k].name, name) == 0)
@@ -384,10 +405,9 @@ static int apply_value(struct parse_ctx *ctx, const char *section, const char *n
         fmt(where, sizeof where, "%s: --set %s.%s: ", cfg->path, section, name);
     if (!section_known(section)) {
         ctx->stop = 1;
-        nnq_err_set(ctx->err, NNQ_ERR_CONFIG,
-                    "%s[%s] %s: unknown section [%s] (expected run, grid, network, particle, "
-                    "potential, initial, madelung or output)",
-                    where, section, name, section);
+        char list[256];
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: unknown section [%s] (expected %s)",
+                    where, section, name, section, section_list(list, sizeof list));
         return 0;
     }
     int k = find_key(section, name);
@@ -502,10 +522,9 @@ static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
             ctx->section_lines[ctx->nsections++] = ctx->line;
             return;
         }
-    line_error(ctx,
-               "[%s]: unknown section (expected run, grid, network, particle, potential, initial, "
-               "madelung or output)",
-               trimmed);
+    char list[256];
+    line_error(ctx, "[%s]: unknown section (expected %s)", trimmed,
+               section_list(list, sizeof list));
 }
 
 static char *line_reader(char *str, int num, void *stream) {

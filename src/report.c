@@ -250,9 +250,14 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
             "%d thread%s)\n",
             sum->steps_done, cfg->run_dt, sum->t, sum->wall_s, stepping_rate(sum), sum->plan_s,
             sum->threads, sum->threads == 1 ? "" : "s");
-    fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
-            l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
-            sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
+    if (cfg->run_imaginary_time) /* the state is renormalised, the energy falls by design */
+        fprintf(out,
+                "  imaginary time: energy %.12g (E0 = %.12g), falling towards the ground state\n",
+                l->value[NNQ_DIAG_energy], sum->first.value[NNQ_DIAG_energy]);
+    else
+        fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
+                l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
+                sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
     if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING)
         fprintf(out, "  the absorbing layer took up %.6g of the mass\n",
                 l->value[NNQ_DIAG_absorbed]);
@@ -332,10 +337,18 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
             (double)cfg->steps * cfg->run_dt, integrator,
             cfg->run_imaginary_time ? ", imaginary time" : "");
     double phase = nnq_config_kinetic_phase(cfg);
-    fprintf(out,
-            "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
-            "max |k| = %.3g rad (%s)\n",
-            phase, phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
+    if (cfg->run_imaginary_time)
+        fprintf(out,
+                "schrodinger: imaginary time: the kinetic factor exp(-hbar k^2 dt / 2m) damps "
+                "the high k (no phase, nothing aliases); max |k| decays by exp(-%.3g) a "
+                "step\n",
+                phase);
+    else
+        fprintf(out,
+                "schrodinger: split-step is unconditionally stable; kinetic phase per step at "
+                "max |k| = %.3g rad (%s)\n",
+                phase,
+                phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
     double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
     if (cfg->madelung_enabled)
         fprintf(out,

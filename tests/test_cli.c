@@ -105,7 +105,9 @@ static const struct bad_case bad_cases[] = {
     {GRID1 RUN1 INIT1 "[run]\n", "check", "",
      "bad.ini:9: [run]: duplicate section (first on line 5)"},
     {GRID1 "[run]\nsteps = 10\nfoo = 1\n" INIT1, "check", "", "bad.ini:7: [run] foo: unknown key"},
-    {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "", "bad.ini:9: [solver]: unknown section"},
+    {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "",
+     "bad.ini:9: [solver]: unknown section (expected run, grid, network, particle, potential, "
+     "initial, madelung, trajectories or output)"},
     {GRID1 RUN1 INIT1 "[potential]\nV = 0.5*x^^2\n", "check", "",
      "bad.ini:10: [potential] V: syntax error"},
     {GRID1 RUN1 INIT1 "[potential]\nV = w*x\n", "check", "",

@@ -104,7 +104,9 @@
       "initial density p(x,y,z) >= 0; required without preset")                                    \
     X(initial, F, EXPR, "0", "", "-", "energy*time",                                               \
       "initial free energy F(x,y,z): psi = sqrt(p) exp(i F / hbar)")                               \
-    X(initial, normalize, BOOL, "true", "", "", "-", "scale the initial state to unit norm")       \
+    X(initial, normalize, BOOL, "true", "", "", "-",                                               \
+      "scale the initial state to unit norm (a state from a file keeps its own unless this is "    \
+      "set)")                                                                                      \
     X(initial, file, STR, "", "", "-", "path",                                                     \
       "HDF5 file with the initial state: an nnq output (psi, else p and F) or datasets p, F, "     \
       "q0..; interpolated when its grid is not this one")                                          \
