@@ -24,9 +24,12 @@
 #define LS_EPS 1e-20      /* face weights p_face + LS_EPS max p: vacuum faces weigh ~nothing */
 #define LS_TOL 1e-12      /* the solve stops at |r| <= LS_TOL |b| */
 #define ANCHOR_FADE 1e-16 /* R0 fades out below this fraction of max p_0 */
-/* per block: |p_S - p_M|, |j_S - j_M|, p_M, p_S, max(p_M, 0), j_M (3), then per piece and
- * vacuum the complex sums of p_S e^{i(F_S - F_M)/hbar} and conj(psi_S) psi_M */
-#define ACC_WIDTH (8 + 4 * (NNQ_COMPARE_MAX_PIECES + 1))
+/* per block: |p_S - p_M|, |j_S - j_M|, p_M, p_S, max(p_M, 0), j_M (3), p_M where its velocity
+ * is held (ACC_HELD), then per piece and vacuum (from ACC_PIECES on) the complex sums of
+ * p_S e^{i(F_S - F_M)/hbar} and conj(psi_S) psi_M */
+#define ACC_HELD 8
+#define ACC_PIECES 9
+#define ACC_WIDTH (ACC_PIECES + 4 * (NNQ_COMPARE_MAX_PIECES + 1))
 
 /* Halo planes (the row before and after this rank's slab) of the fields the stencils read. */
 enum { H_U = 0, H_P = 3, H_J = 4, H_X = 5, H_L = 6, H_SLOTS = 7 };
@@ -587,8 +590,11 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     double pmax = 0;
     for (ptrdiff_t i = 0; i < n; i++)
         pmax = pm[i] > pmax ? pm[i] : pmax;
+    pmax = nnq_par_max(pmax);
+    /* where the solver holds the velocity to the bulk's speed (madelung.c, speeds()) */
+    const double held = sqrt(c->floor) * pmax;
     double ids[NNQ_COMPARE_MAX_PIECES];
-    dv->components = pieces(c, pm, nnq_par_max(pmax), ids);
+    dv->components = pieces(c, pm, pmax, ids);
     const long kept =
         dv->components < NNQ_COMPARE_MAX_PIECES ? dv->components : NNQ_COMPARE_MAX_PIECES;
     dv->curl = curl_norm(c, pm, m->u);
@@ -620,10 +626,11 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
         const double complex rot = cexp(-I * c->F[idx] / hbar); /* psi_M = sqrt(p_M) / rot */
         const double complex ph = sqrt(pS) * psi[idx] * rot;    /* p_S e^{i(F_S - F_M)/hbar} */
         const double complex ov = conj(psi[idx]) * sqrt(fmax(pM, 0)) * conj(rot);
-        a[8 + 4 * k] += creal(ph);
-        a[9 + 4 * k] += cimag(ph);
-        a[10 + 4 * k] += creal(ov);
-        a[11 + 4 * k] += cimag(ov);
+        a[ACC_HELD] += pM < held ? fmax(pM, 0) : 0;
+        a[ACC_PIECES + 4 * k] += creal(ph);
+        a[ACC_PIECES + 1 + 4 * k] += cimag(ph);
+        a[ACC_PIECES + 2 + 4 * k] += creal(ov);
+        a[ACC_PIECES + 3 + 4 * k] += cimag(ov);
     }
     nnq_par_sum(acc, (int)((size_t)c->nrows * width));
     double *tot = acc; /* block 0 becomes the total, blocks added in order */
@@ -633,9 +640,9 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     double complex cph[NNQ_COMPARE_MAX_PIECES + 1];
     double overlap = 0;
     for (long k = 0; k < groups; k++) {
-        const double complex ph = tot[8 + 4 * k] + I * tot[9 + 4 * k];
+        const double complex ph = tot[ACC_PIECES + 4 * k] + I * tot[ACC_PIECES + 1 + 4 * k];
         cph[k] = cabs(ph) > 0 ? ph / cabs(ph) : 1;
-        overlap += cabs(tot[10 + 4 * k] + I * tot[11 + 4 * k]);
+        overlap += cabs(tot[ACC_PIECES + 2 + 4 * k] + I * tot[ACC_PIECES + 3 + 4 * k]);
     }
     double *row_dF = (double *)c->ck[1];
     for (ptrdiff_t idx = 0; idx < n; idx++) {
@@ -651,6 +658,7 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     dv->div_F = dF * dvol;
     dv->infidelity = ns > 0 && nm > 0 ? 1.0 - overlap * overlap / (ns * nm) : 1.0;
     dv->mass = tot[2] * dvol;
+    dv->held = nm > 0 ? tot[ACC_HELD] / nm : 0;
     for (int q = 0; q < 3; q++)
         dv->momentum[q] = q < d ? tot[5 + q] * dvol : 0;
 }

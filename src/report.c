@@ -225,6 +225,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
     json_parting(out, &sum->parting, sum->madelung);
+    fputs(",\"madelung_held\":", out);
+    json_number(out, sum->madelung ? sum->held : NAN);
     json_trajectories(out, cfg, sum);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
@@ -300,6 +302,13 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
     text_parting(out, &sum->parting, sum->madelung);
+    if (sum->madelung && sum->held > NNQ_HELD_WARN)
+        fprintf(out,
+                "  warning: the Madelung solver held the velocity (a regularisation: p_M below "
+                "sqrt(density_floor) of its peak) on up to %.2g of its mass, more than %g: its "
+                "divergence there is the regularisation's, not the equations'; lower "
+                "[madelung] density_floor\n",
+                sum->held, NNQ_HELD_WARN);
     if (cfg->trajectories_count > 0) {
         fprintf(out, "  %ld trajectories per kind, mean final q:", cfg->trajectories_count);
         for (int k = 0, n = 0; k < NNQ_TRAJ_KINDS; k++) {

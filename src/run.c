@@ -51,6 +51,7 @@ struct run {
     X(div_after, s->div_after, 4)                                                                  \
     X(t_multivalued_at, s->parting.t_multivalued_at, NNQ_PARTING_FLOORS)                           \
     X(t_part, s->parting.t_part, NNQ_PARTING_TIMES)                                                \
+    X(held, &s->held, 1)                                                                           \
     X(edge_density, &s->edge_density, 1)                                                           \
     X(t_edge, &s->t_edge, 1)
 
@@ -116,6 +117,9 @@ static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row
     nnq_parting_track(&sum->parting, row);
     if (!sum->madelung)
         return;
+    const double held = row->value[NNQ_DIAG_madelung_held];
+    if (isnan(sum->held) || held > sum->held)
+        sum->held = held;
     double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
     for (int k = 0; k < 4; k++)
         if (isnan(worst[k]) || row->value[div_columns[k]] > worst[k])
@@ -382,6 +386,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
     nnq_parting_init(&sum->parting);
+    sum->held = NAN;
     sum->edge_density = NAN;
     sum->t_edge = NAN;
     for (int k = 0; k < 4; k++)

@@ -112,6 +112,7 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
         r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
     r[NNQ_DIAG_madelung_substeps] = (double)nnq_madelung_take_substeps(x->m);
     r[NNQ_DIAG_components] = (double)d.components;
+    r[NNQ_DIAG_madelung_held] = d.held;
     r[NNQ_DIAG_madelung_entropy] = d.entropy;
     r[NNQ_DIAG_madelung_fisher] = d.fisher;
 }

@@ -329,6 +329,19 @@ static void test_nodal_lines(void) {
     }
 }
 
+/* The mass the solver regularises (its velocity held where p_M < sqrt(density_floor) max p_M)
+ * is measured: a 1D packet's tails hold ~1e-7 of it at the default floor; a floor of 1e-4 holds
+ * more than NNQ_HELD_WARN, which the summary warns about. */
+static void test_held(void) {
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    CHECK(run("held", trap_1d, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK_MSG(sum.held > 0 && sum.held < 1e-6, "default floor: %.3g held", sum.held);
+    static const char *const coarse[] = {"madelung.density_floor = 1e-4"};
+    CHECK(run("held_coarse", trap_1d, coarse, 1, &cfg, &sum) == NNQ_OK);
+    CHECK_MSG(sum.held > NNQ_HELD_WARN, "floor 1e-4: %.3g held", sum.held);
+}
+
 static void test_disabled(void) {
     static const char *const off[] = {"madelung.enabled = false"};
     struct nnq_config cfg;
@@ -356,5 +369,6 @@ int main(void) {
     test_vortices();
     test_defect_weight();
     test_nodal_lines();
+    test_held();
     return check_finish(dir);
 }

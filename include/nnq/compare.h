@@ -52,6 +52,8 @@
 struct nnq_divergence {
     double div_p_l1, div_F, div_j_l1, infidelity, curl;
     double mass;            /* integral p_M dq */
+    double held;            /* the fraction of it where the solver holds the velocity (p_M below
+                             * sqrt(density_floor) max p_M: a regularisation, not the equations) */
     double momentum[3];     /* integral j_M dq per axis (0 past d) */
     long components;        /* pieces of the Madelung support */
     double entropy, fisher; /* of p_M */

@@ -49,6 +49,7 @@
     X(infidelity, 0, 1, 3, 1, "1 - |<psi_S|psi_M>|^2")                                             \
     X(madelung_curl, 0, 1, 3, 1, "sqrt(integral p_M |curl(m u)|^2 dq)")                            \
     X(madelung_mass, 0, 1, 3, 1, "integral p_M dq")                                                \
+    X(madelung_held, 0, 1, 3, 1, "fraction of p_M where the velocity is held (regularised)")       \
     X(madelung_momentum0, 0, 1, 3, 1, "integral j_M0 dq")                                          \
     X(madelung_momentum1, 0, 2, 3, 1, "integral j_M1 dq")                                          \
     X(madelung_momentum2, 0, 3, 3, 1, "integral j_M2 dq")                                          \

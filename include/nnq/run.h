@@ -30,6 +30,11 @@
 
 #define NNQ_RUN_CHUNK 64
 
+/* The summary warns when the Madelung solver held the velocity of more than this fraction of
+ * its mass (a Gaussian's tails below sqrt(density_floor) of its peak: 1e-7 in 1D, 1e-6 in
+ * 2D). */
+#define NNQ_HELD_WARN 1e-4
+
 /* The chunk of a run whose rows are diag_every steps apart: the largest multiple of diag_every
  * up to NNQ_RUN_CHUNK, else its largest divisor in [16, NNQ_RUN_CHUNK], else NNQ_RUN_CHUNK.
  * Cannot fail. */
@@ -64,6 +69,7 @@ struct nnq_summary {
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     struct nnq_parting parting;         /* floors of the defect weight, levels of divergence */
+    double held;                        /* the largest madelung_held column (NaN: none) */
     double wall_s;
     double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
     double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */
