@@ -415,8 +415,18 @@ static int apply_value(struct parse_ctx *ctx, const char *section, const char *n
         char known[512];
         section_keys(section, known, sizeof known);
         ctx->stop = 1;
-        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: unknown key (keys of [%s]: %s)", where,
-                    section, name, section, known);
+        /* a key of that name in another section (one that moved, or a slip) */
+        int other = -1;
+        for (int j = 0; j < NNQ_KEY_COUNT && other < 0; j++)
+            if (strcasecmp(keys[j].name, name) == 0)
+                other = j;
+        if (other >= 0)
+            nnq_err_set(ctx->err, NNQ_ERR_CONFIG,
+                        "%s[%s] %s: unknown key; it is a key of [%s] (keys of [%s]: %s)", where,
+                        section, name, keys[other].section, section, known);
+        else
+            nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[%s] %s: unknown key (keys of [%s]: %s)",
+                        where, section, name, section, known);
         return 0;
     }
     if (origin > 0 && cfg->origin[k] > 0) {

@@ -42,7 +42,7 @@ preset = superposition
 center = -5, 5
 width = 0.7
 momentum = 2.5, -2.5
-[madelung]
+[defects]
 node_depth = 0.1
 [output]
 fields = p

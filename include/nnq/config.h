@@ -142,11 +142,12 @@
       "cells with p below this times max p are vacuum")                                            \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
-    X(madelung, node_depth, DBL, "0.1", "pos", "", "-",                                            \
+    X(defects, node_depth, DBL, "0.1", "pos", "", "-",                                             \
       "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a "   \
       "node")                                                                                      \
-    X(madelung, support_floor, DBL, "1e-3", "pos", "", "-",                                        \
-      "defects count where some plaquette corner (1D: both walls) has p >= this times max p")      \
+    X(defects, support_floor, DBL, "1e-3", "pos", "", "-",                                         \
+      "node_count, vortex_count, nodal_edges and t_multivalued count the defects with p >= this "  \
+      "times max p (the defect weight and t_multivalued_at look down to 1e-10)")                   \
     X(trajectories, count, INT, "0", "0..100000000", "", "-",                                      \
       "networks followed per kind, their starting points sampled from p at t = 0 (0: none; with "  \
       "at: its number of points)")                                                                 \
