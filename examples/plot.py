@@ -229,6 +229,7 @@ def plot_converge(names, out):
                              gridspec_kw={"height_ratios": [2, 2, 1.3]})
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     stem = None
+    low = {}
     for k, name in enumerate(names):
         with h5py.File(name, "r") as f:
             d = f["diagnostics"]
@@ -243,11 +244,16 @@ def plot_converge(names, out):
                     y = np.abs(d[key][:])
                     ax.semilogy(t, np.where(y > 0, y, np.nan), color=c, ls=ls,
                                 label="%s, n = %s" % (key, n))
+                    later = y[1:][y[1:] > 0]  # t = 0 holds round-off: not the scale
+                    if len(later):
+                        low[ax] = min(low.get(ax, np.inf), later.min() / 3)
             w = d["defect_weight"][:]
             axes[2].semilogy(t, np.where(w > 0, w, np.nan), color=c, label="n = %s" % n)
     for level in (1e-3, 1e-2, 1e-1):
         for ax in axes[:2]:
             ax.axhline(level, color="grey", lw=0.5, ls=":")
+    for ax, bottom in low.items():
+        ax.set_ylim(bottom=bottom)
     for floor in (1e-2, 1e-4, 1e-6, 1e-8):
         axes[2].axhline(floor, color="grey", lw=0.5, ls=":")
     axes[0].set_ylabel("div_p_l1 (-), div_F (--)")
