@@ -42,6 +42,7 @@ struct nnq_output {
     hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
     hid_t checkpoint;
     int slot, current;
+    long xmf_snaps, xmf_tail; /* snapshots in the sidecar, offset of its closing tags (0: none) */
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
     double *vbuf; /* d values per point, for VECTOR fields */
@@ -325,7 +326,8 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
 static int in_use(const char *path) {
     int busy = 0;
     if (nnq_par_rank() == 0) {
-        const int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO at path must not hang the probe */
+        const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd >= 0) {
             busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
             close(fd); /* releases the probe's lock */
@@ -584,11 +586,104 @@ static void xdmf_points(FILE *x, const struct nnq_output *o) {
 /* Rewrites the XDMF sidecar: one uniform grid per snapshot, its time, and every scalar field
  * (psi, a compound, is left to h5py). ParaView's x axis is nnq's last (fastest) axis: 1D x = q0;
  * 2D x = q1, y = q0; 3D x = q2, y = q1, z = q0. */
-static void write_xdmf(const struct nnq_output *o) {
-    if (nnq_par_rank() != 0)
+/* The mesh of the sidecar's grids: a 3-D mesh always, leading axes of one point (1D is a line
+ * along x, 2D the x-y plane): dims, origin and spacing as XDMF reads them (x last). */
+static void xdmf_mesh(const struct nnq_grid *g, char *dims, char *origin, char *spacing,
+                      size_t size) {
+    const int d = g->dims;
+    dims[0] = origin[0] = spacing[0] = '\0';
+    for (int i = d - 3; i < d; i++) {
+        const char *sp = i > d - 3 ? " " : "";
+        snprintf(dims + strlen(dims), size - strlen(dims), "%s%td", sp,
+                 i < 0 ? (ptrdiff_t)1 : g->n[i]);
+        snprintf(origin + strlen(origin), size - strlen(origin), "%s%.17g", sp,
+                 i < 0 ? 0.0 : g->qmin[i]);
+        snprintf(spacing + strlen(spacing), size - strlen(spacing), "%s%.17g", sp,
+                 i < 0 ? 1.0 : g->dq[i]);
+    }
+}
+
+/* The sidecar's grid of snapshot s, at time t. */
+static void xdmf_snapshot(FILE *x, const struct nnq_output *o, long s, double t) {
+    const int d = o->g->dims;
+    const int precision = o->cfg->output_precision == NNQ_PRECISION_SINGLE ? 4 : 8;
+    char dims[96], origin[96], spacing[96];
+    xdmf_mesh(o->g, dims, origin, spacing, sizeof dims);
+    fprintf(x,
+            "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
+            "    <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%s\"/>\n"
+            "    <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
+            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
+            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
+            "    </Geometry>\n",
+            s, t, dims, origin, spacing);
+    for (int k = 0; k < o->ngroups; k++)
+        for (int f = 0; f < o->groups[k].nfields; f++) {
+            const struct nnq_field_info *fi = &o->groups[k].fields[f];
+            if (o->field[o->base[k] + f] < 0 || fi->kind == NNQ_FIELD_COMPLEX)
+                continue;
+            char name[64], dset[64];
+            snprintf(dset, sizeof dset, "/%s/%s", o->groups[k].name, fi->name);
+            for (int a = 0; a < (fi->kind == NNQ_FIELD_VECTOR ? d : 1); a++) {
+                if (fi->kind == NNQ_FIELD_VECTOR)
+                    snprintf(name, sizeof name, "%s_%s%d", fi->name, o->groups[k].tag, a);
+                else
+                    snprintf(name, sizeof name, "%s_%s", fi->name, o->groups[k].tag);
+                xdmf_attribute(x, o, name, dset, s, fi->kind == NNQ_FIELD_VECTOR ? a : -1,
+                               precision);
+            }
+        }
+    fprintf(x, "   </Grid>\n");
+}
+
+static const char xdmf_end[] = "  </Grid>\n";
+static const char xdmf_close[] = " </Domain>\n</Xdmf>\n";
+
+/* The newest snapshot appended to the sidecar in place: its grid written over the closing
+ * tags, which follow it again. O(1) a snapshot (a rewrite is O(snapshots): 4000 snapshots
+ * took 77 s). Its dataset is named as long as it is now (ParaView reads the hyperslab of an
+ * older, shorter entry all the same; the file's close writes the sidecar whole). Only where
+ * the sidecar holds every snapshot but this one and no point set (the points follow the
+ * snapshots and change with every row). Returns 0, or -1: not possible. */
+static int append_xdmf(struct nnq_output *o) {
+    const long s = o->nsnap - 1;
+    if (o->xmf_tail <= 0 || o->xmf_snaps != s || o->pt_t >= 0)
+        return -1;
+    double t = 0;
+    hid_t fs = H5Dget_space(o->snap_t);
+    const hsize_t start = (hsize_t)s, one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    const int bad = fs < 0 ||
+                    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0 ||
+                    H5Dread(o->snap_t, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &t) < 0;
+    if (fs >= 0)
+        H5Sclose(fs);
+    H5Sclose(ms);
+    FILE *x = bad ? NULL : fopen(o->xmf, "r+");
+    if (!x || fseek(x, o->xmf_tail, SEEK_SET) != 0) {
+        if (x)
+            fclose(x);
+        return -1;
+    }
+    xdmf_snapshot(x, o, s, t);
+    const long tail = ftell(x);
+    fputs(xdmf_end, x);
+    fputs(xdmf_close, x);
+    if (fclose(x) != 0 || tail < 0)
+        return -1;
+    o->xmf_tail = tail;
+    o->xmf_snaps = o->nsnap;
+    return 0;
+}
+
+/* The XDMF sidecar, for ParaView and VisIt: appended to where it can be, else written whole
+ * (beside, then renamed over the old one). Best effort: the HDF5 file holds everything. */
+static void write_xdmf(struct nnq_output *o) {
+    if (nnq_par_rank() != 0 || append_xdmf(o) == 0)
         return;
     const struct nnq_grid *g = o->g;
     const int d = g->dims;
+    o->xmf_tail = 0;
     double *t = malloc(sizeof(double) * (size_t)(o->nsnap > 0 ? o->nsnap : 1));
     if (!t || H5Dread(o->snap_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
         free(t);
@@ -599,19 +694,7 @@ static void write_xdmf(const struct nnq_output *o) {
     FILE *x = fopen(tmp, "w");
     if (!x) {
         free(t);
-        return; /* the sidecar is a convenience: the HDF5 file holds everything */
-    }
-    const int precision = o->cfg->output_precision == NNQ_PRECISION_SINGLE ? 4 : 8;
-    /* a 3-D mesh always, leading axes of one point: 1D is a line along x, 2D the x-y plane */
-    char dims[96] = "", origin[96] = "", spacing[96] = "";
-    for (int i = d - 3; i < d; i++) {
-        const char *sp = i > d - 3 ? " " : "";
-        snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%td", sp,
-                 i < 0 ? (ptrdiff_t)1 : g->n[i]);
-        snprintf(origin + strlen(origin), sizeof origin - strlen(origin), "%s%.17g", sp,
-                 i < 0 ? 0.0 : g->qmin[i]);
-        snprintf(spacing + strlen(spacing), sizeof spacing - strlen(spacing), "%s%.17g", sp,
-                 i < 0 ? 1.0 : g->dq[i]);
+        return;
     }
     /* the axes' names, nnq's order (ParaView's x is the last): identifiers, nothing to escape */
     fprintf(x, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"2.0\">\n <Domain>\n"
@@ -624,41 +707,17 @@ static void write_xdmf(const struct nnq_output *o) {
                                                     : "q2"));
     fprintf(x, "\"/>\n"
                "  <Grid Name=\"nnq\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
-    for (long s = 0; s < o->nsnap; s++) {
-        fprintf(
-            x,
-            "   <Grid Name=\"snapshot %ld\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n"
-            "    <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%s\"/>\n"
-            "    <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
-            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
-            "     <DataItem Dimensions=\"3\" Format=\"XML\">%s</DataItem>\n"
-            "    </Geometry>\n",
-            s, t[s], dims, origin, spacing);
-        for (int k = 0; k < o->ngroups; k++)
-            for (int f = 0; f < o->groups[k].nfields; f++) {
-                const struct nnq_field_info *fi = &o->groups[k].fields[f];
-                if (o->field[o->base[k] + f] < 0 || fi->kind == NNQ_FIELD_COMPLEX)
-                    continue;
-                char name[64], dset[64];
-                snprintf(dset, sizeof dset, "/%s/%s", o->groups[k].name, fi->name);
-                for (int a = 0; a < (fi->kind == NNQ_FIELD_VECTOR ? d : 1); a++) {
-                    if (fi->kind == NNQ_FIELD_VECTOR)
-                        snprintf(name, sizeof name, "%s_%s%d", fi->name, o->groups[k].tag, a);
-                    else
-                        snprintf(name, sizeof name, "%s_%s", fi->name, o->groups[k].tag);
-                    xdmf_attribute(x, o, name, dset, s, fi->kind == NNQ_FIELD_VECTOR ? a : -1,
-                                   precision);
-                }
-            }
-        fprintf(x, "   </Grid>\n");
-    }
-    fprintf(x, "  </Grid>\n");
+    for (long s = 0; s < o->nsnap; s++)
+        xdmf_snapshot(x, o, s, t[s]);
+    const long tail = ftell(x);
+    fputs(xdmf_end, x);
     xdmf_points(x, o);
-    fprintf(x, " </Domain>\n</Xdmf>\n");
+    fputs(xdmf_close, x);
     free(t);
-    if (fclose(x) == 0)
-        rename(tmp, o->xmf);
-    else
+    if (fclose(x) == 0 && rename(tmp, o->xmf) == 0) {
+        o->xmf_tail = tail;
+        o->xmf_snaps = o->nsnap;
+    } else
         remove(tmp);
 }
 
@@ -1210,6 +1269,12 @@ enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq
         H5Aclose(a);
     if (rc == NNQ_OK && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5_fail(err, o, "flush the file");
+    /* the appended sidecar names each snapshot's dataset as long as it was then: written
+     * whole once more, every entry names the final extent */
+    if (o->snap_t >= 0 && o->xmf_tail > 0 && o->xmf_snaps > 1) {
+        o->xmf_tail = 0;
+        write_xdmf(o);
+    }
     hid_t file = o->file;
     o->file = -1;
     close_all(o);
