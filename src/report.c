@@ -524,7 +524,8 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
         fprintf(out, "  %s\n", paths[k]);
     if (c->window_rows == 0)
         fputs("F is multivalued from t = 0 (a node or vortex of weight >= 1e-8): there is no "
-              "time before the parting to converge\n",
+              "time before the parting to converge (a state that does not vanish at the box's "
+              "faces jumps across the periodic seam: see edge_density, and widen the box)\n",
               out);
     else {
         if (isinf(c->t_window))
