@@ -454,6 +454,14 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
         e->snapshots++;
     e->output = fields * word * points * (double)e->snapshots;
+    if (cfg->trajectories_count > 0) {
+        /* the point set: a row of count x d doubles per kind (and its t) every `every`
+         * diagnostics rows (t = 0 and the end included) */
+        const double rows = (double)(cfg->steps / cfg->run_diag_every + 2);
+        const double stored = ceil(rows / (double)cfg->trajectories_every);
+        const int kinds = __builtin_popcount(cfg->trajectories_kinds);
+        e->output += 8.0 * stored * ((double)cfg->trajectories_count * cfg->dims * kinds + 1.0);
+    }
 }
 
 enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_validation *v,

@@ -242,6 +242,10 @@ static void test_simulate(void) {
     out = out_text();
     CHECK(strstr(out, "hbar = mu * epsilon = 1 * 1 = 1") && strstr(out, "n = 128") &&
           strstr(out, "dq = 0.125") && strstr(out, "memory:") && strstr(out, "output:"));
+    /* the output estimate counts the trajectories' point set (0.8 MB a stored row here) */
+    CHECK(run("check good.ini --set trajectories.count=100000") == 0 &&
+          strstr(out_text(), "output: tiny.h5, 3 snapshots, about 4.") &&
+          strstr(out_text(), "MiB"));
     /* check builds what simulate builds first: it finds what simulate would refuse */
     CHECK(run("check good.ini") == 0 && strstr(out_text(), "potential at t = 0: from 0 to ") &&
           strstr(out_text(), "its minimum at q = (0)") &&
