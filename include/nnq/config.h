@@ -168,7 +168,9 @@
     X(output, precision, ENUM, "double", "double|single", "", "-",                                 \
       "floating-point type of snapshots")                                                          \
     X(output, size_limit, DBL, "0", "nonneg", "", "bytes",                                         \
-      "refuse runs whose snapshots (uncompressed) would exceed this (0: the free disk space)")     \
+      "refuse runs whose snapshots (uncompressed) and trajectories would exceed this (0: the "     \
+      "free "                                                                                      \
+      "disk space)")                                                                               \
     X(output, compress, INT, "0", "0..9", "", "-", "gzip level of snapshots (0: none)")
 
 #define NNQ_STR_MAX 256
