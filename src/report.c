@@ -246,7 +246,8 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
     fprintf(out, "nnq %s: %s, %dD grid", NNQ_VERSION, cfg->run_name, cfg->dims);
     for (int i = 0; i < cfg->dims; i++)
         fprintf(out, "%s%ld", i ? " x " : " ", cfg->n[i]);
-    fprintf(out, ", hbar = mu * epsilon = %g, mass = %g\n", cfg->hbar, cfg->particle_mass);
+    fprintf(out, ", hbar = mu * epsilon = %g (the paper's epsilon mu_paper / 2 pi), mass = %g\n",
+            cfg->hbar, cfg->particle_mass);
     fprintf(out,
             "  %ld steps of dt = %g to t = %g in %.3g s (%.4g steps/s after %.3g s of planning, "
             "%d thread%s)\n",

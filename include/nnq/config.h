@@ -72,7 +72,9 @@
       "box)")                                                                                      \
     X(grid, absorb_strength, DBL, "100", "pos", "", "-",                                           \
       "absorbing: c in W = c (hbar^2 / m w^2) (d / w)^2, d the depth into a layer of width w")     \
-    X(network, mu, DBL, "1", "pos", "", "energy", "chemical potential of the hidden variables")    \
+    X(network, mu, DBL, "1", "pos", "", "energy",                                                  \
+      "chemical potential of the hidden variables; hbar = mu * epsilon is the paper's 2 pi hbar: " \
+      "to reproduce its numbers give mu = mu_paper / (2 pi)")                                      \
     X(network, epsilon, DBL, "1", "pos", "", "time", "learning time step; hbar = mu * epsilon")    \
     X(network, gamma, DBL, "", "pos", "", "time/mass",                                             \
       "the paper's gamma: mass = epsilon / (2 gamma) (its eq. 10); give it or [particle] mass")    \
