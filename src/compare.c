@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnq/madelung.h"
 #include "nnq/par.h"
 
 #define LS_EPS 1e-20      /* face weights p_face + LS_EPS max p: vacuum faces weigh ~nothing */
@@ -592,7 +593,7 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
         pmax = pm[i] > pmax ? pm[i] : pmax;
     pmax = nnq_par_max(pmax);
     /* where the solver holds the velocity to the bulk's speed (madelung.c, speeds()) */
-    const double held = sqrt(c->floor) * pmax;
+    const double held = nnq_madelung_trusted(c->floor, pmax);
     double ids[NNQ_COMPARE_MAX_PIECES];
     dv->components = pieces(c, pm, pmax, ids);
     const long kept =

@@ -3,12 +3,6 @@
 
 #include <math.h>
 
-/* Row r of file f as a diagnostics row (NaN where the file has no such column). */
-static void row_of(const struct nnq_file_info *f, long r, struct nnq_diag_row *row) {
-    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-        row->value[c] = f->column[c] ? f->column[c][r] : NAN;
-}
-
 enum nnq_status nnq_converge_analyse(const struct nnq_file_info *files, const char *const *paths,
                                      int levels, struct nnq_converge *out, struct nnq_err *err) {
     if (levels < 2 || levels > NNQ_CONVERGE_MAX_LEVELS)
@@ -40,7 +34,7 @@ enum nnq_status nnq_converge_analyse(const struct nnq_file_info *files, const ch
         nnq_parting_init(&out->parting[k]);
         for (long r = 0; r < files[k].rows; r++) {
             struct nnq_diag_row row;
-            row_of(&files[k], r, &row);
+            nnq_file_info_row(&files[k], r, &row);
             nnq_parting_track(&out->parting[k], &row);
         }
         const double t = out->parting[k].t_multivalued_at[NNQ_PARTING_FLOORS - 1];

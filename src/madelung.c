@@ -373,7 +373,8 @@ static void speeds(struct nnq_madelung *m, const double *U, double pmax) {
         }
         pmax = nnq_par_max(pmax);
     }
-    const double delta = m->par.density_floor * pmax, trusted = sqrt(m->par.density_floor) * pmax;
+    const double delta = m->par.density_floor * pmax,
+                 trusted = nnq_madelung_trusted(m->par.density_floor, pmax);
     double umax = 0;
     const ptrdiff_t block = 16 * VBLOCK;
 #pragma omp parallel for num_threads(m->par.threads) reduction(max : umax) schedule(static)

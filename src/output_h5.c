@@ -336,6 +336,16 @@ static int in_use(const char *path) {
     return nnq_par_any(busy);
 }
 
+char *nnq_output_dir_of(const char *path, char *buf, size_t size) {
+    snprintf(buf, size, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *(slash == buf ? slash + 1 : slash) = '\0';
+    else
+        snprintf(buf, size, ".");
+    return buf;
+}
+
 enum nnq_status nnq_output_check_path(const char *path, int force, struct nnq_err *err) {
     const int exists = access(path, F_OK) == 0;
     if (exists && !force)
@@ -349,12 +359,7 @@ enum nnq_status nnq_output_check_path(const char *path, int force, struct nnq_er
                            "--force does not overwrite it: name another with -o",
                            path);
     char dir[NNQ_STR_MAX + 8];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    nnq_output_dir_of(path, dir, sizeof dir);
     if (exists ? access(path, W_OK) != 0 : access(dir, W_OK | X_OK) != 0)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: cannot create the output file: %s", path,
                            strerror(errno));
@@ -944,11 +949,7 @@ static int scalar_llong(hid_t loc, const char *name, long long *v) {
     if (H5Aexists(loc, name) <= 0)
         return -1;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
-    const int bad =
-        sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_LLONG, v) < 0;
-    if (sp >= 0)
-        H5Sclose(sp);
+    const int bad = !nnq_h5read_single(a) || H5Aread(a, H5T_NATIVE_LLONG, v) < 0;
     if (a >= 0)
         H5Aclose(a);
     return bad ? -1 : 0;
@@ -1394,6 +1395,11 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: out of memory reading its diagnostics", path);
     }
     return NNQ_OK;
+}
+
+void nnq_file_info_row(const struct nnq_file_info *info, long r, struct nnq_diag_row *row) {
+    for (int c = 0; c < NNQ_DIAG_COUNT; c++)
+        row->value[c] = info->column[c] ? info->column[c][r] : NAN;
 }
 
 void nnq_file_info_free(struct nnq_file_info *info) {

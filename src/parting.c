@@ -7,9 +7,19 @@
 static const enum nnq_diag_column metrics[NNQ_PARTING_METRICS] = {
     NNQ_DIAG_div_p_l1, NNQ_DIAG_div_F, NNQ_DIAG_div_j_l1, NNQ_DIAG_infidelity};
 
-double nnq_parting_floor(int k) { return pow(10.0, -(k + 2)); }
+static const double floors[NNQ_PARTING_FLOORS] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8};
+static const char *const floor_names[NNQ_PARTING_FLOORS] = {"1e-2", "1e-3", "1e-4", "1e-5",
+                                                            "1e-6", "1e-7", "1e-8"};
+static const double levels[NNQ_PARTING_LEVELS] = {1e-3, 1e-2, 1e-1};
+static const char *const level_names[NNQ_PARTING_LEVELS] = {"1e-3", "1e-2", "1e-1"};
 
-double nnq_parting_level(int l) { return pow(10.0, -(3 - l)); }
+double nnq_parting_floor(int k) { return floors[k]; }
+
+double nnq_parting_level(int l) { return levels[l]; }
+
+const char *nnq_parting_floor_name(int k) { return floor_names[k]; }
+
+const char *nnq_parting_level_name(int l) { return level_names[l]; }
 
 enum nnq_diag_column nnq_parting_metric(int m) { return metrics[m]; }
 

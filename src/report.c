@@ -83,19 +83,12 @@ static void json_divergence(FILE *out, const char *key, int present, const doubl
     fputc('}', out);
 }
 
-/* "1e-3": the exponent form of a floor or level 10^-k. */
-static void decade(char *buf, size_t size, double v) {
-    snprintf(buf, size, "1e%d", (int)lround(log10(v)));
-}
-
 /* ,"t_multivalued_at":{"1e-2":t,...},"t_part":{"div_p_l1":{"1e-3":t,...},...} or null,
  * ,"parting_unexplained":bool or null. */
 static void json_parting(FILE *out, const struct nnq_parting *p, int madelung) {
-    char d[16];
     fputs(",\"t_multivalued_at\":{", out);
     for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
-        decade(d, sizeof d, nnq_parting_floor(k));
-        fprintf(out, "%s\"%s\":", k ? "," : "", d);
+        fprintf(out, "%s\"%s\":", k ? "," : "", nnq_parting_floor_name(k));
         json_number(out, p->t_multivalued_at[k]);
     }
     fputs("},\"t_part\":", out);
@@ -106,8 +99,7 @@ static void json_parting(FILE *out, const struct nnq_parting *p, int madelung) {
     for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
         fprintf(out, "%s\"%s\":", m ? "," : "{", nnq_diag_column(nnq_parting_metric(m))->name);
         for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
-            decade(d, sizeof d, nnq_parting_level(l));
-            fprintf(out, "%s\"%s\":", l ? "," : "{", d);
+            fprintf(out, "%s\"%s\":", l ? "," : "{", nnq_parting_level_name(l));
             json_number(out, p->t_part[m * NNQ_PARTING_LEVELS + l]);
         }
         fputc('}', out);
@@ -128,11 +120,9 @@ static void text_time(FILE *out, double t) {
 
 /* The lines of the summary and of `nnq info` on the parting (see nnq/parting.h). */
 static void text_parting(FILE *out, const struct nnq_parting *p, int madelung) {
-    char d[16];
     fputs("  F multivalued (a node or vortex of weight >= w x max p) first at t:\n    w =", out);
     for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
-        decade(d, sizeof d, nnq_parting_floor(k));
-        fprintf(out, "%s %s ", k ? "," : "", d);
+        fprintf(out, "%s %s ", k ? "," : "", nnq_parting_floor_name(k));
         text_time(out, p->t_multivalued_at[k]);
     }
     fputc('\n', out);
@@ -140,8 +130,7 @@ static void text_parting(FILE *out, const struct nnq_parting *p, int madelung) {
         return;
     fputs("  parting: first t each divergence passed", out);
     for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
-        decade(d, sizeof d, nnq_parting_level(l));
-        fprintf(out, "%s%s", l ? " / " : " ", d);
+        fprintf(out, "%s%s", l ? " / " : " ", nnq_parting_level_name(l));
     }
     fputc(':', out);
     for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
@@ -401,12 +390,7 @@ double nnq_report_memory_available(void) {
 /* Bytes free for unprivileged users on the file system of path's directory, or 0 when unknown. */
 double nnq_report_disk_free(const char *path) {
     char dir[NNQ_STR_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    nnq_output_dir_of(path, dir, sizeof dir);
     struct statvfs st;
     if (statvfs(dir, &st) != 0)
         return 0;
@@ -455,8 +439,7 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
         nnq_parting_init(&p);
         for (long r = 0; r < f->rows; r++) {
             struct nnq_diag_row row;
-            for (int c = 0; c < NNQ_DIAG_COUNT; c++)
-                row.value[c] = f->column[c] ? f->column[c][r] : NAN;
+            nnq_file_info_row(f, r, &row);
             nnq_parting_track(&p, &row);
         }
         text_parting(out, &p, f->column[NNQ_DIAG_div_p_l1] != NULL);
@@ -555,7 +538,6 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
                     "converged, and the parting times below are not a measurement yet\n",
                     NNQ_CONVERGE_MIN_ORDER);
     }
-    char d[16];
     double t[NNQ_CONVERGE_MAX_LEVELS];
     fputs("parting: the first t each divergence passed a level, per resolution (levels never "
           "passed left out; ",
@@ -570,8 +552,8 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
             times_of(c, 1, m * NNQ_PARTING_LEVELS + l, t);
             if (!reached(c, t))
                 continue;
-            decade(d, sizeof d, nnq_parting_level(l));
-            fprintf(out, "  %-10s > %-5s ", nnq_diag_column(nnq_parting_metric(m))->name, d);
+            fprintf(out, "  %-10s > %-5s ", nnq_diag_column(nnq_parting_metric(m))->name,
+                    nnq_parting_level_name(l));
             text_times(out, c, t);
         }
     fputs("F multivalued: the first t with a node or vortex of weight >= w x max p (weights never "
@@ -581,8 +563,7 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
         times_of(c, 0, k, t);
         if (!reached(c, t))
             continue;
-        decade(d, sizeof d, nnq_parting_floor(k));
-        fprintf(out, "  w = %-5s ", d);
+        fprintf(out, "  w = %-5s ", nnq_parting_floor_name(k));
         text_times(out, c, t);
     }
     fputs("the divergence at the end:", out);
@@ -641,24 +622,21 @@ void nnq_report_converge_json(FILE *out, const struct nnq_config *base, const ch
     }
     fprintf(out, "},\"converges_before\":%s,\"t_part\":{",
             nnq_converge_converges(c) ? "true" : "false");
-    char d[16];
     double t[NNQ_CONVERGE_MAX_LEVELS];
     for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
         fprintf(out, "%s\"%s\":{", m ? "," : "", nnq_diag_column(nnq_parting_metric(m))->name);
         for (int l = 0; l < NNQ_PARTING_LEVELS; l++) {
-            decade(d, sizeof d, nnq_parting_level(l));
             fputs(l ? "," : "", out);
             times_of(c, 1, m * NNQ_PARTING_LEVELS + l, t);
-            json_times(out, d, c, t);
+            json_times(out, nnq_parting_level_name(l), c, t);
         }
         fputc('}', out);
     }
     fputs("},\"t_multivalued_at\":{", out);
     for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
-        decade(d, sizeof d, nnq_parting_floor(k));
         fputs(k ? "," : "", out);
         times_of(c, 0, k, t);
-        json_times(out, d, c, t);
+        json_times(out, nnq_parting_floor_name(k), c, t);
     }
     fputs("}}\n", out);
 }

@@ -31,12 +31,19 @@
 #define NNQ_MADELUNG_H
 
 #include <complex.h>
+#include <math.h>
 
 #include "nnq/config.h"
 #include "nnq/err.h"
 #include "nnq/grid.h"
 #include "nnq/potential.h"
 #include "nnq/view.h"
+
+/* Below this density the momentum solver holds the velocity to the bulk's speed (a
+ * regularisation of the tails): sqrt(density_floor) of the peak. */
+static inline double nnq_madelung_trusted(double density_floor, double pmax) {
+    return sqrt(density_floor) * pmax;
+}
 
 struct nnq_madelung_params {
     double hbar, mass, dt;

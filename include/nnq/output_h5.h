@@ -49,6 +49,10 @@ struct nnq_output_group {
 
 struct nnq_output;
 
+/* The directory of path into buf (size bytes): "." for a bare name, "/" for a file in the
+ * root. Returns buf. Cannot fail (a longer path is cut). */
+char *nnq_output_dir_of(const char *path, char *buf, size_t size);
+
 /* Whether an output can go to path, touching nothing: NNQ_ERR_CONFIG when the file exists
  * and force == 0, or exists and another process is writing it (HDF5 holds its lock: even
  * --force leaves it alone); NNQ_ERR_RUNTIME ("cannot create ...: reason") when the file or
@@ -168,6 +172,10 @@ struct nnq_file_info {
  * truncated, written by something else); NNQ_ERR_RUNTIME when memory runs out. */
 enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *info,
                                      struct nnq_err *err);
+
+/* Row r (< info->rows) of info's diagnostics as a row: NaN in the columns the file lacks.
+ * Cannot fail. */
+void nnq_file_info_row(const struct nnq_file_info *info, long r, struct nnq_diag_row *row);
 
 /* Frees the columns of info; cannot fail. */
 void nnq_file_info_free(struct nnq_file_info *info);

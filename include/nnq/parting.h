@@ -30,6 +30,10 @@ struct nnq_parting {
 /* The floor of t_multivalued_at[k], 10^-(k+2). Cannot fail. */
 double nnq_parting_floor(int k);
 
+/* Their names, "1e-2" ... (the JSON keys). Cannot fail. */
+const char *nnq_parting_floor_name(int k);
+const char *nnq_parting_level_name(int l);
+
 /* The level l of t_part, 10^-(3-l). Cannot fail. */
 double nnq_parting_level(int l);
 
