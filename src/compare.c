@@ -423,6 +423,15 @@ void nnq_compare_anchor(struct nnq_compare *c, const struct nnq_view *s, const s
     }
 }
 
+void nnq_compare_unwrap(struct nnq_compare *c, const double complex *psi, const double *p,
+                        const double *j, double *F) {
+    const ptrdiff_t n = c->n;
+    memset(F, 0, sizeof(double) * (size_t)n);
+    solve(c, p, j, F);
+    for (ptrdiff_t i = 0; i < n; i++)
+        F[i] += c->hbar * carg(psi[i] * cexp(-I * F[i] / c->hbar));
+}
+
 double *nnq_compare_state(struct nnq_compare *c) { return c->P; }
 
 /* Labels each support cell (p >= floor max p) with the least global index of its piece, the
@@ -585,15 +594,20 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     const double complex *psi = s->psi;
     const double *pm = m->p, *jm = m->j;
 
-    dv->iterations = solve(c, pm, jm, c->P);
-    for (ptrdiff_t i = 0; i < n; i++)
-        c->F[i] = c->P[i] + c->P[n + i];
+    if (m->F) { /* a description that evolves F itself: nothing to reconstruct */
+        dv->iterations = 0;
+        memcpy(c->F, m->F, sizeof(double) * (size_t)n);
+    } else {
+        dv->iterations = solve(c, pm, jm, c->P);
+        for (ptrdiff_t i = 0; i < n; i++)
+            c->F[i] = c->P[i] + c->P[n + i];
+    }
     double pmax = 0;
     for (ptrdiff_t i = 0; i < n; i++)
         pmax = pm[i] > pmax ? pm[i] : pmax;
     pmax = nnq_par_max(pmax);
     /* where the solver holds the velocity to the bulk's speed (madelung.c, speeds()) */
-    const double held = nnq_madelung_trusted(c->floor, pmax);
+    const double held = m->vacuum > 0 ? m->vacuum : nnq_madelung_trusted(c->floor, pmax);
     double ids[NNQ_COMPARE_MAX_PIECES];
     dv->components = pieces(c, pm, pmax, ids);
     const long kept =

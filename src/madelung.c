@@ -19,6 +19,7 @@
  */
 #include "nnq/madelung.h"
 
+#include "limiter.h"
 #include "nnq/par.h"
 #include "simd.h"
 
@@ -35,26 +36,6 @@
 #define DISPERSIVE 0.3
 
 /* ---- reconstruction: half the limited slope, from the left and right differences ------- */
-
-/* vanleer as (a|b| + |a|b) / (|a| + |b|) = 2ab / (a + b) for a, b of one sign and 0 otherwise:
- * no branch and no 0/0 (DBL_MIN), so that the loops over cells vectorize */
-static inline double half_slope(enum nnq_limiter lim, double a, double b) {
-    switch (lim) {
-    case NNQ_LIMITER_VANLEER:
-        return (a * fabs(b) + fabs(a) * b) / (2 * (fabs(a) + fabs(b)) + DBL_MIN);
-    case NNQ_LIMITER_MINMOD:
-        return a * b > 0 ? 0.5 * (fabs(a) < fabs(b) ? a : b) : 0;
-    case NNQ_LIMITER_MC: { /* monotonised central: minmod(2a, 2b, (a + b)/2) / 2, no division;
-                            * selects, not fmin (a libm call where NaN rules hold) */
-        const double fa = fabs(a), fb = fabs(b), c = 0.25 * fabs(a + b);
-        const double m = fa < fb ? fa : fb;
-        return a * b > 0 ? copysign(c < m ? c : m, a) : 0;
-    }
-    case NNQ_LIMITER_NONE:
-        break;
-    }
-    return 0;
-}
 
 /* s[i] = half slope of cell c0[i] between m1[i] and p1[i], for cnt cells. */
 static inline __attribute__((always_inline)) void slopes(enum nnq_limiter lim, ptrdiff_t cnt,
@@ -1014,6 +995,7 @@ void nnq_madelung_view(struct nnq_madelung *m, struct nnq_view *v) {
     v->psi = NULL;
     v->p = m->U;
     v->j = m->U + m->n;
+    v->F = NULL;
     v->u = m->u;
 }
 
@@ -1036,3 +1018,50 @@ void nnq_madelung_destroy(struct nnq_madelung *m) {
     fftw_free(m->decay);
     fftw_free(m);
 }
+
+/* ---- the momentum form as a row of the table of forms (nnq/madelung.h) ------------------ */
+
+static int momentum_components(int dims) { return 1 + dims; }
+
+static enum nnq_status momentum_create(const struct nnq_grid *g, const struct nnq_potential *pot,
+                                       const struct nnq_madelung_params *par, void **out,
+                                       struct nnq_err *err) {
+    struct nnq_madelung *m = NULL;
+    enum nnq_status rc = nnq_madelung_create(g, pot, par, &m, err);
+    *out = m;
+    return rc;
+}
+
+static void momentum_init(void *self, const struct nnq_view *v) { nnq_madelung_init(self, v); }
+
+static enum nnq_status momentum_advance(void *self, long nsteps, double t0, struct nnq_err *err) {
+    return nnq_madelung_advance(self, nsteps, t0, err);
+}
+
+static long momentum_take_substeps(void *self) { return nnq_madelung_take_substeps(self); }
+
+static long momentum_substeps(const void *self) { return nnq_madelung_substeps(self); }
+
+static void momentum_set_substeps(void *self, long s) { nnq_madelung_set_substeps(self, s); }
+
+static void momentum_view(void *self, struct nnq_view *v) { nnq_madelung_view(self, v); }
+
+static double *momentum_state(void *self) { return nnq_madelung_state(self); }
+
+static void momentum_destroy(void *self) { nnq_madelung_destroy(self); }
+
+const struct nnq_madelung_form nnq_madelung_momentum = {
+    .name = "momentum",
+    .components = momentum_components,
+    .create = momentum_create,
+    .init = momentum_init,
+    .advance = momentum_advance,
+    .take_substeps = momentum_take_substeps,
+    .substeps = momentum_substeps,
+    .set_substeps = momentum_set_substeps,
+    .view = momentum_view,
+    .state = momentum_state,
+    .scratch_bytes = nnq_madelung_scratch_bytes,
+    .bytes_per_point = nnq_madelung_bytes_per_point,
+    .destroy = momentum_destroy,
+};

@@ -1,8 +1,10 @@
 /*
- * stepper_madelung.c - the Madelung description as a stepper (nnq/stepper.h): the
- * finite-volume engine of nnq/madelung.h, started from the reference's initial psi
- * (p = |psi|^2, j from psi's spectral gradient) and compared with the reference at every row
- * by the comparison of nnq/compare.h, which also yields F_M for the snapshots.
+ * stepper_madelung.c - the Madelung description as a stepper (nnq/stepper.h): the engine of
+ * the form [madelung] form names (nnq/madelung.h: `potential` evolves p and F, `momentum` p
+ * and j), started from the reference's initial psi (p = |psi|^2; j from psi's spectral
+ * gradient, F its least-squares potential unwrapped onto psi's phase) and compared with the
+ * reference at every row by the comparison of nnq/compare.h, which also yields F_M for the
+ * snapshots (the potential form's own F, the momentum form's reconstruction).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,10 +14,18 @@
 #include "nnq/par.h"
 #include "nnq/stepper.h"
 
-/* Invariants: m and cmp are made on env.g; F_M (the snapshots' F) is as of the last sample. */
+/* The forms, in the order of the config's options (enum nnq_madelung_form_kind). */
+static const struct nnq_madelung_form *const forms[] = {
+    [NNQ_MADELUNG_FORM_POTENTIAL] = &nnq_madelung_potential,
+    [NNQ_MADELUNG_FORM_MOMENTUM] = &nnq_madelung_momentum,
+};
+
+/* Invariants: m (of form `form`) and cmp are made on env.g; F_M (the snapshots' F) is as of
+ * the last sample. */
 struct madelung {
     struct nnq_stepper_env env;
-    struct nnq_madelung *m;
+    const struct nnq_madelung_form *form;
+    void *m;
     struct nnq_compare *cmp;
 };
 
@@ -34,7 +44,8 @@ static void destroy(void *self) {
     if (!x)
         return;
     nnq_compare_destroy(x->cmp);
-    nnq_madelung_destroy(x->m);
+    if (x->form)
+        x->form->destroy(x->m);
     free(x);
 }
 
@@ -45,12 +56,17 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     if (!x)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     x->env = *env;
+    x->form = forms[cfg->madelung_form];
+    /* each form's own vacuum: the potential form's Q needs a resolved support (docs/theory.md) */
+    const double floor = cfg->madelung_form == NNQ_MADELUNG_FORM_POTENTIAL
+                             ? cfg->madelung_potential_floor
+                             : cfg->madelung_density_floor;
     struct nnq_madelung_params par = {.hbar = cfg->hbar,
                                       .mass = cfg->particle_mass,
                                       .dt = cfg->run_dt,
                                       .limiter = (enum nnq_limiter)cfg->madelung_limiter,
                                       .flux = (enum nnq_flux)cfg->madelung_flux,
-                                      .density_floor = cfg->madelung_density_floor,
+                                      .density_floor = floor,
                                       .damping = cfg->madelung_damping,
                                       .threads = env->threads,
                                       .planner = (enum nnq_planner)cfg->run_planner};
@@ -62,11 +78,11 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     enum nnq_status rc =
         cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !W
             ? nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory")
-            : nnq_par_agree(nnq_madelung_create(env->g, env->pot, &par, &x->m, err), err);
+            : nnq_par_agree(x->form->create(env->g, env->pot, &par, &x->m, err), err);
     free(W);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass,
-                                              cfg->madelung_density_floor, env->threads,
+                                              floor, env->threads,
                                               (enum nnq_planner)cfg->run_planner, &x->cmp, err),
                            err);
     if (rc != NNQ_OK) {
@@ -83,22 +99,43 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     struct nnq_view v0 = *ref;
     if (!v0.j)
         v0.j = nnq_compare_current(x->cmp, ref->psi);
-    nnq_madelung_init(x->m, &v0);
+    double *F = NULL, *p = NULL;
+    if (x->form->components(x->env.g->dims) == 2) { /* evolves F: its initial value */
+        const ptrdiff_t n = x->env.g->local_size;
+        const size_t bytes = sizeof(double) * (size_t)(n > 0 ? n : 1);
+        F = malloc(bytes);
+        p = v0.p ? NULL : malloc(bytes);
+        if (!F || (!v0.p && !p)) {
+            free(F);
+            free(p);
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        }
+        if (p)
+            for (ptrdiff_t i = 0; i < n; i++)
+                p[i] = creal(ref->psi[i]) * creal(ref->psi[i]) +
+                       cimag(ref->psi[i]) * cimag(ref->psi[i]);
+        nnq_compare_unwrap(x->cmp, ref->psi, v0.p ? v0.p : p, v0.j, F);
+        v0.F = F;
+    }
+    x->form->init(x->m, &v0);
+    free(F);
+    free(p);
     struct nnq_view v;
-    nnq_madelung_view(x->m, &v);
-    nnq_compare_anchor(x->cmp, ref, &v);
+    x->form->view(x->m, &v);
+    if (!v.F)
+        nnq_compare_anchor(x->cmp, ref, &v);
     return NNQ_OK;
 }
 
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct madelung *x = self;
-    return nnq_madelung_advance(x->m, nsteps, t0, err);
+    return x->form->advance(x->m, nsteps, t0, err);
 }
 
 static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
     struct madelung *x = self;
     struct nnq_view v;
-    nnq_madelung_view(x->m, &v);
+    x->form->view(x->m, &v);
     struct nnq_divergence d;
     nnq_compare_run(x->cmp, ref, &v, &d);
     double *r = row->value;
@@ -110,7 +147,7 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     r[NNQ_DIAG_madelung_mass] = d.mass;
     for (int a = 0; a < 3; a++)
         r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
-    r[NNQ_DIAG_madelung_substeps] = (double)nnq_madelung_take_substeps(x->m);
+    r[NNQ_DIAG_madelung_substeps] = (double)x->form->take_substeps(x->m);
     r[NNQ_DIAG_components] = (double)d.components;
     r[NNQ_DIAG_madelung_held] = d.held;
     r[NNQ_DIAG_madelung_entropy] = d.entropy;
@@ -142,27 +179,29 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
 
 static void view(void *self, struct nnq_view *v) {
     struct madelung *x = self;
-    nnq_madelung_view(x->m, v);
+    x->form->view(x->m, v);
 }
 
 static const void *field(void *self, int k) {
     struct madelung *x = self;
-    const double *U = nnq_madelung_state(x->m);
+    struct nnq_view v;
     switch (k) {
     case FIELD_P:
-        return U;
+        return x->form->state(x->m);
     case FIELD_F:
         return nnq_compare_free_energy(x->cmp);
     default:
-        return U + x->env.g->local_size;
+        x->form->view(x->m, &v);
+        return v.j;
     }
 }
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct madelung *x = self;
-    const double substeps = (double)nnq_madelung_substeps(x->m);
-    enum nnq_status rc = nnq_output_state_write(o, "madelung", NNQ_FIELD_REAL, 1 + x->env.g->dims,
-                                                nnq_madelung_state(x->m), err);
+    const double substeps = (double)x->form->substeps(x->m);
+    enum nnq_status rc =
+        nnq_output_state_write(o, "madelung", NNQ_FIELD_REAL, x->form->components(x->env.g->dims),
+                               x->form->state(x->m), err);
     if (rc == NNQ_OK)
         rc = nnq_output_state_write(o, "madelung_potential", NNQ_FIELD_REAL, 2,
                                     nnq_compare_state(x->cmp), err);
@@ -172,15 +211,16 @@ static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *er
 static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct madelung *x = self;
     double substeps = 0;
-    enum nnq_status rc = nnq_output_state_read(o, "madelung", NNQ_FIELD_REAL, 1 + x->env.g->dims,
-                                               nnq_madelung_state(x->m), err);
+    enum nnq_status rc =
+        nnq_output_state_read(o, "madelung", NNQ_FIELD_REAL, x->form->components(x->env.g->dims),
+                              x->form->state(x->m), err);
     if (rc == NNQ_OK)
         rc = nnq_output_state_read(o, "madelung_potential", NNQ_FIELD_REAL, 2,
                                    nnq_compare_state(x->cmp), err);
     if (rc == NNQ_OK)
         rc = nnq_output_values_read(o, "madelung_substeps", &substeps, 1, err);
     if (rc == NNQ_OK)
-        nnq_madelung_set_substeps(x->m, (long)substeps);
+        x->form->set_substeps(x->m, (long)substeps);
     return rc;
 }
 
@@ -190,9 +230,10 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     struct nnq_grid g = {.dims = cfg->dims};
     for (int a = 0; a < 3; a++)
         g.n[a] = a < cfg->dims ? cfg->n[a] : 1;
-    *per_point = nnq_madelung_bytes_per_point(cfg->dims) + nnq_compare_bytes_per_point(cfg->dims) +
+    const struct nnq_madelung_form *form = forms[cfg->madelung_form];
+    *per_point = form->bytes_per_point(cfg->dims) + nnq_compare_bytes_per_point(cfg->dims) +
                  sizeof(double) * (size_t)cfg->dims; /* the output's buffer for j */
-    *fixed = nnq_madelung_scratch_bytes(&g, threads) + nnq_compare_fixed_bytes(cfg->dims, cfg->n);
+    *fixed = form->scratch_bytes(&g, threads) + nnq_compare_fixed_bytes(cfg->dims, cfg->n);
 }
 
 const struct nnq_stepper_ops nnq_stepper_madelung = {

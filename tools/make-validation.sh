@@ -108,5 +108,19 @@ trap 'rm -rf "$tmp"' EXIT
     echo "t = 1.35 and 1.75: on this landscape the parting by 1e-2 is not yet resolution-independent at"
     echo "these grids, and after the first vortices the divergence stays small (div_p_l1 at the end"
     echo "1.9e-2 and 1.7e-2), the vortices holding little of the mass."
+    echo
+    echo "## A real network: the potential form under refinement"
+    echo
+    echo "A 2-2-1 tanh network trained on XOR-like data; the loss-landscape plane through its trained"
+    echo "weights and their hidden-unit swap (two mirror minima) and a swap-symmetric, filter-normalised"
+    echo "direction; V = 0.5 L + 0.07 |theta|^2, hbar = 0.25, m = 1. \`tools/xor_network.py\` builds the"
+    echo "landscape, the ground state phi0 and the tunnelling state (phi0 + 0.4 phi1) / sqrt(1.16) (0.78 of"
+    echo "the mass in the alpha < 0 basin, period 7.87) on each grid; \`tools/xor_study.sh\` runs them to"
+    echo "t = 8 with \`[madelung] form = potential\` and tabulates (basin mass: the largest difference of"
+    echo "the alpha < 0 basin's mass between the two descriptions over 41 snapshots):"
+    echo
+    echo "    sh tools/xor_study.sh build/nnq python3"
+    echo
+    sh tools/xor_study.sh "$nnq" "$py"
 } > "$out"
 echo "wrote $out"

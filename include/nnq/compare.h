@@ -79,12 +79,21 @@ const double *nnq_compare_current(struct nnq_compare *c, const double complex *p
  * before the first nnq_compare_run of a run that is not resumed. Collective. Cannot fail. */
 void nnq_compare_anchor(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m);
 
+/* The initial free energy of a description that evolves F itself (the Madelung potential
+ * form): F = F_LS + hbar wrap((F_S - F_LS) / hbar), F_LS the least-squares potential of m j
+ * weighted by p (as above), into F (local_size values). sqrt(p) exp(i F / hbar) is psi to
+ * round-off, and F is smooth wherever psi's phase is; where psi winds (an imprinted vortex) or
+ * changes sign (a node), F jumps by up to pi hbar there: the state is multivalued from the
+ * start. Collective. Cannot fail. */
+void nnq_compare_unwrap(struct nnq_compare *c, const double complex *psi, const double *p,
+                        const double *j, double *F);
+
 /* The least-squares potential and the initial correction: 2 local_size values (writable, for
  * checkpoints: a resumed run goes on from them bit for bit). Cannot fail. */
 double *nnq_compare_state(struct nnq_compare *c);
 
 /* Compares the Schrodinger view s (psi set) with the Madelung view m (p, j and u set): fills
- * *d and F_M. Collective. Cannot fail. */
+ * *d and F_M (m->F where the view has it, else the reconstruction above). Collective. Cannot fail. */
 void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m,
                      struct nnq_divergence *d);
 

@@ -136,12 +136,19 @@
     X(initial, core, DBL, "1", "pos", "vortex", "q",                                               \
       "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")               \
     X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi")  \
+    X(madelung, form, ENUM, "momentum", "momentum|potential", "", "-",                             \
+      "potential: evolve p and F, the paper's variables (the flow a gradient of F; "              \
+      "potential_floor); momentum: p and j = p u by finite volumes, F_M reconstructed from j "     \
+      "(limiter, flux, damping, density_floor)")                                                   \
     X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none|mc", "", "-",                       \
       "MUSCL slope limiter")                                                                       \
     X(madelung, flux, ENUM, "rusanov", "rusanov|hll", "", "-",                                     \
       "numerical flux for the advective part")                                                     \
     X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                       \
-      "cells with p below this times max p are vacuum")                                            \
+      "momentum form: cells with p below this times max p are vacuum")                             \
+    X(madelung, potential_floor, DBL, "1e-8", "pos", "", "-",                                      \
+      "potential form: cells with p below this times max p are vacuum (lower, tails the grid "     \
+      "does not resolve enter the flow)")                                                          \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
     X(defects, node_depth, DBL, "0.1", "pos", "", "-",                                             \
@@ -230,6 +237,7 @@ enum nnq_initial_kind {
 };
 enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE, NNQ_LIMITER_MC };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
+enum nnq_madelung_form_kind { NNQ_MADELUNG_FORM_MOMENTUM, NNQ_MADELUNG_FORM_POTENTIAL };
 enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
 #define NNQ_FIELD_P 1u

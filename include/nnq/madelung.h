@@ -102,4 +102,34 @@ size_t nnq_madelung_bytes_per_point(int dims);
 /* Frees m; NULL is a no-op. */
 void nnq_madelung_destroy(struct nnq_madelung *m);
 
+/*
+ * The forms of the Madelung description ([madelung] form), one row each in the table of the
+ * Madelung stepper (src/stepper_madelung.c): `momentum`, the engine above (p and j), and
+ * `potential` (src/madelung_potential.c: p and F, the paper's own variables). Each has the
+ * shape and the contracts of the functions above, on its own state `self`:
+ *   components   the state's arrays (p first): 1 + d (momentum), 2 (potential: p, F)
+ *   init         from a view: p (or |psi|^2), and j (momentum) or F (potential) set
+ *   view         p, j, u and, for the potential form, F
+ *   state        the components' arrays, contiguous and writable (checkpoints)
+ */
+struct nnq_madelung_form {
+    const char *name;
+    int (*components)(int dims);
+    enum nnq_status (*create)(const struct nnq_grid *g, const struct nnq_potential *pot,
+                              const struct nnq_madelung_params *par, void **out,
+                              struct nnq_err *err);
+    void (*init)(void *self, const struct nnq_view *v);
+    enum nnq_status (*advance)(void *self, long nsteps, double t0, struct nnq_err *err);
+    long (*take_substeps)(void *self);
+    long (*substeps)(const void *self);
+    void (*set_substeps)(void *self, long substeps);
+    void (*view)(void *self, struct nnq_view *v);
+    double *(*state)(void *self);
+    double (*scratch_bytes)(const struct nnq_grid *g, int threads);
+    size_t (*bytes_per_point)(int dims);
+    void (*destroy)(void *self);
+};
+
+extern const struct nnq_madelung_form nnq_madelung_momentum, nnq_madelung_potential;
+
 #endif

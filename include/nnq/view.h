@@ -22,6 +22,11 @@ struct nnq_view {
     const double *j;           /* the current, d components, or NULL (then from psi) */
     const double *u;           /* the velocity j / p as the description regularises it in
                                 * vacuum (d components), or NULL */
+    const double *F;           /* the free energy where the description evolves it (the
+                                * Madelung potential form), or NULL */
+    double vacuum;             /* the density below which the description regularises its
+                                * flow (the potential form: its vacuum), or 0: the momentum
+                                * form's rule (nnq_madelung_trusted) */
 };
 
 #endif

@@ -12,7 +12,9 @@
  *       seen without the two solvers evicting each other's data from the caches;
  *   (f) the comparison of one diagnostics row (nnq_compare_run: F_M's least-squares solve,
  *       warm-started from the row 10 Madelung steps before, the metrics, curl, information),
- *       and b/f, its cost in Schrodinger steps.
+ *       and b/f, its cost in Schrodinger steps;
+ *   (g) a step of the potential form ([madelung] form = potential, density floor 1e-8) alone,
+ *       from the same psi; b/g is its cost in Schrodinger steps.
  * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b, b/e and the
  * speed-up of each mode over the first thread count; writes every figure as JSON.
  * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
@@ -53,6 +55,7 @@ struct result {
     int threads;
     double bare, schrodinger, both, snapshots, madelung; /* (a) .. (e), steps per second */
     double rows;                                         /* (f), rows per second */
+    double potential; /* (g): a step of the potential form alone, steps per second */
 };
 
 /* psi *= f pointwise, as a minimal loop does it (the bare limit's pointwise product). */
@@ -82,7 +85,7 @@ static struct result bench(const char *label, const char *ini, int threads, long
         nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
         nnq_potential_create(&cfg, g, &pot, &err))
         die(&err);
-    struct result r = {label, threads, 0, 0, 0, 0, 0, 0};
+    struct result r = {label, threads, 0, 0, 0, 0, 0, 0, 0};
     double t[REPS];
     const ptrdiff_t n = g->local_size;
 
@@ -219,6 +222,31 @@ static struct result bench(const char *label, const char *ini, int threads, long
     r.madelung = 1.0 / median(t, REPS);
     if (nnq_madelung_take_substeps(m) != 1)
         fprintf(stderr, "bench: %s: the Madelung step sub-cycled; lower dt\n", label);
+    /* (g): the potential form (p, F), from the same psi, density floor 1e-8 */
+    {
+        struct nnq_madelung_params pp = mp;
+        pp.density_floor = 1e-8;
+        void *pf = NULL;
+        double *F = malloc(sizeof(double) * (size_t)(g->local_size > 0 ? g->local_size : 1));
+        if (!F)
+            exit(1);
+        for (ptrdiff_t i = 0; i < g->local_size; i++)
+            F[i] = cfg.hbar * carg(ps[i]);
+        if (nnq_madelung_potential.create(g, pot, &pp, &pf, &err))
+            die(&err);
+        nnq_madelung_potential.init(pf, &(const struct nnq_view){.g = g, .psi = ps, .F = F});
+        for (int k = 0; k < REPS; k++) {
+            double t0 = nnq_progress_clock();
+            if (nnq_madelung_potential.advance(pf, msteps, 0.0, &err))
+                die(&err);
+            t[k] = (nnq_progress_clock() - t0) / (double)msteps;
+        }
+        r.potential = 1.0 / median(t, REPS);
+        if (nnq_madelung_potential.take_substeps(pf) != 1)
+            fprintf(stderr, "bench: %s: the potential form sub-cycled; lower dt\n", label);
+        nnq_madelung_potential.destroy(pf);
+        free(F);
+    }
     /* (f) */
     const struct nnq_view vs = {.g = g, .psi = ps};
     struct nnq_view vm;
@@ -312,9 +340,9 @@ int main(int argc, char **argv) {
     struct result res[8][8];
     fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[",
             REPS, limiters[limiter]);
-    printf("%-10s %3s %11s %11s %11s %11s %11s %10s %6s %6s %6s %6s %6s\n", "grid", "thr",
-           "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
-           "b/a", "c/b", "d/b", "b/e", "b/f");
+    printf("%-10s %3s %11s %11s %11s %11s %11s %10s %10s %6s %6s %6s %6s %6s %6s\n", "grid",
+           "thr", "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s",
+           "(f) rows/s", "(g) pot/s", "b/a", "c/b", "d/b", "b/e", "b/f", "b/g");
     int first = 1;
     for (int c = 0; c < ncases; c++) {
         if (!strstr(cases[c].label, only))
@@ -324,21 +352,24 @@ int main(int argc, char **argv) {
             struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick,
                                     (enum nnq_limiter)limiter);
             res[c][th] = r;
-            printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %10.3f %6.3f %6.3f %6.3f %6.2f "
-                   "%6.1f\n",
+            printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %10.3f %10.2f %6.3f %6.3f %6.3f "
+                   "%6.2f %6.1f %6.2f\n",
                    r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots, r.madelung,
-                   r.rows, r.schrodinger / r.bare, r.both / r.schrodinger,
-                   r.snapshots / r.schrodinger, r.schrodinger / r.madelung, r.schrodinger / r.rows);
+                   r.rows, r.potential, r.schrodinger / r.bare, r.both / r.schrodinger,
+                   r.snapshots / r.schrodinger, r.schrodinger / r.madelung, r.schrodinger / r.rows,
+                   r.schrodinger / r.potential);
             fflush(stdout);
             fprintf(out,
                     "%s\n{\"grid\":\"%s\",\"threads\":%d,\"a_bare_steps_per_s\":%.6g,"
                     "\"b_schrodinger_steps_per_s\":%.6g,\"c_with_madelung_steps_per_s\":%.6g,"
                     "\"d_with_snapshots_steps_per_s\":%.6g,\"e_madelung_steps_per_s\":%.6g,"
                     "\"f_comparison_rows_per_s\":%.6g,\"b_over_f\":%.4f,"
+                    "\"g_potential_steps_per_s\":%.6g,\"b_over_g\":%.4f,"
                     "\"b_over_a\":%.4f,\"c_over_b\":%.4f,\"d_over_b\":%.4f,\"b_over_e\":%.4f,"
                     "\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
                     first ? "" : ",", r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots,
-                    r.madelung, r.rows, r.schrodinger / r.rows, r.schrodinger / r.bare,
+                    r.madelung, r.rows, r.schrodinger / r.rows, r.potential,
+                    r.schrodinger / r.potential, r.schrodinger / r.bare,
                     r.both / r.schrodinger, r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
                     r.schrodinger / res[c][0].schrodinger, r.both / res[c][0].both);
             first = 0;

@@ -1,0 +1,712 @@
+/*
+ * madelung_potential.c - the Madelung description in the paper's own variables (p, F):
+ * `[madelung] form = potential` (docs/theory.md, "The potential form").
+ *
+ *     dp/dt + div(p grad F / m) = 0
+ *     dF/dt + |grad F|^2 / 2m + V + Q = 0,    Q = -(hbar^2 / 2m) Lap(sqrt p) / sqrt p
+ *
+ * F is the solver's state: the velocity on a face is the difference of F across it over m dq,
+ * so the discrete flow is a gradient, its discrete curl is zero exactly, and F_M needs no
+ * reconstruction.
+ *
+ * - p by finite volumes: face flux u_f p_f, p_f the upwind MUSCL state (the limiter of
+ *   [madelung] limiter), so mass changes only through fluxes (conserved to round-off) and
+ *   stays non-negative under the advective limit below.
+ * - Q = -(hbar^2 / 2m) L(s) / s with s = sqrt(p + delta^2), delta^2 = density_floor max p, and
+ *   L the fourth-order central Laplacian. L(s) / s is a sum of ratios s_{i+-1} / s_i and
+ *   s_{i+-2} / s_i of neighbours, so Q stays bounded in the tails of a packet (for a gaussian
+ *   tail the ratios are exp(+-x dq)), where the continuous form's ratio of two vanishing
+ *   numbers has no precision left. Well-balanced: a state with F uniform and V + Q uniform is
+ *   discretely stationary (no face velocity; F falls at one rate everywhere). For an
+ *   eigenstate of the Schrodinger problem V + Q is uniform to L's truncation error, O(dq^4).
+ * - |grad F|^2 at a cell: the mean of the squared differences on its faces to support cells.
+ * - Support and vacuum. The support is where p >= delta^2 and F steps by at most pi hbar / 2
+ *   to each neighbour in it (a larger step is a node of psi, where F jumps by pi hbar, or a
+ *   phase the grid does not resolve). There F follows the equation above, plus
+ *   (delta^2 / (p + delta^2)) (hbar / 2m) Lap F, a diffusion that acts only at the support's
+ *   edge. The vacuum within LAYERS cells of the support (the band) takes the support's F
+ *   extended linearly at every stage, and ln s extended by a quadratic once a step: a packet
+ *   moving into empty cells meets its own flow there, and the edge's Q sees its own tail
+ *   continued. Mass moves only through faces with a support cell on one side (no flow
+ *   between vacuum cells, whose F has no dynamics: this is what made a first (p, F)
+ *   prototype blow up in the tails, Q there being a ratio of two vanishing numbers), so the
+ *   support grows cell by cell as mass arrives.
+ * - SSP-RK3 in time, sub-cycled when dt exceeds the solver's limits: dispersive
+ *   0.5 m / (hbar sum_a 1 / dq_a^2) (the linearised system is Schrodinger's) and advective
+ *   0.25 / sum_a (max |u_a| / dq_a) (positivity of the upwind fluxes).
+ *
+ * References: E. Madelung, Z. Phys. 40, 322 (1927); C.-W. Shu & S. Osher, J. Comput. Phys.
+ * 77, 439 (1988) (SSP-RK3); B. van Leer, J. Comput. Phys. 32, 101 (1979) (MUSCL).
+ *
+ * Layout: U holds p then F (local_size values each); A and B the RK stages. Each stage copies
+ * p, F and s into padded arrays (GHOST cells on each side of every axis: from the neighbouring
+ * ranks along axis 0, periodic copies along the others), so that the cell loop reads its
+ * neighbours at fixed strides and vectorises.
+ */
+#include "limiter.h"
+#include "nnq/madelung.h"
+#include "nnq/par.h"
+
+#include <assert.h>
+#include <fftw3.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GHOST 3 /* the extension's quadratic reads 3 cells back */
+#define DISPERSIVE 0.5
+#define ADVECTIVE 0.25
+#define LAYERS 4 /* cells of vacuum that take the support's F by extension, per step */
+#define FAR (LAYERS + 1)
+
+/* Invariants: n = g->local_size, n0 = g->local_n0; U, A, B hold 2 n values, level, Fx, Sx and band
+ * n; P, F, S, L the padded extents (n0 + 2 GHOST) x m1 x m2 (m_a = n_a + 2 GHOST on axes a < d,
+ * else 1), strides stride[]; halo holds 8 GHOST planes (p, F, level, Sx; next and prev);
+ * every level is in 0 .. FAR; delta2 >= 0; max_sub >= 0. */
+struct potential_form {
+    const struct nnq_grid *g;
+    const struct nnq_potential *pot;
+    struct nnq_madelung_params par;
+    int d, time_dependent;
+    ptrdiff_t n, n0, n1, n2, plane, m1, m2, padded, stride[3];
+    double *U, *A, *B, *V, *u, *j, *decay;
+    double *P, *F, *S, *L, *level, *Fx, *Sx, *halo;
+    ptrdiff_t *band, band_n[LAYERS + 1]; /* the vacuum's cells within LAYERS, by layer */
+    double delta2, inv_dq[3];
+    long max_sub;
+};
+
+static size_t padded_points(const struct nnq_grid *g, ptrdiff_t n0) {
+    size_t s = (size_t)(n0 + 2 * GHOST);
+    for (int a = 1; a < 3; a++)
+        s *= (size_t)(g->n[a] + (a < g->dims ? 2 * GHOST : 0));
+    return s;
+}
+
+static double scratch_bytes(const struct nnq_grid *g, int threads) {
+    (void)threads;
+    /* the padded arrays' excess over the grid's points is counted per point below; here the
+     * halo planes and the pads of the thinnest slab */
+    const double plane = (double)(g->n[1] * g->n[2]);
+    return sizeof(double) * (8.0 * GHOST * plane + 4.0 * (double)padded_points(g, 0));
+}
+
+static size_t bytes_per_point(int dims) {
+    /* U, A, B: 6; V, level, Fx, Sx, band: 5; P, F, S, L: 4 (and their pads, within
+     * scratch_bytes); u, j: 2 d */
+    return sizeof(double) * (size_t)(15 + 2 * dims);
+}
+
+static int components(int dims) {
+    (void)dims;
+    return 2;
+}
+
+static void destroy(void *self) {
+    struct potential_form *m = self;
+    if (!m)
+        return;
+    fftw_free(m->U);
+    fftw_free(m->A);
+    fftw_free(m->B);
+    fftw_free(m->V);
+    fftw_free(m->u);
+    fftw_free(m->j);
+    fftw_free(m->decay);
+    fftw_free(m->P);
+    fftw_free(m->F);
+    fftw_free(m->S);
+    fftw_free(m->L);
+    fftw_free(m->level);
+    fftw_free(m->Fx);
+    fftw_free(m->Sx);
+    free(m->band);
+    fftw_free(m->halo);
+    free(m);
+}
+
+static enum nnq_status create(const struct nnq_grid *g, const struct nnq_potential *pot,
+                              const struct nnq_madelung_params *par, void **out,
+                              struct nnq_err *err) {
+    *out = NULL;
+    for (int r = 0; r < nnq_par_size(); r++)
+        if (g->counts[r] > 0 && g->counts[r] < GHOST)
+            return nnq_err_set(err, NNQ_ERR_CONFIG,
+                               "[grid] n: %td rows along axis 0 on %d ranks leave rank %d with "
+                               "%td; the Madelung solver needs %d or none on each: use fewer "
+                               "ranks",
+                               g->n[0], nnq_par_size(), r, g->counts[r], GHOST);
+    struct potential_form *m = calloc(1, sizeof *m);
+    if (!m)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    m->g = g;
+    m->pot = pot;
+    m->par = *par;
+    m->par.absorb = NULL; /* the copy is decay */
+    m->d = g->dims;
+    m->n = g->local_size;
+    m->n0 = g->local_n0;
+    m->n1 = g->n[1];
+    m->n2 = g->n[2];
+    m->plane = m->n1 * m->n2;
+    m->m1 = m->n1 + (m->d > 1 ? 2 * GHOST : 0);
+    m->m2 = m->n2 + (m->d > 2 ? 2 * GHOST : 0);
+    m->stride[2] = 1;
+    m->stride[1] = m->m2;
+    m->stride[0] = m->m1 * m->m2;
+    m->padded = (ptrdiff_t)padded_points(g, m->n0);
+    m->time_dependent = nnq_potential_time_dependent(pot);
+    for (int a = 0; a < 3; a++)
+        m->inv_dq[a] = a < m->d ? 1.0 / g->dq[a] : 0;
+    const size_t n = m->n > 0 ? (size_t)m->n : 1, d = (size_t)m->d, np = (size_t)m->padded;
+    m->U = fftw_malloc(sizeof(double) * 2 * n);
+    m->A = fftw_malloc(sizeof(double) * 2 * n);
+    m->B = fftw_malloc(sizeof(double) * 2 * n);
+    m->V = fftw_malloc(sizeof(double) * n);
+    m->u = fftw_malloc(sizeof(double) * d * n);
+    m->j = fftw_malloc(sizeof(double) * d * n);
+    m->P = fftw_malloc(sizeof(double) * np);
+    m->F = fftw_malloc(sizeof(double) * np);
+    m->S = fftw_malloc(sizeof(double) * np);
+    m->L = fftw_malloc(sizeof(double) * np);
+    m->level = fftw_malloc(sizeof(double) * n);
+    m->Fx = fftw_malloc(sizeof(double) * n);
+    m->Sx = fftw_malloc(sizeof(double) * n);
+    m->band = malloc(sizeof(ptrdiff_t) * n);
+    m->halo = fftw_malloc(sizeof(double) * 8 * GHOST * (size_t)m->plane);
+    if (!(m->U && m->A && m->B && m->V && m->u && m->j && m->P && m->F && m->S && m->L &&
+          m->level && m->Fx && m->Sx && m->band && m->halo)) {
+        destroy(m);
+        return nnq_err_set(err, NNQ_ERR_RUNTIME,
+                           "out of memory for the Madelung fields (%zu points)", n);
+    }
+    memset(m->U, 0, sizeof(double) * 2 * n);
+    for (size_t i = 0; i < n; i++)
+        m->level[i] = 0;
+    enum nnq_status rc = nnq_par_agree(nnq_potential_fill(pot, g, 0.0, m->V, err), err);
+    if (rc == NNQ_OK && par->absorb) { /* p decays as |psi|^2 does: 2 W / hbar */
+        if (!(m->decay = fftw_malloc(sizeof(double) * n)))
+            rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the absorbing layer");
+        else
+            for (ptrdiff_t i = 0; i < m->n; i++)
+                m->decay[i] = exp(-2.0 * par->absorb[i] * par->dt / par->hbar);
+    }
+    if (rc != NNQ_OK) {
+        destroy(m);
+        return rc;
+    }
+    *out = m;
+    return NNQ_OK;
+}
+
+/* The largest p over the ranks (NaN anywhere: NaN). Collective. */
+static double max_density(const struct potential_form *m, const double *p) {
+    double pmax = 0;
+    int nan = 0;
+    for (ptrdiff_t i = 0; i < m->n; i++) {
+        pmax = p[i] > pmax ? p[i] : pmax;
+        nan |= isnan(p[i]);
+    }
+    return nnq_par_max(nan ? NAN : pmax);
+}
+
+static void init(void *self, const struct nnq_view *v) {
+    struct potential_form *m = self;
+    assert(v->F);
+    if (v->p)
+        memcpy(m->U, v->p, sizeof(double) * (size_t)m->n);
+    else
+        for (ptrdiff_t i = 0; i < m->n; i++)
+            m->U[i] = creal(v->psi[i]) * creal(v->psi[i]) + cimag(v->psi[i]) * cimag(v->psi[i]);
+    memcpy(m->U + m->n, v->F, sizeof(double) * (size_t)m->n);
+    m->max_sub = 0;
+    m->delta2 = m->par.density_floor * max_density(m, m->U);
+}
+
+/* Padded index of cell (r, k1, k2) of this rank's slab (r from -GHOST: the halo rows). */
+static inline ptrdiff_t at(const struct potential_form *m, ptrdiff_t r, ptrdiff_t k1,
+                           ptrdiff_t k2) {
+    return (r + GHOST) * m->stride[0] + (k1 + (m->d > 1 ? GHOST : 0)) * m->stride[1] + k2 +
+           (m->d > 2 ? GHOST : 0);
+}
+
+/* Copies one row (a plane of axes 1 and 2) into padded row r of out, wrapping axes 1, 2. */
+static void pad_row(const struct potential_form *m, const double *src, double *out, ptrdiff_t r) {
+    const ptrdiff_t g1 = m->d > 1 ? GHOST : 0, g2 = m->d > 2 ? GHOST : 0;
+    for (ptrdiff_t k1 = -g1; k1 < m->n1 + g1; k1++) {
+        const double *s = src + ((k1 + m->n1) % m->n1) * m->n2;
+        double *o = out + at(m, r, k1, 0);
+        memcpy(o, s, sizeof(double) * (size_t)m->n2);
+        for (ptrdiff_t k2 = 1; k2 <= g2; k2++) {
+            o[-k2] = s[m->n2 - k2];
+            o[m->n2 - 1 + k2] = s[k2 - 1];
+        }
+    }
+}
+
+/* The local field f (n values) into the padded array out, halos from the neighbouring ranks
+ * (halo planes at h). Collective. */
+static void pad_field(struct potential_form *m, const double *f, double *out, double *h) {
+    const ptrdiff_t gp = GHOST * m->plane;
+    nnq_par_halo(f, sizeof(double) * (size_t)m->plane, m->g->counts, GHOST, h, h + gp);
+    for (ptrdiff_t r = -GHOST; r < m->n0 + GHOST; r++)
+        pad_row(m,
+                r < 0        ? h + gp + (r + GHOST) * m->plane
+                : r >= m->n0 ? h + (r - m->n0) * m->plane
+                             : f + r * m->plane,
+                out, r);
+}
+
+/* The ghost cells of the padded array out, whose own cells are f's (n values): the halo rows
+ * from the neighbouring ranks (halo planes at h), the periodic copies along axes 1 and 2.
+ * O(the slab's surface): for arrays whose changed cells were written in place. Collective. */
+static void ghosts(struct potential_form *m, const double *f, double *out, double *h) {
+    const ptrdiff_t gp = GHOST * m->plane, g1 = m->d > 1 ? GHOST : 0, g2 = m->d > 2 ? GHOST : 0;
+    nnq_par_halo(f, sizeof(double) * (size_t)m->plane, m->g->counts, GHOST, h, h + gp);
+    for (ptrdiff_t r = 0; r < GHOST; r++) {
+        pad_row(m, h + gp + r * m->plane, out, r - GHOST);
+        pad_row(m, h + r * m->plane, out, m->n0 + r);
+    }
+    if (m->d < 2)
+        return;
+    const size_t row = sizeof(double) * (size_t)(m->n2 + 2 * g2);
+    for (ptrdiff_t r = 0; r < m->n0; r++) {
+        for (ptrdiff_t k1 = 0; k1 < m->n1 && g2; k1++) {
+            double *o = out + at(m, r, k1, 0);
+            for (ptrdiff_t k2 = 1; k2 <= g2; k2++) {
+                o[-k2] = o[m->n2 - k2];
+                o[m->n2 - 1 + k2] = o[k2 - 1];
+            }
+        }
+        for (ptrdiff_t k1 = 1; k1 <= g1; k1++) {
+            memcpy(out + at(m, r, -k1, -g2), out + at(m, r, m->n1 - k1, -g2), row);
+            memcpy(out + at(m, r, m->n1 - 1 + k1, -g2), out + at(m, r, k1 - 1, -g2), row);
+        }
+    }
+}
+
+/* P = max(p, 0) and F of state X into the padded arrays, halos included, and S =
+ * sqrt(P + delta^2) in the support and the far vacuum (the band keeps its extension). L must
+ * be padded. Collective. */
+static void pad_state(struct potential_form *m, const double *X) {
+    const ptrdiff_t gp = GHOST * m->plane;
+    pad_field(m, X, m->P, m->halo);
+    pad_field(m, X + m->n, m->F, m->halo + 2 * gp);
+    const double d2 = m->delta2;
+    for (ptrdiff_t i = 0; i < m->padded; i++) {
+        const double p = m->P[i] > 0 ? m->P[i] : 0;
+        m->P[i] = p;
+        if (m->L[i] == 0 || m->L[i] == FAR)
+            m->S[i] = sqrt(p + d2);
+    }
+}
+
+/* pad_state after padding the levels and the band's s (Sx). Collective. */
+static void pad(struct potential_form *m, const double *X) {
+    const ptrdiff_t gp = GHOST * m->plane;
+    pad_field(m, m->level, m->L, m->halo + 4 * gp);
+    pad_field(m, m->Sx, m->S, m->halo + 6 * gp);
+    pad_state(m, X);
+}
+
+/* Upwind MUSCL flux through the face between cells c and c + s (padded P), velocity u. */
+static inline __attribute__((always_inline)) double face_flux(enum nnq_limiter lim, const double *P,
+                                                              ptrdiff_t c, ptrdiff_t s, double u) {
+    const double q0 = P[c - s], q1 = P[c], q2 = P[c + s], q3 = P[c + 2 * s];
+    const double left = q1 + half_slope(lim, q1 - q0, q2 - q1);
+    const double right = q2 - half_slope(lim, q2 - q1, q3 - q2);
+    return u * (u > 0 ? left : right);
+}
+
+/* The difference of F across the face between padded cells c and c + s, for the flow: the
+ * difference itself between two support cells; between a support cell and a band cell, the
+ * support's own difference on its other side along the axis (0 where that cell is not in the
+ * support either) where the band cell is empty (p < delta^2; a dense one is a node's, which
+ * mass does not cross: it would pile up there); else 0. The band's F (extended from several
+ * directions) never sets a velocity, so a support cell cannot drain into a band whose F was
+ * extended from elsewhere, and both cells of a face see the same flux. */
+static inline __attribute__((always_inline)) double face_dF(const double *F, const double *L,
+                                                            const double *P, double delta2,
+                                                            ptrdiff_t c, ptrdiff_t s) {
+    const double lc = L[c], lp = L[c + s];
+    if (lc == 0 && lp == 0)
+        return F[c + s] - F[c];
+    if (lc == 0 && lp < FAR && P[c + s] < delta2)
+        return L[c - s] == 0 ? F[c] - F[c - s] : 0;
+    if (lp == 0 && lc < FAR && P[c] < delta2)
+        return L[c + 2 * s] == 0 ? F[c + 2 * s] - F[c + s] : 0;
+    return 0;
+}
+
+/* dq^2 times the fourth-order Laplacian of s along the axis of stride s at support cell c,
+ * the vacuum's s its extension; but beside a node's cell (out of the support with
+ * p >= delta^2), second order with s continued there from this side (ln s linear, never
+ * rising outward), and nothing where both neighbours are nodes'. The stencil must not reach
+ * across a node: the other lobe's s rising again beyond it made a V whose Laplacian, of order
+ * s / dq^2, sent F racing there. */
+static inline __attribute__((always_inline)) double
+lap_s(const double *S, const double *L, const double *P, double delta2, ptrdiff_t c, ptrdiff_t s) {
+    const double sc = S[c];
+    const int node_m = L[c - s] != 0 && P[c - s] >= delta2;
+    const int node_p = L[c + s] != 0 && P[c + s] >= delta2;
+    if (!node_m && !node_p)
+        return (-(S[c - 2 * s] + S[c + 2 * s]) + 16 * (S[c - s] + S[c + s]) - 30 * sc) / 12.0;
+    if (node_m && node_p)
+        return 0;
+    const double inner = node_p ? S[c - s] : S[c + s];
+    const double outer = inner > sc ? sc * sc / inner : sc;
+    return inner + outer - 2 * sc;
+}
+
+/* At padded index c, with V = v there: dp/dt and dF/dt = -(|grad F|^2 / 2m + V + Q) in the
+ * support (plus the edge's diffusion), 0 in the vacuum, whose F each stage extends. The
+ * velocity on a face is face_dF over m dq; |grad F|^2 the mean of its squares on the cell's
+ * faces. A node of psi, where F jumps by pi hbar, is vacuum: its jump enters neither. */
+static inline __attribute__((always_inline)) void cell_rhs(const struct potential_form *m,
+                                                           enum nnq_limiter lim, ptrdiff_t c,
+                                                           double v, double *dp, double *dF) {
+    const double *P = m->P, *F = m->F, *S = m->S, *L = m->L;
+    const double inv_m = 1.0 / m->par.mass, hbar = m->par.hbar;
+    const double Fc = F[c], sc = S[c], lc = L[c];
+    double kin = 0, lapS = 0, lapF = 0, div = 0;
+    for (int a = 0; a < m->d; a++) {
+        const ptrdiff_t s = m->stride[a];
+        const double h1 = m->inv_dq[a];
+        const double gp = face_dF(F, L, P, m->delta2, c, s) * h1;
+        const double gm = face_dF(F, L, P, m->delta2, c - s, s) * h1;
+        const double up = gp * inv_m, um = gm * inv_m;
+        div += (face_flux(lim, P, c, s, up) - face_flux(lim, P, c - s, s, um)) * h1;
+        kin += 0.5 * (gp * gp + gm * gm);
+        lapF += (F[c + s] - 2 * Fc + F[c - s]) * (h1 * h1);
+        lapS += lap_s(S, L, P, m->delta2, c, s) * (h1 * h1);
+    }
+    const double h = 0.5 * inv_m * kin - 0.5 * hbar * hbar * inv_m * lapS / sc + v;
+    *dp = -div;
+    const double edge = m->delta2 / (P[c] + m->delta2);
+    *dF = lc == 0 ? -h + edge * 0.5 * hbar * inv_m * lapF : 0;
+}
+
+/*
+ * The support and its vacuum. A cell is in the support (level 0) where p >= delta^2 and F
+ * steps by at most pi hbar / 2 to each neighbour with p >= delta^2 (the vacuum's F has no
+ * dynamics and excludes nothing): a larger step is a node of psi (F jumps by
+ * pi hbar across a sign change) or a phase the grid does not resolve, where the Madelung
+ * equations do not hold; it joins the vacuum, so that the support's flow goes round it. The
+ * vacuum's cells within LAYERS of it are layers 1 .. LAYERS (the band), the rest FAR
+ * (no flow through their faces). In the band F is the support's F extended, layer by layer,
+ * each cell the mean over its axes and sides of the linear extrapolation from the two cells
+ * before it (the one cell where only one is known), at every stage: the support's velocity
+ * continues into the vacuum, so that a packet moving into empty cells meets its own flow there
+ * (a vacuum with an F of its own stops it: a shock at the front; one extended only once a step
+ * grows a velocity across the edge's face within the step), and a uniform F stays uniform (a
+ * stationary state stays stationary). ln s, the density's shape that the quantum potential of
+ * the support's edge reads, is extended once a step by the quadratic through the three cells
+ * before it (exact for a gaussian tail; never rising outward, never below delta): the edge's Q
+ * sees its own tail continued, not the vacuum's p, which moves without quantum pressure.
+ */
+
+/* The mean of the extrapolations into padded cell c from the cells of lower level than
+ * `layer` (padded field f), or NAN where there are none. */
+static inline double extrapolate(const struct potential_form *m, const double *f, ptrdiff_t c,
+                                 double layer) {
+    double sum = 0;
+    int cnt = 0;
+    for (int a = 0; a < m->d; a++)
+        for (int side = -1; side <= 1; side += 2) {
+            const ptrdiff_t s = side * m->stride[a];
+            if (m->L[c + s] >= layer)
+                continue;
+            sum += layer == 1 && m->L[c + 2 * s] < layer ? 2 * f[c + s] - f[c + 2 * s] : f[c + s];
+            cnt++;
+        }
+    return cnt ? sum / cnt : NAN;
+}
+
+/* F of state X in the band, extended from the support's, into X and the padded F (which
+ * must hold X's F). Collective. */
+static void extend_F(struct potential_form *m, double *X) {
+    const ptrdiff_t gp = GHOST * m->plane;
+    ptrdiff_t k = 0;
+    for (int layer = 1; layer <= LAYERS; layer++) {
+        const ptrdiff_t end = k + m->band_n[layer];
+        for (ptrdiff_t b = k; b < end; b++)
+            m->Fx[b] = extrapolate(m, m->F, m->band[m->n - 1 - b], layer);
+        for (; k < end; k++) {
+            X[m->n + m->band[k]] = m->Fx[k];
+            m->F[m->band[m->n - 1 - k]] = m->Fx[k];
+        }
+        if (layer < LAYERS)
+            ghosts(m, X + m->n, m->F, m->halo + 2 * gp);
+    }
+    ghosts(m, X + m->n, m->F, m->halo + 2 * gp);
+}
+
+/* The levels, the band (local indices from the start of band[], their padded indices from its
+ * end) and s in the band (Sx), from U; then U's F in the band. Collective. */
+static void extend(struct potential_form *m) {
+    for (ptrdiff_t i = 0; i < m->n; i++) {
+        m->level[i] = m->U[i] >= m->delta2 ? 0 : FAR;
+        m->Sx[i] = sqrt((m->U[i] > 0 ? m->U[i] : 0) + m->delta2);
+    }
+    pad(m, m->U);
+    const double jump = 0.5 * M_PI * m->par.hbar, d2 = m->delta2;
+    for (ptrdiff_t r = 0; r < m->n0; r++)
+        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
+            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
+                const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
+                for (int a = 0; a < m->d; a++) {
+                    const ptrdiff_t s = m->stride[a];
+                    if ((m->P[c + s] >= d2 && fabs(m->F[c + s] - m->F[c]) > jump) ||
+                        (m->P[c - s] >= d2 && fabs(m->F[c] - m->F[c - s]) > jump))
+                        m->level[i] = FAR;
+                }
+            }
+    for (ptrdiff_t r = 0; r < m->n0; r++)
+        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
+            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++)
+                m->L[at(m, r, k1, k2)] = m->level[(r * m->n1 + k1) * m->n2 + k2];
+    const ptrdiff_t gp = GHOST * m->plane;
+    ghosts(m, m->level, m->L, m->halo + 4 * gp);
+    const double lfloor = 0.5 * log(m->delta2 + DBL_MIN); /* s >= delta */
+    ptrdiff_t k = 0;
+    for (int layer = 1; layer <= LAYERS; layer++) {
+        const ptrdiff_t start = k;
+        for (ptrdiff_t r = 0; r < m->n0; r++)
+            for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
+                for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
+                    const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
+                    if (m->L[c] < FAR)
+                        continue;
+                    double lsum = 0;
+                    int cnt = 0;
+                    for (int a = 0; a < m->d; a++)
+                        for (int side = -1; side <= 1; side += 2) {
+                            const ptrdiff_t s = side * m->stride[a];
+                            if (m->L[c + s] >= layer)
+                                continue;
+                            const int two = m->L[c + 2 * s] < layer;
+                            const int three = two && m->L[c + 3 * s] < layer;
+                            const double l1 = log(m->S[c + s]), l2 = log(m->S[c + 2 * s]);
+                            double l = three ? 3 * (l1 - l2) + log(m->S[c + 3 * s])
+                                       : two ? 2 * l1 - l2
+                                             : l1;
+                            l = l < l1 ? l : l1;
+                            lsum += l > lfloor ? l : lfloor;
+                            cnt++;
+                        }
+                    if (cnt) {
+                        m->Sx[i] = exp(lsum / cnt);
+                        m->band[k] = i;
+                        m->band[m->n - 1 - k] = c;
+                        k++;
+                    }
+                }
+        m->band_n[layer] = k - start;
+        for (ptrdiff_t b = start; b < k; b++) {
+            const ptrdiff_t i = m->band[b], c = m->band[m->n - 1 - b];
+            m->level[i] = layer;
+            m->L[c] = layer;
+            m->S[c] = m->Sx[i];
+        }
+        ghosts(m, m->level, m->L, m->halo + 4 * gp);
+        ghosts(m, m->Sx, m->S, m->halo + 6 * gp);
+        if (!nnq_par_any(k > start)) {
+            for (int l = layer + 1; l <= LAYERS; l++)
+                m->band_n[l] = 0;
+            break;
+        }
+    }
+    extend_F(m, m->U);
+}
+
+/* out = a U + b (X + dt L(X)) over this rank's cells, from the padded state. */
+static inline __attribute__((always_inline)) void stage_cells(struct potential_form *m,
+                                                              enum nnq_limiter lim, const double *X,
+                                                              double *out, double a, double b,
+                                                              double dt) {
+    const ptrdiff_t n = m->n;
+    const double *U = m->U, *V = m->V;
+#pragma omp parallel for num_threads(m->par.threads > 0 ? m->par.threads : 1) schedule(static)
+    for (ptrdiff_t r = 0; r < m->n0; r++)
+        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++) {
+            const ptrdiff_t c0 = at(m, r, k1, 0), i0 = (r * m->n1 + k1) * m->n2;
+            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
+                const ptrdiff_t i = i0 + k2;
+                double dp, dF;
+                cell_rhs(m, lim, c0 + k2, V[i], &dp, &dF);
+                out[i] = a * U[i] + b * (X[i] + dt * dp);
+                out[n + i] = a * U[n + i] + b * (X[n + i] + dt * dF);
+            }
+        }
+}
+
+/* out = a U + b (X + dt L(X)). Collective. */
+static void stage(struct potential_form *m, double *X, double *out, double a, double b, double dt) {
+    pad_state(m, X);
+    extend_F(m, X);
+    switch (m->par.limiter) { /* one loop per limiter: the limiter's branch out of the loop */
+    case NNQ_LIMITER_VANLEER:
+        stage_cells(m, NNQ_LIMITER_VANLEER, X, out, a, b, dt);
+        break;
+    case NNQ_LIMITER_MINMOD:
+        stage_cells(m, NNQ_LIMITER_MINMOD, X, out, a, b, dt);
+        break;
+    case NNQ_LIMITER_MC:
+        stage_cells(m, NNQ_LIMITER_MC, X, out, a, b, dt);
+        break;
+    case NNQ_LIMITER_NONE:
+        stage_cells(m, NNQ_LIMITER_NONE, X, out, a, b, dt);
+        break;
+    }
+}
+
+/* From the padded U (extend done): the largest |u| of the faces per axis over the ranks into
+ * speed[] (NaN where a velocity is not finite). Collective. */
+static void survey(struct potential_form *m, double *speed) {
+    double s[3] = {0, 0, 0};
+    int nan = 0;
+    for (ptrdiff_t r = 0; r < m->n0; r++)
+        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++) {
+            const ptrdiff_t c0 = at(m, r, k1, 0);
+            for (int a = 0; a < m->d; a++) {
+                double top = 0;
+                for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
+                    const double f =
+                        fabs(face_dF(m->F, m->L, m->P, m->delta2, c0 + k2, m->stride[a]));
+                    top = f > top ? f : top;
+                    nan |= isnan(f);
+                }
+                s[a] = top > s[a] ? top : s[a];
+            }
+        }
+    for (int a = 0; a < 3; a++)
+        speed[a] = nnq_par_max(nan ? NAN : s[a] * m->inv_dq[a] / m->par.mass);
+}
+
+/* NNQ_ERR_NUMERIC, on every rank, when p or F is NaN or infinite anywhere, or p is negative
+ * below -density_floor max p. Collective. */
+static enum nnq_status check_state(struct potential_form *m, double t, struct nnq_err *err) {
+    const double *p = m->U, *F = m->U + m->n;
+    const double lowest = -m->par.density_floor * max_density(m, p);
+    ptrdiff_t bad = -1;
+    for (ptrdiff_t i = 0; bad < 0 && i < m->n; i++)
+        if (!isfinite(p[i]) || !isfinite(F[i]) || !(p[i] >= lowest))
+            bad = i;
+    enum nnq_status rc = NNQ_OK;
+    if (bad >= 0)
+        rc = nnq_err_set(err, NNQ_ERR_NUMERIC,
+                         "Madelung solver (potential form): %s (p = %g, F = %g at cell %td of "
+                         "rank %d) at t = %g: its state is no longer valid; a larger [madelung] "
+                         "potential_floor (1e-6) keeps the tails the grid does not resolve out "
+                         "of the support",
+                         isfinite(p[bad]) && isfinite(F[bad]) ? "the density is negative"
+                                                              : "the state is NaN or infinite",
+                         p[bad], F[bad], m->g->local_0_start * m->plane + bad, nnq_par_rank(), t);
+    return nnq_par_agree(rc, err);
+}
+
+static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
+    struct potential_form *m = self;
+    const double dt = m->par.dt, hbar = m->par.hbar, mass = m->par.mass;
+    double curv = 0;
+    for (int a = 0; a < m->d; a++)
+        curv += m->inv_dq[a] * m->inv_dq[a];
+    const double disp = DISPERSIVE * mass / (hbar * curv);
+    for (long s = 0; s < nsteps; s++) {
+        const double t = t0 + (double)s * dt;
+        const double pmax = max_density(m, m->U);
+        m->delta2 = m->par.density_floor * pmax;
+        extend(m);
+        double speed[3];
+        survey(m, speed);
+        double rate = 0;
+        for (int a = 0; a < m->d; a++)
+            rate += speed[a] * m->inv_dq[a];
+        const double lim = rate > 0 ? fmin(disp, ADVECTIVE / rate) : disp;
+        const double nsub = ceil(dt / lim * (1 - 1e-12));
+        if (!isfinite(pmax) || !isfinite(rate) || !(nsub >= 1) || nsub > 1e6)
+            return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                               "Madelung solver (potential form): velocity %g at t = %g needs %g "
+                               "sub-steps per step (the state is no longer finite or smooth); a "
+                               "larger [madelung] potential_floor (1e-6) keeps the tails the grid "
+                               "does not resolve out of the support",
+                               rate, t, nsub);
+        const long ns = (long)nsub;
+        m->max_sub = ns > m->max_sub ? ns : m->max_sub;
+        const double h = dt / (double)ns;
+        for (long k = 0; k < ns; k++) {
+            const double tk = t + (double)k * h;
+            enum nnq_status rc = NNQ_OK;
+            if (m->time_dependent)
+                rc = nnq_potential_fill(m->pot, m->g, tk, m->V, err);
+            if (rc == NNQ_OK)
+                stage(m, m->U, m->A, 0.0, 1.0, h);
+            if (rc == NNQ_OK && m->time_dependent)
+                rc = nnq_potential_fill(m->pot, m->g, tk + h, m->V, err);
+            if (rc == NNQ_OK)
+                stage(m, m->A, m->B, 0.75, 0.25, h);
+            if (rc == NNQ_OK && m->time_dependent)
+                rc = nnq_potential_fill(m->pot, m->g, tk + 0.5 * h, m->V, err);
+            if (rc == NNQ_OK)
+                stage(m, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, h);
+            if ((rc = nnq_par_agree(rc, err)) != NNQ_OK)
+                return rc;
+        }
+        if (m->decay) /* the absorbing layer, split from the flow once a step */
+            for (ptrdiff_t i = 0; i < m->n; i++)
+                m->U[i] *= m->decay[i];
+    }
+    return check_state(m, t0 + (double)nsteps * dt, err);
+}
+
+static long take_substeps(void *self) {
+    struct potential_form *m = self;
+    const long s = m->max_sub;
+    m->max_sub = 0;
+    return s;
+}
+
+static long substeps(const void *self) { return ((const struct potential_form *)self)->max_sub; }
+
+static void set_substeps(void *self, long s) { ((struct potential_form *)self)->max_sub = s; }
+
+/* p, F, u = grad F / m and j = p u. u by central differences of F everywhere, the vacuum's
+ * held F included, so that its discrete curl vanishes to round-off (u zeroed in the vacuum
+ * would put curl on the support's edge). */
+static void view(void *self, struct nnq_view *v) {
+    struct potential_form *m = self;
+    pad(m, m->U);
+    const ptrdiff_t n = m->n;
+    for (ptrdiff_t r = 0; r < m->n0; r++)
+        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
+            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
+                const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
+                for (int a = 0; a < m->d; a++) {
+                    const ptrdiff_t s = m->stride[a];
+                    m->u[a * n + i] =
+                        0.5 * (m->F[c + s] - m->F[c - s]) * m->inv_dq[a] / m->par.mass;
+                    m->j[a * n + i] = m->U[i] * m->u[a * n + i];
+                }
+            }
+    *v = (struct nnq_view){
+        .g = m->g, .p = m->U, .j = m->j, .u = m->u, .F = m->U + n, .vacuum = m->delta2};
+}
+
+static double *state(void *self) { return ((struct potential_form *)self)->U; }
+
+const struct nnq_madelung_form nnq_madelung_potential = {
+    .name = "potential",
+    .components = components,
+    .create = create,
+    .init = init,
+    .advance = advance,
+    .take_substeps = take_substeps,
+    .substeps = substeps,
+    .set_substeps = set_substeps,
+    .view = view,
+    .state = state,
+    .scratch_bytes = scratch_bytes,
+    .bytes_per_point = bytes_per_point,
+    .destroy = destroy,
+};
