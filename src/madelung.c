@@ -996,6 +996,7 @@ void nnq_madelung_view(struct nnq_madelung *m, struct nnq_view *v) {
     v->p = m->U;
     v->j = m->U + m->n;
     v->F = NULL;
+    v->vacuum = 0;
     v->u = m->u;
 }
 
