@@ -5,6 +5,7 @@
 #    (oversubscribed): p, psi, F, V, the Madelung p, F, j, every diagnostics column and the
 #    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
+#  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
 #  - a V read from a file (an nnq output, L in a V expression that depends on t) and a run started from a file's
 #    state, on 1, 2 and 4 ranks: the same;
 #  - a run stopped by SIGINT on 2 ranks, resumed on 2, ends as the unstopped 2-rank run;
@@ -90,6 +91,34 @@ kinds = bohm, madelung, nelson
 every = 2
 INI
 
+# the potential form (p and F; its halo is 3 rows: 30 rows on 4 ranks are 8,8,8,6)
+cat > "$dir/pone.ini" <<'INI'
+[run]
+steps = 200
+dt = 5e-3
+diag_every = 20
+snapshot_every = 100
+planner = estimate
+[grid]
+n = 256
+qmin = -12
+qmax = 12
+[potential]
+preset = harmonic
+[initial]
+preset = gaussian
+center = 1
+momentum = 1
+[madelung]
+form = potential
+[trajectories]
+count = 100
+kinds = bohm, madelung, nelson
+INI
+sed -e 's/^preset = vortex/preset = gaussian/' -e '/^core = 0.5/d' \
+    -e 's/^momentum = 0.3, 0$/momentum = 0.3, 0.2\n[madelung]\nform = potential/' \
+    "$dir/two.ini" >"$dir/ptwo.ini"
+
 # a V read from a file (the 2D run's own output, read by rows under mpirun), with L in V
 "$nnq" simulate "$dir/two.ini" -o "$dir/landscape.h5" --quiet --set run.steps=1 >/dev/null
 sed -e "s|^preset = harmonic|file = $dir/landscape.h5\nV = L + 0.1 * x * y * (1 + sin(3 * t))|" -e '/^omega = 1, 1.3/d' \
@@ -97,7 +126,7 @@ sed -e "s|^preset = harmonic|file = $dir/landscape.h5\nV = L + 0.1 * x * y * (1 
 # a state read from a file (that output's last snapshot), read by rows under mpirun
 sed -e "s|^preset = vortex|file = $dir/landscape.h5|" -e '/^width = 1/d' -e '/^core = 0.5/d' \
     -e '/^momentum = 0.3, 0$/d' "$dir/two.ini" >"$dir/restart.ini"
-for case in one two three file restart; do
+for case in one two three file restart pone ptwo; do
     "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_serial.h5" --quiet >/dev/null
     for np in 1 2 4; do
         if ! "$mpiexec" -n $np "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_np$np.h5" \
