@@ -72,7 +72,8 @@ struct potential_form {
     ptrdiff_t n, n0, n1, n2, plane, m1, m2, padded, stride[3];
     double *U, *A, *B, *V, *u, *j, *decay;
     double *P, *F, *S, *L, *level, *Fx, *Sx, *halo;
-    ptrdiff_t *band, band_n[LAYERS + 1]; /* the vacuum's cells within LAYERS, by layer */
+    ptrdiff_t *band, *bandc;      /* the vacuum's cells within LAYERS, by layer: */
+    ptrdiff_t band_n[LAYERS + 1]; /* local (band) and padded (bandc) indices */
     double delta2, inv_dq[3];
     long max_sub;
 };
@@ -93,9 +94,9 @@ static double scratch_bytes(const struct nnq_grid *g, int threads) {
 }
 
 static size_t bytes_per_point(int dims) {
-    /* U, A, B: 6; V, level, Fx, Sx, band: 5; P, F, S, L: 4 (and their pads, within
+    /* U, A, B: 6; V, level, Fx, Sx, band, bandc: 6; P, F, S, L: 4 (and their pads, within
      * scratch_bytes); u, j: 2 d */
-    return sizeof(double) * (size_t)(15 + 2 * dims);
+    return sizeof(double) * (size_t)(16 + 2 * dims);
 }
 
 static int components(int dims) {
@@ -122,6 +123,7 @@ static void destroy(void *self) {
     fftw_free(m->Fx);
     fftw_free(m->Sx);
     free(m->band);
+    free(m->bandc);
     fftw_free(m->halo);
     free(m);
 }
@@ -174,9 +176,10 @@ static enum nnq_status create(const struct nnq_grid *g, const struct nnq_potenti
     m->Fx = fftw_malloc(sizeof(double) * n);
     m->Sx = fftw_malloc(sizeof(double) * n);
     m->band = malloc(sizeof(ptrdiff_t) * n);
+    m->bandc = malloc(sizeof(ptrdiff_t) * n);
     m->halo = fftw_malloc(sizeof(double) * 8 * GHOST * (size_t)m->plane);
     if (!(m->U && m->A && m->B && m->V && m->u && m->j && m->P && m->F && m->S && m->L &&
-          m->level && m->Fx && m->Sx && m->band && m->halo)) {
+          m->level && m->Fx && m->Sx && m->band && m->bandc && m->halo)) {
         destroy(m);
         return nnq_err_set(err, NNQ_ERR_RUNTIME,
                            "out of memory for the Madelung fields (%zu points)", n);
@@ -431,10 +434,10 @@ static void extend_F(struct potential_form *m, double *X) {
     for (int layer = 1; layer <= LAYERS; layer++) {
         const ptrdiff_t end = k + m->band_n[layer];
         for (ptrdiff_t b = k; b < end; b++)
-            m->Fx[b] = extrapolate(m, m->F, m->band[m->n - 1 - b], layer);
+            m->Fx[b] = extrapolate(m, m->F, m->bandc[b], layer);
         for (; k < end; k++) {
             X[m->n + m->band[k]] = m->Fx[k];
-            m->F[m->band[m->n - 1 - k]] = m->Fx[k];
+            m->F[m->bandc[k]] = m->Fx[k];
         }
         if (layer < LAYERS)
             ghosts(m, X + m->n, m->F, m->halo + 2 * gp);
@@ -442,8 +445,9 @@ static void extend_F(struct potential_form *m, double *X) {
     ghosts(m, X + m->n, m->F, m->halo + 2 * gp);
 }
 
-/* The levels, the band (local indices from the start of band[], their padded indices from its
- * end) and s in the band (Sx), from U; then U's F in the band. Collective. */
+/* The levels, the band (local indices in band[], padded ones in bandc[]: two arrays, as the
+ * band may hold most of the cells) and s in the band (Sx), from U; then U's F in the band.
+ * Collective. */
 static void extend(struct potential_form *m) {
     for (ptrdiff_t i = 0; i < m->n; i++) {
         m->level[i] = m->U[i] >= m->delta2 ? 0 : FAR;
@@ -498,13 +502,13 @@ static void extend(struct potential_form *m) {
                     if (cnt) {
                         m->Sx[i] = exp(lsum / cnt);
                         m->band[k] = i;
-                        m->band[m->n - 1 - k] = c;
+                        m->bandc[k] = c;
                         k++;
                     }
                 }
         m->band_n[layer] = k - start;
         for (ptrdiff_t b = start; b < k; b++) {
-            const ptrdiff_t i = m->band[b], c = m->band[m->n - 1 - b];
+            const ptrdiff_t i = m->band[b], c = m->bandc[b];
             m->level[i] = layer;
             m->L[c] = layer;
             m->S[c] = m->Sx[i];

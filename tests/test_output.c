@@ -318,8 +318,9 @@ static void test_stopped(void) {
 }
 
 /* A run stopped after its first chunk, then resumed from the checkpoint the stop wrote, ends
- * bit for bit as the same run never stopped: fields, Madelung state, every diagnostics row. */
-static void test_resume(void) {
+ * bit for bit as the same run never stopped: fields, Madelung state, every diagnostics row;
+ * with either form of the Madelung description (`form`: NULL, the default, or "potential"). */
+static void test_resume_form(const char *form) {
     static const char ini[] = "[run]\nname = resume\nsteps = 300\ndt = 2e-3\nsnapshot_every = 100\n"
                               "diag_every = 25\nplanner = estimate\n"
                               "[grid]\nn = 48, 32\nqmin = -6\nqmax = 6\n"
@@ -328,11 +329,14 @@ static void test_resume(void) {
     char whole[300], parts[300];
     snprintf(whole, sizeof whole, "%s/whole.h5", dir);
     snprintf(parts, sizeof parts, "%s/parts.h5", dir);
+    char set[64];
+    snprintf(set, sizeof set, "madelung.form = %s", form ? form : "momentum");
+    const char *sets[1] = {set};
     struct nnq_config cfg;
     struct nnq_summary sum, sum2;
-    CHECK(run_config(ini, NULL, 0, whole, NULL, &cfg, &sum) == NNQ_OK);
+    CHECK(run_config(ini, sets, 1, whole, NULL, &cfg, &sum) == NNQ_OK);
     static volatile sig_atomic_t stop = 1;
-    CHECK(run_config(ini, NULL, 0, parts, &stop, &cfg, &sum2) == NNQ_ERR_INTERRUPTED);
+    CHECK(run_config(ini, sets, 1, parts, &stop, &cfg, &sum2) == NNQ_ERR_INTERRUPTED);
     CHECK(sum2.steps_done == 25); /* stopped at the first row */
 
     char text[8192];
@@ -354,13 +358,21 @@ static void test_resume(void) {
                                         "/diagnostics/infidelity",
                                         "/diagnostics/madelung_substeps"};
     for (size_t k = 0; k < sizeof dsets / sizeof dsets[0]; k++)
-        CHECK_MSG(same_dataset(whole, parts, dsets[k]), "%s differs after resume", dsets[k]);
+        CHECK_MSG(same_dataset(whole, parts, dsets[k]), "%s differs after resume (%s form)",
+                  dsets[k], form ? form : "momentum");
     CHECK(sum2.max_norm_drift == sum.max_norm_drift && sum2.div_before[0] == sum.div_before[0] &&
           sum2.snapshots == sum.snapshots);
 
+    if (form)
+        return;
     /* a completed run, or a file that is not nnq's, cannot be resumed */
     CHECK(nnq_output_read_config(whole, text, sizeof text, &err) == NNQ_ERR_CONFIG &&
           strstr(err.msg, "already completed"));
+}
+
+static void test_resume(void) {
+    test_resume_form(NULL);
+    test_resume_form("potential");
 }
 
 /* Writes value into element idx of /checkpoint/madelung of the file at path. */
