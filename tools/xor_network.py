@@ -17,7 +17,8 @@ and beta. hbar = 0.25, m = 1 (gamma = 0.5).
 
 For a grid of N0 x N1 points on [-3, 3) x [-2, 2) it writes, into DIR:
   xor_landscape.h5   L at the grid's own points (the tool's layout)
-  xor.ini            the run's config (the potential form; --set to change)
+  xor.ini            the run's config (the potential form, potential_floor 1e-7; --set to
+                     change)
   ground.h5          the ground state phi0 (datasets p, F, q0, q1)
   tunnel.h5          (phi0 + 0.4 phi1) / sqrt(1.16): 0.78 of the mass in the alpha < 0 basin
 and prints the four lowest energies, the residuals |H phi - E phi| / |phi| and the
@@ -163,6 +164,9 @@ file = ground.h5
 
 [madelung]
 form = potential
+; the tunnelling state changes sign where p is 6e-8 of its peak: keep that node out of the
+; support (the Madelung fluid cannot follow the Schrodinger side filling it in)
+potential_floor = 1e-7
 
 [output]
 file = xor_run.h5
