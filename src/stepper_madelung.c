@@ -81,9 +81,9 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
             : nnq_par_agree(x->form->create(env->g, env->pot, &par, &x->m, err), err);
     free(W);
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass,
-                                              floor, env->threads,
-                                              (enum nnq_planner)cfg->run_planner, &x->cmp, err),
+        rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass, floor,
+                                              env->threads, (enum nnq_planner)cfg->run_planner,
+                                              &x->cmp, err),
                            err);
     if (rc != NNQ_OK) {
         destroy(x);

@@ -378,12 +378,10 @@ static void test_potential_form(void) {
         CHECK(run("pf_trap1d", trap_1d, sets, 2, &cfg, &sum) == NNQ_OK);
         e[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("potential, 1D n = %ld: div_p_l1(t = 2) = %.3e, div_F %.3e, infidelity %.3e\n",
-               cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F],
-               sum.last.value[NNQ_DIAG_infidelity]);
-        CHECK_NEAR(sum.last.value[NNQ_DIAG_madelung_mass] /
-                           sum.first.value[NNQ_DIAG_madelung_mass] -
-                       1,
-                   0, 1e-11);
+               cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F], sum.last.value[NNQ_DIAG_infidelity]);
+        CHECK_NEAR(
+            sum.last.value[NNQ_DIAG_madelung_mass] / sum.first.value[NNQ_DIAG_madelung_mass] - 1, 0,
+            1e-11);
         CHECK(isnan(sum.t_multivalued));
     }
     CHECK_ORDER(e[0], e[1], 1.6, 2.4);
@@ -404,8 +402,8 @@ static void test_potential_form(void) {
         struct nnq_summary sum;
         CHECK(run("pf_eig", eig, sets, 2, &cfg, &sum) == NNQ_OK);
         s[r] = sum.div_before[0];
-        printf("potential, eigenstate n = %ld: largest div_p_l1 %.3e, infidelity %.3e\n",
-               cfg.n[0], s[r], sum.div_before[3]);
+        printf("potential, eigenstate n = %ld: largest div_p_l1 %.3e, infidelity %.3e\n", cfg.n[0],
+               s[r], sum.div_before[3]);
         CHECK(sum.div_before[3] < 1e-7);
     }
     CHECK_MSG(s[1] < 0.25 * s[0], "eigenstate: %.3e then %.3e", s[0], s[1]);

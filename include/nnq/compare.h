@@ -93,7 +93,8 @@ void nnq_compare_unwrap(struct nnq_compare *c, const double complex *psi, const 
 double *nnq_compare_state(struct nnq_compare *c);
 
 /* Compares the Schrodinger view s (psi set) with the Madelung view m (p, j and u set): fills
- * *d and F_M (m->F where the view has it, else the reconstruction above). Collective. Cannot fail. */
+ * *d and F_M (m->F where the view has it, else the reconstruction above). Collective. Cannot fail.
+ */
 void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m,
                      struct nnq_divergence *d);
 

@@ -137,7 +137,7 @@
       "vortex: core radius a; density factor r^2 / (r^2 + a^2) per unit of winding")               \
     X(madelung, enabled, BOOL, "true", "", "", "-", "evolve the Madelung description beside psi")  \
     X(madelung, form, ENUM, "momentum", "momentum|potential", "", "-",                             \
-      "potential: evolve p and F, the paper's variables (the flow a gradient of F; "              \
+      "potential: evolve p and F, the paper's variables (the flow a gradient of F; "               \
       "potential_floor); momentum: p and j = p u by finite volumes, F_M reconstructed from j "     \
       "(limiter, flux, damping, density_floor)")                                                   \
     X(madelung, limiter, ENUM, "vanleer", "vanleer|minmod|none|mc", "", "-",                       \

@@ -340,9 +340,9 @@ int main(int argc, char **argv) {
     struct result res[8][8];
     fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[",
             REPS, limiters[limiter]);
-    printf("%-10s %3s %11s %11s %11s %11s %11s %10s %10s %6s %6s %6s %6s %6s %6s\n", "grid",
-           "thr", "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s",
-           "(f) rows/s", "(g) pot/s", "b/a", "c/b", "d/b", "b/e", "b/f", "b/g");
+    printf("%-10s %3s %11s %11s %11s %11s %11s %10s %10s %6s %6s %6s %6s %6s %6s\n", "grid", "thr",
+           "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
+           "(g) pot/s", "b/a", "c/b", "d/b", "b/e", "b/f", "b/g");
     int first = 1;
     for (int c = 0; c < ncases; c++) {
         if (!strstr(cases[c].label, only))
@@ -369,8 +369,8 @@ int main(int argc, char **argv) {
                     "\"b_speedup\":%.4f,\"c_speedup\":%.4f}",
                     first ? "" : ",", r.grid, r.threads, r.bare, r.schrodinger, r.both, r.snapshots,
                     r.madelung, r.rows, r.schrodinger / r.rows, r.potential,
-                    r.schrodinger / r.potential, r.schrodinger / r.bare,
-                    r.both / r.schrodinger, r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
+                    r.schrodinger / r.potential, r.schrodinger / r.bare, r.both / r.schrodinger,
+                    r.snapshots / r.schrodinger, r.schrodinger / r.madelung,
                     r.schrodinger / res[c][0].schrodinger, r.both / res[c][0].both);
             first = 0;
         }
