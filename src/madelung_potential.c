@@ -592,10 +592,14 @@ static void survey(struct potential_form *m, double *speed) {
  * below -density_floor max p. Collective. */
 static enum nnq_status check_state(struct potential_form *m, double t, struct nnq_err *err) {
     const double *p = m->U, *F = m->U + m->n;
-    const double lowest = -m->par.density_floor * max_density(m, p);
     ptrdiff_t bad = -1;
     for (ptrdiff_t i = 0; bad < 0 && i < m->n; i++)
-        if (!isfinite(p[i]) || !isfinite(F[i]) || !(p[i] >= lowest))
+        if (!isfinite(p[i]) || !isfinite(F[i]))
+            bad = i;
+    /* NaN on another rank makes the largest p NaN: then no cell here is reported negative */
+    const double lowest = -m->par.density_floor * max_density(m, p);
+    for (ptrdiff_t i = 0; bad < 0 && i < m->n; i++)
+        if (p[i] < lowest)
             bad = i;
     enum nnq_status rc = NNQ_OK;
     if (bad >= 0)
@@ -619,28 +623,32 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
     const double disp = DISPERSIVE * mass / (hbar * curv);
     for (long s = 0; s < nsteps; s++) {
         const double t = t0 + (double)s * dt;
-        const double pmax = max_density(m, m->U);
-        m->delta2 = m->par.density_floor * pmax;
-        extend(m);
-        double speed[3];
-        survey(m, speed);
-        double rate = 0;
-        for (int a = 0; a < m->d; a++)
-            rate += speed[a] * m->inv_dq[a];
-        const double lim = rate > 0 ? fmin(disp, ADVECTIVE / rate) : disp;
-        const double nsub = ceil(dt / lim * (1 - 1e-12));
-        if (!isfinite(pmax) || !isfinite(rate) || !(nsub >= 1) || nsub > 1e6)
-            return nnq_err_set(err, NNQ_ERR_NUMERIC,
-                               "Madelung solver (potential form): velocity %g at t = %g needs %g "
-                               "sub-steps per step (the state is no longer finite or smooth); a "
-                               "larger [madelung] potential_floor (1e-6) keeps the tails the grid "
-                               "does not resolve out of the support",
-                               rate, t, nsub);
-        const long ns = (long)nsub;
-        m->max_sub = ns > m->max_sub ? ns : m->max_sub;
-        const double h = dt / (double)ns;
-        for (long k = 0; k < ns; k++) {
-            const double tk = t + (double)k * h;
+        /* Sub-steps until the step is done, each on its own support and limits: a cell that
+         * a sub-step drains below delta^2, or whose F steps away from a neighbour's, leaves
+         * the support before the next (held in it for a whole step, such a cell's F ran away
+         * under |grad F|^2, which nothing there balances). */
+        double done = 0;
+        long ns = 0;
+        while (done < dt) {
+            const double pmax = max_density(m, m->U);
+            m->delta2 = m->par.density_floor * pmax;
+            extend(m);
+            double speed[3];
+            survey(m, speed);
+            double rate = 0;
+            for (int a = 0; a < m->d; a++)
+                rate += speed[a] * m->inv_dq[a];
+            const double lim = rate > 0 ? fmin(disp, ADVECTIVE / rate) : disp;
+            const double left = dt - done, nsub = ceil(left / lim * (1 - 1e-12));
+            if (!isfinite(pmax) || !isfinite(rate) || !(nsub >= 1) || nsub > 1e6 ||
+                ns >= 1000000)
+                return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                                   "Madelung solver (potential form): velocity %g at t = %g needs "
+                                   "%g sub-steps per step (the state is no longer finite or "
+                                   "smooth); a larger [madelung] potential_floor (1e-6) keeps the "
+                                   "tails the grid does not resolve out of the support",
+                                   rate, t + done, nsub);
+            const double h = nsub > 1 ? left / nsub : left, tk = t + done;
             enum nnq_status rc = NNQ_OK;
             if (m->time_dependent)
                 rc = nnq_potential_fill(m->pot, m->g, tk, m->V, err);
@@ -656,7 +664,10 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
                 stage(m, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, h);
             if ((rc = nnq_par_agree(rc, err)) != NNQ_OK)
                 return rc;
+            done = nsub > 1 ? done + h : dt;
+            ns++;
         }
+        m->max_sub = ns > m->max_sub ? ns : m->max_sub;
         if (m->decay) /* the absorbing layer, split from the flow once a step */
             for (ptrdiff_t i = 0; i < m->n; i++)
                 m->U[i] *= m->decay[i];
