@@ -13,12 +13,11 @@ filter-normalised (each hidden unit's incoming weights and bias scaled to the me
 the trained units', the output layer to the trained output layer's), so that
 L(alpha, beta) = L(-alpha, beta) exactly. V = 0.5 L + 0.07 |theta|^2 (weight decay), written
 as the file's L (the loss-landscape tool's layout) plus the decay as an expression of alpha
-and beta. hbar = 0.25, m = 1 (gamma = 0.5).
+and beta. hbar = 0.25 (or HBAR), m = 1 (gamma = 0.5).
 
 For a grid of N0 x N1 points on [-3, 3) x [-2, 2) it writes, into DIR:
   xor_landscape.h5   L at the grid's own points (the tool's layout)
-  xor.ini            the run's config (the potential form, potential_floor 1e-7; --set to
-                     change)
+  xor.ini            the run's config (the potential form; --set to change)
   ground.h5          the ground state phi0 (datasets p, F, q0, q1)
   tunnel.h5          (phi0 + 0.4 phi1) / sqrt(1.16): 0.78 of the mass in the alpha < 0 basin
 and prints the four lowest energies, the residuals |H phi - E phi| / |phi| and the
@@ -27,7 +26,7 @@ tunnelling period 2 pi hbar / (E1 - E0). The eigenstates are those of nnq's own 
 preconditioned block Rayleigh-Ritz (LOBPCG without its history) to residual 1e-10.
 Needs numpy and h5py only.
 
-    python3 tools/xor_network.py DIR N0 N1
+    python3 tools/xor_network.py DIR N0 N1 [HBAR]   (HBAR: 0.25 unless given)
 """
 import os
 import sys
@@ -122,7 +121,10 @@ def write_state(path, psi, q):
 
 
 def main():
+    global HBAR
     out, n = sys.argv[1], (int(sys.argv[2]), int(sys.argv[3]))
+    if len(sys.argv) > 4:
+        HBAR = float(sys.argv[4])
     os.makedirs(out, exist_ok=True)
     X, Y, c, d1, d2 = network()
     q = [np.linspace(-QMAX[a], QMAX[a], n[a], endpoint=False) for a in range(2)]
@@ -164,9 +166,6 @@ file = ground.h5
 
 [madelung]
 form = potential
-; the tunnelling state changes sign where p is 6e-8 of its peak: keep that node out of the
-; support (the Madelung fluid cannot follow the Schrodinger side filling it in)
-potential_floor = 1e-7
 
 [output]
 file = xor_run.h5

@@ -146,7 +146,7 @@
       "numerical flux for the advective part")                                                     \
     X(madelung, density_floor, DBL, "1e-12", "pos", "", "-",                                       \
       "momentum form: cells with p below this times max p are vacuum")                             \
-    X(madelung, potential_floor, DBL, "1e-8", "pos", "", "-",                                      \
+    X(madelung, potential_floor, DBL, "1e-7", "pos", "", "-",                                      \
       "potential form: cells with p below this times max p are vacuum (lower, tails the grid "     \
       "does not resolve enter the flow)")                                                          \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
