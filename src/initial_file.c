@@ -124,7 +124,7 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
     }
     size_t row0 = 0, rows = 0;
     if (rc == NNQ_OK) {
-        nnq_resample_rows(coord[0], n[0], g->q[0] + g->local_0_start, g->local_n0, &row0, &rows);
+        nnq_resample_rows(g, coord[0], n[0], &row0, &rows);
         rows -= row0;
     }
     const size_t count = rows * n[1] * n[2];

@@ -6,10 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-void nnq_resample_rows(const double *x, size_t n, const double *q0, ptrdiff_t m, size_t *lo,
+/* 1 when x[0 .. n) samples the periodic box [lo, lo + L) as the grid does: n points L / n
+ * apart from lo. Such a table wraps: a grid point past its last point lies between that
+ * point and the first one's periodic image. */
+static int periodic(const double *x, size_t n, double lo, double L) {
+    if (n < 3)
+        return 0;
+    const double h = L / (double)n, tol = 1e-9 * L;
+    for (size_t k = 0; k < n; k++)
+        if (!(fabs(x[k] - (lo + (double)k * h)) <= tol))
+            return 0;
+    return 1;
+}
+
+void nnq_resample_rows(const struct nnq_grid *g, const double *x, size_t n, size_t *lo,
                        size_t *hi) {
+    const double *q0 = g->q[0] + g->local_0_start;
+    const ptrdiff_t m = g->local_n0;
     if (m <= 0) {
         *lo = *hi = 0;
+        return;
+    }
+    if (periodic(x, n, g->qmin[0], g->qmax[0] - g->qmin[0])) {
+        *lo = 0;
+        *hi = n;
         return;
     }
     size_t a = 0, b = n - 1;
@@ -43,8 +63,8 @@ static double slope_at(const double *x, const double *y, ptrdiff_t s, size_t n, 
  * x), i < inner, onto out[(o m + j) inner + i] at X[0 .. m). Returns the first j with X[j]
  * outside [x_0, x_{n-1}], or -1.
  */
-static ptrdiff_t resample(const double *x, size_t n, const double *X, ptrdiff_t m, const double *in,
-                          double *out, size_t outer, size_t inner) {
+static ptrdiff_t resample_in(const double *x, size_t n, const double *X, ptrdiff_t m,
+                             const double *in, double *out, size_t outer, size_t inner) {
     const double tol = 1e-9 * (x[n - 1] - x[0]);
     size_t k = 0;
     for (ptrdiff_t j = 0; j < m; j++) {
@@ -75,6 +95,33 @@ static ptrdiff_t resample(const double *x, size_t n, const double *X, ptrdiff_t 
     return -1;
 }
 
+#define WRAP 2 /* the periodic images a wrapped table takes on each side: the slopes' reach */
+
+/* resample_in, but a table that samples the grid's periodic box along this axis (lo, L: the
+ * box) first takes WRAP periodic images of its points on each side, so that the grid's points
+ * past its last one are interpolated across the box's seam. Returns -2 when memory ran out. */
+static ptrdiff_t resample(const double *x, size_t n, const double *X, ptrdiff_t m, const double *in,
+                          double *out, size_t outer, size_t inner, double lo, double L) {
+    if (!periodic(x, n, lo, L))
+        return resample_in(x, n, X, m, in, out, outer, inner);
+    const size_t ne = n + 2 * WRAP;
+    double *xe = malloc(sizeof(double) * ne), *ye = malloc(sizeof(double) * outer * ne * inner);
+    ptrdiff_t rc = -2;
+    if (xe && ye) {
+        for (size_t k = 0; k < ne; k++) {
+            const ptrdiff_t src = ((ptrdiff_t)k - WRAP + (ptrdiff_t)n) % (ptrdiff_t)n;
+            xe[k] = x[src] + L * (double)(((ptrdiff_t)k - WRAP - src) / (ptrdiff_t)n);
+            for (size_t o = 0; o < outer; o++)
+                memcpy(ye + (o * ne + k) * inner, in + (o * n + (size_t)src) * inner,
+                       sizeof(double) * inner);
+        }
+        rc = resample_in(xe, ne, X, m, ye, out, outer, inner);
+    }
+    free(xe);
+    free(ye);
+    return rc;
+}
+
 int nnq_resample_onto(const struct nnq_grid *g, const double *const *coord, const size_t *n,
                       size_t row0, size_t rows, const double *values, double *out,
                       ptrdiff_t *index) {
@@ -86,24 +133,27 @@ int nnq_resample_onto(const struct nnq_grid *g, const double *const *coord, cons
     double *c = malloc(sizeof(double) * (r * m1 * m2 + 1));
     int axis = b && c ? -1 : -2;
     ptrdiff_t bad = -1;
-    if (axis == -1) {
-        if (d > 2 &&
-            (bad = resample(coord[2], n2, g->q[2], (ptrdiff_t)m2, values, b, r * n1, 1)) >= 0)
-            axis = 2;
-        else if (d <= 2)
-            memcpy(b, values, sizeof(double) * r * n1 * n2);
-    }
-    if (axis == -1) {
-        if (d > 1 && (bad = resample(coord[1], n1, g->q[1], (ptrdiff_t)m1, b, c, r, m2)) >= 0)
-            axis = 1;
-        else if (d == 1)
-            memcpy(c, b, sizeof(double) * r);
-    }
-    if (axis == -1 && m0 > 0 &&
-        (bad = resample(coord[0] + row0, r, g->q[0] + g->local_0_start, (ptrdiff_t)m0, c, out, 1,
-                        m1 * m2)) >= 0) {
-        axis = 0;
-        bad += g->local_0_start;
+    if (axis == -1 && d > 2)
+        bad = resample(coord[2], n2, g->q[2], (ptrdiff_t)m2, values, b, r * n1, 1, g->qmin[2],
+                       g->qmax[2] - g->qmin[2]);
+    else if (axis == -1)
+        memcpy(b, values, sizeof(double) * r * n1 * n2);
+    if (bad != -1)
+        axis = bad == -2 ? -2 : 2;
+    if (axis == -1 && d > 1)
+        bad = resample(coord[1], n1, g->q[1], (ptrdiff_t)m1, b, c, r, m2, g->qmin[1],
+                       g->qmax[1] - g->qmin[1]);
+    else if (axis == -1)
+        memcpy(c, b, sizeof(double) * r);
+    if (axis == -1 && bad != -1)
+        axis = bad == -2 ? -2 : 1;
+    if (axis == -1 && m0 > 0) {
+        bad = resample(coord[0] + row0, r, g->q[0] + g->local_0_start, (ptrdiff_t)m0, c, out, 1,
+                       m1 * m2, g->qmin[0], g->qmax[0] - g->qmin[0]);
+        if (bad != -1)
+            axis = bad == -2 ? -2 : 0;
+        if (bad >= 0)
+            bad += g->local_0_start;
     }
     *index = bad;
     free(b);

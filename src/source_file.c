@@ -169,8 +169,7 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
     if (rc == NNQ_OK) {
         size_t lo = 0, hi = tb->n[0];
         if (!tb->ymajor)
-            nnq_resample_rows(tb->coord[0], tb->n[0], g->q[0] + g->local_0_start, g->local_n0, &lo,
-                              &hi);
+            nnq_resample_rows(g, tb->coord[0], tb->n[0], &lo, &hi);
         tb->row0 = lo;
         tb->rows = hi - lo;
         const double count =

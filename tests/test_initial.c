@@ -282,6 +282,57 @@ static void test_resampled(void) {
     CHECK_ORDER(e[1], e[2], 2.6, 4.2);
 }
 
+/* A state periodic on the box [-9, 9) x [-7, 7) and largest at its seam (x = +-9), in files
+ * on 40^2, 80^2 and 160^2 points of that box, read onto 192 x 160 points of the same box: the
+ * grid's points past each file's last point lie across the seam, where the file wraps (a
+ * finer grid on the box could not start from an nnq output before); the error falls at
+ * order 3, across the seam as inside. */
+static void test_resampled_periodic(void) {
+    static const char ini[] = "[run]\nsteps = 1\nplanner = estimate\n"
+                              "[grid]\nqmin = -9, -7\nqmax = 9, 7\n[madelung]\nenabled = false\n"
+                              "[initial]\nnormalize = false\n";
+    double e[3];
+    const int sizes[3] = {40, 80, 160};
+    for (int k = 0; k < 3; k++) {
+        char name[32], n[64], set[400];
+        snprintf(name, sizeof name, "seam%d", sizes[k]);
+        snprintf(n, sizeof n, "grid.n=%d, %d", sizes[k], sizes[k]);
+        const char *make[] = {n, "run.snapshot_every=0",
+                              "initial.p=exp(2*cos(2*pi*(x - 9)/18) + cos(2*pi*y/14))",
+                              "initial.F=2*pi*x/18"};
+        CHECK(run_to(name, ini, make, 4) == NNQ_OK);
+        snprintf(set, sizeof set, "initial.file=%s/%s.h5", dir, name);
+        const char *read[] = {"grid.n=192, 160", set, "initial.snapshot=0"};
+        struct nnq_err err = {0};
+        static struct nnq_config cfg;
+        struct nnq_grid *g = NULL;
+        CHECK(nnq_config_load_string(ini, "r.ini", read, 3, &cfg, &err) == NNQ_OK);
+        CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
+        static double complex psi[192 * 160];
+        CHECK_MSG(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK, "%s", err.msg);
+        double worst = 0, seam = 0;
+        for (int i = 0; i < 192; i++)
+            for (int j = 0; j < 160; j++) {
+                const double x = g->q[0][i], y = g->q[1][j];
+                const double complex exact =
+                    exp(cos(2 * M_PI * (x - 9) / 18) + 0.5 * cos(2 * M_PI * y / 14)) *
+                    cexp(I * 2 * M_PI * x / 18);
+                const double d = cabs(psi[i * 160 + j] - exact);
+                worst = fmax(worst, d);
+                if (x > 9 - 18.0 / sizes[k])
+                    seam = fmax(seam, d);
+            }
+        printf(
+            "periodic file on %d^2 points onto 192 x 160: error %.3e, past its last point %.3e\n",
+            sizes[k], worst, seam);
+        CHECK(seam > 0);
+        e[k] = worst;
+        nnq_grid_destroy(g);
+    }
+    CHECK_ORDER(e[0], e[1], 2.6, 4.2);
+    CHECK_ORDER(e[1], e[2], 2.6, 4.2);
+}
+
 /* Datasets p and F on q0 (1D), and errors that name file and dataset. */
 static void test_datasets(void) {
     char path[300], set[400];
@@ -340,6 +391,7 @@ int main(void) {
     check_tmpdir("nnq_test_initial", dir, sizeof dir);
     test_chain();
     test_resampled();
+    test_resampled_periodic();
     test_datasets();
     test_gaussian();
     test_superposition();
