@@ -35,6 +35,20 @@ trap 'rm -rf "$tmp"' EXIT
     echo "t_multivalued (from t ~ 0.8): the fringes deepen continuously, and the node criterion"
     echo "(a minimum below node_depth = 0.1 of its neighbouring maxima) flags them once they are"
     echo "deep; the Madelung flow already fails to follow them on the way."
+    echo
+    "$py" tools/resolution_study.py "$nnq" "$figs" --set=madelung.form=potential |
+        sed -e 's/^## Resolution study: where the descriptions part (/## Resolution study, the potential form (/'
+    echo
+    echo "With the potential form (its default potential_floor, 1e-7) the 2D study converges at order 2"
+    echo "before the vortices form (2.0 and 2.2 from 256 to 512 points; the infidelity at 4.0-4.3), its"
+    echo "errors four to nine times below the momentum form's at 512² (div_p_l1 8.5e-4 against 3.4e-3,"
+    echo "the infidelity 8.8e-7 against 7.7e-5), and runs through their formation: after it the"
+    echo "divergence tends to a limit (div_F 0.49-0.50 at t = 2 from 128² on; div_p_l1 0.70, 0.65),"
+    echo "a gradient flow's distance from the vortices it cannot carry. In 1D the order is 2 from 512 to"
+    echo "1024 points; from 2048 on the floor's error (2e-4 to 5e-4) is above the grid's, and once the"
+    echo "fringes deepen into nodes inside the support the run stops (exit 3, t = 2.2; at"
+    echo "potential_floor 1e-8 as well): the potential form does not yet follow a node that forms"
+    echo "where the density is above its floor, and the momentum form stays the default."
     for ini in examples/*.ini; do
         name=$(basename "$ini" .ini)
         echo
@@ -123,17 +137,44 @@ trap 'rm -rf "$tmp"' EXIT
     echo
     sh tools/xor_study.sh "$nnq" "$py"
     echo
-    echo "On the ground state the Madelung description stays where Schrodinger's is: div_p_l1 at t = 8"
-    echo "falls from 4.2e-5 to 1.1e-5 (order 1.95), its largest value from 7.9e-5 to 2.6e-5 (1.6); the"
-    echo "infidelity, 3.8e-9 and 6.1e-9, does not fall further at these grids. The curl is zero to round-off"
-    echo "in every run (the flow is the gradient of F by construction; the momentum form's reached 0.06 on"
-    echo "such a landscape in a tester's run). The tunnelling state changes sign where p is 6e-8 of its peak: at the default"
-    echo "potential_floor (1e-8) that node line is in the support, the Schrodinger evolution fills it in, the"
-    echo "Madelung fluid cannot, and the run stops with an error (t = 6.4 and 1.5). With potential_floor ="
-    echo "1e-7 the node is vacuum and the tunnelling converges: div_p_l1 at t = 8 from 7.1e-4 to 2.4e-4"
-    echo "(order 1.55), its largest value from 1.0e-3 to 3.7e-4 (1.5), the basin populations within 3.4e-4"
-    echo "and 9.1e-5 of Schrodinger's through the whole period. At 1e-6 the floor's own error dominates"
-    echo "(order 0.5). The floor is thus a modelling choice: below the densities the measurement resolves,"
-    echo "above the weight of nodes that the Schrodinger side fills in (docs/theory.md, \"The potential form\")."
+    echo "On the ground state the Madelung description stays where Schrodinger's is. At potential_floor"
+    echo "1e-8 div_p_l1 at t = 8 falls from 4.2e-5 to 1.1e-5 (order 1.95), its largest value from 7.9e-5"
+    echo "to 2.6e-5 (1.6), the infidelity stays near 4e-9 and 6e-9; at the default 1e-7 the floor's own"
+    echo "error holds div_p_l1 at t = 8 near 4e-5 to 5e-5 (the largest falls from 1.4e-4 to 8.0e-5). The"
+    echo "curl is zero to round-off in every run (the flow is the gradient of F by construction; the"
+    echo "momentum form's reaches 0.06 on this tunnelling state at 160 x 96). The tunnelling state"
+    echo "changes sign where p is 6e-8 of its peak. At the default floor that node line is vacuum and the"
+    echo "tunnelling converges: div_p_l1 at t = 8 from 7.1e-4 to 2.4e-4 (order 1.55), its largest value"
+    echo "from 1.0e-3 to 3.7e-4 (1.5), the basin populations within 3.4e-4 and 9.1e-5 of Schrodinger's"
+    echo "through the whole period. At 1e-8 the node is in the support, the Schrodinger evolution fills"
+    echo "it in and the Madelung fluid cannot: the runs reach t = 8 (a support cell that a sub-step"
+    echo "drains now leaves the support before its F runs away; the run once stopped at t = 1.5) with"
+    echo "div_p_l1 3.8e-3 and 2.8e-3 (order 0.4). At 1e-6 the floor's own error dominates (order 0.5)."
+    echo "The floor is thus a modelling choice: below the densities the measurement resolves, above"
+    echo "the weight of nodes that the Schrodinger side fills in (docs/theory.md, \"The potential form\")."
+    echo
+    echo "## A real network: the parting against hbar"
+    echo
+    echo "The same network's tunnelling state, built for each hbar (its own phi0 + 0.4 phi1; the period"
+    echo "2 pi hbar / (E1 - E0)), run to t = 4 at 160 x 96 and 320 x 192 with the potential form's"
+    echo "defaults; the columns: the largest defect weight after t = 0.5, the first time the weight"
+    echo "reaches 1e-6, the first times div_p_l1 passes 1e-3 and 1e-2, and whether the two grids agree"
+    echo "on those times (within 5 % or one row, as \`nnq converge\` judges):"
+    echo
+    echo "    sh tools/xor_sweep.sh build/nnq python3"
+    echo
+    sh tools/xor_sweep.sh "$nnq" "$py"
+    echo
+    echo "For hbar from 0.15 to 0.35 the two descriptions do not part on this network within t = 4 (about"
+    echo "half a tunnelling period): no defect of weight 1e-10 or more appears once the initial state's"
+    echo "node has filled in (t > 0.5), div_p_l1 stays below 1e-2 at both grids and falls with the grid"
+    echo "(at hbar = 0.25 from 5.9e-4 to 2.3e-4), and where it passes 1e-3 (hbar = 0.35: t = 3.55 and"
+    echo "3.9) the grids disagree: that crossing is the scheme's error, not a parting. At hbar = 0.5 the"
+    echo "tunnelling state's node carries 2.4e-6 of the peak density, above the default floor: the"
+    echo "Madelung run stops at t = 0.9 (160 x 96) and 1.8 (320 x 192). With potential_floor 1e-6 it"
+    echo "runs, and div_p_l1 passes 1e-2 at t = 2.35 (3.7e-2 at t = 4): the node in the support is where"
+    echo "the descriptions part. The momentum form on the same state (hbar = 0.25, 160 x 96) has no"
+    echo "defect either, but its own curl reaches 0.06 and div_p_l1 4.2e-3 at t = 4, seven times the"
+    echo "potential form's: a parting time read off it at 1e-3 (t = 0.05 there) is its discretisation's."
 } > "$out"
 echo "wrote $out"

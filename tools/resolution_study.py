@@ -11,7 +11,9 @@ before t_multivalued (half of it) and at the end, with the observed order betwee
 resolutions: before, the difference is the schemes' error and falls at order ~2 (the
 infidelity, a square of errors, at ~4); after, it tends to a non-zero limit.
 
-Usage: resolution_study.py NNQ FIGURES_DIR [--quick]   (prints Markdown: tables and figure)
+Usage: resolution_study.py NNQ FIGURES_DIR [--quick] [--set=SECTION.KEY=VALUE ...]
+  (prints Markdown: tables and figure; --set passes a key to every run, e.g.
+  --set=madelung.form=potential, and names the figure after its values)
 """
 import math
 import os
@@ -67,18 +69,28 @@ fields = p
 """
 
 
-def run(nnq, tmp, name, ini, n_value):
+def run(nnq, tmp, name, ini, n_value, sets=()):
     cfg = os.path.join(tmp, name + ".ini")
     with open(cfg, "w") as f:
         f.write(ini)
     out = os.path.join(tmp, "%s_%s.h5" % (name, n_value.replace(",", "_").replace(" ", "")))
-    subprocess.run([nnq, "simulate", cfg, "--quiet", "--force", "-o", out,
-                    "--set", "grid.n=" + n_value], check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, NNQ_WISDOM=""))
+    extra = [a for kv in sets for a in ("--set", kv)]
+    done = subprocess.run([nnq, "simulate", cfg, "--quiet", "--force", "-o", out,
+                           "--set", "grid.n=" + n_value] + extra, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, env=dict(os.environ, NNQ_WISDOM=""))
+    if done.returncode not in (0, 3):  # 3: a solver stopped; its rows up to then are kept
+        raise SystemExit("nnq simulate %s at n = %s: exit %d" % (name, n_value, done.returncode))
     with h5py.File(out, "r") as f:
         d = {k: f["diagnostics"][k][()] for k in f["diagnostics"]}
+    d["stopped"] = done.returncode == 3
     os.remove(out)
     return d
+
+
+def end_time(runs):
+    """The last row's time of the runs that ended normally (all of them stopped: the latest)."""
+    ok = [d["t"][-1] for _, d in runs if not d["stopped"]]
+    return max(ok) if ok else max(d["t"][-1] for _, d in runs)
 
 
 def first_multivalued(d):
@@ -92,10 +104,10 @@ def at(d, t):
     return {m: d[m][k] for m in METRICS}, d["t"][k]
 
 
-def study(nnq, tmp, name, ini, resolutions, dims):
-    runs = [(n, run(nnq, tmp, name, ini, n)) for n in resolutions]
+def study(nnq, tmp, name, ini, resolutions, dims, sets=()):
+    runs = [(n, run(nnq, tmp, name, ini, n, sets)) for n in resolutions]
     t_mv = first_multivalued(runs[-1][1])
-    t_before, t_after = 0.5 * t_mv, runs[-1][1]["t"][-1]
+    t_before, t_after = 0.5 * t_mv, end_time(runs)
     lines = ["| n | t_multivalued | " + " | ".join("%s at t = %.3g" % (m, t_before)
                                                      for m in METRICS) +
              " | " + " | ".join("%s at t = %.3g" % (m, t_after) for m in METRICS) + " |",
@@ -104,34 +116,43 @@ def study(nnq, tmp, name, ini, resolutions, dims):
     for n, d in runs:
         b, _ = at(d, t_before)
         a, _ = at(d, t_after)
+        early = d["stopped"] and d["t"][-1] < t_before
         cells = []
         for m in METRICS:
+            if early:
+                cells.append("stopped at t = %.3g" % d["t"][-1])
+                continue
             order = ("" if prev is None else
                      " (%.2f)" % math.log2(prev[0][m] / b[m]) if b[m] > 0 else "")
             cells.append("%.2e%s" % (b[m], order))
         for m in METRICS:
-            cells.append("%.3g" % a[m])
+            cells.append("%.3g" % a[m] if not d["stopped"] else
+                         "stopped at t = %.3g" % d["t"][-1])
         lines.append("| %s | %.3g | %s |" % (n, first_multivalued(d), " | ".join(cells)))
-        prev = (b, a)
+        prev = None if early else (b, a)
     return runs, t_mv, t_before, "\n".join(lines)
 
 
 def main():
     nnq, figs = sys.argv[1], sys.argv[2]
     quick = "--quick" in sys.argv[3:]
+    sets = [a.split("=", 1)[1] for a in sys.argv[3:] if a.startswith("--set=")]
+    tag = "".join("_" + kv.split("=")[-1] for kv in sets)
     tmp = tempfile.mkdtemp()
     cases = [("nodes", NODES, ["512", "1024", "2048"] if quick else
               ["512", "1024", "2048", "4096"], 1),
              ("vortices", VORTICES, ["64,64", "128,128"] if quick else
               ["64,64", "128,128", "256,256", "512,512"], 2)]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
-    print("## Resolution study: where the descriptions part\n")
-    print("Made by `tools/resolution_study.py` (runs nnq at each resolution; same dt). The")
+    print("## Resolution study: where the descriptions part%s\n"
+          % ("" if not sets else " (%s)" % ", ".join(sets)))
+    print("Made by `tools/resolution_study.py%s` (runs nnq at each resolution; same dt). The"
+          % "".join(" --set=" + kv for kv in sets))
     print("tables give each metric at a time before F became multivalued (half of")
     print("t_multivalued at the finest grid), with the observed order against the next coarser")
     print("grid in brackets, and at the end of the run.\n")
     for row, (name, ini, res, dims) in enumerate(cases):
-        runs, t_mv, t_before, table = study(nnq, tmp, name, ini, res, dims)
+        runs, t_mv, t_before, table = study(nnq, tmp, name, ini, res, dims, sets)
         print("### %s (%dD)\n" % (name, dims))
         print(table)
         print()
@@ -145,7 +166,7 @@ def main():
             ax.set_xlabel("t")
             ax.legend(fontsize=8)
     fig.tight_layout()
-    path = os.path.join(figs, "resolution_study.png")
+    path = os.path.join(figs, "resolution_study%s.png" % tag)
     fig.savefig(path, dpi=90)
     print("![divergence against t at each resolution; dotted: t_multivalued, dashed: the "
           "'before' time](%s/%s)" % (os.path.basename(figs.rstrip("/")), os.path.basename(path)))
