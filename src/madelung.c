@@ -1051,8 +1051,18 @@ static double *momentum_state(void *self) { return nnq_madelung_state(self); }
 
 static void momentum_destroy(void *self) { nnq_madelung_destroy(self); }
 
+static double momentum_dispersive(const double *dq, int dims, double mass, double hbar) {
+    double h = INFINITY;
+    for (int a = 0; a < dims; a++)
+        h = fmin(h, dq[a]);
+    return DISPERSIVE * mass * h * h / hbar;
+}
+
 const struct nnq_madelung_form nnq_madelung_momentum = {
     .name = "momentum",
+    .dispersive_rule = "0.3 m dq^2 / hbar (dq the finest spacing)",
+    .advective_rule = "0.4 dq / (max|u| + the damping's speed)",
+    .dispersive = momentum_dispersive,
     .components = momentum_components,
     .create = momentum_create,
     .init = momentum_init,

@@ -614,6 +614,14 @@ static enum nnq_status check_state(struct potential_form *m, double t, struct nn
     return nnq_par_agree(rc, err);
 }
 
+/* The largest sub-step of the dispersive part: the linearised system is Schrodinger's. */
+static double dispersive(const double *dq, int dims, double mass, double hbar) {
+    double curv = 0;
+    for (int a = 0; a < dims; a++)
+        curv += 1.0 / (dq[a] * dq[a]);
+    return DISPERSIVE * mass / (hbar * curv);
+}
+
 /* 1 on every rank when a support cell anywhere holds less than delta^2 / 2. Collective. */
 static int drained(const struct potential_form *m) {
     int any = 0;
@@ -625,10 +633,7 @@ static int drained(const struct potential_form *m) {
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct potential_form *m = self;
     const double dt = m->par.dt, hbar = m->par.hbar, mass = m->par.mass;
-    double curv = 0;
-    for (int a = 0; a < m->d; a++)
-        curv += m->inv_dq[a] * m->inv_dq[a];
-    const double disp = DISPERSIVE * mass / (hbar * curv);
+    const double disp = dispersive(m->g->dq, m->d, mass, hbar);
     for (long s = 0; s < nsteps; s++) {
         const double t = t0 + (double)s * dt;
         /* The support, its band and the sub-step are set at the step's start and again
@@ -729,6 +734,9 @@ static double *state(void *self) { return ((struct potential_form *)self)->U; }
 
 const struct nnq_madelung_form nnq_madelung_potential = {
     .name = "potential",
+    .dispersive_rule = "0.5 m / (hbar sum_a 1 / dq_a^2)",
+    .advective_rule = "0.25 / sum_a (max|u_a| / dq_a)",
+    .dispersive = dispersive,
     .components = components,
     .create = create,
     .init = init,

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 
 #include "nnq/initial.h"
+#include "nnq/madelung.h"
 
 static void json_string(FILE *out, const char *s) {
     fputc('"', out);
@@ -322,15 +323,14 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
     char integrator[32];
     nnq_config_enum_name(NNQ_KEY_run_integrator, cfg->run_integrator, integrator,
                          sizeof integrator);
-    double dq_min = INFINITY;
+    double dq[3] = {1, 1, 1};
     fprintf(out, "config %s: ok\n", cfg->path);
     fprintf(out, "hbar = mu * epsilon = %g * %g = %g, mass = %g\n", cfg->network_mu,
             cfg->network_epsilon, cfg->hbar, cfg->particle_mass);
     for (int i = 0; i < cfg->dims; i++) {
-        double dq = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
-        dq_min = dq < dq_min ? dq : dq_min;
+        dq[i] = (cfg->qmax[i] - cfg->qmin[i]) / (double)cfg->n[i];
         fprintf(out, "axis %d: n = %ld on [%g, %g), dq = %g, |k| <= %g\n", i, cfg->n[i],
-                cfg->qmin[i], cfg->qmax[i], dq, M_PI / dq);
+                cfg->qmin[i], cfg->qmax[i], dq[i], M_PI / dq[i]);
     }
     fprintf(out, "time: %ld steps of dt = %g to t = %g, %s%s\n", cfg->steps, cfg->run_dt,
             (double)cfg->steps * cfg->run_dt, integrator,
@@ -348,12 +348,14 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
                 "max |k| = %.3g rad (%s)\n",
                 phase,
                 phase < M_PI ? "resolved" : "above pi: high-k modes alias in time, lower dt");
-    double disp = 0.3 * cfg->particle_mass * dq_min * dq_min / cfg->hbar;
+    const struct nnq_madelung_form *form = nnq_madelung_forms[cfg->madelung_form];
+    const double disp = form->dispersive(dq, cfg->dims, cfg->particle_mass, cfg->hbar);
     if (cfg->madelung_enabled)
         fprintf(out,
-                "madelung: dispersive limit 0.3 m dq^2 / hbar = %.3g -> at least %.0f "
-                "SSP-RK3 sub-step(s) per step (more if 0.4 dq / max|u| is smaller)\n",
-                disp, ceil(cfg->run_dt / disp * (1 - 1e-12)));
+                "madelung (%s form): at least %.0f SSP-RK3 sub-step(s) per step: the dispersive "
+                "limit %s = %.3g; more where the advective limit %s is smaller\n",
+                form->name, ceil(cfg->run_dt / disp * (1 - 1e-12)), form->dispersive_rule, disp,
+                form->advective_rule);
     else
         fprintf(out, "madelung: off\n");
     struct nnq_estimate e;

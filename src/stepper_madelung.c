@@ -14,8 +14,7 @@
 #include "nnq/par.h"
 #include "nnq/stepper.h"
 
-/* The forms, in the order of the config's options (enum nnq_madelung_form_kind). */
-static const struct nnq_madelung_form *const forms[] = {
+const struct nnq_madelung_form *const nnq_madelung_forms[] = {
     [NNQ_MADELUNG_FORM_POTENTIAL] = &nnq_madelung_potential,
     [NNQ_MADELUNG_FORM_MOMENTUM] = &nnq_madelung_momentum,
 };
@@ -56,7 +55,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     if (!x)
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     x->env = *env;
-    x->form = forms[cfg->madelung_form];
+    x->form = nnq_madelung_forms[cfg->madelung_form];
     /* each form's own vacuum: the potential form's Q needs a resolved support (docs/theory.md) */
     const double floor = cfg->madelung_form == NNQ_MADELUNG_FORM_POTENTIAL
                              ? cfg->madelung_potential_floor
@@ -230,7 +229,7 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     struct nnq_grid g = {.dims = cfg->dims};
     for (int a = 0; a < 3; a++)
         g.n[a] = a < cfg->dims ? cfg->n[a] : 1;
-    const struct nnq_madelung_form *form = forms[cfg->madelung_form];
+    const struct nnq_madelung_form *form = nnq_madelung_forms[cfg->madelung_form];
     *per_point = form->bytes_per_point(cfg->dims) + nnq_compare_bytes_per_point(cfg->dims) +
                  sizeof(double) * (size_t)cfg->dims; /* the output's buffer for j */
     *fixed = form->scratch_bytes(&g, threads) + nnq_compare_fixed_bytes(cfg->dims, cfg->n);

@@ -242,6 +242,16 @@ static void test_simulate(void) {
     out = out_text();
     CHECK(strstr(out, "hbar = mu * epsilon = 1 * 1 = 1") && strstr(out, "n = 128") &&
           strstr(out, "dq = 0.125") && strstr(out, "memory:") && strstr(out, "output:"));
+    CHECK(strstr(out, "madelung: off"));
+    /* each Madelung form states its own limits: 0.3 m dq^2 / hbar, 0.5 m dq^2 / hbar in 1D */
+    CHECK(run("check good.ini --set grid.n=128 --set madelung.enabled=true") == 0);
+    CHECK_MSG(strstr(out_text(), "madelung (momentum form)") &&
+                  strstr(out_text(), "0.3 m dq^2 / hbar") && strstr(out_text(), "= 0.00469;"),
+              "%s", out_text());
+    CHECK(run("check good.ini --set grid.n=128 --set madelung.enabled=true "
+              "--set madelung.form=potential") == 0);
+    CHECK_MSG(strstr(out_text(), "madelung (potential form)") && strstr(out_text(), "= 0.00781;"),
+              "%s", out_text());
     /* the output estimate counts the trajectories' point set (0.8 MB a stored row here) */
     CHECK(run("check good.ini --set trajectories.count=100000") == 0 &&
           strstr(out_text(), "output: tiny.h5, 3 snapshots, about 4.") &&

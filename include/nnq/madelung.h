@@ -111,9 +111,13 @@ void nnq_madelung_destroy(struct nnq_madelung *m);
  *   init         from a view: p (or |psi|^2), and j (momentum) or F (potential) set
  *   view         p, j, u and, for the potential form, F
  *   state        the components' arrays, contiguous and writable (checkpoints)
+ *   dispersive   the largest sub-step its dispersive part allows on spacings dq[0 .. dims);
+ *                the rules of that limit and of the advective one, in words, for `nnq check`
  */
 struct nnq_madelung_form {
     const char *name;
+    const char *dispersive_rule, *advective_rule;
+    double (*dispersive)(const double *dq, int dims, double mass, double hbar);
     int (*components)(int dims);
     enum nnq_status (*create)(const struct nnq_grid *g, const struct nnq_potential *pot,
                               const struct nnq_madelung_params *par, void **out,
@@ -131,5 +135,8 @@ struct nnq_madelung_form {
 };
 
 extern const struct nnq_madelung_form nnq_madelung_momentum, nnq_madelung_potential;
+
+/* The forms in the order of the config's options, [madelung] form: nnq_madelung_forms[kind]. */
+extern const struct nnq_madelung_form *const nnq_madelung_forms[];
 
 #endif
