@@ -409,20 +409,30 @@ static inline __attribute__((always_inline)) void cell_rhs(const struct potentia
  * sees its own tail continued, not the vacuum's p, which moves without quantum pressure.
  */
 
+/* The steps s (signed strides, axis by axis, - before +) from padded cell c to its neighbours
+ * of lower level than `layer`, into s[0 .. 6); returns how many: the directions a band cell
+ * of that layer is extended from. */
+static inline int lower_sides(const struct potential_form *m, ptrdiff_t c, double layer,
+                              ptrdiff_t *s) {
+    int k = 0;
+    for (int a = 0; a < m->d; a++)
+        for (int side = -1; side <= 1; side += 2)
+            if (m->L[c + side * m->stride[a]] < layer)
+                s[k++] = side * m->stride[a];
+    return k;
+}
+
 /* The mean of the extrapolations into padded cell c from the cells of lower level than
  * `layer` (padded field f), or NAN where there are none. */
 static inline double extrapolate(const struct potential_form *m, const double *f, ptrdiff_t c,
                                  double layer) {
+    ptrdiff_t side[6];
+    const int cnt = lower_sides(m, c, layer, side);
     double sum = 0;
-    int cnt = 0;
-    for (int a = 0; a < m->d; a++)
-        for (int side = -1; side <= 1; side += 2) {
-            const ptrdiff_t s = side * m->stride[a];
-            if (m->L[c + s] >= layer)
-                continue;
-            sum += layer == 1 && m->L[c + 2 * s] < layer ? 2 * f[c + s] - f[c + 2 * s] : f[c + s];
-            cnt++;
-        }
+    for (int k = 0; k < cnt; k++) {
+        const ptrdiff_t s = side[k];
+        sum += layer == 1 && m->L[c + 2 * s] < layer ? 2 * f[c + s] - f[c + 2 * s] : f[c + s];
+    }
     return cnt ? sum / cnt : NAN;
 }
 
@@ -482,23 +492,20 @@ static void extend(struct potential_form *m) {
                     const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
                     if (m->L[c] < FAR)
                         continue;
+                    ptrdiff_t side[6];
+                    const int cnt = lower_sides(m, c, layer, side);
                     double lsum = 0;
-                    int cnt = 0;
-                    for (int a = 0; a < m->d; a++)
-                        for (int side = -1; side <= 1; side += 2) {
-                            const ptrdiff_t s = side * m->stride[a];
-                            if (m->L[c + s] >= layer)
-                                continue;
-                            const int two = m->L[c + 2 * s] < layer;
-                            const int three = two && m->L[c + 3 * s] < layer;
-                            const double l1 = log(m->S[c + s]), l2 = log(m->S[c + 2 * s]);
-                            double l = three ? 3 * (l1 - l2) + log(m->S[c + 3 * s])
-                                       : two ? 2 * l1 - l2
-                                             : l1;
-                            l = l < l1 ? l : l1;
-                            lsum += l > lfloor ? l : lfloor;
-                            cnt++;
-                        }
+                    for (int q = 0; q < cnt; q++) {
+                        const ptrdiff_t s = side[q];
+                        const int two = m->L[c + 2 * s] < layer;
+                        const int three = two && m->L[c + 3 * s] < layer;
+                        const double l1 = log(m->S[c + s]), l2 = log(m->S[c + 2 * s]);
+                        double l = three ? 3 * (l1 - l2) + log(m->S[c + 3 * s])
+                                   : two ? 2 * l1 - l2
+                                         : l1;
+                        l = l < l1 ? l : l1;
+                        lsum += l > lfloor ? l : lfloor;
+                    }
                     if (cnt) {
                         m->Sx[i] = exp(lsum / cnt);
                         m->band[k] = i;

@@ -457,7 +457,7 @@ static void test_potential_form(void) {
      * Madelung fluid cannot (the floor two decades below the lobe). F is the state: nothing
      * is rebuilt, nothing frozen on it. To t = 0.5 it is closer to F_S than the momentum
      * form's reconstruction; to t = 2 within div_F 1e-2 and infidelity 1e-3 (measured
-     * 7.9e-3, 9.5e-4; the momentum form's frozen correction once gave 0.054 and 0.065). */
+     * 7.6e-3, 8.8e-4; the momentum form's frozen correction once gave 0.054 and 0.065). */
     static const char lobe[] =
         "[run]\nt_end = 2\ndt = 1e-3\ndiag_every = 100\nsnapshot_every = 0\n"
         "[grid]\nn = 1024\nqmin = -8\nqmax = 8\n"
