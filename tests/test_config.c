@@ -63,6 +63,21 @@ static void test_overrides_and_dump(void) {
           strcmp(again.output_file, cfg.output_file) == 0);
     char small[16];
     CHECK(nnq_config_dump(&cfg, small, sizeof small) == need && strlen(small) == 15);
+
+    /* a line of the most characters a config line holds, given as "key=value": its stored
+     * copy reads back (written as "key = value" it was two over the limit) */
+    static char edge[512];
+    char value[200];
+    memset(value, 'E', 193);
+    value[193] = '\0';
+    snprintf(edge, sizeof edge,
+             "[run]\nsteps = 10\n[grid]\nn = 16\nqmin = -1\nqmax = 1\n[initial]\n"
+             "preset = gaussian\n[output]\nfile=%s\n",
+             value);
+    CHECK_MSG(load(edge, NULL, 0, &err) == NNQ_OK, "%s", err.msg);
+    nnq_config_dump(&cfg, dump, sizeof dump);
+    CHECK_MSG(nnq_config_load_string(dump, "dump", NULL, 0, &again, &err) == NNQ_OK, "%s", err.msg);
+    CHECK(strcmp(again.output_file, cfg.output_file) == 0 && strlen(cfg.output_file) == 193);
 }
 
 /* [network] gamma sets the mass, m = epsilon / (2 gamma); with [particle] mass it is an error. */
