@@ -942,6 +942,14 @@ static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, str
     return stage(m, t + 0.5 * dt, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, dt, err);
 }
 
+/* The largest sub-step of the dispersive part, on the finest spacing. */
+static double momentum_dispersive(const double *dq, int dims, double mass, double hbar) {
+    double h = INFINITY;
+    for (int a = 0; a < dims; a++)
+        h = fmin(h, dq[a]);
+    return DISPERSIVE * mass * h * h / hbar;
+}
+
 enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double t0,
                                      struct nnq_err *err) {
     const struct nnq_grid *g = m->g;
@@ -951,7 +959,7 @@ enum nnq_status nnq_madelung_advance(struct nnq_madelung *m, long nsteps, double
         cq = fmax(cq, m->cq[a]);
     }
     const double dt = m->par.dt;
-    const double disp = DISPERSIVE * m->par.mass * dq * dq / m->par.hbar;
+    const double disp = momentum_dispersive(g->dq, m->d, m->par.mass, m->par.hbar);
     for (long s = 0; s < nsteps; s++) {
         prepare(m, m->U, -1);
         m->u_current = 1;
@@ -1050,13 +1058,6 @@ static void momentum_view(void *self, struct nnq_view *v) { nnq_madelung_view(se
 static double *momentum_state(void *self) { return nnq_madelung_state(self); }
 
 static void momentum_destroy(void *self) { nnq_madelung_destroy(self); }
-
-static double momentum_dispersive(const double *dq, int dims, double mass, double hbar) {
-    double h = INFINITY;
-    for (int a = 0; a < dims; a++)
-        h = fmin(h, dq[a]);
-    return DISPERSIVE * mass * h * h / hbar;
-}
 
 const struct nnq_madelung_form nnq_madelung_momentum = {
     .name = "momentum",

@@ -27,8 +27,8 @@ void nnq_resample_rows(const struct nnq_grid *g, const double *x, size_t n, size
         *lo = *hi = 0;
         return;
     }
-    if (periodic(x, n, g->qmin[0], g->qmax[0] - g->qmin[0])) {
-        *lo = 0;
+    if (q0[m - 1] > x[n - 1] && periodic(x, n, g->qmin[0], g->qmax[0] - g->qmin[0])) {
+        *lo = 0; /* points past the table's last one: the wrap reads its first rows too */
         *hi = n;
         return;
     }
@@ -97,12 +97,13 @@ static ptrdiff_t resample_in(const double *x, size_t n, const double *X, ptrdiff
 
 #define WRAP 2 /* the periodic images a wrapped table takes on each side: the slopes' reach */
 
-/* resample_in, but a table that samples the grid's periodic box along this axis (lo, L: the
- * box) first takes WRAP periodic images of its points on each side, so that the grid's points
- * past its last one are interpolated across the box's seam. Returns -2 when memory ran out. */
+/* resample_in, but where grid points lie past the table's last point and the table samples
+ * the grid's periodic box along this axis (lo, L: the box), the table first takes WRAP periodic
+ * images of its points on each side, so that those points are interpolated across the box's
+ * seam (a copy of the table, made only then). Returns -2 when memory ran out. */
 static ptrdiff_t resample(const double *x, size_t n, const double *X, ptrdiff_t m, const double *in,
                           double *out, size_t outer, size_t inner, double lo, double L) {
-    if (!periodic(x, n, lo, L))
+    if (m == 0 || X[m - 1] <= x[n - 1] || !periodic(x, n, lo, L))
         return resample_in(x, n, X, m, in, out, outer, inner);
     const size_t ne = n + 2 * WRAP;
     double *xe = malloc(sizeof(double) * ne), *ye = malloc(sizeof(double) * outer * ne * inner);

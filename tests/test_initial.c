@@ -242,95 +242,86 @@ static void test_chain(void) {
     CHECK_MSG(memcmp(a, b, sizeof a) == 0, "a continued run differs from one run over both");
 }
 
-/* A Gaussian of width 1 at c, momentum P = 0.5 along axis 0, on grids of n x n points over
- * [-9, 9) x [-7, 7), read onto 96 x 72 over [-8, 8) x [-6, 6) (inside the files' points): the
- * error of psi falls at order 3. */
-static void test_resampled(void) {
-    static const char ini[] = "[run]\nsteps = 1\nplanner = estimate\n"
-                              "[grid]\nqmin = -9, -7\nqmax = 9, 7\n[madelung]\nenabled = false\n";
+/* Files of one state on 40^2, 80^2 and 160^2 points of the box [-9, 9) x [-7, 7) (the config
+ * ini plus `make`), each read onto the grid of ini plus `read` (its initial.file appended):
+ * the largest error of psi against exact(x, y) falls at order 3. With `wrap`, the grid's
+ * points past each file's last point along axis 0 (x > 9 - 18 / size), across the box's
+ * seam, are checked to have been read too. */
+static void resampled_orders(const char *tag, const char *ini, const char **make, int nmake,
+                             const char **read, int nread, double complex (*exact)(double, double),
+                             int wrap) {
     double e[3];
     const int sizes[3] = {40, 80, 160};
     for (int k = 0; k < 3; k++) {
         char name[32], n[64], set[400];
-        snprintf(name, sizeof name, "coarse%d", sizes[k]);
+        snprintf(name, sizeof name, "%s%d", tag, sizes[k]);
         snprintf(n, sizeof n, "grid.n=%d, %d", sizes[k], sizes[k]);
-        const char *make[] = {n, "initial.preset=gaussian", "initial.center=0.3, -0.2",
-                              "initial.momentum=0.5, 0", "run.snapshot_every=0"};
-        CHECK(run_to(name, ini, make, 5) == NNQ_OK);
+        make[0] = n;
+        CHECK(run_to(name, ini, make, nmake) == NNQ_OK);
         snprintf(set, sizeof set, "initial.file=%s/%s.h5", dir, name);
-        const char *read[] = {"grid.n=96, 72", "grid.qmin=-8, -6", "grid.qmax=8, 6", set,
-                              "initial.snapshot=0"};
+        read[nread - 1] = set;
         struct nnq_err err = {0};
         static struct nnq_config cfg;
         struct nnq_grid *g = NULL;
-        CHECK(nnq_config_load_string(ini, "r.ini", read, 5, &cfg, &err) == NNQ_OK);
+        CHECK(nnq_config_load_string(ini, "r.ini", read, nread, &cfg, &err) == NNQ_OK);
         CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
-        static double complex psi[96 * 72];
-        CHECK(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK);
-        double worst = 0;
-        for (int i = 0; i < 96; i++)
-            for (int j = 0; j < 72; j++) {
-                const double x = g->q[0][i] - 0.3, y = g->q[1][j] + 0.2;
-                const double complex exact =
-                    exp(-(x * x + y * y) / 4) / sqrt(2 * M_PI) * cexp(I * 0.5 * x);
-                worst = fmax(worst, cabs(psi[i * 72 + j] - exact));
+        double complex *psi = malloc(sizeof(double complex) * (size_t)g->local_size);
+        CHECK_MSG(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK, "%s", err.msg);
+        double worst = 0, seam = 0;
+        for (ptrdiff_t i = 0; i < g->n[0]; i++)
+            for (ptrdiff_t j = 0; j < g->n[1]; j++) {
+                const double x = g->q[0][i];
+                const double d = cabs(psi[i * g->n[1] + j] - exact(x, g->q[1][j]));
+                worst = fmax(worst, d);
+                if (x > 9 - 18.0 / sizes[k])
+                    seam = fmax(seam, d);
             }
+        printf("%s: a file on %d^2 points onto %td x %td: error %.3e, past its last point %.3e\n",
+               tag, sizes[k], g->n[0], g->n[1], worst, seam);
+        CHECK(!wrap || seam > 0);
         e[k] = worst;
+        free(psi);
         nnq_grid_destroy(g);
     }
     CHECK_ORDER(e[0], e[1], 2.6, 4.2);
     CHECK_ORDER(e[1], e[2], 2.6, 4.2);
 }
 
-/* A state periodic on the box [-9, 9) x [-7, 7) and largest at its seam (x = +-9), in files
- * on 40^2, 80^2 and 160^2 points of that box, read onto 192 x 160 points of the same box: the
- * grid's points past each file's last point lie across the seam, where the file wraps (a
- * finer grid on the box could not start from an nnq output before); the error falls at
- * order 3, across the seam as inside. */
+static double complex gaussian(double x, double y) {
+    x -= 0.3;
+    y += 0.2;
+    return exp(-(x * x + y * y) / 4) / sqrt(2 * M_PI) * cexp(I * 0.5 * x);
+}
+
+/* A Gaussian of width 1 at c, momentum P = 0.5 along axis 0, read onto 96 x 72 over [-8, 8) x
+ * [-6, 6) (inside the files' points). */
+static void test_resampled(void) {
+    static const char ini[] = "[run]\nsteps = 1\nplanner = estimate\n"
+                              "[grid]\nqmin = -9, -7\nqmax = 9, 7\n[madelung]\nenabled = false\n";
+    const char *make[] = {"", "initial.preset=gaussian", "initial.center=0.3, -0.2",
+                          "initial.momentum=0.5, 0", "run.snapshot_every=0"};
+    const char *read[] = {"grid.n=96, 72", "grid.qmin=-8, -6", "grid.qmax=8, 6",
+                          "initial.snapshot=0", ""};
+    resampled_orders("coarse", ini, make, 5, read, 5, gaussian, 0);
+}
+
+static double complex seam_state(double x, double y) {
+    return exp(cos(2 * M_PI * (x - 9) / 18) + 0.5 * cos(2 * M_PI * y / 14)) *
+           cexp(I * 2 * M_PI * x / 18);
+}
+
+/* A state periodic on the box and largest at its seam (x = +-9), read onto 192 x 160 points of
+ * the same box: the grid's points past each file's last point lie across the seam, where the
+ * file wraps (a finer grid on the box could not start from an nnq output before). */
 static void test_resampled_periodic(void) {
     static const char ini[] = "[run]\nsteps = 1\nplanner = estimate\n"
                               "[grid]\nqmin = -9, -7\nqmax = 9, 7\n[madelung]\nenabled = false\n"
                               "[initial]\nnormalize = false\n";
-    double e[3];
-    const int sizes[3] = {40, 80, 160};
-    for (int k = 0; k < 3; k++) {
-        char name[32], n[64], set[400];
-        snprintf(name, sizeof name, "seam%d", sizes[k]);
-        snprintf(n, sizeof n, "grid.n=%d, %d", sizes[k], sizes[k]);
-        const char *make[] = {n, "run.snapshot_every=0",
-                              "initial.p=exp(2*cos(2*pi*(x - 9)/18) + cos(2*pi*y/14))",
-                              "initial.F=2*pi*x/18"};
-        CHECK(run_to(name, ini, make, 4) == NNQ_OK);
-        snprintf(set, sizeof set, "initial.file=%s/%s.h5", dir, name);
-        const char *read[] = {"grid.n=192, 160", set, "initial.snapshot=0"};
-        struct nnq_err err = {0};
-        static struct nnq_config cfg;
-        struct nnq_grid *g = NULL;
-        CHECK(nnq_config_load_string(ini, "r.ini", read, 3, &cfg, &err) == NNQ_OK);
-        CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
-        static double complex psi[192 * 160];
-        CHECK_MSG(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK, "%s", err.msg);
-        double worst = 0, seam = 0;
-        for (int i = 0; i < 192; i++)
-            for (int j = 0; j < 160; j++) {
-                const double x = g->q[0][i], y = g->q[1][j];
-                const double complex exact =
-                    exp(cos(2 * M_PI * (x - 9) / 18) + 0.5 * cos(2 * M_PI * y / 14)) *
-                    cexp(I * 2 * M_PI * x / 18);
-                const double d = cabs(psi[i * 160 + j] - exact);
-                worst = fmax(worst, d);
-                if (x > 9 - 18.0 / sizes[k])
-                    seam = fmax(seam, d);
-            }
-        printf(
-            "periodic file on %d^2 points onto 192 x 160: error %.3e, past its last point %.3e\n",
-            sizes[k], worst, seam);
-        CHECK(seam > 0);
-        e[k] = worst;
-        nnq_grid_destroy(g);
-    }
-    CHECK_ORDER(e[0], e[1], 2.6, 4.2);
-    CHECK_ORDER(e[1], e[2], 2.6, 4.2);
+    const char *make[] = {"", "run.snapshot_every=0",
+                          "initial.p=exp(2*cos(2*pi*(x - 9)/18) + cos(2*pi*y/14))",
+                          "initial.F=2*pi*x/18"};
+    const char *read[] = {"grid.n=192, 160", "initial.snapshot=0", ""};
+    resampled_orders("seam", ini, make, 4, read, 3, seam_state, 1);
 }
 
 /* Datasets p and F on q0 (1D), and errors that name file and dataset. */

@@ -14,7 +14,8 @@
 /* The rows [*lo, *hi) of coordinates x[0 .. n) (increasing) that interpolation at this
  * rank's points of g's axis 0 reads, with the neighbours their slopes need: a rank reads only
  * these; all of them where x samples the grid's periodic box (n points (qmax - qmin) / n apart
- * from qmin: such a table wraps). No points on this rank: an empty range. Cannot fail. */
+ * from qmin: such a table wraps) and this rank has points past its last one. No points on this
+ * rank: an empty range. Cannot fail. */
 void nnq_resample_rows(const struct nnq_grid *g, const double *x, size_t n, size_t *lo, size_t *hi);
 
 /*
