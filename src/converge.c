@@ -40,6 +40,14 @@ enum nnq_status nnq_converge_analyse(const struct nnq_file_info *files, const ch
         const double t = out->parting[k].t_multivalued_at[NNQ_PARTING_FLOORS - 1];
         if (t < out->t_window)
             out->t_window = t;
+        /* the window also ends where a level's Madelung description ended */
+        const double *mass = files[k].column[NNQ_DIAG_madelung_mass];
+        out->t_ended[k] = NAN;
+        for (long r = 0; mass && r < files[k].rows && isnan(out->t_ended[k]); r++)
+            if (isnan(mass[r]))
+                out->t_ended[k] = files[k].column[NNQ_DIAG_t][r];
+        if (out->t_ended[k] < out->t_window)
+            out->t_window = out->t_ended[k];
     }
     out->window_rows = 0;
     while (out->window_rows < f0->rows && f0->column[NNQ_DIAG_t][out->window_rows] < out->t_window)

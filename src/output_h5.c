@@ -1056,6 +1056,13 @@ enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, doubl
     return NNQ_OK;
 }
 
+enum nnq_status nnq_output_text_write(struct nnq_output *o, const char *name, const char *text,
+                                      struct nnq_err *err) {
+    const int bad = (H5Aexists(o->checkpoint, name) > 0 && H5Adelete(o->checkpoint, name) < 0) ||
+                    attr_string(o->checkpoint, name, text);
+    return bad ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
+}
+
 static enum nnq_status no_match(const struct nnq_output *o, const char *name, struct nnq_err *err) {
     return nnq_err_set(err, NNQ_ERR_CONFIG,
                        "%s: /checkpoint/%s is missing, does not match the stored config (grid, "
@@ -1101,6 +1108,19 @@ enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, d
               H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
     if (d >= 0)
         H5Dclose(d);
+    return bad ? no_match(o, name, err) : NNQ_OK;
+}
+
+enum nnq_status nnq_output_text_read(struct nnq_output *o, const char *name, char *text,
+                                     size_t size, struct nnq_err *err) {
+    char path[64];
+    snprintf(path, sizeof path, "/%s", o->current < 0 ? "" : slot_names[o->current]);
+    hid_t grp = o->current < 0 ? -1 : H5Gopen2(o->file, path, H5P_DEFAULT);
+    const int bad = grp < 0 || H5Aexists(grp, name) <= 0;
+    if (!bad)
+        read_string_attr(grp, name, text, size);
+    if (grp >= 0)
+        H5Gclose(grp);
     return bad ? no_match(o, name, err) : NNQ_OK;
 }
 

@@ -217,6 +217,18 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_parting(out, &sum->parting, sum->madelung);
     fputs(",\"madelung_held\":", out);
     json_number(out, sum->madelung ? sum->held : NAN);
+    fputs(",\"ended\":", out);
+    if (isnan(sum->t_ended))
+        fputs("null", out);
+    else {
+        fputs("{\"description\":", out);
+        json_string(out, sum->ended_by);
+        fputs(",\"t\":", out);
+        json_number(out, sum->t_ended);
+        fputs(",\"reason\":", out);
+        json_string(out, sum->ended_reason);
+        fputc('}', out);
+    }
     json_trajectories(out, cfg, sum);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
@@ -293,6 +305,11 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
     text_parting(out, &sum->parting, sum->madelung);
+    if (!isnan(sum->t_ended))
+        fprintf(out,
+                "  the %s description ended at t = %g (its columns are NaN from then on; the "
+                "others ran on): %s\n",
+                sum->ended_by, sum->t_ended, sum->ended_reason);
     if (sum->madelung && sum->held > NNQ_HELD_WARN)
         fprintf(out,
                 "  warning: the Madelung solver held the velocity (a regularisation: p_M below "
@@ -439,12 +456,21 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
                         f->column[c][f->rows - 1]);
         struct nnq_parting p;
         nnq_parting_init(&p);
+        double t_ended = NAN; /* the Madelung columns turn NaN where its description ended */
+        const double *mass = f->column[NNQ_DIAG_madelung_mass];
         for (long r = 0; r < f->rows; r++) {
             struct nnq_diag_row row;
             nnq_file_info_row(f, r, &row);
             nnq_parting_track(&p, &row);
+            if (mass && isnan(t_ended) && isnan(mass[r]))
+                t_ended = row.value[NNQ_DIAG_t];
         }
         text_parting(out, &p, f->column[NNQ_DIAG_div_p_l1] != NULL);
+        if (!isnan(t_ended))
+            fprintf(out,
+                    "  the Madelung description ended by t = %g (its columns are NaN from that "
+                    "row on; the run's summary said why)\n",
+                    t_ended);
     } else
         fputc('\n', out);
     fprintf(out, "config:\n");
@@ -517,7 +543,9 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
         if (isinf(c->t_window))
             fputs("before any node or vortex of weight >= 1e-8 (every row), ", out);
         else
-            fprintf(out, "before the first node or vortex of weight >= 1e-8 (t < %g), ",
+            fprintf(out,
+                    "before the first node or vortex of weight >= 1e-8 or the end of a "
+                    "Madelung description (t < %g), ",
                     c->t_window);
         fputs("the largest divergence per resolution (observed order):\n", out);
         for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
@@ -568,6 +596,17 @@ void nnq_report_converge(FILE *out, const struct nnq_config *base, const char *c
         fprintf(out, "  w = %-5s ", nnq_parting_floor_name(k));
         text_times(out, c, t);
     }
+    int ended = 0;
+    for (int k = 0; k < c->levels; k++)
+        ended |= !isnan(c->t_ended[k]);
+    if (ended) {
+        fputs("the Madelung description ended (its columns NaN from) t =", out);
+        for (int k = 0; k < c->levels; k++) {
+            fprintf(out, "%s", k ? ", " : " ");
+            text_time(out, c->t_ended[k]);
+        }
+        fputc('\n', out);
+    }
     fputs("the divergence at the end:", out);
     for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
         fprintf(out, "%s %s", m ? ";" : "", nnq_diag_column(nnq_parting_metric(m))->name);
@@ -607,7 +646,12 @@ void nnq_report_converge_json(FILE *out, const struct nnq_config *base, const ch
     json_number(out, c->row_dt);
     fputs(",\"t_window\":", out);
     json_number(out, c->t_window); /* null: every row (no defect) */
-    fprintf(out, ",\"window_rows\":%ld,\"before\":{", c->window_rows);
+    fputs(",\"t_ended\":[", out);
+    for (int k = 0; k < c->levels; k++) {
+        fputs(k ? "," : "", out);
+        json_number(out, c->t_ended[k]); /* null: the Madelung description ran to the end */
+    }
+    fprintf(out, "],\"window_rows\":%ld,\"before\":{", c->window_rows);
     for (int m = 0; m < NNQ_PARTING_METRICS; m++) {
         fprintf(out, "%s\"%s\":{\"max\":[", m ? "," : "",
                 nnq_diag_column(nnq_parting_metric(m))->name);

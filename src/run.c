@@ -209,6 +209,20 @@ static enum nnq_status write_checkpoint(struct run *r, struct nnq_err *err) {
     return rc ? rc : nnq_output_checkpoint_end(r->out, r->sum->steps_done, r->sum->t, err);
 }
 
+/* The first stepper that ended while the others ran on, into the summary. */
+static void track_ended(struct run *r) {
+    for (int k = 0; k < r->count && isnan(r->sum->t_ended); k++) {
+        const char *reason = "";
+        const double t =
+            r->self[k] && r->ops[k]->ended ? r->ops[k]->ended(r->self[k], &reason) : NAN;
+        if (!isnan(t)) {
+            r->sum->t_ended = t;
+            snprintf(r->sum->ended_by, sizeof r->sum->ended_by, "%s", r->ops[k]->name);
+            snprintf(r->sum->ended_reason, sizeof r->sum->ended_reason, "%s", reason);
+        }
+    }
+}
+
 /* Grid, potential, output file and planned steppers; *step: where the run starts. */
 static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     const struct nnq_config *cfg = r->cfg;
@@ -387,6 +401,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->t_multivalued = NAN;
     nnq_parting_init(&sum->parting);
     sum->held = NAN;
+    sum->t_ended = NAN;
     sum->edge_density = NAN;
     sum->t_edge = NAN;
     for (int k = 0; k < 4; k++)
@@ -400,6 +415,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         rc = opt->resume ? resume(&r, step, err) : start(&r, err);
     if (rc == NNQ_OK)
         rc = loop(&r, step, err);
+    track_ended(&r);
     if (r.out) {
         sum->snapshots = nnq_output_snapshots(r.out);
         struct nnq_err close_err = {0};

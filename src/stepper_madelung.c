@@ -5,9 +5,18 @@
  * gradient, F its least-squares potential unwrapped onto psi's phase) and compared with the
  * reference at every row by the comparison of nnq/compare.h, which also yields F_M for the
  * snapshots (the potential form's own F, the momentum form's reconstruction).
+ *
+ * A state that stops being valid (negative or not finite: in practice a node or vortex of psi
+ * inside the support, where F is multivalued and the fluid has no equation) ends the
+ * description with [madelung] on_failure = end: from then on its state and columns are NaN,
+ * nothing advances it, and `ended` says when and why, with psi's defect weight at the first
+ * row after it, so that the reader can tell the physics (a defect above the form's floor)
+ * from the solver. on_failure = stop makes that failure the run's (NNQ_ERR_NUMERIC).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nnq/compare.h"
 #include "nnq/madelung.h"
@@ -20,12 +29,17 @@ const struct nnq_madelung_form *const nnq_madelung_forms[] = {
 };
 
 /* Invariants: m (of form `form`) and cmp are made on env.g; F_M (the snapshots' F) is as of
- * the last sample. */
+ * the last sample. t_end is NaN while the description runs; once it ended, m's state is NaN,
+ * reason says why and `defect` is psi's defect weight at the first row after the end (NaN
+ * until that row). */
 struct madelung {
     struct nnq_stepper_env env;
     const struct nnq_madelung_form *form;
     void *m;
     struct nnq_compare *cmp;
+    double floor; /* the form's vacuum, relative to max p */
+    double t_end, defect;
+    char reason[NNQ_ERR_MSG_MAX + 256];
 };
 
 enum { FIELD_P, FIELD_F, FIELD_J, FIELDS };
@@ -56,6 +70,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
     x->env = *env;
     x->form = nnq_madelung_forms[cfg->madelung_form];
+    x->t_end = x->defect = NAN;
     /* each form's own vacuum: the potential form's Q needs a resolved support (docs/theory.md) */
     const double floor = cfg->madelung_form == NNQ_MADELUNG_FORM_POTENTIAL
                              ? cfg->madelung_potential_floor
@@ -69,6 +84,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                                       .damping = cfg->madelung_damping,
                                       .threads = env->threads,
                                       .planner = (enum nnq_planner)cfg->run_planner};
+    x->floor = floor;
     const size_t local = env->g->local_size > 0 ? (size_t)env->g->local_size : 1;
     double *W =
         cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? malloc(sizeof(double) * local) : NULL;
@@ -126,59 +142,129 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     return NNQ_OK;
 }
 
+/* Ends the description at t for the failure err describes, which it clears; NNQ_OK. With
+ * on_failure = stop, or for any other error, returns err's code. Collective (err is the
+ * ranks' agreed one). */
+static enum nnq_status end(struct madelung *x, double t, struct nnq_err *err) {
+    if (err->code != NNQ_ERR_NUMERIC || x->env.cfg->madelung_on_failure != NNQ_ON_FAILURE_END)
+        return err->code;
+    x->t_end = t;
+    snprintf(x->reason, sizeof x->reason, "%s", err->msg);
+    double *state = x->form->state(x->m);
+    const ptrdiff_t n = x->env.g->local_size * x->form->components(x->env.g->dims);
+    for (ptrdiff_t i = 0; i < n; i++)
+        state[i] = NAN;
+    nnq_err_clear(err);
+    return NNQ_OK;
+}
+
+/* The reason, completed with psi's defect weight at the first row after the end. */
+static void weigh(struct madelung *x, const struct nnq_diag_row *row) {
+    if (isnan(x->t_end) || !isnan(x->defect))
+        return;
+    x->defect = row->value[NNQ_DIAG_defect_weight];
+    const size_t len = strlen(x->reason);
+    if (x->defect >= x->floor)
+        snprintf(x->reason + len, sizeof x->reason - len,
+                 ". psi then had a node or vortex of weight %.2g (its density there over its "
+                 "peak), inside the Madelung support (%g): F is multivalued there, which the "
+                 "Madelung description cannot carry",
+                 x->defect, x->floor);
+    else
+        snprintf(x->reason + len, sizeof x->reason - len,
+                 ". psi then had no node or vortex inside the Madelung support (defect weight "
+                 "%.2g, support %g of the peak): the solver failed, not the description",
+                 x->defect, x->floor);
+}
+
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct madelung *x = self;
-    return x->form->advance(x->m, nsteps, t0, err);
+    if (!isnan(x->t_end))
+        return NNQ_OK;
+    const enum nnq_status rc = x->form->advance(x->m, nsteps, t0, err);
+    return rc == NNQ_OK ? rc : end(x, t0 + (double)nsteps * x->env.cfg->run_dt, err);
 }
 
-static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
-    struct madelung *x = self;
-    struct nnq_view v;
-    x->form->view(x->m, &v);
-    struct nnq_divergence d;
-    nnq_compare_run(x->cmp, ref, &v, &d);
-    double *r = row->value;
-    r[NNQ_DIAG_div_p_l1] = d.div_p_l1;
-    r[NNQ_DIAG_div_F] = d.div_F;
-    r[NNQ_DIAG_div_j_l1] = d.div_j_l1;
-    r[NNQ_DIAG_infidelity] = d.infidelity;
-    r[NNQ_DIAG_madelung_curl] = d.curl;
-    r[NNQ_DIAG_madelung_mass] = d.mass;
-    for (int a = 0; a < 3; a++)
-        r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
-    r[NNQ_DIAG_madelung_substeps] = (double)x->form->take_substeps(x->m);
-    r[NNQ_DIAG_components] = (double)d.components;
-    r[NNQ_DIAG_madelung_held] = d.held;
-    r[NNQ_DIAG_madelung_entropy] = d.entropy;
-    r[NNQ_DIAG_madelung_fisher] = d.fisher;
-}
+/* Its columns (NaN once it ended); the first `checked` must be finite, with a positive mass. */
+static const enum nnq_diag_column columns[] = {NNQ_DIAG_div_p_l1,
+                                               NNQ_DIAG_div_F,
+                                               NNQ_DIAG_div_j_l1,
+                                               NNQ_DIAG_infidelity,
+                                               NNQ_DIAG_madelung_curl,
+                                               NNQ_DIAG_madelung_mass,
+                                               NNQ_DIAG_madelung_momentum0,
+                                               NNQ_DIAG_madelung_entropy,
+                                               NNQ_DIAG_madelung_momentum0 + 1,
+                                               NNQ_DIAG_madelung_momentum0 + 2,
+                                               NNQ_DIAG_madelung_substeps,
+                                               NNQ_DIAG_components,
+                                               NNQ_DIAG_madelung_held,
+                                               NNQ_DIAG_madelung_fisher};
+enum { checked = 8, ncolumns = sizeof columns / sizeof columns[0] };
 
-/* Any of its columns NaN or infinite, or a mass that is not positive. */
-static enum nnq_status check(void *self, const struct nnq_diag_row *row,
-                             const struct nnq_diag_row *first, struct nnq_err *err) {
-    (void)self;
-    (void)first;
-    static const enum nnq_diag_column cols[] = {
-        NNQ_DIAG_div_p_l1,           NNQ_DIAG_div_F,           NNQ_DIAG_div_j_l1,
-        NNQ_DIAG_infidelity,         NNQ_DIAG_madelung_curl,   NNQ_DIAG_madelung_mass,
-        NNQ_DIAG_madelung_momentum0, NNQ_DIAG_madelung_entropy};
+/* NNQ_ERR_NUMERIC naming the first column of row that shows a failure, or NNQ_OK. */
+static enum nnq_status failure(const struct nnq_diag_row *row, struct nnq_err *err) {
     const double mass = row->value[NNQ_DIAG_madelung_mass];
-    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
-        const double v = row->value[cols[k]];
+    for (int k = 0; k < checked; k++) {
+        const double v = row->value[columns[k]];
         if (!isfinite(v) || !(mass > 0))
             return nnq_err_set(err, NNQ_ERR_NUMERIC,
                                "Madelung solver: numerical failure at step %.0f (t = %g): %s is "
-                               "%g. The output holds every row up to the last good one.",
+                               "%g",
                                row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t],
-                               isfinite(v) ? "madelung_mass" : nnq_diag_column(cols[k])->name,
+                               isfinite(v) ? "madelung_mass" : nnq_diag_column(columns[k])->name,
                                isfinite(v) ? mass : v);
     }
     return NNQ_OK;
 }
 
+static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
+    struct madelung *x = self;
+    double *r = row->value;
+    if (isnan(x->t_end)) {
+        struct nnq_view v;
+        x->form->view(x->m, &v);
+        struct nnq_divergence d;
+        nnq_compare_run(x->cmp, ref, &v, &d);
+        r[NNQ_DIAG_div_p_l1] = d.div_p_l1;
+        r[NNQ_DIAG_div_F] = d.div_F;
+        r[NNQ_DIAG_div_j_l1] = d.div_j_l1;
+        r[NNQ_DIAG_infidelity] = d.infidelity;
+        r[NNQ_DIAG_madelung_curl] = d.curl;
+        r[NNQ_DIAG_madelung_mass] = d.mass;
+        for (int a = 0; a < 3; a++)
+            r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
+        r[NNQ_DIAG_madelung_substeps] = (double)x->form->take_substeps(x->m);
+        r[NNQ_DIAG_components] = (double)d.components;
+        r[NNQ_DIAG_madelung_held] = d.held;
+        r[NNQ_DIAG_madelung_entropy] = d.entropy;
+        r[NNQ_DIAG_madelung_fisher] = d.fisher;
+        /* a state that went bad between two checks of the solver's own (the momentum form
+         * checks its density, not its momentum) ends here, or stops the run in check() */
+        struct nnq_err e = {0};
+        if (failure(row, &e) != NNQ_OK)
+            end(x, r[NNQ_DIAG_t], &e);
+    }
+    if (!isnan(x->t_end)) {
+        for (int k = 0; k < ncolumns; k++)
+            r[columns[k]] = NAN;
+        r[NNQ_DIAG_madelung_substeps] = r[NNQ_DIAG_components] = 0; /* integer columns */
+        weigh(x, row);
+    }
+}
+
+/* With on_failure = stop: a failure in its columns (the description has not ended). */
+static enum nnq_status check(void *self, const struct nnq_diag_row *row,
+                             const struct nnq_diag_row *first, struct nnq_err *err) {
+    struct madelung *x = self;
+    (void)first;
+    return isnan(x->t_end) ? failure(row, err) : NNQ_OK;
+}
+
 static void view(void *self, struct nnq_view *v) {
     struct madelung *x = self;
     x->form->view(x->m, v);
+    v->ended = !isnan(x->t_end);
 }
 
 static const void *field(void *self, int k) {
@@ -187,8 +273,8 @@ static const void *field(void *self, int k) {
     switch (k) {
     case FIELD_P:
         return x->form->state(x->m);
-    case FIELD_F:
-        return nnq_compare_free_energy(x->cmp);
+    case FIELD_F: /* once ended, a NaN block of the state */
+        return isnan(x->t_end) ? nnq_compare_free_energy(x->cmp) : x->form->state(x->m);
     default:
         x->form->view(x->m, &v);
         return v.j;
@@ -197,19 +283,23 @@ static const void *field(void *self, int k) {
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct madelung *x = self;
-    const double substeps = (double)x->form->substeps(x->m);
+    const double substeps = (double)x->form->substeps(x->m), ended[2] = {x->t_end, x->defect};
     enum nnq_status rc =
         nnq_output_state_write(o, "madelung", NNQ_FIELD_REAL, x->form->components(x->env.g->dims),
                                x->form->state(x->m), err);
     if (rc == NNQ_OK)
         rc = nnq_output_state_write(o, "madelung_potential", NNQ_FIELD_REAL, 2,
                                     nnq_compare_state(x->cmp), err);
+    if (rc == NNQ_OK)
+        rc = nnq_output_values_write(o, "madelung_ended", ended, 2, err);
+    if (rc == NNQ_OK)
+        rc = nnq_output_text_write(o, "madelung_end_reason", x->reason, err);
     return rc ? rc : nnq_output_values_write(o, "madelung_substeps", &substeps, 1, err);
 }
 
 static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct madelung *x = self;
-    double substeps = 0;
+    double substeps = 0, ended[2];
     enum nnq_status rc =
         nnq_output_state_read(o, "madelung", NNQ_FIELD_REAL, x->form->components(x->env.g->dims),
                               x->form->state(x->m), err);
@@ -219,8 +309,21 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
     if (rc == NNQ_OK)
         rc = nnq_output_values_read(o, "madelung_substeps", &substeps, 1, err);
     if (rc == NNQ_OK)
+        rc = nnq_output_values_read(o, "madelung_ended", ended, 2, err);
+    if (rc == NNQ_OK)
+        rc = nnq_output_text_read(o, "madelung_end_reason", x->reason, sizeof x->reason, err);
+    if (rc == NNQ_OK) {
         x->form->set_substeps(x->m, (long)substeps);
+        x->t_end = ended[0];
+        x->defect = ended[1];
+    }
     return rc;
+}
+
+static double ended(const void *self, const char **reason) {
+    const struct madelung *x = self;
+    *reason = x->reason;
+    return x->t_end;
 }
 
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
@@ -248,6 +351,7 @@ const struct nnq_stepper_ops nnq_stepper_madelung = {
     .field = field,
     .save = save,
     .restore = restore,
+    .ended = ended,
     .memory = memory,
     .destroy = destroy,
 };

@@ -52,12 +52,13 @@ static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DI
  * box) is the same on every rank for the kinds in `kinds`, NULL for the others; psi[cur] and
  * u[cur] hold the fields at the current time (step * dt) on this rank's rows of axis 0 and
  * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
- * psi only when bohm or nelson is followed, u only for madelung.
+ * psi only when bohm or nelson is followed, u only for madelung. Once the Madelung
+ * description has ended (fluid_ended), the madelung particles are NaN and stay there.
  */
 struct traj {
     struct nnq_stepper_env env;
     const struct nnq_grid *g;
-    int d, halo, reach, cur, every;
+    int d, halo, reach, cur, every, fluid_ended;
     unsigned kinds;
     long count, step, rows, substeps;
     ptrdiff_t plane, ext;
@@ -337,9 +338,16 @@ static void load(struct traj *x, int which) {
     const size_t plane = (size_t)x->plane;
     if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v))
         fill(x, x->psi[which], v.psi, plane * sizeof(double complex));
-    if (x->u[which] && nnq_stepper_view(&x->env, "madelung", &v))
-        for (int a = 0; a < x->d; a++)
-            fill(x, x->u[which] + a * x->ext, v.u + a * x->g->local_size, plane * sizeof(double));
+    if (x->u[which] && !x->fluid_ended && nnq_stepper_view(&x->env, "madelung", &v)) {
+        if (v.ended) { /* the fluid's flow no longer exists: nothing to follow */
+            x->fluid_ended = 1;
+            for (long i = 0; i < x->count * x->d; i++)
+                x->q[FLUID][i] = NAN;
+        } else
+            for (int a = 0; a < x->d; a++)
+                fill(x, x->u[which] + a * x->ext, v.u + a * x->g->local_size,
+                     plane * sizeof(double));
+    }
 }
 
 /* count starting points sampled from p = |psi|^2 of ref (a cell by its mass, a point uniform
@@ -517,7 +525,7 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
         long most = x->substeps;
         for (int k = 0; k < KINDS; k++) {
             double *Q = x->q[k];
-            if (!Q)
+            if (!Q || (k == FLUID && x->fluid_ended))
                 continue;
             sort_by_row(x, Q);
 #pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most)
@@ -571,7 +579,7 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
     struct traj *x = self;
     (void)first;
     for (int k = 0; k < KINDS; k++)
-        for (int a = 0; x->q[k] && a < x->d; a++)
+        for (int a = 0; x->q[k] && !(k == FLUID && x->fluid_ended) && a < x->d; a++)
             if (!isfinite(row->value[mean_column[k] + a]))
                 return nnq_err_set(err, NNQ_ERR_NUMERIC,
                                    "trajectories: the %s particles' mean q%d is %g at step %.0f "

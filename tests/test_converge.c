@@ -2,7 +2,8 @@
  * test_converge.c - the resolution study's comparison (nnq/converge.h) on diagnostics made up
  * for it: errors that fall at order 2 before a defect give orders of 2 and "converges"; the
  * window ends at the first defect of weight 1e-8 at any resolution; parting times that agree
- * within 5 % (or a row) have converged, others not; mismatched rows are refused.
+ * within 5 % (or a row) have converged, others not; the window also ends where a level's
+ * Madelung description ended; mismatched rows are refused.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,6 +70,30 @@ static void test_orders(void) {
     CHECK(nnq_converge_analyse(f, paths, 2, &c, &err) == NNQ_OK && nnq_converge_converges(&c));
 }
 
+/* A level whose Madelung description ended (its columns NaN from t = 0.4) ends the window
+ * there: the NaN rows are not read as smaller errors. */
+static void test_ended(void) {
+    static struct nnq_file_info f[2];
+    static double mass[2][ROWS];
+    const char *paths[2] = {"a.h5", "b.h5"};
+    for (int k = 0; k < 2; k++) {
+        make(&f[k], k, 2);
+        f[k].column[NNQ_DIAG_madelung_mass] = mass[k];
+        for (int r = 0; r < ROWS; r++) {
+            mass[k][r] = k == 1 && r >= 4 ? NAN : 1;
+            for (int m = 0; k == 1 && r >= 4 && m < NNQ_PARTING_METRICS; m++)
+                f[k].column[nnq_parting_metric(m)][r] = NAN;
+        }
+    }
+    struct nnq_converge c;
+    struct nnq_err err = {0};
+    CHECK(nnq_converge_analyse(f, paths, 2, &c, &err) == NNQ_OK);
+    CHECK(isnan(c.t_ended[0]) && c.t_ended[1] == f[0].column[NNQ_DIAG_t][4]);
+    CHECK(c.t_window == c.t_ended[1] && c.window_rows == 4);
+    for (int m = 0; m < NNQ_PARTING_METRICS; m++)
+        CHECK_NEAR(c.order[1][m], 2, 1e-12); /* 0.3e-3 against 0.3e-3 / 4 */
+}
+
 static void test_refused(void) {
     static struct nnq_file_info f[2];
     const char *paths[2] = {"a.h5", "b.h5"};
@@ -91,6 +116,7 @@ static void test_refused(void) {
 
 int main(void) {
     test_orders();
+    test_ended();
     test_refused();
     return check_result();
 }

@@ -167,14 +167,24 @@ if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
     echo "FAIL: 5 rows on 4 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"; fail=1
 fi
 # a NaN Madelung density (planted in the checkpoint of a finished 2-rank run, marked
-# unfinished) stops the resumed run on 2 ranks with exit 3, the message naming the solver once,
-# the file valid with its rows up to the checkpoint. stderr apart: mpirun forwards each stream
-# in chunks as they come, so the message can land inside the summary's unflushed JSON line
+# unfinished) ends the Madelung description at the next step (t = 0.031, in lockstep with the
+# particles) in the resumed run on 2 ranks (on_failure = end,
+# the default): exit 0, the end said once with the reason, psi run on to the last row, the
+# Madelung columns and the madelung particles NaN from the end on. With on_failure = stop in
+# the stored config: exit 3, the message naming the solver once, the file valid with its rows
+# up to the checkpoint. stderr apart: mpirun forwards each stream in chunks as they come, so
+# the message can land inside the summary's unflushed JSON line
+for policy in end stop; do
 cp "$dir/two_np2.h5" "$dir/nan.h5"
-$py - "$dir/nan.h5" <<'PY'
+$py - "$dir/nan.h5" "$policy" <<'PY'
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], "r+") as f:
     f.attrs["completed"] = np.int32(0)
+    c = f.attrs["config"]
+    if sys.argv[2] == "stop":  # the stored config holds the keys given
+        c = (c.replace("[madelung]", "[madelung]\non_failure = stop") if "[madelung]" in c
+             else c + "\n[madelung]\non_failure = stop\n")
+    f.attrs["config"] = c
     m = f["/checkpoint/madelung"]
     m[m.shape[0] // 6] = np.nan  # a cell of p on the second rank's slab
 PY
@@ -182,12 +192,31 @@ set +e
 "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/nan.h5" >"$dir/out" 2>"$dir/err"
 rc=$?
 set -e
-n=$(grep -c "^nnq: Madelung solver: the density is NaN" "$dir/err" || true)
-if [ "$rc" != 3 ] || [ "$n" != 1 ] ||
-    ! $py -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert f['/diagnostics/t'].shape[0] == 4" \
-        "$dir/nan.h5"; then
-    echo "FAIL: NaN Madelung density on 2 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"
-    fail=1
+if [ $policy = end ]; then
+    n=$(grep -c '"ended":{"description":"madelung","t":0.031,.*density is NaN' "$dir/out" || true)
+    if [ "$rc" != 0 ] || [ "$n" != 1 ] ||
+        ! $py - "$dir/nan.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+m, norm = f["/diagnostics/madelung_mass"][:], f["/diagnostics/norm"][:]
+assert len(m) == 7 and np.isfinite(m[:4]).all() and np.isnan(m[4:]).all(), m
+assert np.isfinite(norm).all() and f.attrs["completed"] == 1
+t = f["/trajectories"]
+assert np.isnan(t["madelung/q"][-1]).all() and np.isfinite(t["bohm/q"][-1]).all()
+PY
+    then
+        echo "FAIL: NaN Madelung density on 2 ranks, on_failure = end: exit $rc, said $n times:"
+        cat "$dir/out" "$dir/err"; fail=1
+    fi
+else
+    n=$(grep -c "^nnq: Madelung solver: the density is NaN" "$dir/err" || true)
+    if [ "$rc" != 3 ] || [ "$n" != 1 ] ||
+        ! $py -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert f['/diagnostics/t'].shape[0] == 4" \
+            "$dir/nan.h5"; then
+        echo "FAIL: NaN Madelung density on 2 ranks: exit $rc, message $n times:"
+        cat "$dir/out" "$dir/err"; fail=1
+    fi
 fi
+done
 [ $fail = 0 ] && echo "mpi: all checks passed"
 exit $fail

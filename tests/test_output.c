@@ -390,9 +390,38 @@ static void spoil_checkpoint(const char *path, hsize_t idx, double value) {
     H5Fclose(f);
 }
 
-/* A Madelung density that turns NaN or negative stops the run with NNQ_ERR_NUMERIC naming the
- * solver (it used to end "ok" with NaN columns); the file stays valid, with the rows up to the
- * last good one. The bad state is planted in a checkpoint and the run resumed. */
+/* Resumes the run at path (its stored config); stop: stop at the next row. */
+static enum nnq_status resume_run(const char *path, const volatile sig_atomic_t *stop,
+                                  struct nnq_summary *sum, struct nnq_err *err) {
+    char text[8192];
+    struct nnq_config stored;
+    if (nnq_output_read_config(path, text, sizeof text, err) != NNQ_OK ||
+        nnq_config_load_string(text, path, NULL, 0, &stored, err) != NNQ_OK)
+        return err->code;
+    struct nnq_run_options opt = {.resume = path, .stop = stop};
+    return nnq_run(&stored, &opt, sum, err);
+}
+
+/* Column name of the file at path into v (at most n rows); returns the rows. */
+static hsize_t read_column(const char *path, const char *name, double *v, hsize_t n) {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    CHECK(rows <= n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    return rows;
+}
+
+/* A Madelung density that turns NaN or negative (planted in a checkpoint, the run resumed).
+ * on_failure = stop: the run stops with NNQ_ERR_NUMERIC naming the solver, the file valid
+ * with the rows up to the last good one. on_failure = end (the default): the Madelung
+ * description ends there and says why (no defect in psi: the solver's failure), psi runs on
+ * to the end, the Madelung columns are NaN from the end on; a run stopped after the end
+ * resumes bit for bit, its end and reason included. */
 static void test_madelung_failure(void) {
     static const char ini[] = "[run]\nname = bad\nsteps = 100\ndt = 2e-3\ndiag_every = 25\n"
                               "planner = estimate\n"
@@ -400,37 +429,58 @@ static void test_madelung_failure(void) {
                               "[potential]\npreset = harmonic\n"
                               "[initial]\npreset = gaussian\ncenter = 1\n";
     static const double bad[2] = {NAN, -1.0};
-    for (int k = 0; k < 2; k++) {
-        char path[300];
-        snprintf(path, sizeof path, "%s/bad%d.h5", dir, k);
-        struct nnq_config cfg;
-        struct nnq_summary sum;
-        static volatile sig_atomic_t stop = 1;
-        CHECK(run_config(ini, NULL, 0, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
-        spoil_checkpoint(path, 32, bad[k]); /* p at the packet's centre */
-        char text[8192];
-        struct nnq_err err = {0};
-        struct nnq_config stored;
-        CHECK(nnq_output_read_config(path, text, sizeof text, &err) == NNQ_OK &&
-              nnq_config_load_string(text, path, NULL, 0, &stored, &err) == NNQ_OK);
-        struct nnq_run_options opt = {.resume = path};
-        CHECK(nnq_run(&stored, &opt, &sum, &err) == NNQ_ERR_NUMERIC);
-        CHECK_MSG(strstr(err.msg, "Madelung solver") &&
-                      strstr(err.msg, k == 0 ? "NaN" : "negative"),
-                  "%s", err.msg);
-        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        CHECK(f >= 0 && attr_int(f, "completed") == 0);
-        hid_t d = H5Dopen2(f, "/diagnostics/madelung_mass", H5P_DEFAULT);
-        hid_t sp = H5Dget_space(d);
-        hsize_t rows = 0;
-        H5Sget_simple_extent_dims(sp, &rows, NULL);
-        double mass[8] = {0};
-        CHECK(rows == 2 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, mass) >= 0);
-        CHECK(isfinite(mass[0]) && isfinite(mass[1]));
-        H5Sclose(sp);
-        H5Dclose(d);
-        H5Fclose(f);
-    }
+    static const char *const policy[2] = {"madelung.on_failure = stop",
+                                          "madelung.on_failure = end"};
+    for (int end = 0; end < 2; end++)
+        for (int k = 0; k < 2; k++) {
+            char path[300];
+            snprintf(path, sizeof path, "%s/bad%d%d.h5", dir, end, k);
+            struct nnq_config cfg;
+            struct nnq_summary sum;
+            static volatile sig_atomic_t stop = 1;
+            CHECK(run_config(ini, &policy[end], 1, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+            spoil_checkpoint(path, 32, bad[k]); /* p at the packet's centre */
+            struct nnq_err err = {0};
+            const enum nnq_status rc = resume_run(path, NULL, &sum, &err);
+            const char *what = k == 0 ? "NaN" : "negative";
+            hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+            CHECK(f >= 0 && attr_int(f, "completed") == end);
+            H5Fclose(f);
+            double mass[8] = {0}, norm[8] = {0};
+            const hsize_t rows = read_column(path, "/diagnostics/madelung_mass", mass, 8);
+            if (!end) {
+                CHECK(rc == NNQ_ERR_NUMERIC);
+                CHECK_MSG(strstr(err.msg, "Madelung solver") && strstr(err.msg, what), "%s",
+                          err.msg);
+                CHECK(rows == 2 && isfinite(mass[0]) && isfinite(mass[1]));
+                continue;
+            }
+            CHECK(rc == NNQ_OK && strcmp(sum.ended_by, "madelung") == 0);
+            CHECK_NEAR(sum.t_ended, 0.1, 1e-12);
+            CHECK_MSG(strstr(sum.ended_reason, "Madelung solver") &&
+                          strstr(sum.ended_reason, what) &&
+                          strstr(sum.ended_reason, "no node or vortex"),
+                      "%s", sum.ended_reason);
+            CHECK(read_column(path, "/diagnostics/norm", norm, 8) == 5 && rows == 5);
+            CHECK(isfinite(mass[0]) && isfinite(mass[1]) && isnan(mass[2]) && isnan(mass[4]));
+            CHECK(fabs(norm[4] - 1) < 1e-12);
+
+            /* the same, stopped at the row after the end and resumed */
+            char parts[300];
+            snprintf(parts, sizeof parts, "%s/bad%d%d_parts.h5", dir, end, k);
+            struct nnq_summary sum2;
+            CHECK(run_config(ini, &policy[end], 1, parts, &stop, &cfg, &sum2) ==
+                  NNQ_ERR_INTERRUPTED);
+            spoil_checkpoint(parts, 32, bad[k]);
+            CHECK(resume_run(parts, &stop, &sum2, &err) == NNQ_ERR_INTERRUPTED);
+            CHECK(resume_run(parts, NULL, &sum2, &err) == NNQ_OK);
+            CHECK(sum2.t_ended == sum.t_ended && strcmp(sum2.ended_reason, sum.ended_reason) == 0);
+            static const char *const dsets[] = {"/schrodinger/psi",  "/madelung/p",
+                                                "/madelung/F",       "/diagnostics/div_p_l1",
+                                                "/diagnostics/norm", "/diagnostics/components"};
+            for (size_t d = 0; d < sizeof dsets / sizeof dsets[0]; d++)
+                CHECK_MSG(same_dataset(path, parts, dsets[d]), "%s differs after resume", dsets[d]);
+        }
 }
 
 /* Sets the length of the 1-D dataset name of the file at path. */

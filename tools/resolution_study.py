@@ -82,7 +82,12 @@ def run(nnq, tmp, name, ini, n_value, sets=()):
         raise SystemExit("nnq simulate %s at n = %s: exit %d" % (name, n_value, done.returncode))
     with h5py.File(out, "r") as f:
         d = {k: f["diagnostics"][k][()] for k in f["diagnostics"]}
-    d["stopped"] = done.returncode == 3
+    # a Madelung description that ended (on_failure = end) leaves NaN columns from then on:
+    # its rows are those before, as for a run that stopped
+    lost = np.nonzero(np.isnan(d["madelung_mass"]))[0] if "madelung_mass" in d else []
+    if len(lost):
+        d = {k: v[:lost[0]] for k, v in d.items()}
+    d["stopped"] = done.returncode == 3 or len(lost) > 0
     os.remove(out)
     return d
 

@@ -24,6 +24,10 @@ f = h5py.File(sys.argv[1])
 d, t, q0 = f['diagnostics'], f['snapshots/t'][:], f['grid/q0'][:]
 left = q0 < 0
 ps, pm = f['schrodinger/p'], f['madelung/p']
+lost = [k for k in range(len(d['t'])) if d['madelung_mass'][k] != d['madelung_mass'][k]]
+if lost:
+    print('| %s | Madelung ended by t = %.3g | | | | |' % (sys.argv[2], d['t'][lost[0]]))
+    sys.exit(0)
 worst = max(abs(ps[k][left].sum() / ps[k].sum() - pm[k][left].sum() / pm[k].sum()) for k in range(len(t)))
 print('| %s | %.2e | %.2e | %.2e | %.2e | %.1e |' % (sys.argv[2], d['div_p_l1'][-1], d['div_p_l1'][:].max(),
       d['infidelity'][-1], worst, d['madelung_curl'][:].max()))

@@ -44,6 +44,11 @@ for k, d in enumerate(dirs):
             hb if k == 0 else "", period if k == 0 else "", grid, s["t"], s["status"]))
         times.append(None)
         continue
+    if s["ended"]:
+        print("| %s | %s | %s | Madelung ended at t = %.3g | | | | |" % (
+            hb if k == 0 else "", period if k == 0 else "", grid, s["ended"]["t"]))
+        times.append(None)
+        continue
     g = h5py.File(d + "/run.h5")["diagnostics"]
     t, w = g["t"][:], g["defect_weight"][:]
     row_dt = t[1] - t[0]

@@ -151,6 +151,9 @@
       "does not resolve enter the flow)")                                                          \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
+    X(madelung, on_failure, ENUM, "end", "end|stop", "", "-",                                      \
+      "end: a Madelung state that stops being valid (a node or vortex it cannot carry) ends the "  \
+      "Madelung description, said in the summary, and psi runs on; stop: the run stops, exit 3")   \
     X(defects, node_depth, DBL, "0.1", "pos", "", "-",                                             \
       "1D: a density minimum below this times its neighbouring maxima, with a phase jump, is a "   \
       "node")                                                                                      \
@@ -238,6 +241,7 @@ enum nnq_initial_kind {
 enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE, NNQ_LIMITER_MC };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
 enum nnq_madelung_form_kind { NNQ_MADELUNG_FORM_MOMENTUM, NNQ_MADELUNG_FORM_POTENTIAL };
+enum nnq_on_failure { NNQ_ON_FAILURE_END, NNQ_ON_FAILURE_STOP };
 enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
 #define NNQ_FIELD_P 1u

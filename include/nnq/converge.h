@@ -28,6 +28,8 @@ struct nnq_converge {
     int levels;
     double row_dt;   /* time between rows */
     double t_window; /* the window's end (rows with t < t_window); INFINITY: every row */
+    double t_ended[NNQ_CONVERGE_MAX_LEVELS]; /* the first row whose Madelung columns are NaN
+                                              * (its description ended); NaN: none */
     long window_rows;
     double before[NNQ_CONVERGE_MAX_LEVELS][NNQ_PARTING_METRICS];
     double last[NNQ_CONVERGE_MAX_LEVELS][NNQ_PARTING_METRICS];  /* at the last row */

@@ -114,7 +114,8 @@ long nnq_output_snapshots(const struct nnq_output *o);
  * Checkpoints: the group /checkpoint holds what each description and the run need to go on.
  * begin opens (or creates) it; state_write writes (or overwrites) /checkpoint/<name>: a
  * COMPLEX field on the grid, or `comps` REAL blocks of local_size (component-major, stored
- * flat as comps * total values); values_write n doubles that every rank holds alike; end
+ * flat as comps * total values); values_write n doubles that every rank holds alike; text_write
+ * a text that every rank holds alike (text_read cuts it to size bytes); end
  * records the step, time and how many snapshots and rows had been written, and flushes.
  * The _read functions read them back (after nnq_output_resume); they return NNQ_ERR_CONFIG
  * when the dataset is missing or its size does not match. Others: NNQ_OK or NNQ_ERR_RUNTIME.
@@ -126,6 +127,8 @@ enum nnq_status nnq_output_state_write(struct nnq_output *o, const char *name,
                                        struct nnq_err *err);
 enum nnq_status nnq_output_values_write(struct nnq_output *o, const char *name, const double *v,
                                         size_t n, struct nnq_err *err);
+enum nnq_status nnq_output_text_write(struct nnq_output *o, const char *name, const char *text,
+                                      struct nnq_err *err);
 enum nnq_status nnq_output_checkpoint_end(struct nnq_output *o, long step, double t,
                                           struct nnq_err *err);
 enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
@@ -133,6 +136,8 @@ enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
                                       struct nnq_err *err);
 enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, double *v, size_t n,
                                        struct nnq_err *err);
+enum nnq_status nnq_output_text_read(struct nnq_output *o, const char *name, char *text,
+                                     size_t size, struct nnq_err *err);
 
 /* Reads the stored config text of the nnq file at path into text (size bytes), for
  * --resume. Returns NNQ_OK, or NNQ_ERR_CONFIG when the file is not nnq's, is truncated, has

@@ -70,6 +70,9 @@ struct nnq_summary {
                                          * from t_multivalued on (NaN where no row) */
     struct nnq_parting parting;         /* floors of the defect weight, levels of divergence */
     double held;                        /* the largest madelung_held column (NaN: none) */
+    char ended_by[32]; /* a description that ended while the others ran on ("": none) */
+    double t_ended;    /* when it ended (NaN: none) */
+    char ended_reason[NNQ_ERR_MSG_MAX + 256]; /* why */
     double wall_s;
     double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
     double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */

@@ -13,6 +13,7 @@
  *   field     the data of its snapshot field k (the fields are listed in `group`)
  *   save / restore   its own checkpoint datasets
  *   record    (optional) its own data at every diagnostics row, beside the columns
+ *   ended     (optional) when and why the description ended while the others run on
  *
  * A stepper that follows the others' fields at every step (trajectories) sets `lockstep`: the
  * run then advances every stepper one step at a time, in table order, and it reads the views
@@ -68,6 +69,10 @@ struct nnq_stepper_env {
  *                    or mismatched). Collective.
  *   record           (NULL: none) called after each diagnostics row is written, with the
  *                    output; NNQ_OK or NNQ_ERR_RUNTIME. Collective.
+ *   ended            (NULL: never ends) NaN while the description runs; once it has ended (its
+ *                    state stopped being valid, [madelung] on_failure = end), the time it
+ *                    ended, with *reason (owned by self, valid until the next call) saying
+ *                    why. Its columns are NaN from then on. Cannot fail.
  *   memory           what create allocates: *per_point bytes per grid point and *fixed bytes
  *                    besides (per-thread scratch), with `threads` threads (time_dependent: V
  *                    depends on t). Cannot fail.
@@ -89,6 +94,7 @@ struct nnq_stepper_ops {
     enum nnq_status (*save)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*record)(void *self, struct nnq_output *o, struct nnq_err *err);
+    double (*ended)(const void *self, const char **reason);
     void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed);
     void (*destroy)(void *self);

@@ -27,6 +27,8 @@ struct nnq_view {
     double vacuum;             /* the density below which the description regularises its
                                 * flow (the potential form: its vacuum), or 0: the momentum
                                 * form's rule (nnq_madelung_trusted) */
+    int ended;                 /* 1: the description has ended (nnq/stepper.h); its fields
+                                * no longer hold and are not to be followed */
 };
 
 #endif
