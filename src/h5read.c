@@ -3,9 +3,16 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported here, not printed by HDF5 */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: not a regular file (a FIFO, device or directory)",
+                    key, path);
+        return -1;
+    }
     if (H5Fis_hdf5(path) <= 0) {
         nnq_err_set(err, NNQ_ERR_CONFIG,
                     "%s %s: not an HDF5 file (missing, unreadable or truncated)", key, path);
@@ -16,6 +23,59 @@ hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err) {
         nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: HDF5 cannot open it (truncated or damaged?)", key,
                     path);
     return f;
+}
+
+/* 1 when dataset d (of storage `layout`) has storage for every element: a chunked one every
+ * chunk its extent covers (its space status would count compressed chunks as partial), a
+ * contiguous one its block. An empty dataset has nothing to write. */
+static int written(hid_t d, H5D_layout_t layout) {
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[H5S_MAX_RANK], have = 0;
+    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    const hssize_t points = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    /* HDF5 1.10 takes the whole space itself, not H5S_ALL */
+    const int counted = layout == H5D_CHUNKED && H5Dget_num_chunks(d, sp, &have) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (rank < 0 || points < 0)
+        return 0;
+    if (points == 0)
+        return 1;
+    if (layout == H5D_CHUNKED) {
+        hid_t dcpl = H5Dget_create_plist(d);
+        hsize_t chunk[H5S_MAX_RANK];
+        const int crank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+        H5Pclose(dcpl);
+        double need = 1;
+        for (int a = 0; a < rank && crank == rank; a++)
+            need *= ceil((double)dims[a] / (double)(chunk[a] ? chunk[a] : 1));
+        return crank == rank && counted && (double)have >= need;
+    }
+    H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
+    return H5Dget_space_status(d, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+}
+
+enum nnq_status nnq_h5read_plain(hid_t d, const char *key, const char *path, const char *name,
+                                 struct nnq_err *err) {
+    hid_t dcpl = d >= 0 ? H5Dget_create_plist(d) : -1;
+    const H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    const int external = dcpl >= 0 ? H5Pget_external_count(dcpl) : -1;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    const char *why = NULL;
+    if (layout == H5D_VIRTUAL)
+        why = "is a virtual dataset (its data in other datasets or files)";
+    else if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+        why = "has a storage layout nnq cannot read";
+    else if (external != 0)
+        why = "keeps its data in external raw files";
+    if (!why && !written(d, layout))
+        why = "was not written in full (unwritten elements would read as its fill value)";
+    return why ? nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: '%s' %s: nnq reads datasets stored in the file itself, "
+                             "every element written",
+                             key, path, name, why)
+               : NNQ_OK;
 }
 
 int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank) {
@@ -40,13 +100,15 @@ enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, co
     if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
         return nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: no dataset '%s'", key, path, name);
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hid_t ty = d >= 0 ? H5Dget_type(d) : -1;
+    enum nnq_status rc = nnq_h5read_plain(d, key, path, name, err);
+    hid_t sp = d >= 0 && rc == NNQ_OK ? H5Dget_space(d) : -1;
+    hid_t ty = d >= 0 && rc == NNQ_OK ? H5Dget_type(d) : -1;
     hsize_t len = 0;
     const int rank = nnq_h5read_extent(sp, &len, 1);
     const H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    enum nnq_status rc = NNQ_OK;
-    if (rank != 1)
+    if (rc != NNQ_OK)
+        ;
+    else if (rank != 1)
         rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, a coordinate list needs 1",
                          key, path, name, rank);
     else if (cls != H5T_FLOAT && cls != H5T_INTEGER)

@@ -18,6 +18,22 @@
 
 static const char key[] = "[initial] file";
 
+/* 1 when d's type is a compound of exactly two numeric members named r and i: HDF5 converts
+ * compounds by member name and leaves a member it does not find unwritten. */
+static int pair_of_doubles(hid_t d) {
+    hid_t ty = H5Dget_type(d);
+    int ok = ty >= 0 && H5Tget_class(ty) == H5T_COMPOUND && H5Tget_nmembers(ty) == 2;
+    for (unsigned k = 0; ok && k < 2; k++) {
+        char *name = H5Tget_member_name(ty, k);
+        const H5T_class_t c = H5Tget_member_class(ty, k);
+        ok = name && strcmp(name, k == 0 ? "r" : "i") == 0 && (c == H5T_FLOAT || c == H5T_INTEGER);
+        H5free_memory(name);
+    }
+    if (ty >= 0)
+        H5Tclose(ty);
+    return ok;
+}
+
 /* Rows [row0, row0 + rows) of axis 0 of dataset name (rank dims, or dims + 1 with a leading
  * snapshot axis read at `snap`) into v (doubles, or pairs for the compound psi). */
 static enum nnq_status read_rows(hid_t f, const char *path, const char *name, int dims, long snap,
@@ -26,12 +42,19 @@ static enum nnq_status read_rows(hid_t f, const char *path, const char *name, in
     if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
         return nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: no dataset '%s'", key, path, name);
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    enum nnq_status rc = nnq_h5read_plain(d, key, path, name, err);
+    hid_t sp = d >= 0 && rc == NNQ_OK ? H5Dget_space(d) : -1;
     hsize_t shape[4] = {0, 0, 0, 0};
     const int rank = nnq_h5read_extent(sp, shape, 4);
     const int lead = snap >= 0;
-    enum nnq_status rc = NNQ_OK;
-    if (rank != dims + lead)
+    if (rc == NNQ_OK && complex_ && !pair_of_doubles(d))
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "%s %s: '%s' is not the compound {r, i} of nnq's psi (two numbers named "
+                         "r and i)",
+                         key, path, name);
+    if (rc != NNQ_OK)
+        ;
+    else if (rank != dims + lead)
         rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, expected %d", key, path,
                          name, rank, dims + lead);
     for (int a = 0; a < dims && rc == NNQ_OK; a++)

@@ -1306,24 +1306,42 @@ enum nnq_status nnq_output_close(struct nnq_output *o, int completed, struct nnq
 
 /* ---- reading a file back: nnq info -------------------------------------------------------- */
 
-/* The whole 1-D dataset at path as doubles (malloc'd, *n rows); NULL if absent. */
-static double *read_column(hid_t f, const char *path, hsize_t *n) {
+/* The most rows nnq info reads from one column: a run's rows are its steps / diag_every. */
+#define INFO_MAX_ROWS (1LL << 26)
+
+/* The whole 1-D dataset at path as doubles (malloc'd, *n rows); NULL if absent, or with
+ * *why set: a dataset that is not plain (nnq/h5read.h), not 1-D, longer than INFO_MAX_ROWS or
+ * unreadable (NNQ_ERR_CONFIG, the message in err), or no memory (NNQ_ERR_RUNTIME). */
+static double *read_column(hid_t f, const char *file, const char *path, hsize_t *n,
+                           enum nnq_status *why, struct nnq_err *err) {
     *n = 0;
     if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
         return NULL;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    hid_t sp = H5Dget_space(d);
+    enum nnq_status rc = nnq_h5read_plain(d, "nnq info", file, path, err);
+    hid_t sp = rc == NNQ_OK ? H5Dget_space(d) : -1;
     double *v = NULL;
-    if (H5Sget_simple_extent_ndims(sp) == 1) {
-        H5Sget_simple_extent_dims(sp, n, NULL);
-        v = malloc(sizeof(double) * (*n ? *n : 1));
-        if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-            free(v);
-            v = NULL;
-        }
+    hsize_t len = 0;
+    if (rc == NNQ_OK && (nnq_h5read_extent(sp, &len, 1) != 1 || (long long)len > INFO_MAX_ROWS))
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "nnq info %s: '%s' is not a list of at most 2^26 rows (damaged?)", file,
+                         path);
+    else if (rc == NNQ_OK && !(v = malloc(sizeof(double) * (len ? len : 1))))
+        rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: out of memory reading '%s'", file, path);
+    else if (rc == NNQ_OK && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "nnq info %s: '%s' cannot be read (damaged?)", file,
+                         path);
+    if (rc != NNQ_OK) {
+        free(v);
+        v = NULL;
+        if (*why == NNQ_OK)
+            *why = rc;
     }
-    H5Sclose(sp);
-    H5Dclose(d);
+    *n = v ? len : 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
     return v;
 }
 
@@ -1346,15 +1364,16 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
     info->dt = read_number_attr(f, "dt");
 
     /* the diagnostics columns present, cut to the rows every one of them has */
-    int any = 0, oom = 0;
+    int any = 0;
+    enum nnq_status bad = NNQ_OK;
+    struct nnq_err first = {0}, later = {0}; /* the first failure's message is kept */
     hsize_t rows = 0;
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         char dset[96];
         hsize_t n;
         snprintf(dset, sizeof dset, "/diagnostics/%s",
                  nnq_diag_column((enum nnq_diag_column)c)->name);
-        info->column[c] = read_column(f, dset, &n);
-        oom |= H5Lexists(f, dset, H5P_DEFAULT) > 0 && !info->column[c];
+        info->column[c] = read_column(f, path, dset, &n, &bad, bad ? &later : &first);
         if (info->column[c] && (!any || n < rows))
             rows = n;
         any |= info->column[c] != NULL;
@@ -1362,8 +1381,8 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
     info->rows = (long)rows;
 
     hsize_t ns = 0, nstep = 0;
-    double *t = read_column(f, "/snapshots/t", &ns);
-    double *st = read_column(f, "/snapshots/step", &nstep);
+    double *t = read_column(f, path, "/snapshots/t", &ns, &bad, bad ? &later : &first);
+    double *st = read_column(f, path, "/snapshots/step", &nstep, &bad, bad ? &later : &first);
     info->snapshots = t ? (long)ns : 0;
     info->t_first = t && ns > 0 ? t[0] : NAN;
     info->t_last = t && ns > 0 ? t[ns - 1] : NAN;
@@ -1410,9 +1429,9 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
             H5Gclose(grp);
     }
     H5Fclose(f);
-    if (oom) {
+    if (bad) {
         nnq_file_info_free(info);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: out of memory reading its diagnostics", path);
+        return nnq_err_set(err, bad, "%s", first.msg);
     }
     return NNQ_OK;
 }

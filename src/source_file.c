@@ -66,6 +66,8 @@ static void table_free(struct table *tb) {
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
+static const char key[] = "[potential] file";
+
 /* Opens the file and reads its table for the grid g (this rank's rows). */
 static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq_grid *g,
                                   struct table *tb, struct nnq_err *err) {
@@ -73,7 +75,6 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
     memset(tb, 0, sizeof *tb);
     tb->nt = 1;
     tb->dims = cfg->dims;
-    static const char key[] = "[potential] file";
     hid_t f = nnq_h5read_open(key, path, err);
     if (f < 0)
         return NNQ_ERR_CONFIG;
@@ -127,7 +128,10 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
         rc =
             nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: no dataset '%s'", path, dataset);
     hid_t d = rc == NNQ_OK ? H5Dopen2(f, dataset, H5P_DEFAULT) : -1;
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1, ty = d >= 0 ? H5Dget_type(d) : -1;
+    if (rc == NNQ_OK && d >= 0)
+        rc = nnq_h5read_plain(d, key, path, dataset, err);
+    hid_t sp = d >= 0 && rc == NNQ_OK ? H5Dget_space(d) : -1;
+    hid_t ty = d >= 0 && rc == NNQ_OK ? H5Dget_type(d) : -1;
     hsize_t shape[4] = {0, 0, 0, 0};
     const int rank = nnq_h5read_extent(sp, shape, 4);
     if (rc == NNQ_OK && d < 0)
@@ -362,20 +366,26 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
         if (rc == NNQ_OK && s->expr)
             rc = nnq_expr_field_create(s->expr, g, s->hbar, s->mass, s->nt == 1 ? s->L : NULL,
                                        &s->field, err);
-    } else if (rc == NNQ_OK && (H5Eset_auto2(H5E_DEFAULT, NULL, NULL), 1) &&
-               H5Fis_hdf5(cfg->potential_file) > 0) {
-        /* a time series and its length are known from the dataset's axes alone */
-        hid_t f = H5Fopen(cfg->potential_file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    } else if (rc == NNQ_OK) {
+        /* a time series and its length are known from the dataset's axes alone; a file that
+         * is not fit to read is simulate's to report */
+        struct nnq_err ignored = {0};
+        hid_t f = nnq_h5read_open(key, cfg->potential_file, &ignored);
         const char *name = cfg->potential_dataset[0]                   ? cfg->potential_dataset
                            : f >= 0 && H5Aexists(f, "nnq_version") > 0 ? "/potential/V"
                                                                        : "train_loss";
         if (f >= 0 && H5Lexists(f, name, H5P_DEFAULT) > 0) {
-            hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
-            hsize_t dims[H5S_MAX_RANK];
-            const int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+            hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+            hid_t sp = nnq_h5read_plain(d, key, cfg->potential_file, name, &ignored) == NNQ_OK
+                           ? H5Dget_space(d)
+                           : -1;
+            hsize_t dims[4];
+            const int rank = nnq_h5read_extent(sp, dims, 4);
             s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
-            H5Sclose(sp);
-            H5Dclose(d);
+            if (sp >= 0)
+                H5Sclose(sp);
+            if (d >= 0)
+                H5Dclose(d);
         }
         if (f >= 0)
             H5Fclose(f);

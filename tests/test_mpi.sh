@@ -218,5 +218,28 @@ else
     fi
 fi
 done
+# a hostile input on 2 ranks: the output's V kept in external raw storage (its data outside
+# the file) is refused on every rank before anything is read: exit 2, the message once
+$py - "$dir/landscape.h5" "$dir/external.h5" "$dir/raw.bin" <<'PY'
+import sys, h5py, numpy as np
+src, dst, raw = sys.argv[1:]
+with h5py.File(src, "r") as f:
+    V, q0, q1 = f["/potential/V"][:], f["/grid/q0"][:], f["/grid/q1"][:]
+V.astype("<f8").tofile(raw)
+with h5py.File(dst, "w") as g:
+    g["x"], g["y"] = q0, q1
+    g.create_dataset("L", shape=V.shape, dtype="<f8", external=[(raw, 0, V.nbytes)])
+PY
+set +e
+sed -e "s|^preset = harmonic|file = $dir/external.h5\ndataset = /L\ncoordinates = /x, /y|" \
+    -e '/^omega = 1, 1.3/d' "$dir/two.ini" >"$dir/ext.ini"
+"$mpiexec" -n 2 "$nnq" simulate "$dir/ext.ini" -o "$dir/ext.h5" >"$dir/out" 2>"$dir/err"
+rc=$?
+set -e
+n=$(grep -c "'/L' keeps its data in external raw files" "$dir/err" || true)
+if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
+    echo "FAIL: external storage on 2 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"
+    fail=1
+fi
 [ $fail = 0 ] && echo "mpi: all checks passed"
 exit $fail

@@ -23,9 +23,18 @@ int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank);
 int nnq_h5read_single(hid_t a);
 
 /* Opens path read-only; key ("[potential] file") starts the messages. Returns the file, or -1
- * with NNQ_ERR_CONFIG: "not an HDF5 file (missing, unreadable or truncated)", "HDF5 cannot
- * open it (truncated or damaged?)". */
+ * with NNQ_ERR_CONFIG: "not a regular file" (a FIFO or a device would block the read), "not an
+ * HDF5 file (missing, unreadable or truncated)", "HDF5 cannot open it (truncated or
+ * damaged?)". */
 hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err);
+
+/* NNQ_OK when the open dataset d (called name in the file at path) holds its data in that file
+ * with every element written: contiguous, chunked or compact storage, no external raw files,
+ * not a virtual dataset, its space allocated in full (a dataset never written, or chunks
+ * left unwritten, would read as fill values). Else NNQ_ERR_CONFIG naming key, path and name.
+ * Call it right after opening, before reading the extents or the data. */
+enum nnq_status nnq_h5read_plain(hid_t d, const char *key, const char *path, const char *name,
+                                 struct nnq_err *err);
 
 /* The 1-D numeric dataset `name` of f as doubles (*n >= 2 of them; *out malloc'd, the caller
  * frees it), finite and increasing when `increasing`. Returns NNQ_OK, NNQ_ERR_CONFIG naming
