@@ -78,6 +78,16 @@ enum nnq_status nnq_h5read_plain(hid_t d, const char *key, const char *path, con
                : NNQ_OK;
 }
 
+enum nnq_status nnq_h5read_fits(double bytes, double limit, const char *key, const char *path,
+                                const char *name, struct nnq_err *err) {
+    if (!(limit > 0) || bytes <= limit)
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_CONFIG,
+                       "%s %s: reading '%s' takes %.3g GB, more than [run] memory_limit (%.3g "
+                       "GB): a coarser table, or a higher [run] memory_limit",
+                       key, path, name, bytes / 1e9, limit / 1e9);
+}
+
 int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank) {
     const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     if (rank >= 1 && rank <= max_rank && H5Sget_simple_extent_dims(sp, dims, NULL) != rank)

@@ -155,6 +155,9 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
     if (rc == NNQ_OK && (double)count > (double)NNQ_H5READ_MAX_VALUES)
         rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: %zu values, more than nnq reads (2^31)", key,
                          path, count);
+    if (rc == NNQ_OK) /* the rows read as pairs, and the second part apart */
+        rc = nnq_h5read_fits(3.0 * sizeof(double) * (double)count, cfg->run_memory_limit, key, path,
+                             pname, err);
     if (rc == NNQ_OK &&
         (!(re = malloc(sizeof(double) * 2 * (count + 1))) ||
          !(im = malloc(sizeof(double) * (count + 1))) || !(out = malloc(sizeof(double) * local))))

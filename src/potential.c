@@ -75,6 +75,10 @@ size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot) {
     return pot->ops->bytes_per_point(pot->self);
 }
 
+double nnq_potential_read_bytes(const struct nnq_potential *pot) {
+    return pot->ops->read_bytes ? pot->ops->read_bytes(pot->self) : 0.0;
+}
+
 const char *nnq_potential_source(const struct nnq_potential *pot) { return pot->kind->name; }
 
 void nnq_potential_destroy(struct nnq_potential *pot) {

@@ -378,8 +378,8 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
     struct nnq_estimate e;
     nnq_run_estimate(cfg, 0, &e);
     char fixed[32];
-    fprintf(out, "memory: %zu bytes per point + %s per-thread scratch, ", e.bytes_per_point,
-            nnq_run_bytes_text(e.fixed, fixed, sizeof fixed));
+    fprintf(out, "memory: %zu bytes per point + %s besides (per-thread scratch, file tables), ",
+            e.bytes_per_point, nnq_run_bytes_text(e.fixed, fixed, sizeof fixed));
     print_bytes(out, "total ", e.memory);
     fprintf(out, "output: %s, %ld snapshots, ", cfg->output_file, e.snapshots);
     print_bytes(out, cfg->output_compress ? "uncompressed at most " : "about ", e.output);

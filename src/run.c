@@ -438,14 +438,16 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     struct nnq_potential *pot = NULL;
     int td = 0;
     size_t source = 0;
+    double read = 0;
     if (nnq_potential_create(cfg, NULL, &pot, NULL) == NNQ_OK) {
         td = nnq_potential_time_dependent(pot);
         source = nnq_potential_bytes_per_point(pot);
+        read = nnq_potential_read_bytes(pot);
         nnq_potential_destroy(pot);
     }
     threads = threads > 0 ? threads : (int)cfg->run_threads;
     e->bytes_per_point = source;
-    e->fixed = 0;
+    e->fixed = read; /* a table read whole (an upper bound: under mpirun a rank reads its rows) */
     double fields = 0;
     const double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
     for (int k = 0; nnq_steppers[k]; k++) {
@@ -562,8 +564,9 @@ enum nnq_status nnq_run_check_limits(const struct nnq_config *cfg, const char *o
         nnq_config_place(cfg, NNQ_KEY_run_memory_limit, place, sizeof place);
         return nnq_err_set(
             err, NNQ_ERR_CONFIG,
-            "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points + %s of scratch, "
-            "over %d rank%s), the limit is %s (%s): lower [grid] n, or raise the limit",
+            "%s[run] memory_limit: the run needs %s (%zu bytes x %.3g points + %s besides: "
+            "scratch, a [potential] file's table; over %d rank%s), the limit is %s (%s): lower "
+            "[grid] n, use a coarser table, or raise the limit",
             place, nnq_run_bytes_text(e.memory / ranks, need, sizeof need), e.bytes_per_point,
             (e.memory - e.fixed) / (double)e.bytes_per_point,
             nnq_run_bytes_text(e.fixed, fix, sizeof fix), ranks, ranks > 1 ? "s" : "",

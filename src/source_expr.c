@@ -39,7 +39,7 @@ static size_t bytes_per_point(const void *self) {
     return sizeof(double) * (size_t)nnq_expr_tables(e->expr);
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy};
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy, NULL};
 
 static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_EXPR; }
 

@@ -44,6 +44,7 @@ struct file_source {
     double *L;
     double *Lt; /* local_size: L at the time asked (nt > 1) */
     ptrdiff_t local;
+    double read_bytes; /* the table as the file declares it, and a copy of one time row */
 };
 
 /* What was read of the file: values on the file's grid, rows [row0, row0 + rows) of axis 0
@@ -178,11 +179,16 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
         tb->rows = hi - lo;
         const double count =
             (double)tb->nt * (double)tb->rows * (double)tb->n[1] * (double)tb->n[2];
+        /* the rows read, and the y-major layout's C-ordered copy of one time row */
+        const double bytes =
+            sizeof(double) * (count + (tb->ymajor ? (double)tb->rows * (double)tb->n[1] : 0));
         if (count > (double)NNQ_H5READ_MAX_VALUES)
             rc = nnq_err_set(err, NNQ_ERR_CONFIG,
                              "[potential] file %s: '%s' holds %.3g values, more than nnq reads "
                              "(2^31)",
                              path, dataset, count);
+        else if ((rc = nnq_h5read_fits(bytes, cfg->run_memory_limit, key, path, dataset, err)))
+            ;
         else if (!(tb->values = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1))))
             rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
         if (rc == NNQ_OK && count > 0) {
@@ -324,7 +330,12 @@ static size_t bytes_per_point(const void *self) {
                              (s->nt == 1 && s->expr ? (size_t)nnq_expr_tables(s->expr) : 0));
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy};
+static double read_bytes(const void *self) {
+    return ((const struct file_source *)self)->read_bytes;
+}
+
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy,
+                                          read_bytes};
 
 static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_FILE; }
 
@@ -382,6 +393,10 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
             hsize_t dims[4];
             const int rank = nnq_h5read_extent(sp, dims, 4);
             s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
+            double points = rank >= 1 ? 1 : 0;
+            for (int a = 0; a < rank; a++)
+                points *= (double)dims[a];
+            s->read_bytes = sizeof(double) * points * (1.0 + 1.0 / s->nt);
             if (sp >= 0)
                 H5Sclose(sp);
             if (d >= 0)

@@ -69,7 +69,7 @@ static size_t bytes_per_point(const void *self) {
     return 0;
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, free};
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, free, NULL};
 
 static int matches(const struct nnq_config *cfg) {
     return cfg->potential_kind != NNQ_POT_EXPR && cfg->potential_kind != NNQ_POT_FILE;

@@ -383,7 +383,7 @@ static void test_runs_and_files(void) {
     CHECK(run("check mid.ini --set grid.n=65536,65536") == 2 &&
           strstr(err_text(), "[run] memory_limit: the run needs 1.") &&
           strstr(err_text(), " TiB (") && strstr(err_text(), " bytes x 4.29e+09 points + ") &&
-          strstr(err_text(), " of scratch, over 1 rank)") &&
+          strstr(err_text(), " besides: scratch, a [potential] file's table; over 1 rank)") &&
           strstr(err_text(), "memory available now"));
     CHECK(run("simulate mid.ini --force --set run.memory_limit=1e6") == 2 &&
           strstr(err_text(), "the limit is 977 KiB ([run] memory_limit)"));

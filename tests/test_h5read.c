@@ -11,6 +11,8 @@
  *   - psi as a compound of other member names ({real, imag}: HDF5 converts by name and would
  *     leave nnq's members unwritten, uninitialised memory becoming psi);
  *   - a coordinate list in external storage;
+ *   - a table larger than [run] memory_limit (refused before it is allocated: a small file
+ *     declaring 23000^2 values took 8.3 GB before it failed), and counted by nnq check;
  *   - for `nnq info`, an nnq output whose diagnostics column declares 2^31 rows, never
  *     written (16 GiB read as fill values before), and one of 2^26 + 2^20 rows written in full
  *     (over the bound of 2^26 rows a column).
@@ -197,6 +199,41 @@ static void test_potential_files(void) {
     CHECK_MSG(run_with(path, NULL, msg, sizeof msg) == NNQ_ERR_CONFIG && strstr(msg, "'/x'") &&
                   strstr(msg, "external"),
               "external coordinates: %s", msg);
+
+    /* a table of 8192 points, 64 KiB, over a memory_limit of 48 KiB that the run itself fits */
+    snprintf(path, sizeof path, "%s/big.h5", dir);
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    n = 8192;
+    sp = H5Screate_simple(1, &n, NULL);
+    double *big = malloc(sizeof(double) * n);
+    for (hsize_t k = 0; big && k < n; k++)
+        big[k] = -5 + 10.0 * (double)k / (double)n;
+    hid_t dx = H5Dcreate2(f, "x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dl = H5Dcreate2(f, "L", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(big && H5Dwrite(dx, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, big) >= 0 &&
+          H5Dwrite(dl, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, big) >= 0);
+    free(big);
+    H5Dclose(dx);
+    H5Dclose(dl);
+    H5Sclose(sp);
+    H5Fclose(f);
+    CHECK_MSG(run_with(path, NULL, msg, sizeof msg) == NNQ_OK, "8192 points: %s", msg);
+    { /* nnq check counts the table (and a copy of it) */
+        char set[340];
+        snprintf(set, sizeof set, "potential.file=%s", path);
+        const char *const s3[3] = {set, "potential.dataset=/L", "potential.coordinates=/x"};
+        static const char base[] = "[run]\nsteps = 2\ndt = 1e-3\n[grid]\nn = 16\nqmin = -4\n"
+                                   "qmax = 4\n[initial]\npreset = gaussian\n";
+        struct nnq_config cfg;
+        struct nnq_err err = {0};
+        struct nnq_estimate e;
+        CHECK(nnq_config_load_string(base, "e.ini", s3, 3, &cfg, &err) == NNQ_OK);
+        nnq_run_estimate(&cfg, 1, &e);
+        CHECK_MSG(e.fixed >= 2 * 8192 * 8, "the estimate's fixed bytes: %g", e.fixed);
+    }
+    CHECK_MSG(run_with(path, "run.memory_limit=49152", msg, sizeof msg) == NNQ_ERR_CONFIG &&
+                  strstr(msg, "[run] memory_limit") && strstr(msg, "[potential] file's table"),
+              "8192 points, memory_limit 48 KiB: %s", msg);
 
     /* a FIFO: refused at once (opening it to read would wait for a writer) */
     snprintf(path, sizeof path, "%s/fifo.h5", dir);

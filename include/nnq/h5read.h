@@ -14,6 +14,14 @@
 /* The most values nnq reads from one dataset of a user's file. */
 #define NNQ_H5READ_MAX_VALUES (1LL << 31)
 
+/* NNQ_OK when `bytes` (what reading dataset name of path takes on this rank) fit in `limit`
+ * bytes ([run] memory_limit; 0: no limit here, the run's estimate having counted the table
+ * against the memory available); else NNQ_ERR_CONFIG naming key, path, name, the bytes and
+ * the limit. Called before anything is allocated, so that a small file declaring a huge
+ * dataset is refused, not read. */
+enum nnq_status nnq_h5read_fits(double bytes, double limit, const char *key, const char *path,
+                                const char *name, struct nnq_err *err);
+
 /* The rank of dataspace sp (-1 on error), and its extents in dims[0 .. rank) only when
  * 1 <= rank <= max_rank: HDF5 writes one extent per axis, and a file's rank can be anything
  * up to 32, so it is looked at before the extents are read. Cannot fail otherwise. */

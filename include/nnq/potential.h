@@ -35,6 +35,9 @@ int nnq_potential_time_dependent(const struct nnq_potential *pot);
 /* Bytes its source holds per grid point (tables of V or L). Cannot fail. */
 size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot);
 
+/* The most bytes its source holds at once while reading files (0: none). Cannot fail. */
+double nnq_potential_read_bytes(const struct nnq_potential *pot);
+
 /* The name of its source ("preset", "expression"). Cannot fail. */
 const char *nnq_potential_source(const struct nnq_potential *pot);
 

@@ -20,6 +20,8 @@
  *   time_dependent  1 when V depends on t. Cannot fail.
  *   bytes_per_point what it holds per grid point (tables), also when made without a grid.
  *                   Cannot fail.
+ *   read_bytes      (NULL: none) the most bytes it holds at once while it reads its files
+ *                   (the whole of a table), also when made without a grid. Cannot fail.
  *   destroy         frees self; NULL is a no-op.
  */
 struct nnq_source_ops {
@@ -28,6 +30,7 @@ struct nnq_source_ops {
     int (*time_dependent)(const void *self);
     size_t (*bytes_per_point)(const void *self);
     void (*destroy)(void *self);
+    double (*read_bytes)(const void *self);
 };
 
 /*
