@@ -171,7 +171,13 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
             re[k] = re[2 * k];
     } else if (rc == NNQ_OK) { /* p and F: psi = sqrt(p) exp(i F / hbar) */
         const int has_F = H5Lexists(f, fname, H5P_DEFAULT) > 0;
-        if (has_F)
+        if (nnq && !has_F) /* a run's state without its phase is not that state */
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: the output holds %s but neither /schrodinger/psi nor %s "
+                             "(written with [output] fields = p): the state's phase is not "
+                             "there: the run that writes it needs fields = psi (or p, F)",
+                             key, path, pname, fname);
+        if (has_F && rc == NNQ_OK)
             rc = read_rows(f, path, fname, dims, snap, n, row0, rows, 0, im, err);
         for (size_t k = 0; k < count && rc == NNQ_OK; k++) {
             const double p = re[k], F = has_F ? im[k] : 0.0;

@@ -240,6 +240,24 @@ static void test_chain(void) {
     last_psi("whole", a, 64 * 48);
     last_psi("second", b, 64 * 48);
     CHECK_MSG(memcmp(a, b, sizeof a) == 0, "a continued run differs from one run over both");
+
+    /* an output written with fields = p holds no phase: refused (it started at energy 0.63
+     * instead of about 5, F taken as 0) */
+    const char *no_phase[] = {gauss[0], gauss[1], gauss[2], "run.t_end=0.4", "output.fields=p"};
+    CHECK(run_to("p_only", chain_ini, no_phase, 5) == NNQ_OK);
+    snprintf(set, sizeof set, "initial.file=%s/p_only.h5", dir);
+    static struct nnq_config cfg;
+    struct nnq_err err = {0};
+    const char *from_p[] = {set};
+    CHECK(nnq_config_load_string(chain_ini, "p.ini", from_p, 1, &cfg, &err) == NNQ_OK);
+    char out[300];
+    snprintf(out, sizeof out, "%s/from_p.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    struct nnq_summary sum;
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "p_only.h5") && strstr(err.msg, "phase") &&
+                  strstr(err.msg, "fields = psi"),
+              "%s", err.msg);
 }
 
 /* Files of one state on 40^2, 80^2 and 160^2 points of the box [-9, 9) x [-7, 7) (the config
