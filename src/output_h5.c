@@ -824,6 +824,45 @@ enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, stru
     return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
 }
 
+enum nnq_status nnq_output_potential_same(struct nnq_output *o, const double *V, double *scratch,
+                                          struct nnq_err *err) {
+    hid_t d = H5Lexists(o->file, "/potential/V", H5P_DEFAULT) > 0
+                  ? H5Dopen2(o->file, "/potential/V", H5P_DEFAULT)
+                  : -1;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[3] = {0, 0, 0};
+    int bad = nnq_h5read_extent(sp, dims, 3) != o->g->dims;
+    for (int a = 0; !bad && a < o->g->dims; a++)
+        bad = dims[a] != (hsize_t)o->g->n[a];
+    bad = bad || slab_io(o, d, H5T_NATIVE_DOUBLE, scratch, 0);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    if (nnq_par_any(bad))
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: /potential/V is missing or unreadable",
+                           o->path);
+    double worst = 0;
+    ptrdiff_t at = -1;
+    for (ptrdiff_t i = 0; i < o->g->local_size; i++) {
+        /* round-off apart (another rank count may sum a split V(t)'s terms differently) */
+        const double diff = fabs(V[i] - scratch[i]);
+        if (!(diff <= 1e-12 * (1 + fabs(V[i]))) && (at < 0 || !(diff <= worst))) {
+            worst = diff;
+            at = i;
+        }
+    }
+    worst = nnq_par_max(at >= 0 ? (isnan(worst) ? INFINITY : worst) : -1);
+    if (worst < 0)
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_CONFIG,
+                       "%s: V at t = 0 is no longer what the run started with (it differs by "
+                       "up to %g from /potential/V): the potential's file or expression changed "
+                       "since; resuming would evolve another problem. Start a new run (or put "
+                       "the old file back)",
+                       o->path, worst);
+}
+
 enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
                                        const char *const *names, int n, size_t count, int d,
                                        struct nnq_err *err) {

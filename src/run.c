@@ -282,6 +282,23 @@ static enum nnq_status create_output(struct run *r, struct nnq_err *err) {
     return rc;
 }
 
+/* V at t = 0, evaluated as the solvers do, into the file (write) or compared with what the file
+ * holds (a resumed run: a potential file or expression changed since is refused). Collective. */
+static enum nnq_status potential_file(struct run *r, int compare, struct nnq_err *err) {
+    const size_t n = (size_t)(r->g->local_size > 0 ? r->g->local_size : 1);
+    double *V = malloc(sizeof(double) * n), *scratch = compare ? malloc(sizeof(double) * n) : NULL;
+    enum nnq_status rc = V && (scratch || !compare)
+                             ? nnq_potential_fill(r->pot, r->g, 0.0, V, err)
+                             : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    rc = nnq_par_agree(rc, err);
+    if (rc == NNQ_OK)
+        rc = compare ? nnq_output_potential_same(r->out, V, scratch, err)
+                     : nnq_output_potential(r->out, V, err);
+    free(V);
+    free(scratch);
+    return nnq_par_agree(rc, err);
+}
+
 /* The state at t = 0: the reference from the config, the others from it; then the output
  * file (so that a bad initial state, or one read from the file about to be overwritten,
  * leaves it as it was), the state's row (checked before anything is written) and snapshot.
@@ -295,17 +312,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
         rc = nnq_par_agree(r->ops[k]->start(r->self[k], &ref, err), err);
     if (rc == NNQ_OK)
         rc = create_output(r, err);
-    if (rc == NNQ_OK) {
-        /* V at t = 0, for the file: evaluated as the solvers did */
-        const ptrdiff_t n = r->g->local_size > 0 ? r->g->local_size : 1;
-        double *V = malloc(sizeof(double) * (size_t)n);
-        rc = V ? nnq_potential_fill(r->pot, r->g, 0.0, V, err)
-               : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
-        if (rc == NNQ_OK)
-            rc = nnq_output_potential(r->out, V, err);
-        free(V);
-        rc = nnq_par_agree(rc, err);
-    }
+    if (rc == NNQ_OK)
+        rc = potential_file(r, 0, err);
     if (rc != NNQ_OK)
         return rc;
     struct nnq_diag_row row;
@@ -322,7 +330,7 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
 
 /* Every stepper's state and the summary from the checkpoint. Collective. */
 static enum nnq_status resume(struct run *r, long step, struct nnq_err *err) {
-    enum nnq_status rc = NNQ_OK;
+    enum nnq_status rc = potential_file(r, 1, err);
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->restore(r->self[k], r->out, err), err);
     if (rc == NNQ_OK)

@@ -483,6 +483,44 @@ static void test_madelung_failure(void) {
         }
 }
 
+/* A run whose V comes from a file that changed between stop and resume is refused (it resumed
+ * with the new V, exit 0, /potential/V still showing the old one). */
+static void test_resume_changed_potential(void) {
+    static const char head[] = "[run]\nname = landscape\nsteps = 100\ndt = 2e-3\ndiag_every = 25\n"
+                               "planner = estimate\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                               "[initial]\npreset = gaussian\ncenter = 1\n";
+    char land[300], path[300], copy[300], ini[1024];
+    snprintf(land, sizeof land, "%s/landscape.h5", dir);
+    snprintf(path, sizeof path, "%s/changed.h5", dir);
+    snprintf(copy, sizeof copy, "%s/changed_copy.h5", dir);
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    snprintf(ini, sizeof ini, "%s[potential]\npreset = harmonic\n", head);
+    const char *one[1] = {"run.steps=1"};
+    CHECK(run_config(ini, one, 1, land, NULL, &cfg, &sum) == NNQ_OK);
+    snprintf(ini, sizeof ini, "%s[potential]\nfile = %s\n", head, land);
+    static volatile sig_atomic_t stop = 1;
+    CHECK(run_config(ini, NULL, 0, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
+    CHECK(system(cmd) == 0);
+    struct nnq_err err = {0};
+    CHECK(resume_run(copy, NULL, &sum, &err) == NNQ_OK); /* unchanged: resumes */
+    hid_t f = H5Fopen(land, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/potential/V", H5P_DEFAULT);
+    double V[64];
+    CHECK(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, V) >= 0);
+    for (int k = 0; k < 64; k++)
+        V[k] *= 3;
+    CHECK(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, V) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK(resume_run(path, NULL, &sum, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "changed.h5") && strstr(err.msg, "/potential/V") &&
+                  strstr(err.msg, "changed since"),
+              "%s", err.msg);
+}
+
 /* Sets the length of the 1-D dataset name of the file at path. */
 static void cut_dataset(const char *path, const char *name, hsize_t len) {
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -659,6 +697,7 @@ int main(void) {
     check_tmpdir("nnq_test_output", dir, sizeof dir);
     test_info_damaged();
     test_madelung_failure();
+    test_resume_changed_potential();
     test_resume_counters();
     test_hostile_files();
     test_layout();

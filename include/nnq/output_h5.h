@@ -76,6 +76,14 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
 /* Writes /potential/V (local slab). Returns NNQ_OK or NNQ_ERR_RUNTIME. */
 enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err);
 
+/* For a resumed run: NNQ_OK when /potential/V holds V (local slab, to 1e-12 relative) on every
+ * rank;
+ * NNQ_ERR_CONFIG when it differs (the potential's file or expression changed since the run
+ * started: the resumed run would evolve another problem), naming the largest difference, or
+ * when it is missing or unreadable. scratch holds local_size doubles. Collective. */
+enum nnq_status nnq_output_potential_same(struct nnq_output *o, const double *V, double *scratch,
+                                          struct nnq_err *err);
+
 /* A snapshot: begin (appends t and step), then field data for the fields that are written
  * (nnq_output_wants), then end (counts it, flushes the file, rewrites the XDMF sidecar).
  * data: this rank's slab, as the field's kind says. Each returns NNQ_OK or NNQ_ERR_RUNTIME
