@@ -1179,8 +1179,14 @@ static hid_t open_nnq_file(const char *path, unsigned mode, struct nnq_err *err)
     hid_t f = H5Fopen(path, mode, fapl);
     H5Pclose(fapl);
     if (f < 0) {
-        nnq_err_set(err, NNQ_ERR_CONFIG, "%s: HDF5 cannot open it (truncated, or not writable?)",
-                    path);
+        if (in_use(path))
+            nnq_err_set(err, NNQ_ERR_CONFIG,
+                        "%s: another process is writing this file (it holds its lock): wait until "
+                        "that run ends",
+                        path);
+        else
+            nnq_err_set(err, NNQ_ERR_CONFIG,
+                        "%s: HDF5 cannot open it (truncated, or not writable?)", path);
         return -1;
     }
     if (H5Aexists(f, "nnq_version") <= 0) {

@@ -582,8 +582,9 @@ static void test_output_guard(void) {
         cmd, sizeof cmd,
         "cd '%s' && { '%s' simulate guard.ini -o busy.h5 --force --quiet --set run.steps=400000 "
         ">first.txt 2>&1 & pid=$!; sleep 1; '%s' simulate guard.ini -o busy.h5 --force "
-        "--quiet >out.txt 2>err.txt; echo $? >second.txt; kill -INT $pid; wait $pid; }",
-        dir, nnq, nnq);
+        "--quiet >out.txt 2>err.txt; echo $? >second.txt; '%s' info busy.h5 >/dev/null "
+        "2>info.txt; echo $? >>info.txt; kill -INT $pid; wait $pid; }",
+        dir, nnq, nnq, nnq);
     CHECK(system(cmd) != -1);
     char second[300];
     snprintf(second, sizeof second, "%s/second.txt", dir);
@@ -591,6 +592,11 @@ static void test_output_guard(void) {
               "second run: exit %s, %s", read_file(second), err_text());
     snprintf(second, sizeof second, "%s/first.txt", dir);
     CHECK(strstr(read_file(second), "\"exit_code\":130") != NULL); /* stopped by the kill */
+    /* nnq info meanwhile: the file is in use, not "truncated or damaged" */
+    snprintf(second, sizeof second, "%s/info.txt", dir);
+    CHECK_MSG(strstr(read_file(second), "another process is writing this file") &&
+                  strstr(read_file(second), "\n2\n"),
+              "info of a file being written: %s", read_file(second));
     CHECK(run("info busy.h5") == 0);
 }
 
