@@ -102,8 +102,20 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
         for (int a = 0; a < cfg->dims; a++)
             snprintf(coord[a], sizeof coord[a], "/grid/q%d", a);
     } else if (H5Lexists(f, "xcoordinates", H5P_DEFAULT) > 0) {
-        tb->ymajor = cfg->dims == 2;
+        /* the tool declares (nx, ny) and fills y-major: a file in [i, j] order has the same
+         * shape, so the order comes from the tool's mark (dir_file) or from the user */
+        const int marked = H5Lexists(f, "dir_file", H5P_DEFAULT) > 0;
+        const enum nnq_landscape_order order = (enum nnq_landscape_order)cfg->potential_order;
+        tb->ymajor =
+            cfg->dims == 2 && (order == NNQ_ORDER_TOOL || (order == NNQ_ORDER_AUTO && marked));
         tb->landscape = 1;
+        if (cfg->dims == 2 && order == NNQ_ORDER_AUTO && !marked)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: a loss-landscape surface file without the "
+                             "tool's dir_file: its buffer's order cannot be told from its shape; "
+                             "say [potential] order = tool (the value at (x_i, y_j) at j nx + i, "
+                             "as the tool writes it) or natural (at [i, j])",
+                             path);
         snprintf(dataset, sizeof dataset, "%s",
                  cfg->potential_dataset[0] ? cfg->potential_dataset : "train_loss");
         snprintf(coord[0], sizeof coord[0], "xcoordinates");

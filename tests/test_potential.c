@@ -1,7 +1,9 @@
 /*
  * test_potential.c - V from files ([potential] file; src/source_file.c) against V from
  * expressions, through the potential facade (nnq/potential.h):
- *  - a loss-landscape surface file (nx != ny, y-major buffer) on the grid's own coordinates
+ *  - a loss-landscape surface file (nx != ny, y-major buffer) on the grid's own coordinates;
+ *    the same values in [i, j] order without the tool's dir_file refused until [potential]
+ *    order says which
  *    gives the expression's V to round-off, and L enters V expressions (weight decay) with the
  *    axes' own names ([grid] names);
  *  - on coarser, wider files V converges to the expression's at order 3 (cubic Hermite);
@@ -49,19 +51,39 @@ static void put(hid_t f, const char *name, int rank, const hsize_t *dims, const 
     H5Pclose(lcpl);
 }
 
-/* The loss-landscape layout: x [nx], y [ny], train_loss declared (nx, ny), y-major. */
-static void landscape(const char *path, const double *x, hsize_t nx, const double *y, hsize_t ny) {
+/* The loss-landscape tool's mark: its surface files name their directions file. */
+static void put_dir_file(hid_t f) {
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, 16);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(f, "dir_file", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, "directions.h5\0\0");
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(st);
+}
+
+/* The loss-landscape layout: x [nx], y [ny], train_loss declared (nx, ny), y-major (natural:
+ * in [i, j] order, without the tool's dir_file). */
+static void landscape_in(const char *path, const double *x, hsize_t nx, const double *y, hsize_t ny,
+                         int natural) {
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     double *v = malloc(sizeof(double) * nx * ny);
     for (hsize_t j = 0; j < ny; j++)
         for (hsize_t i = 0; i < nx; i++)
-            v[j * nx + i] = loss(x[i], y[j]);
+            v[natural ? i * ny + j : j * nx + i] = loss(x[i], y[j]);
+    if (!natural)
+        put_dir_file(f);
     hsize_t dims[2] = {nx, ny};
     put(f, "xcoordinates", 1, &nx, x);
     put(f, "ycoordinates", 1, &ny, y);
     put(f, "train_loss", 2, dims, v);
     free(v);
     H5Fclose(f);
+}
+
+static void landscape(const char *path, const double *x, hsize_t nx, const double *y, hsize_t ny) {
+    landscape_in(path, x, nx, y, ny, 0);
 }
 
 /* V at t of config text + sets on its grid (this process holds the whole grid). */
@@ -118,6 +140,20 @@ static void test_landscape(void) {
     const char *decay_e[] = {"potential.V=0.25*(x^2-1)^2 + 0.5*(y-0.3*x)^2 + 0.02*(x^2 + y^2)"};
     CHECK(potential(grid2d, decay_e, 1, 0, Ve, &err, NULL) == NNQ_OK);
     CHECK_NEAR(max_diff(Vf, Ve, N2D), 0, 1e-14);
+
+    /* the same values in [i, j] order, without the tool's mark: which order is refused until
+     * [potential] order says it (read in the tool's order it was silently transposed) */
+    snprintf(path, sizeof path, "%s/natural.h5", dir);
+    landscape_in(path, x, 48, y, 40, 1);
+    snprintf(set, sizeof set, "potential.file=%s", path);
+    CHECK(potential(grid2d, file, 1, 0, Vf, &err, NULL) == NNQ_ERR_CONFIG &&
+          strstr(err.msg, "natural.h5") && strstr(err.msg, "[potential] order"));
+    const char *natural[] = {set, "potential.order=natural"};
+    CHECK(potential(grid2d, natural, 2, 0, Vf, &err, NULL) == NNQ_OK);
+    CHECK(potential(grid2d, expr, 1, 0, Ve, &err, NULL) == NNQ_OK);
+    CHECK_NEAR(max_diff(Vf, Ve, N2D), 0, 1e-14);
+    const char *tool[] = {set, "potential.order=tool"}; /* the key governs: read transposed */
+    CHECK(potential(grid2d, tool, 2, 0, Vf, &err, NULL) == NNQ_OK && max_diff(Vf, Ve, N2D) > 0.1);
 
     /* coarser and wider files: order 3 */
     double e[3];
@@ -256,6 +292,7 @@ static void write_bad(const char *path, enum bad b) {
     if (b == MARKER)
         v[13] = -1;
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    put_dir_file(f);
     if (b != NO_LAYOUT)
         put(f, "xcoordinates", 1, b == ONE_POINT ? (hsize_t[]){1} : &nx, x);
     if (b == COORD_RANK) {

@@ -159,6 +159,7 @@ gamma   = 0.5
 
 [potential]
 file = xor_landscape.h5
+order = tool
 V    = {SCALE} * L + {DECAY} * ({k0!r} + {k1!r} * alpha^2 + {k2!r} * beta^2 + {k3!r} * beta)
 
 [initial]

@@ -91,6 +91,10 @@
       "loss-landscape surface file)")                                                              \
     X(potential, coordinates, STR, "", "", "-", "-",                                               \
       "with dataset: its axes' 1-D coordinate datasets, one per axis (\"w, a\")")                  \
+    X(potential, order, ENUM, "auto", "auto|tool|natural", "", "-",                                \
+      "a 2D loss-landscape surface file's buffer: tool (the value at (x_i, y_j) at j nx + i, as "  \
+      "the loss-landscape tool writes it), natural (at [i, j]); auto: tool when the file has "     \
+      "the tool's dir_file, else an error asking for this key")                                    \
     X(potential, omega, DLIST, "1", "pos", "harmonic|double_well", "1/time",                       \
       "harmonic: V = sum m omega_i^2 q_i^2 / 2; double_well: the transverse axes 1, 2")            \
     X(potential, barrier, DBL, "1", "pos", "double_well", "energy",                                \
@@ -242,6 +246,7 @@ enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE, NN
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
 enum nnq_madelung_form_kind { NNQ_MADELUNG_FORM_MOMENTUM, NNQ_MADELUNG_FORM_POTENTIAL };
 enum nnq_on_failure { NNQ_ON_FAILURE_END, NNQ_ON_FAILURE_STOP };
+enum nnq_landscape_order { NNQ_ORDER_AUTO, NNQ_ORDER_TOOL, NNQ_ORDER_NATURAL };
 enum nnq_precision { NNQ_PRECISION_DOUBLE, NNQ_PRECISION_SINGLE };
 enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
 #define NNQ_FIELD_P 1u
