@@ -88,13 +88,22 @@ void nnq_potential_destroy(struct nnq_potential *pot) {
     free(pot);
 }
 
+double nnq_potential_absorber_width(const struct nnq_config *cfg, int a) {
+    return cfg->grid_absorb_width.count > 0 ? nnq_list_axis(&cfg->grid_absorb_width, a)
+                                            : (cfg->qmax[a] - cfg->qmin[a]) / 8;
+}
+
+double nnq_potential_absorber_cutoff(const struct nnq_config *cfg, int a) {
+    /* one crossing: exp(-(2/hbar) int W dt) = exp(-2 c / (3 k w)) at v = hbar k / m */
+    return 2 * cfg->grid_absorb_strength / (3 * nnq_potential_absorber_width(cfg, a) * log(1e3));
+}
+
 int nnq_potential_absorber(const struct nnq_config *cfg, const struct nnq_grid *g, double *W) {
     if (cfg->grid_boundary != NNQ_BOUNDARY_ABSORBING)
         return 0;
     double w[3] = {1, 1, 1}, scale[3] = {0, 0, 0};
     for (int a = 0; a < g->dims; a++) {
-        w[a] = cfg->grid_absorb_width.count > 0 ? nnq_list_axis(&cfg->grid_absorb_width, a)
-                                                : (g->qmax[a] - g->qmin[a]) / 8;
+        w[a] = nnq_potential_absorber_width(cfg, a);
         scale[a] =
             cfg->grid_absorb_strength * cfg->hbar * cfg->hbar / (cfg->particle_mass * w[a] * w[a]);
     }

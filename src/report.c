@@ -263,9 +263,18 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
         fprintf(out, "  norm %.15g (max drift %.2e), energy %.12g (E0 = %.12g, max drift %.2e)\n",
                 l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
                 sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
-    if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING)
+    if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING) {
         fprintf(out, "  the absorbing layer took up %.6g of the mass\n",
                 l->value[NNQ_DIAG_absorbed]);
+        if (sum->edge_density > NNQ_EDGE_ABSORBED_WARN && !cfg->run_imaginary_time)
+            fprintf(out,
+                    "  warning: |psi|^2 at the box's faces reached %.2g of its peak through the "
+                    "absorbing layer: what crosses a face comes back at the opposite one. One "
+                    "crossing lets through exp(-2 c / (3 k w)) of a wave of number k, more than "
+                    "1e-3 above |k| = %.3g on axis 0 (nnq check lists every axis); raise [grid] "
+                    "absorb_strength or absorb_width\n",
+                    sum->edge_density, nnq_potential_absorber_cutoff(cfg, 0));
+    }
     fputs("  <q> =", out);
     for (int a = 0; a < cfg->dims; a++)
         fprintf(out, " %.8g", l->value[NNQ_DIAG_q0_mean + 2 * a]);
@@ -349,6 +358,16 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
         fprintf(out, "axis %d: n = %ld on [%g, %g), dq = %g, |k| <= %g\n", i, cfg->n[i],
                 cfg->qmin[i], cfg->qmax[i], dq[i], M_PI / dq[i]);
     }
+    for (int a = 0; a < cfg->dims && cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING; a++)
+        fprintf(out,
+                "absorbing layer on axis %d: width %g, strength %g: one crossing lets through "
+                "exp(-2 c / (3 k w)) of a wave of number k, more than 1e-3 above |k| = %.3g%s\n",
+                a, nnq_potential_absorber_width(cfg, a), cfg->grid_absorb_strength,
+                nnq_potential_absorber_cutoff(cfg, a),
+                nnq_potential_absorber_cutoff(cfg, a) < M_PI / dq[a]
+                    ? " (the grid holds more: faster packets pass and come back at the opposite "
+                      "face; raise absorb_strength or absorb_width)"
+                    : "");
     fprintf(out, "time: %ld steps of dt = %g to t = %g, %s%s\n", cfg->steps, cfg->run_dt,
             (double)cfg->steps * cfg->run_dt, integrator,
             cfg->run_imaginary_time ? ", imaginary time" : "");

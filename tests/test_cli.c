@@ -466,6 +466,24 @@ static void test_edge_warning(void) {
     out = out_text();
     CHECK(!strstr(out, "warning: |psi|^2 at the box's edge") &&
           strstr(json_line(out), "\"t_edge\":null"));
+
+    /* an absorbing layer that a fast packet (k = 8) passes: 0.19 a crossing, 3.6e-2 back in the
+     * box after two, which came back silently; check names the layer's cut-off, 1.93 */
+    snprintf(path, sizeof path, "%s/fast.ini", dir);
+    write_file(path, "[run]\nt_end = 4\ndt = 1e-3\ndiag_every = 50\nsnapshot_every = 0\n"
+                     "[grid]\nn = 1024\nqmin = -20\nqmax = 20\nboundary = absorbing\n"
+                     "[initial]\np = exp(-x^2)\nF = 8*x\n"
+                     "[madelung]\nenabled = false\n[output]\nfields = p\n");
+    CHECK(run("check fast.ini") == 0 && strstr(out_text(), "more than 1e-3 above |k| = 1.93 (the "
+                                                           "grid holds more"));
+    CHECK(run("simulate fast.ini --force -o fast.h5") == 0);
+    out = out_text();
+    CHECK_MSG(strstr(out, "warning: |psi|^2 at the box's faces reached 0.91 of its peak through "
+                          "the absorbing layer"),
+              "%s", out);
+    /* a slow one, absorbed: no warning */
+    CHECK(run("simulate fast.ini --force -o slow.h5 --set initial.F=x") == 0 &&
+          !strstr(out_text(), "through the absorbing layer"));
 }
 
 /* nnq converge: a coherent packet at n = 128 and 256 writes one file per resolution and says

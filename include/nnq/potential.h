@@ -44,6 +44,15 @@ const char *nnq_potential_source(const struct nnq_potential *pot);
 /* Frees pot; NULL is a no-op. */
 void nnq_potential_destroy(struct nnq_potential *pot);
 
+/* The absorbing layer's width along axis a (cfg's, or 1/8 of the box). Cannot fail. */
+double nnq_potential_absorber_width(const struct nnq_config *cfg, int a);
+
+/* The wave number along axis a above which one crossing of the layer lets more than 1e-3 of
+ * the density through: it transmits exp(-2 c / (3 k w)) of a wave of number k (c the
+ * strength, w the width), so fast packets pass it and, the box being periodic beyond it, come
+ * back at the opposite face. Cannot fail. */
+double nnq_potential_absorber_cutoff(const struct nnq_config *cfg, int a);
+
 /*
  * The absorbing layer of [grid] boundary = absorbing, the imaginary part of the potential
  * V - i W: W = c (hbar^2 / m w^2) sum_a (d_a / w_a)^2 on this rank's slab (local_size values),
