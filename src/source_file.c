@@ -405,8 +405,8 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
             hsize_t dims[4];
             const int rank = nnq_h5read_extent(sp, dims, 4);
             s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
-            double points = rank >= 1 ? 1 : 0;
-            for (int a = 0; a < rank; a++)
+            double points = rank >= 1 && rank <= 4 ? 1 : 0; /* else simulate refuses it */
+            for (int a = 0; a < rank && rank <= 4; a++)
                 points *= (double)dims[a];
             s->read_bytes = sizeof(double) * points * (1.0 + 1.0 / s->nt);
             if (sp >= 0)
