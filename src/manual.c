@@ -51,10 +51,14 @@ static const struct {
     int code;
     const char *name, *text;
 } exit_codes[] = {
-    {0, "ok", "the run ended as planned"},
+    {0, "ok",
+     "the run ended as planned (a Madelung description that ended on the way is in the "
+     "summary: [madelung] on_failure)"},
     {1, "runtime error", "out of memory, a file that cannot be written, MPI, FFTW"},
     {2, "usage or config error", "the message names file, line and key"},
-    {3, "numerical failure", "NaN, a norm or mass that drifted; the file keeps every good row"},
+    {3, "numerical failure",
+     "NaN, a norm that drifted (the Madelung state's only with [madelung] on_failure = stop); "
+     "the file keeps every good row"},
     {130, "interrupted", "SIGINT or SIGTERM: a checkpoint is written and the file closed valid"},
 };
 
