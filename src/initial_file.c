@@ -95,6 +95,38 @@ static enum nnq_status read_rows(hid_t f, const char *path, const char *name, in
     return rc;
 }
 
+double nnq_initial_read_bytes(const struct nnq_config *cfg) {
+    if (cfg->initial_kind != NNQ_INIT_FILE)
+        return 0;
+    struct nnq_err ignored = {0};
+    hid_t f = nnq_h5read_open(key, cfg->initial_file, &ignored);
+    if (f < 0)
+        return 0;
+    const int nnq = H5Aexists(f, "nnq_version") > 0;
+    const char *name = !nnq                                                ? "p"
+                       : H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) > 0 ? "/schrodinger/psi"
+                                                                           : "/schrodinger/p";
+    double points = 0;
+    if (H5Lexists(f, name, H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        hid_t sp = nnq_h5read_plain(d, key, cfg->initial_file, name, &ignored) == NNQ_OK
+                       ? H5Dget_space(d)
+                       : -1;
+        hsize_t dims[4];
+        const int rank = nnq_h5read_extent(sp, dims, 4);
+        const int lead = nnq; /* an output's leading snapshot axis: one snapshot is read */
+        points = rank >= 1 + lead && rank <= 4 ? 1 : 0;
+        for (int a = lead; a < rank && rank <= 4; a++)
+            points *= (double)dims[a];
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Fclose(f);
+    return 3.0 * sizeof(double) * points;
+}
+
 enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_grid *g,
                                  double complex *psi, struct nnq_err *err) {
     const char *path = cfg->initial_file;

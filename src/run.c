@@ -455,7 +455,8 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     }
     threads = threads > 0 ? threads : (int)cfg->run_threads;
     e->bytes_per_point = source;
-    e->fixed = read; /* a table read whole (an upper bound: under mpirun a rank reads its rows) */
+    /* files read whole (an upper bound: under mpirun a rank reads its rows) */
+    e->fixed = read + nnq_initial_read_bytes(cfg);
     double fields = 0;
     const double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
     for (int k = 0; nnq_steppers[k]; k++) {

@@ -12,7 +12,8 @@
  *     leave nnq's members unwritten, uninitialised memory becoming psi);
  *   - a coordinate list in external storage;
  *   - a table larger than [run] memory_limit (refused before it is allocated: a small file
- *     declaring 23000^2 values took 8.3 GB before it failed), and counted by nnq check;
+ *     declaring 23000^2 values took 8.3 GB before it failed), and counted by nnq check (an
+ *     initial state's file too);
  *   - for `nnq info`, an nnq output whose diagnostics column declares 2^31 rows, never
  *     written (16 GiB read as fill values before), and one of 2^26 + 2^20 rows written in full
  *     (over the bound of 2^26 rows a column).
@@ -256,6 +257,21 @@ static void test_compound_psi(void) {
     CHECK(nnq_config_load_string(ini, "s.ini", NULL, 0, &cfg, &err) == NNQ_OK);
     struct nnq_run_options opt = {.output = state, .force = 1};
     CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
+    { /* nnq check counts reading the state: 16 points as pairs and a part apart */
+        char set0[340];
+        snprintf(set0, sizeof set0, "initial.file=%s", state);
+        const char *const s0[1] = {set0};
+        static const char base[] = "[run]\nsteps = 2\ndt = 1e-3\n[grid]\nn = 16\nqmin = -4\n"
+                                   "qmax = 4\n[madelung]\nenabled = false\n";
+        struct nnq_config c0;
+        struct nnq_estimate e;
+        CHECK(nnq_config_load_string(base, "e.ini", s0, 1, &c0, &err) == NNQ_OK);
+        nnq_run_estimate(&c0, 1, &e);
+        struct nnq_estimate plain;
+        CHECK(nnq_config_load_string(ini, "p.ini", NULL, 0, &c0, &err) == NNQ_OK);
+        nnq_run_estimate(&c0, 1, &plain);
+        CHECK_NEAR(e.fixed - plain.fixed, 3 * 8 * 16, 0);
+    }
     hid_t f = H5Fopen(state, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "/schrodinger/psi", H5P_DEFAULT), old = H5Dget_space(d);
     hsize_t dims[4];

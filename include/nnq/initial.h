@@ -31,6 +31,11 @@
 enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_grid *grid,
                                  double complex *psi, struct nnq_err *err);
 
+/* The most bytes reading cfg's [initial] file takes (the whole state as the file declares it,
+ * read as pairs and a part apart), 0 without a file or where the file cannot say (then the
+ * run's reading reports it). Opens the file; allocates nothing. Cannot fail. */
+double nnq_initial_read_bytes(const struct nnq_config *cfg);
+
 /* psi (grid->local_size values) from cfg's [initial] file, this rank's rows read. Returns NNQ_OK,
  * or NNQ_ERR_CONFIG naming the file and the dataset (not HDF5, no state in it, a snapshot out
  * of range, a wrong rank, a NaN, a negative p, a grid point outside its coordinates),
