@@ -95,6 +95,24 @@ int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank) {
     return rank;
 }
 
+int nnq_h5read_number(hid_t loc, const char *name, double *v) {
+    if (H5Aexists(loc, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    const H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    double x = 0;
+    const int ok = nnq_h5read_single(a) && (c == H5T_FLOAT || c == H5T_INTEGER) &&
+                   H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0;
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (ok)
+        *v = x;
+    return ok;
+}
+
 int nnq_h5read_single(hid_t a) {
     hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
     const int one = sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1;

@@ -152,14 +152,18 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
         complex_ = H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) > 0;
         snprintf(pname, sizeof pname, complex_ ? "/schrodinger/psi" : "/schrodinger/p");
         snprintf(fname, sizeof fname, "/schrodinger/F");
-        if (H5Aexists(f, "hbar") > 0) { /* F was written with the file's hbar */
-            hid_t a = H5Aopen(f, "hbar", H5P_DEFAULT);
-            if (!nnq_h5read_single(a) || H5Aread(a, H5T_NATIVE_DOUBLE, &hbar) < 0)
-                rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: its attribute hbar is not one number",
-                                 key, path);
-            if (a >= 0)
-                H5Aclose(a);
-        }
+        /* F was written with the file's hbar */
+        if (H5Aexists(f, "hbar") > 0 &&
+            (!nnq_h5read_number(f, "hbar", &hbar) || !isfinite(hbar) || !(hbar > 0)))
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: its attribute hbar is not one positive number (F = hbar arg "
+                             "psi needs it)",
+                             key, path);
+        double fdims = dims;
+        nnq_h5read_number(f, "dims", &fdims);
+        if (rc == NNQ_OK && fdims != dims)
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: the output of a %gD run, the grid is %dD",
+                             key, path, fdims, dims);
         hsize_t snaps = 0;
         if (H5Lexists(f, "/snapshots/t", H5P_DEFAULT) > 0) {
             hid_t d = H5Dopen2(f, "/snapshots/t", H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : -1;

@@ -97,6 +97,12 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                              "[potential] coordinates: %d datasets for a %d-dimensional grid",
                              count, cfg->dims);
     } else if (H5Aexists(f, "nnq_version") > 0) {
+        double dims = cfg->dims;
+        nnq_h5read_number(f, "dims", &dims);
+        if (dims != cfg->dims && !cfg->potential_dataset[0]) /* else taken for a time series */
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "[potential] file %s: the output of a %gD run, the grid is %dD", path,
+                             dims, cfg->dims);
         snprintf(dataset, sizeof dataset, "%s",
                  cfg->potential_dataset[0] ? cfg->potential_dataset : "/potential/V");
         for (int a = 0; a < cfg->dims; a++)

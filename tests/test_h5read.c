@@ -14,6 +14,7 @@
  *   - a table larger than [run] memory_limit (refused before it is allocated: a small file
  *     declaring 23000^2 values took 8.3 GB before it failed), and counted by nnq check (an
  *     initial state's file too);
+ *   - nnq outputs as inputs: a 1D run's as a 2D run's potential, one whose hbar is 0;
  *   - for `nnq info`, an nnq output whose diagnostics column declares 2^31 rows, never
  *     written (16 GiB read as fill values before), and one of 2^26 + 2^20 rows written in full
  *     (over the bound of 2^26 rows a column).
@@ -358,12 +359,49 @@ static void test_info_bombs(void) {
               "2^26 + 2^20 rows: %s", err.msg);
 }
 
+/* An nnq output (1D, from test_compound_psi) as the input of another run: as a 2D run's
+ * potential it was taken for a time series ("no dataset '/potential/t'"); with hbar = 0 as an
+ * initial state it said "p is not finite". */
+static void test_outputs_as_inputs(void) {
+    char state[300], set[340];
+    snprintf(state, sizeof state, "%s/state.h5", dir);
+    static const char two_d[] = "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\n"
+                                "[grid]\nn = 16, 16\nqmin = -4\nqmax = 4\n"
+                                "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+    snprintf(set, sizeof set, "potential.file=%s", state);
+    const char *const s1[1] = {set};
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    struct nnq_err err = {0};
+    char out[300];
+    snprintf(out, sizeof out, "%s/in_out.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    CHECK(nnq_config_load_string(two_d, "t.ini", s1, 1, &cfg, &err) == NNQ_OK);
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "the output of a 1D run, the grid is 2D"), "%s", err.msg);
+
+    hid_t f = H5Fopen(state, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, "hbar", H5P_DEFAULT);
+    const double zero = 0;
+    CHECK(H5Awrite(a, H5T_NATIVE_DOUBLE, &zero) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    static const char one_d[] = "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\n"
+                                "[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
+                                "[madelung]\nenabled = false\n";
+    snprintf(set, sizeof set, "initial.file=%s", state);
+    CHECK(nnq_config_load_string(one_d, "o.ini", s1, 1, &cfg, &err) == NNQ_OK);
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, "hbar is not one positive number"), "%s", err.msg);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/nnq_test_h5read_XXXXXX");
     if (!mkdtemp(dir))
         return 1;
     test_potential_files();
     test_compound_psi();
+    test_outputs_as_inputs();
     test_info_bombs();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -30,6 +30,10 @@ int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank);
 /* 1 when attribute a holds exactly one element (H5Aread into one variable is safe), else 0. */
 int nnq_h5read_single(hid_t a);
 
+/* The one number of attribute name of loc into *v: 1, or 0 (absent, not one number; *v
+ * untouched). Cannot fail otherwise. */
+int nnq_h5read_number(hid_t loc, const char *name, double *v);
+
 /* Opens path read-only; key ("[potential] file") starts the messages. Returns the file, or -1
  * with NNQ_ERR_CONFIG: "not a regular file" (a FIFO or a device would block the read), "not an
  * HDF5 file (missing, unreadable or truncated)", "HDF5 cannot open it (truncated or
