@@ -618,7 +618,9 @@ static void array_attr(hid_t loc, const char *name, hsize_t n) {
         H5Adelete(loc, name);
     hid_t sp = H5Screate_simple(1, &n, NULL);
     hid_t a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    static const double ones[8192];
+    static double ones[8192];
+    for (hsize_t k = 0; k < n && k < 8192; k++)
+        ones[k] = 1;
     H5Awrite(a, H5T_NATIVE_DOUBLE, ones);
     H5Aclose(a);
     H5Sclose(sp);
