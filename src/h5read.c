@@ -88,6 +88,21 @@ enum nnq_status nnq_h5read_fits(double bytes, double limit, const char *key, con
                        key, path, name, bytes / 1e9, limit / 1e9);
 }
 
+int nnq_h5read_shape(hid_t f, const char *key, const char *path, const char *name, hsize_t *dims,
+                     int max_rank) {
+    if (f < 0 || H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return -1;
+    struct nnq_err ignored = {0};
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = nnq_h5read_plain(d, key, path, name, &ignored) == NNQ_OK ? H5Dget_space(d) : -1;
+    const int rank = nnq_h5read_extent(sp, dims, max_rank);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rank >= 1 && rank <= max_rank ? rank : -1;
+}
+
 int nnq_h5read_extent(hid_t sp, hsize_t *dims, int max_rank) {
     const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     if (rank >= 1 && rank <= max_rank && H5Sget_simple_extent_dims(sp, dims, NULL) != rank)

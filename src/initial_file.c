@@ -106,23 +106,12 @@ double nnq_initial_read_bytes(const struct nnq_config *cfg) {
     const char *name = !nnq                                                ? "p"
                        : H5Lexists(f, "/schrodinger/psi", H5P_DEFAULT) > 0 ? "/schrodinger/psi"
                                                                            : "/schrodinger/p";
-    double points = 0;
-    if (H5Lexists(f, name, H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-        hid_t sp = nnq_h5read_plain(d, key, cfg->initial_file, name, &ignored) == NNQ_OK
-                       ? H5Dget_space(d)
-                       : -1;
-        hsize_t dims[4];
-        const int rank = nnq_h5read_extent(sp, dims, 4);
-        const int lead = nnq; /* an output's leading snapshot axis: one snapshot is read */
-        points = rank >= 1 + lead && rank <= 4 ? 1 : 0;
-        for (int a = lead; a < rank && rank <= 4; a++)
-            points *= (double)dims[a];
-        if (sp >= 0)
-            H5Sclose(sp);
-        if (d >= 0)
-            H5Dclose(d);
-    }
+    hsize_t dims[4];
+    const int rank = nnq_h5read_shape(f, key, cfg->initial_file, name, dims, 4);
+    const int lead = nnq; /* an output's leading snapshot axis: one snapshot is read */
+    double points = rank > lead ? 1 : 0;
+    for (int a = lead; a < rank; a++)
+        points *= (double)dims[a];
     H5Fclose(f);
     return 3.0 * sizeof(double) * points;
 }

@@ -403,23 +403,13 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
         const char *name = cfg->potential_dataset[0]                   ? cfg->potential_dataset
                            : f >= 0 && H5Aexists(f, "nnq_version") > 0 ? "/potential/V"
                                                                        : "train_loss";
-        if (f >= 0 && H5Lexists(f, name, H5P_DEFAULT) > 0) {
-            hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-            hid_t sp = nnq_h5read_plain(d, key, cfg->potential_file, name, &ignored) == NNQ_OK
-                           ? H5Dget_space(d)
-                           : -1;
-            hsize_t dims[4];
-            const int rank = nnq_h5read_extent(sp, dims, 4);
-            s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
-            double points = rank >= 1 && rank <= 4 ? 1 : 0; /* else simulate refuses it */
-            for (int a = 0; a < rank && rank <= 4; a++)
-                points *= (double)dims[a];
-            s->read_bytes = sizeof(double) * points * (1.0 + 1.0 / s->nt);
-            if (sp >= 0)
-                H5Sclose(sp);
-            if (d >= 0)
-                H5Dclose(d);
-        }
+        hsize_t dims[4];
+        const int rank = nnq_h5read_shape(f, key, cfg->potential_file, name, dims, 4);
+        s->nt = rank == cfg->dims + 1 && dims[0] > 1 ? (int)dims[0] : 1;
+        double points = rank > 0 ? 1 : 0; /* a rank beyond 4: simulate refuses it */
+        for (int a = 0; a < rank; a++)
+            points *= (double)dims[a];
+        s->read_bytes = sizeof(double) * points * (1.0 + 1.0 / s->nt);
         if (f >= 0)
             H5Fclose(f);
     }

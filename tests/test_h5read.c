@@ -245,19 +245,29 @@ static void test_potential_files(void) {
               "FIFO: %s", msg);
 }
 
+static const char tiny_ini[] = "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\n"
+                               "[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
+                               "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+
+/* A tiny 1D run (tiny_ini) into path: an nnq output to make hostile. */
+static void tiny_output(const char *path) {
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    struct nnq_err err = {0};
+    CHECK(nnq_config_load_string(tiny_ini, "tiny.ini", NULL, 0, &cfg, &err) == NNQ_OK);
+    struct nnq_run_options opt = {.output = path, .force = 1};
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
+}
+
 /* psi of an nnq output rewritten as a compound {real, imag}: refused by its member names. */
 static void test_compound_psi(void) {
     char state[300], msg[NNQ_ERR_MSG_MAX];
     snprintf(state, sizeof state, "%s/state.h5", dir);
-    static const char ini[] = "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\n"
-                              "[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
-                              "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
+    tiny_output(state);
     struct nnq_config cfg;
     struct nnq_summary sum;
     struct nnq_err err = {0};
-    CHECK(nnq_config_load_string(ini, "s.ini", NULL, 0, &cfg, &err) == NNQ_OK);
     struct nnq_run_options opt = {.output = state, .force = 1};
-    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
     { /* nnq check counts reading the state: 16 points as pairs and a part apart */
         char set0[340];
         snprintf(set0, sizeof set0, "initial.file=%s", state);
@@ -269,7 +279,7 @@ static void test_compound_psi(void) {
         CHECK(nnq_config_load_string(base, "e.ini", s0, 1, &c0, &err) == NNQ_OK);
         nnq_run_estimate(&c0, 1, &e);
         struct nnq_estimate plain;
-        CHECK(nnq_config_load_string(ini, "p.ini", NULL, 0, &c0, &err) == NNQ_OK);
+        CHECK(nnq_config_load_string(tiny_ini, "p.ini", NULL, 0, &c0, &err) == NNQ_OK);
         nnq_run_estimate(&c0, 1, &plain);
         CHECK_NEAR(e.fixed - plain.fixed, 3 * 8 * 16, 0);
     }
@@ -337,15 +347,8 @@ static void swap_rows(const char *path, hsize_t rows, hsize_t written) {
 static void test_info_bombs(void) {
     char path[300];
     snprintf(path, sizeof path, "%s/bomb.h5", dir);
-    static const char ini[] = "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\n"
-                              "[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
-                              "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n";
-    struct nnq_config cfg;
-    struct nnq_summary sum;
+    tiny_output(path);
     struct nnq_err err = {0};
-    CHECK(nnq_config_load_string(ini, "b.ini", NULL, 0, &cfg, &err) == NNQ_OK);
-    struct nnq_run_options opt = {.output = path, .force = 1};
-    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_OK);
     static struct nnq_file_info info;
     CHECK(nnq_output_read_info(path, &info, &err) == NNQ_OK && info.rows == 2);
     nnq_file_info_free(&info);

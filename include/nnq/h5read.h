@@ -22,6 +22,12 @@
 enum nnq_status nnq_h5read_fits(double bytes, double limit, const char *key, const char *path,
                                 const char *name, struct nnq_err *err);
 
+/* The rank of dataset name of f, a plain one (nnq_h5read_plain; key and path for its
+ * message, which is dropped), with its extents in dims[0 .. rank); -1 when it is absent, not
+ * plain, or its rank is not 1 .. max_rank. For estimates, which read no data. */
+int nnq_h5read_shape(hid_t f, const char *key, const char *path, const char *name, hsize_t *dims,
+                     int max_rank);
+
 /* The rank of dataspace sp (-1 on error), and its extents in dims[0 .. rank) only when
  * 1 <= rank <= max_rank: HDF5 writes one extent per axis, and a file's rank can be anything
  * up to 32, so it is looked at before the extents are read. Cannot fail otherwise. */
