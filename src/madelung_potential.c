@@ -38,14 +38,18 @@
  * References: E. Madelung, Z. Phys. 40, 322 (1927); C.-W. Shu & S. Osher, J. Comput. Phys.
  * 77, 439 (1988) (SSP-RK3); B. van Leer, J. Comput. Phys. 32, 101 (1979) (MUSCL).
  *
- * Layout: U holds p then F (local_size values each); A and B the RK stages. Each stage copies
- * p, F and s into padded arrays (GHOST cells on each side of every axis: from the neighbouring
- * ranks along axis 0, periodic copies along the others), so that the cell loop reads its
- * neighbours at fixed strides and vectorises.
+ * Layout: U holds p then F (local_size values each); A and B the RK stages. p, F and s live in
+ * padded arrays (GHOST cells on each side of every axis: from the neighbouring ranks along axis
+ * 0, periodic copies along the others), so that the cell loop reads its neighbours at fixed
+ * strides. The far vacuum (beyond the band) has no flow through its faces and no dynamics of
+ * F: within a step its p and F do not change, so the stages visit, per line of the last axis,
+ * only the range that holds the support and the band, and the step's cost follows the
+ * support's size, not the grid's (docs/performance.md).
  */
 #include "limiter.h"
 #include "nnq/madelung.h"
 #include "nnq/par.h"
+#include "simd.h"
 
 #include <assert.h>
 #include <fftw3.h>
@@ -59,11 +63,13 @@
 #define ADVECTIVE 0.25
 #define LAYERS 4 /* cells of vacuum that take the support's F by extension, per step */
 #define FAR (LAYERS + 1)
+#define PLAIN_RUN 128 /* cells of the support's interior computed per block (plain_cells) */
 
 /* Invariants: n = g->local_size, n0 = g->local_n0; U, A, B hold 2 n values, level, Fx, Sx and band
- * n; P, F, S, L the padded extents (n0 + 2 GHOST) x m1 x m2 (m_a = n_a + 2 GHOST on axes a < d,
- * else 1), strides stride[]; halo holds 8 GHOST planes (p, F, level, Sx; next and prev);
- * every level is in 0 .. FAR; delta2 >= 0; max_sub >= 0. */
+ * n; lines * len = n (len cells along the last axis, contiguous in U and in the padded arrays); P,
+ * F, S, L the padded extents (n0 + 2 GHOST) x m1 x m2 (m_a = n_a + 2 GHOST on axes a < d, else 1),
+ * strides stride[]; halo holds 8 GHOST planes (p, F, level, Sx; next and prev); every level is in 0
+ * .. FAR; delta2 >= 0; max_sub >= 0. */
 struct potential_form {
     const struct nnq_grid *g;
     const struct nnq_potential *pot;
@@ -72,8 +78,10 @@ struct potential_form {
     ptrdiff_t n, n0, n1, n2, plane, m1, m2, padded, stride[3];
     double *U, *A, *B, *V, *u, *j, *decay;
     double *P, *F, *S, *L, *level, *Fx, *Sx, *halo;
-    ptrdiff_t *band, *bandc;      /* the vacuum's cells within LAYERS, by layer: */
-    ptrdiff_t band_n[LAYERS + 1]; /* local (band) and padded (bandc) indices */
+    ptrdiff_t *band, *bandc;        /* the vacuum's cells within LAYERS, by layer: */
+    ptrdiff_t band_n[LAYERS + 1];   /* local (band) and padded (bandc) indices */
+    ptrdiff_t lines, len, *lo, *hi; /* lines of the last axis; cells [lo, hi) hold its non-FAR */
+    unsigned char *plain;           /* per cell: it and its face neighbours are support cells */
     double delta2, inv_dq[3];
     long max_sub;
 };
@@ -88,15 +96,18 @@ static size_t padded_points(const struct nnq_grid *g, ptrdiff_t n0) {
 static double scratch_bytes(const struct nnq_grid *g, int threads) {
     (void)threads;
     /* the padded arrays' excess over the grid's points is counted per point below; here the
-     * halo planes and the pads of the thinnest slab */
+     * halo planes, the pads of the thinnest slab and the lines' ranges (all of axis 0's lines:
+     * a bound for any slab) */
     const double plane = (double)(g->n[1] * g->n[2]);
-    return sizeof(double) * (8.0 * GHOST * plane + 4.0 * (double)padded_points(g, 0));
+    const double lines = g->dims == 1 ? 1 : (double)g->n[0] * (g->dims == 3 ? (double)g->n[1] : 1);
+    return sizeof(double) * (8.0 * GHOST * plane + 4.0 * (double)padded_points(g, 0)) +
+           2.0 * sizeof(ptrdiff_t) * (lines + 1); /* lo, hi */
 }
 
 static size_t bytes_per_point(int dims) {
     /* U, A, B: 6; V, level, Fx, Sx, band, bandc: 6; P, F, S, L: 4 (and their pads, within
-     * scratch_bytes); u, j: 2 d */
-    return sizeof(double) * (size_t)(16 + 2 * dims);
+     * scratch_bytes); u, j: 2 d; and a byte, plain */
+    return sizeof(double) * (size_t)(16 + 2 * dims) + 1;
 }
 
 static int components(int dims) {
@@ -124,6 +135,9 @@ static void destroy(void *self) {
     fftw_free(m->Sx);
     free(m->band);
     free(m->bandc);
+    free(m->lo);
+    free(m->hi);
+    free(m->plain);
     fftw_free(m->halo);
     free(m);
 }
@@ -140,8 +154,8 @@ static enum nnq_status create(const struct nnq_grid *g, const struct nnq_potenti
                                "ranks",
                                g->n[0], nnq_par_size(), r, g->counts[r], GHOST);
     struct potential_form *m = calloc(1, sizeof *m);
-    if (!m)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!m) /* the other ranks go on to agree below */
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     m->g = g;
     m->pot = pot;
     m->par = *par;
@@ -178,11 +192,23 @@ static enum nnq_status create(const struct nnq_grid *g, const struct nnq_potenti
     m->band = malloc(sizeof(ptrdiff_t) * n);
     m->bandc = malloc(sizeof(ptrdiff_t) * n);
     m->halo = fftw_malloc(sizeof(double) * 8 * GHOST * (size_t)m->plane);
+    m->len = m->d == 1 ? m->n0 : m->d == 2 ? m->n1 : m->n2;
+    m->lines = m->d == 1 ? 1 : m->d == 2 ? m->n0 : m->n0 * m->n1;
+    m->lo = calloc((size_t)m->lines + 1, sizeof(ptrdiff_t));
+    m->hi = calloc((size_t)m->lines + 1, sizeof(ptrdiff_t));
+    m->plain = calloc(n, 1);
     if (!(m->U && m->A && m->B && m->V && m->u && m->j && m->P && m->F && m->S && m->L &&
-          m->level && m->Fx && m->Sx && m->band && m->bandc && m->halo)) {
+          m->level && m->Fx && m->Sx && m->band && m->bandc && m->halo && m->lo && m->hi &&
+          m->plain)) {
         destroy(m);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME,
-                           "out of memory for the Madelung fields (%zu points)", n);
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME,
+                                         "out of memory for the Madelung fields (%zu points)", n),
+                             err);
+    }
+    const enum nnq_status elsewhere = nnq_par_agree(NNQ_OK, err); /* another rank's failed */
+    if (elsewhere != NNQ_OK) {
+        destroy(m);
+        return elsewhere;
     }
     memset(m->U, 0, sizeof(double) * 2 * n);
     for (size_t i = 0; i < n; i++)
@@ -237,6 +263,15 @@ static inline ptrdiff_t at(const struct potential_form *m, ptrdiff_t r, ptrdiff_
 /* Copies one row (a plane of axes 1 and 2) into padded row r of out, wrapping axes 1, 2. */
 static void pad_row(const struct potential_form *m, const double *src, double *out, ptrdiff_t r) {
     const ptrdiff_t g1 = m->d > 1 ? GHOST : 0, g2 = m->d > 2 ? GHOST : 0;
+    if (!g2) { /* 1D, 2D: the row is n1 contiguous values */
+        double *o = out + at(m, r, 0, 0);
+        memcpy(o, src, sizeof(double) * (size_t)m->n1);
+        for (ptrdiff_t k1 = 1; k1 <= g1; k1++) {
+            o[-k1] = src[m->n1 - k1];
+            o[m->n1 - 1 + k1] = src[k1 - 1];
+        }
+        return;
+    }
     for (ptrdiff_t k1 = -g1; k1 < m->n1 + g1; k1++) {
         const double *s = src + ((k1 + m->n1) % m->n1) * m->n2;
         double *o = out + at(m, r, k1, 0);
@@ -253,24 +288,20 @@ static void pad_row(const struct potential_form *m, const double *src, double *o
 static void pad_field(struct potential_form *m, const double *f, double *out, double *h) {
     const ptrdiff_t gp = GHOST * m->plane;
     nnq_par_halo(f, sizeof(double) * (size_t)m->plane, m->g->counts, GHOST, h, h + gp);
+    if (m->d == 1) /* the slab is one contiguous row */
+        memcpy(out + at(m, 0, 0, 0), f, sizeof(double) * (size_t)m->n0);
     for (ptrdiff_t r = -GHOST; r < m->n0 + GHOST; r++)
-        pad_row(m,
-                r < 0        ? h + gp + (r + GHOST) * m->plane
-                : r >= m->n0 ? h + (r - m->n0) * m->plane
-                             : f + r * m->plane,
-                out, r);
+        if (m->d > 1 || r < 0 || r >= m->n0)
+            pad_row(m,
+                    r < 0        ? h + gp + (r + GHOST) * m->plane
+                    : r >= m->n0 ? h + (r - m->n0) * m->plane
+                                 : f + r * m->plane,
+                    out, r);
 }
 
-/* The ghost cells of the padded array out, whose own cells are f's (n values): the halo rows
- * from the neighbouring ranks (halo planes at h), the periodic copies along axes 1 and 2.
- * O(the slab's surface): for arrays whose changed cells were written in place. Collective. */
-static void ghosts(struct potential_form *m, const double *f, double *out, double *h) {
-    const ptrdiff_t gp = GHOST * m->plane, g1 = m->d > 1 ? GHOST : 0, g2 = m->d > 2 ? GHOST : 0;
-    nnq_par_halo(f, sizeof(double) * (size_t)m->plane, m->g->counts, GHOST, h, h + gp);
-    for (ptrdiff_t r = 0; r < GHOST; r++) {
-        pad_row(m, h + gp + r * m->plane, out, r - GHOST);
-        pad_row(m, h + r * m->plane, out, m->n0 + r);
-    }
+/* The periodic copies along axes 1 and 2 of the padded array out's own rows. */
+static void wrap(struct potential_form *m, double *out) {
+    const ptrdiff_t g1 = m->d > 1 ? GHOST : 0, g2 = m->d > 2 ? GHOST : 0;
     if (m->d < 2)
         return;
     const size_t row = sizeof(double) * (size_t)(m->n2 + 2 * g2);
@@ -289,9 +320,21 @@ static void ghosts(struct potential_form *m, const double *f, double *out, doubl
     }
 }
 
+/* The ghost cells of the padded array out, whose own cells are f's (n values): the halo rows
+ * from the neighbouring ranks (halo planes at h), the periodic copies along axes 1 and 2.
+ * O(the slab's surface): for arrays whose changed cells were written in place. Collective. */
+static void ghosts(struct potential_form *m, const double *f, double *out, double *h) {
+    const ptrdiff_t gp = GHOST * m->plane;
+    nnq_par_halo(f, sizeof(double) * (size_t)m->plane, m->g->counts, GHOST, h, h + gp);
+    for (ptrdiff_t r = 0; r < GHOST; r++) {
+        pad_row(m, h + gp + r * m->plane, out, r - GHOST);
+        pad_row(m, h + r * m->plane, out, m->n0 + r);
+    }
+    wrap(m, out);
+}
+
 /* P = max(p, 0) and F of state X into the padded arrays, halos included, and S =
- * sqrt(P + delta^2) in the support and the far vacuum (the band keeps its extension). L must
- * be padded. Collective. */
+ * sqrt(P + delta^2) (the band's extension replaces it there later). Collective. */
 static void pad_state(struct potential_form *m, const double *X) {
     const ptrdiff_t gp = GHOST * m->plane;
     pad_field(m, X, m->P, m->halo);
@@ -300,17 +343,60 @@ static void pad_state(struct potential_form *m, const double *X) {
     for (ptrdiff_t i = 0; i < m->padded; i++) {
         const double p = m->P[i] > 0 ? m->P[i] : 0;
         m->P[i] = p;
-        if (m->L[i] == 0 || m->L[i] == FAR)
-            m->S[i] = sqrt(p + d2);
+        m->S[i] = sqrt(p + d2);
     }
 }
 
-/* pad_state after padding the levels and the band's s (Sx). Collective. */
-static void pad(struct potential_form *m, const double *X) {
-    const ptrdiff_t gp = GHOST * m->plane;
-    pad_field(m, m->level, m->L, m->halo + 4 * gp);
-    pad_field(m, m->Sx, m->S, m->halo + 6 * gp);
-    pad_state(m, X);
+/* The padded index of the first cell of line l (its cells follow at stride 1). */
+static inline ptrdiff_t line_c0(const struct potential_form *m, ptrdiff_t l) {
+    return m->d == 1 ? at(m, 0, 0, 0) : m->d == 2 ? at(m, l, 0, 0) : at(m, l / m->n1, l % m->n1, 0);
+}
+
+/* pad_state within a step, whose levels are fixed: only the cells that can change (the support
+ * and the band) are written, the far vacuum's padded p, F and s stay as extend() set them (its
+ * p and F do not change within a step: no face of it has a support cell). The halo rows come
+ * from X's first and last GHOST planes, which copy_far_edges() keeps whole. Collective. */
+static void repad(struct potential_form *m, const double *X) {
+    const ptrdiff_t gp = GHOST * m->plane, n = m->n;
+    const double d2 = m->delta2;
+    double *P = m->P, *F = m->F, *S = m->S;
+    const double *L = m->L;
+    for (ptrdiff_t l = 0; l < m->lines; l++) {
+        const ptrdiff_t c0 = line_c0(m, l), i0 = l * m->len;
+        for (ptrdiff_t k = m->lo[l]; k < m->hi[l]; k++) {
+            const ptrdiff_t c = c0 + k, i = i0 + k;
+            if (L[c] == FAR)
+                continue;
+            const double p = X[i] > 0 ? X[i] : 0;
+            P[c] = p;
+            F[c] = X[n + i];
+            if (L[c] == 0)
+                S[c] = sqrt(p + d2);
+        }
+    }
+    ghosts(m, X, P, m->halo);
+    ghosts(m, X + n, F, m->halo + 2 * gp);
+    for (int side = 0; side < 2; side++) { /* the halo rows, as pad_state */
+        const ptrdiff_t first = side ? (m->n0 + GHOST) * m->stride[0] : 0;
+        for (ptrdiff_t c = first; c < first + GHOST * m->stride[0]; c++) {
+            P[c] = P[c] > 0 ? P[c] : 0;
+            if (L[c] == 0 || L[c] == FAR)
+                S[c] = sqrt(P[c] + d2);
+        }
+    }
+    wrap(m, S);
+}
+
+/* The far vacuum's cells of X's first and last GHOST planes into out, which the stages do not
+ * write: the neighbouring ranks' halo rows (and this rank's own, periodically) read them. */
+static void copy_far_edges(const struct potential_form *m, const double *X, double *out) {
+    const ptrdiff_t n = m->n, e = GHOST * m->plane < n ? GHOST * m->plane : n;
+    for (int side = 0; side < 2; side++)
+        for (ptrdiff_t i = side ? n - e : 0; i < (side ? n : e); i++)
+            if (m->level[i] == FAR) {
+                out[i] = X[i];
+                out[n + i] = X[n + i];
+            }
 }
 
 /* Upwind MUSCL flux through the face between cells c and c + s (padded P), velocity u. */
@@ -390,6 +476,81 @@ static inline __attribute__((always_inline)) void cell_rhs(const struct potentia
     *dF = lc == 0 ? -h + edge * 0.5 * hbar * inv_m * lapF : 0;
 }
 
+/* What the interior of the support's cells need: see plain_cells. */
+struct plain {
+    const double *P, *F, *S, *V, *U, *X;
+    double *out;
+    ptrdiff_t n, stride[3];
+    double inv_dq[3], inv_m, hbar, delta2, a, b, dt;
+};
+
+/* out = a U + b (X + dt L(X)) for the cells k0 .. k1 - 1 of the line whose first padded cell
+ * is c0 and first local one i0, each of them a plain cell (it and its face neighbours in the
+ * support): cell_rhs's arithmetic in its order, where face_dF is the difference of F and
+ * lap_s the fourth-order Laplacian, so that the results are cell_rhs's bit for bit; with no
+ * branch on the cells' levels, a run of them vectorises. */
+static inline __attribute__((always_inline)) void plain_cells(enum nnq_limiter lim, int d,
+                                                              const struct plain *q, ptrdiff_t c0,
+                                                              ptrdiff_t i0, ptrdiff_t k0,
+                                                              ptrdiff_t k1) {
+    const double *restrict P = q->P, *restrict F = q->F, *restrict S = q->S, *restrict V = q->V;
+    const double inv_m = q->inv_m, hbar = q->hbar, delta2 = q->delta2;
+    const ptrdiff_t stride[3] = {q->stride[0], q->stride[1], q->stride[2]};
+    const double inv_dq[3] = {q->inv_dq[0], q->inv_dq[1], q->inv_dq[2]};
+    for (ptrdiff_t k = k0; k < k1; k += PLAIN_RUN) {
+        const ptrdiff_t e = k1 - k < PLAIN_RUN ? k1 - k : PLAIN_RUN;
+        double rp[PLAIN_RUN], rF[PLAIN_RUN]; /* dp/dt, dF/dt: local, so that nothing aliases */
+        for (ptrdiff_t r = 0; r < e; r++) {
+            const ptrdiff_t c = c0 + k + r;
+            const double Fc = F[c], sc = S[c];
+            double kin = 0, lapS = 0, lapF = 0, div = 0;
+#pragma GCC unroll 3
+            for (int ax = 0; ax < d; ax++) {
+                const ptrdiff_t s = stride[ax];
+                const double h1 = inv_dq[ax];
+                const double gp = (F[c + s] - F[c]) * h1;
+                const double gm = (F[c] - F[c - s]) * h1;
+                const double up = gp * inv_m, um = gm * inv_m;
+                div += (face_flux(lim, P, c, s, up) - face_flux(lim, P, c - s, s, um)) * h1;
+                kin += 0.5 * (gp * gp + gm * gm);
+                lapF += (F[c + s] - 2 * Fc + F[c - s]) * (h1 * h1);
+                lapS += (-(S[c - 2 * s] + S[c + 2 * s]) + 16 * (S[c - s] + S[c + s]) - 30 * sc) /
+                        12.0 * (h1 * h1);
+            }
+            const double h =
+                0.5 * inv_m * kin - 0.5 * hbar * hbar * inv_m * lapS / sc + V[i0 + k + r];
+            const double edge = delta2 / (P[c] + delta2);
+            rp[r] = -div;
+            rF[r] = -h + edge * 0.5 * hbar * inv_m * lapF;
+        }
+        const double *U = q->U + i0 + k, *X = q->X + i0 + k;
+        double *out = q->out + i0 + k;
+        const double a = q->a, b = q->b, dt = q->dt;
+        const ptrdiff_t n = q->n;
+        for (ptrdiff_t r = 0; r < e; r++) {
+            out[r] = a * U[r] + b * (X[r] + dt * rp[r]);
+            out[n + r] = a * U[n + r] + b * (X[n + r] + dt * rF[r]);
+        }
+    }
+}
+
+/* One function per limiter and dimension, each with its AVX2 and AVX-512 clones. */
+typedef void (*plain_fn)(const struct plain *q, ptrdiff_t c0, ptrdiff_t i0, ptrdiff_t k0,
+                         ptrdiff_t k1);
+#define NNQ_PLAIN(lim, d)                                                                          \
+    NNQ_CLONES static void plain_##lim##_##d(const struct plain *q, ptrdiff_t c0, ptrdiff_t i0,    \
+                                             ptrdiff_t k0, ptrdiff_t k1) {                         \
+        plain_cells(NNQ_LIMITER_##lim, d, q, c0, i0, k0, k1);                                      \
+    }
+#define NNQ_PLAIN_D(lim) NNQ_PLAIN(lim, 1) NNQ_PLAIN(lim, 2) NNQ_PLAIN(lim, 3)
+NNQ_PLAIN_D(VANLEER)
+NNQ_PLAIN_D(MINMOD)
+NNQ_PLAIN_D(MC)
+NNQ_PLAIN_D(NONE)
+#define NNQ_PLAIN_ROW(lim) [NNQ_LIMITER_##lim] = {plain_##lim##_1, plain_##lim##_2, plain_##lim##_3}
+static const plain_fn plain_table[4][3] = {NNQ_PLAIN_ROW(VANLEER), NNQ_PLAIN_ROW(MINMOD),
+                                           NNQ_PLAIN_ROW(MC), NNQ_PLAIN_ROW(NONE)};
+
 /*
  * The support and its vacuum. A cell is in the support (level 0) where p >= delta^2 and F
  * steps by at most pi hbar / 2 to each neighbour with p >= delta^2 (the vacuum's F has no
@@ -455,20 +616,76 @@ static void extend_F(struct potential_form *m, double *X) {
     ghosts(m, X + m->n, m->F, m->halo + 2 * gp);
 }
 
-/* The levels, the band (local indices in band[], padded ones in bandc[]: two arrays, as the
- * band may hold most of the cells) and s in the band (Sx), from U; then U's F in the band.
- * Collective. */
-static void extend(struct potential_form *m) {
-    for (ptrdiff_t i = 0; i < m->n; i++) {
-        m->level[i] = m->U[i] >= m->delta2 ? 0 : FAR;
-        m->Sx[i] = sqrt((m->U[i] > 0 ? m->U[i] : 0) + m->delta2);
+/* lo[l], hi[l]: the first and one past the last cell of line l below FAR (lo = hi: none). */
+static void ranges(struct potential_form *m) {
+    for (ptrdiff_t l = 0; l < m->lines; l++) {
+        const double *lev = m->level + l * m->len;
+        ptrdiff_t lo = 0, hi = m->len;
+        while (lo < hi && lev[lo] == FAR)
+            lo++;
+        while (hi > lo && lev[hi - 1] == FAR)
+            hi--;
+        m->lo[l] = lo;
+        m->hi[l] = hi;
     }
-    pad(m, m->U);
-    const double jump = 0.5 * M_PI * m->par.hbar, d2 = m->delta2;
+}
+
+/* The cells [a, b) of line l that can have a neighbour below FAR (from the ranges of the line
+ * and of its neighbouring lines): the whole line where the line's range reaches its ends (which
+ * wrap) or where a neighbouring line lies on another rank (1D: the line is the slab). */
+static void candidates(const struct potential_form *m, ptrdiff_t l, ptrdiff_t *a, ptrdiff_t *b) {
+    const ptrdiff_t r = m->d == 3 ? l / m->n1 : l, len = m->len;
+    *a = 0;
+    *b = len;
+    if (m->d == 1 || r == 0 || r == m->n0 - 1)
+        return;
+    ptrdiff_t lo = len, hi = 0;
+    if (m->lo[l] < m->hi[l]) {
+        if (m->lo[l] == 0 || m->hi[l] == len)
+            return;
+        lo = m->lo[l] - 1;
+        hi = m->hi[l] + 1;
+    }
+    ptrdiff_t q[4] = {l - 1, l + 1, l, l};
+    int nq = 2;
+    if (m->d == 3) {
+        const ptrdiff_t k1 = l % m->n1;
+        q[0] = l - m->n1;
+        q[1] = l + m->n1;
+        q[2] = l - k1 + (k1 + 1) % m->n1;
+        q[3] = l - k1 + (k1 + m->n1 - 1) % m->n1;
+        nq = 4;
+    }
+    for (int k = 0; k < nq; k++)
+        if (m->lo[q[k]] < m->hi[q[k]]) {
+            lo = m->lo[q[k]] < lo ? m->lo[q[k]] : lo;
+            hi = m->hi[q[k]] > hi ? m->hi[q[k]] : hi;
+        }
+    *a = lo < hi ? lo : 0;
+    *b = lo < hi ? hi : 0;
+}
+
+/* The levels, the band (local indices in band[], padded ones in bandc[]: two arrays, as the
+ * band may hold most of the cells), s in the band (Sx) and the lines' ranges below FAR, from U;
+ * then U's F in the band. Collective. */
+static void extend(struct potential_form *m) {
+    const ptrdiff_t gp = GHOST * m->plane, n = m->n, e = gp < n ? gp : n;
+    const double d2 = m->delta2;
+    for (ptrdiff_t i = 0; i < n; i++)
+        m->level[i] = m->U[i] >= d2 ? 0 : FAR;
+    /* Sx of the first and last GHOST planes, which the neighbours' halo rows of S read; elsewhere
+     * only the band's is read (pad_state sets S in the rest) */
+    for (int side = 0; side < 2; side++)
+        for (ptrdiff_t i = side ? n - e : 0; i < (side ? n : e); i++)
+            m->Sx[i] = sqrt((m->U[i] > 0 ? m->U[i] : 0) + d2);
+    pad_state(m, m->U);
+    const double jump = 0.5 * M_PI * m->par.hbar;
     for (ptrdiff_t r = 0; r < m->n0; r++)
         for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
             for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
                 const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
+                if (m->level[i] != 0)
+                    continue;
                 for (int a = 0; a < m->d; a++) {
                     const ptrdiff_t s = m->stride[a];
                     if ((m->P[c + s] >= d2 && fabs(m->F[c + s] - m->F[c]) > jump) ||
@@ -476,49 +693,52 @@ static void extend(struct potential_form *m) {
                         m->level[i] = FAR;
                 }
             }
-    for (ptrdiff_t r = 0; r < m->n0; r++)
-        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
-            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++)
-                m->L[at(m, r, k1, k2)] = m->level[(r * m->n1 + k1) * m->n2 + k2];
-    const ptrdiff_t gp = GHOST * m->plane;
+    for (ptrdiff_t l = 0; l < m->lines; l++)
+        memcpy(m->L + line_c0(m, l), m->level + l * m->len, sizeof(double) * (size_t)m->len);
     ghosts(m, m->level, m->L, m->halo + 4 * gp);
-    const double lfloor = 0.5 * log(m->delta2 + DBL_MIN); /* s >= delta */
+    ranges(m);
+    const double lfloor = 0.5 * log(d2 + DBL_MIN); /* s >= delta */
     ptrdiff_t k = 0;
     for (int layer = 1; layer <= LAYERS; layer++) {
         const ptrdiff_t start = k;
-        for (ptrdiff_t r = 0; r < m->n0; r++)
-            for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
-                for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
-                    const ptrdiff_t c = at(m, r, k1, k2), i = (r * m->n1 + k1) * m->n2 + k2;
-                    if (m->L[c] < FAR)
-                        continue;
-                    ptrdiff_t side[6];
-                    const int cnt = lower_sides(m, c, layer, side);
-                    double lsum = 0;
-                    for (int q = 0; q < cnt; q++) {
-                        const ptrdiff_t s = side[q];
-                        const int two = m->L[c + 2 * s] < layer;
-                        const int three = two && m->L[c + 3 * s] < layer;
-                        const double l1 = log(m->S[c + s]), l2 = log(m->S[c + 2 * s]);
-                        double l = three ? 3 * (l1 - l2) + log(m->S[c + 3 * s])
-                                   : two ? 2 * l1 - l2
-                                         : l1;
-                        l = l < l1 ? l : l1;
-                        lsum += l > lfloor ? l : lfloor;
-                    }
-                    if (cnt) {
-                        m->Sx[i] = exp(lsum / cnt);
-                        m->band[k] = i;
-                        m->bandc[k] = c;
-                        k++;
-                    }
+        for (ptrdiff_t l = 0; l < m->lines; l++) {
+            ptrdiff_t from, to;
+            candidates(m, l, &from, &to);
+            const ptrdiff_t c0 = line_c0(m, l), i0 = l * m->len;
+            for (ptrdiff_t kk = from; kk < to; kk++) {
+                const ptrdiff_t c = c0 + kk, i = i0 + kk;
+                if (m->L[c] < FAR)
+                    continue;
+                ptrdiff_t side[6];
+                const int cnt = lower_sides(m, c, layer, side);
+                double lsum = 0;
+                for (int q = 0; q < cnt; q++) {
+                    const ptrdiff_t s = side[q];
+                    const int two = m->L[c + 2 * s] < layer;
+                    const int three = two && m->L[c + 3 * s] < layer;
+                    const double l1 = log(m->S[c + s]), l2 = log(m->S[c + 2 * s]);
+                    double v = three ? 3 * (l1 - l2) + log(m->S[c + 3 * s])
+                               : two ? 2 * l1 - l2
+                                     : l1;
+                    v = v < l1 ? v : l1;
+                    lsum += v > lfloor ? v : lfloor;
                 }
+                if (cnt) {
+                    m->Sx[i] = exp(lsum / cnt);
+                    m->band[k] = i;
+                    m->bandc[k] = c;
+                    k++;
+                }
+            }
+        }
         m->band_n[layer] = k - start;
         for (ptrdiff_t b = start; b < k; b++) {
-            const ptrdiff_t i = m->band[b], c = m->bandc[b];
+            const ptrdiff_t i = m->band[b], c = m->bandc[b], l = i / m->len, kk = i % m->len;
             m->level[i] = layer;
             m->L[c] = layer;
             m->S[c] = m->Sx[i];
+            m->lo[l] = kk < m->lo[l] || m->lo[l] == m->hi[l] ? kk : m->lo[l];
+            m->hi[l] = kk + 1 > m->hi[l] ? kk + 1 : m->hi[l];
         }
         ghosts(m, m->level, m->L, m->halo + 4 * gp);
         ghosts(m, m->Sx, m->S, m->halo + 6 * gp);
@@ -528,34 +748,74 @@ static void extend(struct potential_form *m) {
             break;
         }
     }
+    for (ptrdiff_t l = 0; l < m->lines; l++) {
+        const ptrdiff_t c0 = line_c0(m, l), i0 = l * m->len;
+        for (ptrdiff_t kk = m->lo[l]; kk < m->hi[l]; kk++) {
+            const ptrdiff_t c = c0 + kk;
+            int plain = m->L[c] == 0;
+            for (int a = 0; a < m->d; a++)
+                plain &= m->L[c - m->stride[a]] == 0 && m->L[c + m->stride[a]] == 0;
+            m->plain[i0 + kk] = (unsigned char)plain;
+        }
+    }
     extend_F(m, m->U);
 }
 
-/* out = a U + b (X + dt L(X)) over this rank's cells, from the padded state. */
+/* out = a U + b (X + dt L(X)) over this rank's support and band, from the padded state; the far
+ * vacuum, where L(X) = 0, is not written (see copy_far_edges). */
 static inline __attribute__((always_inline)) void stage_cells(struct potential_form *m,
                                                               enum nnq_limiter lim, const double *X,
                                                               double *out, double a, double b,
                                                               double dt) {
     const ptrdiff_t n = m->n;
-    const double *U = m->U, *V = m->V;
+    const double *U = m->U, *V = m->V, *L = m->L;
+    const struct plain q = {.P = m->P,
+                            .F = m->F,
+                            .S = m->S,
+                            .V = V,
+                            .U = U,
+                            .X = X,
+                            .out = out,
+                            .n = n,
+                            .stride = {m->stride[0], m->stride[1], m->stride[2]},
+                            .inv_dq = {m->inv_dq[0], m->inv_dq[1], m->inv_dq[2]},
+                            .inv_m = 1.0 / m->par.mass,
+                            .hbar = m->par.hbar,
+                            .delta2 = m->delta2,
+                            .a = a,
+                            .b = b,
+                            .dt = dt};
+    const plain_fn run = plain_table[lim][m->d - 1];
 #pragma omp parallel for num_threads(m->par.threads > 0 ? m->par.threads : 1) schedule(static)
-    for (ptrdiff_t r = 0; r < m->n0; r++)
-        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++) {
-            const ptrdiff_t c0 = at(m, r, k1, 0), i0 = (r * m->n1 + k1) * m->n2;
-            for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
-                const ptrdiff_t i = i0 + k2;
+    for (ptrdiff_t l = 0; l < m->lines; l++) {
+        const ptrdiff_t c0 = line_c0(m, l), i0 = l * m->len, hi = m->hi[l];
+        const unsigned char *plain = m->plain + i0;
+        for (ptrdiff_t k = m->lo[l]; k < hi;) {
+            if (plain[k]) { /* a run of the support's interior */
+                ptrdiff_t e = k + 1;
+                while (e < hi && plain[e])
+                    e++;
+                run(&q, c0, i0, k, e);
+                k = e;
+                continue;
+            }
+            const ptrdiff_t i = i0 + k;
+            if (L[c0 + k] != FAR) {
                 double dp, dF;
-                cell_rhs(m, lim, c0 + k2, V[i], &dp, &dF);
+                cell_rhs(m, lim, c0 + k, V[i], &dp, &dF);
                 out[i] = a * U[i] + b * (X[i] + dt * dp);
                 out[n + i] = a * U[n + i] + b * (X[n + i] + dt * dF);
             }
+            k++;
         }
+    }
 }
 
 /* out = a U + b (X + dt L(X)). Collective. */
 static void stage(struct potential_form *m, double *X, double *out, double a, double b, double dt) {
-    pad_state(m, X);
+    repad(m, X);
     extend_F(m, X);
+    copy_far_edges(m, X, out);
     switch (m->par.limiter) { /* one loop per limiter: the limiter's branch out of the loop */
     case NNQ_LIMITER_VANLEER:
         stage_cells(m, NNQ_LIMITER_VANLEER, X, out, a, b, dt);
@@ -577,20 +837,18 @@ static void stage(struct potential_form *m, double *X, double *out, double a, do
 static void survey(struct potential_form *m, double *speed) {
     double s[3] = {0, 0, 0};
     int nan = 0;
-    for (ptrdiff_t r = 0; r < m->n0; r++)
-        for (ptrdiff_t k1 = 0; k1 < m->n1; k1++) {
-            const ptrdiff_t c0 = at(m, r, k1, 0);
-            for (int a = 0; a < m->d; a++) {
-                double top = 0;
-                for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {
-                    const double f =
-                        fabs(face_dF(m->F, m->L, m->P, m->delta2, c0 + k2, m->stride[a]));
-                    top = f > top ? f : top;
-                    nan |= isnan(f);
-                }
-                s[a] = top > s[a] ? top : s[a];
+    for (ptrdiff_t l = 0; l < m->lines; l++) { /* a face of the far vacuum has no flow */
+        const ptrdiff_t c0 = line_c0(m, l);
+        for (int a = 0; a < m->d; a++) {
+            double top = 0;
+            for (ptrdiff_t k = m->lo[l]; k < m->hi[l]; k++) {
+                const double f = fabs(face_dF(m->F, m->L, m->P, m->delta2, c0 + k, m->stride[a]));
+                top = f > top ? f : top;
+                nan |= isnan(f);
             }
+            s[a] = top > s[a] ? top : s[a];
         }
+    }
     for (int a = 0; a < 3; a++)
         speed[a] = nnq_par_max(nan ? NAN : s[a] * m->inv_dq[a] / m->par.mass);
 }
@@ -632,8 +890,9 @@ static double dispersive(const double *dq, int dims, double mass, double hbar) {
 /* 1 on every rank when a support cell anywhere holds less than delta^2 / 2. Collective. */
 static int drained(const struct potential_form *m) {
     int any = 0;
-    for (ptrdiff_t i = 0; i < m->n && !any; i++)
-        any = m->level[i] == 0 && m->U[i] < 0.5 * m->delta2;
+    for (ptrdiff_t l = 0; l < m->lines && !any; l++)
+        for (ptrdiff_t i = l * m->len + m->lo[l]; i < l * m->len + m->hi[l] && !any; i++)
+            any = m->level[i] == 0 && m->U[i] < 0.5 * m->delta2;
     return nnq_par_any(any);
 }
 
@@ -720,8 +979,8 @@ static void set_substeps(void *self, long s) { ((struct potential_form *)self)->
  * would put curl on the support's edge). */
 static void view(void *self, struct nnq_view *v) {
     struct potential_form *m = self;
-    pad(m, m->U);
     const ptrdiff_t n = m->n;
+    pad_field(m, m->U + n, m->F, m->halo + 2 * GHOST * m->plane);
     for (ptrdiff_t r = 0; r < m->n0; r++)
         for (ptrdiff_t k1 = 0; k1 < m->n1; k1++)
             for (ptrdiff_t k2 = 0; k2 < m->n2; k2++) {

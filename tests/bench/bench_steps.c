@@ -13,12 +13,14 @@
  *   (f) the comparison of one diagnostics row (nnq_compare_run: F_M's least-squares solve,
  *       warm-started from the row 10 Madelung steps before, the metrics, curl, information),
  *       and b/f, its cost in Schrodinger steps;
- *   (g) a step of the potential form ([madelung] form = potential, density floor 1e-8) alone,
- *       from the same psi; b/g is its cost in Schrodinger steps.
+ *   (g) a step of the potential form ([madelung] form = potential, density floor 1e-8, or
+ *       --floor's: 1e-300 puts the whole grid in its support) alone, from the same psi; b/g
+ *       is its cost in Schrodinger steps (it follows the support's size, not the grid's).
  * Each figure is the median of REPS repetitions. Prints steps/s, b/a, c/b, d/b, b/e and the
  * speed-up of each mode over the first thread count; writes every figure as JSON.
  * Usage: bench_steps [--threads LIST] [--json FILE] [--quick] [--grids SUBSTRING]
  *                    [--limiter vanleer|minmod|mc] (the Madelung solver's, vanleer by default)
+ *                    [--floor X] ((g)'s density floor, 1e-8 by default)
  */
 #include <complex.h>
 #include <fftw3.h>
@@ -76,7 +78,7 @@ static void die(const struct nnq_err *err) {
 }
 
 static struct result bench(const char *label, const char *ini, int threads, long steps, int quick,
-                           enum nnq_limiter limiter) {
+                           enum nnq_limiter limiter, double density_floor) {
     static struct nnq_config cfg;
     struct nnq_err err = {0};
     struct nnq_grid *g = NULL;
@@ -222,10 +224,10 @@ static struct result bench(const char *label, const char *ini, int threads, long
     r.madelung = 1.0 / median(t, REPS);
     if (nnq_madelung_take_substeps(m) != 1)
         fprintf(stderr, "bench: %s: the Madelung step sub-cycled; lower dt\n", label);
-    /* (g): the potential form (p, F), from the same psi, density floor 1e-8 */
+    /* (g): the potential form (p, F), from the same psi */
     {
         struct nnq_madelung_params pp = mp;
-        pp.density_floor = 1e-8;
+        pp.density_floor = density_floor;
         void *pf = NULL;
         double *F = malloc(sizeof(double) * (size_t)(g->local_size > 0 ? g->local_size : 1));
         if (!F)
@@ -279,6 +281,7 @@ int main(int argc, char **argv) {
                                            [NNQ_LIMITER_NONE] = "none",
                                            [NNQ_LIMITER_MC] = "mc"};
     int limiter = NNQ_LIMITER_VANLEER;
+    double density_floor = 1e-8;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             nthreads = 0;
@@ -290,7 +293,13 @@ int main(int argc, char **argv) {
             only = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
-        else if (strcmp(argv[i], "--limiter") == 0 && i + 1 < argc) {
+        else if (strcmp(argv[i], "--floor") == 0 && i + 1 < argc) {
+            density_floor = atof(argv[++i]);
+            if (!(density_floor > 0 && density_floor < 1)) {
+                fprintf(stderr, "bench: --floor takes a density floor in (0, 1), like 1e-300\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--limiter") == 0 && i + 1 < argc) {
             const char *name = argv[++i];
             for (limiter = 0; limiter < 4 && strcmp(name, limiters[limiter]) != 0; limiter++)
                 ;
@@ -300,7 +309,7 @@ int main(int argc, char **argv) {
             }
         } else {
             fprintf(stderr, "usage: bench_steps [--threads LIST] [--json FILE] [--quick] "
-                            "[--grids SUBSTRING] [--limiter NAME]\n");
+                            "[--grids SUBSTRING] [--limiter NAME] [--floor X]\n");
             return 2;
         }
     }
@@ -338,8 +347,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     struct result res[8][8];
-    fprintf(out, "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"results\":[",
-            REPS, limiters[limiter]);
+    fprintf(out,
+            "{\"repetitions\":%d,\"snapshot_every\":100,\"limiter\":\"%s\",\"potential_floor\":"
+            "%g,\"results\":[",
+            REPS, limiters[limiter], density_floor);
     printf("%-10s %3s %11s %11s %11s %11s %11s %10s %10s %6s %6s %6s %6s %6s %6s\n", "grid", "thr",
            "(a) FFTW/s", "(b) schr/s", "(c) +mad/s", "(d) +snap/s", "(e) mad/s", "(f) rows/s",
            "(g) pot/s", "b/a", "c/b", "d/b", "b/e", "b/f", "b/g");
@@ -350,7 +361,7 @@ int main(int argc, char **argv) {
         for (int th = 0; th < nthreads; th++) {
             long steps = quick ? cases[c].steps / 4 + 1 : cases[c].steps;
             struct result r = bench(cases[c].label, cases[c].ini, threads[th], steps, quick,
-                                    (enum nnq_limiter)limiter);
+                                    (enum nnq_limiter)limiter, density_floor);
             res[c][th] = r;
             printf("%-10s %3d %11.1f %11.1f %11.2f %11.1f %11.2f %10.3f %10.2f %6.3f %6.3f %6.3f "
                    "%6.2f %6.1f %6.2f\n",
