@@ -74,8 +74,8 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
                                    struct nnq_compare **out, struct nnq_err *err) {
     *out = NULL;
     struct nnq_compare *c = calloc(1, sizeof *c);
-    if (!c)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!c) /* the other ranks' allocations agree below */
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     c->g = g;
     c->hbar = hbar;
     c->mass = mass;
@@ -105,14 +105,17 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
              c->next && c->rows && c->acc;
     for (int k = 0; ok && k < 2; k++)
         ok = (c->ck[k] = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) != NULL;
-    if (!ok) {
-        nnq_compare_destroy(c);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the comparison (%zu points)",
-                           n);
+    /* agreed before planning, a collective under MPI that the other ranks would wait in */
+    enum nnq_status rc = nnq_par_agree(
+        ok ? NNQ_OK
+           : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the comparison (%zu points)", n),
+        err);
+    if (rc == NNQ_OK) {
+        memset(c->F, 0, sizeof(double) * n);
+        memset(c->P, 0, sizeof(double) * 2 * n);
+        rc = nnq_par_agree(nnq_grid_plan_fft(g, c->ck[1], threads, planner, &c->fwd, &c->bwd, err),
+                           err);
     }
-    memset(c->F, 0, sizeof(double) * n);
-    memset(c->P, 0, sizeof(double) * 2 * n);
-    enum nnq_status rc = nnq_grid_plan_fft(g, c->ck[1], threads, planner, &c->fwd, &c->bwd, err);
     if (rc != NNQ_OK) {
         nnq_compare_destroy(c);
         return rc;

@@ -12,40 +12,48 @@
 enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, const double *qmax,
                                 struct nnq_grid **out, struct nnq_err *err) {
     *out = NULL;
+    const int size = nnq_par_size();
     struct nnq_grid *g = calloc(1, sizeof *g);
-    if (!g)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
+    int ok = g != NULL;
+    for (int i = 0; ok && i < 3; i++) {
+        g->n[i] = i < dims ? n[i] : 1;
+        ok = (g->q[i] = malloc((size_t)g->n[i] * sizeof(double))) &&
+             (g->k[i] = malloc((size_t)g->n[i] * sizeof(double)));
+    }
+    ok = ok && (g->counts = calloc((size_t)size, sizeof *g->counts)) &&
+         (g->row = malloc(sizeof(double complex) * (size_t)(g->n[1] * g->n[2])));
+#ifdef NNQ_HAVE_MPI
+    long long *all = ok && size > 1 && dims > 1 ? calloc((size_t)size, sizeof *all) : NULL;
+    ok = ok && (all || size == 1 || dims == 1);
+#endif
+    /* every rank's allocations, agreed before the collectives below, which a rank that failed
+     * would not reach */
+    const enum nnq_status rc = nnq_par_agree(
+        ok ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid"), err);
+    if (rc != NNQ_OK) {
+#ifdef NNQ_HAVE_MPI
+        free(all);
+#endif
+        nnq_grid_destroy(g);
+        return rc;
+    }
     g->dims = dims;
     g->dv = 1.0;
     g->total = 1;
     for (int i = 0; i < 3; i++) {
         int active = i < dims;
-        g->n[i] = active ? n[i] : 1;
         g->qmin[i] = active ? qmin[i] : 0.0;
         g->qmax[i] = active ? qmax[i] : 1.0;
         g->dq[i] = (g->qmax[i] - g->qmin[i]) / (double)g->n[i];
         g->total *= g->n[i];
         if (active)
             g->dv *= g->dq[i];
-        g->q[i] = malloc((size_t)g->n[i] * sizeof(double));
-        g->k[i] = malloc((size_t)g->n[i] * sizeof(double));
-        if (!g->q[i] || !g->k[i]) {
-            nnq_grid_destroy(g);
-            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
-        }
         double L = g->qmax[i] - g->qmin[i];
         for (ptrdiff_t j = 0; j < g->n[i]; j++) {
             g->q[i][j] = active ? g->qmin[i] + (double)j * g->dq[i] : 0.0;
             ptrdiff_t m = j < (g->n[i] + 1) / 2 ? j : j - g->n[i];
             g->k[i][j] = active ? 2.0 * M_PI * (double)m / L : 0.0;
         }
-    }
-    const int size = nnq_par_size();
-    g->counts = calloc((size_t)size, sizeof *g->counts);
-    g->row = malloc(sizeof(double complex) * (size_t)(g->n[1] * g->n[2]));
-    if (!g->counts || !g->row) {
-        nnq_grid_destroy(g);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
     }
     g->local_n0 = g->n[0];
     g->local_0_start = 0;
@@ -65,17 +73,13 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
         g->local_size = g->local_n0 * g->n[1] * g->n[2];
         g->k_local_size = g->local_n1 * g->n[0] * g->n[2];
         g->transposed = 1;
-        long long mine = g->local_n0, *all = calloc((size_t)size, sizeof *all);
-        if (!all) {
-            nnq_grid_destroy(g);
-            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the grid");
-        }
+        long long mine = g->local_n0;
         MPI_Allgather(&mine, 1, MPI_LONG_LONG, all, 1, MPI_LONG_LONG, MPI_COMM_WORLD);
         for (int r = 0; r < size; r++)
             g->counts[r] = (ptrdiff_t)all[r];
-        free(all);
         g->distributed = 1;
     }
+    free(all);
 #endif
     if (!g->transposed)
         g->k_local_size = g->local_size;

@@ -818,8 +818,8 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
                                "ranks",
                                g->n[0], nnq_par_size(), r, g->counts[r], GHOST);
     struct nnq_madelung *m = fftw_malloc(sizeof *m);
-    if (!m)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!m) /* the other ranks agree on V below */
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     memset(m, 0, sizeof *m);
     m->g = g;
     m->pot = pot;
@@ -870,12 +870,12 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->halo_next = fftw_malloc(halo);
     int ok = m->U && m->A && m->B && m->u && m->force && m->scratch && m->bundles && m->lnp &&
              m->V && m->halo_prev && m->halo_next;
-    if (!ok) {
-        nnq_madelung_destroy(m);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME,
-                           "out of memory for the Madelung fields (%zu points)", n);
-    }
-    enum nnq_status rc = nnq_par_agree(nnq_potential_fill(pot, g, 0.0, m->V, err), err);
+    /* one agreement on the fields and V: a collective that no rank may skip */
+    enum nnq_status rc =
+        nnq_par_agree(ok ? nnq_potential_fill(pot, g, 0.0, m->V, err)
+                         : nnq_err_set(err, NNQ_ERR_RUNTIME,
+                                       "out of memory for the Madelung fields (%zu points)", n),
+                      err);
     if (rc != NNQ_OK) {
         nnq_madelung_destroy(m);
         return rc;

@@ -118,7 +118,8 @@ static int converge_main(const struct nnq_config *base, const char *config_path,
             snprintf(size + z, sizeof size - z, "%s%ld", a ? "x" : "", base->n[a] << k);
         }
         sets[nsets] = grid;
-        if (nnq_config_load(config_path, sets, nsets + 1, &cfg, &err) != NNQ_OK) {
+        if (nnq_par_agree(nnq_config_load(config_path, sets, nsets + 1, &cfg, &err), &err) !=
+            NNQ_OK) {
             fprintf(stderr, "nnq: %s\n", err.msg);
             return err.code;
         }
@@ -205,8 +206,11 @@ static int nnq_main(int argc, char **argv) {
     const char *config_path = NULL, *output = NULL, *resume = NULL;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets); /* + converge's grid.n */
     int nsets = 0, threads = 0, quiet = 0, force = 0, levels = 2;
-    if (!sets)
+    if (nnq_par_any(!sets)) { /* every rank stops, none waits for another in a collective */
+        free(sets);
+        fprintf(stderr, "nnq: out of memory\n");
         return NNQ_ERR_RUNTIME;
+    }
     int rc = 0;
     for (int i = 2; i < argc && rc == 0; i++) {
         const char *a = argv[i];
@@ -272,7 +276,8 @@ static int nnq_main(int argc, char **argv) {
                                     : nnq_config_load(config_path, sets, nsets, &cfg, &err);
     if (loaded == NNQ_OK && resume)
         loaded = nnq_config_load_string(stored, resume, NULL, 0, &cfg, &err);
-    if (loaded != NNQ_OK) {
+    /* under mpirun every rank loads it: one that could not (out of memory) stops them all */
+    if (nnq_par_agree(loaded, &err) != NNQ_OK) {
         free(sets);
         fprintf(stderr, "nnq: %s\n", err.msg);
         return err.code;
@@ -344,9 +349,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "nnq: MPI would not start\n");
         return NNQ_ERR_RUNTIME;
     }
-    if (nnq_par_rank() != 0 &&
-        (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+    const int muted = nnq_par_rank() == 0 ||
+                      (freopen("/dev/null", "w", stdout) && freopen("/dev/null", "w", stderr));
+    if (nnq_par_any(!muted)) { /* every rank stops, none waits in a collective for it */
+        fprintf(stderr, "nnq: a rank cannot open /dev/null for its output\n");
+        nnq_par_finalize();
         return NNQ_ERR_RUNTIME;
+    }
     int rc = nnq_main(argc, argv);
     /* the JSON line, a CSV, the man page: output that did not reach its file is a failure */
     if (fflush(stdout) != 0 || ferror(stdout)) {

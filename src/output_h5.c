@@ -270,9 +270,9 @@ static void close_all(struct nnq_output *o) {
 }
 
 /* A closed output: every handle -1, buffers allocated. */
-static enum nnq_status new_output(const char *path, const struct nnq_config *cfg,
-                                  const struct nnq_grid *g, const struct nnq_output_group *groups,
-                                  int ngroups, struct nnq_output **out, struct nnq_err *err) {
+static enum nnq_status build_output(const char *path, const struct nnq_config *cfg,
+                                    const struct nnq_grid *g, const struct nnq_output_group *groups,
+                                    int ngroups, struct nnq_output **out, struct nnq_err *err) {
     /* before the first HDF5 call, H5Pcreate included */
     library_setup();
     struct nnq_output *o = calloc(1, sizeof *o);
@@ -314,6 +314,23 @@ static enum nnq_status new_output(const char *path, const struct nnq_config *cfg
     if (vector && !(o->vbuf = malloc(local * (size_t)g->dims * sizeof(double)))) {
         close_all(o);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for the output buffer");
+    }
+    *out = o;
+    return NNQ_OK;
+}
+
+/* build_output on every rank, agreed: a rank out of memory stops them all before the file's
+ * collective calls, which it would not reach. Collective. */
+static enum nnq_status new_output(const char *path, const struct nnq_config *cfg,
+                                  const struct nnq_grid *g, const struct nnq_output_group *groups,
+                                  int ngroups, struct nnq_output **out, struct nnq_err *err) {
+    struct nnq_output *o = NULL;
+    const enum nnq_status rc =
+        nnq_par_agree(build_output(path, cfg, g, groups, ngroups, &o, err), err);
+    if (rc != NNQ_OK) {
+        if (o)
+            close_all(o);
+        return rc;
     }
     *out = o;
     return NNQ_OK;

@@ -271,13 +271,15 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
 /* The output file of a new run, with the effective config. Collective. */
 static enum nnq_status create_output(struct run *r, struct nnq_err *err) {
     char *config_text = malloc(CONFIG_TEXT_MAX);
-    if (!config_text)
-        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    /* agreed before the file's collective calls, which a rank without it would not reach */
+    enum nnq_status rc = nnq_par_agree(
+        config_text ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    if (rc != NNQ_OK)
+        return rc;
     nnq_config_dump(r->cfg, config_text, CONFIG_TEXT_MAX);
-    enum nnq_status rc =
-        nnq_par_agree(nnq_output_create(r->sum->output, r->opt->force, r->cfg, config_text, r->g,
-                                        r->groups, r->count, &r->out, err),
-                      err);
+    rc = nnq_par_agree(nnq_output_create(r->sum->output, r->opt->force, r->cfg, config_text, r->g,
+                                         r->groups, r->count, &r->out, err),
+                       err);
     free(config_text);
     return rc;
 }

@@ -258,8 +258,8 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
                                        struct nnq_schrodinger **out, struct nnq_err *err) {
     *out = NULL;
     struct nnq_schrodinger *s = fftw_malloc(sizeof *s);
-    if (!s)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!s) /* the other ranks' allocations agree below */
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     memset(s, 0, sizeof *s);
     s->g = g;
     s->pot = pot;
@@ -291,15 +291,16 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
         ok = (s->kick[j] = fftw_malloc(cbytes)) != NULL;
     for (int j = 0; ok && j < s->ndrift; j++)
         ok = (s->drift[j] = fftw_malloc(2 * kbytes)) != NULL;
-    if (!ok) {
-        nnq_schrodinger_destroy(s);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME,
-                           "out of memory for the Schrodinger fields (%td points)", n);
-    }
-
-    /* Plans first: FFTW_MEASURE overwrites psi. */
+    /* agreed before planning, a collective under MPI that the other ranks would wait in */
     enum nnq_status rc =
-        nnq_grid_plan_fft(g, s->psi, par->threads, par->planner, &s->fwd, &s->bwd, err);
+        nnq_par_agree(ok ? NNQ_OK
+                         : nnq_err_set(err, NNQ_ERR_RUNTIME,
+                                       "out of memory for the Schrodinger fields (%td points)", n),
+                      err);
+    /* Plans first: FFTW_MEASURE overwrites psi. */
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(
+            nnq_grid_plan_fft(g, s->psi, par->threads, par->planner, &s->fwd, &s->bwd, err), err);
     if (rc != NNQ_OK) {
         nnq_schrodinger_destroy(s);
         return rc;

@@ -66,8 +66,8 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     *self = NULL;
     const struct nnq_config *cfg = env->cfg;
     struct madelung *x = calloc(1, sizeof *x);
-    if (!x)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!x) /* the other ranks' agree below */
+        return nnq_par_agree(nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     x->env = *env;
     x->form = nnq_madelung_forms[cfg->madelung_form];
     x->t_end = x->defect = NAN;
@@ -90,10 +90,13 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? malloc(sizeof(double) * local) : NULL;
     if (W && nnq_potential_absorber(cfg, env->g, W))
         par.absorb = W;
-    enum nnq_status rc =
-        cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !W
-            ? nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory")
-            : nnq_par_agree(x->form->create(env->g, env->pot, &par, &x->m, err), err);
+    /* agreed before the form's create, whose collectives the other ranks would wait in */
+    enum nnq_status rc = nnq_par_agree(cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !W
+                                           ? nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory")
+                                           : NNQ_OK,
+                                       err);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(x->form->create(env->g, env->pot, &par, &x->m, err), err);
     free(W);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass, floor,
@@ -120,10 +123,13 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
         const size_t bytes = sizeof(double) * (size_t)(n > 0 ? n : 1);
         F = malloc(bytes);
         p = v0.p ? NULL : malloc(bytes);
-        if (!F || (!v0.p && !p)) {
+        /* agreed before the unwrapping's collectives, which a rank without them would not reach */
+        const enum nnq_status held = nnq_par_agree(
+            F && (v0.p || p) ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+        if (held != NNQ_OK) {
             free(F);
             free(p);
-            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+            return held;
         }
         if (p)
             for (ptrdiff_t i = 0; i < n; i++)

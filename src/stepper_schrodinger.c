@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "nnq/initial.h"
+#include "nnq/par.h"
 #include "nnq/schrodinger.h"
 #include "nnq/stepper.h"
 #include "simd.h"
@@ -49,9 +50,15 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     const struct nnq_config *cfg = env->cfg;
     struct schrodinger *x = calloc(1, sizeof *x);
     const size_t local = env->g->local_size > 0 ? (size_t)env->g->local_size : 1;
-    if (!x || !(x->buf = malloc(local * sizeof(double)))) {
+    /* agreed before the solver's planning, a collective that the other ranks would wait in */
+    const enum nnq_status held =
+        nnq_par_agree(x && (x->buf = malloc(local * sizeof(double)))
+                          ? NNQ_OK
+                          : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"),
+                      err);
+    if (held != NNQ_OK) {
         destroy(x);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        return held;
     }
     x->env = *env;
     struct nnq_schrodinger_params par = {.hbar = cfg->hbar,

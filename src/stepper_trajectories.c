@@ -358,8 +358,13 @@ static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, 
     const struct nnq_grid *g = x->g;
     const ptrdiff_t n0 = g->n[0], plane = x->plane;
     double *cum = calloc((size_t)n0 + 1, sizeof *cum);
-    if (!cum)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    /* agreed before the sum, which a rank without it would not reach */
+    const enum nnq_status held =
+        nnq_par_agree(cum ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    if (held != NNQ_OK) {
+        free(cum);
+        return held;
+    }
     for (ptrdiff_t i = 0; i < g->local_n0; i++) {
         double s = 0;
         for (ptrdiff_t k = i * plane; k < (i + 1) * plane; k++)
@@ -462,9 +467,13 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     x->halo = x->reach + 3;
     x->plane = g->n[1] * g->n[2];
     x->ext = (g->local_n0 + 2 * x->halo) * x->plane;
-    /* the halo comes from the neighbouring slabs, which must be deep enough */
-    const double thinnest = g->local_n0 > 0 ? (double)g->local_n0 : INFINITY;
-    if (nnq_par_size() > 1 && -nnq_par_max(-thinnest) < x->halo) {
+    /* the halo comes from the neighbouring slabs, which must be deep enough (each rank knows
+     * every slab's rows: no collective, which a rank failing above would not reach) */
+    ptrdiff_t thinnest = PTRDIFF_MAX;
+    for (int r = 0; r < nnq_par_size(); r++)
+        if (g->counts[r] > 0 && g->counts[r] < thinnest)
+            thinnest = g->counts[r];
+    if (nnq_par_size() > 1 && thinnest < x->halo) {
         const int halo = x->halo, reach = x->reach;
         destroy(x);
         return nnq_err_set(err, NNQ_ERR_CONFIG,

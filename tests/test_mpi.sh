@@ -12,13 +12,17 @@
 #  - errors are reported once (exit 2): 5 rows on 4 ranks (2,2,1,0: the Madelung solver's halo
 #    needs 2 rows on every rank that holds any);
 #  - a NaN Madelung state on 2 ranks ends the Madelung description (or stops the run), a
-#    hostile input file is refused on 2 ranks.
-# Usage: test_mpi.sh NNQ MPIEXEC SOURCE_DIR
+#    hostile input file is refused on 2 ranks;
+#  - one rank out of memory at any of nnq's allocations (FAILALLOC, an LD_PRELOAD library that
+#    fails the k-th on rank 1, for every k of a run with all trajectories, both forms): the
+#    run stops on every rank with exit 1 (or completes, where the allocation was optional),
+#    never hangs in a collective that the failed rank does not reach.
+# Usage: test_mpi.sh NNQ MPIEXEC SOURCE_DIR [FAILALLOC]
 # NNQ_TEST_RANKS (default "1 2 4") chooses the rank counts compared with the serial run; CI's
 # sanitizer build runs "2 4" (one rank is the serial code under mpirun, which the serial
 # sanitizer suite covers).
 set -eu
-nnq=$1 mpiexec=$2 src=$3
+nnq=$1 mpiexec=$2 src=$3 failalloc=${4:-}
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 $py -c 'import h5py, numpy' 2>/dev/null || { echo "skipped: no h5py"; exit 77; }
@@ -245,6 +249,64 @@ n=$(grep -c "'/L' keeps its data in external raw files" "$dir/err" || true)
 if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
     echo "FAIL: external storage on 2 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"
     fail=1
+fi
+# one rank out of memory: every allocation of nnq's on rank 1 in turn
+if [ -n "$failalloc" ]; then
+    cat >"$dir/oom.ini" <<'INI'
+[run]
+steps = 4
+dt = 1e-3
+diag_every = 2
+snapshot_every = 2
+checkpoint_every = 2
+planner = estimate
+[grid]
+n = 32, 32
+qmin = -8
+qmax = 8
+[potential]
+preset = harmonic
+[initial]
+preset = gaussian
+[trajectories]
+count = 20
+kinds = bohm, madelung, nelson
+INI
+    # every allocation with the potential form; with the momentum form those of 1 KiB or more
+    # (the fields: what differs), so that the sweep stays near a minute
+    for form in potential momentum; do
+        bytes=1
+        [ $form = momentum ] && bytes=1024
+        env="-x LD_PRELOAD=$failalloc -x NNQ_FAIL_RANK=1 -x NNQ_FAIL_BYTES=$bytes"
+        # shellcheck disable=SC2086
+        "$mpiexec" -n 2 $env -x NNQ_FAIL_AT=0 -x NNQ_FAIL_COUNT="$dir/count" "$nnq" simulate \
+            "$dir/oom.ini" --set madelung.form=$form -o "$dir/oom.h5" --force --quiet >/dev/null
+        total=$(cat "$dir/count")
+        [ "$total" -gt 20 ] || { echo "FAIL: failalloc counted $total allocations"; fail=1; }
+        # four at a time: a run that stops waits about a second for mpirun's clean-up
+        k=1
+        while [ "$k" -le "$total" ]; do
+            for j in $k $((k + 1)) $((k + 2)) $((k + 3)); do
+                [ "$j" -le "$total" ] || break
+                # shellcheck disable=SC2086
+                (set +e; timeout 60 "$mpiexec" -n 2 $env -x NNQ_FAIL_AT=$j "$nnq" simulate \
+                    "$dir/oom.ini" --set madelung.form=$form -o "$dir/oom$j.h5" --force --quiet \
+                    >/dev/null 2>"$dir/err$j"; echo $? >"$dir/rc$j") &
+            done
+            wait
+            for j in $k $((k + 1)) $((k + 2)) $((k + 3)); do
+                [ "$j" -le "$total" ] || break
+                rc=$(cat "$dir/rc$j")
+                if [ "$rc" = 1 ] && ! grep -q "^nnq: .*out of memory" "$dir/err$j"; then rc=x; fi
+                if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+                    echo "FAIL: $form form, rank 1's allocation $j of $total failed: exit $rc" \
+                        "(124: a hang)"; cat "$dir/err$j"; fail=1
+                fi
+                rm -f "$dir/oom$j.h5" "$dir/oom$j.xmf"
+            done
+            k=$((k + 4))
+        done
+    done
 fi
 [ $fail = 0 ] && echo "mpi: all checks passed"
 exit $fail
