@@ -1,10 +1,14 @@
 /*
  * config.c - INI + --set parsing and validation (see include/nnq/config.h).
  *
- * The text is read whole (so binary, non-UTF-8 and over-long lines are reported with their
- * line), then handed to inih line by line through ini_parse_stream(): the reader counts
- * lines, because Debian's libinih does not pass line numbers to the handler, and strips
- * leading blanks, so that an indented line is a key and never an inih continuation line.
+ * The text is read whole (so binary and non-UTF-8 text is reported with its line), then
+ * handed to inih logical line by logical line through ini_parse_stream(): the reader counts
+ * lines, because Debian's libinih does not pass line numbers to the handler; joins a line that
+ * ends in a backslash with the next (its leading blanks dropped); and strips leading blanks,
+ * so that an indented line is a key and never an inih continuation line. inih's line buffer
+ * holds 200 characters: a longer key = value line reaches it as "key=" and a stand-in value,
+ * and the handler takes the value from the reader, cut as inih cuts one (inline comment,
+ * blanks), so that a line of any length holds a value of up to NNQ_STR_MAX - 1 characters.
  */
 #include "nnq/config.h"
 
@@ -25,6 +29,7 @@
 
 #define NNQ_CONFIG_FILE_MAX (1 << 20)
 #define LINE_MAX_CHARS 198 /* inih's line buffer (200) less the newline and the NUL */
+#define STAND_IN "\x1e"    /* the value inih sees for a line too long for its buffer */
 
 enum key_type { T_STR, T_EXPR, T_DBL, T_INT, T_BOOL, T_ENUM, T_DLIST, T_ILIST, T_SET };
 
@@ -53,8 +58,12 @@ struct parse_ctx {
     struct nnq_err *err;
     const char *text;
     size_t len, pos;
-    int line;
+    int line;      /* the first physical line of the logical line being read */
+    int next_line; /* the physical lines read so far */
     int stop;
+    char *logical; /* the logical line (continuations joined), its capacity */
+    size_t logical_cap;
+    char *long_value; /* the value of a line too long for inih, for the handler; or NULL */
     int nsections;
     const char *section_names[MAX_SECTIONS];
     int section_lines[MAX_SECTIONS];
@@ -452,6 +461,29 @@ struct read_back {
     int seen;
 };
 
+/* The first of `chars` in [s, end), or the ';' of an inline comment (a ';' after a blank), or
+ * end: inih's find_chars_or_comment, for the lines too long for inih's buffer. */
+static const char *find_or_comment(const char *s, const char *end, const char *chars) {
+    int was_space = 0;
+    while (s < end && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+/* The value that inih reads from the text [v, end) after a key's '=': up to an inline
+ * comment, its blanks at both ends dropped, as [*from, *to). */
+static void cut_value(const char *v, const char *end, const char **from, const char **to) {
+    const char *e = find_or_comment(v, end, NULL);
+    while (v < e && isspace((unsigned char)*v))
+        v++;
+    while (e > v && isspace((unsigned char)e[-1]))
+        e--;
+    *from = v;
+    *to = e;
+}
+
 static int read_back_cb(void *user, const char *section, const char *name, const char *value) {
     (void)section;
     (void)name;
@@ -471,6 +503,15 @@ static const char *stored_separator(const char *key, const char *value) {
 /* 1 when the line that the stored config will hold reads back as value: a value must survive
  * nnq_config_dump and a reload (fuzz_config found values that did not). */
 static int reads_back(const char *key, const char *value) {
+    if (strlen(value) >= NNQ_STR_MAX) /* too long to be stored: apply_value says so */
+        return 1;
+    if (strlen(key) + 3 + strlen(value) > LINE_MAX_CHARS) { /* the reader's own cut (above) */
+        char text[NNQ_STR_MAX + 2];
+        fmt(text, sizeof text, " %s", value);
+        const char *from, *to;
+        cut_value(text, text + strlen(text), &from, &to);
+        return (size_t)(to - from) == strlen(value) && strncmp(from, value, strlen(value)) == 0;
+    }
     char line[2 * NNQ_STR_MAX];
     fmt(line, sizeof line, "[s]\n%s%s%s\n", key, stored_separator(key, value), value);
     struct read_back rb = {{0}, 0};
@@ -482,6 +523,9 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
     struct parse_ctx *ctx = user;
     if (ctx->stop)
         return 0;
+    if (ctx->long_value && strcmp(value, STAND_IN) == 0) /* a line too long for inih's buffer */
+        value = ctx->long_value;
+    ctx->long_value = NULL;
     if (!section[0]) {
         ctx->stop = 1;
         nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s:%d: %s: key outside any [section]",
@@ -543,33 +587,79 @@ static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
                section_list(list, sizeof list));
 }
 
+/* Appends n characters at s to the logical line, which holds len; 0 when memory ran out. */
+static int append(struct parse_ctx *ctx, size_t len, const char *s, size_t n) {
+    if (len + n + 1 > ctx->logical_cap) {
+        const size_t cap = 2 * (len + n + 1) > 256 ? 2 * (len + n + 1) : 256;
+        char *grown = realloc(ctx->logical, cap);
+        if (!grown)
+            return 0;
+        ctx->logical = grown;
+        ctx->logical_cap = cap;
+    }
+    memcpy(ctx->logical + len, s, n);
+    ctx->logical[len + n] = '\0';
+    return 1;
+}
+
 static char *line_reader(char *str, int num, void *stream) {
     struct parse_ctx *ctx = stream;
+    ctx->long_value = NULL;
     if (ctx->stop || ctx->pos >= ctx->len)
         return NULL;
-    const char *start = ctx->text + ctx->pos;
-    const char *nl = memchr(start, '\n', ctx->len - ctx->pos);
-    size_t len = nl ? (size_t)(nl - start) : ctx->len - ctx->pos;
-    ctx->pos += len + (nl != NULL);
-    ctx->line++;
-    if (len > 0 && start[len - 1] == '\r')
-        len--;
-    while (len > 0 && (*start == ' ' || *start == '\t'))
-        start++, len--;
-    if (len + 2 > (size_t)num) {
-        char detail[64];
-        fmt(detail, sizeof detail, "%zu", len);
-        line_error(ctx, "line too long (%s characters; a config line holds at most %d)", detail,
-                   LINE_MAX_CHARS);
-        return NULL;
+    ctx->line = ctx->next_line + 1;
+    size_t len = 0;
+    for (;;) { /* physical lines, while one ends in a backslash (comments do not continue) */
+        const char *start = ctx->text + ctx->pos;
+        const char *nl = memchr(start, '\n', ctx->len - ctx->pos);
+        size_t n = nl ? (size_t)(nl - start) : ctx->len - ctx->pos;
+        ctx->pos += n + (nl != NULL);
+        ctx->next_line++;
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        while (n > 0 && (*start == ' ' || *start == '\t'))
+            start++, n--;
+        if (!append(ctx, len, start, n)) {
+            ctx->stop = 1;
+            nnq_err_set(ctx->err, NNQ_ERR_RUNTIME, "%s: out of memory", ctx->cfg->path);
+            return NULL;
+        }
+        len += n;
+        size_t t = len;
+        while (t > 0 && (ctx->logical[t - 1] == ' ' || ctx->logical[t - 1] == '\t'))
+            t--;
+        const int comment = ctx->logical[0] == ';' || ctx->logical[0] == '#';
+        if (comment || t == 0 || ctx->logical[t - 1] != '\\' || ctx->pos >= ctx->len)
+            break;
+        len = t - 1;
     }
-    if (len > 0 && *start == '[')
-        note_section(ctx, start, len);
+    const char *line = ctx->logical, *end = line + len;
+    if (len > 0 && *line == '[')
+        note_section(ctx, line, len);
     if (ctx->stop)
         return NULL;
-    memcpy(str, start, len);
-    str[len] = '\n';
-    str[len + 1] = '\0';
+    if (len + 2 <= (size_t)num) {
+        memcpy(str, line, len);
+        str[len] = '\n';
+        str[len + 1] = '\0';
+        return str;
+    }
+    if (*line == ';' || *line == '#')
+        return strcpy(str, ";\n");
+    /* too long for inih: it gets "key=" and a stand-in, the handler the value (cut as inih
+     * would: cut_value) */
+    const char *sep = find_or_comment(line, end, "=:");
+    if (*line == '[' || sep == end || *sep == ';' || (size_t)(sep - line) + 4 > (size_t)num) {
+        char detail[64];
+        fmt(detail, sizeof detail, "%zu", len);
+        line_error(ctx, "line too long (%s characters) for a [section] or a key", detail);
+        return NULL;
+    }
+    const char *from, *to;
+    cut_value(sep + 1, end, &from, &to);
+    ctx->logical[to - line] = '\0';
+    ctx->long_value = ctx->logical + (from - line);
+    fmt(str, (size_t)num, "%.*s=%s\n", (int)(sep - line), line, STAND_IN);
     return str;
 }
 
@@ -972,6 +1062,7 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
                                   : "not valid UTF-8 text");
 
     int rc = ini_parse_stream(line_reader, &ctx, ini_handler_cb, &ctx);
+    free(ctx.logical);
     if (err && err->code != NNQ_OK)
         return err->code;
     if (rc != 0)
@@ -1011,14 +1102,16 @@ enum nnq_status nnq_config_load_string(const char *text, const char *name, const
         char value[NNQ_STR_MAX];
         fmt(value, sizeof value, "%s", eq + 1);
         trim(value);
-        /* it stands for the line "key = value" (so the stored config holds it) */
-        const size_t given = strlen(eq + 1) >= sizeof value ? strlen(eq + 1) : strlen(value);
-        const size_t line = strlen(key) + 3 + given;
-        if (line > LINE_MAX_CHARS)
+        const char *v0 = eq + 1, *v1 = eq + strlen(eq);
+        while (v0 < v1 && isspace((unsigned char)*v0))
+            v0++;
+        while (v1 > v0 && isspace((unsigned char)v1[-1]))
+            v1--;
+        if (v1 - v0 >= NNQ_STR_MAX)
             return nnq_err_set(err, NNQ_ERR_CONFIG,
-                               "--set #%d: as the line '%s = ...' it is %zu characters; a config "
-                               "line holds at most %d",
-                               i + 1, key, line, LINE_MAX_CHARS);
+                               "--set %s.%s: the value is longer than %d characters, the most a "
+                               "value holds",
+                               section, key, NNQ_STR_MAX - 1);
         if (!reads_back(key, value))
             return nnq_err_set(err, NNQ_ERR_CONFIG,
                                "--set %s: the value would not read back the same from the stored "
