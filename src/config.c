@@ -506,11 +506,12 @@ static int reads_back(const char *key, const char *value) {
     if (strlen(value) >= NNQ_STR_MAX) /* too long to be stored: apply_value says so */
         return 1;
     if (strlen(key) + 3 + strlen(value) > LINE_MAX_CHARS) { /* the reader's own cut (above) */
-        char text[NNQ_STR_MAX + 2];
-        fmt(text, sizeof text, " %s", value);
+        const size_t len = strlen(value);
+        char text[NNQ_STR_MAX + 1] = " "; /* the line's " = value" after its '=' */
+        memcpy(text + 1, value, len + 1);
         const char *from, *to;
-        cut_value(text, text + strlen(text), &from, &to);
-        return (size_t)(to - from) == strlen(value) && strncmp(from, value, strlen(value)) == 0;
+        cut_value(text, text + 1 + len, &from, &to);
+        return (size_t)(to - from) == len && strncmp(from, value, len) == 0;
     }
     char line[2 * NNQ_STR_MAX];
     fmt(line, sizeof line, "[s]\n%s%s%s\n", key, stored_separator(key, value), value);
