@@ -493,13 +493,6 @@ static int read_back_cb(void *user, const char *section, const char *name, const
     return 1;
 }
 
-/* What separates key and value in the stored config's line: " = ", or "=" where that would
- * make the line longer than a config line holds (a line given as "key=value" at the limit:
- * fuzz_config found one whose stored copy did not read back). */
-static const char *stored_separator(const char *key, const char *value) {
-    return strlen(key) + 3 + strlen(value) > LINE_MAX_CHARS ? "=" : " = ";
-}
-
 /* 1 when the line that the stored config will hold reads back as value: a value must survive
  * nnq_config_dump and a reload (fuzz_config found values that did not). */
 static int reads_back(const char *key, const char *value) {
@@ -514,7 +507,7 @@ static int reads_back(const char *key, const char *value) {
         return (size_t)(to - from) == len && strncmp(from, value, len) == 0;
     }
     char line[2 * NNQ_STR_MAX];
-    fmt(line, sizeof line, "[s]\n%s%s%s\n", key, stored_separator(key, value), value);
+    fmt(line, sizeof line, "[s]\n%s = %s\n", key, value);
     struct read_back rb = {{0}, 0};
     return ini_parse_string(line, read_back_cb, &rb) == 0 && rb.seen &&
            strcmp(rb.value, value) == 0;
@@ -1229,8 +1222,7 @@ size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {
             section = keys[k].section;
             n = snprintf(tmp, sizeof tmp, "%s[%s]\n", used ? "\n" : "", section);
         }
-        n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%s%s%s\n", keys[k].name,
-                      stored_separator(keys[k].name, cfg->raw[k]), cfg->raw[k]);
+        n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%s = %s\n", keys[k].name, cfg->raw[k]);
         if (used + 1 < size) {
             size_t room = size - 1 - used, take = (size_t)n < room ? (size_t)n : room;
             memcpy(buf + used, tmp, take);
