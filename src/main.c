@@ -23,10 +23,26 @@
 #include "nnq/version.h"
 #include "report.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, setting_up;
 
+/* The JSON line of a run interrupted while it is set up, rendered before it begins: the
+ * handler can only write() it. */
+static const char *set_up_json;
+static size_t set_up_json_len;
+
+/* While the run is set up it has written nothing and FFTW's planner (seconds to minutes with
+ * planner = patient) cannot be stopped: the process ends at once. Later the run stops after
+ * its chunk, with a checkpoint. */
 static void on_signal(int sig) {
     (void)sig;
+    if (setting_up) {
+        static const char msg[] = "nnq: " NNQ_RUN_SET_UP_STOPPED "\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        if (set_up_json)
+            w = write(STDOUT_FILENO, set_up_json, set_up_json_len);
+        (void)w;
+        _exit(NNQ_ERR_INTERRUPTED);
+    }
     stop_requested = 1;
 }
 
@@ -65,8 +81,9 @@ static const char *wisdom_path(char *buf, size_t size) {
     return buf;
 }
 
-/* SIGINT and SIGTERM raise stop_requested (a second one kills at once); a file-size limit
- * (ulimit -f) must fail a write, not kill the run without a word. */
+/* SIGINT, SIGTERM and SIGUSR1 (which Open MPI's mpirun forwards to the ranks, where it
+ * ends the job on the other two) raise stop_requested (a second one kills at once); a
+ * file-size limit (ulimit -f) must fail a write, not kill the run without a word. */
 static void install_signals(void) {
     signal(SIGXFSZ, SIG_IGN);
     struct sigaction sa;
@@ -76,6 +93,7 @@ static void install_signals(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* nnq converge: the config of config_path with sets[0 .. nsets) (base: as loaded) at `levels`
@@ -129,6 +147,7 @@ static int converge_main(const struct nnq_config *base, const char *config_path,
                                       .force = force,
                                       .threads = threads,
                                       .stop = &stop_requested,
+                                      .setting_up = &setting_up,
                                       .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
                                       .wisdom = wisdom_path(wisdom, sizeof wisdom),
                                       .memory_available = nnq_report_memory_available(),
@@ -323,6 +342,7 @@ static int nnq_main(int argc, char **argv) {
                                   .force = force,
                                   .threads = threads,
                                   .stop = &stop_requested,
+                                  .setting_up = &setting_up,
                                   .progress = !quiet && isatty(STDERR_FILENO) ? stderr : NULL,
                                   .wisdom = wisdom_path(wisdom, sizeof wisdom),
                                   .resume = resume,
@@ -331,7 +351,23 @@ static int nnq_main(int argc, char **argv) {
                                                                     : output ? output
                                                                              : cfg.output_file)};
     struct nnq_summary sum;
+    nnq_run_summary_init(&cfg, &opt, &sum);
+    sum.status = NNQ_ERR_INTERRUPTED;
+    const struct nnq_err set_up_err = {NNQ_ERR_INTERRUPTED, NNQ_RUN_SET_UP_STOPPED};
+    char *json = NULL;
+    size_t json_len = 0;
+    FILE *mem = open_memstream(&json, &json_len);
+    if (mem) {
+        nnq_report_json(mem, &cfg, &sum, &set_up_err);
+        if (fclose(mem) == 0) {
+            set_up_json = json;
+            set_up_json_len = json_len;
+        }
+    }
+    fflush(stdout); /* what _exit would not */
     enum nnq_status status = nnq_run(&cfg, &opt, &sum, &err);
+    set_up_json = NULL;
+    free(json);
     if (status != NNQ_OK)
         fprintf(stderr, "nnq: %s\n", err.msg);
     if (status == NNQ_ERR_CONFIG && sum.steps_done == 0 && sum.snapshots == 0)

@@ -59,7 +59,9 @@ static const struct {
     {3, "numerical failure",
      "NaN, a norm that drifted (the Madelung state's only with [madelung] on_failure = stop); "
      "the file keeps every good row"},
-    {130, "interrupted", "SIGINT or SIGTERM: a checkpoint is written and the file closed valid"},
+    {130, "interrupted",
+     "SIGINT, SIGTERM or SIGUSR1: a checkpoint is written and the file closed valid (during "
+     "set-up: nothing is written)"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -262,6 +262,8 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
+    if (opt->setting_up) /* a kill inside the wisdom's rename would leave its temporary file */
+        *opt->setting_up = 0;
     if (rc == NNQ_OK && wisdom)
         save_wisdom(wisdom);
     sum->plan_s = nnq_progress_clock() - t_plan;
@@ -401,11 +403,9 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
     return rc;
 }
 
-enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
-                        struct nnq_summary *sum, struct nnq_err *err) {
+void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_options *opt,
+                          struct nnq_summary *sum) {
     memset(sum, 0, sizeof *sum);
-    nnq_err_clear(err);
-    const double t_start = nnq_progress_clock();
     sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
     sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
@@ -416,11 +416,26 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     sum->t_edge = NAN;
     for (int k = 0; k < 4; k++)
         sum->div_before[k] = sum->div_after[k] = NAN;
-    snprintf(sum->output, sizeof sum->output, "%s", opt->output ? opt->output : cfg->output_file);
+    snprintf(sum->output, sizeof sum->output, "%s",
+             opt->resume ? opt->resume : opt->output ? opt->output : cfg->output_file);
+}
+
+enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
+                        struct nnq_summary *sum, struct nnq_err *err) {
+    nnq_err_clear(err);
+    const double t_start = nnq_progress_clock();
+    nnq_run_summary_init(cfg, opt, sum);
+    if (opt->setting_up)
+        *opt->setting_up = 1;
 
     struct run r = {.cfg = cfg, .opt = opt, .sum = sum};
     long step = 0;
     enum nnq_status rc = setup(&r, &step, err);
+    if (opt->setting_up)
+        *opt->setting_up = 0;
+    /* a signal that came after the plans were made (while the wisdom was written) */
+    if (rc == NNQ_OK && nnq_par_any(opt->stop && *opt->stop))
+        rc = nnq_err_set(err, NNQ_ERR_INTERRUPTED, NNQ_RUN_SET_UP_STOPPED);
     if (rc == NNQ_OK)
         rc = opt->resume ? resume(&r, step, err) : start(&r, err);
     if (rc == NNQ_OK)

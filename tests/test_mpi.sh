@@ -8,7 +8,9 @@
 #  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
 #  - a V read from a file (an nnq output, L in a V expression that depends on t) and a run started from a file's
 #    state, on 1, 2 and 4 ranks: the same;
-#  - a run stopped by SIGINT on 2 ranks, resumed on 2, ends as the unstopped 2-rank run;
+#  - a run stopped by a signal on 2 ranks (SIGUSR1 to Open MPI's mpirun: exit 130), resumed on
+#    2, ends as the unstopped 2-rank run; 2-rank runs killed (SIGKILL) at 6 moments and resumed
+#    on 2 equal the unstopped run bit for bit or refuse;
 #  - errors are reported once (exit 2): 5 rows on 4 ranks (2,2,1,0: the Madelung solver's halo
 #    needs 2 rows on every rank that holds any);
 #  - a NaN Madelung state on 2 ranks ends the Madelung description (or stops the run), a
@@ -146,24 +148,62 @@ for case in one two three file restart pone ptwo; do
     done
 done
 
-# stopped on 2 ranks by SIGINT (to the ranks, as a batch system's signal reaches them), resumed
-# on 2: ends where the run that was never stopped does
+# stopped on 2 ranks by a signal, resumed on 2: ends where the run that was never stopped
+# does. Open MPI's mpirun gets SIGUSR1, forwards it and exits with the ranks' 130 (it kills the
+# ranks on SIGINT/SIGTERM); another launcher's ranks get SIGINT, as a batch system sends it.
 sed -e 's/^steps = 60/steps = 20000/' -e 's/^snapshot_every = 20/snapshot_every = 5000/' \
     -e 's/^diag_every = 10/diag_every = 1000/' -e 's/^checkpoint_every = 30/checkpoint_every = 0/' \
     -e 's/^n = 30, 24/n = 60, 48/' "$dir/two.ini" >"$dir/long.ini"
+openmpi=0
+"$mpiexec" --version 2>&1 | grep -q "Open MPI" && openmpi=1
 "$mpiexec" -n 2 "$nnq" simulate "$dir/long.ini" -o "$dir/long.h5" --quiet >"$dir/out" 2>&1 &
 pid=$!
 sleep 2 # about half the run
-pkill -INT -f "simulate $dir/long.ini" || true
-wait $pid || true
-if ! grep -q "interrupted at step" "$dir/out"; then
-    echo "FAIL: the 2-rank run was not interrupted cleanly:"; cat "$dir/out"; fail=1
+if [ $openmpi = 1 ]; then kill -USR1 $pid; else pkill -INT -f "simulate $dir/long.ini" || true; fi
+rc=0
+wait $pid || rc=$?
+if ! grep -q "interrupted at step" "$dir/out" || { [ $openmpi = 1 ] && [ $rc != 130 ]; }; then
+    echo "FAIL: the 2-rank run was not interrupted cleanly (exit $rc):"; cat "$dir/out"; fail=1
 else
     "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/long.h5" --quiet >"$dir/out2" 2>&1 ||
         { echo "FAIL: resume on 2 ranks:"; cat "$dir/out2"; fail=1; }
     "$mpiexec" -n 2 "$nnq" simulate "$dir/long.ini" -o "$dir/long_np2.h5" --quiet >/dev/null
     $py "$src/tests/test_mpi.py" "$dir/long_np2.h5" "$dir/long.h5" || fail=1
 fi
+
+# SIGKILL to both ranks (and mpirun) at moments spread over a 2-rank run that checkpoints every
+# second step, then --resume on 2 ranks: the file equals the uninterrupted 2-rank run's bit
+# for bit, or the resume refuses (exit 2); never a wrong answer
+sed -e 's/^steps = 60/steps = 300/' -e 's/^checkpoint_every = 30/checkpoint_every = 2/' \
+    -e 's/^n = 30, 24/n = 64, 64/' -e 's/^snapshot_every = 20/snapshot_every = 100/' \
+    "$dir/two.ini" >"$dir/kill.ini"
+t0=$(date +%s.%N)
+"$mpiexec" -n 2 "$nnq" simulate "$dir/kill.ini" -o "$dir/kill_whole.h5" --quiet >/dev/null
+length=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+exact=0 refused=0
+for k in 0 1 2 3 4 5; do
+    "$mpiexec" -n 2 "$nnq" simulate "$dir/kill.ini" -o "$dir/kill$k.h5" --quiet >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(awk -v l="$length" -v k=$k 'BEGIN { print l * (0.1 + 0.14 * k) }')"
+    pkill -KILL -f "simulate $dir/kill.ini -o $dir/kill$k.h5" || true
+    wait $pid 2>/dev/null || true
+    rc=0
+    "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/kill$k.h5" --quiet >"$dir/out" 2>&1 || rc=$?
+    if [ $rc = 2 ]; then
+        refused=$((refused + 1))
+    elif [ $rc != 0 ]; then
+        echo "FAIL: kill $k: resume on 2 ranks exit $rc:"; cat "$dir/out"; fail=1
+    elif h5diff -q "$dir/kill_whole.h5" "$dir/kill$k.h5" /schrodinger/psi &&
+        h5diff -q "$dir/kill_whole.h5" "$dir/kill$k.h5" /madelung/j &&
+        h5diff -q "$dir/kill_whole.h5" "$dir/kill$k.h5" /diagnostics/energy &&
+        h5diff -q "$dir/kill_whole.h5" "$dir/kill$k.h5" /trajectories/nelson/q; then
+        exact=$((exact + 1))
+    else
+        echo "FAIL: kill $k: resumed on 2 ranks with exit 0 to a different result"; fail=1
+    fi
+done
+echo "killed 2-rank runs: $exact resumed bit for bit, $refused refused (of 6)"
+[ $exact -ge 2 ] || { echo "FAIL: fewer than 2 of 6 killed runs resumed"; fail=1; }
 
 # errors: exit 2, the message once (rank 0 speaks for all)
 sed -e 's/^n = 30, 24/n = 5, 24/' "$dir/two.ini" >"$dir/thin.ini"

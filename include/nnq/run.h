@@ -30,6 +30,9 @@
 
 #define NNQ_RUN_CHUNK 64
 
+/* The message of a run stopped while it was set up (nothing written). */
+#define NNQ_RUN_SET_UP_STOPPED "interrupted during set-up (reading files, making FFTW plans), before anything was written"
+
 /* The summary warns when the Madelung solver held the velocity of more than this fraction of
  * its mass (a Gaussian's tails below sqrt(density_floor) of its peak: 1e-7 in 1D, 1e-6 in
  * 2D). */
@@ -45,6 +48,10 @@ struct nnq_run_options {
     int force;                         /* overwrite an existing output file */
     int threads;                       /* overrides [run] threads when > 0 */
     const volatile sig_atomic_t *stop; /* when it becomes non-zero: stop after the chunk */
+    volatile sig_atomic_t *setting_up; /* when not NULL: 1 while the run is set up and has
+                                        * written nothing (files read, FFTW plans made), 0
+                                        * from then on; while it is 1 a signal handler may end
+                                        * the process at once: nothing is left half-written */
     FILE *progress;                    /* progress line here (NULL: none) */
     const char *wisdom;                /* FFTW wisdom file to read and update (NULL: none) */
     const char *resume;                /* continue the run of this file from its checkpoint; cfg
@@ -80,9 +87,14 @@ struct nnq_summary {
     char output[NNQ_STR_MAX];
 };
 
+/* The summary of a run of cfg with opt that has not begun: nothing done, the output named.
+ * Cannot fail. */
+void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_options *opt,
+                          struct nnq_summary *sum);
+
 /* Runs cfg. Returns NNQ_OK; NNQ_ERR_CONFIG (a potential or initial state that is bad on the
  * grid, an output file that exists); NNQ_ERR_RUNTIME (I/O, memory); NNQ_ERR_NUMERIC (NaN/Inf or
- * norm drift beyond [run] norm_tol); NNQ_ERR_INTERRUPTED (opt->stop was raised). In every case
+ * norm drift beyond [run] norm_tol); NNQ_ERR_INTERRUPTED (opt->stop was raised; during set-up: nothing was written). In every case
  * after the output file was created, it is closed valid, holding every completed snapshot and
  * row, with the root attribute completed = 1 only for NNQ_OK. *sum is filled in every case. */
 enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
