@@ -262,7 +262,9 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
-    if (opt->setting_up) /* a kill inside the wisdom's rename would leave its temporary file */
+    /* a kill inside the wisdom's rename would leave its temporary file; a signal from here on
+     * stops the run after its first chunk */
+    if (opt->setting_up)
         *opt->setting_up = 0;
     if (rc == NNQ_OK && wisdom)
         save_wisdom(wisdom);
@@ -433,9 +435,6 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
     enum nnq_status rc = setup(&r, &step, err);
     if (opt->setting_up)
         *opt->setting_up = 0;
-    /* a signal that came after the plans were made (while the wisdom was written) */
-    if (rc == NNQ_OK && nnq_par_any(opt->stop && *opt->stop))
-        rc = nnq_err_set(err, NNQ_ERR_INTERRUPTED, NNQ_RUN_SET_UP_STOPPED);
     if (rc == NNQ_OK)
         rc = opt->resume ? resume(&r, step, err) : start(&r, err);
     if (rc == NNQ_OK)

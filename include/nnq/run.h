@@ -94,7 +94,7 @@ void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_opt
 
 /* Runs cfg. Returns NNQ_OK; NNQ_ERR_CONFIG (a potential or initial state that is bad on the
  * grid, an output file that exists); NNQ_ERR_RUNTIME (I/O, memory); NNQ_ERR_NUMERIC (NaN/Inf or
- * norm drift beyond [run] norm_tol); NNQ_ERR_INTERRUPTED (opt->stop was raised; during set-up: nothing was written). In every case
+ * norm drift beyond [run] norm_tol); NNQ_ERR_INTERRUPTED (opt->stop was raised). In every case
  * after the output file was created, it is closed valid, holding every completed snapshot and
  * row, with the root attribute completed = 1 only for NNQ_OK. *sum is filled in every case. */
 enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,
