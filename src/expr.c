@@ -1,11 +1,15 @@
 /* expr.c - libmatheval wrapper with variable checking (see include/nnq/expr.h). */
 #include "nnq/expr.h"
 
+#include "nnq/expr_tree.h"
 #include "nnq/grid.h"
+#include "nnq/par.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <matheval.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,18 +198,20 @@ void nnq_expr_destroy(struct nnq_expr *e) {
 
 /* ---- an expression on a grid ---------------------------------------------------------------
  *
- * V(q, t) = G_0(q) + u(t) + sum_k f_k(t) G_k(q) where the text is a sum of terms, each a
- * product of factors that depend on t only or on the point only (q, L; hbar and mass are
- * constants). The split is read off the user's text (libmatheval keeps its tree private and
- * prints numbers to 6 digits) and then checked against the whole expression at sample points
- * and times, so a misread text can only cost speed.
+ * V(q, t) = G_0(q) + u(t) + sum_k f_k(t) G_k(q) where the expression is a sum of terms, each a
+ * product of factors that depend on t only or on the point only (q, L; hbar, mass and named
+ * constants are constants). The split is read off the expression's tree (nnq/expr_tree.h),
+ * used only when that tree is the one libmatheval evaluates, so the split is V rearranged:
+ * exact by construction. What the rearrangement can cost is rounding: multiplied out,
+ * 0.5*(x - 1e6 - sin(t))^2 near x = 1e6 is a difference of terms of 5e11; the split is kept
+ * only where its rounding (bounded by the sum of the terms' sizes) stays below 1e-12 of V's
+ * range at sample points and times, on every rank alike.
  */
 
-#define MAX_TERMS 8
-#define MAX_PIECES 64
-#define MAX_PRODUCTS 32
+#define MAX_TERMS 8      /* tables G_k */
+#define MAX_FACTORS 64   /* of one product */
+#define MAX_PRODUCTS 256 /* of one term multiplied out */
 #define SAMPLE_POINTS 257
-enum { CAP = 256 }; /* the longest text of a piece or product */
 
 /* Invariants: e and g are borrowed; G0 == NULL: point by point (terms == 0); otherwise G0
  * and G[0..terms) hold local_size values each, u is NULL when no term depends on t only. */
@@ -218,285 +224,253 @@ struct nnq_expr_field {
     double *G0, *G[MAX_TERMS];
 };
 
-struct piece {
-    size_t start, end;
-    char op; /* the operator before it: '+', '-' (sums), '*', '/' (products) */
+/* A growing text; failed once it could not grow. */
+struct text {
+    char *s;
+    size_t len, cap;
+    int failed;
 };
 
-static int ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
-
-/* 1 when the '+' or '-' at s[k] is a binary operator: an operand ends before it, and that
- * operand is not the mantissa of a number's exponent (1e-3). */
-static int binary_sign(const char *s, size_t k) {
-    size_t j = k;
-    while (j > 0 && (s[j - 1] == ' ' || s[j - 1] == '\t'))
-        j--;
-    if (j == 0 || !(ident_char(s[j - 1]) || s[j - 1] == '.' || s[j - 1] == ')'))
-        return 0;
-    if (j == k && (s[j - 1] == 'e' || s[j - 1] == 'E')) {
-        size_t m = j - 1, digits = 0;
-        while (m > 0 && (isdigit((unsigned char)s[m - 1]) || s[m - 1] == '.'))
-            digits += isdigit((unsigned char)s[--m]) != 0;
-        if (digits > 0 && (m == 0 || !ident_char(s[m - 1])))
-            return 0;
-    }
-    return 1;
-}
-
-/* The top-level pieces of s[start, end) between the operators of `ops` ("+-" or "*^/" read
- * as "* /"); the first piece's op is ops[0]. Returns their count, or -1 past max. */
-static int split_top(const char *s, size_t start, size_t end, const char *ops, struct piece *out,
-                     int max) {
-    int n = 0, depth = 0;
-    size_t from = start;
-    char op = ops[0];
-    for (size_t k = start; k < end; k++) {
-        const char c = s[k];
-        depth += (c == '(') - (c == ')');
-        const int sums = ops[0] == '+';
-        const int cut = depth == 0 &&
-                        (sums ? (c == '+' || c == '-') && binary_sign(s, k) : c == '*' || c == '/');
-        if (!cut)
-            continue;
-        if (n == max)
-            return -1;
-        out[n++] = (struct piece){from, k, op};
-        op = c;
-        from = k + 1;
-    }
-    if (n == max)
-        return -1;
-    out[n++] = (struct piece){from, end, op};
-    return n;
-}
-
-/* Appends "op(s[p])" to buf (size cap). Returns 0 when it does not fit. */
-static int append(char *buf, size_t cap, char op, const char *s, const struct piece *p) {
-    const size_t len = strlen(buf);
-    const int w =
-        snprintf(buf + len, cap - len, "%c(%.*s)", op, (int)(p->end - p->start), s + p->start);
-    return w > 0 && (size_t)w < cap - len;
-}
-
-/* What a piece of text depends on: bit 1 t, bit 2 the point; -1 when it does not compile. */
-static int depends(const struct nnq_expr *e, const char *s, const struct piece *p) {
-    char buf[256];
-    if (p->end - p->start + 1 > sizeof buf)
-        return -1;
-    snprintf(buf, sizeof buf, "%.*s", (int)(p->end - p->start), s + p->start);
-    struct nnq_expr *x = NULL;
-    struct nnq_err err = {0};
-    if (nnq_expr_create(buf, e->dims, &e->vars, &x, &err) != NNQ_OK)
-        return -1;
-    int dep = 0;
-    for (int i = 0; i < x->nused; i++)
-        dep |= x->used[i] == VAR_T ? 1 : x->used[i] == VAR_HBAR || x->used[i] == VAR_MASS ? 0 : 2;
-    nnq_expr_destroy(x);
-    return dep;
-}
-
-/* Orders pieces of s by operator, then text. */
-static int piece_cmp(const char *s, const struct piece *a, const struct piece *b) {
-    if (a->op != b->op)
-        return a->op < b->op ? -1 : 1;
-    const size_t na = a->end - a->start, nb = b->end - b->start;
-    const int c = strncmp(s + a->start, s + b->start, na < nb ? na : nb);
-    return c ? c : (na > nb) - (na < nb);
-}
-
-/* Builds the texts of G0, u and the (f_k, G_k) of s (an expression in e's variables); terms
- * with the same G text share one (their f's are added). Returns the number of terms k, or -1
- * when the text does not split so. */
-static int split_text(const struct nnq_expr *e, const char *s, char *g0, char *u, char (*f)[CAP],
-                      char (*G)[CAP], size_t cap) {
-    struct piece terms[MAX_PIECES], factors[MAX_PIECES];
-    const int nt = split_top(s, 0, strlen(s), "+-", terms, MAX_PIECES);
-    int k = 0;
-    strcpy(g0, "0");
-    strcpy(u, "0");
-    for (int i = 0; i < nt; i++) {
-        const int dep = depends(e, s, &terms[i]);
-        if (dep < 0)
-            return -1;
-        if (dep != 3) { /* the point only, or t only */
-            if (!append(dep == 1 ? u : g0, cap, terms[i].op, s, &terms[i]))
-                return -1;
-            continue;
+__attribute__((format(printf, 2, 3))) static void text_add(struct text *t, const char *fmt, ...) {
+    for (int pass = 0; pass < 2 && !t->failed; pass++) {
+        va_list ap;
+        va_start(ap, fmt);
+        const int w = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            t->failed = 1;
+            return;
         }
-        const int nf = split_top(s, terms[i].start, terms[i].end, "*/", factors, MAX_PIECES);
-        if (nf < 2 || k == MAX_TERMS)
-            return -1;
-        snprintf(f[k], cap, "%s1", terms[i].op == '-' ? "-" : "");
-        strcpy(G[k], "1");
-        int pts[MAX_PIECES], np = 0; /* the point factors; t's and constants go to f */
-        for (int j = 0; j < nf; j++) {
-            const int fd = depends(e, s, &factors[j]);
-            if (fd < 0 || fd == 3)
-                return -1;
-            if (fd == 2)
-                pts[np++] = j;
-            else if (!append(f[k], cap, factors[j].op, s, &factors[j]))
-                return -1;
+        if (t->s && (size_t)w < t->cap - t->len) {
+            t->len += (size_t)w;
+            return;
         }
-        /* in one order, so that x*t*x and x*x*t share G = x*x */
-        for (int a = 1; a < np; a++)
-            for (int b = a; b > 0 && piece_cmp(s, &factors[pts[b - 1]], &factors[pts[b]]) > 0;
-                 b--) {
-                const int swap = pts[b];
-                pts[b] = pts[b - 1];
-                pts[b - 1] = swap;
-            }
-        for (int a = 0; a < np; a++)
-            if (!append(G[k], cap, factors[pts[a]].op, s, &factors[pts[a]]))
-                return -1;
-        int same = 0;
-        while (same < k && strcmp(G[same], G[k]) != 0)
-            same++;
-        if (same == k) {
-            k++;
-            continue;
+        const size_t cap = 2 * (t->len + (size_t)w) + 64;
+        char *s = realloc(t->s, cap);
+        if (!s) {
+            t->failed = 1;
+            return;
         }
-        char add[CAP];
-        snprintf(add, sizeof add, "%s", f[k]);
-        if (!append(f[same], cap, '+', add, &(struct piece){0, strlen(add), '+'}))
-            return -1;
+        t->s = s;
+        t->cap = cap;
     }
-    return nt > 0 ? k : -1;
 }
 
-/* ---- products of sums multiplied out ----
- * 0.5*(x - a*sin(t))^2 is not such a sum of terms as written; multiplied out it is:
- * 0.5*x*x - 0.5*x*a*sin(t) - ... . expand() rewrites a text into a list of signed products,
- * multiplying out each factor that is a parenthesised expression, or one to a literal power
- * 2..4, and keeping every other factor as written; what is not a '*' factor (a divisor, a
- * function's argument) stays whole. */
+static void text_free(struct text *t) {
+    free(t->s);
+    *t = (struct text){0};
+}
+
+struct factor {
+    const struct nnq_expr_node *n;
+    int inv; /* a divisor */
+    int dep; /* bit 1: t, bit 2: the point */
+};
 
 struct product {
-    int sign;
-    char text[CAP];
+    int sign, nf;
+    struct factor f[MAX_FACTORS];
 };
 
-/* The parenthesised expression of a factor s[p): its inside [*a, *b) and the power (1 without
- * one, else the literal 2..4 after '^'); 0 when the factor is not of that form. */
-static int paren_power(const char *s, const struct piece *p, size_t *a, size_t *b, int *power) {
-    size_t i = p->start, end = p->end;
-    while (i < end && isspace((unsigned char)s[i]))
-        i++;
-    while (end > i && isspace((unsigned char)s[end - 1]))
-        end--;
-    if (i == end || s[i] != '(')
+/* What a subtree depends on: bit 1 t, bit 2 the point (hbar, mass, named constants: none). */
+static int dep(const struct nnq_expr *e, const struct nnq_expr_node *n) {
+    if (!n || n->op == NNQ_EXPR_NUM)
         return 0;
-    size_t c = i;
-    for (int depth = 0; c < end; c++) {
-        depth += (s[c] == '(') - (s[c] == ')');
-        if (depth == 0)
-            break;
-    }
-    if (c == end)
-        return 0;
-    *a = i + 1;
-    *b = c;
-    size_t k = c + 1;
-    while (k < end && isspace((unsigned char)s[k]))
-        k++;
-    if (k == end)
-        return *power = 1;
-    if (s[k++] != '^')
-        return 0;
-    while (k < end && isspace((unsigned char)s[k]))
-        k++;
-    if (k + 1 != end || s[k] < '2' || s[k] > '4')
-        return 0;
-    return *power = s[k] - '0';
+    if (n->op != NNQ_EXPR_NAME)
+        return dep(e, n->a) | dep(e, n->b);
+    for (int v = 0; v < VAR_COUNT; v++)
+        if (strcmp(n->name, e->name[v]) == 0)
+            return v == VAR_T ? 1 : v == VAR_HBAR || v == VAR_MASS ? 0 : 2;
+    return 0;
 }
 
-/* out[0..*n) = each of x[0..nx) times each of y[0..ny); 0 when more than max or too long. */
-static int times_products(const struct product *x, int nx, const struct product *y, int ny,
-                          struct product *out, int *n, int max) {
-    *n = 0;
-    for (int i = 0; i < nx; i++)
-        for (int j = 0; j < ny; j++) {
-            if (*n == max)
-                return 0;
-            struct product *o = &out[(*n)++];
-            o->sign = x[i].sign * y[j].sign;
-            /* y's text is "1" and its factors, each after a '*' or '/': as left-associative
-             * as x's, so appended as it is */
-            const int w = snprintf(o->text, CAP, "%s*%s", x[i].text, y[j].text);
-            if (w < 0 || w >= CAP)
-                return 0;
-        }
-    return 1;
+struct term {
+    int sign;
+    const struct nnq_expr_node *n;
+};
+
+/* The signed terms of a sum into out[*n ..], at most max; 0 past it. */
+static int terms_of(const struct nnq_expr_node *n, int sign, struct term *out, int *count,
+                    int max) {
+    switch (n->op) {
+    case NNQ_EXPR_ADD:
+    case NNQ_EXPR_SUB:
+        return terms_of(n->a, sign, out, count, max) &&
+               terms_of(n->b, n->op == NNQ_EXPR_SUB ? -sign : sign, out, count, max);
+    case NNQ_EXPR_NEG:
+        return terms_of(n->a, -sign, out, count, max);
+    default:
+        if (*count == max)
+            return 0;
+        out[(*count)++] = (struct term){sign, n};
+        return 1;
+    }
 }
 
-/* The signed products whose sum is s[start, end): out[0..*n), at most max. Returns 0 when they
- * do not fit (or nest deeper than 4). */
-static int expand(const char *s, size_t start, size_t end, int depth, struct product *out, int *n,
-                  int max) {
-    struct piece terms[MAX_PIECES], factors[MAX_PIECES];
-    const int nt = split_top(s, start, end, "+-", terms, MAX_PIECES);
-    struct product *block = malloc(3 * (size_t)max * sizeof *block);
-    if (!block)
-        return 0;
-    struct product *cur = block, *next = block + max, *inner = block + 2 * max;
-    int ok = nt > 0 && depth < 4;
-    *n = 0;
-    for (int i = 0; ok && i < nt; i++) {
-        struct piece t = terms[i];
-        int sign = t.op == '-' ? -1 : 1;
-        while (t.start < t.end && isspace((unsigned char)s[t.start]))
-            t.start++;
-        if (t.start < t.end && (s[t.start] == '-' || s[t.start] == '+'))
-            sign *= s[t.start++] == '-' ? -1 : 1; /* -x^2 is -(x^2) in libmatheval too */
-        const int nf = split_top(s, t.start, t.end, "*/", factors, MAX_PIECES);
-        int ncur = 1, ninner;
-        cur[0] = (struct product){sign, "1"};
-        for (int j = 0; ok && j < nf; j++) {
-            size_t a, b;
-            int power;
-            if (factors[j].op == '*' && paren_power(s, &factors[j], &a, &b, &power)) {
-                ok = expand(s, a, b, depth + 1, inner, &ninner, max);
-                for (int r = 0; ok && r < power; r++) {
-                    ok = times_products(cur, ncur, inner, ninner, next, &ncur, max);
-                    struct product *swap = cur;
-                    cur = next;
-                    next = swap;
-                }
-            } else
-                for (int c = 0; ok && c < ncur; c++)
-                    ok = append(cur[c].text, CAP, factors[j].op, s, &factors[j]);
-        }
-        for (int c = 0; ok && c < ncur; c++)
-            if ((ok = *n < max))
-                out[(*n)++] = cur[c];
+/* Appends the factors of n (a divisor when inv) to p; 0 past MAX_FACTORS. */
+static int factors_of(const struct nnq_expr *e, const struct nnq_expr_node *n, int inv,
+                      struct product *p) {
+    switch (n->op) {
+    case NNQ_EXPR_MUL:
+        return factors_of(e, n->a, inv, p) && factors_of(e, n->b, inv, p);
+    case NNQ_EXPR_DIV:
+        return factors_of(e, n->a, inv, p) && factors_of(e, n->b, !inv, p);
+    case NNQ_EXPR_NEG:
+        p->sign = -p->sign;
+        return factors_of(e, n->a, inv, p);
+    default:
+        if (p->nf == MAX_FACTORS)
+            return 0;
+        p->f[p->nf++] = (struct factor){n, inv, dep(e, n)};
+        return 1;
     }
-    free(block);
+}
+
+/* The sum that is p, with every factor that depends on t and the point multiplied out (a sum,
+ * or a sum to a literal power 2..4), as separable products appended to out[*n ..] (at most
+ * max). Returns 0 when p does not separate so. */
+static int separate(const struct nnq_expr *e, const struct product *p, struct product *out, int *n,
+                    int max, int depth) {
+    int j = 0;
+    while (j < p->nf && p->f[j].dep != 3)
+        j++;
+    if (j == p->nf) {
+        if (*n == max)
+            return 0;
+        out[(*n)++] = *p;
+        return 1;
+    }
+    const struct nnq_expr_node *m = p->f[j].n;
+    if (p->f[j].inv || depth > 16)
+        return 0;
+    struct product *rest = malloc(sizeof *rest);
+    if (!rest)
+        return 0;
+    *rest = *p; /* without factor j */
+    rest->f[j] = rest->f[--rest->nf];
+    int ok = 1;
+    if (m->op == NNQ_EXPR_POW && m->b->op == NNQ_EXPR_NUM &&
+        (m->b->num == 2 || m->b->num == 3 || m->b->num == 4)) {
+        for (int r = 0; ok && r < (int)m->b->num; r++)
+            ok = factors_of(e, m->a, 0, rest);
+        ok = ok && separate(e, rest, out, n, max, depth + 1);
+    } else if (m->op == NNQ_EXPR_ADD || m->op == NNQ_EXPR_SUB) {
+        struct term t[MAX_FACTORS];
+        int nt = 0;
+        ok = terms_of(m, 1, t, &nt, MAX_FACTORS);
+        struct product *one = malloc(sizeof *one);
+        ok = ok && one;
+        for (int i = 0; ok && i < nt; i++) {
+            *one = *rest;
+            one->sign *= t[i].sign;
+            ok = factors_of(e, t[i].n, 0, one) && separate(e, one, out, n, max, depth + 1);
+        }
+        free(one);
+    } else
+        ok = 0; /* sin(x - t), x^t, a mixed divisor ... */
+    free(rest);
     return ok;
 }
 
-/* The split of e's text (split_text), or where that fails, of its products multiplied out. */
-static int split(const struct nnq_expr *e, char *g0, char *u, char (*f)[CAP], char (*G)[CAP]) {
-    int terms = split_text(e, e->text, g0, u, f, G, CAP);
-    if (terms >= 0)
-        return terms;
-    struct product *p = malloc(MAX_PRODUCTS * sizeof *p);
-    char *text = malloc(MAX_PRODUCTS * (CAP + 1));
-    int n;
-    if (p && text && expand(e->text, 0, strlen(e->text), 0, p, &n, MAX_PRODUCTS)) {
-        size_t len = 0; /* without blanks, so that "(x )" and "(x)" are one G */
-        for (int i = 0; i < n; i++) {
-            if (p[i].sign < 0 || i > 0)
-                text[len++] = p[i].sign < 0 ? '-' : '+';
-            for (const char *c = p[i].text; *c; c++)
-                if (!isspace((unsigned char)*c))
-                    text[len++] = *c;
+static int factor_cmp(const void *pa, const void *pb) {
+    const struct factor *a = pa, *b = pb;
+    if (a->inv != b->inv)
+        return a->inv - b->inv;
+    char x[256], y[256];
+    nnq_expr_tree_print(a->n, 17, x, sizeof x);
+    nnq_expr_tree_print(b->n, 17, y, sizeof y);
+    return strcmp(x, y);
+}
+
+/* Appends "*(f)" or "/(f)" for the factors of p with dependence in `deps` (bits), in order. */
+static void add_factors(struct text *t, const struct product *p, int deps) {
+    for (int j = 0; j < p->nf; j++)
+        if ((1 << p->f[j].dep) & deps) {
+            char *s = nnq_expr_tree_text(p->f[j].n);
+            if (!s)
+                t->failed = 1;
+            else
+                text_add(t, "%c(%s)", p->f[j].inv ? '/' : '*', s);
+            free(s);
         }
-        text[len] = '\0';
-        terms = split_text(e, text, g0, u, f, G, CAP);
+}
+
+/* The texts of a split: V = g0 + u + sum_k f[k] G[k]. */
+struct split {
+    struct text g0, u, f[MAX_TERMS], G[MAX_TERMS];
+    int terms;
+};
+
+static void split_free(struct split *sp) {
+    text_free(&sp->g0);
+    text_free(&sp->u);
+    for (int k = 0; k < MAX_TERMS; k++) {
+        text_free(&sp->f[k]);
+        text_free(&sp->G[k]);
     }
+}
+
+/* Adds the separable product p to the split: to g0 (no t), u (t only) or the term whose G is
+ * p's point factors (a new one, up to MAX_TERMS). Returns 0 past MAX_TERMS. */
+static int add_product(struct split *sp, struct product *p) {
+    int d = 0;
+    for (int j = 0; j < p->nf; j++)
+        d |= p->f[j].dep;
+    if (d != 3) {
+        struct text *t = d == 1 ? &sp->u : &sp->g0;
+        text_add(t, "%c1", p->sign < 0 ? '-' : '+');
+        add_factors(t, p, 1 << 0 | 1 << 1 | 1 << 2);
+        return 1;
+    }
+    /* in one order, so that x*t*x and x*x*t share G = x*x */
+    qsort(p->f, (size_t)p->nf, sizeof p->f[0], factor_cmp);
+    struct text G = {0};
+    text_add(&G, "1");
+    add_factors(&G, p, 1 << 2);
+    int k = 0;
+    while (k < sp->terms && !G.failed && strcmp(sp->G[k].s, G.s) != 0)
+        k++;
+    if (k == MAX_TERMS || G.failed) {
+        text_free(&G);
+        return 0;
+    }
+    if (k == sp->terms) {
+        sp->G[sp->terms++] = G;
+        text_add(&sp->f[k], "0");
+    } else
+        text_free(&G);
+    text_add(&sp->f[k], "%c1", p->sign < 0 ? '-' : '+');
+    add_factors(&sp->f[k], p, 1 << 0 | 1 << 1);
+    return 1;
+}
+
+/* The split of e into sp (texts that nnq_expr_create compiles). Returns the number of terms,
+ * or -1 when e does not split so (or its tree is not libmatheval's); sp is the caller's to
+ * free (split_free) either way. */
+static int split(const struct nnq_expr *e, struct split *sp) {
+    memset(sp, 0, sizeof *sp);
+    text_add(&sp->g0, "0");
+    text_add(&sp->u, "0");
+    struct nnq_expr_node *tree = nnq_expr_tree_parse(e->text);
+    struct term *t = malloc(MAX_PRODUCTS * sizeof *t);
+    struct product *p = malloc(sizeof *p), *out = malloc(MAX_PRODUCTS * sizeof *out);
+    int nt = 0, ok = tree && t && p && out && nnq_expr_tree_same(tree, e->ev) &&
+                     terms_of(tree, 1, t, &nt, MAX_PRODUCTS);
+    for (int i = 0; ok && i < nt; i++) {
+        *p = (struct product){.sign = t[i].sign};
+        int n = 0;
+        ok = factors_of(e, t[i].n, 0, p) && separate(e, p, out, &n, MAX_PRODUCTS, 0);
+        for (int j = 0; ok && j < n; j++)
+            ok = add_product(sp, &out[j]);
+    }
+    ok = ok && !sp->g0.failed && !sp->u.failed;
+    for (int k = 0; ok && k < sp->terms; k++)
+        ok = !sp->f[k].failed && !sp->G[k].failed;
+    free(out);
     free(p);
-    free(text);
-    return terms;
+    free(t);
+    nnq_expr_tree_free(tree);
+    return ok ? sp->terms : -1;
 }
 
 static void fill_pointwise(const struct nnq_expr_field *fd, double t, const double *L, double *V) {
@@ -515,59 +489,75 @@ static double scalar(const struct nnq_expr_field *fd, const struct nnq_expr *x, 
     return nnq_expr_eval(x, q, t, fd->hbar, fd->mass, 0.0);
 }
 
-/* 1 when the split form equals the expression at sample points of the slab and times. */
-static int split_agrees(const struct nnq_expr_field *fd, const double *L) {
+/* 1 when the split's rounding stays below 1e-12 of V's range (over every rank's samples) at
+ * sample points of the slab and times, and it agrees with the expression there; ok: this
+ * rank's tables were made. Collective: every rank gets the same answer. */
+static int split_agrees(const struct nnq_expr_field *fd, const double *L, int ok) {
     const struct nnq_grid *g = fd->g;
     static const double times[] = {0.0, 0.37, 1.9, 7.3, 61.0};
     const ptrdiff_t stride = g->local_size / SAMPLE_POINTS + 1;
     for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
-        const double t = times[k], u = fd->u ? scalar(fd, fd->u, t) : 0.0;
-        double f[MAX_TERMS];
-        for (int j = 0; j < fd->terms; j++)
-            f[j] = scalar(fd, fd->f[j], t);
-        for (ptrdiff_t idx = 0; idx < g->local_size; idx += stride) {
+        const double t = times[k];
+        double lo = INFINITY, hi = -INFINITY;
+        for (ptrdiff_t idx = 0; ok && idx < g->local_size; idx += stride) {
             const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
                             i2 = idx % g->n[2];
             const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
             const double v = nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
-            double w = fd->G0[idx] + u, scale = fabs(fd->G0[idx]) + fabs(u) + fabs(v);
+            if (isfinite(v)) {
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
+        const double range = nnq_par_max(hi) + nnq_par_max(-lo);
+        const double u = ok && fd->u ? scalar(fd, fd->u, t) : 0.0;
+        double f[MAX_TERMS];
+        for (int j = 0; ok && j < fd->terms; j++)
+            f[j] = scalar(fd, fd->f[j], t);
+        for (ptrdiff_t idx = 0; ok && idx < g->local_size; idx += stride) {
+            const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
+                            i2 = idx % g->n[2];
+            const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+            const double v = nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
+            double w = fd->G0[idx] + u, size = fabs(fd->G0[idx]) + fabs(u);
             for (int j = 0; j < fd->terms; j++) {
                 w += f[j] * fd->G[j][idx];
-                scale += fabs(f[j] * fd->G[j][idx]);
+                size += fabs(f[j] * fd->G[j][idx]);
             }
-            if (isfinite(v) != isfinite(w) || (isfinite(v) && !(fabs(w - v) <= 1e-12 * scale)))
-                return 0;
+            /* the expression's own rounding (8 eps |v|) is no fault of the split */
+            const double tol = 1e-12 * (isfinite(range) ? range : 0.0) + 8 * DBL_EPSILON * fabs(v);
+            ok = isfinite(v) == isfinite(w) &&
+                 (!isfinite(v) || (fabs(w - v) <= tol && 16 * DBL_EPSILON * size <= tol));
         }
     }
-    return 1;
+    return !nnq_par_any(!ok);
 }
 
 /* Compiles the pieces of a split and tabulates its G's; 0 when any fails. */
-static int tabulate(struct nnq_expr_field *fd, const char *g0, const char *u, char (*f)[CAP],
-                    char (*G)[CAP], int terms, const double *L) {
+static int tabulate(struct nnq_expr_field *fd, const struct split *sp, const double *L) {
     const struct nnq_expr *e = fd->e;
     struct nnq_err err = {0};
     struct nnq_expr *gx[MAX_TERMS + 1] = {0};
     const size_t bytes = sizeof(double) * (size_t)(fd->g->local_size > 0 ? fd->g->local_size : 1);
-    int ok =
-        nnq_expr_create(g0, e->dims, &e->vars, &gx[0], &err) == NNQ_OK &&
-        (strcmp(u, "0") == 0 || nnq_expr_create(u, e->dims, &e->vars, &fd->u, &err) == NNQ_OK) &&
-        (fd->G0 = malloc(bytes)) != NULL;
-    for (int j = 0; ok && j < terms; j++)
-        ok = nnq_expr_create(f[j], e->dims, &e->vars, &fd->f[j], &err) == NNQ_OK &&
-             nnq_expr_create(G[j], e->dims, &e->vars, &gx[j + 1], &err) == NNQ_OK &&
+    int ok = nnq_expr_create(sp->g0.s, e->dims, &e->vars, &gx[0], &err) == NNQ_OK &&
+             (strcmp(sp->u.s, "0") == 0 ||
+              nnq_expr_create(sp->u.s, e->dims, &e->vars, &fd->u, &err) == NNQ_OK) &&
+             (fd->G0 = malloc(bytes)) != NULL;
+    for (int j = 0; ok && j < sp->terms; j++)
+        ok = nnq_expr_create(sp->f[j].s, e->dims, &e->vars, &fd->f[j], &err) == NNQ_OK &&
+             nnq_expr_create(sp->G[j].s, e->dims, &e->vars, &gx[j + 1], &err) == NNQ_OK &&
              (fd->G[j] = malloc(bytes)) != NULL;
     if (ok) {
         struct nnq_expr_field one = *fd;
         one.e = gx[0];
         fill_pointwise(&one, 0.0, L, fd->G0);
-        for (int j = 0; j < terms; j++) {
+        for (int j = 0; j < sp->terms; j++) {
             one.e = gx[j + 1];
             fill_pointwise(&one, 0.0, L, fd->G[j]);
         }
-        fd->terms = terms;
+        fd->terms = sp->terms;
     }
-    for (int j = 0; j <= terms; j++)
+    for (int j = 0; j <= sp->terms; j++)
         nnq_expr_destroy(gx[j]);
     return ok;
 }
@@ -591,13 +581,20 @@ enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq
                                       struct nnq_expr_field **out, struct nnq_err *err) {
     *out = NULL;
     struct nnq_expr_field *fd = calloc(1, sizeof *fd);
-    if (!fd)
+    /* agreed: the split's check is collective */
+    if (nnq_par_any(!fd)) {
+        free(fd);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    }
     *fd = (struct nnq_expr_field){.e = e, .g = g, .hbar = hbar, .mass = mass};
-    char g0[CAP], u[CAP], f[MAX_TERMS][CAP], G[MAX_TERMS][CAP];
-    const int terms = e->uses_t && (L || !e->uses_L) ? split(e, g0, u, f, G) : -1;
-    if (terms >= 0 && !(tabulate(fd, g0, u, f, G, terms, L) && split_agrees(fd, L)))
+    struct split sp;
+    /* the split is the text's, the same on every rank (unless one ran out of memory) */
+    const int want = e->uses_t && (L || !e->uses_L);
+    const int terms = want && !nnq_par_any(split(e, &sp) < 0) ? sp.terms : -1;
+    if (terms >= 0 && !split_agrees(fd, L, tabulate(fd, &sp, L)))
         field_clear(fd);
+    if (want)
+        split_free(&sp);
     *out = fd;
     return NNQ_OK;
 }
@@ -627,8 +624,11 @@ void nnq_expr_field_fill(const struct nnq_expr_field *fd, double t, const double
 }
 
 int nnq_expr_tables(const struct nnq_expr *e) {
-    char g0[CAP], u[CAP], f[MAX_TERMS][CAP], G[MAX_TERMS][CAP];
-    const int terms = e->uses_t ? split(e, g0, u, f, G) : -1;
+    if (!e->uses_t)
+        return 0;
+    struct split sp;
+    const int terms = split(e, &sp);
+    split_free(&sp);
     return terms < 0 ? 0 : 1 + terms;
 }
 

@@ -419,7 +419,9 @@ void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_opt
     for (int k = 0; k < 4; k++)
         sum->div_before[k] = sum->div_after[k] = NAN;
     snprintf(sum->output, sizeof sum->output, "%s",
-             opt->resume ? opt->resume : opt->output ? opt->output : cfg->output_file);
+             opt->resume   ? opt->resume
+             : opt->output ? opt->output
+                           : cfg->output_file);
 }
 
 enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_options *opt,

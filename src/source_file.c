@@ -30,6 +30,7 @@
 
 #include "nnq/expr.h"
 #include "nnq/h5read.h"
+#include "nnq/par.h"
 #include "nnq/resample.h"
 #include "nnq/source.h"
 
@@ -392,6 +393,8 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
                                err);
             table_free(&tb);
         }
+        /* agreed: the field's create is collective */
+        rc = nnq_par_agree(rc, err);
         if (rc == NNQ_OK && s->expr)
             rc = nnq_expr_field_create(s->expr, g, s->hbar, s->mass, s->nt == 1 ? s->L : NULL,
                                        &s->field, err);

@@ -14,7 +14,9 @@
  *    evaluated point by point, at many times, to round-off; texts that do not split so (or
  *    only look as if they did: 2e-3, x*-t, 2^-t) are evaluated point by point or split right;
  *    products of sums are multiplied out ((x - 0.3*sin(t))^2, (x - t)^3 / (1 + t^2)) and
- *    terms with the same point factors share a table;
+ *    terms with the same point factors share a table; a term of 71 factors and named
+ *    constants (pi, e) come out right; a split whose terms cancel (0.5*(x - 1e6 - sin(t))^2
+ *    near x = 1e6: terms of 5e11 for a V of 50) is not used, the same V near 0 is;
  *  - 18 malformed files (not HDF5, truncated, missing, missing dataset, wrong rank or type,
  *    NaN, Inf, -1 markers, decreasing coordinates, too small a range, sizes that do not match,
  *    a time axis without t or with bad t, ...) are refused with NNQ_ERR_CONFIG naming the file
@@ -408,7 +410,12 @@ static void test_split(void) {
         {"(x - t)^2.5", -1},
         {"0.5*x^2 + y^2", -1},
         {"x*(y*t)", 1},
+        {"pi*x*sin(t) + e^2*t - e*y", 1},
+        {"LONG", -1}, /* t and 70 factors (1 + x/100): more than a product holds */
     };
+    char long_term[1024] = "0.5*t";
+    for (int k = 0; k < 70; k++)
+        strcat(long_term, "*(1+x/100)");
     struct nnq_grid *g = NULL;
     struct nnq_err err = {0};
     const long n[3] = {24, 20, 1};
@@ -422,7 +429,8 @@ static void test_split(void) {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         struct nnq_expr *e = NULL;
         struct nnq_expr_field *fd = NULL;
-        CHECK(nnq_expr_create(cases[c].text, 2, &vars, &e, &err) == NNQ_OK);
+        const char *text = strcmp(cases[c].text, "LONG") == 0 ? long_term : cases[c].text;
+        CHECK(nnq_expr_create(text, 2, &vars, &e, &err) == NNQ_OK);
         CHECK(nnq_expr_field_create(e, g, 0.7, 1.3, L, &fd, &err) == NNQ_OK);
         CHECK_MSG(nnq_expr_field_terms(fd) == cases[c].terms, "%s: %d terms", cases[c].text,
                   nnq_expr_field_terms(fd));
@@ -445,6 +453,35 @@ static void test_split(void) {
     free(L);
     free(V);
     nnq_grid_destroy(g);
+
+    /* a moving trap far from 0: multiplied out, its terms (5e11) cancel to V (0 .. 50) and
+     * rounding would move its bottom; point by point there, split near 0 */
+    for (int far = 0; far < 2; far++) {
+        const long n1[3] = {256, 1, 1};
+        const double lo[3] = {far ? 999990 : -10, 0, 0}, hi[3] = {far ? 1000010 : 10, 0, 0};
+        const char *text = far ? "0.5*(x - 1e6 - sin(t))^2" : "0.5*(x - sin(t))^2";
+        struct nnq_expr *e = NULL;
+        struct nnq_expr_field *fd = NULL;
+        double W[256];
+        CHECK(nnq_grid_create(1, n1, lo, hi, &g, &err) == NNQ_OK);
+        CHECK(nnq_expr_create(text, 1, NULL, &e, &err) == NNQ_OK);
+        CHECK(nnq_expr_field_create(e, g, 1, 1, NULL, &fd, &err) == NNQ_OK);
+        CHECK_MSG(nnq_expr_field_terms(fd) == (far ? -1 : 1), "%s: %d terms", text,
+                  nnq_expr_field_terms(fd));
+        double worst = 0;
+        for (int k = 0; k <= 20; k++) {
+            const double t = 0.37 * k;
+            nnq_expr_field_fill(fd, t, NULL, W);
+            for (int i = 0; i < 256; i++) {
+                const double q[3] = {g->q[0][i], 0, 0};
+                worst = fmax(worst, fabs(W[i] - nnq_expr_eval(e, q, t, 1, 1, 0)));
+            }
+        }
+        CHECK_MSG(worst <= 1e-12 * 50, "%s: off by %g", text, worst);
+        nnq_expr_field_destroy(fd);
+        nnq_expr_destroy(e);
+        nnq_grid_destroy(g);
+    }
 
     /* nnq check's budget counts the tables: G0 and two G_k against none point by point */
     struct nnq_config cfg;

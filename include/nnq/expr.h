@@ -52,8 +52,10 @@ void nnq_expr_destroy(struct nnq_expr *e);
  * a sum of terms each of which is a product of factors that depend on t only or on the point
  * only (q, L; hbar and mass are constants), as in 0.5*x^2*(1 + 0.1*sin(t)) - cos(t)*x, it is
  * held as V = G_0(q) + u(t) + sum_k f_k(t) G_k(q) with the G's tabulated at create (at most 8
- * terms; the split is checked against the expression at sample points and times): a fill
- * then costs a few passes over the slab instead of one libmatheval evaluation per point.
+ * terms): a fill then costs a few passes over the slab instead of one libmatheval evaluation
+ * per point. The split comes from the expression's tree (nnq/expr_tree.h), exact by
+ * construction; it is not used where its terms cancel (rounding above 1e-12 of V's range at
+ * sample points and times, on any rank).
  * Where the text as written is not such a sum, its products of sums (parenthesised, or to a
  * literal power 2..4) are multiplied out first: 0.5*(x - sin(t))^2 splits. Otherwise
  * (exp(-(x - sin(t))^2), say) it is evaluated point by point.
@@ -64,7 +66,8 @@ struct nnq_expr_field;
 /* Builds the field of e (borrowed, as g, for the field's life) on g, with the constants hbar
  * and mass. L: the loss on the slab when e uses L and it does not change with t (read at
  * create), else NULL (then an e that uses L is evaluated point by point, with the L of each
- * fill). Returns NNQ_OK or NNQ_ERR_RUNTIME (out of memory); *out is the caller's. */
+ * fill). Returns NNQ_OK or NNQ_ERR_RUNTIME (out of memory, agreed); *out is the caller's.
+ * Collective under MPI: every rank calls it, and all hold the split or none. */
 enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq_grid *g,
                                       double hbar, double mass, const double *L,
                                       struct nnq_expr_field **out, struct nnq_err *err);

@@ -31,7 +31,8 @@
 #define NNQ_RUN_CHUNK 64
 
 /* The message of a run stopped while it was set up (nothing written). */
-#define NNQ_RUN_SET_UP_STOPPED "interrupted during set-up (reading files, making FFTW plans), before anything was written"
+#define NNQ_RUN_SET_UP_STOPPED                                                                     \
+    "interrupted during set-up (reading files, making FFTW plans), before anything was written"
 
 /* The summary warns when the Madelung solver held the velocity of more than this fraction of
  * its mass (a Gaussian's tails below sqrt(density_floor) of its peak: 1e-7 in 1D, 1e-6 in
