@@ -194,6 +194,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_number(out, cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING
                          ? sum->last.value[NNQ_DIAG_absorbed]
                          : NAN);
+    fputs(",\"absorb_strength\":", out);
+    json_number(out, cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? sum->absorb_strength : NAN);
     fputs(",\"energy\":", out);
     json_number(out, sum->last.value[NNQ_DIAG_energy]);
     fputs(",\"energy0\":", out);
@@ -264,8 +266,10 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                 l->value[NNQ_DIAG_norm], sum->max_norm_drift, l->value[NNQ_DIAG_energy],
                 sum->first.value[NNQ_DIAG_energy], sum->max_energy_drift);
     if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING) {
-        fprintf(out, "  the absorbing layer took up %.6g of the mass\n",
-                l->value[NNQ_DIAG_absorbed]);
+        fprintf(out, "  the absorbing layer (strength %.4g", sum->absorb_strength);
+        if (isfinite(sum->absorb_k))
+            fprintf(out, ", chosen for the initial state's waves up to |k| = %.3g", sum->absorb_k);
+        fprintf(out, ") took up %.6g of the mass\n", l->value[NNQ_DIAG_absorbed]);
         if (sum->edge_density > NNQ_EDGE_ABSORBED_WARN && !cfg->run_imaginary_time)
             fprintf(out,
                     "  warning: |psi|^2 at the box's faces reached %.2g of its peak through the "
@@ -273,7 +277,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "crossing lets through exp(-2 c / (3 k w)) of a wave of number k, more than "
                     "1e-3 above |k| = %.3g on axis 0 (nnq check lists every axis); raise [grid] "
                     "absorb_strength or absorb_width\n",
-                    sum->edge_density, nnq_potential_absorber_cutoff(cfg, 0));
+                    sum->edge_density, nnq_potential_absorber_cutoff(cfg, 0, sum->absorb_strength));
     }
     fputs("  <q> =", out);
     for (int a = 0; a < cfg->dims; a++)
@@ -359,12 +363,19 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
                 cfg->qmin[i], cfg->qmax[i], dq[i], M_PI / dq[i]);
     }
     for (int a = 0; a < cfg->dims && cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING; a++)
-        fprintf(out,
+        if (cfg->grid_absorb_strength == 0)
+            fprintf(out,
+                    "absorbing layer on axis %d: width %g, strength chosen from the initial state "
+                    "(below)\n",
+                    a, nnq_potential_absorber_width(cfg, a));
+        else
+            fprintf(
+                out,
                 "absorbing layer on axis %d: width %g, strength %g: one crossing lets through "
                 "exp(-2 c / (3 k w)) of a wave of number k, more than 1e-3 above |k| = %.3g%s\n",
                 a, nnq_potential_absorber_width(cfg, a), cfg->grid_absorb_strength,
-                nnq_potential_absorber_cutoff(cfg, a),
-                nnq_potential_absorber_cutoff(cfg, a) < M_PI / dq[a]
+                nnq_potential_absorber_cutoff(cfg, a, cfg->grid_absorb_strength),
+                nnq_potential_absorber_cutoff(cfg, a, cfg->grid_absorb_strength) < M_PI / dq[a]
                     ? " (the grid holds more: faster packets pass and come back at the opposite "
                       "face; raise absorb_strength or absorb_width)"
                     : "");
@@ -410,6 +421,12 @@ void nnq_report_validation(FILE *out, const struct nnq_config *cfg,
     for (int a = 0; a < cfg->dims; a++)
         fprintf(out, "%s%.6g", a ? ", " : "", v->q_min[a]);
     fprintf(out, ")\ninitial state: norm %.12g on the grid\n", v->norm);
+    if (isfinite(v->absorb_k))
+        fprintf(out,
+                "absorbing layer: strength %.4g, chosen for the initial state's waves up to |k| = "
+                "%.3g (with what falling to the layer adds; at least a wavelength per layer, at "
+                "most the grid's pi / dq): one crossing lets through at most 1e-3 of them\n",
+                v->absorb_strength, v->absorb_k);
 }
 
 /* Bytes of memory the system has available now (MemAvailable), or 0 when unknown. */

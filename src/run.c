@@ -25,10 +25,12 @@
 /*
  * The parts of a run. Invariants: ops[0 .. count) are the table's steppers that cfg wants,
  * the reference first, self[k] what ops[k]->create made (NULL until then); groups[k] is
- * ops[k]->group; g, pot and out outlive the steppers.
+ * ops[k]->group; g, pot and out outlive the steppers; cfg is the caller's, or `own` (its copy
+ * with the values chosen at set-up) once that is made.
  */
 struct run {
     const struct nnq_config *cfg;
+    struct nnq_config *own;
     const struct nnq_run_options *opt;
     struct nnq_summary *sum;
     struct nnq_grid *g;
@@ -126,9 +128,13 @@ static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row
             worst[k] = row->value[div_columns[k]];
 }
 
-/* The largest edge density, and when it first passed NNQ_EDGE_DENSITY_WARN. */
-static void track_edge(struct nnq_summary *sum, const struct nnq_diag_row *row) {
-    const double e = row->value[NNQ_DIAG_edge_density];
+/* The largest edge density, and when it first passed NNQ_EDGE_DENSITY_WARN. Through an
+ * absorbing layer, weighted by the mass left in the box (norm / initial norm): the last
+ * millionth of a packet that the layer took up sits at the faces, with a high density
+ * relative to its own small peak, and is no mass that comes back. */
+static void track_edge(struct nnq_summary *sum, const struct nnq_diag_row *row, int absorbing) {
+    const double left = row->value[NNQ_DIAG_norm] / sum->first.value[NNQ_DIAG_norm];
+    const double e = row->value[NNQ_DIAG_edge_density] * (absorbing ? left : 1.0);
     if (isnan(sum->edge_density) || e > sum->edge_density)
         sum->edge_density = e;
     if (isnan(sum->t_edge) && e > NNQ_EDGE_DENSITY_WARN)
@@ -184,7 +190,7 @@ static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
         return rc;
     track_drift(r->sum, &row);
     track_multivalued(r->sum, &row, r->cfg->dims);
-    track_edge(r->sum, &row);
+    track_edge(r->sum, &row, r->cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING);
     rc = nnq_output_diag(r->out, &row, err);
     return rc ? rc : record(r, err);
 }
@@ -223,6 +229,42 @@ static void track_ended(struct run *r) {
     }
 }
 
+/* [grid] absorb_strength = 0: the strength for the initial state (nnq_potential_absorber_auto),
+ * made r's config (stored in the output: a resumed run keeps it) and the summary's. A state
+ * that cannot be made here is left for the reference stepper's start to report. Collective. */
+static enum nnq_status choose_absorber(struct run *r, struct nnq_err *err) {
+    const struct nnq_config *cfg = r->cfg;
+    r->sum->absorb_strength = cfg->grid_absorb_strength;
+    if (cfg->grid_boundary != NNQ_BOUNDARY_ABSORBING || cfg->grid_absorb_strength > 0)
+        return NNQ_OK;
+    const struct nnq_grid *g = r->g;
+    const size_t points = g->local_size > 0 ? (size_t)g->local_size : 1;
+    double *V = fftw_malloc(sizeof(double) * points);
+    double complex *psi =
+        fftw_malloc(sizeof(double complex) * (g->alloc_size > 0 ? (size_t)g->alloc_size : 1));
+    r->own = malloc(sizeof *r->own);
+    enum nnq_status rc = nnq_par_agree(
+        V && psi && r->own ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(nnq_potential_fill(r->pot, g, 0.0, V, err), err);
+    struct nnq_err ignored = {0};
+    double c = 0, k = 0;
+    if (rc == NNQ_OK && nnq_par_agree(nnq_initial_fill(cfg, g, psi, &ignored), &ignored) == NNQ_OK)
+        rc = nnq_potential_absorber_auto(cfg, g, V, psi, &c, &k, err);
+    if (rc == NNQ_OK && c > 0) {
+        *r->own = *cfg;
+        r->own->grid_absorb_strength = c;
+        snprintf(r->own->raw[NNQ_KEY_grid_absorb_strength], NNQ_STR_MAX, "%.17g", c);
+        r->own->origin[NNQ_KEY_grid_absorb_strength] = -1; /* as if given: the stored config */
+        r->cfg = r->own;
+        r->sum->absorb_strength = c;
+        r->sum->absorb_k = k;
+    }
+    fftw_free(V);
+    fftw_free(psi);
+    return rc;
+}
+
 /* Grid, potential, output file and planned steppers; *step: where the run starts. */
 static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     const struct nnq_config *cfg = r->cfg;
@@ -237,6 +279,10 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
                            err);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_potential_create(cfg, r->g, &r->pot, err), err);
+    if (rc == NNQ_OK && !opt->resume) {
+        rc = choose_absorber(r, err);
+        cfg = r->cfg;
+    }
     for (int k = 0; nnq_steppers[k]; k++)
         if (nnq_steppers[k]->wanted(cfg) && r->count < MAX_STEPPERS) {
             r->lockstep |= nnq_steppers[k]->lockstep;
@@ -326,7 +372,7 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
     sample(r, &row);
     r->sum->first = r->sum->last = row;
     track_multivalued(r->sum, &row, r->cfg->dims);
-    track_edge(r->sum, &row);
+    track_edge(r->sum, &row, r->cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING);
     if ((rc = nnq_par_agree(check(r, &row, &row, err), err)) ||
         (rc = nnq_par_agree(nnq_output_diag(r->out, &row, err), err)) ||
         (rc = nnq_par_agree(record(r, err), err)))
@@ -413,6 +459,8 @@ void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_opt
     sum->t_multivalued = NAN;
     nnq_parting_init(&sum->parting);
     sum->held = NAN;
+    sum->absorb_strength = cfg->grid_absorb_strength;
+    sum->absorb_k = NAN;
     sum->t_ended = NAN;
     sum->edge_density = NAN;
     sum->t_edge = NAN;
@@ -452,6 +500,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         r.ops[k]->destroy(r.self[k]);
     nnq_potential_destroy(r.pot);
     nnq_grid_destroy(r.g);
+    free(r.own);
     sum->status = rc;
     sum->wall_s = nnq_progress_clock() - t_start;
     return rc;
@@ -514,6 +563,8 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
     v->v_min = INFINITY;
     v->v_max = -INFINITY;
     v->norm = 0;
+    v->absorb_strength = cfg->grid_absorb_strength;
+    v->absorb_k = NAN;
     for (int a = 0; a < 3; a++)
         v->q_min[a] = 0;
     struct nnq_grid *g = NULL;
@@ -559,6 +610,9 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
             norm += creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
         nnq_par_sum(&norm, 1);
         v->norm = norm * g->dv;
+        if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && cfg->grid_absorb_strength == 0)
+            rc =
+                nnq_potential_absorber_auto(cfg, g, V, psi, &v->absorb_strength, &v->absorb_k, err);
     }
     fftw_free(V);
     fftw_free(psi);

@@ -486,20 +486,38 @@ static void test_edge_warning(void) {
     CHECK(!strstr(out, "warning: |psi|^2 at the box's edge") &&
           strstr(json_line(out), "\"t_edge\":null"));
 
-    /* an absorbing layer that a fast packet (k = 8) passes: 0.19 a crossing, 3.6e-2 back in the
-     * box after two, which came back silently; check names the layer's cut-off, 1.93 */
+    /* an absorbing layer of strength 100 that a fast packet (k = 8) passes: 0.19 a crossing,
+     * 3.6e-2 back in the box after two, which came back silently; check names the layer's
+     * cut-off, 1.93. The default strength is chosen for the state's fastest waves (k = 8.8 at
+     * 1e-6 of the peak): 457, the packet taken up but 1e-6, no warning, the strength in the
+     * summary, the JSON and the stored config (which a resumed run keeps) */
     snprintf(path, sizeof path, "%s/fast.ini", dir);
     write_file(path, "[run]\nt_end = 4\ndt = 1e-3\ndiag_every = 50\nsnapshot_every = 0\n"
                      "[grid]\nn = 1024\nqmin = -20\nqmax = 20\nboundary = absorbing\n"
                      "[initial]\np = exp(-x^2)\nF = 8*x\n"
                      "[madelung]\nenabled = false\n[output]\nfields = p\n");
-    CHECK(run("check fast.ini") == 0 && strstr(out_text(), "more than 1e-3 above |k| = 1.93 (the "
-                                                           "grid holds more"));
-    CHECK(run("simulate fast.ini --force -o fast.h5") == 0);
+    CHECK(run("check fast.ini --set grid.absorb_strength=100") == 0 &&
+          strstr(out_text(), "more than 1e-3 above |k| = 1.93 (the grid holds more"));
+    CHECK(run("simulate fast.ini --force -o fast.h5 --set grid.absorb_strength=100") == 0);
     out = out_text();
-    CHECK_MSG(strstr(out, "warning: |psi|^2 at the box's faces reached 0.91 of its peak through "
+    CHECK_MSG(strstr(out, "warning: |psi|^2 at the box's faces reached 0.15 of its peak through "
                           "the absorbing layer"),
               "%s", out);
+    CHECK(run("check fast.ini") == 0 &&
+          strstr(out_text(), "absorbing layer: strength 456.9, chosen for the initial state's "
+                             "waves up to |k| = 8.82"));
+    CHECK(run("simulate fast.ini --force -o fast.h5") == 0);
+    out = out_text();
+    CHECK_MSG(strstr(out, "the absorbing layer (strength 456.9, chosen for the initial state's "
+                          "waves up to |k| = 8.82) took up 0.999999") &&
+                  !strstr(out, "through the absorbing layer") &&
+                  strstr(json_line(out), "\"absorb_strength\":456.88"),
+              "%s", out);
+    CHECK(run("info fast.h5") == 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && h5dump -a /config fast.h5 | grep -q 'absorb_strength = 456.88'", dir);
+    CHECK_MSG(system(cmd) == 0, "the stored config does not hold the chosen strength");
     /* a slow one, absorbed: no warning */
     CHECK(run("simulate fast.ini --force -o slow.h5 --set initial.F=x") == 0 &&
           !strstr(out_text(), "through the absorbing layer"));

@@ -1,6 +1,7 @@
 #!/bin/sh
 # MPI runs against the serial run (ctest label mpi; only in an MPI build), both solvers:
-#  - 1D (two packets colliding: nodes; rank 0 holds a 1D grid), 2D (axis 0 of 30 rows:
+#  - 1D (two packets colliding: nodes; rank 0 holds a 1D grid; an absorbing layer whose
+#    strength is chosen from the state: the same in the stored config), 2D (axis 0 of 30 rows:
 #    8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none), np = 1, 2, 4
 #    (oversubscribed): p, psi, F, V, the Madelung p, F, j, every diagnostics column and the
 #    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
@@ -91,6 +92,7 @@ planner = estimate
 n = 256
 qmin = -12
 qmax = 12
+boundary = absorbing
 [initial]
 preset = superposition
 center = -3, 3

@@ -70,8 +70,10 @@
     X(grid, absorb_width, DLIST, "", "pos", "", "q",                                               \
       "absorbing: the layer's width per side, one value or one per axis (default: 1/8 of the "     \
       "box)")                                                                                      \
-    X(grid, absorb_strength, DBL, "100", "pos", "", "-",                                           \
-      "absorbing: c in W = c (hbar^2 / m w^2) (d / w)^2, d the depth into a layer of width w")     \
+    X(grid, absorb_strength, DBL, "0", "nonneg", "", "-",                                          \
+      "absorbing: c in W = c (hbar^2 / m w^2) (d / w)^2, d the depth into a layer of width w; "    \
+      "0: chosen from the initial state and the grid, so that one crossing lets through at most "  \
+      "1e-3 of the fastest wave that can reach the layer (said in the summary, stored)")           \
     X(network, mu, DBL, "1", "pos", "", "energy",                                                  \
       "chemical potential of the hidden variables; hbar = mu * epsilon is the paper's 2 pi hbar: " \
       "to reproduce its numbers give mu = mu_paper / (2 pi)")                                      \

@@ -46,10 +46,11 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
 /* Above this edge density (see below) nnq warns: |psi| is then above 1e-5 of its peak at the
  * edge. */
 #define NNQ_EDGE_DENSITY_WARN 1e-10
-/* With an absorbing layer: the largest |psi|^2 on the box's faces over its peak above which
- * the summary warns that the layer let a packet through (a layer only attenuates, so the
- * periodic box's 1e-10 would warn of every run). */
-#define NNQ_EDGE_ABSORBED_WARN 1e-6
+/* With an absorbing layer: the largest |psi|^2 on the box's faces over its peak (times the mass
+ * left in the box) above which the summary warns that the layer let a packet through: a layer
+ * is made to let 1e-3 through one crossing, and what passes a face crosses the opposite layer
+ * before it is back in the box (the periodic box's 1e-10 would warn of every run). */
+#define NNQ_EDGE_ABSORBED_WARN 1e-3
 
 /* The largest |psi|^2 on the cells at the box's faces over the largest |psi|^2 anywhere (0 for
  * psi = 0). The box is periodic: a state that is not negligible at its edge jumps across the

@@ -72,14 +72,17 @@ struct nnq_summary {
     long snapshots;
     int madelung;         /* the Madelung solver ran */
     double t_multivalued; /* first sampled time with nodes/vortices; NaN: never */
-    double edge_density;  /* the largest edge_density column (p on the box's faces / max p) */
+    double edge_density;  /* the largest edge_density column (p on the box's faces / max p;
+                           * absorbing: times the mass left, norm / initial norm) */
     double t_edge;        /* first sampled time it exceeded NNQ_EDGE_DENSITY_WARN; NaN: never */
     double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
                                          * from t_multivalued on (NaN where no row) */
     struct nnq_parting parting;         /* floors of the defect weight, levels of divergence */
     double held;                        /* the largest madelung_held column (NaN: none) */
-    char ended_by[32]; /* a description that ended while the others ran on ("": none) */
-    double t_ended;    /* when it ended (NaN: none) */
+    double absorb_strength; /* [grid] absorb_strength, or the one chosen for 0 (absorbing) */
+    double absorb_k;        /* the wave number it was chosen for (NaN: given, or periodic) */
+    char ended_by[32];      /* a description that ended while the others ran on ("": none) */
+    double t_ended;         /* when it ended (NaN: none) */
     char ended_reason[NNQ_ERR_MSG_MAX + 256]; /* why */
     double wall_s;
     double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
@@ -116,6 +119,7 @@ struct nnq_validation {
     double v_min, q_min[3]; /* the smallest V at t = 0 and a grid point where it is */
     double v_max;
     double norm; /* integral |psi|^2 dq of the initial state (after [initial] normalize) */
+    double absorb_strength, absorb_k; /* as nnq_summary's for [grid] absorb_strength = 0 */
 };
 
 /* Builds cfg's grid, potential and initial state as nnq_run does before its first step, so
