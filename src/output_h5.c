@@ -42,6 +42,7 @@ struct nnq_output {
     hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
     hid_t checkpoint;
     int slot, current;
+    int damaged; /* a read or write failed on a checksum: the file changed after it was written */
     long xmf_snaps, xmf_tail; /* snapshots in the sidecar, offset of its closing tags (0: none) */
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
@@ -65,16 +66,35 @@ static void library_setup(void) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+/* H5Ewalk2's visitor: sets *found when an error on the stack is a checksum that failed. */
+static herr_t checksum_error(unsigned n, const H5E_error2_t *e, void *found) {
+    (void)n;
+    if (e->desc && (strstr(e->desc, "checksum") || strstr(e->desc, "Fletcher32")))
+        *(int *)found = 1;
+    return 0;
+}
+
 static enum nnq_status h5_fail(struct nnq_err *err, const struct nnq_output *o, const char *what) {
+    if (o->damaged)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: damaged: HDF5 found a checksum that does not match while it tried "
+                           "to %s (the file changed after it was written: a disk, transfer or "
+                           "copy error); nothing in it can be trusted",
+                           o->path, what);
     return nnq_err_set(err, NNQ_ERR_RUNTIME,
                        "%s: HDF5 could not %s (disk full, file-size limit, file removed or not "
                        "writable?); the file is incomplete and may be unreadable",
                        o->path, what);
 }
 
-/* File access: MPI-IO across the ranks under mpirun, the default driver otherwise. */
+/* File access: MPI-IO across the ranks under mpirun, the default driver otherwise; the file
+ * format of HDF5 1.8 (superblock 2, version-2 object headers, B-trees and heaps):
+ * every metadata block carries a checksum, which the library verifies as it reads, so a
+ * damaged file is refused where the 1.6 format's unchecked blocks were followed (and crashed
+ * libhdf5 1.10 in a byte-flip fuzz). Readers since HDF5 1.8 (h5py, ParaView) read it. */
 static hid_t file_access(void) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
 #ifdef H5_HAVE_PARALLEL
     if (nnq_par_size() > 1)
         H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
@@ -94,12 +114,14 @@ static hid_t field_transfer(void) {
 /* Reads or writes data through the selection made in fspace/mspace, or, when this rank has
  * nothing (any == 0), with both selections empty, as collective transfers need every rank to
  * call; closes both spaces. Returns 0 or -1. */
-static int transfer(const struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace, hid_t mspace,
+static int transfer(struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace, hid_t mspace,
                     int any, void *data, int write) {
     herr_t rc = any ? 0 : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
     if (rc >= 0)
         rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
                    : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
+    if (rc < 0) /* before the next call clears HDF5's error stack */
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -107,7 +129,7 @@ static int transfer(const struct nnq_output *o, hid_t d, hid_t mem_type, hid_t f
 
 /* Reads or writes this rank's slab of the grid-shaped dataset d (rank g->dims) from or into
  * data, collectively under mpirun. Returns 0 or -1. */
-static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *data, int write) {
+static int slab_io(struct nnq_output *o, hid_t d, hid_t mem_type, void *data, int write) {
     const struct nnq_grid *g = o->g;
     hsize_t start[3] = {(hsize_t)g->local_0_start, 0, 0};
     hsize_t count[3] = {(hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
@@ -121,7 +143,7 @@ static int slab_io(const struct nnq_output *o, hid_t d, hid_t mem_type, void *da
 /* Reads or writes this rank's part of the state dataset d (comps * total values,
  * component-major): one block of local_size values per component, collectively under mpirun.
  * Returns 0 or -1. */
-static int state_io(const struct nnq_output *o, hid_t d, int ncomps, void *data, int write) {
+static int state_io(struct nnq_output *o, hid_t d, int ncomps, void *data, int write) {
     const struct nnq_grid *g = o->g;
     const hsize_t comps = (hsize_t)ncomps, local = (hsize_t)g->local_size;
     hsize_t start = (hsize_t)(g->local_0_start * g->n[1] * g->n[2]), stride = (hsize_t)g->total;
@@ -182,21 +204,53 @@ static int write_array(hid_t loc, const char *name, int rank, const hsize_t *dim
     return rc < 0 ? -1 : 0;
 }
 
-/* An extendible dataset of `rank` axes whose first one grows; chunk along it = 1 row. */
-static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank,
-                               const hsize_t *shape, const hsize_t *chunk, int compress) {
-    hsize_t dims[5] = {0}, maxdims[5];
-    for (int i = 0; i < rank; i++) {
-        dims[i] = i ? shape[i] : 0;
-        maxdims[i] = i ? shape[i] : H5S_UNLIMITED;
-    }
-    hid_t space = H5Screate_simple(rank, dims, maxdims);
+/* Dataset creation with a Fletcher-32 checksum of every chunk (of the bytes stored: after a
+ * compression), which HDF5 verifies as it reads: a damaged value is an error, never a number.
+ * compress: the gzip level (0: none). */
+static hid_t checksummed(int rank, const hsize_t *chunk, int compress) {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, rank, chunk);
     if (compress > 0) {
         H5Pset_shuffle(dcpl);
         H5Pset_deflate(dcpl, (unsigned)compress);
     }
+    H5Pset_fletcher32(dcpl);
+    return dcpl;
+}
+
+/* A fixed-size field (or list) of `rank` axes, checksummed in chunks of one row of axis 0 (a
+ * list: of at most 2^22 values; rows as the ranks write them). */
+static hid_t fixed_field(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims) {
+    hsize_t chunk[5];
+    for (int i = 0; i < rank; i++)
+        chunk[i] = i ? dims[i] : rank > 1 ? 1 : dims[0] < (1u << 22) ? dims[0] : (1u << 22);
+    int empty = 0;
+    for (int i = 0; i < rank; i++)
+        empty |= dims[i] == 0;
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = empty ? H5Pcreate(H5P_DATASET_CREATE) : checksummed(rank, chunk, 0);
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return d;
+}
+
+/* An extendible dataset of `rank` axes whose first one grows; chunk along it = 1 row.
+ * independent: every rank writes it alike, each on its own (parallel HDF5 filters only what
+ * the ranks write collectively: then it is neither compressed nor checksummed under mpirun). */
+static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank,
+                               const hsize_t *shape, const hsize_t *chunk, int compress,
+                               int independent) {
+    hsize_t dims[5] = {0}, maxdims[5];
+    for (int i = 0; i < rank; i++) {
+        dims[i] = i ? shape[i] : 0;
+        maxdims[i] = i ? shape[i] : H5S_UNLIMITED;
+    }
+    hid_t space = H5Screate_simple(rank, dims, maxdims);
+    hid_t dcpl = independent && nnq_par_size() > 1 ? H5Pcreate(H5P_DATASET_CREATE)
+                                                   : checksummed(rank, chunk, compress);
+    if (independent && nnq_par_size() > 1)
+        H5Pset_chunk(dcpl, rank, chunk);
     hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(space);
@@ -208,13 +262,16 @@ static hid_t create_extendible(hid_t loc, const char *name, hid_t type, int rank
  * rank holds and writes alike. (Rank 0 alone would not do: each rank caches the dataset's
  * chunks, and a rank's stale copy of a chunk, as H5Dset_extent left it, can be flushed over
  * what rank 0 wrote.) */
-static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize_t *start1,
-                  const hsize_t *count1, hid_t xfer, hid_t mem_type, const void *data) {
+static int append(struct nnq_output *o, hid_t d, long row, int rank, const hsize_t *shape,
+                  const hsize_t *start1, const hsize_t *count1, hid_t xfer, hid_t mem_type,
+                  const void *data) {
     hsize_t dims[5] = {0}, start[5] = {0}, count[5] = {1, 1, 1, 1, 1};
     for (int i = 0; i < rank; i++)
         dims[i] = i ? shape[i] : (hsize_t)row + 1;
-    if (H5Dset_extent(d, dims) < 0)
+    if (H5Dset_extent(d, dims) < 0) {
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
         return -1;
+    }
     start[0] = (hsize_t)row;
     for (int i = 1; i < rank; i++) {
         start[i] = start1 ? start1[i] : 0;
@@ -226,6 +283,8 @@ static int append(hid_t d, long row, int rank, const hsize_t *shape, const hsize
                              : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
     if (rc >= 0)
         rc = H5Dwrite(d, mem_type, mspace, fspace, start1 ? xfer : H5P_DEFAULT, data);
+    if (rc < 0)
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -467,8 +526,8 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     hsize_t one = 1, rows_chunk = 256;
     grp = H5Gcreate2(o->file, "snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (grp >= 0) {
-        o->snap_t = create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &rows_chunk, 0);
-        o->snap_step = create_extendible(grp, "step", H5T_STD_I64LE, 1, &one, &rows_chunk, 0);
+        o->snap_t = create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &rows_chunk, 0, 1);
+        o->snap_step = create_extendible(grp, "step", H5T_STD_I64LE, 1, &one, &rows_chunk, 0, 1);
         H5Gclose(grp);
     }
     bad |= grp < 0 || o->snap_t < 0 || o->snap_step < 0;
@@ -491,11 +550,11 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
             hid_t *h = &o->field[o->base[k] + f];
             if (fi->kind == NNQ_FIELD_VECTOR)
                 *h = create_extendible(grp, fi->name, ftype, d + 2, jshape, jchunk,
-                                       (int)cfg->output_compress);
+                                       (int)cfg->output_compress, 0);
             else
                 *h = create_extendible(grp, fi->name,
                                        fi->kind == NNQ_FIELD_COMPLEX ? psi_file_type : ftype, d + 1,
-                                       shape, chunk, (int)cfg->output_compress);
+                                       shape, chunk, (int)cfg->output_compress, 0);
             bad |= *h < 0;
         }
         if (grp >= 0)
@@ -511,7 +570,7 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
             continue;
         o->diag[c] =
             create_extendible(grp, ci->name, ci->is_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, 1,
-                              &one, &rows_chunk, 0);
+                              &one, &rows_chunk, 0, 0);
         bad |= o->diag[c] < 0 || attr_string(o->diag[c], "description", ci->doc);
     }
     if (grp >= 0)
@@ -747,8 +806,9 @@ enum nnq_status nnq_output_snapshot_begin(struct nnq_output *o, double t, long s
                                           struct nnq_err *err) {
     hsize_t one = 1;
     long long step64 = step;
-    if (append(o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t) ||
-        append(o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_LLONG, &step64))
+    if (append(o, o->snap_t, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t) ||
+        append(o, o->snap_step, o->nsnap, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_LLONG,
+               &step64))
         return h5_fail(err, o, "append to /snapshots");
     return NNQ_OK;
 }
@@ -779,7 +839,7 @@ enum nnq_status nnq_output_snapshot_field(struct nnq_output *o, int group, int f
         rank++;
         data = o->vbuf;
     }
-    if (append(h, o->nsnap, rank, shape, start, count, o->xfer, mem, data)) {
+    if (append(o, h, o->nsnap, rank, shape, start, count, o->xfer, mem, data)) {
         char what[96];
         snprintf(what, sizeof what, "append to /%s/%s", o->groups[group].name, fi->name);
         return h5_fail(err, o, what);
@@ -797,11 +857,13 @@ enum nnq_status nnq_output_snapshot_end(struct nnq_output *o, struct nnq_err *er
 
 /* Appends value (mem_type) as row `row` of the 1-D dataset d: rank 0 writes it, the others
  * take part with empty selections (collective under mpirun). Returns 0 or -1. */
-static int append_value(const struct nnq_output *o, hid_t d, long row, hid_t mem_type,
+static int append_value(struct nnq_output *o, hid_t d, long row, hid_t mem_type,
                         const void *value) {
     hsize_t dims = (hsize_t)row + 1, start = (hsize_t)row, one = 1;
-    if (H5Dset_extent(d, &dims) < 0)
+    if (H5Dset_extent(d, &dims) < 0) {
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
         return -1;
+    }
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &one, NULL);
     const int mine = nnq_par_rank() == 0;
     if (mine)
@@ -828,14 +890,10 @@ enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row 
 enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err) {
     hsize_t shape[3] = {(hsize_t)o->g->n[0], (hsize_t)o->g->n[1], (hsize_t)o->g->n[2]};
     hid_t grp = H5Gcreate2(o->file, "potential", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t space = H5Screate_simple(o->g->dims, shape, NULL);
-    hid_t d = grp < 0 ? -1
-                      : H5Dcreate2(grp, "V", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                   H5P_DEFAULT);
+    hid_t d = grp < 0 ? -1 : fixed_field(grp, "V", H5T_IEEE_F64LE, o->g->dims, shape);
     int bad = d < 0 || slab_io(o, d, H5T_NATIVE_DOUBLE, (void *)V, 1);
     if (d >= 0)
         H5Dclose(d);
-    H5Sclose(space);
     if (grp >= 0)
         H5Gclose(grp);
     return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
@@ -903,7 +961,7 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
     snprintf(path, sizeof path, "/%s/t", set);
     const int exists = H5Lexists(o->file, path, H5P_DEFAULT) > 0;
     o->pt_t = exists ? reopen(o->file, path, (hsize_t)o->npt, 1)
-                     : create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &one, 0);
+                     : create_extendible(grp, "t", H5T_IEEE_F64LE, 1, &one, &one, 0, 1);
     int bad = o->pt_t < 0;
     for (int k = 0; k < n && !bad; k++) {
         snprintf(o->pt_name[k], sizeof o->pt_name[k], "%s", names[k]);
@@ -914,7 +972,7 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
             hid_t sub = H5Gcreate2(grp, names[k], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             o->pt_q[k] = sub < 0 ? -1
                                  : create_extendible(sub, "q", H5T_IEEE_F64LE, 3, shape, chunk,
-                                                     o->cfg->output_compress);
+                                                     o->cfg->output_compress, 1);
             if (sub >= 0)
                 H5Gclose(sub);
         }
@@ -931,10 +989,10 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
                                          struct nnq_err *err) {
     const hsize_t one = 1, shape[3] = {0, o->pt_count, (hsize_t)o->pt_d};
     int bad = o->pt_t < 0 ||
-              append(o->pt_t, o->npt, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t);
+              append(o, o->pt_t, o->npt, 1, &one, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, &t);
     for (int k = 0; k < o->pt_n && !bad; k++)
-        bad =
-            append(o->pt_q[k], o->npt, 3, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE, q[k]);
+        bad = append(o, o->pt_q[k], o->npt, 3, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE,
+                     q[k]);
     if (bad)
         return h5_fail(err, o, "append to the point set");
     o->npt++;
@@ -977,10 +1035,7 @@ static double read_number_attr(hid_t loc, const char *name) {
 static hid_t fixed_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims) {
     if (H5Lexists(loc, name, H5P_DEFAULT) > 0)
         return H5Dopen2(loc, name, H5P_DEFAULT);
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Sclose(space);
-    return d;
+    return fixed_field(loc, name, type, rank, dims);
 }
 
 static int set_attr(hid_t loc, const char *name, hid_t type, const void *value) {
@@ -1120,6 +1175,11 @@ enum nnq_status nnq_output_text_write(struct nnq_output *o, const char *name, co
 }
 
 static enum nnq_status no_match(const struct nnq_output *o, const char *name, struct nnq_err *err) {
+    if (o->damaged) {
+        char what[64];
+        snprintf(what, sizeof what, "read /checkpoint/%s", name);
+        return h5_fail(err, o, what);
+    }
     return nnq_err_set(err, NNQ_ERR_CONFIG,
                        "%s: /checkpoint/%s is missing, does not match the stored config (grid, "
                        "solvers) or cannot be read",
@@ -1160,8 +1220,11 @@ enum nnq_status nnq_output_state_read(struct nnq_output *o, const char *name,
 enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, double *v, size_t n,
                                        struct nnq_err *err) {
     hid_t d = checkpoint_dataset(o, name);
-    int bad = d < 0 || length_of(d) != n ||
-              H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+    int bad = d < 0 || length_of(d) != n;
+    if (!bad && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+        bad = 1;
+    }
     if (d >= 0)
         H5Dclose(d);
     return bad ? no_match(o, name, err) : NNQ_OK;

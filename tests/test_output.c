@@ -282,7 +282,13 @@ static void test_options(void) {
     hid_t t = H5Dget_type(d);
     CHECK(H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4);
     hid_t plist = H5Dget_create_plist(d);
-    CHECK(H5Pget_nfilters(plist) == 2); /* shuffle + deflate */
+    /* shuffle + deflate, then the checksum of what is stored */
+    CHECK(H5Pget_nfilters(plist) == 3);
+    unsigned flags;
+    size_t nelmts = 0;
+    char fname[32];
+    CHECK(H5Pget_filter2(plist, 2, &flags, &nelmts, NULL, sizeof fname, fname, NULL) ==
+          H5Z_FILTER_FLETCHER32);
     H5Pclose(plist);
     H5Tclose(t);
     H5Dclose(d);
@@ -596,6 +602,52 @@ static void test_resume_counters(void) {
     }
 }
 
+/* A byte of a stopped run's checkpointed psi changed on disk (a disk, transfer or copy
+ * error): --resume refuses with "damaged" (exit 2), where it used to go on from the changed
+ * value and end with exit 0 and a wrong psi (a byte-flip fuzz: 17 of 300 copies). The file
+ * is in HDF5 1.8's format, whose metadata carry checksums (superblock 2), and its datasets
+ * carry Fletcher-32 checksums. */
+static void test_damaged_checkpoint(void) {
+    static const char ini[] = "[run]\nname = damaged\nsteps = 200\ndt = 2e-3\n"
+                              "[grid]\nn = 64, 32\nqmin = -8\nqmax = 8\n"
+                              "[potential]\npreset = harmonic\n"
+                              "[initial]\npreset = gaussian\ncenter = 1, 0\n";
+    char path[300];
+    snprintf(path, sizeof path, "%s/damaged.h5", dir);
+    struct nnq_config cfg;
+    struct nnq_summary sum;
+    static volatile sig_atomic_t stop = 1;
+    CHECK(run_config(ini, NULL, 0, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5F_info2_t info;
+    CHECK(H5Fget_info2(f, &info) >= 0 && info.super.version == 2);
+    hid_t d = H5Dopen2(f, "/checkpoint/psi", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    unsigned flags;
+    size_t nelmts = 0;
+    char fname[32];
+    CHECK(H5Pget_nfilters(dcpl) == 1 && H5Pget_filter2(dcpl, 0, &flags, &nelmts, NULL,
+                                                       sizeof fname, fname,
+                                                       NULL) == H5Z_FILTER_FLETCHER32);
+    H5Pclose(dcpl);
+    const hsize_t row[2] = {20, 0};
+    haddr_t at = HADDR_UNDEF;
+    hsize_t bytes = 0;
+    CHECK(H5Dget_chunk_info_by_coord(d, row, NULL, &at, &bytes) >= 0 && bytes > 16);
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b");
+    CHECK(fp && fseek(fp, (long)(at + bytes / 2), SEEK_SET) == 0);
+    const int c = fgetc(fp);
+    CHECK(fseek(fp, (long)(at + bytes / 2), SEEK_SET) == 0 && fputc(c ^ 0x10, fp) != EOF);
+    if (fp)
+        fclose(fp);
+    struct nnq_err err = {0};
+    CHECK_MSG(resume_run(path, NULL, &sum, &err) == NNQ_ERR_CONFIG &&
+                  strstr(err.msg, "damaged: HDF5 found a checksum that does not match"),
+              "%s", err.msg);
+}
+
 /* ---- hostile files: a rank or an element count HDF5 would write past a buffer ---------------- */
 
 /* Writes a dataset `name` of `rank` axes (extent 2 on the first two, 1 on the others: 4
@@ -701,6 +753,7 @@ int main(void) {
     test_madelung_failure();
     test_resume_changed_potential();
     test_resume_counters();
+    test_damaged_checkpoint();
     test_hostile_files();
     test_layout();
     test_xdmf();
