@@ -21,7 +21,7 @@
  * point outside the coordinates' range, a NaN or infinite value, a -1 marker (loss-landscape
  * layout), coordinates that do not increase or a size out of reason are errors naming the file,
  * the dataset and the index. Each rank reads the rows of axis 0 its slab needs (a hyperslab;
- * the y-major loss-landscape buffer is read whole).
+ * in the y-major loss-landscape buffer a run of x per y, selected as a union of blocks).
  */
 #include <hdf5.h>
 #include <math.h>
@@ -48,8 +48,8 @@ struct file_source {
     double read_bytes; /* the table as the file declares it, and a copy of one time row */
 };
 
-/* What was read of the file: values on the file's grid, rows [row0, row0 + rows) of axis 0
- * (all of them for the y-major layout), time-major. */
+/* What was read of the file: values on the file's grid, rows [row0, row0 + rows) of axis 0,
+ * time-major (y-major layout: [n1][rows]). */
 struct table {
     int dims, nt, ymajor, landscape; /* landscape: the loss-landscape layout (-1 markers) */
     hsize_t n[3];                    /* points per axis in the file */
@@ -189,10 +189,10 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                              "coordinates %s %llu",
                              path, dataset, (unsigned long long)shape[timed + a], a, coord[a],
                              (unsigned long long)tb->n[a]);
-    /* this rank's rows of axis 0 (all of them for the y-major buffer) */
+    /* this rank's rows of axis 0 */
     if (rc == NNQ_OK) {
         size_t lo = 0, hi = tb->n[0];
-        if (!tb->ymajor)
+        if (!tb->ymajor || !timed)
             nnq_resample_rows(g, tb->coord[0], tb->n[0], &lo, &hi);
         tb->row0 = lo;
         tb->rows = hi - lo;
@@ -216,9 +216,28 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                 cnt[i] = shape[i];
             start[timed] = lo;
             cnt[timed] = tb->rows;
-            hid_t mem = H5Screate_simple(rank, cnt, NULL);
-            if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
-                H5Dread(d, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, tb->values) < 0)
+            herr_t sel;
+            hid_t mem;
+            if (tb->ymajor && tb->rows < tb->n[0]) {
+                /* (x_i, y_j) is element j nx + i of the buffer declared (nx, ny): the run of
+                 * x in [lo, hi) at each y, in the declared rows it spans; read in the buffer's
+                 * order, i.e. [n1][rows] */
+                const hsize_t nx = tb->n[0], ny = tb->n[1], all = ny * tb->rows;
+                sel = H5Sselect_none(sp);
+                for (hsize_t j = 0; j < ny && sel >= 0; j++)
+                    for (hsize_t s = j * nx + lo, left = tb->rows; left > 0 && sel >= 0;) {
+                        const hsize_t at[2] = {s / ny, s % ny};
+                        const hsize_t take[2] = {1, left < ny - at[1] ? left : ny - at[1]};
+                        sel = H5Sselect_hyperslab(sp, H5S_SELECT_OR, at, NULL, take, NULL);
+                        s += take[1];
+                        left -= take[1];
+                    }
+                mem = H5Screate_simple(1, &all, NULL);
+            } else {
+                sel = H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL);
+                mem = H5Screate_simple(rank, cnt, NULL);
+            }
+            if (sel < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, tb->values) < 0)
                 rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be read",
                                  path, dataset);
             H5Sclose(mem);
@@ -234,8 +253,9 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
         size_t r = k % block, it = k / block;
         hsize_t idx[3];
         if (tb->ymajor) { /* buffer j nx + i is (x_i, y_j), declared (nx, ny) */
-            idx[0] = r / tb->n[1];
-            idx[1] = r % tb->n[1];
+            const size_t flat = r / tb->rows * tb->n[0] + tb->row0 + r % tb->rows;
+            idx[0] = flat / tb->n[1];
+            idx[1] = flat % tb->n[1];
         } else {
             idx[0] = tb->row0 + r / (tb->n[1] * tb->n[2]);
             idx[1] = (r / tb->n[2]) % tb->n[1];

@@ -7,8 +7,9 @@
 #    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
 #  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
-#  - a V read from a file (an nnq output, L in a V expression that depends on t) and a run started from a file's
-#    state, on 1, 2 and 4 ranks: the same;
+#  - a V read from a file (an nnq output, L in a V expression that depends on t; a
+#    loss-landscape file in the tool's y-major buffer, of which each rank reads its part) and a
+#    run started from a file's state, on 1, 2 and 4 ranks: the same;
 #  - a run stopped by a signal on 2 ranks (SIGUSR1 to Open MPI's mpirun: exit 130), resumed on
 #    2, ends as the unstopped 2-rank run; 2-rank runs killed (SIGKILL) at 6 moments and resumed
 #    on 2 equal the unstopped run bit for bit or refuse;
@@ -139,7 +140,19 @@ sed -e "s|^preset = harmonic|file = $dir/landscape.h5\nV = L + 0.1 * x * y * (1 
 # a state read from a file (that output's last snapshot), read by rows under mpirun
 sed -e "s|^preset = vortex|file = $dir/landscape.h5|" -e '/^width = 1/d' -e '/^core = 0.5/d' \
     -e '/^momentum = 0.3, 0$/d' "$dir/two.ini" >"$dir/restart.ini"
-for case in one two three file restart pone ptwo; do
+# a loss-landscape file in the tool's y-major buffer (declared (nx, ny), (x_i, y_j) at
+# j nx + i), of which each rank reads the run of x its rows need at every y
+$py - "$dir/tool.h5" <<'PY'
+import sys, h5py, numpy as np
+x, y = np.linspace(-6.5, 6.5, 41), np.linspace(-6.5, 6.5, 33)
+X, Y = np.meshgrid(x, y)  # [j][i]
+with h5py.File(sys.argv[1], "w") as f:
+    f["xcoordinates"], f["ycoordinates"] = x, y
+    f["train_loss"] = (0.5 * X**2 + 0.3 * Y**2 + 0.1 * X * Y + 0.02 * X**3).reshape(41, 33)
+    f["dir_file"] = "tool"
+PY
+sed -e "s|^preset = harmonic|file = $dir/tool.h5|" -e '/^omega = 1, 1.3/d' "$dir/two.ini" >"$dir/tool.ini"
+for case in one two three file restart tool pone ptwo; do
     "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_serial.h5" --quiet >/dev/null
     for np in ${NNQ_TEST_RANKS:-1 2 4}; do
         if ! "$mpiexec" -n $np "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_np$np.h5" \
