@@ -631,7 +631,9 @@ static void xdmf_points(FILE *x, const struct nnq_output *o) {
     if (nnq_h5read_extent(fspace, &rows, 1) != 1)
         rows = 0;
     H5Sclose(fspace);
-    if (!t || rows < (hsize_t)o->npt ||
+    /* exactly the rows counted (a damaged file may declare more: read whole, they would
+     * overrun t) */
+    if (!t || rows != (hsize_t)o->npt ||
         H5Dread(o->pt_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
         free(t);
         return;
@@ -766,7 +768,20 @@ static void write_xdmf(struct nnq_output *o) {
     const int d = g->dims;
     o->xmf_tail = 0;
     double *t = malloc(sizeof(double) * (size_t)(o->nsnap > 0 ? o->nsnap : 1));
-    if (!t || H5Dread(o->snap_t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0) {
+    /* the snapshots counted, whatever extent a damaged file declares */
+    const hsize_t start = 0, count = (hsize_t)o->nsnap;
+    hid_t fs = H5Dget_space(o->snap_t), ms = H5Screate_simple(1, &count, NULL);
+    hsize_t extent = 0;
+    const int bad = !t || fs < 0 || ms < 0 || o->nsnap <= 0 ||
+                    H5Sget_simple_extent_ndims(fs) != 1 ||
+                    H5Sget_simple_extent_dims(fs, &extent, NULL) != 1 || extent < count ||
+                    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+                    H5Dread(o->snap_t, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, t) < 0;
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (bad) {
         free(t);
         return;
     }
