@@ -67,12 +67,11 @@ int nnq_potential_absorber(const struct nnq_config *cfg, const struct nnq_grid *
  * values) in V (t = 0): the smallest c for which one crossing of the layer lets through at most
  * 1e-3 of the fastest wave that reaches it, k = sqrt(max(k_s^2, 2 m (E - V_l) / hbar^2)). k_s
  * is the largest local wave number |grad psi| / |psi| inside the layers where |psi|^2 >= 1e-6
- * of its peak, E the
- * largest hbar^2 k_s^2 / 2m + V there (the energy a part of the packet can bring down to the
- * layer), V_l the smallest V in the layers; on each axis k is at least 2 pi / w (a wavelength
- * per layer) and at most the grid's pi / dq,
- * and c = max over the axes of 3 k w ln(1000) / 2. *k: the largest capped k. Returns NNQ_OK or
- * NNQ_ERR_RUNTIME (out of memory, agreed). Collective.
+ * of its peak, E the largest hbar^2 k_s^2 / 2m + V there (the energy a part of the packet can
+ * bring down to the layer), V_l the smallest V in the layers; on each axis k is at least
+ * 2 pi / w (a wavelength per layer) and at most the grid's pi / dq, and c = max over the axes
+ * of 3 k w ln(1000) / 2. *k: the largest such k. Returns NNQ_OK or NNQ_ERR_RUNTIME (out of
+ * memory, agreed). Collective.
  */
 enum nnq_status nnq_potential_absorber_auto(const struct nnq_config *cfg, const struct nnq_grid *g,
                                             const double *V, const double _Complex *psi, double *c,
