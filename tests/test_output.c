@@ -626,9 +626,8 @@ static void test_damaged_checkpoint(void) {
     unsigned flags;
     size_t nelmts = 0;
     char fname[32];
-    CHECK(H5Pget_nfilters(dcpl) == 1 && H5Pget_filter2(dcpl, 0, &flags, &nelmts, NULL,
-                                                       sizeof fname, fname,
-                                                       NULL) == H5Z_FILTER_FLETCHER32);
+    CHECK(H5Pget_nfilters(dcpl) == 1 && H5Pget_filter2(dcpl, 0, &flags, &nelmts, NULL, sizeof fname,
+                                                       fname, NULL) == H5Z_FILTER_FLETCHER32);
     H5Pclose(dcpl);
     const hsize_t row[2] = {20, 0};
     haddr_t at = HADDR_UNDEF;
