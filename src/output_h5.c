@@ -74,6 +74,12 @@ static herr_t checksum_error(unsigned n, const H5E_error2_t *e, void *found) {
     return 0;
 }
 
+/* After a failed HDF5 call, before the next one clears its error stack: marks o damaged when
+ * a checksum failed. */
+static void note_damage(struct nnq_output *o) {
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+}
+
 static enum nnq_status h5_fail(struct nnq_err *err, const struct nnq_output *o, const char *what) {
     if (o->damaged)
         return nnq_err_set(err, NNQ_ERR_CONFIG,
@@ -120,8 +126,8 @@ static int transfer(struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace,
     if (rc >= 0)
         rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
                    : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
-    if (rc < 0) /* before the next call clears HDF5's error stack */
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+    if (rc < 0)
+        note_damage(o);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -269,7 +275,7 @@ static int append(struct nnq_output *o, hid_t d, long row, int rank, const hsize
     for (int i = 0; i < rank; i++)
         dims[i] = i ? shape[i] : (hsize_t)row + 1;
     if (H5Dset_extent(d, dims) < 0) {
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+        note_damage(o);
         return -1;
     }
     start[0] = (hsize_t)row;
@@ -284,7 +290,7 @@ static int append(struct nnq_output *o, hid_t d, long row, int rank, const hsize
     if (rc >= 0)
         rc = H5Dwrite(d, mem_type, mspace, fspace, start1 ? xfer : H5P_DEFAULT, data);
     if (rc < 0)
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+        note_damage(o);
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc < 0 ? -1 : 0;
@@ -876,7 +882,7 @@ static int append_value(struct nnq_output *o, hid_t d, long row, hid_t mem_type,
                         const void *value) {
     hsize_t dims = (hsize_t)row + 1, start = (hsize_t)row, one = 1;
     if (H5Dset_extent(d, &dims) < 0) {
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+        note_damage(o);
         return -1;
     }
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &one, NULL);
@@ -1237,7 +1243,7 @@ enum nnq_status nnq_output_values_read(struct nnq_output *o, const char *name, d
     hid_t d = checkpoint_dataset(o, name);
     int bad = d < 0 || length_of(d) != n;
     if (!bad && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, checksum_error, &o->damaged);
+        note_damage(o);
         bad = 1;
     }
     if (d >= 0)
