@@ -94,6 +94,7 @@ static void install_signals(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    setting_up = 1; /* until the run has made its plans (nnq_run clears it): nothing written */
 }
 
 /* nnq converge: the config of config_path with sets[0 .. nsets) (base: as loaded) at `levels`
