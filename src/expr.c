@@ -1,6 +1,7 @@
 /* expr.c - libmatheval wrapper with variable checking (see include/nnq/expr.h). */
 #include "nnq/expr.h"
 
+#include "expr_block.h"
 #include "nnq/expr_tree.h"
 #include "nnq/grid.h"
 #include "nnq/par.h"
@@ -213,8 +214,9 @@ void nnq_expr_destroy(struct nnq_expr *e) {
 #define MAX_PRODUCTS 256 /* of one term multiplied out */
 #define SAMPLE_POINTS 257
 
-/* Invariants: e and g are borrowed; G0 == NULL: point by point (terms == 0); otherwise G0
- * and G[0..terms) hold local_size values each, u is NULL when no term depends on t only. */
+/* Invariants: e and g are borrowed; G0 == NULL: point by point (terms == 0), a block at a
+ * time where block is set; otherwise G0 and G[0..terms) hold local_size values each, u is
+ * NULL when no term depends on t only, and block is NULL. */
 struct nnq_expr_field {
     const struct nnq_expr *e;
     const struct nnq_grid *g;
@@ -222,6 +224,7 @@ struct nnq_expr_field {
     int terms;
     struct nnq_expr *u, *f[MAX_TERMS];
     double *G0, *G[MAX_TERMS];
+    struct nnq_expr_block *block;
 };
 
 /* A growing text; failed once it could not grow. */
@@ -475,6 +478,10 @@ static int split(const struct nnq_expr *e, struct split *sp) {
 
 static void fill_pointwise(const struct nnq_expr_field *fd, double t, const double *L, double *V) {
     const struct nnq_grid *g = fd->g;
+    if (fd->block) {
+        nnq_expr_block_eval(fd->block, t, L, 0, g->local_size, V);
+        return;
+    }
     ptrdiff_t idx = 0;
     for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)
         for (ptrdiff_t i1 = 0; i1 < g->n[1]; i1++)
@@ -489,17 +496,28 @@ static double scalar(const struct nnq_expr_field *fd, const struct nnq_expr *x, 
     return nnq_expr_eval(x, q, t, fd->hbar, fd->mass, 0.0);
 }
 
+/* The samples of the checks: every stride-th point of the whole grid (every point of a grid
+ * of up to `all` points), the same points however the ranks cut it; the first on this rank. */
+static ptrdiff_t sample_stride(const struct nnq_grid *g, ptrdiff_t all) {
+    return g->total <= all ? 1 : g->total / SAMPLE_POINTS + 1;
+}
+
+static ptrdiff_t first_sample(const struct nnq_grid *g, ptrdiff_t stride) {
+    const ptrdiff_t start = g->local_0_start * g->n[1] * g->n[2];
+    return (stride - start % stride) % stride;
+}
+
 /* 1 when the split's rounding stays below 1e-12 of V's range (over every rank's samples) at
  * sample points of the slab and times, and it agrees with the expression there; ok: this
  * rank's tables were made. Collective: every rank gets the same answer. */
 static int split_agrees(const struct nnq_expr_field *fd, const double *L, int ok) {
     const struct nnq_grid *g = fd->g;
     static const double times[] = {0.0, 0.37, 1.9, 7.3, 61.0};
-    const ptrdiff_t stride = g->local_size / SAMPLE_POINTS + 1;
+    const ptrdiff_t stride = sample_stride(g, 0), first = first_sample(g, stride);
     for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
         const double t = times[k];
         double lo = INFINITY, hi = -INFINITY;
-        for (ptrdiff_t idx = 0; ok && idx < g->local_size; idx += stride) {
+        for (ptrdiff_t idx = first; ok && idx < g->local_size; idx += stride) {
             const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
                             i2 = idx % g->n[2];
             const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
@@ -514,7 +532,7 @@ static int split_agrees(const struct nnq_expr_field *fd, const double *L, int ok
         double f[MAX_TERMS];
         for (int j = 0; ok && j < fd->terms; j++)
             f[j] = scalar(fd, fd->f[j], t);
-        for (ptrdiff_t idx = 0; ok && idx < g->local_size; idx += stride) {
+        for (ptrdiff_t idx = first; ok && idx < g->local_size; idx += stride) {
             const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
                             i2 = idx % g->n[2];
             const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
@@ -549,6 +567,7 @@ static int tabulate(struct nnq_expr_field *fd, const struct split *sp, const dou
              (fd->G[j] = malloc(bytes)) != NULL;
     if (ok) {
         struct nnq_expr_field one = *fd;
+        one.block = NULL;
         one.e = gx[0];
         fill_pointwise(&one, 0.0, L, fd->G0);
         for (int j = 0; j < sp->terms; j++) {
@@ -560,6 +579,78 @@ static int tabulate(struct nnq_expr_field *fd, const struct split *sp, const dou
     for (int j = 0; j <= sp->terms; j++)
         nnq_expr_destroy(gx[j]);
     return ok;
+}
+
+/* The block evaluator's names for e's variables (vars: VAR_COUNT entries). */
+static void block_vars(const struct nnq_expr *e, struct nnq_expr_var *vars) {
+    static const enum nnq_expr_role roles[VAR_COUNT] = {
+        [VAR_X] = NNQ_EXPR_AXIS0,  [VAR_Y] = NNQ_EXPR_AXIS1,   [VAR_Z] = NNQ_EXPR_AXIS2,
+        [VAR_Q0] = NNQ_EXPR_AXIS0, [VAR_Q1] = NNQ_EXPR_AXIS1,  [VAR_Q2] = NNQ_EXPR_AXIS2,
+        [VAR_T] = NNQ_EXPR_TIME,   [VAR_HBAR] = NNQ_EXPR_HBAR, [VAR_MASS] = NNQ_EXPR_MASS,
+        [VAR_L] = NNQ_EXPR_LOSS,   [VAR_N0] = NNQ_EXPR_AXIS0,  [VAR_N1] = NNQ_EXPR_AXIS1,
+        [VAR_N2] = NNQ_EXPR_AXIS2};
+    for (int v = 0; v < VAR_COUNT; v++)
+        vars[v] = (struct nnq_expr_var){e->name[v], roles[v]};
+}
+
+/* The value at flat index idx of the slab by libmatheval. */
+static double value_at(const struct nnq_expr_field *fd, ptrdiff_t idx, double t, const double *L) {
+    const struct nnq_grid *g = fd->g;
+    const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
+                    i2 = idx % g->n[2];
+    const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+    return nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
+}
+
+/* 1 when fd's block gives libmatheval's values at sample points (every point of a grid of up
+ * to 4096) and times: exactly, or with libmvec's functions (simd) within 1e-12 of V's range
+ * (over every rank's samples) plus 8 eps |v|. Collective: every rank gets the same answer. */
+static int block_agrees(const struct nnq_expr_field *fd, const double *L, int simd) {
+    const struct nnq_grid *g = fd->g;
+    static const double times[] = {0.0, 0.37, 1.9, 7.3, 61.0};
+    const ptrdiff_t stride = sample_stride(g, 4096), first = first_sample(g, stride);
+    int ok = fd->block != NULL;
+    for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+        const double t = times[k];
+        double lo = INFINITY, hi = -INFINITY;
+        for (ptrdiff_t idx = first; ok && simd && idx < g->local_size; idx += stride) {
+            const double v = value_at(fd, idx, t, L);
+            if (isfinite(v)) {
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+        }
+        const double range = simd ? nnq_par_max(hi) + nnq_par_max(-lo) : 0.0;
+        for (ptrdiff_t idx = first; ok && idx < g->local_size; idx += stride) {
+            const double v = value_at(fd, idx, t, L);
+            double w;
+            nnq_expr_block_eval(fd->block, t, L, idx, 1, &w);
+            const double tol =
+                simd ? 1e-12 * (isfinite(range) ? range : 0.0) + 8 * DBL_EPSILON * fabs(v) : 0.0;
+            ok = (isnan(v) && isnan(w)) || v == w || fabs(w - v) <= tol;
+        }
+    }
+    return !nnq_par_any(!ok);
+}
+
+/* Compiles e's tree for evaluation a block at a time into fd->block, with libmvec's functions
+ * where they agree with libmatheval's values, else exact; none where neither agrees (or the
+ * tree is not libmatheval's). Collective. */
+static void make_block(struct nnq_expr_field *fd, const double *L) {
+    struct nnq_expr_node *tree = nnq_expr_tree_parse(fd->e->text);
+    const int trusted = tree && nnq_expr_tree_same(tree, fd->e->ev);
+    struct nnq_expr_var vars[VAR_COUNT];
+    block_vars(fd->e, vars);
+    for (int simd = 1; simd >= 0; simd--) {
+        if (trusted)
+            nnq_expr_block_create(tree, vars, VAR_COUNT, fd->g, fd->hbar, fd->mass, L, simd,
+                                  &fd->block);
+        if (block_agrees(fd, L, simd))
+            break;
+        nnq_expr_block_destroy(fd->block);
+        fd->block = NULL;
+    }
+    nnq_expr_tree_free(tree);
 }
 
 static void field_clear(struct nnq_expr_field *fd) {
@@ -574,6 +665,8 @@ static void field_clear(struct nnq_expr_field *fd) {
     memset(fd->f, 0, sizeof fd->f);
     memset(fd->G, 0, sizeof fd->G);
     fd->terms = 0;
+    nnq_expr_block_destroy(fd->block);
+    fd->block = NULL;
 }
 
 enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq_grid *g,
@@ -595,6 +688,8 @@ enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq
         field_clear(fd);
     if (want)
         split_free(&sp);
+    if (e->uses_t && !fd->G0 && (L || !e->uses_L))
+        make_block(fd, L);
     *out = fd;
     return NNQ_OK;
 }
@@ -629,10 +724,21 @@ int nnq_expr_tables(const struct nnq_expr *e) {
     struct split sp;
     const int terms = split(e, &sp);
     split_free(&sp);
-    return terms < 0 ? 0 : 1 + terms;
+    if (terms >= 0)
+        return 1 + terms;
+    struct nnq_expr_node *tree = nnq_expr_tree_parse(e->text);
+    struct nnq_expr_var vars[VAR_COUNT];
+    block_vars(e, vars);
+    const int tables = tree && nnq_expr_tree_same(tree, e->ev)
+                           ? nnq_expr_block_tables(tree, vars, VAR_COUNT, 1)
+                           : 0;
+    nnq_expr_tree_free(tree);
+    return tables;
 }
 
 int nnq_expr_field_terms(const struct nnq_expr_field *fd) { return fd->G0 ? fd->terms : -1; }
+
+int nnq_expr_field_compiled(const struct nnq_expr_field *fd) { return fd->block != NULL; }
 
 void nnq_expr_field_destroy(struct nnq_expr_field *fd) {
     if (!fd)

@@ -22,12 +22,14 @@
  *    a time axis without t or with bad t, ...) are refused with NNQ_ERR_CONFIG naming the file
  *    and the dataset.
  */
+#include <float.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/expr_block.h"
 #include "check.h"
 #include "nnq/config.h"
 #include "nnq/expr.h"
@@ -393,25 +395,28 @@ static void test_malformed(void) {
 static void test_split(void) {
     static const struct {
         const char *text;
-        int terms;
+        int terms, tables; /* tables: of the compiled tree, where it does not split */
     } cases[] = {
-        {"0.5*x^2*(1+0.1*sin(t))", 1},
-        {"0.5*x^2 - 0.3*sin(t)*x + 0.045*sin(t)^2 + 0.5*y^2", 1},
-        {"2e-3*t*x - 2E+1*y/(1+t) + cos(3*t)*x*y/2", 3},
-        {"-x^2*t + x*-t + 2^-t*y", 3},
-        {"1.5e-2*x - t/4 + hbar*mass*exp(-t)", 0},
-        {"L*(1 + 0.5*sin(2*t)) + 0.1*L*cos(t)*x", 2},
-        {"0.5*(x - 0.3*sin(t))^2 + y^2", 1}, /* multiplied out: x*x, x*sin(t), sin(t)^2 */
-        {"0.5*((x - 0.3*sin(t))^2 + (y + 0.2*cos(2*t)) ^ 2)", 2},
-        {"-(x - t)^3 + 1", 2},                /* x^2 t and x t^2 */
-        {"(x - t)^2/(1 + t^2) - 2*(x*t)", 2}, /* x^2 / (1 + t^2) and x t (two merged) */
-        {"sin(x - t)*y", -1},
-        {"0.5*(x - t)^5", -1},
-        {"(x - t)^2.5", -1},
-        {"0.5*x^2 + y^2", -1},
-        {"x*(y*t)", 1},
-        {"pi*x*sin(t) + e^2*t - e*y", 1},
-        {"LONG", -1}, /* t and 70 factors (1 + x/100): more than a product holds */
+        {"0.5*x^2*(1+0.1*sin(t))", 1, 0},
+        {"0.5*x^2 - 0.3*sin(t)*x + 0.045*sin(t)^2 + 0.5*y^2", 1, 0},
+        {"2e-3*t*x - 2E+1*y/(1+t) + cos(3*t)*x*y/2", 3, 0},
+        {"-x^2*t + x*-t + 2^-t*y", 3, 0},
+        {"1.5e-2*x - t/4 + hbar*mass*exp(-t)", 0, 0},
+        {"L*(1 + 0.5*sin(2*t)) + 0.1*L*cos(t)*x", 2, 0},
+        {"0.5*(x - 0.3*sin(t))^2 + y^2", 1, 0}, /* multiplied out: x*x, x*sin(t), sin(t)^2 */
+        {"0.5*((x - 0.3*sin(t))^2 + (y + 0.2*cos(2*t)) ^ 2)", 2, 0},
+        {"-(x - t)^3 + 1", 2, 0},                /* x^2 t and x t^2 */
+        {"(x - t)^2/(1 + t^2) - 2*(x*t)", 2, 0}, /* x^2 / (1 + t^2) and x t (two merged) */
+        {"sin(x - t)*y", -1, 0},
+        {"0.5*(x - t)^5", -1, 0},
+        {"(x - t)^2.5", -1, 0},
+        {"0.5*x^2 + y^2", -1, 0}, /* static: not a field's concern */
+        {"x*(y*t)", 1, 0},
+        {"pi*x*sin(t) + e^2*t - e*y", 1, 0},
+        {"exp(-(x - sin(t))^2 - y^2) + 0.5*(x^2 + y^2)", -1, 2}, /* y^2, 0.5*(x^2 + y^2) */
+        {"exp(-L*t)*x + hbar*cos(mass*t*y)", -1, 1},             /* -L: unary minus binds first */
+        {"LONG", -1, 4}, /* t and 70 factors (1 + x/100): more than a product holds; the
+                          * compiled tree tabulates the first 4 */
     };
     char long_term[1024] = "0.5*t";
     for (int k = 0; k < 70; k++)
@@ -435,7 +440,9 @@ static void test_split(void) {
         CHECK_MSG(nnq_expr_field_terms(fd) == cases[c].terms, "%s: %d terms", cases[c].text,
                   nnq_expr_field_terms(fd));
         /* what an estimate counts (the text alone) is what the field holds */
-        CHECK(nnq_expr_tables(e) == (cases[c].terms >= 0 ? cases[c].terms + 1 : 0));
+        CHECK(nnq_expr_tables(e) == (cases[c].terms >= 0 ? cases[c].terms + 1 : cases[c].tables));
+        CHECK_MSG(nnq_expr_field_compiled(fd) == (cases[c].terms < 0 && nnq_expr_uses_t(e)),
+                  "%s: compiled %d", cases[c].text, nnq_expr_field_compiled(fd));
         double worst = 0;
         for (int k = 0; k <= 40; k++) {
             const double t = 0.5 * k + 0.013;
@@ -483,7 +490,8 @@ static void test_split(void) {
         nnq_grid_destroy(g);
     }
 
-    /* nnq check's budget counts the tables: G0 and two G_k against none point by point */
+    /* nnq check's budget counts the tables: G0 and two G_k against the compiled tree's one
+     * (y^2) */
     struct nnq_config cfg;
     struct nnq_estimate split, pointwise;
     static const char *const v_split[] = {"potential.V = 0.5*x^2*(1 + sin(t)) + cos(t)*x*y"};
@@ -494,9 +502,151 @@ static void test_split(void) {
     nnq_run_estimate(&cfg, 1, &split);
     CHECK(nnq_config_load_string(ini, "pointwise", v_point, 1, &cfg, &err) == NNQ_OK);
     nnq_run_estimate(&cfg, 1, &pointwise);
-    CHECK_MSG(split.bytes_per_point == pointwise.bytes_per_point + 3 * sizeof(double),
+    CHECK_MSG(split.bytes_per_point == pointwise.bytes_per_point + 2 * sizeof(double),
               "%zu against %zu bytes per point", (size_t)split.bytes_per_point,
               (size_t)pointwise.bytes_per_point);
+}
+
+/* The field of text on a 1D grid of 64 points in [-0.9, 0.9] against libmatheval at four
+ * times: the largest difference in ulps of the value (0: bit for bit; NaN where both are NaN);
+ * *compiled whether the field was compiled. */
+static double compiled_ulps(const char *text, int *compiled) {
+    struct nnq_grid *g = NULL;
+    struct nnq_err err = {0};
+    const long n[3] = {64, 1, 1};
+    const double lo[3] = {-0.9, 0, 0}, hi[3] = {0.9, 0, 0};
+    struct nnq_expr *e = NULL;
+    struct nnq_expr_field *fd = NULL;
+    double V[64], worst = 0;
+    *compiled = -1;
+    if (nnq_grid_create(1, n, lo, hi, &g, &err) != NNQ_OK ||
+        nnq_expr_create(text, 1, NULL, &e, &err) != NNQ_OK ||
+        nnq_expr_field_create(e, g, 0.7, 1.3, NULL, &fd, &err) != NNQ_OK)
+        worst = INFINITY;
+    else {
+        *compiled = nnq_expr_field_compiled(fd);
+        for (int k = 0; k < 4; k++) {
+            const double t = 0.11 + 0.3 * k;
+            nnq_expr_field_fill(fd, t, NULL, V);
+            for (int i = 0; i < 64; i++) {
+                const double q[3] = {g->q[0][i], 0, 0};
+                const double v = nnq_expr_eval(e, q, t, 0.7, 1.3, 0);
+                if (!(isnan(v) && isnan(V[i])) && V[i] != v)
+                    worst = fmax(worst, fabs(V[i] - v) / (DBL_EPSILON * fmax(fabs(v), DBL_MIN)));
+            }
+        }
+    }
+    nnq_expr_field_destroy(fd);
+    nnq_expr_destroy(e);
+    nnq_grid_destroy(g);
+    return worst;
+}
+
+/* A V(t) that does not split is compiled and evaluated a block of points at a time: every
+ * function of libmatheval's gives libmatheval's value (bit for bit; exp, log, sin and cos
+ * from libmvec's lanes within 4 ulp), and each of the compiler's limits holds at its edge and
+ * falls back to libmatheval one past it, with the same values. */
+static void test_compiled(void) {
+    static const char *const functions[] = {
+        "exp",   "log",   "sqrt",  "sin",  "cos",  "tan",   "cot",      "sec",
+        "csc",   "asin",  "acos",  "atan", "acot", "asec",  "acsc",     "sinh",
+        "cosh",  "tanh",  "coth",  "sech", "csch", "asinh", "acosh",    "atanh",
+        "acoth", "asech", "acsch", "abs",  "step", "delta", "nandelta", "erf"};
+    int known = 0;
+    for (size_t f = 0; f < sizeof functions / sizeof functions[0]; f++) {
+        char text[64];
+        int compiled;
+        snprintf(text, sizeof text, "%s(0.9*x - 0.2*t)", functions[f]);
+        const double ulps = compiled_ulps(text, &compiled);
+        if (compiled < 0)
+            continue; /* not a function of this libmatheval's */
+        known++;
+        static const char simd[] = " exp log sin cos tan asin acos atan sinh cosh tanh erf ";
+        char word[16];
+        snprintf(word, sizeof word, " %s ", functions[f]);
+        const int lanes = strstr(simd, word) != NULL;
+        CHECK_MSG(compiled == 1 && ulps <= (lanes ? 4 : 0), "%s: compiled %d, %g ulp", text,
+                  compiled, ulps);
+    }
+    CHECK_MSG(known >= 20, "%d of libmatheval's functions known", known);
+    int compiled; /* a power other than 2: pow's lanes */
+    CHECK_NEAR(compiled_ulps("(0.9*x - 0.2*t + 2)^2.5", &compiled), 0, 4);
+    CHECK(compiled == 1);
+
+    /* the program's stack: x*(x*(... *sin(x*t))) with k x's outside needs k + 2 blocks */
+    char text[4096];
+    for (int k = 14; k <= 15; k++) {
+        text[0] = '\0';
+        for (int i = 0; i < k; i++)
+            strcat(text, "x*(");
+        strcat(text, "sin(x*t)");
+        for (int i = 0; i < k; i++)
+            strcat(text, ")");
+        /* sin's 4 ulp, and the 14 products' roundings of that */
+        CHECK_NEAR(compiled_ulps(text, &compiled), 0, 16);
+        CHECK_MSG(compiled == (k + 2 <= 16), "depth %d: compiled %d", k + 2, compiled);
+    }
+    /* functions that libmatheval evaluates for the program: 8 */
+    static const char *const calls[] = {"cot",  "sec",  "csc",   "acot", "coth",
+                                        "sech", "csch", "acoth", "asech"};
+    for (int k = 8; k <= 9; k++) {
+        text[0] = '\0';
+        for (int i = 0; i < k; i++)
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s(x - t)", i ? "+" : "",
+                     calls[i]);
+        CHECK_NEAR(compiled_ulps(text, &compiled), 0, 0);
+        CHECK_MSG(compiled == (k <= 8), "%d calls: compiled %d", k, compiled);
+    }
+    /* per-fill scalars: 32 (one cos(k*t) a term) */
+    for (int k = 32; k <= 33; k++) {
+        text[0] = '\0';
+        for (int i = 1; i <= k; i++)
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%sexp(x*cos(%d*t))",
+                     i > 1 ? "+" : "", i);
+        CHECK_NEAR(compiled_ulps(text, &compiled), 0, 16);
+        CHECK_MSG(compiled == (k <= 32), "%d scalars: compiled %d", k, compiled);
+    }
+    /* a point's value does not depend on where its block starts (ranks and threads cut the
+     * slab anywhere): the slab at once against pieces of 1, 3, 5, 7 ... points */
+    {
+        struct nnq_grid *g = NULL;
+        struct nnq_err err = {0};
+        const long n[3] = {37, 101, 1};
+        const double lo[3] = {-3, -2, 0}, hi[3] = {3, 2, 0};
+        CHECK(nnq_grid_create(2, n, lo, hi, &g, &err) == NNQ_OK);
+        struct nnq_expr_node *tree =
+            nnq_expr_tree_parse("exp(-(x - sin(t))^2 - y^2)*tan(0.3*y + t) + (2 + x^2)^(0.5 + t)");
+        const struct nnq_expr_var vars[] = {
+            {"x", NNQ_EXPR_AXIS0}, {"y", NNQ_EXPR_AXIS1}, {"t", NNQ_EXPR_TIME}};
+        struct nnq_expr_block *b = NULL;
+        CHECK(tree && nnq_expr_block_create(tree, vars, 3, g, 1, 1, NULL, 1, &b) == 1);
+        const ptrdiff_t np = g->local_size;
+        double *whole = malloc(sizeof(double) * (size_t)np),
+               *pieces = malloc(sizeof(double) * (size_t)np);
+        nnq_expr_block_eval(b, 0.7, NULL, 0, np, whole);
+        for (ptrdiff_t i = 0, len = 1; i < np; i += len, len += 2)
+            nnq_expr_block_eval(b, 0.7, NULL, i, len < np - i ? len : np - i, pieces + i);
+        CHECK(memcmp(whole, pieces, sizeof(double) * (size_t)np) == 0);
+        free(whole);
+        free(pieces);
+        nnq_expr_block_destroy(b);
+        nnq_expr_tree_free(tree);
+        nnq_grid_destroy(g);
+    }
+    /* tables: 4; a fifth part that depends on the point alone is computed at each fill */
+    for (int k = 4; k <= 5; k++) {
+        text[0] = '\0';
+        for (int i = 1; i <= k; i++)
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%ssin(x - t)*(%d + x^2)",
+                     i > 1 ? "+" : "", i);
+        struct nnq_expr *e = NULL;
+        struct nnq_err err = {0};
+        CHECK(nnq_expr_create(text, 1, NULL, &e, &err) == NNQ_OK);
+        CHECK(nnq_expr_tables(e) == 4);
+        nnq_expr_destroy(e);
+        CHECK_NEAR(compiled_ulps(text, &compiled), 0, 16);
+        CHECK_MSG(compiled == 1, "%d tables: compiled %d", k, compiled);
+    }
 }
 
 int main(void) {
@@ -505,6 +655,7 @@ int main(void) {
     test_own_output();
     test_time_series();
     test_split();
+    test_compiled();
     test_malformed();
     return check_finish(dir);
 }

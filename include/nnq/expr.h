@@ -58,7 +58,12 @@ void nnq_expr_destroy(struct nnq_expr *e);
  * sample points and times, on any rank).
  * Where the text as written is not such a sum, its products of sums (parenthesised, or to a
  * literal power 2..4) are multiplied out first: 0.5*(x - sin(t))^2 splits. Otherwise
- * (exp(-(x - sin(t))^2), say) it is evaluated point by point.
+ * (exp(-(x - sin(t))^2), say) its tree is compiled and evaluated a block of points at a time
+ * (parts that depend on t alone once per fill, parts that depend on the point alone tabulated
+ * at create; exp, log, the trigonometric and hyperbolic functions, erf and pow from libmvec's
+ * SIMD lanes, within 4 ulp of libm's), where that agrees with libmatheval at sample points and
+ * times (within 1e-12 of V's range, the same points on any number of ranks), else exactly
+ * (libm's functions), else point by point by libmatheval.
  */
 struct nnq_grid;
 struct nnq_expr_field;
@@ -76,12 +81,16 @@ enum nnq_status nnq_expr_field_create(const struct nnq_expr *e, const struct nnq
  * had none. NaN/Inf are returned as they come. Cannot fail. */
 void nnq_expr_field_fill(const struct nnq_expr_field *f, double t, const double *L, double *V);
 
-/* The number of arrays a field of e tabulates (G_0 and the G_k; 0 when e would be evaluated
- * point by point), read off the text alone: for memory estimates. Cannot fail. */
+/* The number of arrays a field of e tabulates (G_0 and the G_k of a split, or the tables of a
+ * compiled tree), read off the text alone: for memory estimates. Cannot fail. */
 int nnq_expr_tables(const struct nnq_expr *e);
 
-/* The number of terms f_k(t) G_k(q) held, or -1 when evaluated point by point. Cannot fail. */
+/* The number of terms f_k(t) G_k(q) held, or -1 when not split. Cannot fail. */
 int nnq_expr_field_terms(const struct nnq_expr_field *f);
+
+/* 1 when f is not split but evaluated from its compiled tree a block at a time, 0 otherwise.
+ * Cannot fail. */
+int nnq_expr_field_compiled(const struct nnq_expr_field *f);
 
 /* Frees f; NULL is a no-op. */
 void nnq_expr_field_destroy(struct nnq_expr_field *f);
