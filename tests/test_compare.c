@@ -15,66 +15,24 @@
  *  - an absorbing boundary takes up a packet leaving the box in both descriptions (less than
  *    1e-3 left), the absorbed column being what the norm lost.
  */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "nnq/config.h"
 #include "nnq/initial.h"
 #include "nnq/run.h"
 
 static char dir[256];
 
-/* Runs INI text with overrides; the output goes to dir/NAME.h5. */
-static enum nnq_status run(const char *name, const char *ini, const char *const *sets, int nsets,
-                           struct nnq_summary *sum) {
-    static struct nnq_config cfg;
-    struct nnq_err err = {0};
-    if (nnq_config_load_string(ini, name, sets, nsets, &cfg, &err)) {
-        fprintf(stderr, "config: %s\n", err.msg);
-        exit(2);
-    }
-    char out[300];
-    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
-    struct nnq_run_options opt = {.output = out, .force = 1};
-    enum nnq_status rc = nnq_run(&cfg, &opt, sum, &err);
-    if (rc != NNQ_OK)
-        fprintf(stderr, "%s: run failed: %s\n", name, err.msg);
-    return rc;
-}
-
-/* Reads column `col` of /diagnostics of dir/NAME.h5 into v (at most max rows); returns rows. */
-static int column(const char *name, const char *col, double *v, int max) {
-    char path[300], dset[64];
-    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-    snprintf(dset, sizeof dset, "/diagnostics/%s", col);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return -1;
-    int rows = -1;
-    if (H5Lexists(f, dset, H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, dset, H5P_DEFAULT);
-        hid_t s = H5Dget_space(d);
-        hsize_t n;
-        H5Sget_simple_extent_dims(s, &n, NULL);
-        rows = (int)n;
-        if (rows <= max)
-            H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-        H5Sclose(s);
-        H5Dclose(d);
-    }
-    H5Fclose(f);
-    return rows;
-}
-
 /* ---- t = 0 ---------------------------------------------------------------------------------- */
 
 static void check_t0(const char *name, const char *ini, long components) {
     struct nnq_summary sum;
-    CHECK(run(name, ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, name, ini, NULL, 0, NULL, &sum) == NNQ_OK);
     const double *v = sum.first.value;
     CHECK_MSG(fabs(v[NNQ_DIAG_div_p_l1]) < 1e-12 && fabs(v[NNQ_DIAG_div_F]) < 1e-12 &&
                   fabs(v[NNQ_DIAG_div_j_l1]) < 1e-12 && fabs(v[NNQ_DIAG_infidelity]) < 1e-12,
@@ -133,7 +91,7 @@ static void moving_apart(const char *ini, const char *const *n_sets, int count, 
     for (int r = 0; r < count; r++) {
         struct nnq_summary sum;
         const char *sets[1] = {n_sets[r]};
-        CHECK(run("apart", ini, sets, 1, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "apart", ini, sets, 1, NULL, &sum) == NNQ_OK);
         CHECK(isnan(sum.t_multivalued)); /* they never meet */
         for (int k = 0; k < 4; k++)
             e[r][k] = sum.last.value[cols[k]];
@@ -180,10 +138,10 @@ static void test_moving_apart(void) {
 static void information_errors(const char *name, int d, double s0, double *err) {
     static double t[MAX_ROWS], v[4][MAX_ROWS];
     static const char *const cols[4] = {"entropy", "fisher", "madelung_entropy", "madelung_fisher"};
-    int rows = column(name, "t", t, MAX_ROWS);
+    int rows = test_column(dir, name, "t", t, MAX_ROWS);
     CHECK(rows > 2 && rows <= MAX_ROWS);
     for (int k = 0; k < 4; k++) {
-        CHECK(column(name, cols[k], v[k], MAX_ROWS) == rows);
+        CHECK(test_column(dir, name, cols[k], v[k], MAX_ROWS) == rows);
         err[k] = 0;
     }
     for (int r = 0; r < rows && r < MAX_ROWS; r++) {
@@ -206,7 +164,7 @@ static void test_information(void) {
     for (int r = 0; r < 3; r++) {
         struct nnq_summary sum;
         const char *sets[1] = {n_1d[r]};
-        CHECK(run("free_1d", ini_1d, sets, 1, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "free_1d", ini_1d, sets, 1, NULL, &sum) == NNQ_OK);
         information_errors("free_1d", 1, 0.8, e[r]);
         CHECK_MSG(e[r][0] < 1e-6 && e[r][1] < 1e-6, "1D: S off by %.2e, I by %.2e", e[r][0],
                   e[r][1]);
@@ -225,7 +183,7 @@ static void test_information(void) {
     for (int r = 0; r < 2; r++) {
         struct nnq_summary sum;
         const char *sets[1] = {n_2d[r]};
-        CHECK(run("free_2d", ini_2d, sets, 1, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "free_2d", ini_2d, sets, 1, NULL, &sum) == NNQ_OK);
         information_errors("free_2d", 2, 0.8, e[r]);
         CHECK_MSG(e[r][0] < 1e-6 && e[r][1] < 1e-6, "2D: S off by %.2e, I by %.2e", e[r][0],
                   e[r][1]);
@@ -244,7 +202,7 @@ static void test_information_tails(void) {
                               "[initial]\npreset = gaussian\ncenter = 4\n"
                               "width = 0.7071067811865476\n[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("tails", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "tails", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     const double *v = sum.first.value;
     CHECK_NEAR(v[NNQ_DIAG_fisher], 2.0, 1e-9);
     CHECK_MSG(fabs(v[NNQ_DIAG_madelung_fisher] - 2.0) < 1e-3, "Madelung Fisher %.6g, exact 2",
@@ -260,10 +218,10 @@ static void test_wrap(void) {
                               "[initial]\npreset = gaussian\nwidth = 0.4\nmomentum = 2\n"
                               "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("wrap", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "wrap", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     static double t[MAX_ROWS], edge[MAX_ROWS];
-    int rows = column("wrap", "t", t, MAX_ROWS);
-    CHECK(rows == 21 && column("wrap", "edge_density", edge, MAX_ROWS) == rows);
+    int rows = test_column(dir, "wrap", "t", t, MAX_ROWS);
+    CHECK(rows == 21 && test_column(dir, "wrap", "edge_density", edge, MAX_ROWS) == rows);
     double top = 0, first = NAN;
     for (int r = 0; r < rows && r < MAX_ROWS; r++) {
         top = fmax(top, edge[r]);
@@ -285,11 +243,11 @@ static void test_absorbing(void) {
                               "[initial]\npreset = gaussian\ncenter = 10\nwidth = 2\nmomentum = 3\n"
                               "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("absorbing", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "absorbing", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     static double norm[MAX_ROWS], absorbed[MAX_ROWS], mass[MAX_ROWS];
-    const int rows = column("absorbing", "norm", norm, MAX_ROWS);
-    CHECK(rows == 61 && column("absorbing", "absorbed", absorbed, MAX_ROWS) == rows &&
-          column("absorbing", "madelung_mass", mass, MAX_ROWS) == rows);
+    const int rows = test_column(dir, "absorbing", "norm", norm, MAX_ROWS);
+    CHECK(rows == 61 && test_column(dir, "absorbing", "absorbed", absorbed, MAX_ROWS) == rows &&
+          test_column(dir, "absorbing", "madelung_mass", mass, MAX_ROWS) == rows);
     double worst = 0;
     for (int r = 0; r < rows && r < MAX_ROWS; r++)
         worst = fmax(worst, fabs(absorbed[r] - (norm[0] - norm[r])));

@@ -27,52 +27,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "nnq/config.h"
 #include "nnq/initial.h"
 #include "nnq/run.h"
 
 static char dir[256];
-
-/* Runs INI text with overrides; the output goes to dir/NAME.h5. */
-static enum nnq_status run(const char *name, const char *ini, const char *const *sets, int nsets,
-                           struct nnq_config *cfg, struct nnq_summary *sum) {
-    struct nnq_err err = {0};
-    if (nnq_config_load_string(ini, name, sets, nsets, cfg, &err)) {
-        fprintf(stderr, "config: %s\n", err.msg);
-        exit(2);
-    }
-    char out[300];
-    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
-    struct nnq_run_options opt = {.output = out, .force = 1};
-    enum nnq_status rc = nnq_run(cfg, &opt, sum, &err);
-    if (rc != NNQ_OK)
-        fprintf(stderr, "%s: run failed: %s\n", name, err.msg);
-    return rc;
-}
-
-/* Reads column `col` of /diagnostics of dir/NAME.h5 into v (at most max rows); returns rows. */
-static int column(const char *name, const char *col, double *v, int max) {
-    char path[300], dset[64];
-    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-    snprintf(dset, sizeof dset, "/diagnostics/%s", col);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return -1;
-    int rows = -1;
-    if (H5Lexists(f, dset, H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, dset, H5P_DEFAULT);
-        hid_t s = H5Dget_space(d);
-        hsize_t n;
-        H5Sget_simple_extent_dims(s, &n, NULL);
-        rows = (int)n;
-        if (rows <= max)
-            H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-        H5Sclose(s);
-        H5Dclose(d);
-    }
-    H5Fclose(f);
-    return rows;
-}
 
 static const char trap_1d[] = "[run]\nt_end = 2\ndt = 2.5e-4\ndiag_every = 1000\n"
                               "snapshot_every = 0\n"
@@ -88,7 +48,7 @@ static void test_convergence_1d(void) {
     for (int r = 0; r < 3; r++) {
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("trap1d", trap_1d, &n_sets[r], 1, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "trap1d", trap_1d, &n_sets[r], 1, &cfg, &sum) == NNQ_OK);
         e[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("1D n = %ld: div_p_l1(t = 2) = %.3e, div_F %.3e, div_j_l1 %.3e, infidelity %.3e\n",
                cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F], sum.last.value[NNQ_DIAG_div_j_l1],
@@ -121,7 +81,7 @@ static void test_convergence_2d(void) {
     for (int r = 0; r < 3; r++) {
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("trap2d", ini, &n_sets[r], 1, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "trap2d", ini, &n_sets[r], 1, &cfg, &sum) == NNQ_OK);
         e[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("2D n = %ld^2: div_p_l1(t = 0.1) = %.3e, div_F %.3e, div_j_l1 %.3e, infidelity "
                "%.3e, curl %.3e\n",
@@ -142,7 +102,7 @@ static void test_convergence_2d(void) {
         const char *sets[2] = {n_sets[r], "madelung.limiter = mc"};
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("trap2d_mc", ini, sets, 2, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "trap2d_mc", ini, sets, 2, &cfg, &sum) == NNQ_OK);
         mc[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("2D n = %ld^2, mc: div_p_l1(t = 0.1) = %.3e (van Leer %.3e)\n", cfg.n[0], mc[r],
                e[r]);
@@ -155,7 +115,7 @@ static void test_convergence_2d(void) {
                                          "run.t_end = 0.01"};
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("edge2d", ini, narrow, 4, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "edge2d", ini, narrow, 4, &cfg, &sum) == NNQ_OK);
     printf("2D on [-5, 5]: edge density %.2e\n", sum.edge_density);
     CHECK(sum.edge_density > NNQ_EDGE_DENSITY_WARN);
 }
@@ -171,7 +131,7 @@ static void test_conservation(void) {
     /* the free packet: mass and momentum; then in the trap: mass */
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("free", free_ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "free", free_ini, NULL, 0, &cfg, &sum) == NNQ_OK);
     double m0 = sum.first.value[NNQ_DIAG_madelung_mass];
     double p0 = sum.first.value[NNQ_DIAG_madelung_momentum0];
     CHECK_NEAR(sum.last.value[NNQ_DIAG_madelung_mass] / m0 - 1, 0, 1e-11);
@@ -181,7 +141,7 @@ static void test_conservation(void) {
     CHECK_NEAR(sum.last.value[NNQ_DIAG_div_p_l1], 0, 1e-2); /* dq = 0.16, t = 20 */
 
     static const char *const longer[] = {"run.t_end = 20"};
-    CHECK(run("trapmass", trap_1d, longer, 1, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "trapmass", trap_1d, longer, 1, &cfg, &sum) == NNQ_OK);
     CHECK_NEAR(sum.last.value[NNQ_DIAG_madelung_mass] / sum.first.value[NNQ_DIAG_madelung_mass] - 1,
                0, 1e-11);
 }
@@ -195,11 +155,11 @@ static void test_vacuum_tails(void) {
                               "[output]\nfields = p\n";
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("tails", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "tails", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
     CHECK(isfinite(sum.last.value[NNQ_DIAG_div_p_l1]));
     CHECK_NEAR(sum.last.value[NNQ_DIAG_madelung_mass], 1, 1e-11);
     double v[64];
-    int rows = column("tails", "madelung_substeps", v, 64);
+    int rows = test_column(dir, "tails", "madelung_substeps", v, 64);
     CHECK(rows > 10);
     for (int i = 1; i < rows && i < 64; i++)
         CHECK_MSG(v[i] <= 8, "row %d: %g sub-steps: the tails set the time step", i, v[i]);
@@ -212,7 +172,7 @@ static void test_collision(void) {
                               "momentum = 2.5, -2.5\n[output]\nfields = p\n";
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("collide", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "collide", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
     printf("collision: t_multivalued = %g, largest div_p_l1 before %.3e, after %.3e; "
            "infidelity %.3e -> %.3e\n",
            sum.t_multivalued, sum.div_before[0], sum.div_after[0], sum.div_before[3],
@@ -226,8 +186,8 @@ static void test_collision(void) {
         CHECK(tp[0] > 0 && tp[0] <= tp[1] && tp[1] <= tp[2] && tp[2] >= sum.t_multivalued);
     }
     double nodes[256], t[256];
-    int rows = column("collide", "node_count", nodes, 256);
-    column("collide", "t", t, 256);
+    int rows = test_column(dir, "collide", "node_count", nodes, 256);
+    test_column(dir, "collide", "t", t, 256);
     double most = 0;
     for (int i = 0; i < rows && i < 256; i++)
         if (fabs(t[i] - 2.0) < 0.05)
@@ -246,12 +206,12 @@ static void test_vortices(void) {
                               "[initial]\npreset = vortex\nwidth = 0.8\ncore = 0.5\n";
     struct nnq_config cfg;
     struct nnq_summary sum;
-    enum nnq_status rc = run("vortex", ini, NULL, 0, &cfg, &sum);
+    enum nnq_status rc = test_run(dir, "vortex", ini, NULL, 0, &cfg, &sum);
     CHECK(rc == NNQ_OK);
     CHECK(sum.t_multivalued == 0.0);
     CHECK(sum.parting.t_multivalued_at[1] == 0.0); /* counted at 1e-3: weight >= 1e-3 */
     double v[64];
-    int rows = column("vortex", "vortex_count", v, 64);
+    int rows = test_column(dir, "vortex", "vortex_count", v, 64);
     CHECK(rows == 21);
     for (int i = 0; i < rows && i < 64; i++)
         CHECK_MSG(v[i] == 1, "row %d: vortex_count %g", i, v[i]);
@@ -260,8 +220,8 @@ static void test_vortices(void) {
      * (real) pair in its outskirts at t ~ 0.8, so this run stops at t = 0.6 */
     static const char *const pair[] = {"initial.n = 1, -1", "initial.vortex_at = -1.3, 0, 1.3, 0",
                                        "initial.width = 1", "run.t_end = 0.6"};
-    CHECK(run("pair", ini, pair, 4, &cfg, &sum) == NNQ_OK);
-    rows = column("pair", "vortex_count", v, 64);
+    CHECK(test_run(dir, "pair", ini, pair, 4, &cfg, &sum) == NNQ_OK);
+    rows = test_column(dir, "pair", "vortex_count", v, 64);
     CHECK(rows == 13);
     for (int i = 0; i < rows && i < 64; i++)
         CHECK_MSG(v[i] == 2, "row %d: vortex_count %g", i, v[i]);
@@ -272,8 +232,8 @@ static void test_vortices(void) {
                                      "[potential]\npreset = harmonic\n"
                                      "[initial]\npreset = gaussian\ncenter = 1, 0.5\n"
                                      "momentum = 0.5, -1\nwidth = 0.8\n";
-    CHECK(run("smooth2d", smooth_ini, NULL, 0, &cfg, &sum) == NNQ_OK);
-    rows = column("smooth2d", "vortex_count", v, 64);
+    CHECK(test_run(dir, "smooth2d", smooth_ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    rows = test_column(dir, "smooth2d", "vortex_count", v, 64);
     CHECK(rows == 21);
     for (int i = 0; i < rows && i < 64; i++)
         CHECK_MSG(v[i] == 0, "row %d: vortex_count %g", i, v[i]);
@@ -292,7 +252,7 @@ static void test_defect_weight(void) {
                               "F = pi*(1 + tanh(40*(x - 2.7081627)))/2\n";
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("lobe", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "lobe", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
     const double *v = sum.first.value;
     CHECK_NEAR(v[NNQ_DIAG_defect_weight], 1.2e-5, 1e-8);
     CHECK(v[NNQ_DIAG_node_count] == 0 && isnan(sum.t_multivalued));
@@ -302,7 +262,7 @@ static void test_defect_weight(void) {
                   "floor %g: t %g", nnq_parting_floor(k), sum.parting.t_multivalued_at[k]);
     /* the same state with the lobe's sign kept (no phase jump): no defect */
     static const char *const smooth[] = {"initial.F = 0"};
-    CHECK(run("lobe_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "lobe_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
     CHECK(sum.first.value[NNQ_DIAG_defect_weight] == 0);
 }
 
@@ -323,7 +283,7 @@ static void test_nodal_lines(void) {
                  planes[k]);
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("nodal", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "nodal", ini, NULL, 0, &cfg, &sum) == NNQ_OK);
         const double *v = sum.first.value;
         CHECK_MSG(v[NNQ_DIAG_nodal_edges] >= 8 && v[NNQ_DIAG_vortex_count] == 0 &&
                       sum.t_multivalued == 0 && v[NNQ_DIAG_defect_weight] > 1e-3,
@@ -332,7 +292,7 @@ static void test_nodal_lines(void) {
                   v[NNQ_DIAG_defect_weight]);
         /* the same density with F = 0 (no sign change): no defect */
         static const char *const smooth[] = {"initial.F = 0"};
-        CHECK(run("nodal_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "nodal_smooth", ini, smooth, 1, &cfg, &sum) == NNQ_OK);
         CHECK(sum.first.value[NNQ_DIAG_nodal_edges] == 0 && isnan(sum.t_multivalued));
     }
 }
@@ -343,10 +303,10 @@ static void test_nodal_lines(void) {
 static void test_held(void) {
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("held", trap_1d, NULL, 0, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "held", trap_1d, NULL, 0, &cfg, &sum) == NNQ_OK);
     CHECK_MSG(sum.held > 0 && sum.held < 1e-6, "default floor: %.3g held", sum.held);
     static const char *const coarse[] = {"madelung.density_floor = 1e-4"};
-    CHECK(run("held_coarse", trap_1d, coarse, 1, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "held_coarse", trap_1d, coarse, 1, &cfg, &sum) == NNQ_OK);
     CHECK_MSG(sum.held > NNQ_HELD_WARN, "floor 1e-4: %.3g held", sum.held);
 }
 
@@ -354,11 +314,11 @@ static void test_disabled(void) {
     static const char *const off[] = {"madelung.enabled = false"};
     struct nnq_config cfg;
     struct nnq_summary sum;
-    CHECK(run("off", trap_1d, off, 1, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "off", trap_1d, off, 1, &cfg, &sum) == NNQ_OK);
     CHECK(sum.madelung == 0 && isnan(sum.div_before[0]));
     double v[16];
-    CHECK(column("off", "div_p_l1", v, 16) == -1);
-    CHECK(column("off", "node_count", v, 8) == 9);
+    CHECK(test_column(dir, "off", "div_p_l1", v, 16) == -1);
+    CHECK(test_column(dir, "off", "node_count", v, 8) == 9);
     char path[300];
     snprintf(path, sizeof path, "%s/off.h5", dir);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -381,7 +341,7 @@ static void test_potential_form(void) {
     {
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("pf_free", free_ini, &pf, 1, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "pf_free", free_ini, &pf, 1, &cfg, &sum) == NNQ_OK);
         printf("potential, free packet to t = %g: div_p_l1 %.3e, infidelity %.3e\n", sum.t,
                sum.last.value[NNQ_DIAG_div_p_l1], sum.last.value[NNQ_DIAG_infidelity]);
         CHECK(sum.t > 19.99);
@@ -396,7 +356,7 @@ static void test_potential_form(void) {
         const char *sets[3] = {n1[r], pf, deep};
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("pf_trap1d", trap_1d, sets, 3, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "pf_trap1d", trap_1d, sets, 3, &cfg, &sum) == NNQ_OK);
         e[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("potential, 1D n = %ld: div_p_l1(t = 2) = %.3e, div_F %.3e, infidelity %.3e\n",
                cfg.n[0], e[r], sum.last.value[NNQ_DIAG_div_F], sum.last.value[NNQ_DIAG_infidelity]);
@@ -421,7 +381,7 @@ static void test_potential_form(void) {
         const char *sets[3] = {ne[r], pf, deep};
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("pf_eig", eig, sets, 3, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "pf_eig", eig, sets, 3, &cfg, &sum) == NNQ_OK);
         s[r] = sum.div_before[0];
         printf("potential, eigenstate n = %ld: largest div_p_l1 %.3e, infidelity %.3e\n", cfg.n[0],
                s[r], sum.div_before[3]);
@@ -444,7 +404,7 @@ static void test_potential_form(void) {
         const char *sets[2] = {n2[r], pf};
         struct nnq_config cfg;
         struct nnq_summary sum;
-        CHECK(run("pf_trap2d", ini2, sets, 2, &cfg, &sum) == NNQ_OK);
+        CHECK(test_run(dir, "pf_trap2d", ini2, sets, 2, &cfg, &sum) == NNQ_OK);
         e2[r] = sum.last.value[NNQ_DIAG_div_p_l1];
         printf("potential, 2D n = %ld^2: div_p_l1(t = 0.1) = %.3e, curl %.3e\n", cfg.n[0], e2[r],
                sum.last.value[NNQ_DIAG_madelung_curl]);
@@ -468,14 +428,14 @@ static void test_potential_form(void) {
                                         "madelung.potential_floor = 1e-8", "run.t_end = 0.5"};
     struct nnq_config cfg;
     struct nnq_summary sum, mom;
-    CHECK(run("pf_lobe", lobe, half, 3, &cfg, &sum) == NNQ_OK);
-    CHECK(run("mf_lobe", lobe, &half[2], 1, &cfg, &mom) == NNQ_OK);
+    CHECK(test_run(dir, "pf_lobe", lobe, half, 3, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "mf_lobe", lobe, &half[2], 1, &cfg, &mom) == NNQ_OK);
     printf("potential, lobe to t = 0.5: div_F %.3e, infidelity %.3e (momentum form: %.3e, %.3e)\n",
            sum.div_before[1], sum.div_before[3], mom.div_before[1], mom.div_before[3]);
     CHECK_NEAR(sum.div_before[1], 0, 1e-4);
     CHECK_NEAR(sum.div_before[3], 0, 1e-6);
     CHECK(sum.div_before[1] < mom.div_before[1] && sum.div_before[3] < mom.div_before[3]);
-    CHECK(run("pf_lobe", lobe, half, 2, &cfg, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "pf_lobe", lobe, half, 2, &cfg, &sum) == NNQ_OK);
     printf("potential, lobe to t = %g: div_F %.3e, infidelity %.3e\n", sum.t, sum.div_before[1],
            sum.div_before[3]);
     CHECK(sum.t > 1.99);

@@ -23,54 +23,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "nnq/config.h"
 #include "nnq/run.h"
 
 static char dir[256];
-
-/* Runs INI text with overrides; the output goes to dir/NAME.h5. */
-static enum nnq_status run(const char *name, const char *ini, const char *const *sets, int nsets,
-                           struct nnq_summary *sum) {
-    static struct nnq_config cfg;
-    struct nnq_err err = {0};
-    if (nnq_config_load_string(ini, name, sets, nsets, &cfg, &err)) {
-        fprintf(stderr, "config: %s\n", err.msg);
-        exit(2);
-    }
-    char out[300];
-    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
-    struct nnq_run_options opt = {.output = out, .force = 1};
-    enum nnq_status rc = nnq_run(&cfg, &opt, sum, &err);
-    if (rc != NNQ_OK)
-        fprintf(stderr, "%s: run failed: %s\n", name, err.msg);
-    return rc;
-}
-
-/* The dataset dset of dir/NAME.h5 as doubles (malloc'd; *n values, *rows along axis 0). */
-static double *read_all(const char *name, const char *dset, size_t *n, size_t *rows) {
-    char path[300];
-    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    double *v = NULL;
-    *n = *rows = 0;
-    if (f >= 0 && H5Lexists(f, dset, H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, dset, H5P_DEFAULT);
-        hid_t s = H5Dget_space(d);
-        hsize_t dims[4] = {0, 1, 1, 1};
-        int rank = H5Sget_simple_extent_dims(s, dims, NULL);
-        *rows = dims[0];
-        *n = dims[0];
-        for (int i = 1; i < rank; i++)
-            *n *= dims[i];
-        v = malloc(sizeof(double) * (*n ? *n : 1));
-        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-        H5Sclose(s);
-        H5Dclose(d);
-    }
-    if (f >= 0)
-        H5Fclose(f);
-    return v;
-}
 
 /* ---- Bohm and Madelung particles in a coherent state --------------------------------------- */
 
@@ -87,11 +44,11 @@ static const char coherent_ini[] =
 static void coherent(const char *name, const char *const *sets, int nsets, double *bohm,
                      double *fluid) {
     struct nnq_summary sum;
-    CHECK(run(name, coherent_ini, sets, nsets, &sum) == NNQ_OK);
+    CHECK(test_run(dir, name, coherent_ini, sets, nsets, NULL, &sum) == NNQ_OK);
     size_t n, rows, nt, rt, nm, rm;
-    double *qb = read_all(name, "/trajectories/bohm/q", &n, &rows);
-    double *qm = read_all(name, "/trajectories/madelung/q", &nm, &rm);
-    double *t = read_all(name, "/trajectories/t", &nt, &rt);
+    double *qb = test_read(dir, name, "/trajectories/bohm/q", &n, &rows);
+    double *qm = test_read(dir, name, "/trajectories/madelung/q", &nm, &rm);
+    double *t = test_read(dir, name, "/trajectories/t", &nt, &rt);
     CHECK(qb && qm && t && rows == 64 && rt == rows && n == 7 * rows && nm == n);
     *bohm = *fluid = 0;
     for (size_t r = 0; qb && qm && t && r < rows; r++)
@@ -127,10 +84,10 @@ static void test_spreading(void) {
         "[trajectories]\nat = 0.5 0.3, -1 0.7, 1.5 -1, -0.2 -0.4, 2 1.5\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("spreading", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "spreading", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     size_t n, rows, nt, rt;
-    double *q = read_all("spreading", "/trajectories/bohm/q", &n, &rows);
-    double *t = read_all("spreading", "/trajectories/t", &nt, &rt);
+    double *q = test_read(dir, "spreading", "/trajectories/bohm/q", &n, &rows);
+    double *t = test_read(dir, "spreading", "/trajectories/t", &nt, &rt);
     CHECK(q && t && rows == 16 && n == rows * 10);
     double worst = 0;
     const double s0[2] = {1.0, 0.8};
@@ -158,12 +115,12 @@ static void test_nodes(void) {
         "[trajectories]\nat = -6, -5.5, -5, -4.5, 4.5, 5, 5.5, 6\nkinds = bohm, madelung\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("nodes", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "nodes", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     CHECK(sum.t_multivalued > 0.5 && sum.t_multivalued < 3.5);
     size_t n, rows, nt, rt, nm, rm;
-    double *qb = read_all("nodes", "/trajectories/bohm/q", &n, &rows);
-    double *qm = read_all("nodes", "/trajectories/madelung/q", &nm, &rm);
-    double *t = read_all("nodes", "/trajectories/t", &nt, &rt);
+    double *qb = test_read(dir, "nodes", "/trajectories/bohm/q", &n, &rows);
+    double *qm = test_read(dir, "nodes", "/trajectories/madelung/q", &nm, &rm);
+    double *t = test_read(dir, "nodes", "/trajectories/t", &nt, &rt);
     CHECK(qb && qm && t && rows == 41 && nm == n);
     double before = 0, after = 0;
     for (size_t r = 0; qb && qm && t && r < rows; r++)
@@ -198,9 +155,9 @@ static void test_nelson_ground(void) {
         "[trajectories]\ncount = 20000\nkinds = nelson\nseed = 7\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("ground", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "ground", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     size_t n, rows;
-    double *q = read_all("ground", "/trajectories/nelson/q", &n, &rows);
+    double *q = test_read(dir, "ground", "/trajectories/nelson/q", &n, &rows);
     CHECK(q && rows >= 30 && n == rows * 20000);
     double worst_mean = 0, worst_var = 0;
     for (size_t r = 0; q && r < rows; r++) {
@@ -232,10 +189,10 @@ static void test_nelson_double_well(void) {
         "[trajectories]\ncount = 100000\nkinds = nelson\nseed = 3\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("double_well", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "double_well", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     size_t n, rows, np, rp;
-    double *q = read_all("double_well", "/trajectories/nelson/q", &n, &rows);
-    double *p = read_all("double_well", "/schrodinger/p", &np, &rp);
+    double *q = test_read(dir, "double_well", "/trajectories/nelson/q", &n, &rows);
+    double *p = test_read(dir, "double_well", "/schrodinger/p", &np, &rp);
     CHECK(q && p && rows == 2 && rp == 2 && np == 512);
     if (!q || !p || rows != 2 || np != 512)
         return;
@@ -280,7 +237,7 @@ static void test_resume(void) {
         "[trajectories]\ncount = 200\nkinds = bohm, madelung, nelson\nevery = 2\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("whole", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "whole", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     /* the same run stopped at the checkpoint after step 200, then resumed */
     static struct nnq_config cfg;
     struct nnq_err err = {0};
@@ -304,7 +261,8 @@ static void test_resume(void) {
         char dset[64];
         snprintf(dset, sizeof dset, "/trajectories/%s/q", kinds[k]);
         size_t n1, r1, n2, r2;
-        double *a1 = read_all("whole", dset, &n1, &r1), *a2 = read_all("parts", dset, &n2, &r2);
+        double *a1 = test_read(dir, "whole", dset, &n1, &r1),
+               *a2 = test_read(dir, "parts", dset, &n2, &r2);
         CHECK_MSG(a1 && a2 && r1 == 11 && r2 == r1 && n1 == n2 &&
                       memcmp(a1, a2, sizeof(double) * n1) == 0,
                   "%s: rows %zu and %zu differ", kinds[k], r1, r2);
@@ -315,7 +273,7 @@ static void test_resume(void) {
     /* stopped by a signal between two rows (diag_every 100, chunks of 50: the stop comes at
      * step 50), resumed: the rows, the substeps column included, are the unstopped run's */
     const char *rare[] = {"run.diag_every=100"};
-    CHECK(run("whole100", ini, rare, 1, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "whole100", ini, rare, 1, NULL, &sum) == NNQ_OK);
     CHECK(nnq_config_load_string(ini, "stopped", rare, 1, &cfg, &err) == NNQ_OK);
     snprintf(out, sizeof out, "%s/stopped.h5", dir);
     static volatile sig_atomic_t raised = 1;
@@ -327,8 +285,8 @@ static void test_resume(void) {
                                            "/trajectories/nelson/q"};
     for (int k = 0; k < 3; k++) {
         size_t n1, r1, n2, r2;
-        double *a1 = read_all("whole100", compared[k], &n1, &r1),
-               *a2 = read_all("stopped", compared[k], &n2, &r2);
+        double *a1 = test_read(dir, "whole100", compared[k], &n1, &r1),
+               *a2 = test_read(dir, "stopped", compared[k], &n2, &r2);
         CHECK_MSG(a1 && a2 && r1 == (k == 2 ? 3u : 5u) && r2 == r1 && n1 == n2 &&
                       memcmp(a1, a2, sizeof(double) * n1) == 0,
                   "%s differs after a stop between rows", compared[k]);
@@ -378,11 +336,11 @@ static void test_core(void) {
                               "[trajectories]\nat = 1e-9 0, 0 1e-9, 0.01 0.01\n"
                               "kinds = bohm, nelson\n[output]\nfields = p\n";
     struct nnq_summary sum;
-    CHECK(run("core", ini, NULL, 0, &sum) == NNQ_OK);
+    CHECK(test_run(dir, "core", ini, NULL, 0, NULL, &sum) == NNQ_OK);
     static const char *const kinds[2] = {"/trajectories/bohm/q", "/trajectories/nelson/q"};
     for (int k = 0; k < 2; k++) {
         size_t n = 0, rows = 0;
-        double *q = read_all("core", kinds[k], &n, &rows);
+        double *q = test_read(dir, "core", kinds[k], &n, &rows);
         CHECK(q && n == rows * 3 * 2);
         int inside = 1;
         for (size_t i = 0; q && i < n; i++)

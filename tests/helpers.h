@@ -1,0 +1,29 @@
+/*
+ * helpers.h - what the library tests share besides the harness (check.h): running an INI
+ * text into a file of the test's directory, and reading that file's datasets back.
+ */
+#ifndef NNQ_TEST_HELPERS_H
+#define NNQ_TEST_HELPERS_H
+
+#include <stddef.h>
+
+#include "nnq/config.h"
+#include "nnq/run.h"
+
+/* Runs INI text (name: in messages and the file's name) with the overrides sets[0 .. nsets);
+ * the output goes to dir/NAME.h5, overwritten. cfg (NULL: one of this function's) receives
+ * the config. Returns the run's status, its message printed when it failed; a config that
+ * does not load ends the test program with exit 2. */
+enum nnq_status test_run(const char *dir, const char *name, const char *ini,
+                         const char *const *sets, int nsets, struct nnq_config *cfg,
+                         struct nnq_summary *sum);
+
+/* Column col of /diagnostics of dir/NAME.h5 into v when it has at most max rows. Returns its
+ * rows, or -1 (no file or no such column). */
+int test_column(const char *dir, const char *name, const char *col, double *v, int max);
+
+/* Dataset dset of dir/NAME.h5 as doubles (malloc'd: the caller frees it; *n values, *rows
+ * along axis 0), or NULL with *n = *rows = 0 (no file or no such dataset). */
+double *test_read(const char *dir, const char *name, const char *dset, size_t *n, size_t *rows);
+
+#endif
