@@ -4,6 +4,7 @@
  */
 #include "nnq/run.h"
 
+#include <assert.h>
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -20,7 +21,6 @@
 #include "nnq/stepper.h"
 
 #define CONFIG_TEXT_MAX (NNQ_KEY_COUNT * 2 * NNQ_STR_MAX)
-#define MAX_STEPPERS 8
 
 /*
  * The parts of a run. Invariants: ops[0 .. count) are the table's steppers that cfg wants,
@@ -37,9 +37,9 @@ struct run {
     struct nnq_potential *pot;
     struct nnq_output *out;
     int count, lockstep;
-    const struct nnq_stepper_ops *ops[MAX_STEPPERS];
-    void *self[MAX_STEPPERS];
-    struct nnq_output_group groups[MAX_STEPPERS];
+    const struct nnq_stepper_ops *ops[NNQ_STEPPERS_MAX];
+    void *self[NNQ_STEPPERS_MAX];
+    struct nnq_output_group groups[NNQ_STEPPERS_MAX];
 };
 
 /* The running summary a checkpoint carries, by name: /checkpoint/summary_<name>. */
@@ -284,7 +284,8 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         cfg = r->cfg;
     }
     for (int k = 0; nnq_steppers[k]; k++)
-        if (nnq_steppers[k]->wanted(cfg) && r->count < MAX_STEPPERS) {
+        if (nnq_steppers[k]->wanted(cfg)) {
+            assert(r->count < NNQ_STEPPERS_MAX); /* the table's size is asserted at compile time */
             r->lockstep |= nnq_steppers[k]->lockstep;
             r->ops[r->count] = nnq_steppers[k];
             r->groups[r->count++] = nnq_steppers[k]->group;

@@ -9,6 +9,8 @@ const struct nnq_stepper_ops *const nnq_steppers[] = {
     &nnq_stepper_trajectories, /* follows the two above */
     NULL,
 };
+_Static_assert(sizeof nnq_steppers / sizeof nnq_steppers[0] - 1 <= NNQ_STEPPERS_MAX,
+               "a run holds at most NNQ_STEPPERS_MAX steppers: raise it with the table");
 
 int nnq_stepper_view(const struct nnq_stepper_env *env, const char *name, struct nnq_view *v) {
     for (int k = 0; k < env->count; k++)

@@ -22,6 +22,7 @@
 
 #include "check.h"
 #include "helpers.h"
+#include "nnq/compare.h"
 #include "nnq/config.h"
 #include "nnq/initial.h"
 #include "nnq/run.h"
@@ -44,6 +45,17 @@ static void check_t0(const char *name, const char *ini, long components) {
 }
 
 static void test_t0(void) {
+    /* NNQ_COMPARE_MAX_PIECES pieces each with its own phase, and one more sharing the last */
+    for (int k = NNQ_COMPARE_MAX_PIECES; k <= NNQ_COMPARE_MAX_PIECES + 1; k++) {
+        char name[32], ini[512];
+        snprintf(name, sizeof name, "pieces%d", k);
+        snprintf(ini, sizeof ini,
+                 "[run]\ndt = 1e-4\nsteps = 1\ndiag_every = 1\nplanner = estimate\n"
+                 "[grid]\nn = 8192\nqmin = 0\nqmax = 3.141592653589793\n[network]\nmu = 0.3\n"
+                 "[initial]\np = sin(%d*x)^8\nF = 0.2*cos(x)\n[madelung]\nform = momentum\n",
+                 k);
+        check_t0(name, ini, k);
+    }
     /* a tiny network's two mirror minima (w, a) and (-w, -a), a curved F */
     check_t0("lobes_2d",
              "[run]\ndt = 2e-3\nsteps = 1\ndiag_every = 1\n"

@@ -507,6 +507,55 @@ static void test_split(void) {
               (size_t)pointwise.bytes_per_point);
 }
 
+/* The splitter's limits at their edges: 8 terms f_k(t) G_k(q), 64 factors in a product, 256
+ * products of one term multiplied out; one past each, the field is compiled instead, with
+ * the same values. */
+static void test_split_limits(void) {
+    static char text[8192];
+    struct nnq_grid *g = NULL;
+    struct nnq_err err = {0};
+    const long n[3] = {40, 1, 1};
+    const double lo[3] = {-0.9, 0, 0}, hi[3] = {0.9, 0, 0};
+    CHECK(nnq_grid_create(1, n, lo, hi, &g, &err) == NNQ_OK);
+    for (int edge = 0; edge < 6; edge++) {
+        const int past = edge % 2, kind = edge / 2;
+        text[0] = '\0';
+        if (kind == 0) /* terms: cos(k t) x^k, k = 1 .. 8 (+1) */
+            for (int k = 1; k <= 8 + past; k++)
+                snprintf(text + strlen(text), sizeof text - strlen(text), "%scos(%d*t)*x^%d",
+                         k > 1 ? "+" : "", k, k);
+        else if (kind == 1) { /* factors: t and 63 (+1) of (1 + x/100) */
+            strcat(text, "t");
+            for (int k = 0; k < 63 + past; k++)
+                strcat(text, "*(1+x/100)");
+        } else /* products: (x + x t)^4 (x + x t)^4 is 256 of them, one term x^8 */
+            strcat(text, past ? "(x+x*t)^4*(x+x*t)^4*(x+x*t)" : "(x+x*t)^4*(x+x*t)^4");
+        struct nnq_expr *e = NULL;
+        struct nnq_expr_field *fd = NULL;
+        CHECK(nnq_expr_create(text, 1, NULL, &e, &err) == NNQ_OK);
+        CHECK(nnq_expr_field_create(e, g, 1, 1, NULL, &fd, &err) == NNQ_OK);
+        const int want = past ? -1 : kind == 0 ? 8 : 1;
+        CHECK_MSG(nnq_expr_field_terms(fd) == want && nnq_expr_field_compiled(fd) == past,
+                  "limit %d%s: %d terms, compiled %d", kind, past ? " + 1" : "",
+                  nnq_expr_field_terms(fd), nnq_expr_field_compiled(fd));
+        double V[40], worst = 0;
+        for (int k = 0; k < 4; k++) {
+            const double t = 0.3 + 0.45 * k;
+            nnq_expr_field_fill(fd, t, NULL, V);
+            for (int i = 0; i < 40; i++) {
+                const double q[3] = {g->q[0][i], 0, 0};
+                const double v = nnq_expr_eval(e, q, t, 1, 1, 0);
+                worst = fmax(worst, fabs(V[i] - v) / (1 + fabs(v)));
+            }
+        }
+        CHECK_MSG(worst <= 1e-12, "limit %d%s: relative difference %g", kind, past ? " + 1" : "",
+                  worst);
+        nnq_expr_field_destroy(fd);
+        nnq_expr_destroy(e);
+    }
+    nnq_grid_destroy(g);
+}
+
 /* The field of text on a 1D grid of 64 points in [-0.9, 0.9] against libmatheval at four
  * times: the largest difference in ulps of the value (0: bit for bit; NaN where both are NaN);
  * *compiled whether the field was compiled. */
@@ -655,6 +704,7 @@ int main(void) {
     test_own_output();
     test_time_series();
     test_split();
+    test_split_limits();
     test_compiled();
     test_malformed();
     return check_finish(dir);

@@ -100,7 +100,9 @@ struct nnq_stepper_ops {
     void (*destroy)(void *self);
 };
 
-/* The table, reference first, NULL-terminated. */
+/* The table, reference first, NULL-terminated: at most NNQ_STEPPERS_MAX kinds (a run holds
+ * every kind a config may ask for; src/stepper.c asserts the table fits at compile time). */
+#define NNQ_STEPPERS_MAX 8
 extern const struct nnq_stepper_ops *const nnq_steppers[];
 
 /* The steppers of the table. */
