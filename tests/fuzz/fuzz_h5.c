@@ -29,9 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char path[64];
 
+/* The file and the XDMF sidecar that a resumed run writes beside it. */
+static void remove_file(void) {
+    char xmf[sizeof path];
+    snprintf(xmf, sizeof xmf, "%.*s.xmf", (int)(strlen(path) - 3), path);
+    unlink(path);
+    unlink(xmf);
+}
+
 static int write_file(const uint8_t *data, size_t size) {
     if (!path[0]) {
         snprintf(path, sizeof path, "/tmp/nnq-fuzz-h5-%ld.h5", (long)getpid());
+        atexit(remove_file);
     }
     FILE *f = fopen(path, "wb");
     if (!f)
