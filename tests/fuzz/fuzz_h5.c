@@ -1,11 +1,12 @@
 /*
  * fuzz_h5.c - libFuzzer target: arbitrary bytes as an HDF5 file given to every reader of nnq:
  * `nnq info`, `--resume` (the stored config read back, then one chunk run from the
- * checkpoint), `nnq check`'s estimate, and the file as [potential] file and as [initial] file
- * on a 1-D and a 2-D grid (the run's set-up, as `nnq check` builds it). Whatever the bytes,
- * each must return a status: no crash, no read or write out of bounds, no hang, no memory
- * beyond the run's limit (libFuzzer's -rss_limit_mb). The seeds (tests/fuzz/corpus_h5) are an
- * interrupted nnq output, a loss-landscape surface file and a state file of p and F.
+ * checkpoint where that is small: up to 4096 points, no Madelung solver), `nnq check`'s estimate,
+ * and the file as [potential] file and as [initial] file on a 1-D and a 2-D grid (the run's set-up,
+ * as `nnq check` builds it). Whatever the bytes, each must return a status: no crash, no read or
+ * write out of bounds, no hang, no memory beyond the run's limit (libFuzzer's -rss_limit_mb). The
+ * seeds (tests/fuzz/corpus_h5) are an interrupted nnq output, a loss-landscape surface file and a
+ * state file of p and F.
  *
  * libhdf5 itself is not instrumented: the coverage that guides the mutations is nnq's, and a
  * crash whose every frame is inside libhdf5 is libhdf5's (tests/fuzz/run.sh tells them apart).
@@ -69,8 +70,9 @@ static void resume(void) {
         return;
     struct nnq_estimate e;
     nnq_run_estimate(&cfg, 1, &e);
+    /* a stored config may ask for any amount of work: a Madelung step up to 10^6 sub-steps */
     if (cfg.n[0] * cfg.n[1] * cfg.n[2] > FUZZ_MAX_POINTS || !(e.memory < FUZZ_MEMORY) ||
-        cfg.trajectories_count > 1000)
+        cfg.trajectories_count > 1000 || cfg.madelung_enabled)
         return;
     static const volatile sig_atomic_t stop = 1; /* one chunk, then a checkpoint */
     const struct nnq_run_options opt = {
