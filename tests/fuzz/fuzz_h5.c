@@ -93,7 +93,7 @@ static void as_input(const struct fuzz_input *in, int dims) {
     struct nnq_err err = {0};
     snprintf(section, sizeof section, "%s%s%s", in->before, path, in->after);
     snprintf(ini, sizeof ini,
-             "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\nmemory_limit = 2.5e8\n"
+             "[run]\nsteps = 2\ndt = 1e-3\nplanner = estimate\nmemory_limit = 2.5e7\n"
              "[madelung]\nenabled = false\n%s\n%s",
              dims == 1 ? "[grid]\nn = 16\nqmin = -4\nqmax = 4\n"
                        : "[grid]\nn = 8, 8\nqmin = -1, -1\nqmax = 1, 1\n",

@@ -31,14 +31,14 @@ done
 work=$(mktemp -d)
 found=$(mktemp -d)
 ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz_h5 -detect_leaks=0 -max_len=131072 -max_total_time="$seconds" \
-    -timeout=10 -rss_limit_mb=2048 -fork=2 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    -timeout=25 -rss_limit_mb=2048 -fork=2 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -artifact_prefix="$found/" "$work" tests/fuzz/corpus_h5 2>&1 | grep -E "^(INFO: fuzzed|#[0-9]+: .*DONE|==.*ERROR)" || true
 rm -rf "$work"
 mkdir -p build-fuzz/libhdf5
 ours=0
 for f in "$found"/*; do
     [ -e "$f" ] || continue
-    who=$(ASAN_OPTIONS=detect_leaks=0 timeout 120 ./build-fuzz/fuzz_h5 -detect_leaks=0 -timeout=10 -rss_limit_mb=2048 \
+    who=$(ASAN_OPTIONS=detect_leaks=0 timeout 120 ./build-fuzz/fuzz_h5 -detect_leaks=0 -timeout=25 -rss_limit_mb=2048 \
         "$f" 2>&1 | python3 tests/fuzz/classify.py) && {
         cp "$f" build-fuzz/libhdf5/
         echo "fuzz_h5: libhdf5's own failure (not nnq's): $who"
