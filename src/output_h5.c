@@ -120,6 +120,17 @@ static hid_t field_transfer(void) {
 /* Reads or writes data through the selection made in fspace/mspace, or, when this rank has
  * nothing (any == 0), with both selections empty, as collective transfers need every rank to
  * call; closes both spaces. Returns 0 or -1. */
+/* -1 when the HDF5 call that every rank has just made failed on any rank (then every rank
+ * also knows whether one of them found a checksum that does not match), else 0. Collective:
+ * a rank that fails alone (a damaged block only it reads) must not leave the others waiting
+ * in the next collective call. */
+static int agreed_failure(struct nnq_output *o, int failed) {
+    if (!nnq_par_any(failed))
+        return 0;
+    o->damaged = nnq_par_any(o->damaged);
+    return -1;
+}
+
 static int transfer(struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace, hid_t mspace,
                     int any, void *data, int write) {
     herr_t rc = any ? 0 : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
@@ -130,7 +141,7 @@ static int transfer(struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace,
         note_damage(o);
     H5Sclose(mspace);
     H5Sclose(fspace);
-    return rc < 0 ? -1 : 0;
+    return agreed_failure(o, rc < 0);
 }
 
 /* Reads or writes this rank's slab of the grid-shaped dataset d (rank g->dims) from or into
@@ -274,10 +285,11 @@ static int append(struct nnq_output *o, hid_t d, long row, int rank, const hsize
     hsize_t dims[5] = {0}, start[5] = {0}, count[5] = {1, 1, 1, 1, 1};
     for (int i = 0; i < rank; i++)
         dims[i] = i ? shape[i] : (hsize_t)row + 1;
-    if (H5Dset_extent(d, dims) < 0) {
+    const int extent_failed = H5Dset_extent(d, dims) < 0;
+    if (extent_failed)
         note_damage(o);
+    if (agreed_failure(o, extent_failed)) /* before the write that all ranks make */
         return -1;
-    }
     start[0] = (hsize_t)row;
     for (int i = 1; i < rank; i++) {
         start[i] = start1 ? start1[i] : 0;
@@ -293,7 +305,7 @@ static int append(struct nnq_output *o, hid_t d, long row, int rank, const hsize
         note_damage(o);
     H5Sclose(mspace);
     H5Sclose(fspace);
-    return rc < 0 ? -1 : 0;
+    return agreed_failure(o, rc < 0);
 }
 
 static hid_t reopen(hid_t f, const char *path, hsize_t count, int want_rank);
@@ -881,10 +893,11 @@ enum nnq_status nnq_output_snapshot_end(struct nnq_output *o, struct nnq_err *er
 static int append_value(struct nnq_output *o, hid_t d, long row, hid_t mem_type,
                         const void *value) {
     hsize_t dims = (hsize_t)row + 1, start = (hsize_t)row, one = 1;
-    if (H5Dset_extent(d, &dims) < 0) {
+    const int extent_failed = H5Dset_extent(d, &dims) < 0;
+    if (extent_failed)
         note_damage(o);
+    if (agreed_failure(o, extent_failed)) /* before the write that all ranks make */
         return -1;
-    }
     hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(1, &one, NULL);
     const int mine = nnq_par_rank() == 0;
     if (mine)
@@ -1326,6 +1339,30 @@ enum nnq_status nnq_output_read_config(const char *path, char *text, size_t size
 }
 
 /* Opens the extendible datasets of an existing file and shrinks each to `count` rows. */
+/* 1 when a chunk of d lies past eoa, the end of the space the file records (its superblock's
+ * end of allocation): a run killed while HDF5 flushed its metadata in part (even one whose
+ * checkpoint completed: the superblock may be written last). The next append would be given
+ * that space again, over the chunk, or write past the file's recorded end. */
+static int past_end(hid_t d, const hsize_t *dims, int rank, double eoa) {
+    hsize_t cdims[5];
+    hid_t plist = H5Dget_create_plist(d);
+    const int chunked = plist >= 0 && H5Pget_layout(plist) == H5D_CHUNKED &&
+                        H5Pget_chunk(plist, rank, cdims) == rank && cdims[0] > 0;
+    if (plist >= 0)
+        H5Pclose(plist);
+    for (hsize_t row = 0; chunked && eoa > 0 && row < dims[0]; row += cdims[0]) {
+        hsize_t offset[5] = {row, 0, 0, 0, 0}, size = 0;
+        haddr_t addr = HADDR_UNDEF;
+        unsigned mask = 0;
+        if (H5Dget_chunk_info_by_coord(d, offset, &mask, &addr, &size) >= 0 &&
+            addr != HADDR_UNDEF && (double)addr + (double)size > eoa)
+            return 1;
+    }
+    return 0;
+}
+
+/* Opens the extendible dataset at path of f, of rank want_rank (0: any), cut back to count
+ * rows. Returns it, or -1: absent, another rank, or fewer rows than count. */
 static hid_t reopen(hid_t f, const char *path, hsize_t count, int want_rank) {
     if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
         return -1;
@@ -1350,6 +1387,51 @@ static hid_t reopen(hid_t f, const char *path, hsize_t count, int want_rank) {
     return d;
 }
 
+/* H5Ovisit2's callback: sets scan->past when the dataset `name` has a chunk past the end
+ * the file records (scan->eoa). */
+struct past_scan {
+    int past;
+    double eoa;
+};
+
+static herr_t scan_past_end(hid_t obj, const char *name, const H5O_info_t *info, void *data) {
+    struct past_scan *scan = data;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[5];
+    const int rank = nnq_h5read_extent(sp, dims, 5);
+    if (rank >= 1 && past_end(d, dims, rank, scan->eoa))
+        scan->past = 1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return scan->past; /* a positive value ends the visit */
+}
+
+/* 1 when the file at path holds a chunk past the end it records: a run killed while HDF5
+ * flushed its metadata in part. Rank 0 reads it, read-only through the default driver (MPI-IO's
+ * does not tell the end), before the file is opened to be continued (which would truncate it to
+ * that end); 0 where it cannot tell. Collective. */
+static int killed_past_end(const char *path) {
+    int past = 0;
+    if (nnq_par_rank() == 0) {
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        haddr_t eoa = 0;
+        struct past_scan scan = {0, 0};
+        if (f >= 0 && H5Fget_eoa(f, &eoa) >= 0) {
+            scan.eoa = (double)eoa;
+            H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, scan_past_end, &scan, H5O_INFO_BASIC);
+        }
+        past = scan.past;
+        if (f >= 0)
+            H5Fclose(f);
+    }
+    return nnq_par_any(past);
+}
+
 enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg,
                                   const struct nnq_grid *g, const struct nnq_output_group *groups,
                                   int ngroups, struct nnq_output **out, long *step,
@@ -1359,6 +1441,14 @@ enum nnq_status nnq_output_resume(const char *path, const struct nnq_config *cfg
     enum nnq_status rc = new_output(path, cfg, g, groups, ngroups, &o, err);
     if (rc != NNQ_OK)
         return rc;
+    if (killed_past_end(path)) {
+        close_all(o);
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s: the run was killed while HDF5 was writing its metadata: some of "
+                           "its data lie past the end the file records, and the file cannot be "
+                           "continued consistently; start the run again",
+                           path);
+    }
     o->file = open_nnq_file(path, H5F_ACC_RDWR, err);
     if (o->file < 0) {
         close_all(o);
