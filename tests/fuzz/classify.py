@@ -9,7 +9,11 @@ is not the sanitizer's or libFuzzer's is in libhdf5 and the report names no nnq 
 elsewhere (a buffer nnq allocated or a variable on nnq's stack that libhdf5 overran is nnq's
 failure: it passed libhdf5 too small a buffer). Anything else is nnq's.
 
-Usage: classify.py < report; prints "libhdf5 FRAME" or "nnq FRAME"; exits 0 for libhdf5's.
+An out-of-memory report of libFuzzer's RSS limit has no stack: "unclear", listed, not failed
+(nnq's own reads are bounded by [run] memory_limit, which tests/test_h5read.c checks).
+
+Usage: classify.py < report; prints "libhdf5 FRAME", "unclear WHY" or "nnq FRAME"; exits 1
+for nnq's only.
 """
 import re
 import sys
@@ -45,6 +49,10 @@ def ours(frame):
 
 def blame(lines):
     all_stacks = stacks(lines)
+    if not all_stacks and any("out-of-memory (used:" in line for line in lines):
+        # libFuzzer's RSS limit, met by a thread that has no stack of the allocation: whose it
+        # is cannot be told (test_h5read bounds nnq's own reads against memory_limit)
+        return "unclear", "(libFuzzer's RSS limit: no stack to tell whose)"
     if not all_stacks:
         return "nnq", "(no stack in the report)"
     first = [f for f in all_stacks[0] if not f[0].startswith(RUNTIME) and f[0] != "raise"
@@ -64,7 +72,7 @@ def blame(lines):
 def main():
     who, frame = blame(sys.stdin.read().splitlines())
     print(who, frame)
-    return 0 if who == "libhdf5" else 1
+    return 1 if who == "nnq" else 0
 
 
 if __name__ == "__main__":
