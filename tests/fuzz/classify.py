@@ -9,8 +9,10 @@ is not the sanitizer's or libFuzzer's is in libhdf5 and the report names no nnq 
 elsewhere (a buffer nnq allocated or a variable on nnq's stack that libhdf5 overran is nnq's
 failure: it passed libhdf5 too small a buffer). Anything else is nnq's.
 
-An out-of-memory report of libFuzzer's RSS limit has no stack: "unclear", listed, not failed
-(nnq's own reads are bounded by [run] memory_limit, which tests/test_h5read.c checks).
+An out-of-memory report of libFuzzer's RSS limit has no stack, and a report made without
+llvm-symbolizer has frames without names: "unclear", listed, not failed (tests/fuzz/run.sh
+finds the symbolizer; nnq's own reads are bounded by [run] memory_limit, which
+tests/test_h5read.c checks).
 
 Usage: classify.py < report; prints "libhdf5 FRAME", "unclear WHY" or "nnq FRAME"; exits 1
 for nnq's only.
@@ -60,6 +62,9 @@ def blame(lines):
     if not first:
         return "nnq", "(only runtime frames)"
     top = first[0]
+    if not top[0] and "libhdf5" not in top[1]:
+        # a frame of the fuzzer's own binary with no name: the report was not symbolized
+        return "unclear", "(not symbolized: " + top[1] + ")"
     if "libhdf5" not in top[1]:
         return "nnq", " ".join(top)
     for stack in all_stacks[1:]:

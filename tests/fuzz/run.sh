@@ -12,6 +12,11 @@
 set -eu
 seconds=${1:-60}
 cd "$(dirname "$0")/../.."
+# the sanitizers name the frames of a report through llvm-symbolizer (Debian's llvm-14); without
+# it a stack is addresses, and classify.py cannot tell whose a failure is
+for s in llvm-symbolizer llvm-symbolizer-14; do
+    command -v "$s" >/dev/null && export ASAN_SYMBOLIZER_PATH="$(command -v "$s")"
+done
 CC=clang cmake -S . -B build-fuzz -DNNQ_FUZZ=ON -DNNQ_MPI=OFF -DBUILD_TESTING=OFF -DNNQ_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j --target fuzz_config fuzz_expr fuzz_h5
