@@ -1,6 +1,7 @@
 /*
- * run.c - one simulation: a loop over the steppers a config asks for, plus the schedule
- * (see include/nnq/run.h). The run knows no solver: it asks the table of nnq/stepper.h.
+ * run.c - one simulation: a loop over the steppers a config asks for and the observers that
+ * read them, plus the schedule (see include/nnq/run.h). The run knows no solver: it asks the
+ * tables of nnq/stepper.h and nnq/observer.h.
  */
 #include "nnq/run.h"
 
@@ -14,6 +15,7 @@
 
 #include "nnq/grid.h"
 #include "nnq/initial.h"
+#include "nnq/observer.h"
 #include "nnq/output_h5.h"
 #include "nnq/par.h"
 #include "nnq/potential.h"
@@ -24,9 +26,11 @@
 
 /*
  * The parts of a run. Invariants: ops[0 .. count) are the table's steppers that cfg wants,
- * the reference first, self[k] what ops[k]->create made (NULL until then); groups[k] is
- * ops[k]->group; g, pot and out outlive the steppers; cfg is the caller's, or `own` (its copy
- * with the values chosen at set-up) once that is made.
+ * the reference first, self[k] what ops[k]->create made (NULL until then); obs[0 .. nobs) the
+ * observers cfg wants, obs_self[k] theirs; groups[] the steppers' groups, then the
+ * observers'; every_step: an observer has a per-step hook; g, pot and out outlive the
+ * steppers and observers; cfg is the caller's, or `own` (its copy with the values chosen at
+ * set-up) once that is made.
  */
 struct run {
     const struct nnq_config *cfg;
@@ -36,10 +40,12 @@ struct run {
     struct nnq_grid *g;
     struct nnq_potential *pot;
     struct nnq_output *out;
-    int count, lockstep;
+    int count, nobs, every_step;
     const struct nnq_stepper_ops *ops[NNQ_STEPPERS_MAX];
     void *self[NNQ_STEPPERS_MAX];
-    struct nnq_output_group groups[NNQ_STEPPERS_MAX];
+    const struct nnq_observer_ops *obs[NNQ_OBSERVERS_MAX];
+    void *obs_self[NNQ_OBSERVERS_MAX];
+    struct nnq_output_group groups[NNQ_STEPPERS_MAX + NNQ_OBSERVERS_MAX];
 };
 
 /* The running summary a checkpoint carries, by name: /checkpoint/summary_<name>. */
@@ -153,31 +159,39 @@ static void track_drift(struct nnq_summary *sum, const struct nnq_diag_row *row)
     sum->last = *row;
 }
 
-/* Every stepper's columns of the row at the current state; the reference's view is what the
- * others compare with. Collective. */
+/* Every stepper's and observer's columns of the row at the current state; the reference's
+ * view is what the others compare with. Collective. */
 static void sample(struct run *r, struct nnq_diag_row *row) {
     nnq_diag_clear(row, r->sum->t, r->sum->steps_done);
     struct nnq_view ref;
     r->ops[0]->view(r->self[0], &ref);
     for (int k = 0; k < r->count; k++)
         r->ops[k]->sample(r->self[k], &ref, row);
+    for (int k = 0; k < r->nobs; k++)
+        r->obs[k]->sample(r->obs_self[k], &ref, row);
 }
 
-/* The first stepper whose columns of row show a failure, or NNQ_OK. */
+/* The first stepper or observer whose columns of row show a failure, or NNQ_OK. */
 static enum nnq_status check(struct run *r, const struct nnq_diag_row *row,
                              const struct nnq_diag_row *first, struct nnq_err *err) {
     enum nnq_status rc = NNQ_OK;
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = r->ops[k]->check(r->self[k], row, first, err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        if (r->obs[k]->check)
+            rc = r->obs[k]->check(r->obs_self[k], row, err);
     return rc;
 }
 
-/* What the steppers keep beside the columns at a row. Collective. */
+/* What the steppers and observers keep beside the columns at a row. Collective. */
 static enum nnq_status record(struct run *r, struct nnq_err *err) {
     enum nnq_status rc = NNQ_OK;
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         if (r->ops[k]->record)
             rc = r->ops[k]->record(r->self[k], r->out, err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        if (r->obs[k]->record)
+            rc = r->obs[k]->record(r->obs_self[k], r->out, err);
     return rc;
 }
 
@@ -195,21 +209,30 @@ static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
     return rc ? rc : record(r, err);
 }
 
-/* One snapshot of every stepper's fields. Collective. */
+/* The data of field f of group k (the steppers' groups, then the observers'). */
+static const void *field(struct run *r, int k, int f) {
+    return k < r->count ? r->ops[k]->field(r->self[k], f)
+                        : r->obs[k - r->count]->field(r->obs_self[k - r->count], f);
+}
+
+/* One snapshot of every stepper's and observer's fields. Collective. */
 static enum nnq_status write_snapshot(struct run *r, struct nnq_err *err) {
     enum nnq_status rc = nnq_output_snapshot_begin(r->out, r->sum->t, r->sum->steps_done, err);
-    for (int k = 0; k < r->count && rc == NNQ_OK; k++)
+    for (int k = 0; k < r->count + r->nobs && rc == NNQ_OK; k++)
         for (int f = 0; f < r->groups[k].nfields && rc == NNQ_OK; f++)
             if (nnq_output_wants(r->out, k, f))
-                rc = nnq_output_snapshot_field(r->out, k, f, r->ops[k]->field(r->self[k], f), err);
+                rc = nnq_output_snapshot_field(r->out, k, f, field(r, k, f), err);
     return rc ? rc : nnq_output_snapshot_end(r->out, err);
 }
 
-/* Every stepper's state and the running summary into /checkpoint. Collective. */
+/* Every stepper's and observer's state and the running summary into /checkpoint.
+ * Collective. */
 static enum nnq_status write_checkpoint(struct run *r, struct nnq_err *err) {
     enum nnq_status rc = nnq_output_checkpoint_begin(r->out, err);
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = r->ops[k]->save(r->self[k], r->out, err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        rc = r->obs[k]->save(r->obs_self[k], r->out, err);
     if (rc == NNQ_OK)
         rc = save_summary(r->out, r->sum, err);
     return rc ? rc : nnq_output_checkpoint_end(r->out, r->sum->steps_done, r->sum->t, err);
@@ -286,16 +309,22 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     for (int k = 0; nnq_steppers[k]; k++)
         if (nnq_steppers[k]->wanted(cfg)) {
             assert(r->count < NNQ_STEPPERS_MAX); /* the table's size is asserted at compile time */
-            r->lockstep |= nnq_steppers[k]->lockstep;
             r->ops[r->count] = nnq_steppers[k];
             r->groups[r->count++] = nnq_steppers[k]->group;
+        }
+    const struct nnq_observer_ops *const *table = opt->observers ? opt->observers : nnq_observers;
+    for (int k = 0; table[k] && r->nobs < NNQ_OBSERVERS_MAX; k++)
+        if (table[k]->wanted(cfg)) {
+            r->every_step |= table[k]->step != NULL;
+            r->obs[r->nobs] = table[k];
+            r->groups[r->count + r->nobs++] = table[k]->group;
         }
     *step = 0;
     if (rc == NNQ_OK && opt->resume) {
         snprintf(sum->output, sizeof sum->output, "%s", opt->resume);
-        rc = nnq_par_agree(
-            nnq_output_resume(opt->resume, cfg, r->g, r->groups, r->count, &r->out, step, err),
-            err);
+        rc = nnq_par_agree(nnq_output_resume(opt->resume, cfg, r->g, r->groups, r->count + r->nobs,
+                                             &r->out, step, err),
+                           err);
     }
     /* wisdom is per process; FFTW-MPI plans are agreed among the ranks anyway */
     const double t_plan = nnq_progress_clock();
@@ -309,6 +338,8 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        rc = nnq_par_agree(r->obs[k]->create(&env, &r->obs_self[k], err), err);
     /* a kill inside the wisdom's rename would leave its temporary file; a signal from here on
      * stops the run after its first chunk */
     if (opt->setting_up)
@@ -329,7 +360,7 @@ static enum nnq_status create_output(struct run *r, struct nnq_err *err) {
         return rc;
     nnq_config_dump(r->cfg, config_text, CONFIG_TEXT_MAX);
     rc = nnq_par_agree(nnq_output_create(r->sum->output, r->opt->force, r->cfg, config_text, r->g,
-                                         r->groups, r->count, &r->out, err),
+                                         r->groups, r->count + r->nobs, &r->out, err),
                        err);
     free(config_text);
     return rc;
@@ -363,6 +394,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
         r->ops[0]->view(r->self[0], &ref);
     for (int k = 1; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->start(r->self[k], &ref, err), err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        rc = nnq_par_agree(r->obs[k]->start(r->obs_self[k], &ref, err), err);
     if (rc == NNQ_OK)
         rc = create_output(r, err);
     if (rc == NNQ_OK)
@@ -386,6 +419,8 @@ static enum nnq_status resume(struct run *r, long step, struct nnq_err *err) {
     enum nnq_status rc = potential_file(r, 1, err);
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->restore(r->self[k], r->out, err), err);
+    for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+        rc = nnq_par_agree(r->obs[k]->restore(r->obs_self[k], r->out, err), err);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(restore_summary(r->out, r->sum, err), err);
     if (rc == NNQ_OK) {
@@ -412,13 +447,18 @@ static enum nnq_status loop(struct run *r, long step, struct nnq_err *err) {
         next = next_diag < next ? next_diag : next;
         next = next_snap < next ? next_snap : next;
         next = every_check > 0 && next_check < next ? next_check : next;
-        /* in lockstep every stepper makes each step before any makes the next */
-        const long stride = r->lockstep ? 1 : next - step;
+        /* an observer that sees every step: every stepper makes each step before any makes
+         * the next, and the observers' hooks run between */
+        const long stride = r->every_step ? 1 : next - step;
         const double t_step = nnq_progress_clock();
-        for (long s = step; s < next && rc == NNQ_OK; s += stride)
+        for (long s = step; s < next && rc == NNQ_OK; s += stride) {
             for (int k = 0; k < r->count && rc == NNQ_OK; k++)
                 rc =
                     nnq_par_agree(r->ops[k]->advance(r->self[k], stride, (double)s * dt, err), err);
+            for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
+                if (r->obs[k]->step)
+                    rc = nnq_par_agree(r->obs[k]->step(r->obs_self[k], (double)s * dt, err), err);
+        }
         sum->step_s += nnq_progress_clock() - t_step;
         if (rc != NNQ_OK)
             break;
@@ -497,6 +537,8 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         if (nnq_output_close(r.out, rc == NNQ_OK, &close_err) != NNQ_OK && rc == NNQ_OK)
             rc = nnq_err_set(err, close_err.code, "%s", close_err.msg);
     }
+    for (int k = r.nobs - 1; k >= 0; k--)
+        r.obs[k]->destroy(r.obs_self[k]);
     for (int k = r.count - 1; k >= 0; k--)
         r.ops[k]->destroy(r.self[k]);
     nnq_potential_destroy(r.pot);
@@ -508,6 +550,26 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
 }
 
 /* ---- what a run will take ----------------------------------------------------------------- */
+
+/* What one stepper or observer adds: its memory into *e, its snapshot values per point into
+ * *fields. */
+static void add_estimate(const struct nnq_config *cfg, int td, int threads,
+                         void (*memory)(const struct nnq_config *, int, int, size_t *, double *),
+                         const struct nnq_output_group *group, struct nnq_estimate *e,
+                         double *fields) {
+    size_t per_point;
+    double fixed;
+    memory(cfg, td, threads, &per_point, &fixed);
+    e->bytes_per_point += per_point;
+    e->fixed += fixed;
+    for (int f = 0; f < group->nfields; f++) {
+        const struct nnq_field_info *fi = &group->fields[f];
+        if (!fi->select || (cfg->output_fields & fi->select))
+            *fields += fi->kind == NNQ_FIELD_COMPLEX  ? 2
+                       : fi->kind == NNQ_FIELD_VECTOR ? cfg->dims
+                                                      : 1;
+    }
+}
 
 void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_estimate *e) {
     double points = (double)cfg->n[0] * (double)cfg->n[1] * (double)cfg->n[2];
@@ -527,23 +589,14 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     e->fixed = read + nnq_initial_read_bytes(cfg);
     double fields = 0;
     const double word = cfg->output_precision == NNQ_PRECISION_SINGLE ? 4.0 : 8.0;
-    for (int k = 0; nnq_steppers[k]; k++) {
-        const struct nnq_stepper_ops *ops = nnq_steppers[k];
-        if (!ops->wanted(cfg))
-            continue;
-        size_t per_point;
-        double fixed;
-        ops->memory(cfg, td, threads, &per_point, &fixed);
-        e->bytes_per_point += per_point;
-        e->fixed += fixed;
-        for (int f = 0; f < ops->group.nfields; f++) {
-            const struct nnq_field_info *fi = &ops->group.fields[f];
-            if (!fi->select || (cfg->output_fields & fi->select))
-                fields += fi->kind == NNQ_FIELD_COMPLEX  ? 2
-                          : fi->kind == NNQ_FIELD_VECTOR ? cfg->dims
-                                                         : 1;
-        }
-    }
+    for (int k = 0; nnq_steppers[k]; k++)
+        if (nnq_steppers[k]->wanted(cfg))
+            add_estimate(cfg, td, threads, nnq_steppers[k]->memory, &nnq_steppers[k]->group, e,
+                         &fields);
+    for (int k = 0; nnq_observers[k]; k++)
+        if (nnq_observers[k]->wanted(cfg))
+            add_estimate(cfg, td, threads, nnq_observers[k]->memory, &nnq_observers[k]->group, e,
+                         &fields);
     e->memory = points * (double)e->bytes_per_point + e->fixed;
     e->snapshots = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)

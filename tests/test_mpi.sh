@@ -231,8 +231,8 @@ if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
     echo "FAIL: 5 rows on 4 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"; fail=1
 fi
 # a NaN Madelung density (planted in the checkpoint of a finished 2-rank run, marked
-# unfinished) ends the Madelung description at the next step (t = 0.031, in lockstep with the
-# particles) in the resumed run on 2 ranks (on_failure = end,
+# unfinished) ends the Madelung description at the next step (t = 0.031: the particles' per-step
+# hook steps the run one step at a time) in the resumed run on 2 ranks (on_failure = end,
 # the default): exit 0, the end said once with the reason, psi run on to the last row, the
 # Madelung columns and the madelung particles NaN from the end on. With on_failure = stop in
 # the stored config: exit 3, the message naming the solver once, the file valid with its rows

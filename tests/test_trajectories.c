@@ -1,6 +1,6 @@
 /*
  * test_trajectories.c - single networks followed in both descriptions (the trajectories
- * stepper, src/stepper_trajectories.c), through nnq_run, against exact results:
+ * observer, src/observer_trajectories.c), through nnq_run, against exact results:
  *  - a coherent state in a harmonic trap: every Bohm particle moves rigidly with the packet,
  *    q(t) - q(0) = x0 (cos t - 1), within 1e-6 over one period; the Madelung particles follow
  *    them to the Madelung solver's accuracy, which improves with the grid (order >= 1);

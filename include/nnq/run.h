@@ -2,9 +2,10 @@
  * run.h - one simulation from a validated config to an HDF5 file and a summary.
  *
  *   config -> grid + potential -> output file (header, grid) -> the steppers the config asks
- *     for (nnq/stepper.h: Schrodinger, Madelung), planned -> initial state -> loop over the
- *     steppers { advance } + the schedule { diagnostics row; snapshot; checkpoint; signals }
- *     -> close -> summary (data: the program prints it)
+ *     for (nnq/stepper.h: Schrodinger, Madelung), planned, and the observers that read them
+ *     (nnq/observer.h: trajectories) -> initial state -> loop over the steppers { advance }
+ *     and the observers' per-step hooks + the schedule { diagnostics row; snapshot;
+ *     checkpoint; signals } -> close -> summary (data: the program prints it)
  *
  * Steps are advanced in chunks that end at every diagnostics or snapshot step and at least
  * every NNQ_RUN_CHUNK steps, chunk ends depending on the step number only, so that a run is
@@ -27,6 +28,8 @@
 #include "nnq/diagnostics.h"
 #include "nnq/err.h"
 #include "nnq/parting.h"
+
+struct nnq_observer_ops;
 
 #define NNQ_RUN_CHUNK 64
 
@@ -59,6 +62,9 @@ struct nnq_run_options {
                                         * must be its stored config (nnq_output_read_config) */
     double memory_available;           /* bytes the system has free now (0: unknown) */
     double disk_free;                  /* bytes free where the output goes (0: unknown) */
+    const struct nnq_observer_ops *const *observers; /* the observers a run draws from,
+                                                      * NULL-terminated (NULL: the table
+                                                      * nnq_observers[], nnq/observer.h) */
 };
 
 /* What a run did. Filled as far as the run got, also when it fails. */

@@ -1,10 +1,10 @@
 /*
  * stepper.h - the contract every evolving description keeps, and the table of them.
  *
- * A run is a loop over the steppers of nnq_steppers[] (those a config asks for) plus a
- * schedule (diagnostics rows, snapshots, checkpoints, signals): nnq/run.h. A stepper is
- * FFTW-shaped: create (plans, buffers; the expensive part, once) / advance n steps (the hot
- * call) / destroy, and around that what the run asks of it:
+ * A run is a loop over the steppers of nnq_steppers[] (those a config asks for), the observers
+ * that read them (nnq/observer.h) and a schedule (diagnostics rows, snapshots, checkpoints,
+ * signals): nnq/run.h. A stepper is FFTW-shaped: create (plans, buffers; the expensive part,
+ * once) / advance n steps (the hot call) / destroy, and around that what the run asks of it:
  *
  *   start     its initial state: the first stepper (the reference, Schrodinger) from the
  *             config, the others from the reference's initial view
@@ -15,9 +15,7 @@
  *   record    (optional) its own data at every diagnostics row, beside the columns
  *   ended     (optional) when and why the description ended while the others run on
  *
- * A stepper that follows the others' fields at every step (trajectories) sets `lockstep`: the
- * run then advances every stepper one step at a time, in table order, and it reads the views
- * of the steppers before it through env (nnq_stepper_view).
+ * What follows the fields without evolving one (trajectories, walkers) is an observer.
  *
  * Adding a description is one file src/stepper_<name>.c defining its ops, plus one row in
  * nnq_steppers[] (src/stepper.c).
@@ -33,8 +31,9 @@
 #include "nnq/potential.h"
 #include "nnq/view.h"
 
-/* What every stepper is made from; all borrowed, they outlive the steppers. ops[0 .. count) and
- * self[0 .. count) are the run's steppers; those before a stepper are created before it. */
+/* What every stepper and observer is made from; all borrowed, they outlive them. ops[0 .. count)
+ * and self[0 .. count) are the run's steppers; those before a stepper are created before it,
+ * all of them before any observer. */
 struct nnq_stepper_env {
     const struct nnq_config *cfg;
     const struct nnq_grid *g;
@@ -81,7 +80,6 @@ struct nnq_stepper_env {
 struct nnq_stepper_ops {
     const char *name;
     struct nnq_output_group group;
-    int lockstep;
     int (*wanted)(const struct nnq_config *cfg);
     enum nnq_status (*create)(const struct nnq_stepper_env *env, void **self, struct nnq_err *err);
     enum nnq_status (*start)(void *self, const struct nnq_view *ref, struct nnq_err *err);
@@ -106,8 +104,7 @@ struct nnq_stepper_ops {
 extern const struct nnq_stepper_ops *const nnq_steppers[];
 
 /* The steppers of the table. */
-extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung,
-    nnq_stepper_trajectories;
+extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung;
 
 /* Fills *v with the view of env's stepper called `name`, created before the caller; returns 1,
  * or 0 (v untouched) when the run has none. Collective (a view may compute). */

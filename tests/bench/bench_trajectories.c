@@ -1,10 +1,10 @@
 /*
  * bench_trajectories.c - what following single networks costs (not part of ctest): on 2D 512^2,
  * a Gaussian packet (bohm, nelson) and one with a vortex (bohm: particles near its core take
- * sub-steps) in a harmonic trap, through the steppers' table as nnq_run drives it in lockstep:
+ * sub-steps) in a harmonic trap, as nnq_run drives an observer with a per-step hook:
  *   (b) the Schrodinger stepper alone, one step per call;
- *   (t) the same plus the trajectories stepper with N particles of one kind (bohm, nelson),
- *       sampled from p at t = 0;
+ *   (t) the same plus the trajectories observer's hook with N particles of one kind (bohm,
+ *       nelson), sampled from p at t = 0;
  * and the cost of the particles in Schrodinger steps, (t - b) / b per step, the target being
  * 10^5 particles at most 0.5. Each figure is the median of REPS repetitions.
  * Usage: bench_trajectories [--threads LIST] [--count N] [--steps S]
@@ -15,6 +15,7 @@
 
 #include "nnq/config.h"
 #include "nnq/grid.h"
+#include "nnq/observer.h"
 #include "nnq/potential.h"
 #include "nnq/progress.h"
 #include "nnq/stepper.h"
@@ -31,17 +32,16 @@ static void die(const struct nnq_err *err) {
     exit(1);
 }
 
-/* Seconds per step of the steppers ops[0 .. count), each advancing one step in turn. */
-static double per_step(const struct nnq_stepper_ops *const *ops, void *const *self, int count,
-                       long steps) {
+/* Seconds per step of the stepper s, followed by the observer o's hook unless o is NULL. */
+static double per_step(void *s, void *o, long steps) {
     struct nnq_err err = {0};
     double t[REPS];
     for (int k = 0; k < REPS; k++) {
         const double t0 = nnq_progress_clock();
-        for (long s = 0; s < steps; s++)
-            for (int j = 0; j < count; j++)
-                if (ops[j]->advance(self[j], 1, 0.0, &err))
-                    die(&err);
+        for (long i = 0; i < steps; i++)
+            if (nnq_stepper_schrodinger.advance(s, 1, 0.0, &err) ||
+                (o && nnq_observer_trajectories.step(o, 0.0, &err)))
+                die(&err);
         t[k] = (nnq_progress_clock() - t0) / (double)steps;
     }
     qsort(t, REPS, sizeof *t, cmp);
@@ -89,21 +89,21 @@ int main(int argc, char **argv) {
                 nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) ||
                 nnq_potential_create(&cfg, g, &pot, &err))
                 die(&err);
-            const struct nnq_stepper_ops *ops[2] = {&nnq_stepper_schrodinger,
-                                                    &nnq_stepper_trajectories};
-            void *self[2] = {NULL, NULL};
-            const struct nnq_stepper_env env = {&cfg, g, pot, threads[th], 2, ops, self};
+            const struct nnq_stepper_ops *ops[1] = {&nnq_stepper_schrodinger};
+            const struct nnq_observer_ops *traj = &nnq_observer_trajectories;
+            void *self[1] = {NULL}, *obs = NULL;
+            const struct nnq_stepper_env env = {&cfg, g, pot, threads[th], 1, ops, self};
             struct nnq_view ref;
             if (ops[0]->create(&env, &self[0], &err) || ops[0]->start(self[0], NULL, &err) ||
-                ops[1]->create(&env, &self[1], &err))
+                traj->create(&env, &obs, &err))
                 die(&err);
             ops[0]->view(self[0], &ref);
-            if (ops[1]->start(self[1], &ref, &err))
+            if (traj->start(obs, &ref, &err))
                 die(&err);
-            const double b = per_step(ops, self, 1, steps), t = per_step(ops, self, 2, steps);
+            const double b = per_step(self[0], NULL, steps), t = per_step(self[0], obs, steps);
             printf("%-8s %-9s %7d %9ld %12.1f %12.1f %10.3f\n", kinds[k], states[k], threads[th],
                    count, 1.0 / b, 1.0 / t, (t - b) / b);
-            ops[1]->destroy(self[1]);
+            traj->destroy(obs);
             ops[0]->destroy(self[0]);
             nnq_potential_destroy(pot);
             nnq_grid_destroy(g);

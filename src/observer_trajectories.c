@@ -1,6 +1,7 @@
 /*
- * stepper_trajectories.c - single networks: trajectories of the trainable variables q in the
- * descriptions the run evolves (nnq/stepper.h; docs/theory.md, "Trajectories").
+ * observer_trajectories.c - single networks: trajectories of the trainable variables q in the
+ * descriptions the run evolves, an observer with a per-step hook (nnq/observer.h;
+ * docs/theory.md, "Trajectories").
  *
  *   bohm      dq/dt = v_S = (hbar/m) Im(grad psi / psi) = j_S / p_S
  *   madelung  dq/dt = u_M, the Madelung solver's velocity j_M / p_M
@@ -19,7 +20,7 @@
  * exceeds a quarter cell, or whose velocity changes by more than 1/16 cell / dt along the
  * way, is halved, down to 2^-MAX_LEVEL of dt: near a node Bohmian velocities grow without
  * bound and a particle must neither jump across it nor become NaN (where psi vanishes the
- * velocity is taken as 0). The lockstep contract gives this stepper every step's fields.
+ * velocity is taken as 0). The per-step hook gives this observer every step's fields.
  *
  * Ranks: positions are held alike by every rank; each particle is moved by the rank whose
  * slab holds its cell at the start of the step, reading psi (u_M) from its slab and halo rows
@@ -36,8 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnq/observer.h"
 #include "nnq/par.h"
-#include "nnq/stepper.h"
 
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
@@ -419,7 +420,7 @@ static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, 
     return NNQ_OK;
 }
 
-/* ---- the stepper ------------------------------------------------------------------------- */
+/* ---- the observer ------------------------------------------------------------------------ */
 
 static int wanted(const struct nnq_config *cfg) { return cfg->trajectories_count > 0; }
 
@@ -523,45 +524,43 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     return NNQ_OK;
 }
 
-static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
+static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
     struct traj *x = self;
     (void)t0;
     (void)err;
     const struct nnq_grid *g = x->g;
     const int d = x->d, ranks = nnq_par_size();
-    for (long n = 0; n < nsteps; n++) { /* lockstep: nsteps is 1 */
-        load(x, 1 - x->cur);
-        long most = x->substeps;
-        for (int k = 0; k < KINDS; k++) {
-            double *Q = x->q[k];
-            if (!Q || (k == FLUID && x->fluid_ended))
-                continue;
-            sort_by_row(x, Q);
+    load(x, 1 - x->cur);
+    long most = x->substeps;
+    for (int k = 0; k < KINDS; k++) {
+        double *Q = x->q[k];
+        if (!Q || (k == FLUID && x->fluid_ended))
+            continue;
+        sort_by_row(x, Q);
 #pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most)
-            for (long i = 0; i < x->count; i++) {
-                const long p = x->order[i];
-                double *q = Q + p * d;
-                const ptrdiff_t c0 = cell0(g, q);
-                if (c0 < g->local_0_start || c0 >= g->local_0_start + g->local_n0) {
-                    for (int a = 0; a < d; a++)
-                        q[a] = 0.0; /* another rank's: its value comes with the sum */
-                    continue;
-                }
-                const long pieces = move(x, k, p, q, c0);
-                most = pieces > most ? pieces : most;
-                /* the step's reach on axis 0, as the stencil saw it */
-                const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
-                             hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
-                q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
-                wrap(g, d, q);
+        for (long i = 0; i < x->count; i++) {
+            const long p = x->order[i];
+            double *q = Q + p * d;
+            const ptrdiff_t c0 = cell0(g, q);
+            if (c0 < g->local_0_start || c0 >= g->local_0_start + g->local_n0) {
+                for (int a = 0; a < d; a++)
+                    q[a] = 0.0; /* another rank's: its value comes with the sum */
+                continue;
             }
-            if (ranks > 1)
-                nnq_par_sum(Q, (int)(x->count * d));
+            const long pieces = move(x, k, p, q, c0);
+            most = pieces > most ? pieces : most;
+            /* the step's reach on axis 0, as the stencil saw it */
+            const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
+                         hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
+            q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
+            wrap(g, d, q);
         }
-        x->substeps = (long)nnq_par_max((double)most);
-        x->cur = 1 - x->cur;
-        x->step++;
+        if (ranks > 1)
+            nnq_par_sum(Q, (int)(x->count * d));
     }
+    x->substeps = (long)nnq_par_max((double)most);
+    x->cur = 1 - x->cur;
+    x->step++;
     return NNQ_OK;
 }
 
@@ -583,10 +582,8 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     x->substeps = 0;
 }
 
-static enum nnq_status check(void *self, const struct nnq_diag_row *row,
-                             const struct nnq_diag_row *first, struct nnq_err *err) {
+static enum nnq_status check(void *self, const struct nnq_diag_row *row, struct nnq_err *err) {
     struct traj *x = self;
-    (void)first;
     for (int k = 0; k < KINDS; k++)
         for (int a = 0; x->q[k] && !(k == FLUID && x->fluid_ended) && a < x->d; a++)
             if (!isfinite(row->value[mean_column[k] + a]))
@@ -596,18 +593,6 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                                    kind_name[k], a, row->value[mean_column[k] + a],
                                    row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t]);
     return NNQ_OK;
-}
-
-static void view(void *self, struct nnq_view *v) {
-    struct traj *x = self;
-    memset(v, 0, sizeof *v);
-    v->g = x->g;
-}
-
-static const void *field(void *self, int k) {
-    (void)self;
-    (void)k;
-    return NULL;
 }
 
 static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *err) {
@@ -686,18 +671,15 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
              2.0 * (reach_of(cfg) + 3) * plane * (double)(psi + u);
 }
 
-const struct nnq_stepper_ops nnq_stepper_trajectories = {
+const struct nnq_observer_ops nnq_observer_trajectories = {
     .name = "trajectories",
     .group = {"trajectories", "T", 0, NULL},
-    .lockstep = 1,
     .wanted = wanted,
     .create = create,
     .start = start,
-    .advance = advance,
+    .step = step,
     .sample = sample,
     .check = check,
-    .view = view,
-    .field = field,
     .save = save,
     .restore = restore,
     .record = record,
