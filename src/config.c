@@ -1005,6 +1005,11 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         }
         c->trajectories_count = at->count / d;
     }
+    if (check_axes(ctx, NNQ_KEY_classical_mobility, c->dims) ||
+        (IS_SET(c, classical_diffusion) && check_axes(ctx, NNQ_KEY_classical_diffusion, c->dims)))
+        return NNQ_ERR_CONFIG;
+    if (!IS_SET(c, classical_diffusion)) /* Nelson's: the same noise as the quantum walkers */
+        c->classical_diffusion = (struct nnq_list){1, {c->hbar / (2.0 * c->particle_mass)}};
     if (c->trajectories_count > 0 && c->run_imaginary_time)
         return key_error(ctx, NNQ_KEY_trajectories_count,
                          "trajectories follow real-time evolution; not with imaginary_time = true");

@@ -7,16 +7,19 @@
  *   madelung  dq/dt = u_M, the Madelung solver's velocity j_M / p_M
  *   nelson    dq = (v_S + (hbar/2m) grad ln p_S) dt + sqrt(hbar/m) dW
  *             = (hbar/m) (Im + Re)(grad psi / psi) dt + sqrt(hbar/m) dW
+ *   langevin  dq_a = -mobility_a dV/dq_a dt + sqrt(2 D_a) dW_a, the classical description's
+ *             overdamped Langevin dynamics ([classical]; SGD in the continuum limit)
  *
  * Nelson's process is the paper's "drift plus diffusion" of the trainable variables made exact:
  * started from |psi(0)|^2 its density is |psi(t)|^2 at every t (E. Nelson, Phys. Rev. 150, 1079
  * (1966)); Bohm's trajectories are its noiseless limit (D. Bohm, Phys. Rev. 85, 166 (1952)).
  *
- * Off the grid, psi, grad psi and u_M are 6-point Lagrange interpolants per axis (degree 5:
- * values to O(dq^6), gradients to O(dq^5)). In time, a step of [run] dt is integrated by
+ * Off the grid, psi, grad psi, u_M and grad V are 6-point Lagrange interpolants per axis
+ * (degree 5: values to O(dq^6), gradients to O(dq^5)). In time, a step of [run] dt is integrated by
  * Heun's method (the explicit trapezoid; for nelson the stochastic Heun scheme for additive
- * noise, weak order 2), second order, the fields at the two ends of the step being the
- * solvers' own; inside a step psi and u_M are linear in time. A step whose displacement
+ * noise, weak order 2; langevin alike), second order, the fields at the two ends of the step
+ * being the solvers' own (V's: the potential at both times); inside a step psi, u_M and V are
+ * linear in time. A step whose displacement
  * exceeds a quarter cell, or whose velocity changes by more than 1/16 cell / dt along the
  * way, is halved, down to 2^-MAX_LEVEL of dt: near a node Bohmian velocities grow without
  * bound and a particle must neither jump across it nor become NaN (where psi vanishes the
@@ -27,10 +30,13 @@
  * of axis 0, and the ranks then sum (the others contribute zeros, so sums are exact). Along
  * axis 0 a particle moves at most K cells per step, K = 2 + ceil(pi hbar dt / (m dq0^2)) (the
  * grid's fastest wave travels pi hbar / (m dq0)), serial runs alike, so that the halo of
- * K + 3 rows always suffices and every build moves the particles bit for bit alike. Noise and
- * sampling come from a counter-based generator keyed by (seed, step, particle, piece,
- * axis): the same whatever the threads and ranks; a halved nelson step refines its Brownian
- * increment by the Brownian bridge.
+ * K + 3 rows always suffices and every build moves the particles bit for bit alike. Langevin
+ * walkers may move further: K is at least 2 + (8 sqrt(2 D_0 dt) + 2 mobility_0 G dt) / dq0,
+ * G the largest |dV/dq0| at t = 0 (eight standard deviations of the noise, twice the drift);
+ * a walker that would still go further stops the run (NNQ_ERR_NUMERIC), never silently held. Noise
+ * and sampling come from a counter-based generator keyed by (seed, step, particle, piece, axis):
+ * the same whatever the threads and ranks; a halved nelson step refines its Brownian increment by
+ * the Brownian bridge.
  */
 #include <math.h>
 #include <stdint.h>
@@ -43,31 +49,37 @@
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
 
-enum { BOHM, FLUID, NELSON, KINDS };
-static const char *const kind_name[KINDS] = {"bohm", "madelung", "nelson"};
+enum { BOHM, FLUID, NELSON, LANGEVIN, KINDS };
+static const char *const kind_name[KINDS] = {"bohm", "madelung", "nelson", "langevin"};
 static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DIAG_fluid_q0,
-                                                        NNQ_DIAG_nelson_q0};
+                                                        NNQ_DIAG_nelson_q0, NNQ_DIAG_langevin_q0};
+/* The langevin walkers' noise keys, apart from the nelson walkers' */
+#define LANGEVIN_KEY 0x4c414e4745ull
 
 /*
  * Invariants: count > 0 particles per kind; q[k] (count * d doubles, point-major, inside the
  * box) is the same on every rank for the kinds in `kinds`, NULL for the others; psi[cur] and
  * u[cur] hold the fields at the current time (step * dt) on this rank's rows of axis 0 and
  * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
- * psi only when bohm or nelson is followed, u only for madelung. Once the Madelung
- * description has ended (fluid_ended), the madelung particles are NaN and stay there.
+ * psi only when bohm or nelson is followed, u only for madelung, V (the potential, `ext`
+ * points) only for langevin: V[1] == V[0] when V does not depend on t (loaded once: v_loaded),
+ * vslab its fill on this rank's rows. Once the Madelung description has ended (fluid_ended),
+ * the madelung particles are NaN and stay there. held: a langevin walker went past the reach.
  */
 struct traj {
     struct nnq_stepper_env env;
     const struct nnq_grid *g;
-    int d, halo, reach, cur, every, fluid_ended;
+    int d, halo, reach, cur, every, fluid_ended, v_loaded;
     unsigned kinds;
-    long count, step, rows, substeps;
+    long count, step, rows, substeps, held;
     ptrdiff_t plane, ext;
     double hbar_m, dt, sigma;
+    double mobility[3], lsigma[3]; /* langevin: the drift's factor and sqrt(2 D) per axis */
     uint64_t seed;
     double *q[KINDS];
     double complex *psi[2];
     double *u[2];
+    double *V[2], *vslab;
     double *sums; /* d values: the means of a kind */
     long *order;  /* the particles by their cell on axis 0 (reads psi row by row) */
     long *bucket; /* n0 + 1 counters for that sort */
@@ -102,10 +114,16 @@ static double normal(uint64_t h1, uint64_t h2) {
     return sqrt(-2.0 * log(uniform(h1))) * cos(2.0 * M_PI * uniform(h2));
 }
 
-/* The standard normal number of particle p, piece `node` of the step, axis a. */
-static double noise(const struct traj *x, long p, uint64_t node, int a) {
-    return normal(key(x->seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a)),
-                  key(x->seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a + 1)));
+/* The standard normal number of particle p of `kind`, piece `node` of the step, axis a. */
+static double noise(const struct traj *x, int kind, long p, uint64_t node, int a) {
+    const uint64_t seed = kind == LANGEVIN ? x->seed ^ LANGEVIN_KEY : x->seed;
+    return normal(key(seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a)),
+                  key(seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a + 1)));
+}
+
+/* The noise's amplitude of `kind` on axis a (0: none). */
+static double sigma_of(const struct traj *x, int kind, int a) {
+    return kind == NELSON ? x->sigma : kind == LANGEVIN ? x->lsigma[a] : 0.0;
 }
 
 /* ---- interpolation --------------------------------------------------------------------- */
@@ -219,13 +237,45 @@ static void interpolate_u(const struct traj *x, const double *f, const struct ax
     }
 }
 
-/* The velocity (nelson: the drift) of `kind` at q, at the fraction s of the step (0: the
- * current fields, 1: the next ones, linear between). */
+/* grad f at the stencil, d components (f: one field of `ext` points). */
+static void interpolate_grad(const struct traj *x, const double *f, const struct axis *ax,
+                             double *out) {
+    const ptrdiff_t n1 = x->g->n[1], n2 = x->g->n[2];
+    double g0 = 0, g1 = 0, g2 = 0;
+    for (int i = 0; i < ax[0].width; i++)
+        for (int j = 0; j < ax[1].width; j++) {
+            const double *row = f + (ax[0].idx[i] * n1 + ax[1].idx[j]) * n2;
+            double sv = 0, sd = 0;
+            for (int k = 0; k < ax[2].width; k++) {
+                sv += ax[2].w[k] * row[ax[2].idx[k]];
+                sd += ax[2].dw[k] * row[ax[2].idx[k]];
+            }
+            g0 += ax[0].dw[i] * ax[1].w[j] * sv;
+            g1 += ax[0].w[i] * ax[1].dw[j] * sv;
+            g2 += ax[0].w[i] * ax[1].w[j] * sd;
+        }
+    out[0] = g0;
+    out[1] = g1;
+    out[2] = g2;
+}
+
+/* The velocity (nelson, langevin: the drift) of `kind` at q, at the fraction s of the step (0:
+ * the current fields, 1: the next ones, linear between). */
 static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t c0, double s,
                      double *v) {
     struct axis ax[3];
     stencil(x, q, c0, ax);
     const int now = x->cur, next = 1 - x->cur;
+    if (kind == LANGEVIN) {
+        double a[3] = {0}, b[3] = {0};
+        if (s < 1.0)
+            interpolate_grad(x, x->V[now], ax, a);
+        if (s > 0.0)
+            interpolate_grad(x, x->V[next], ax, b);
+        for (int k = 0; k < x->d; k++)
+            v[k] = -x->mobility[k] * ((1.0 - s) * a[k] + s * b[k]);
+        return;
+    }
     if (kind == FLUID) {
         double a[3] = {0}, b[3] = {0};
         if (s < 1.0)
@@ -251,8 +301,8 @@ static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t 
     }
 }
 
-/* Moves q over the fraction [s0, s0 + ds] of the step; dw: nelson's noise over it (zeros
- * for the others); node: this piece's number in the binary tree of halvings (1: the whole
+/* Moves q over the fraction [s0, s0 + ds] of the step; dw: the noise over it (zeros for
+ * bohm and madelung); node: this piece's number in the binary tree of halvings (1: the whole
  * step). A halving splits dw by the Brownian bridge, so that a refined step follows the same
  * Brownian path (rejecting a step for its noise and drawing new noise would thin the noise's
  * tails). Returns the pieces. */
@@ -272,8 +322,9 @@ static long piece(const struct traj *x, int kind, long p, double *q, ptrdiff_t c
     }
     if (level < MAX_LEVEL && (move > 0.25 || turn > 0.0625)) {
         double first[3] = {0, 0, 0}, second[3] = {0, 0, 0};
-        for (int a = 0; a < d && kind == NELSON; a++) {
-            first[a] = 0.5 * dw[a] + 0.5 * x->sigma * sqrt(tau) * noise(x, p, node, a);
+        for (int a = 0; a < d && (kind == NELSON || kind == LANGEVIN); a++) {
+            first[a] =
+                0.5 * dw[a] + 0.5 * sigma_of(x, kind, a) * sqrt(tau) * noise(x, kind, p, node, a);
             second[a] = dw[a] - first[a];
         }
         return piece(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node) +
@@ -287,8 +338,8 @@ static long piece(const struct traj *x, int kind, long p, double *q, ptrdiff_t c
 /* Moves particle p of `kind` over the step. Returns the pieces it took. */
 static long move(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0) {
     double dw[3] = {0, 0, 0};
-    for (int a = 0; a < x->d && kind == NELSON; a++)
-        dw[a] = x->sigma * sqrt(x->dt) * noise(x, p, 0, a);
+    for (int a = 0; a < x->d && (kind == NELSON || kind == LANGEVIN); a++)
+        dw[a] = sigma_of(x, kind, a) * sqrt(x->dt) * noise(x, kind, p, 0, a);
     return piece(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1);
 }
 
@@ -333,10 +384,20 @@ static void fill(const struct traj *x, void *buf, const void *f, size_t row_byte
     nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes, b);
 }
 
-/* The fields of the current state into the buffers `which`. Collective. */
-static void load(struct traj *x, int which) {
+/* The fields of the current state (which == cur) or of the next (the steppers have made the
+ * step) into the buffers `which`. NNQ_OK, or V's error (not finite). Collective. */
+static enum nnq_status load(struct traj *x, int which, struct nnq_err *err) {
     struct nnq_view v;
     const size_t plane = (size_t)x->plane;
+    if (x->V[which] && !x->v_loaded) {
+        const double t = (double)(x->step + (which != x->cur)) * x->dt;
+        const enum nnq_status rc =
+            nnq_par_agree(nnq_potential_fill(x->env.pot, x->g, t, x->vslab, err), err);
+        if (rc != NNQ_OK)
+            return rc;
+        fill(x, x->V[which], x->vslab, plane * sizeof(double));
+        x->v_loaded = x->V[0] == x->V[1];
+    }
     if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v))
         fill(x, x->psi[which], v.psi, plane * sizeof(double complex));
     if (x->u[which] && !x->fluid_ended && nnq_stepper_view(&x->env, "madelung", &v)) {
@@ -349,6 +410,7 @@ static void load(struct traj *x, int which) {
                 fill(x, x->u[which] + a * x->ext, v.u + a * x->g->local_size,
                      plane * sizeof(double));
     }
+    return NNQ_OK;
 }
 
 /* count starting points sampled from p = |psi|^2 of ref (a cell by its mass, a point uniform
@@ -434,17 +496,53 @@ static void destroy(void *self) {
         free(x->psi[b]);
         free(x->u[b]);
     }
+    if (x->V[1] != x->V[0])
+        free(x->V[1]);
+    free(x->V[0]);
+    free(x->vslab);
     free(x->sums);
     free(x->order);
     free(x->bucket);
     free(x);
 }
 
-/* Cells per step along axis 0 a particle may move. */
-static int reach_of(const struct nnq_config *cfg) {
+/* Cells per step along axis 0 a particle may move; langevin walkers: with a drift of at most
+ * `drift` (mobility_0 |dV/dq0|). */
+static int reach_of(const struct nnq_config *cfg, double drift) {
     const double dq0 = (cfg->qmax[0] - cfg->qmin[0]) / (double)cfg->n[0];
-    const double cells = ceil(M_PI * cfg->hbar * cfg->run_dt / (cfg->particle_mass * dq0 * dq0));
+    double cells = ceil(M_PI * cfg->hbar * cfg->run_dt / (cfg->particle_mass * dq0 * dq0));
+    if (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN) {
+        const double noise = sqrt(2.0 * nnq_list_axis(&cfg->classical_diffusion, 0) * cfg->run_dt);
+        cells = fmax(cells, ceil((8.0 * noise + 2.0 * drift * cfg->run_dt) / dq0));
+    }
     return 2 + (int)fmin(cells, (double)cfg->n[0]);
+}
+
+/* The largest mobility_0 |dV/dq0| of V(t = 0) on the grid (differences of neighbouring rows,
+ * the last with the next rank's first, periodic): the same on every rank and every number of
+ * ranks. x->vslab holds local_size values. Collective. */
+static enum nnq_status steepest(struct traj *x, double *drift, struct nnq_err *err) {
+    const struct nnq_grid *g = x->g;
+    const size_t row = sizeof(double) * (size_t)x->plane;
+    double *next = malloc(row);
+    enum nnq_status rc =
+        nnq_par_agree(next ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(nnq_potential_fill(x->env.pot, g, 0.0, x->vslab, err), err);
+    double most = 0;
+    if (rc == NNQ_OK) {
+        nnq_par_halo(x->vslab, row, g->counts, 1, next, NULL);
+        for (ptrdiff_t i = 0; i < g->local_n0; i++) {
+            const double *a = x->vslab + i * x->plane;
+            const double *b = i + 1 < g->local_n0 ? a + x->plane : next;
+            for (ptrdiff_t k = 0; k < x->plane; k++)
+                most = fmax(most, fabs(b[k] - a[k]));
+        }
+        most = nnq_par_max(most);
+    }
+    free(next);
+    *drift = x->mobility[0] * most / g->dq[0];
+    return rc;
 }
 
 static enum nnq_status create(const struct nnq_stepper_env *env, void **self, struct nnq_err *err) {
@@ -452,8 +550,10 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     const struct nnq_config *cfg = env->cfg;
     const struct nnq_grid *g = env->g;
     struct traj *x = calloc(1, sizeof *x);
-    if (!x)
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+    if (!x) { /* with langevin walkers, the others' agree below */
+        const enum nnq_status rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory");
+        return cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN ? nnq_par_agree(rc, err) : rc;
+    }
     x->env = *env;
     x->g = g;
     x->d = g->dims;
@@ -464,9 +564,27 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     x->hbar_m = cfg->hbar / cfg->particle_mass;
     x->sigma = sqrt(x->hbar_m);
     x->dt = cfg->run_dt;
-    x->reach = reach_of(cfg);
-    x->halo = x->reach + 3;
     x->plane = g->n[1] * g->n[2];
+    for (int a = 0; a < x->d; a++) {
+        x->mobility[a] = nnq_list_axis(&cfg->classical_mobility, a);
+        x->lsigma[a] = sqrt(2.0 * nnq_list_axis(&cfg->classical_diffusion, a));
+    }
+    double drift = 0;
+    if (x->kinds & NNQ_TRAJ_LANGEVIN) {
+        const size_t local = g->local_size > 0 ? (size_t)g->local_size : 1;
+        x->vslab = malloc(sizeof(double) * local);
+        /* agreed before the collectives of steepest(), which a rank without it would not reach */
+        enum nnq_status rc = nnq_par_agree(
+            x->vslab ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
+        if (rc == NNQ_OK)
+            rc = steepest(x, &drift, err);
+        if (rc != NNQ_OK) {
+            destroy(x);
+            return rc;
+        }
+    }
+    x->reach = reach_of(cfg, drift);
+    x->halo = x->reach + 3;
     x->ext = (g->local_n0 + 2 * x->halo) * x->plane;
     /* the halo comes from the neighbouring slabs, which must be deep enough (each rank knows
      * every slab's rows: no collective, which a rank failing above would not reach) */
@@ -494,7 +612,11 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
             bad |= !(x->psi[b] = calloc((size_t)x->ext, sizeof(double complex)));
         if (x->kinds & NNQ_TRAJ_MADELUNG)
             bad |= !(x->u[b] = calloc((size_t)x->ext * (size_t)x->d, sizeof(double)));
+        if ((x->kinds & NNQ_TRAJ_LANGEVIN) && (b == 0 || nnq_potential_time_dependent(env->pot)))
+            bad |= !(x->V[b] = calloc((size_t)x->ext, sizeof(double)));
     }
+    if (!x->V[1])
+        x->V[1] = x->V[0];
     if (bad) {
         destroy(x);
         return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %ld trajectories",
@@ -520,24 +642,24 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     for (int k = 0; k < KINDS; k++)
         if (x->q[k] && x->q[k] != q0)
             memcpy(x->q[k], q0, sizeof(double) * (size_t)(x->count * x->d));
-    load(x, x->cur);
-    return NNQ_OK;
+    return load(x, x->cur, err);
 }
 
 static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
     struct traj *x = self;
-    (void)t0;
-    (void)err;
     const struct nnq_grid *g = x->g;
     const int d = x->d, ranks = nnq_par_size();
-    load(x, 1 - x->cur);
-    long most = x->substeps;
+    enum nnq_status rc = load(x, 1 - x->cur, err);
+    if (rc != NNQ_OK)
+        return rc;
+    long most = x->substeps, held = 0;
     for (int k = 0; k < KINDS; k++) {
         double *Q = x->q[k];
         if (!Q || (k == FLUID && x->fluid_ended))
             continue;
         sort_by_row(x, Q);
-#pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most)
+#pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most) \
+    reduction(+ : held)
         for (long i = 0; i < x->count; i++) {
             const long p = x->order[i];
             double *q = Q + p * d;
@@ -552,6 +674,7 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
             /* the step's reach on axis 0, as the stencil saw it */
             const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
                          hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
+            held += k == LANGEVIN && (q[0] < lo || q[0] > hi);
             q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
             wrap(g, d, q);
         }
@@ -559,6 +682,12 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
             nnq_par_sum(Q, (int)(x->count * d));
     }
     x->substeps = (long)nnq_par_max((double)most);
+    if ((x->kinds & NNQ_TRAJ_LANGEVIN) && nnq_par_max((double)held) > 0)
+        return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                           "trajectories: a langevin walker would move more than %d cells along "
+                           "axis 0 in the step from t = %g (V steeper than at t = 0, or a rare "
+                           "noise): use a smaller [run] dt",
+                           x->reach, t0);
     x->cur = 1 - x->cur;
     x->step++;
     return NNQ_OK;
@@ -651,13 +780,11 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
             names[n++] = kind_name[k];
     rc = nnq_output_points_open(o, "trajectories", names, n, (size_t)x->count, x->d, err);
     x->rows = rows > 0 ? rows : 1;
-    load(x, x->cur);
-    return rc;
+    return rc == NNQ_OK ? load(x, x->cur, err) : rc;
 }
 
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed) {
-    (void)time_dependent;
     (void)threads;
     const unsigned kinds = cfg->trajectories_kinds;
     int nkinds = 0;
@@ -665,10 +792,13 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
         nkinds += (kinds >> k) & 1u;
     const size_t psi = kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON) ? 2 * sizeof(double complex) : 0;
     const size_t u = kinds & NNQ_TRAJ_MADELUNG ? 2 * sizeof(double) * (size_t)cfg->dims : 0;
-    *per_point = psi + u;
+    const size_t V = kinds & NNQ_TRAJ_LANGEVIN ? (time_dependent ? 2 : 1) * sizeof(double) : 0;
+    *per_point = psi + u + V + (V ? sizeof(double) : 0); /* and V's fill */
     const double plane = (double)cfg->n[1] * (double)cfg->n[2];
+    /* the halo of the reach without V's drift (known at create): the drift's share is a few
+     * rows more */
     *fixed = (double)cfg->trajectories_count * cfg->dims * sizeof(double) * nkinds +
-             2.0 * (reach_of(cfg) + 3) * plane * (double)(psi + u);
+             2.0 * (reach_of(cfg, 0.0) + 3) * plane * (double)(psi + u + V);
 }
 
 const struct nnq_observer_ops nnq_observer_trajectories = {

@@ -52,7 +52,8 @@ static const struct {
     enum nnq_diag_column mean;
 } trajectory_kinds[NNQ_TRAJ_KINDS] = {{"bohm", NNQ_TRAJ_BOHM, NNQ_DIAG_bohm_q0},
                                       {"madelung", NNQ_TRAJ_MADELUNG, NNQ_DIAG_fluid_q0},
-                                      {"nelson", NNQ_TRAJ_NELSON, NNQ_DIAG_nelson_q0}};
+                                      {"nelson", NNQ_TRAJ_NELSON, NNQ_DIAG_nelson_q0},
+                                      {"langevin", NNQ_TRAJ_LANGEVIN, NNQ_DIAG_langevin_q0}};
 
 /* ,"trajectories":{"count":N,"<kind>":[mean final q],...} or null. */
 static void json_trajectories(FILE *out, const struct nnq_config *cfg,

@@ -49,12 +49,21 @@ static int run(const char *args) {
 
 /* Runs nnq with args in dir in the background and sends it signal sig (INT: a user pressing
  * Ctrl-C) after a second; returns its wait status (stdout/stderr in out.txt/err.txt). */
-static int interrupted(const char *args, const char *sig) {
-    char cmd[1024];
+/* Runs nnq with args in the background and sends it SIG: once `started` (a file of the test
+ * directory, removed first: the run's output, which appears when the set-up is over) exists,
+ * at most 60 s on, or after 1 s when started is NULL (a signal during the set-up). A fixed
+ * delay alone raced a slow machine's set-up (FFTW planning under the sanitizers). */
+static int interrupted(const char *args, const char *sig, const char *started) {
+    char cmd[1200], wait[300] = "sleep 1";
+    if (started)
+        snprintf(wait, sizeof wait,
+                 "n=0; while [ ! -e '%s' ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; "
+                 "sleep 0.2",
+                 started);
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && { '%s' %s >out.txt 2>err.txt & pid=$!; sleep 1; kill -%s $pid; "
+             "cd '%s' && rm -f '%s' && { '%s' %s >out.txt 2>err.txt & pid=$!; %s; kill -%s $pid; "
              "wait $pid; }",
-             dir, nnq, args, sig);
+             dir, started ? started : "", nnq, args, wait, sig);
     return system(cmd);
 }
 
@@ -109,7 +118,7 @@ static const struct bad_case bad_cases[] = {
      "bad.ini:10: [madelung] node_depth: unknown key; it is a key of [defects]"},
     {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "",
      "bad.ini:9: [solver]: unknown section (expected run, grid, network, particle, potential, "
-     "initial, madelung, defects, trajectories or output)"},
+     "initial, madelung, defects, trajectories, classical or output)"},
     {GRID1 RUN1 INIT1 "[potential]\nV = 0.5*x^^2\n", "check", "",
      "bad.ini:10: [potential] V: syntax error"},
     {GRID1 RUN1 INIT1 "[potential]\nV = w*x\n", "check", "",
@@ -342,7 +351,7 @@ static void test_runs_and_files(void) {
     write_file(path, slow);
     static const char *const sigs[] = {"INT", "USR1"}; /* USR1: what mpirun forwards */
     for (int s = 0; s < 2; s++) {
-        st = interrupted("simulate slow.ini --force", sigs[s]);
+        st = interrupted("simulate slow.ini --force", sigs[s], "slow.h5");
         CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "SIG%s: exit %d", sigs[s],
                   WEXITSTATUS(st));
         CHECK(strstr(err_text(), "interrupted at step") != NULL);
@@ -357,7 +366,7 @@ static void test_runs_and_files(void) {
     write_file(path, "[run]\nname = plan\nsteps = 10\nplanner = patient\n"
                      "[grid]\nn = 96, 96, 96\nqmin = -8\nqmax = 8\n"
                      "[initial]\npreset = gaussian\n[madelung]\nenabled = false\n");
-    st = interrupted("simulate plan.ini", "INT");
+    st = interrupted("simulate plan.ini", "INT", NULL);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d", WEXITSTATUS(st));
     CHECK_MSG(strstr(err_text(), "interrupted during set-up (reading files, making FFTW plans), "
                                  "before anything was written\n"),
@@ -376,7 +385,7 @@ static void test_runs_and_files(void) {
     snprintf(path, sizeof path, "%s/mid.ini", dir);
     write_file(path, mid);
     CHECK(run("simulate mid.ini --quiet -o whole.h5") == 0);
-    st = interrupted("simulate mid.ini --quiet -o parts.h5", "INT");
+    st = interrupted("simulate mid.ini --quiet -o parts.h5", "INT", "parts.h5");
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit %d", WEXITSTATUS(st));
     CHECK(strstr(err_text(), "nnq simulate --resume parts.h5 continues") != NULL);
     CHECK(run("simulate --resume parts.h5 --set run.steps=5") == 2);

@@ -4,7 +4,7 @@
 #    strength is chosen from the state: the same in the stored config), 2D (axis 0 of 30 rows:
 #    8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none), np = 1, 2, 4
 #    (oversubscribed): p, psi, F, V, the Madelung p, F, j, every diagnostics column and the
-#    trajectories of all three kinds (1D, 2D) within 1e-12 of the serial run, same layout
+#    trajectories of all four kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
 #  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
 #  - a V read from a file (an nnq output, L in a V expression that depends on t; a
@@ -59,7 +59,7 @@ core = 0.5
 momentum = 0.3, 0
 [trajectories]
 count = 300
-kinds = bohm, madelung, nelson
+kinds = bohm, madelung, nelson, langevin
 INI
 cat > "$dir/three.ini" <<'INI'
 [run]
@@ -101,7 +101,7 @@ width = 0.7
 momentum = 2.5, -2.5
 [trajectories]
 count = 300
-kinds = bohm, madelung, nelson
+kinds = bohm, madelung, nelson, langevin
 every = 2
 INI
 
@@ -325,7 +325,7 @@ preset = harmonic
 preset = gaussian
 [trajectories]
 count = 20
-kinds = bohm, madelung, nelson
+kinds = bohm, madelung, nelson, langevin
 INI
     # every allocation with the potential form; with the momentum form those of 1 KiB or more
     # (the fields: what differs), so that the sweep stays near a minute

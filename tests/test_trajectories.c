@@ -11,8 +11,14 @@
  *    within 4 standard errors at every stored row over 5 periods;
  *  - Nelson walkers sampled from |psi(0)|^2 in the double well: the histogram of 10^5
  *    walkers at t = T against p_S(T): chi-square within 5 standard deviations of its mean;
+ *  - Langevin walkers: in a 2D harmonic V with per-axis mobility and diffusion (the
+ *    Ornstein-Uhlenbeck process) mean and variance per axis within 4 standard errors of the
+ *    exact ones at every stored row, and the histogram of axis 0 at t = 1 against the exact
+ *    Gaussian (chi-square); without noise q(t) = q(0) exp(-mobility omega^2 t), the error
+ *    falling at order 2 in dt; in the double well the histogram at t = 10 against the Gibbs
+ *    density exp(-mobility V / D) / Z (chi-square);
  *  - a run stopped at a checkpoint and resumed ends with the positions of the unstopped run,
- *    bit for bit, and the same number of stored rows;
+ *    bit for bit, and the same number of stored rows (every kind);
  *  - bad [trajectories] keys are refused naming file, line and key.
  */
 #include <hdf5.h>
@@ -225,6 +231,169 @@ static void test_nelson_double_well(void) {
     free(p);
 }
 
+/* ---- Langevin walkers: the classical description ----------------------------------------- */
+
+/* chi-square of the histogram of x[0 .. n) (stride apart) over the bins [lo + b w, lo + (b + 1)
+ * w) against the probabilities prob[b], the bins expecting at least 20; its z-score (chi2 -
+ * dof) / sqrt(2 dof) into *z, the bins used returned. */
+static int chi_square(const double *x, long n, int stride, double lo, double w, const double *prob,
+                      int bins, double *z) {
+    double chi2 = 0;
+    int used = 0;
+    for (int b = 0; b < bins; b++) {
+        long hits = 0;
+        for (long i = 0; i < n; i++)
+            hits += (long)floor((x[i * stride] - lo) / w) == b;
+        const double expect = (double)n * prob[b];
+        if (expect < 20)
+            continue;
+        chi2 += ((double)hits - expect) * ((double)hits - expect) / expect;
+        used++;
+    }
+    *z = (chi2 - (used - 1)) / sqrt(2.0 * (used - 1));
+    return used;
+}
+
+static void test_langevin_ou(void) {
+    static const char ini[] =
+        "[run]\ndt = 1e-2\nt_end = 1\ndiag_every = 20\nsnapshot_every = 0\nplanner = estimate\n"
+        "threads = 2\n"
+        "[grid]\nn = 128, 128\nqmin = -8\nqmax = 8\n"
+        "[potential]\npreset = harmonic\nomega = 1, 1.5\n"
+        "[initial]\npreset = gaussian\ncenter = 1, -0.5\nwidth = 0.5\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\ncount = 20000\nkinds = langevin\nseed = 5\n"
+        "[classical]\nmobility = 1, 0.5\ndiffusion = 0.3, 0.1\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "ou", ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nt, rt;
+    double *q = test_read(dir, "ou", "/trajectories/langevin/q", &n, &rows);
+    double *t = test_read(dir, "ou", "/trajectories/t", &nt, &rt);
+    enum { N = 20000 };
+    CHECK(q && t && rows == 6 && rt == rows && n == rows * N * 2);
+    if (!q || !t || rows != 6 || n != rows * N * 2)
+        return;
+    /* k = mobility omega^2; the sampled start: the Gaussian's variance plus a cell's dq^2 / 12 */
+    const double k[2] = {1.0, 0.5 * 2.25}, D[2] = {0.3, 0.1}, c[2] = {1.0, -0.5};
+    const double v0 = 0.25 + 0.125 * 0.125 / 12.0;
+    double worst_mean = 0, worst_var = 0, mean_t1 = 0, var_t1 = 0;
+    for (size_t r = 0; r < rows; r++)
+        for (int a = 0; a < 2; a++) {
+            double s = 0, s2 = 0;
+            for (int p = 0; p < N; p++) {
+                const double v = q[(r * N + p) * 2 + a];
+                s += v;
+                s2 += v * v;
+            }
+            const double e = exp(-k[a] * t[r]);
+            const double mean = s / N, var = s2 / N - mean * mean;
+            const double m_exact = c[a] * e, v_exact = v0 * e * e + D[a] / k[a] * (1.0 - e * e);
+            worst_mean = fmax(worst_mean, fabs(mean - m_exact) / sqrt(v_exact / N));
+            worst_var = fmax(worst_var, fabs(var - v_exact) / (v_exact * sqrt(2.0 / N)));
+            if (r == rows - 1 && a == 0)
+                mean_t1 = m_exact, var_t1 = v_exact;
+        }
+    fprintf(stdout, "langevin OU (2D): largest |mean - exact| %.2f SE, |var - exact| %.2f SE\n",
+            worst_mean, worst_var);
+    CHECK(worst_mean < 4 && worst_var < 4);
+    /* axis 0 at t = 1 against the exact Gaussian, bins of 0.1 over mean +- 4 sd */
+    enum { BINS = 64 };
+    double prob[BINS];
+    const double sd = sqrt(var_t1), lo = mean_t1 - 4 * sd, w = 8 * sd / BINS;
+    for (int b = 0; b < BINS; b++)
+        prob[b] = 0.5 * (erf((lo + (b + 1) * w - mean_t1) / (sd * M_SQRT2)) -
+                         erf((lo + b * w - mean_t1) / (sd * M_SQRT2)));
+    double z;
+    const int used = chi_square(q + (rows - 1) * N * 2, N, 2, lo, w, prob, BINS, &z);
+    fprintf(stdout, "langevin OU at t = 1, axis 0: %d bins, chi-square z = %.2f\n", used, z);
+    CHECK(used >= 20 && fabs(z) < 5);
+    free(q);
+    free(t);
+}
+
+/* Without noise the walkers follow dq/dt = -mobility omega^2 q: q(0) exp(-k t). dt and 2 dt,
+ * no step halved (the drift stays below a quarter cell a step): Heun's order 2. */
+static double langevin_drift_error(const char *dt) {
+    static const char ini[] =
+        "[run]\nt_end = 2\ndiag_every = 1\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 32\nqmin = -8\nqmax = 8\n"
+        "[potential]\npreset = harmonic\n"
+        "[initial]\npreset = gaussian\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\nat = 0.5, -0.4, 0.2\nkinds = langevin\n"
+        "[classical]\nmobility = 1.2\ndiffusion = 0\n";
+    char set[64], name[64];
+    snprintf(set, sizeof set, "run.dt=%s", dt);
+    snprintf(name, sizeof name, "drift_%s", dt);
+    const char *sets[] = {set};
+    struct nnq_summary sum;
+    CHECK(test_run(dir, name, ini, sets, 1, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nt, rt, ns, rs;
+    double *q = test_read(dir, name, "/trajectories/langevin/q", &n, &rows);
+    double *t = test_read(dir, name, "/trajectories/t", &nt, &rt);
+    double *sub = test_read(dir, name, "/diagnostics/traj_substeps", &ns, &rs);
+    double worst = NAN;
+    if (q && t && sub && n == rows * 3 && rt == rows) {
+        static const double q0[3] = {0.5, -0.4, 0.2};
+        worst = 0;
+        for (size_t r = 0; r < rows; r++)
+            for (int p = 0; p < 3; p++)
+                worst = fmax(worst, fabs(q[r * 3 + p] - q0[p] * exp(-1.2 * t[r])));
+        for (size_t r = 0; r < rs; r++)
+            CHECK(sub[r] <= 1);
+    }
+    free(q);
+    free(t);
+    free(sub);
+    return worst;
+}
+
+static void test_langevin_drift(void) {
+    const double coarse = langevin_drift_error("0.1"), fine = langevin_drift_error("0.05");
+    CHECK_ORDER(coarse, fine, 1.9, 2.15);
+}
+
+static void test_langevin_gibbs(void) {
+    static const char ini[] =
+        "[run]\ndt = 2e-2\nt_end = 10\ndiag_every = 500\nsnapshot_every = 0\nthreads = 2\n"
+        "planner = estimate\n"
+        "[grid]\nn = 256\nqmin = -5\nqmax = 5\n"
+        "[potential]\npreset = double_well\nbarrier = 1\nwells = 1.5\n"
+        "[initial]\npreset = gaussian\nwidth = 1\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\ncount = 20000\nkinds = langevin\nseed = 9\n"
+        "[classical]\nmobility = 2\ndiffusion = 1\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "gibbs", ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows;
+    double *q = test_read(dir, "gibbs", "/trajectories/langevin/q", &n, &rows);
+    enum { N = 20000, BINS = 40 };
+    CHECK(q && rows == 2 && n == 2 * N);
+    if (!q || rows != 2 || n != 2 * N)
+        return;
+    /* exp(-V / T), T = D / mobility = 0.5, by the midpoint rule on 1000 points a bin */
+    double prob[BINS], total = 0;
+    const double lo = -4, w = 8.0 / BINS;
+    for (int b = 0; b < BINS; b++) {
+        prob[b] = 0;
+        for (int i = 0; i < 1000; i++) {
+            const double x = lo + (b + (i + 0.5) / 1000) * w, s = x / 1.5;
+            prob[b] += exp(-(s * s - 1) * (s * s - 1) / 0.5) * w / 1000;
+        }
+        total += prob[b];
+    }
+    for (int b = 0; b < BINS; b++)
+        prob[b] /= total;
+    double z;
+    const int used = chi_square(q + N, N, 1, lo, w, prob, BINS, &z);
+    fprintf(stdout, "langevin double well at t = 10 against Gibbs: %d bins, chi-square z = %.2f\n",
+            used, z);
+    CHECK(used >= 20 && fabs(z) < 5);
+    free(q);
+}
+
 /* ---- resume
  * -------------------------------------------------------------------------------------- */
 
@@ -234,7 +403,7 @@ static void test_resume(void) {
         "[grid]\nn = 64, 48\nqmin = -6\nqmax = 6\n"
         "[potential]\npreset = harmonic\n"
         "[initial]\npreset = vortex\nwidth = 1\ncore = 0.5\nmomentum = 0.3, 0\n"
-        "[trajectories]\ncount = 200\nkinds = bohm, madelung, nelson\nevery = 2\n"
+        "[trajectories]\ncount = 200\nkinds = bohm, madelung, nelson, langevin\nevery = 2\n"
         "[output]\nfields = p\n";
     struct nnq_summary sum;
     CHECK(test_run(dir, "whole", ini, NULL, 0, NULL, &sum) == NNQ_OK);
@@ -256,8 +425,8 @@ static void test_resume(void) {
     H5Fclose(f);
     struct nnq_run_options again = {.resume = out};
     CHECK(nnq_run(&cfg, &again, &sum, &err) == NNQ_OK);
-    static const char *const kinds[] = {"bohm", "madelung", "nelson"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const kinds[] = {"bohm", "madelung", "nelson", "langevin"};
+    for (int k = 0; k < 4; k++) {
         char dset[64];
         snprintf(dset, sizeof dset, "/trajectories/%s/q", kinds[k]);
         size_t n1, r1, n2, r2;
@@ -307,7 +476,11 @@ static void test_errors(void) {
         {"[trajectories]\nat = 1 2\ncount = 3\n",
          "t.ini:9: [trajectories] count: 3, but [trajectories] at gives 1 points"},
         {"[trajectories]\ncount = 5\nkinds = bohm, newton\n",
-         "t.ini:9: [trajectories] kinds: expected any of bohm, madelung, nelson, got 'newton'"},
+         "t.ini:9: [trajectories] kinds: expected any of bohm, madelung, nelson, langevin, got "
+         "'newton'"},
+        {"[classical]\nmobility = 1, 2, 3\n",
+         "t.ini:8: [classical] mobility: expected 1 value or 2 (one per axis), got 3"},
+        {"[classical]\ndiffusion = -1\n", "t.ini:8: [classical] diffusion"},
         {"[madelung]\nenabled = false\n[trajectories]\ncount = 5\nkinds = madelung\n",
          "[trajectories] kinds: madelung trajectories need the Madelung solver"},
     };
@@ -360,5 +533,8 @@ int main(void) {
     test_resume();
     test_nelson_ground();
     test_nelson_double_well();
+    test_langevin_ou();
+    test_langevin_drift();
+    test_langevin_gibbs();
     return check_finish(dir);
 }

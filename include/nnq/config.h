@@ -169,15 +169,22 @@
     X(trajectories, count, INT, "0", "0..100000000", "", "-",                                      \
       "networks followed per kind, their starting points sampled from p at t = 0 (0: none; with "  \
       "at: its number of points)")                                                                 \
-    X(trajectories, kinds, SET, "bohm", "bohm|madelung|nelson", "", "-",                           \
+    X(trajectories, kinds, SET, "bohm", "bohm|madelung|nelson|langevin", "", "-",                  \
       "bohm: dq/dt = j_S / p_S; madelung: dq/dt = u_M; nelson: the stochastic process with "       \
-      "density p_S")                                                                               \
+      "density p_S; langevin: the classical (SGD) one, dq = -mobility dV/dq dt + sqrt(2 "          \
+      "diffusion) dW ([classical])")                                                               \
     X(trajectories, seed, INT, "1", "0..", "", "-",                                                \
-      "seed of the sampled starting points and of the nelson noise")                               \
+      "seed of the sampled starting points and of the nelson and langevin noise")                  \
     X(trajectories, at, DLIST, "", "any", "", "q",                                                 \
       "starting points instead of sampled ones, d values each (\"x0 y0, x1 y1\")")                 \
     X(trajectories, every, INT, "1", "1..", "", "rows",                                            \
       "diagnostics rows between stored positions")                                                 \
+    X(classical, mobility, DLIST, "1", "pos", "", "q^2/(energy time)",                             \
+      "the classical description's mobility per axis, one value or one per axis: its drift is "    \
+      "-mobility dV/dq")                                                                           \
+    X(classical, diffusion, DLIST, "", "nonneg", "", "q^2/time",                                   \
+      "its diffusion constant D per axis, one value or one per axis (default: hbar / 2m, the "     \
+      "nelson walkers'); the temperature is D / mobility")                                         \
     X(output, file, STR, "", "", "", "path",                                                       \
       "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
     X(output, fields, SET, "p, F, psi, j", "p|F|psi|j", "", "-",                                   \
@@ -258,7 +265,8 @@ enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
 #define NNQ_TRAJ_BOHM 1u /* [trajectories] kinds */
 #define NNQ_TRAJ_MADELUNG 2u
 #define NNQ_TRAJ_NELSON 4u
-#define NNQ_TRAJ_KINDS 3
+#define NNQ_TRAJ_LANGEVIN 8u
+#define NNQ_TRAJ_KINDS 4
 
 /*
  * A validated run description. Plain data: no pointers, copyable with memcpy.

@@ -19,8 +19,9 @@
 #define NNQ_PART_BOHM 2u /* trajectories of a kind: NNQ_TRAJ_<kind> << 1 */
 #define NNQ_PART_FLUID 4u
 #define NNQ_PART_NELSON 8u
-#define NNQ_PART_TRAJ 14u
-#define NNQ_PART_ABSORB 16u /* [grid] boundary = absorbing */
+#define NNQ_PART_LANGEVIN 16u
+#define NNQ_PART_TRAJ 30u
+#define NNQ_PART_ABSORB 32u /* [grid] boundary = absorbing */
 
 #define NNQ_DIAG_COLUMNS(X)                                                                        \
     X(t, 0, 1, 3, 0, "time")                                                                       \
@@ -66,9 +67,12 @@
     X(nelson_q0, 0, 1, 3, 8, "mean q0 of the nelson trajectories")                                 \
     X(nelson_q1, 0, 2, 3, 8, "mean q1 of the nelson trajectories")                                 \
     X(nelson_q2, 0, 3, 3, 8, "mean q2 of the nelson trajectories")                                 \
-    X(traj_substeps, 1, 1, 3, 14,                                                                  \
+    X(langevin_q0, 0, 1, 3, 16, "mean q0 of the langevin walkers")                                 \
+    X(langevin_q1, 0, 2, 3, 16, "mean q1 of the langevin walkers")                                 \
+    X(langevin_q2, 0, 3, 3, 16, "mean q2 of the langevin walkers")                                 \
+    X(traj_substeps, 1, 1, 3, 30,                                                                  \
       "most sub-steps a trajectory took in one step since the last row")                           \
-    X(absorbed, 0, 1, 3, 16, "mass the absorbing layer took up: the initial norm less the norm")
+    X(absorbed, 0, 1, 3, 32, "mass the absorbing layer took up: the initial norm less the norm")
 
 enum nnq_diag_column {
 #define NNQ_X_DIAG_ENUM(name, is_int, min_dims, max_dims, part, doc) NNQ_DIAG_##name,

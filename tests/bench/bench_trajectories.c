@@ -4,7 +4,7 @@
  * sub-steps) in a harmonic trap, as nnq_run drives an observer with a per-step hook:
  *   (b) the Schrodinger stepper alone, one step per call;
  *   (t) the same plus the trajectories observer's hook with N particles of one kind (bohm,
- *       nelson), sampled from p at t = 0;
+ *       nelson, langevin), sampled from p at t = 0;
  * and the cost of the particles in Schrodinger steps, (t - b) / b per step, the target being
  * 10^5 particles at most 0.5. Each figure is the median of REPS repetitions.
  * Usage: bench_trajectories [--threads LIST] [--count N] [--steps S]
@@ -67,11 +67,13 @@ int main(int argc, char **argv) {
     }
     printf("%-8s %-9s %7s %9s %12s %12s %10s\n", "kind", "state", "threads", "particles",
            "(b) schr/s", "(t) +traj/s", "(t-b)/b");
-    static const char *const kinds[] = {"bohm", "bohm", "nelson"}, *const states[] = {"gaussian",
-                                                                                      "vortex",
-                                                                                      "gaussian"};
+    static const char *const kinds[] = {"bohm", "bohm", "nelson", "langevin"}, *const states[] = {
+                                                                                   "gaussian",
+                                                                                   "vortex",
+                                                                                   "gaussian",
+                                                                                   "gaussian"};
     for (int th = 0; th < nthreads; th++)
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             char ini[1024];
             snprintf(ini, sizeof ini,
                      "[run]\nsteps = 1\ndt = 1e-3\nthreads = %d\n"
