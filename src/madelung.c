@@ -546,7 +546,8 @@ bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring,
              ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t c0, ptrdiff_t cnt, const struct bundle *ba,
              const struct bundle *bb) {
     const ptrdiff_t e0 = a == 0, e1 = a == 1;
-    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+    const double stress =
+        m->par.classical ? 0.0 : -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
 #define VAT(field, s) (vline(m, ring, d, field, i0 + (s)*e0, i1 + (s)*e1) + c0)
     struct faces f = {.pA = AT(in, SLOT_P, 0),
@@ -611,7 +612,8 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
     const int a = d - 1;
     const ptrdiff_t n = m->n, len = m->g->n[a], row = m->line;
     const double inv_dq = 1.0 / m->g->dq[a];
-    const double stress = -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
+    const double stress =
+        m->par.classical ? 0.0 : -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
     double *P = sc, *Ln = sc + L_LN * row, *u[3] = {0}, *gl[3] = {0}, *S[4] = {0}, *Fo[4] = {0};
     window(line_at(m, d, in, SLOT_P, i0, i1), len, lo, w, P);
     window(vline(m, ring, d, d, i0, i1), len, lo, w, Ln);

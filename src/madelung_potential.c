@@ -457,6 +457,7 @@ static inline __attribute__((always_inline)) void cell_rhs(const struct potentia
                                                            double v, double *dp, double *dF) {
     const double *P = m->P, *F = m->F, *S = m->S, *L = m->L;
     const double inv_m = 1.0 / m->par.mass, hbar = m->par.hbar;
+    const double hq = m->par.classical ? 0.0 : hbar; /* the quantum potential's */
     const double Fc = F[c], sc = S[c], lc = L[c];
     double kin = 0, lapS = 0, lapF = 0, div = 0;
     for (int a = 0; a < m->d; a++) {
@@ -470,7 +471,7 @@ static inline __attribute__((always_inline)) void cell_rhs(const struct potentia
         lapF += (F[c + s] - 2 * Fc + F[c - s]) * (h1 * h1);
         lapS += lap_s(S, L, P, m->delta2, c, s) * (h1 * h1);
     }
-    const double h = 0.5 * inv_m * kin - 0.5 * hbar * hbar * inv_m * lapS / sc + v;
+    const double h = 0.5 * inv_m * kin - 0.5 * hq * hq * inv_m * lapS / sc + v;
     *dp = -div;
     const double edge = m->delta2 / (P[c] + m->delta2);
     *dF = lc == 0 ? -h + edge * 0.5 * hbar * inv_m * lapF : 0;
@@ -481,7 +482,7 @@ struct plain {
     const double *P, *F, *S, *V, *U, *X;
     double *out;
     ptrdiff_t n, stride[3];
-    double inv_dq[3], inv_m, hbar, delta2, a, b, dt;
+    double inv_dq[3], inv_m, hbar, hq, delta2, a, b, dt; /* hq: the quantum potential's hbar */
 };
 
 /* out = a U + b (X + dt L(X)) for the cells k0 .. k1 - 1 of the line whose first padded cell
@@ -494,7 +495,7 @@ static inline __attribute__((always_inline)) void plain_cells(enum nnq_limiter l
                                                               ptrdiff_t i0, ptrdiff_t k0,
                                                               ptrdiff_t k1) {
     const double *restrict P = q->P, *restrict F = q->F, *restrict S = q->S, *restrict V = q->V;
-    const double inv_m = q->inv_m, hbar = q->hbar, delta2 = q->delta2;
+    const double inv_m = q->inv_m, hbar = q->hbar, hq = q->hq, delta2 = q->delta2;
     const ptrdiff_t stride[3] = {q->stride[0], q->stride[1], q->stride[2]};
     const double inv_dq[3] = {q->inv_dq[0], q->inv_dq[1], q->inv_dq[2]};
     for (ptrdiff_t k = k0; k < k1; k += PLAIN_RUN) {
@@ -517,8 +518,7 @@ static inline __attribute__((always_inline)) void plain_cells(enum nnq_limiter l
                 lapS += (-(S[c - 2 * s] + S[c + 2 * s]) + 16 * (S[c - s] + S[c + s]) - 30 * sc) /
                         12.0 * (h1 * h1);
             }
-            const double h =
-                0.5 * inv_m * kin - 0.5 * hbar * hbar * inv_m * lapS / sc + V[i0 + k + r];
+            const double h = 0.5 * inv_m * kin - 0.5 * hq * hq * inv_m * lapS / sc + V[i0 + k + r];
             const double edge = delta2 / (P[c] + delta2);
             rp[r] = -div;
             rF[r] = -h + edge * 0.5 * hbar * inv_m * lapF;
@@ -781,6 +781,7 @@ static inline __attribute__((always_inline)) void stage_cells(struct potential_f
                             .inv_dq = {m->inv_dq[0], m->inv_dq[1], m->inv_dq[2]},
                             .inv_m = 1.0 / m->par.mass,
                             .hbar = m->par.hbar,
+                            .hq = m->par.classical ? 0.0 : m->par.hbar,
                             .delta2 = m->delta2,
                             .a = a,
                             .b = b,

@@ -82,6 +82,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                                       .flux = (enum nnq_flux)cfg->madelung_flux,
                                       .density_floor = floor,
                                       .damping = cfg->madelung_damping,
+                                      .classical = !cfg->madelung_quantum,
                                       .threads = env->threads,
                                       .planner = (enum nnq_planner)cfg->run_planner};
     x->floor = floor;

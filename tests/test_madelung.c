@@ -18,7 +18,12 @@
  *    at order [1.6, 2.4] with its discrete curl at round-off, and a state with a negative tail
  *    lobe (F jumps by pi hbar at a node at 1.4e-6 of the peak): to t = 0.5 div_F <= 1e-4 and
  *    infidelity <= 1e-6, closer than the momentum form; to t = 2 (past the node's filling in
- *    on the Schrodinger side) div_F <= 1e-2 and infidelity <= 1e-3 at n = 1024.
+ *    on the Schrodinger side) div_F <= 1e-2 and infidelity <= 1e-3 at n = 1024;
+ *  - quantum = false, the classical Hamilton-Jacobi limit, both forms: a Gaussian with linear
+ *    F streams freely without spreading, p(q, t) = p0(q - u t), and in a harmonic trap with F =
+ *    0 it focuses, p(q, t) = p0(q / cos t) / cos t: the L1 error falls with the grid (order
+ *    >= 1.6 for the potential form, >= 1.2 for the momentum form's limited slopes), the mass
+ *    stays to 1e-11, while psi spreads (free) or keeps its zero-point width (trap).
  */
 #include <hdf5.h>
 #include <math.h>
@@ -122,10 +127,10 @@ static void test_convergence_2d(void) {
 
 /* a free packet, no potential, spreading as it moves */
 static const char free_ini[] = "[run]\nt_end = 20\ndt = 2e-3\ndiag_every = 500\n"
-                               "snapshot_every = 0\n"
-                               "[grid]\nn = 512\nqmin = -40\nqmax = 40\n"
-                               "[initial]\npreset = gaussian\ncenter = -10\nwidth = 1\n"
-                               "momentum = 1\n[output]\nfields = p\n";
+                                    "snapshot_every = 0\n"
+                                    "[grid]\nn = 512\nqmin = -40\nqmax = 40\n"
+                                    "[initial]\npreset = gaussian\ncenter = -10\nwidth = 1\n"
+                                    "momentum = 1\n[output]\nfields = p\n";
 
 static void test_conservation(void) {
     /* the free packet: mass and momentum; then in the trap: mass */
@@ -443,6 +448,77 @@ static void test_potential_form(void) {
     CHECK_NEAR(sum.div_before[3], 0, 1e-3);
 }
 
+/* ---- the classical limit ---------------------------------------------------------------- */
+
+/* L1 distance of the Madelung (or Schrodinger) p of dir/NAME.h5's last snapshot from the exact
+ * classical density at its time; *mass: integral p_M dq. */
+static double classical_error(const char *name, int harmonic, const char *group, double *mass) {
+    char dset[64];
+    snprintf(dset, sizeof dset, "/%s/p", group);
+    size_t n, rows, nq, rq, nt, rt;
+    double *p = test_read(dir, name, dset, &n, &rows);
+    double *q = test_read(dir, name, "/grid/q0", &nq, &rq);
+    double *t = test_read(dir, name, "/snapshots/t", &nt, &rt);
+    double e = NAN;
+    if (p && q && t && rows == rt && n == rows * nq) {
+        const double *last = p + (rows - 1) * nq, tl = t[rt - 1], dq = q[1] - q[0];
+        e = 0;
+        *mass = 0;
+        for (size_t i = 0; i < nq; i++) {
+            /* free: width 1, centre -2, u = 1; harmonic (omega 1): width 1, centre 0, F = 0 */
+            const double c = harmonic ? cos(tl) : 1.0, x = harmonic ? q[i] / c : q[i] + 2 - tl;
+            const double exact = exp(-0.5 * x * x) / sqrt(2 * M_PI) / c;
+            e += fabs(last[i] - exact) * dq;
+            *mass += last[i] * dq;
+        }
+    }
+    free(p);
+    free(q);
+    free(t);
+    return e;
+}
+
+static void test_classical(void) {
+    static const char streaming_ini[] =
+        "[run]\ndt = 2e-3\nt_end = 4\ndiag_every = 500\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nqmin = -20\nqmax = 20\n"
+        "[potential]\nV = 0\n"
+        "[initial]\npreset = gaussian\ncenter = -2\nwidth = 1\nmomentum = 1\n"
+        "[madelung]\nquantum = false\n"
+        "[output]\nfields = p\n";
+    static const char trap_ini[] =
+        "[run]\ndt = 2e-3\nt_end = 1.2\ndiag_every = 600\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nqmin = -10\nqmax = 10\n"
+        "[potential]\npreset = harmonic\n"
+        "[initial]\npreset = gaussian\nwidth = 1\n"
+        "[madelung]\nquantum = false\n"
+        "[output]\nfields = p\n";
+    static const char *const forms[2] = {"madelung.form=momentum", "madelung.form=potential"};
+    static const char *const grids[2] = {"grid.n=512", "grid.n=1024"};
+    for (int h = 0; h < 2; h++)
+        for (int f = 0; f < 2; f++) {
+            double e[2], mass = NAN, quantum = NAN;
+            for (int r = 0; r < 2; r++) {
+                const char *sets[2] = {forms[f], grids[r]};
+                struct nnq_summary sum;
+                CHECK(test_run(dir, "classical", h ? trap_ini : streaming_ini, sets, 2, NULL,
+                               &sum) == NNQ_OK);
+                CHECK(isnan(sum.t_ended));
+                e[r] = classical_error("classical", h, "madelung", &mass);
+                double ignored;
+                quantum = classical_error("classical", h, "schrodinger", &ignored);
+            }
+            printf("classical limit, %s, %s: L1 error %.3e (512), %.3e (1024); psi's p from the "
+                   "classical density: %.3e\n",
+                   h ? "harmonic focus to t = 1.2" : "free streaming to t = 4", forms[f] + 14, e[0],
+                   e[1], quantum);
+            CHECK_ORDER(e[0], e[1], f ? 1.6 : 1.2, 2.6);
+            CHECK(e[1] < (h ? 3e-3 : 5e-3));
+            CHECK_NEAR(mass, 1.0, 1e-11);
+            CHECK(quantum > (h ? 0.05 : 0.5)); /* the quantum density is elsewhere */
+        }
+}
+
 int main(void) {
     check_tmpdir("nnq_test_madelung", dir, sizeof dir);
     test_disabled();
@@ -456,5 +532,6 @@ int main(void) {
     test_nodal_lines();
     test_held();
     test_potential_form();
+    test_classical();
     return check_finish(dir);
 }

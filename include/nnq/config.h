@@ -157,6 +157,9 @@
       "does not resolve enter the flow)")                                                          \
     X(madelung, damping, DBL, "0.25", "nonneg", "", "-",                                           \
       "alpha: the fluxes' signal speed is |u| + alpha hbar / (m dq), damping the grid-scale mode") \
+    X(madelung, quantum, BOOL, "true", "", "", "-",                                                \
+      "false: without the quantum potential, the classical Hamilton-Jacobi limit (F Hamilton's "   \
+      "principal function; the paper's far-from-equilibrium limit, where caustics form)")          \
     X(madelung, on_failure, ENUM, "end", "end|stop", "", "-",                                      \
       "end: a Madelung state that stops being valid (a node or vortex it cannot carry) ends the "  \
       "Madelung description, said in the summary, and psi runs on; stop: the run stops, exit 3")   \

@@ -51,6 +51,7 @@ struct nnq_madelung_params {
     enum nnq_flux flux;
     double density_floor;
     double damping; /* alpha: signal speed |u| + alpha hbar / (m dq) in the fluxes */
+    int classical;  /* 1: no quantum potential (stress): the classical Hamilton-Jacobi limit */
     int threads;
     enum nnq_planner planner;
     const double *absorb; /* W of an absorbing layer (local_size values, nnq/potential.h), or

@@ -191,9 +191,15 @@ static struct result bench(const char *label, const char *ini, int threads, long
     remove(xmf);
 
     /* (c) Schrodinger and Madelung steps in turn, the Madelung state from the same psi */
-    struct nnq_madelung_params mp = {
-        cfg.hbar, cfg.particle_mass, cfg.run_dt,          limiter, NNQ_FLUX_RUSANOV, 1e-12,
-        0.25,     threads,           NNQ_PLANNER_MEASURE, NULL};
+    struct nnq_madelung_params mp = {.hbar = cfg.hbar,
+                                     .mass = cfg.particle_mass,
+                                     .dt = cfg.run_dt,
+                                     .limiter = limiter,
+                                     .flux = NNQ_FLUX_RUSANOV,
+                                     .density_floor = 1e-12,
+                                     .damping = 0.25,
+                                     .threads = threads,
+                                     .planner = NNQ_PLANNER_MEASURE};
     struct nnq_madelung *m;
     struct nnq_compare *cmp = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
