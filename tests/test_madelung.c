@@ -127,10 +127,10 @@ static void test_convergence_2d(void) {
 
 /* a free packet, no potential, spreading as it moves */
 static const char free_ini[] = "[run]\nt_end = 20\ndt = 2e-3\ndiag_every = 500\n"
-                                    "snapshot_every = 0\n"
-                                    "[grid]\nn = 512\nqmin = -40\nqmax = 40\n"
-                                    "[initial]\npreset = gaussian\ncenter = -10\nwidth = 1\n"
-                                    "momentum = 1\n[output]\nfields = p\n";
+                               "snapshot_every = 0\n"
+                               "[grid]\nn = 512\nqmin = -40\nqmax = 40\n"
+                               "[initial]\npreset = gaussian\ncenter = -10\nwidth = 1\n"
+                               "momentum = 1\n[output]\nfields = p\n";
 
 static void test_conservation(void) {
     /* the free packet: mass and momentum; then in the trap: mass */
