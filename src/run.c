@@ -112,51 +112,16 @@ static long next_stop(long step, long every, long steps) {
     return next < steps ? next : steps;
 }
 
-static const enum nnq_diag_column div_columns[4] = {NNQ_DIAG_div_p_l1, NNQ_DIAG_div_F,
-                                                    NNQ_DIAG_div_j_l1, NNQ_DIAG_infidelity};
-
-/* Multivaluedness and the largest divergences before and after it. */
-static void track_multivalued(struct nnq_summary *sum, const struct nnq_diag_row *row, int dims) {
-    const double defects =
-        dims == 1 ? row->value[NNQ_DIAG_node_count]
-                  : row->value[NNQ_DIAG_vortex_count] + row->value[NNQ_DIAG_nodal_edges];
-    if (isnan(sum->t_multivalued) && defects > 0)
-        sum->t_multivalued = row->value[NNQ_DIAG_t];
-    nnq_parting_track(&sum->parting, row);
-    if (!sum->madelung)
-        return;
-    const double held = row->value[NNQ_DIAG_madelung_held];
-    if (isnan(sum->held) || held > sum->held)
-        sum->held = held;
-    double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
-    for (int k = 0; k < 4; k++)
-        if (isnan(worst[k]) || row->value[div_columns[k]] > worst[k])
-            worst[k] = row->value[div_columns[k]];
-}
-
-/* The largest edge density, and when it first passed NNQ_EDGE_DENSITY_WARN. Through an
- * absorbing layer, weighted by the mass left in the box (norm / initial norm): the last
- * millionth of a packet that the layer took up sits at the faces, with a high density
- * relative to its own small peak, and is no mass that comes back. */
-static void track_edge(struct nnq_summary *sum, const struct nnq_diag_row *row, int absorbing) {
-    const double left = row->value[NNQ_DIAG_norm] / sum->first.value[NNQ_DIAG_norm];
-    const double e = row->value[NNQ_DIAG_edge_density] * (absorbing ? left : 1.0);
-    if (isnan(sum->edge_density) || e > sum->edge_density)
-        sum->edge_density = e;
-    if (isnan(sum->t_edge) && e > NNQ_EDGE_DENSITY_WARN)
-        sum->t_edge = row->value[NNQ_DIAG_t];
-}
-
-static void track_drift(struct nnq_summary *sum, const struct nnq_diag_row *row) {
-    double n0 = sum->first.value[NNQ_DIAG_norm], e0 = sum->first.value[NNQ_DIAG_energy];
-    double dn = fabs(row->value[NNQ_DIAG_norm] / n0 - 1.0);
-    double e = row->value[NNQ_DIAG_energy];
-    double de = e0 != 0.0 ? fabs(e / e0 - 1.0) : fabs(e - e0);
-    if (dn > sum->max_norm_drift)
-        sum->max_norm_drift = dn;
-    if (de > sum->max_energy_drift)
-        sum->max_energy_drift = de;
-    sum->last = *row;
+/* Folds row (written) into the summary: sum->last, then each stepper's and observer's part
+ * of it, in table order. */
+static void summarize(struct run *r, const struct nnq_diag_row *row) {
+    r->sum->last = *row;
+    for (int k = 0; k < r->count; k++)
+        if (r->ops[k]->summarize)
+            r->ops[k]->summarize(r->self[k], row, r->sum);
+    for (int k = 0; k < r->nobs; k++)
+        if (r->obs[k]->summarize)
+            r->obs[k]->summarize(r->obs_self[k], row, r->sum);
 }
 
 /* Every stepper's and observer's columns of the row at the current state; the reference's
@@ -202,9 +167,7 @@ static enum nnq_status write_row(struct run *r, struct nnq_err *err) {
     enum nnq_status rc = check(r, &row, &r->sum->first, err);
     if (rc)
         return rc;
-    track_drift(r->sum, &row);
-    track_multivalued(r->sum, &row, r->cfg->dims);
-    track_edge(r->sum, &row, r->cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING);
+    summarize(r, &row);
     rc = nnq_output_diag(r->out, &row, err);
     return rc ? rc : record(r, err);
 }
@@ -404,9 +367,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
         return rc;
     struct nnq_diag_row row;
     sample(r, &row);
-    r->sum->first = r->sum->last = row;
-    track_multivalued(r->sum, &row, r->cfg->dims);
-    track_edge(r->sum, &row, r->cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING);
+    r->sum->first = row;
+    summarize(r, &row);
     if ((rc = nnq_par_agree(check(r, &row, &row, err), err)) ||
         (rc = nnq_par_agree(nnq_output_diag(r->out, &row, err), err)) ||
         (rc = nnq_par_agree(record(r, err), err)))

@@ -21,6 +21,7 @@
 #include "nnq/compare.h"
 #include "nnq/madelung.h"
 #include "nnq/par.h"
+#include "nnq/run.h"
 #include "nnq/stepper.h"
 
 const struct nnq_madelung_form *const nnq_madelung_forms[] = {
@@ -268,6 +269,19 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
     return isnan(x->t_end) ? failure(row, err) : NNQ_OK;
 }
 
+/* The largest held fraction, and the largest divergences before and from the time psi first
+ * had a node or vortex (set by the reference's summarize, before this one). */
+static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum) {
+    (void)self;
+    const double held = row->value[NNQ_DIAG_madelung_held];
+    if (isnan(sum->held) || held > sum->held)
+        sum->held = held;
+    double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
+    for (int k = 0; k < 4; k++)
+        if (isnan(worst[k]) || row->value[columns[k]] > worst[k])
+            worst[k] = row->value[columns[k]];
+}
+
 static void view(void *self, struct nnq_view *v) {
     struct madelung *x = self;
     x->form->view(x->m, v);
@@ -358,6 +372,7 @@ const struct nnq_stepper_ops nnq_stepper_madelung = {
     .field = field,
     .save = save,
     .restore = restore,
+    .summarize = summarize,
     .ended = ended,
     .memory = memory,
     .destroy = destroy,

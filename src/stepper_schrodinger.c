@@ -9,6 +9,7 @@
 
 #include "nnq/initial.h"
 #include "nnq/par.h"
+#include "nnq/run.h"
 #include "nnq/schrodinger.h"
 #include "nnq/stepper.h"
 #include "simd.h"
@@ -142,6 +143,35 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                        cfg->run_dt, nnq_config_kinetic_phase(cfg));
 }
 
+/* The drifts of norm and energy; when psi first had a node or vortex and the floors its
+ * defect weight passed (and the divergence levels, read off the row: nnq/parting.h); the
+ * largest edge density and when it first passed NNQ_EDGE_DENSITY_WARN. Through an absorbing
+ * layer the edge density is weighted by the mass left in the box (norm / initial norm): the
+ * last millionth of a packet that the layer took up sits at the faces, with a high density
+ * relative to its own small peak, and is no mass that comes back. */
+static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum) {
+    struct schrodinger *x = self;
+    const double *v = row->value, *first = sum->first.value;
+    const double n0 = first[NNQ_DIAG_norm], e0 = first[NNQ_DIAG_energy], e = v[NNQ_DIAG_energy];
+    const double dn = fabs(v[NNQ_DIAG_norm] / n0 - 1.0);
+    const double de = e0 != 0.0 ? fabs(e / e0 - 1.0) : fabs(e - e0);
+    if (dn > sum->max_norm_drift)
+        sum->max_norm_drift = dn;
+    if (de > sum->max_energy_drift)
+        sum->max_energy_drift = de;
+    const double defects = x->env.g->dims == 1 ? v[NNQ_DIAG_node_count]
+                                               : v[NNQ_DIAG_vortex_count] + v[NNQ_DIAG_nodal_edges];
+    if (isnan(sum->t_multivalued) && defects > 0)
+        sum->t_multivalued = v[NNQ_DIAG_t];
+    nnq_parting_track(&sum->parting, row);
+    const double left = v[NNQ_DIAG_norm] / n0;
+    const double edge = v[NNQ_DIAG_edge_density] * (x->absorbing ? left : 1.0);
+    if (isnan(sum->edge_density) || edge > sum->edge_density)
+        sum->edge_density = edge;
+    if (isnan(sum->t_edge) && edge > NNQ_EDGE_DENSITY_WARN)
+        sum->t_edge = v[NNQ_DIAG_t];
+}
+
 static void view(void *self, struct nnq_view *v) {
     struct schrodinger *x = self;
     *v = (struct nnq_view){.g = x->env.g, .psi = nnq_schrodinger_psi(x->s)};
@@ -210,6 +240,7 @@ const struct nnq_stepper_ops nnq_stepper_schrodinger = {
     .field = field,
     .save = save,
     .restore = restore,
+    .summarize = summarize,
     .memory = memory,
     .destroy = destroy,
 };

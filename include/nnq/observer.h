@@ -48,6 +48,8 @@
  *                    Collective.
  *   record           (NULL: none) after each diagnostics row is written, with the output.
  *                    NNQ_OK or NNQ_ERR_RUNTIME. Collective.
+ *   summarize        (NULL: none) folds its columns of row into the run's summary, as a
+ *                    stepper's summarize does, after the steppers'. Cannot fail.
  *   memory           what create allocates, as the steppers' memory says. Cannot fail.
  *   destroy          frees self; NULL is a no-op.
  */
@@ -64,6 +66,7 @@ struct nnq_observer_ops {
     enum nnq_status (*save)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*record)(void *self, struct nnq_output *o, struct nnq_err *err);
+    void (*summarize)(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum);
     void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed);
     void (*destroy)(void *self);

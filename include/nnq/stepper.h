@@ -31,6 +31,8 @@
 #include "nnq/potential.h"
 #include "nnq/view.h"
 
+struct nnq_summary; /* nnq/run.h */
+
 /* What every stepper and observer is made from; all borrowed, they outlive them. ops[0 .. count)
  * and self[0 .. count) are the run's steppers; those before a stepper are created before it,
  * all of them before any observer. */
@@ -68,6 +70,11 @@ struct nnq_stepper_env {
  *                    or mismatched). Collective.
  *   record           (NULL: none) called after each diagnostics row is written, with the
  *                    output; NNQ_OK or NNQ_ERR_RUNTIME. Collective.
+ *   summarize        (NULL: none) folds its columns of row, written and checked, into the
+ *                    run's summary (nnq/run.h): called for every row, the one at t = 0
+ *                    included, after sum->first (at t = 0) and sum->last are set, stepper by
+ *                    stepper in table order (a stepper may read what those before it set).
+ *                    Cannot fail.
  *   ended            (NULL: never ends) NaN while the description runs; once it has ended (its
  *                    state stopped being valid, [madelung] on_failure = end), the time it
  *                    ended, with *reason (owned by self, valid until the next call) saying
@@ -92,6 +99,7 @@ struct nnq_stepper_ops {
     enum nnq_status (*save)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*record)(void *self, struct nnq_output *o, struct nnq_err *err);
+    void (*summarize)(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum);
     double (*ended)(const void *self, const char **reason);
     void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed);
