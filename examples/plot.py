@@ -10,12 +10,21 @@ python3-h5py and python3-matplotlib.
     python3 examples/plot.py run.h5                 # PNGs beside run.h5
     python3 examples/plot.py a.h5 b.h5 --out figs --snapshots 0 -1
     python3 examples/plot.py --converge run_n128.h5 run_n256.h5   # nnq converge's files
+    python3 examples/plot.py --sweep results.jsonl --x mu --y t_multivalued energy
 
 --converge draws one figure of a resolution study: each divergence metric against t at every
 resolution, and under it the defects' weight (the largest density at a node or vortex over
 max p) with the floors at which nnq reports the first multivalued time.
+
+--sweep draws a sweep: the files are JSON lines (one per run, as `nnq simulate` prints them),
+and each quantity --y against the swept --x, one panel each. A quantity is a key of the JSON
+line, dotted into its objects and lists (t_multivalued, t_part.div_p_l1.1e-2,
+divergence_before.infidelity, q_mean.0); --x may also be a config key section.key, read from
+the stored config of the run's output file. Runs where a quantity is null (never reached)
+are counted in the panel's title.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -271,6 +280,84 @@ def plot_converge(names, out):
     return path
 
 
+def json_value(line, key):
+    """The value at the dotted key of a JSON line (None: null or absent)."""
+    v = line
+    for part in key.split("."):
+        if isinstance(v, dict) and part in v:
+            v = v[part]
+        elif isinstance(v, list) and part.isdigit() and int(part) < len(v):
+            v = v[int(part)]
+        else:
+            return None
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def config_value(output, key):
+    """[section] key of the config stored in the nnq file `output` (None: not there)."""
+    section, _, name = key.partition(".")
+    try:
+        with h5py.File(output, "r") as f:
+            text = f.attrs["config"]
+    except (OSError, KeyError):
+        return None
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    current = None
+    for raw in text.splitlines():
+        line = raw.split(";")[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip().lower()
+        elif "=" in line and current == section.lower():
+            k, _, v = line.partition("=")
+            if k.strip().lower() == name.lower():
+                try:
+                    return float(v.split(",")[0])
+                except ValueError:
+                    return None
+    return None
+
+
+def plot_sweep(names, xkey, ykeys, out):
+    """Each quantity of ykeys against xkey over the runs of the JSON-lines files."""
+    runs = []
+    for name in names:
+        with open(name) as f:
+            runs += [json.loads(line) for line in f if line.strip().startswith("{")]
+    if not runs:
+        sys.exit("%s: no JSON lines" % ", ".join(names))
+    xs = []
+    for r in runs:
+        x = json_value(r, xkey)
+        if x is None and "." in xkey and r.get("output"):
+            x = config_value(r["output"], xkey)
+        xs.append(x)
+    if all(x is None for x in xs):
+        sys.exit("--x %s: in none of the runs (a JSON key, or section.key of the stored config)"
+                 % xkey)
+    fig, axes = plt.subplots(len(ykeys), 1, figsize=(7, 2.8 * len(ykeys)), sharex=True,
+                             squeeze=False)
+    for ax, ykey in zip(axes[:, 0], ykeys):
+        pts = sorted((x, json_value(r, ykey)) for x, r in zip(xs, runs) if x is not None)
+        got = [(x, y) for x, y in pts if y is not None]
+        never = len(pts) - len(got)
+        if got:
+            ax.plot([x for x, _ in got], [y for _, y in got], "o-")
+        ax.set_ylabel(ykey)
+        ax.set_title("%s against %s%s" % (ykey, xkey, ", %d of %d runs: never (null)" % (never, len(pts))
+                                          if never else ""), fontsize=9)
+        ax.grid(alpha=0.3)
+    known = [x for x in xs if x is not None]
+    if min(known) > 0 and max(known) > 10 * min(known):
+        axes[-1, 0].set_xscale("log")
+    axes[-1, 0].set_xlabel(xkey)
+    fig.tight_layout()
+    stem = os.path.splitext(os.path.basename(names[0]))[0]
+    path = os.path.join(out, "%s_sweep_%s.png" % (stem, xkey.replace(".", "_")))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="+", help="nnq output files (.h5)")
@@ -280,7 +367,17 @@ def main():
     ap.add_argument("--converge", action="store_true",
                     help="the files are one config at several resolutions (nnq converge): one "
                          "figure of them all")
+    ap.add_argument("--sweep", action="store_true",
+                    help="the files are JSON lines of a sweep: --y against --x")
+    ap.add_argument("--x", default="mu", help="--sweep: the swept key (default: mu)")
+    ap.add_argument("--y", nargs="+", default=["t_multivalued", "t_part.div_p_l1.1e-2"],
+                    help="--sweep: the quantities (default: t_multivalued t_part.div_p_l1.1e-2)")
     args = ap.parse_args()
+    if args.sweep:
+        out = args.out or os.path.dirname(os.path.abspath(args.files[0]))
+        os.makedirs(out, exist_ok=True)
+        print(plot_sweep(args.files, args.x, args.y, out))
+        return
     if args.converge:
         out = args.out or os.path.dirname(os.path.abspath(args.files[0]))
         os.makedirs(out, exist_ok=True)

@@ -3,6 +3,9 @@
 # (xargs -P), each names its file from its parameters and prints one JSON line; the lines
 # are collected into results.jsonl, and a table is printed from them: energy, norm drift,
 # when F became multivalued, and the largest divergence before it (with the Madelung solver).
+# With Debian's python3-h5py and python3-matplotlib the sweep also becomes a figure,
+# $OUT/results_sweep_mu.png: the divergence before F turned multivalued, when div_p_l1 passed
+# 1e-3 and when F turned multivalued, against mu (examples/plot.py --sweep).
 #
 #   sh examples/sweep_mu.sh [CONFIG] [MU...]
 #   environment: NNQ (the nnq program, default ./build/nnq), JOBS (parallel runs, default
@@ -46,3 +49,9 @@ printf '%-8s %-8s %-11s %-10s %-13s %-11s %-11s %s\n' mu hbar energy norm_drift 
     div_p_l1 infidelity output
 cat "$out/table.txt"
 echo "$(wc -l < "$out/results.jsonl") runs; JSON lines in $out/results.jsonl"
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3 # Debian's, where its h5py and matplotlib are
+if $py -c 'import h5py, matplotlib' 2>/dev/null; then
+    $py "$(dirname "$0")/plot.py" --sweep "$out/results.jsonl" --x mu \
+        --y divergence_before.div_p_l1 t_part.div_p_l1.1e-3 t_multivalued --out "$out"
+fi

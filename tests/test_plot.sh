@@ -1,8 +1,8 @@
 #!/bin/sh
 # ctest driver: examples/plot.py draws 1D, 2D and 3D files (both solvers; trajectories over p
 # in 1D and 2D; the loss-landscape example, its file made by its script; nnq converge's files
-# as one figure) and the PNGs are not
-# blank (pixel statistics); examples/diagnostics.gp renders `nnq info --csv` with gnuplot.
+# as one figure; a sweep over mu by examples/sweep_mu.sh, drawn as its figure) and the PNGs are
+# not blank (pixel statistics); examples/diagnostics.gp renders `nnq info --csv` with gnuplot.
 # Exit 77 (skipped) when Debian's python3-h5py/python3-matplotlib or gnuplot are missing.
 # Usage: test_plot.sh NNQ SOURCE_DIR
 set -eu
@@ -31,6 +31,9 @@ for f in one two three four; do $py "$src/examples/plot.py" $f.h5 --out figs; do
 "$nnq" converge "$src/examples/nodes_1d.ini" --quiet -o conv.h5 --set grid.n=256 \
     --set run.t_end=2 >/dev/null
 $py "$src/examples/plot.py" --converge conv_n256.h5 conv_n512.h5 --out figs >> made.txt
+# a sweep over mu of colliding packets (shortened), the figure from its JSON lines
+printf '[run]\nname = sw\ndt = 2e-3\nt_end = 1\ndiag_every = 50\nsnapshot_every = 0\nplanner = estimate\n[grid]\nn = 128\nqmin = -10\nqmax = 10\n[potential]\npreset = harmonic\n[initial]\npreset = superposition\ncenter = -2, 2\nwidth = 0.7\nmomentum = 1.5, -1.5\n' > sw.ini
+NNQ="$nnq" OUT=sweep JOBS=2 sh "$src/examples/sweep_mu.sh" sw.ini 0.25 0.5 1 2 | tail -n 1 >> made.txt
 "$nnq" info one.h5 --csv > diag.csv
 gnuplot -e "csv='diag.csv'; out='figs/gnuplot.png'" "$src/examples/diagnostics.gp"
 echo figs/gnuplot.png >> made.txt
@@ -41,7 +44,7 @@ import numpy as np
 names = open(sys.argv[1]).read().split()
 want = {"one_snapshot000.png", "one_divergence.png", "two_snapshot001.png", "three_snapshot002.png",
         "one_trajectories.png", "two_trajectories.png", "four_trajectories.png", "four_snapshot002.png",
-        "two_observables.png", "conv_converge.png",
+        "two_observables.png", "conv_converge.png", "results_sweep_mu.png",
         "three_divergence.png", "gnuplot.png"}
 missing = want - {n.split("/")[-1] for n in names}
 bad = 0
