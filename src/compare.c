@@ -14,6 +14,7 @@
  */
 #include "nnq/compare.h"
 
+#include <assert.h>
 #include <fftw3.h>
 #include <math.h>
 #include <stdlib.h>
@@ -588,8 +589,19 @@ static void information(struct nnq_compare *c, const double *p, double *entropy,
     *fisher = dot(c, Fi, NULL) * c->g->dv;
 }
 
+/* Asserts c's invariants that cost O(1) (on in debug and sanitizer builds). */
+static void compare_check(const struct nnq_compare *c) {
+    (void)c; /* NDEBUG: no asserts */
+    assert(c && c->g && c->n == c->g->local_size && c->d == c->g->dims);
+    assert(c->plane == c->g->n[1] * c->g->n[2] && c->jS && c->F && c->P && c->label && c->w);
+    assert(c->ck[0] && c->ck[1] && c->hbar > 0 && c->mass > 0 && c->floor > 0);
+}
+
 void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const struct nnq_view *m,
                      struct nnq_divergence *dv) {
+    compare_check(c);
+    nnq_view_check(s);
+    nnq_view_check(m);
     const struct nnq_grid *g = c->g;
     const ptrdiff_t n = c->n;
     const int d = c->d;

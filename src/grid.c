@@ -89,6 +89,7 @@ enum nnq_status nnq_grid_create(int dims, const long *n, const double *qmin, con
         g->alloc_size = g->k_local_size;
     if (g->alloc_size < 1)
         g->alloc_size = 1;
+    nnq_grid_check(g);
     *out = g;
     return NNQ_OK;
 }

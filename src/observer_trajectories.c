@@ -38,6 +38,7 @@
  * the same whatever the threads and ranks; a halved nelson step refines its Brownian increment by
  * the Brownian bridge.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +85,19 @@ struct traj {
     long *order;  /* the particles by their cell on axis 0 (reads psi row by row) */
     long *bucket; /* n0 + 1 counters for that sort */
 };
+
+/* Asserts x's invariants that cost O(1) (on in debug and sanitizer builds). */
+static void traj_check(const struct traj *x) {
+    (void)x; /* NDEBUG: no asserts */
+    assert(x && x->g && x->count > 0 && x->d == x->g->dims && x->every >= 1);
+    assert(x->halo == x->reach + 3 && x->reach >= 2 && (x->cur == 0 || x->cur == 1));
+    for (int k = 0; k < KINDS; k++)
+        assert(!x->q[k] == !(x->kinds & (1u << k)));
+    assert(!x->V[0] == !(x->kinds & NNQ_TRAJ_LANGEVIN) && !x->V[1] == !x->V[0]);
+    assert(!x->v_loaded || x->V[0] == x->V[1]);
+    assert(!x->u[0] == !(x->kinds & NNQ_TRAJ_MADELUNG));
+    assert(!x->psi[0] == !(x->kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON)));
+}
 
 /* One axis of a stencil: the buffer indices (axis 0: rows, with the halo) and the weights of
  * the value and of the derivative. Unused axes have width 1, weight 1. */
@@ -647,6 +661,7 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
 
 static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
     struct traj *x = self;
+    traj_check(x);
     const struct nnq_grid *g = x->g;
     const int d = x->d, ranks = nnq_par_size();
     enum nnq_status rc = load(x, 1 - x->cur, err);

@@ -5,6 +5,7 @@
 #include "nnq/par.h"
 #include "nnq/version.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -905,8 +906,19 @@ static int append_value(struct nnq_output *o, hid_t d, long row, hid_t mem_type,
     return transfer(o, d, mem_type, fspace, mspace, mine, (void *)value, 1);
 }
 
+/* Asserts o's invariants that cost O(1) (on in debug and sanitizer builds). */
+static void output_check(const struct nnq_output *o) {
+    (void)o; /* NDEBUG: no asserts */
+    assert(o && o->file >= 0 && o->cfg && o->g && o->nsnap >= 0 && o->nrows >= 0);
+    assert(o->ngroups >= 0 && o->ngroups <= MAX_FIELDS && (o->slot == 0 || o->slot == 1));
+    assert(o->current >= -1 && o->current <= 1);
+    for (int k = 0; k < o->ngroups; k++)
+        assert(o->base[k] + o->groups[k].nfields <= MAX_FIELDS);
+}
+
 enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row *row,
                                 struct nnq_err *err) {
+    output_check(o);
     for (int c = 0; c < NNQ_DIAG_COUNT; c++) {
         if (o->diag[c] < 0)
             continue;

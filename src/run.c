@@ -112,6 +112,19 @@ static long next_stop(long step, long every, long steps) {
     return next < steps ? next : steps;
 }
 
+/* Asserts r's invariants (on in debug and sanitizer builds). */
+static void run_check(const struct run *r) {
+    (void)r; /* NDEBUG: no asserts */
+    assert(r->cfg && r->sum && r->g && r->pot);
+    assert(r->count >= 1 && r->count <= NNQ_STEPPERS_MAX && r->ops[0] == nnq_steppers[0]);
+    assert(r->nobs >= 0 && r->nobs <= NNQ_OBSERVERS_MAX);
+    for (int k = 0; k < r->count; k++)
+        assert(r->self[k] && r->groups[k].name == r->ops[k]->group.name);
+    for (int k = 0; k < r->nobs; k++)
+        assert(r->obs_self[k] && r->groups[r->count + k].name == r->obs[k]->group.name &&
+               (r->every_step || !r->obs[k]->step));
+}
+
 /* Folds row (written) into the summary: sum->last, then each stepper's and observer's part
  * of it, in table order. */
 static void summarize(struct run *r, const struct nnq_diag_row *row) {
@@ -127,9 +140,11 @@ static void summarize(struct run *r, const struct nnq_diag_row *row) {
 /* Every stepper's and observer's columns of the row at the current state; the reference's
  * view is what the others compare with. Collective. */
 static void sample(struct run *r, struct nnq_diag_row *row) {
+    run_check(r);
     nnq_diag_clear(row, r->sum->t, r->sum->steps_done);
     struct nnq_view ref;
     r->ops[0]->view(r->self[0], &ref);
+    nnq_view_check(&ref);
     for (int k = 0; k < r->count; k++)
         r->ops[k]->sample(r->self[k], &ref, row);
     for (int k = 0; k < r->nobs; k++)

@@ -17,6 +17,7 @@
 #include "nnq/par.h"
 #include "simd.h"
 
+#include <assert.h>
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -445,6 +446,8 @@ static void renormalise(struct nnq_schrodinger *s) {
 
 enum nnq_status nnq_schrodinger_advance(struct nnq_schrodinger *s, long nsteps, double t0,
                                         struct nnq_err *err) {
+    assert(s && s->g && s->sch && s->psi && s->work && s->V && s->k2 && s->kfac);
+    assert(s->nkick >= 0 && s->nkick <= MAX_KICKS && s->ndrift >= 0 && s->ndrift <= MAX_STAGES);
     const struct scheme *sch = s->sch;
     const double dt = s->par.dt;
     enum nnq_status rc = NNQ_OK;

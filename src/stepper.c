@@ -15,6 +15,7 @@ int nnq_stepper_view(const struct nnq_stepper_env *env, const char *name, struct
     for (int k = 0; k < env->count; k++)
         if (strcmp(env->ops[k]->name, name) == 0 && env->self[k]) {
             env->ops[k]->view(env->self[k], v);
+            nnq_view_check(v);
             return 1;
         }
     return 0;

@@ -13,6 +13,7 @@
  * row after it, so that the reader can tell the physics (a defect above the form's floor)
  * from the solver. on_failure = stop makes that failure the run's (NNQ_ERR_NUMERIC).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,8 @@ static void weigh(struct madelung *x, const struct nnq_diag_row *row) {
 
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct madelung *x = self;
+    assert(x && x->form && x->m && x->cmp && x->floor > 0);
+    assert(!isnan(x->t_end) || isnan(x->defect)); /* the defect is weighed once it ended */
     if (!isnan(x->t_end))
         return NNQ_OK;
     const enum nnq_status rc = x->form->advance(x->m, nsteps, t0, err);

@@ -4,6 +4,7 @@
  * (nnq/multivalued.h). It is the reference: it starts from the config's initial state and the
  * other descriptions start from, and are compared with, its view.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -109,6 +110,7 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
 
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct schrodinger *x = self;
+    assert(x && x->s && x->buf && x->env.cfg && x->env.g);
     return nnq_schrodinger_advance(x->s, nsteps, t0, err);
 }
 

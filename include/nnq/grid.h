@@ -13,6 +13,7 @@
 #ifndef NNQ_GRID_H
 #define NNQ_GRID_H
 
+#include <assert.h>
 #include <complex.h>
 #include <fftw3.h>
 #include <stddef.h>
@@ -45,6 +46,16 @@ struct nnq_grid {
     double *q[3];
     double *k[3];
 };
+
+/* Asserts g's invariants that cost O(1) (on in debug and sanitizer builds). */
+static inline void nnq_grid_check(const struct nnq_grid *g) {
+    (void)g; /* NDEBUG: no asserts */
+    assert(g && g->dims >= 1 && g->dims <= 3);
+    for (int i = 0; i < 3; i++)
+        assert(g->n[i] >= 1 && (i < g->dims || g->n[i] == 1) && g->dq[i] > 0 && g->q[i] && g->k[i]);
+    assert(g->local_n0 >= 0 && g->local_size == g->local_n0 * g->n[1] * g->n[2]);
+    assert(g->alloc_size >= (g->local_size > 1 ? g->local_size : 1) && g->counts && g->dv > 0);
+}
 
 /* Builds the grid, this rank's slab of it. n, qmin, qmax: 3 entries, those past dims ignored.
  * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller.

@@ -9,6 +9,7 @@
 #ifndef NNQ_VIEW_H
 #define NNQ_VIEW_H
 
+#include <assert.h>
 #include <complex.h>
 
 #include "nnq/grid.h"
@@ -30,5 +31,12 @@ struct nnq_view {
     int ended;                 /* 1: the description has ended (nnq/stepper.h); its fields
                                 * no longer hold and are not to be followed */
 };
+
+/* Asserts v's invariants (on in debug and sanitizer builds). */
+static inline void nnq_view_check(const struct nnq_view *v) {
+    (void)v; /* NDEBUG: no asserts */
+    assert(v && v->g && (v->psi || v->p));
+    nnq_grid_check(v->g);
+}
 
 #endif
