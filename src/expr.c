@@ -518,9 +518,9 @@ static int split_agrees(const struct nnq_expr_field *fd, const double *L, int ok
         const double t = times[k];
         double lo = INFINITY, hi = -INFINITY;
         for (ptrdiff_t idx = first; ok && idx < g->local_size; idx += stride) {
-            const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
-                            i2 = idx % g->n[2];
-            const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+            ptrdiff_t at[3];
+            nnq_grid_index(g, idx, at);
+            const double q[3] = {g->q[0][at[0]], g->q[1][at[1]], g->q[2][at[2]]};
             const double v = nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
             if (isfinite(v)) {
                 lo = fmin(lo, v);
@@ -533,9 +533,9 @@ static int split_agrees(const struct nnq_expr_field *fd, const double *L, int ok
         for (int j = 0; ok && j < fd->terms; j++)
             f[j] = scalar(fd, fd->f[j], t);
         for (ptrdiff_t idx = first; ok && idx < g->local_size; idx += stride) {
-            const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
-                            i2 = idx % g->n[2];
-            const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+            ptrdiff_t at[3];
+            nnq_grid_index(g, idx, at);
+            const double q[3] = {g->q[0][at[0]], g->q[1][at[1]], g->q[2][at[2]]};
             const double v = nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
             double w = fd->G0[idx] + u, size = fabs(fd->G0[idx]) + fabs(u);
             for (int j = 0; j < fd->terms; j++) {
@@ -596,9 +596,9 @@ static void block_vars(const struct nnq_expr *e, struct nnq_expr_var *vars) {
 /* The value at flat index idx of the slab by libmatheval. */
 static double value_at(const struct nnq_expr_field *fd, ptrdiff_t idx, double t, const double *L) {
     const struct nnq_grid *g = fd->g;
-    const ptrdiff_t i0 = idx / (g->n[1] * g->n[2]), i1 = idx / g->n[2] % g->n[1],
-                    i2 = idx % g->n[2];
-    const double q[3] = {g->q[0][g->local_0_start + i0], g->q[1][i1], g->q[2][i2]};
+    ptrdiff_t j[3];
+    nnq_grid_index(g, idx, j);
+    const double q[3] = {g->q[0][j[0]], g->q[1][j[1]], g->q[2][j[2]]};
     return nnq_expr_eval(fd->e, q, t, fd->hbar, fd->mass, L ? L[idx] : 0.0);
 }
 

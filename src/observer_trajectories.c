@@ -482,8 +482,8 @@ static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, 
             }
             cell = last;
         }
-        const ptrdiff_t j[3] = {g->local_0_start + cell / plane, (cell / g->n[2]) % g->n[1],
-                                cell % g->n[2]};
+        ptrdiff_t j[3];
+        nnq_grid_index(g, cell, j);
         for (int a = 0; a < x->d; a++)
             qp[a] = g->qmin[a] +
                     ((double)j[a] + uniform(key(x->seed, tag, (uint64_t)p, 1, (uint64_t)a))) *

@@ -151,10 +151,11 @@ enum nnq_status nnq_potential_absorber_auto(const struct nnq_config *cfg, const 
         w[a] = nnq_potential_absorber_width(cfg, a);
     const ptrdiff_t stride[3] = {plane, g->n[2], 1};
     for (ptrdiff_t i = 0; i < g->local_size; i++) {
-        const ptrdiff_t j[3] = {i / plane, i / g->n[2] % g->n[1], i % g->n[2]};
+        ptrdiff_t j[3];
+        nnq_grid_index(g, i, j);
         int inside = 1;
         for (int a = 0; a < g->dims; a++) {
-            const double q = g->q[a][a ? j[a] : g->local_0_start + j[0]];
+            const double q = g->q[a][j[a]];
             inside &= q - g->qmin[a] > w[a] && g->qmax[a] - q > w[a];
         }
         if (!inside) { /* what the layer holds at the start it takes up at once */

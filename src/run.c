@@ -625,9 +625,8 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
         v->v_max = nnq_par_max(v->v_max);
         const int owner = nnq_par_first(at >= 0 && local == v->v_min);
         if (at >= 0 && owner == nnq_par_rank()) {
-            const ptrdiff_t plane = g->n[1] * g->n[2];
-            const ptrdiff_t j[3] = {g->local_0_start + at / plane, (at / g->n[2]) % g->n[1],
-                                    at % g->n[2]};
+            ptrdiff_t j[3];
+            nnq_grid_index(g, at, j);
             for (int a = 0; a < cfg->dims; a++)
                 v->q_min[a] = g->qmin[a] + (double)j[a] * g->dq[a];
         }

@@ -57,6 +57,14 @@ static inline void nnq_grid_check(const struct nnq_grid *g) {
     assert(g->alloc_size >= (g->local_size > 1 ? g->local_size : 1) && g->counts && g->dv > 0);
 }
 
+/* The grid indices j[0..3) of point idx of this rank's slab (j[0] along all of axis 0; 0 past
+ * dims). Cannot fail. */
+static inline void nnq_grid_index(const struct nnq_grid *g, ptrdiff_t idx, ptrdiff_t *j) {
+    j[0] = g->local_0_start + idx / (g->n[1] * g->n[2]);
+    j[1] = idx / g->n[2] % g->n[1];
+    j[2] = idx % g->n[2];
+}
+
 /* Builds the grid, this rank's slab of it. n, qmin, qmax: 3 entries, those past dims ignored.
  * Returns NNQ_OK, or NNQ_ERR_RUNTIME when memory runs out. *out is owned by the caller.
  * Collective under mpirun. */
