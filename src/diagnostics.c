@@ -5,6 +5,7 @@
 
 #include "nnq/initial.h"
 #include "nnq/multivalued.h"
+#include "nnq/schrodinger.h"
 
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
 #define NNQ_X_DIAG_INFO(name, is_int, min_dims, max_dims, part, doc)                               \

@@ -12,7 +12,8 @@
 #define NNQ_DIAGNOSTICS_H
 
 #include "nnq/config.h"
-#include "nnq/schrodinger.h"
+
+struct nnq_schrodinger; /* nnq/schrodinger.h */
 
 /* The optional parts of a run that columns belong to. */
 #define NNQ_PART_MADELUNG 1u
