@@ -3,9 +3,10 @@
 
 #include <math.h>
 
-#include "nnq/initial.h"
 #include "nnq/multivalued.h"
+#include "nnq/par.h"
 #include "nnq/schrodinger.h"
+#include "simd.h"
 
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
 #define NNQ_X_DIAG_INFO(name, is_int, min_dims, max_dims, part, doc)                               \
@@ -54,11 +55,31 @@ void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, doubl
     v[NNQ_DIAG_vortex_length] = mv.length;
     v[NNQ_DIAG_nodal_edges] = (double)mv.edges;
     v[NNQ_DIAG_defect_weight] = mv.weight;
-    v[NNQ_DIAG_edge_density] = nnq_initial_edge_density(g, nnq_schrodinger_psi(s));
+    v[NNQ_DIAG_edge_density] = nnq_diag_edge_density(g, nnq_schrodinger_psi(s));
 }
 
 void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
                      long step, struct nnq_diag_row *row) {
     nnq_diag_clear(row, t, step);
     nnq_diag_schrodinger(s, support_floor, node_depth, row);
+}
+
+double nnq_diag_edge_density(const struct nnq_grid *g, const double complex *psi) {
+    const ptrdiff_t n1 = g->n[1], n2 = g->n[2];
+    double edge = 0, top = nnq_simd_max_density((const double *)psi, g->local_size);
+    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++) {
+        const ptrdiff_t c0 = g->local_0_start + i0;
+        const int face0 = c0 == 0 || c0 == g->n[0] - 1;
+        for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
+            const double *row = (const double *)(psi + (i0 * n1 + i1) * n2);
+            if (face0 || (g->dims >= 2 && (i1 == 0 || i1 == n1 - 1)))
+                edge = fmax(edge, nnq_simd_max_density(row, n2));
+            else if (g->dims == 3) /* the row's two ends */
+                edge = fmax(edge, fmax(nnq_simd_max_density(row, 1),
+                                       nnq_simd_max_density(row + 2 * (n2 - 1), 1)));
+        }
+    }
+    edge = nnq_par_max(edge);
+    top = nnq_par_max(top);
+    return top > 0 ? edge / top : 0.0;
 }

@@ -2,7 +2,6 @@
 #include "nnq/initial.h"
 
 #include "nnq/par.h"
-#include "simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -153,24 +152,4 @@ done:
     nnq_expr_destroy(pe);
     nnq_expr_destroy(fe);
     return rc;
-}
-
-double nnq_initial_edge_density(const struct nnq_grid *g, const double complex *psi) {
-    const ptrdiff_t n1 = g->n[1], n2 = g->n[2];
-    double edge = 0, top = nnq_simd_max_density((const double *)psi, g->local_size);
-    for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++) {
-        const ptrdiff_t c0 = g->local_0_start + i0;
-        const int face0 = c0 == 0 || c0 == g->n[0] - 1;
-        for (ptrdiff_t i1 = 0; i1 < n1; i1++) {
-            const double *row = (const double *)(psi + (i0 * n1 + i1) * n2);
-            if (face0 || (g->dims >= 2 && (i1 == 0 || i1 == n1 - 1)))
-                edge = fmax(edge, nnq_simd_max_density(row, n2));
-            else if (g->dims == 3) /* the row's two ends */
-                edge = fmax(edge, fmax(nnq_simd_max_density(row, 1),
-                                       nnq_simd_max_density(row + 2 * (n2 - 1), 1)));
-        }
-    }
-    edge = nnq_par_max(edge);
-    top = nnq_par_max(top);
-    return top > 0 ? edge / top : 0.0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "nnq/absorber.h"
 #include "nnq/initial.h"
 #include "nnq/madelung.h"
 
@@ -278,7 +279,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "crossing lets through exp(-2 c / (3 k w)) of a wave of number k, more than "
                     "1e-3 above |k| = %.3g on axis 0 (nnq check lists every axis); raise [grid] "
                     "absorb_strength or absorb_width\n",
-                    sum->edge_density, nnq_potential_absorber_cutoff(cfg, 0, sum->absorb_strength));
+                    sum->edge_density, nnq_absorber_cutoff(cfg, 0, sum->absorb_strength));
     }
     fputs("  <q> =", out);
     for (int a = 0; a < cfg->dims; a++)
@@ -368,15 +369,15 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
             fprintf(out,
                     "absorbing layer on axis %d: width %g, strength chosen from the initial state "
                     "(below)\n",
-                    a, nnq_potential_absorber_width(cfg, a));
+                    a, nnq_absorber_width(cfg, a));
         else
             fprintf(
                 out,
                 "absorbing layer on axis %d: width %g, strength %g: one crossing lets through "
                 "exp(-2 c / (3 k w)) of a wave of number k, more than 1e-3 above |k| = %.3g%s\n",
-                a, nnq_potential_absorber_width(cfg, a), cfg->grid_absorb_strength,
-                nnq_potential_absorber_cutoff(cfg, a, cfg->grid_absorb_strength),
-                nnq_potential_absorber_cutoff(cfg, a, cfg->grid_absorb_strength) < M_PI / dq[a]
+                a, nnq_absorber_width(cfg, a), cfg->grid_absorb_strength,
+                nnq_absorber_cutoff(cfg, a, cfg->grid_absorb_strength),
+                nnq_absorber_cutoff(cfg, a, cfg->grid_absorb_strength) < M_PI / dq[a]
                     ? " (the grid holds more: faster packets pass and come back at the opposite "
                       "face; raise absorb_strength or absorb_width)"
                     : "");

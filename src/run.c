@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nnq/absorber.h"
 #include "nnq/grid.h"
 #include "nnq/initial.h"
 #include "nnq/observer.h"
@@ -230,7 +231,7 @@ static void track_ended(struct run *r) {
     }
 }
 
-/* [grid] absorb_strength = 0: the strength for the initial state (nnq_potential_absorber_auto),
+/* [grid] absorb_strength = 0: the strength for the initial state (nnq_absorber_auto),
  * made r's config (stored in the output: a resumed run keeps it) and the summary's. A state
  * that cannot be made here is left for the reference stepper's start to report. Collective. */
 static enum nnq_status choose_absorber(struct run *r, struct nnq_err *err) {
@@ -251,7 +252,7 @@ static enum nnq_status choose_absorber(struct run *r, struct nnq_err *err) {
     struct nnq_err ignored = {0};
     double c = 0, k = 0;
     if (rc == NNQ_OK && nnq_par_agree(nnq_initial_fill(cfg, g, psi, &ignored), &ignored) == NNQ_OK)
-        rc = nnq_potential_absorber_auto(cfg, g, V, psi, &c, &k, err);
+        rc = nnq_absorber_auto(cfg, g, V, psi, &c, &k, err);
     if (rc == NNQ_OK && c > 0) {
         *r->own = *cfg;
         r->own->grid_absorb_strength = c;
@@ -641,8 +642,7 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
         nnq_par_sum(&norm, 1);
         v->norm = norm * g->dv;
         if (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && cfg->grid_absorb_strength == 0)
-            rc =
-                nnq_potential_absorber_auto(cfg, g, V, psi, &v->absorb_strength, &v->absorb_k, err);
+            rc = nnq_absorber_auto(cfg, g, V, psi, &v->absorb_strength, &v->absorb_k, err);
     }
     fftw_free(V);
     fftw_free(psi);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnq/absorber.h"
 #include "nnq/compare.h"
 #include "nnq/madelung.h"
 #include "nnq/par.h"
@@ -91,7 +92,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     const size_t local = env->g->local_size > 0 ? (size_t)env->g->local_size : 1;
     double *W =
         cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? malloc(sizeof(double) * local) : NULL;
-    if (W && nnq_potential_absorber(cfg, env->g, W))
+    if (W && nnq_absorber_fill(cfg, env->g, W))
         par.absorb = W;
     /* agreed before the form's create, whose collectives the other ranks would wait in */
     enum nnq_status rc = nnq_par_agree(cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !W

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "nnq/absorber.h"
 #include "nnq/initial.h"
 #include "nnq/par.h"
 #include "nnq/run.h"
@@ -71,7 +72,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
                                          .planner = (enum nnq_planner)cfg->run_planner,
                                          .threads = env->threads};
     /* buf holds W while the solver copies it */
-    x->absorbing = nnq_potential_absorber(cfg, env->g, x->buf);
+    x->absorbing = nnq_absorber_fill(cfg, env->g, x->buf);
     par.absorb = x->absorbing ? x->buf : NULL;
     enum nnq_status rc = nnq_schrodinger_create(env->g, env->pot, &par, &x->s, err);
     if (rc != NNQ_OK) {

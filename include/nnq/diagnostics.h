@@ -11,7 +11,10 @@
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
 
+#include <complex.h>
+
 #include "nnq/config.h"
+#include "nnq/grid.h"
 
 struct nnq_schrodinger; /* nnq/schrodinger.h */
 
@@ -115,5 +118,20 @@ void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, doubl
 /* nnq_diag_clear, then nnq_diag_schrodinger. Cannot fail. */
 void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
                      long step, struct nnq_diag_row *row);
+
+/* Above this edge density (see below) nnq warns: |psi| is then above 1e-5 of its peak at the
+ * edge. */
+#define NNQ_EDGE_DENSITY_WARN 1e-10
+/* With an absorbing layer: the largest |psi|^2 on the box's faces over its peak (times the mass
+ * left in the box) above which the summary warns that the layer let a packet through: a layer
+ * is made to let 1e-3 through one crossing, and what passes a face crosses the opposite layer
+ * before it is back in the box (the periodic box's 1e-10 would warn of every run). */
+#define NNQ_EDGE_ABSORBED_WARN 1e-3
+
+/* The largest |psi|^2 on the cells at the box's faces over the largest |psi|^2 anywhere (0 for
+ * psi = 0). The box is periodic: a state that is not negligible at its edge jumps across the
+ * seam, and spectral derivatives (the Madelung solver's initial j, div_j's j_S) ripple at the
+ * grid scale (Gibbs) by about that jump, at every resolution. Cannot fail. */
+double nnq_diag_edge_density(const struct nnq_grid *grid, const double complex *psi);
 
 #endif

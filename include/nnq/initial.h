@@ -43,19 +43,4 @@ double nnq_initial_read_bytes(const struct nnq_config *cfg);
 enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_grid *grid,
                                  double complex *psi, struct nnq_err *err);
 
-/* Above this edge density (see below) nnq warns: |psi| is then above 1e-5 of its peak at the
- * edge. */
-#define NNQ_EDGE_DENSITY_WARN 1e-10
-/* With an absorbing layer: the largest |psi|^2 on the box's faces over its peak (times the mass
- * left in the box) above which the summary warns that the layer let a packet through: a layer
- * is made to let 1e-3 through one crossing, and what passes a face crosses the opposite layer
- * before it is back in the box (the periodic box's 1e-10 would warn of every run). */
-#define NNQ_EDGE_ABSORBED_WARN 1e-3
-
-/* The largest |psi|^2 on the cells at the box's faces over the largest |psi|^2 anywhere (0 for
- * psi = 0). The box is periodic: a state that is not negligible at its edge jumps across the
- * seam, and spectral derivatives (the Madelung solver's initial j, div_j's j_S) ripple at the
- * grid scale (Gibbs) by about that jump, at every resolution. Cannot fail. */
-double nnq_initial_edge_density(const struct nnq_grid *grid, const double complex *psi);
-
 #endif
