@@ -4,7 +4,7 @@
  * The least-squares F_M: conjugate gradients on D^T W D F = D^T (m j_face), preconditioned by
  * the diagonal (1D: solved directly). Every sum over the grid (the dot products, the metrics) is
  * taken as partial sums per row of axis 0 added in the rows' order, so that the iterates, and F_M,
- * are the same bit for bit on any number of ranks. The pieces of the support are labelled by
+ * are the same bit for bit on any number of ranks. The components of the support are labelled by
  * propagating the least global index through neighbouring support cells (periodic), across ranks
  * through the halo rows, until no label changes.
  *
@@ -27,11 +27,11 @@
 #define LS_TOL 1e-12      /* the solve stops at |r| <= LS_TOL |b| */
 #define ANCHOR_FADE 1e-16 /* R0 fades out below this fraction of max p_0 */
 /* per block: |p_S - p_M|, |j_S - j_M|, p_M, p_S, max(p_M, 0), j_M (3), p_M where its velocity
- * is held (ACC_HELD), then per piece and vacuum (from ACC_PIECES on) the complex sums of
+ * is held (ACC_HELD), then per component and vacuum (from ACC_COMPONENTS on) the complex sums of
  * p_S e^{i(F_S - F_M)/hbar} and conj(psi_S) psi_M */
 #define ACC_HELD 8
-#define ACC_PIECES 9
-#define ACC_WIDTH (ACC_PIECES + 4 * (NNQ_COMPARE_MAX_PIECES + 1))
+#define ACC_COMPONENTS 9
+#define ACC_WIDTH (ACC_COMPONENTS + 4 * (NNQ_COMPARE_MAX_COMPONENTS + 1))
 
 /* Halo planes (the row before and after this rank's slab) of the fields the stencils read. */
 enum { H_U = 0, H_P = 3, H_J = 4, H_X = 5, H_L = 6, H_SLOTS = 7 };
@@ -438,10 +438,10 @@ void nnq_compare_unwrap(struct nnq_compare *c, const double complex *psi, const 
 
 double *nnq_compare_state(struct nnq_compare *c) { return c->P; }
 
-/* Labels each support cell (p >= floor max p) with the least global index of its piece, the
- * others with -1; returns the pieces' least indices, ascending, in ids[0 .. NNQ_COMPARE_MAX_PIECES)
- * and their number. Collective. */
-static long pieces(struct nnq_compare *c, const double *p, double pmax, double *ids) {
+/* Labels each support cell (p >= floor max p) with the least global index of its component, the
+ * others with -1; returns the components' least indices, ascending, in ids[0 ..
+ * NNQ_COMPARE_MAX_COMPONENTS) and their number. Collective. */
+static long components(struct nnq_compare *c, const double *p, double pmax, double *ids) {
     const struct nnq_grid *g = c->g;
     const ptrdiff_t n = c->n, base = g->local_0_start * c->plane;
     const double thr = c->floor * pmax;
@@ -500,7 +500,7 @@ static long pieces(struct nnq_compare *c, const double *p, double pmax, double *
     double total = (double)count;
     nnq_par_sum(&total, 1);
     double last = -1;
-    const long kept = total < NNQ_COMPARE_MAX_PIECES ? (long)total : NNQ_COMPARE_MAX_PIECES;
+    const long kept = total < NNQ_COMPARE_MAX_COMPONENTS ? (long)total : NNQ_COMPARE_MAX_COMPONENTS;
     for (long k = 0; k < kept; k++) {
         double next = INFINITY;
         for (ptrdiff_t i = 0; i < n; i++)
@@ -512,9 +512,9 @@ static long pieces(struct nnq_compare *c, const double *p, double pmax, double *
     return (long)total;
 }
 
-/* The piece of a cell with label l: an index into ids (the last for pieces past the kept
+/* The component of a cell with label l: an index into ids (the last for components past the kept
  * ones), or `kept` for vacuum. */
-static long piece_of(double l, const double *ids, long kept) {
+static long component_of(double l, const double *ids, long kept) {
     if (l < 0)
         return kept;
     long lo = 0, hi = kept - 1;
@@ -623,14 +623,14 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     pmax = nnq_par_max(pmax);
     /* where the solver holds the velocity to the bulk's speed (madelung.c, speeds()) */
     const double held = m->vacuum > 0 ? m->vacuum : nnq_madelung_trusted(c->floor, pmax);
-    double ids[NNQ_COMPARE_MAX_PIECES];
-    dv->components = pieces(c, pm, pmax, ids);
+    double ids[NNQ_COMPARE_MAX_COMPONENTS];
+    dv->components = components(c, pm, pmax, ids);
     const long kept =
-        dv->components < NNQ_COMPARE_MAX_PIECES ? dv->components : NNQ_COMPARE_MAX_PIECES;
+        dv->components < NNQ_COMPARE_MAX_COMPONENTS ? dv->components : NNQ_COMPARE_MAX_COMPONENTS;
     dv->curl = curl_norm(c, pm, m->u);
     information(c, pm, &dv->entropy, &dv->fisher);
 
-    /* per-piece sums (the last group: vacuum) of p_S e^{i(F_S - F_M)/hbar} and of
+    /* per-component sums (the last group: vacuum) of p_S e^{i(F_S - F_M)/hbar} and of
      * conj(psi_S) psi_M, by rows as dot() does */
     const long groups = kept + 1;
     const size_t width = ACC_WIDTH;
@@ -652,32 +652,32 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
         a[2] += pM;
         a[3] += pS;
         a[4] += fmax(pM, 0);
-        const long k = piece_of(c->label[idx], ids, kept);
+        const long k = component_of(c->label[idx], ids, kept);
         const double complex rot = cexp(-I * c->F[idx] / hbar); /* psi_M = sqrt(p_M) / rot */
         const double complex ph = sqrt(pS) * psi[idx] * rot;    /* p_S e^{i(F_S - F_M)/hbar} */
         const double complex ov = conj(psi[idx]) * sqrt(fmax(pM, 0)) * conj(rot);
         a[ACC_HELD] += pM < held ? fmax(pM, 0) : 0;
-        a[ACC_PIECES + 4 * k] += creal(ph);
-        a[ACC_PIECES + 1 + 4 * k] += cimag(ph);
-        a[ACC_PIECES + 2 + 4 * k] += creal(ov);
-        a[ACC_PIECES + 3 + 4 * k] += cimag(ov);
+        a[ACC_COMPONENTS + 4 * k] += creal(ph);
+        a[ACC_COMPONENTS + 1 + 4 * k] += cimag(ph);
+        a[ACC_COMPONENTS + 2 + 4 * k] += creal(ov);
+        a[ACC_COMPONENTS + 3 + 4 * k] += cimag(ov);
     }
     nnq_par_sum(acc, (int)((size_t)c->nrows * width));
     double *tot = acc; /* block 0 becomes the total, blocks added in order */
     for (ptrdiff_t r = 1; r < c->nrows; r++)
         for (size_t q = 0; q < width; q++)
             tot[q] += acc[(size_t)r * width + q];
-    double complex cph[NNQ_COMPARE_MAX_PIECES + 1];
+    double complex cph[NNQ_COMPARE_MAX_COMPONENTS + 1];
     double overlap = 0;
     for (long k = 0; k < groups; k++) {
-        const double complex ph = tot[ACC_PIECES + 4 * k] + I * tot[ACC_PIECES + 1 + 4 * k];
+        const double complex ph = tot[ACC_COMPONENTS + 4 * k] + I * tot[ACC_COMPONENTS + 1 + 4 * k];
         cph[k] = cabs(ph) > 0 ? ph / cabs(ph) : 1;
-        overlap += cabs(tot[ACC_PIECES + 2 + 4 * k] + I * tot[ACC_PIECES + 3 + 4 * k]);
+        overlap += cabs(tot[ACC_COMPONENTS + 2 + 4 * k] + I * tot[ACC_COMPONENTS + 3 + 4 * k]);
     }
     double *row_dF = (double *)c->ck[1];
     for (ptrdiff_t idx = 0; idx < n; idx++) {
         const double pS = creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
-        const long k = piece_of(c->label[idx], ids, kept);
+        const long k = component_of(c->label[idx], ids, kept);
         row_dF[idx] =
             pS > 0 ? pS * fabs(carg(psi[idx] * cexp(-I * c->F[idx] / hbar) * conj(cph[k]))) : 0;
     }

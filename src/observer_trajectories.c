@@ -34,7 +34,7 @@
  * walkers may move further: K is at least 2 + (8 sqrt(2 D_0 dt) + 2 mobility_0 G dt) / dq0,
  * G the largest |dV/dq0| at t = 0 (eight standard deviations of the noise, twice the drift);
  * a walker that would still go further stops the run (NNQ_ERR_NUMERIC), never silently held. Noise
- * and sampling come from a counter-based generator keyed by (seed, step, particle, piece, axis):
+ * and sampling come from a counter-based generator keyed by (seed, step, particle, sub-step, axis):
  * the same whatever the threads and ranks; a halved nelson step refines its Brownian increment by
  * the Brownian bridge.
  */
@@ -50,7 +50,7 @@
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
 
-enum { BOHM, FLUID, NELSON, LANGEVIN, KINDS };
+enum { BOHM, MADELUNG, NELSON, LANGEVIN, KINDS };
 static const char *const kind_name[KINDS] = {"bohm", "madelung", "nelson", "langevin"};
 static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DIAG_fluid_q0,
                                                         NNQ_DIAG_nelson_q0, NNQ_DIAG_langevin_q0};
@@ -64,13 +64,13 @@ static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DI
  * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
  * psi only when bohm or nelson is followed, u only for madelung, V (the potential, `ext`
  * points) only for langevin: V[1] == V[0] when V does not depend on t (loaded once: v_loaded),
- * vslab its fill on this rank's rows. Once the Madelung description has ended (fluid_ended),
+ * vslab its fill on this rank's rows. Once the Madelung description has ended (madelung_ended),
  * the madelung particles are NaN and stay there. held: a langevin walker went past the reach.
  */
 struct traj {
     struct nnq_stepper_env env;
     const struct nnq_grid *g;
-    int d, halo, reach, cur, every, fluid_ended, v_loaded;
+    int d, halo, reach, cur, every, madelung_ended, v_loaded;
     unsigned kinds;
     long count, step, rows, substeps, held;
     ptrdiff_t plane, ext;
@@ -128,7 +128,7 @@ static double normal(uint64_t h1, uint64_t h2) {
     return sqrt(-2.0 * log(uniform(h1))) * cos(2.0 * M_PI * uniform(h2));
 }
 
-/* The standard normal number of particle p of `kind`, piece `node` of the step, axis a. */
+/* The standard normal number of particle p of `kind`, sub-step `node` of the step, axis a. */
 static double noise(const struct traj *x, int kind, long p, uint64_t node, int a) {
     const uint64_t seed = kind == LANGEVIN ? x->seed ^ LANGEVIN_KEY : x->seed;
     return normal(key(seed, (uint64_t)x->step, (uint64_t)p, node, (uint64_t)(2 * a)),
@@ -290,7 +290,7 @@ static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t 
             v[k] = -x->mobility[k] * ((1.0 - s) * a[k] + s * b[k]);
         return;
     }
-    if (kind == FLUID) {
+    if (kind == MADELUNG) {
         double a[3] = {0}, b[3] = {0};
         if (s < 1.0)
             interpolate_u(x, x->u[now], ax, a);
@@ -316,12 +316,12 @@ static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t 
 }
 
 /* Moves q over the fraction [s0, s0 + ds] of the step; dw: the noise over it (zeros for
- * bohm and madelung); node: this piece's number in the binary tree of halvings (1: the whole
+ * bohm and madelung); node: this sub-step's number in the binary tree of halvings (1: the whole
  * step). A halving splits dw by the Brownian bridge, so that a refined step follows the same
  * Brownian path (rejecting a step for its noise and drawing new noise would thin the noise's
- * tails). Returns the pieces. */
-static long piece(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0, double s0,
-                  double ds, const double *dw, int level, uint64_t node) {
+ * tails). Returns the sub-steps. */
+static long substep(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0, double s0,
+                    double ds, const double *dw, int level, uint64_t node) {
     const int d = x->d;
     const double tau = ds * x->dt;
     double v0[3], v1[3], qs[3] = {0, 0, 0};
@@ -341,20 +341,20 @@ static long piece(const struct traj *x, int kind, long p, double *q, ptrdiff_t c
                 0.5 * dw[a] + 0.5 * sigma_of(x, kind, a) * sqrt(tau) * noise(x, kind, p, node, a);
             second[a] = dw[a] - first[a];
         }
-        return piece(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node) +
-               piece(x, kind, p, q, c0, s0 + ds / 2, ds / 2, second, level + 1, 2 * node + 1);
+        return substep(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node) +
+               substep(x, kind, p, q, c0, s0 + ds / 2, ds / 2, second, level + 1, 2 * node + 1);
     }
     for (int a = 0; a < d; a++)
         q[a] += 0.5 * tau * (v0[a] + v1[a]) + dw[a];
     return 1;
 }
 
-/* Moves particle p of `kind` over the step. Returns the pieces it took. */
+/* Moves particle p of `kind` over the step. Returns the sub-steps it took. */
 static long move(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0) {
     double dw[3] = {0, 0, 0};
     for (int a = 0; a < x->d && (kind == NELSON || kind == LANGEVIN); a++)
         dw[a] = sigma_of(x, kind, a) * sqrt(x->dt) * noise(x, kind, p, 0, a);
-    return piece(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1);
+    return substep(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1);
 }
 
 /* q into the box [qmin, qmax) (periodic). */
@@ -414,11 +414,11 @@ static enum nnq_status load(struct traj *x, int which, struct nnq_err *err) {
     }
     if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v))
         fill(x, x->psi[which], v.psi, plane * sizeof(double complex));
-    if (x->u[which] && !x->fluid_ended && nnq_stepper_view(&x->env, "madelung", &v)) {
+    if (x->u[which] && !x->madelung_ended && nnq_stepper_view(&x->env, "madelung", &v)) {
         if (v.ended) { /* the fluid's flow no longer exists: nothing to follow */
-            x->fluid_ended = 1;
+            x->madelung_ended = 1;
             for (long i = 0; i < x->count * x->d; i++)
-                x->q[FLUID][i] = NAN;
+                x->q[MADELUNG][i] = NAN;
         } else
             for (int a = 0; a < x->d; a++)
                 fill(x, x->u[which] + a * x->ext, v.u + a * x->g->local_size,
@@ -670,7 +670,7 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
     long most = x->substeps, held = 0;
     for (int k = 0; k < KINDS; k++) {
         double *Q = x->q[k];
-        if (!Q || (k == FLUID && x->fluid_ended))
+        if (!Q || (k == MADELUNG && x->madelung_ended))
             continue;
         sort_by_row(x, Q);
 #pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most) \
@@ -684,8 +684,8 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
                     q[a] = 0.0; /* another rank's: its value comes with the sum */
                 continue;
             }
-            const long pieces = move(x, k, p, q, c0);
-            most = pieces > most ? pieces : most;
+            const long substeps = move(x, k, p, q, c0);
+            most = substeps > most ? substeps : most;
             /* the step's reach on axis 0, as the stencil saw it */
             const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
                          hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
@@ -729,7 +729,7 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
 static enum nnq_status check(void *self, const struct nnq_diag_row *row, struct nnq_err *err) {
     struct traj *x = self;
     for (int k = 0; k < KINDS; k++)
-        for (int a = 0; x->q[k] && !(k == FLUID && x->fluid_ended) && a < x->d; a++)
+        for (int a = 0; x->q[k] && !(k == MADELUNG && x->madelung_ended) && a < x->d; a++)
             if (!isfinite(row->value[mean_column[k] + a]))
                 return nnq_err_set(err, NNQ_ERR_NUMERIC,
                                    "trajectories: the %s particles' mean q%d is %g at step %.0f "

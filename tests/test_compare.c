@@ -2,8 +2,8 @@
  * test_compare.c - the comparison of the two descriptions (nnq/compare.h), through nnq_run:
  *  - every metric is zero to round-off (below 1e-12) at t = 0 whatever the shape of p and F:
  *    two lobes on the diagonal with F = 0.15 (x + y)^2 (2D), two and three lobes (1D, 3D),
- *    an imprinted vortex; the support's pieces are counted (lobes joined by a bridge of
- *    p ~ 1e-7 of the peak: 1 piece; separated by vacuum, below 1e-12 of it: 2, 3);
+ *    an imprinted vortex; the support's components are counted (lobes joined by a bridge of
+ *    p ~ 1e-7 of the peak: 1 component; separated by vacuum, below 1e-12 of it: 2, 3);
  *  - two packets moving apart without meeting (a harmonic trap, 1D and 2D): div_p_l1, div_F
  *    and div_j_l1 fall at order about 2 with the grid, the infidelity (a square of phase and
  *    amplitude errors) at about 4;
@@ -40,15 +40,16 @@ static void check_t0(const char *name, const char *ini, long components) {
               "%s at t = 0: div_p_l1 %.2e div_F %.2e div_j_l1 %.2e infidelity %.2e", name,
               v[NNQ_DIAG_div_p_l1], v[NNQ_DIAG_div_F], v[NNQ_DIAG_div_j_l1],
               v[NNQ_DIAG_infidelity]);
-    CHECK_MSG(v[NNQ_DIAG_components] == (double)components, "%s: %g pieces, want %ld", name,
+    CHECK_MSG(v[NNQ_DIAG_components] == (double)components, "%s: %g components, want %ld", name,
               v[NNQ_DIAG_components], components);
 }
 
 static void test_t0(void) {
-    /* NNQ_COMPARE_MAX_PIECES pieces each with its own phase, and one more sharing the last */
-    for (int k = NNQ_COMPARE_MAX_PIECES; k <= NNQ_COMPARE_MAX_PIECES + 1; k++) {
+    /* NNQ_COMPARE_MAX_COMPONENTS components each with its own phase, and one more sharing the last
+     */
+    for (int k = NNQ_COMPARE_MAX_COMPONENTS; k <= NNQ_COMPARE_MAX_COMPONENTS + 1; k++) {
         char name[32], ini[512];
-        snprintf(name, sizeof name, "pieces%d", k);
+        snprintf(name, sizeof name, "components%d", k);
         snprintf(ini, sizeof ini,
                  "[run]\ndt = 1e-4\nsteps = 1\ndiag_every = 1\nplanner = estimate\n"
                  "[grid]\nn = 8192\nqmin = 0\nqmax = 3.141592653589793\n[network]\nmu = 0.3\n"

@@ -18,14 +18,14 @@
  * that every metric is zero to round-off at t = 0 whatever the shape of p and F; later the
  * comparison measures how the two descriptions moved apart.
  *
- * The support (p_M >= density_floor max p_M) may fall apart into pieces separated by vacuum:
- * the constant of each piece is not determined by the Madelung state, so the metrics take
- * the best one per piece (pieces beyond NNQ_COMPARE_MAX_PIECES share one), psi_M =
+ * The support (p_M >= density_floor max p_M) may fall apart into components separated by vacuum:
+ * the constant of each component is not determined by the Madelung state, so the metrics take
+ * the best one per component (components beyond NNQ_COMPARE_MAX_COMPONENTS share one), psi_M =
  * sqrt(p_M) exp(i F_M / hbar):
  *
  *   div_p_l1   = integral |p_S - p_M| dq
  *   div_F      = integral p_S |wrap(F_S - F_M - c_k)| dq / hbar, c_k the p_S-weighted circular
- *                mean of F_S - F_M over piece k
+ *                mean of F_S - F_M over component k
  *   div_j_l1   = integral |j_S - j_M| dq,  j_S = (hbar/m) Im(conj(psi) grad psi) (spectral)
  *   infidelity = 1 - (sum_k |<psi_S|psi_M>_k|)^2 / (<psi_S|psi_S> <psi_M|psi_M>)
  *   curl       = sqrt(integral p_M |curl(m u_M)|^2 dq), what a single-valued F cannot carry
@@ -47,7 +47,7 @@
 #include "nnq/grid.h"
 #include "nnq/view.h"
 
-#define NNQ_COMPARE_MAX_PIECES 64
+#define NNQ_COMPARE_MAX_COMPONENTS 64
 
 struct nnq_divergence {
     double div_p_l1, div_F, div_j_l1, infidelity, curl;
@@ -55,7 +55,7 @@ struct nnq_divergence {
     double held;            /* the fraction of it where the solver holds the velocity (p_M below
                              * sqrt(density_floor) max p_M: a regularisation, not the equations) */
     double momentum[3];     /* integral j_M dq per axis (0 past d) */
-    long components;        /* pieces of the Madelung support */
+    long components;        /* components of the Madelung support */
     double entropy, fisher; /* of p_M */
     long iterations;        /* of the least-squares solve */
 };
