@@ -191,8 +191,8 @@ def plot_trajectories(f, out, stem, most=40):
         return None
     tr = f["trajectories"]
     t = tr["t"][:]
-    kinds = [k for k in ("bohm", "madelung", "nelson") if k in tr]
-    colours = {"bohm": "white", "madelung": "orange", "nelson": "red"}
+    kinds = [k for k in ("bohm", "madelung", "nelson", "langevin") if k in tr]
+    colours = {"bohm": "white", "madelung": "orange", "nelson": "red", "langevin": "cyan"}
     q = [f["grid/q%d" % i][:] for i in range(dims)]
     names = axis_names(f, dims)
     p = f["schrodinger/p"] if "p" in f["schrodinger"] else None

@@ -19,7 +19,7 @@ cd "$dir"
 "$nnq" simulate "$src/examples/nodes_1d.ini" --quiet -o one.h5 --set run.t_end=2.5 \
     --set trajectories.count=30 --set trajectories.kinds=bohm,madelung >/dev/null
 "$nnq" simulate "$src/examples/vortex_2d.ini" --quiet -o two.h5 --set run.t_end=0.2 \
-    --set trajectories.count=30 --set trajectories.kinds=bohm,nelson >/dev/null
+    --set trajectories.count=30 --set trajectories.kinds=bohm,nelson,langevin >/dev/null
 printf '[run]\nsteps = 20\ndt = 1e-3\nsnapshot_every = 10\n[grid]\nn = 16, 12, 8\nqmin = -4, -3, -2\nqmax = 4, 3, 2\n[potential]\npreset = harmonic\n[initial]\npreset = gaussian\ncenter = 0.5, 0, 0\n' > three.ini
 "$nnq" simulate three.ini --quiet -o three.h5 >/dev/null
 # the loss-landscape example: the file from its script, the run on it (shortened)
