@@ -407,6 +407,18 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
                 form->advective_rule);
     else
         fprintf(out, "madelung: off\n");
+    if (cfg->trajectories_count > 0 && (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN)) {
+        fprintf(out, "langevin walkers (classical):");
+        for (int a = 0; a < cfg->dims; a++) {
+            const double mob = nnq_list_axis(&cfg->classical_mobility, a),
+                         D = nnq_list_axis(&cfg->classical_diffusion, a);
+            fprintf(out,
+                    "%s axis %d: mobility %g, D %g, temperature D / mobility = %g, noise per "
+                    "step %.3g dq",
+                    a ? ";" : "", a, mob, D, D / mob, sqrt(2 * D * cfg->run_dt) / dq[a]);
+        }
+        fputc('\n', out);
+    }
     struct nnq_estimate e;
     nnq_run_estimate(cfg, 0, &e);
     char fixed[32];

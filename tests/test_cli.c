@@ -265,6 +265,12 @@ static void test_simulate(void) {
     CHECK(run("check good.ini --set trajectories.count=100000") == 0 &&
           strstr(out_text(), "output: tiny.h5, 3 snapshots, about 4.") &&
           strstr(out_text(), "MiB"));
+    /* the classical walkers' temperature, per axis */
+    CHECK(run("check good.ini --set trajectories.count=10 --set trajectories.kinds=langevin "
+              "--set classical.mobility=2 --set classical.diffusion=0.5") == 0);
+    CHECK_MSG(strstr(out_text(), "langevin walkers (classical): axis 0: mobility 2, D 0.5, "
+                                 "temperature D / mobility = 0.25"),
+              "%s", out_text());
     /* check builds what simulate builds first: it finds what simulate would refuse */
     CHECK(run("check good.ini") == 0 && strstr(out_text(), "potential at t = 0: from 0 to ") &&
           strstr(out_text(), "its minimum at q = (0)") &&
