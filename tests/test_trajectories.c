@@ -14,7 +14,8 @@
  *  - Langevin walkers: in a 2D harmonic V with per-axis mobility and diffusion (the
  *    Ornstein-Uhlenbeck process) mean and variance per axis within 4 standard errors of the
  *    exact ones at every stored row, and the histogram of axis 0 at t = 1 against the exact
- *    Gaussian (chi-square); without noise q(t) = q(0) exp(-mobility omega^2 t), the error
+ *    Gaussian (chi-square); in a moving trap V = (x - sin t)^2 / 2 the exact mean and variance;
+ *    without noise q(t) = q(0) exp(-mobility omega^2 t), the error
  *    falling at order 2 in dt; in the double well the histogram at t = 10 against the Gibbs
  *    density exp(-mobility V / D) / Z (chi-square);
  *  - a run stopped at a checkpoint and resumed ends with the positions of the unstopped run,
@@ -312,6 +313,48 @@ static void test_langevin_ou(void) {
     free(t);
 }
 
+/* A trap that moves, V = (x - sin t)^2 / 2 (V read at both ends of every step): the mean
+ * follows dm/dt = -(m - sin t), m(t) = m0 e^-t + (sin t - cos t + e^-t) / 2, the variance
+ * v0 e^-2t + D (1 - e^-2t). */
+static void test_langevin_moving(void) {
+    static const char ini[] =
+        "[run]\ndt = 1e-2\nt_end = 3\ndiag_every = 50\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 256\nqmin = -8\nqmax = 8\n"
+        "[potential]\nV = 0.5*(x - sin(t))^2\n"
+        "[initial]\npreset = gaussian\ncenter = 1\nwidth = 0.5\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\ncount = 20000\nkinds = langevin\nseed = 11\n"
+        "[classical]\ndiffusion = 0.2\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "moving", ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nt, rt;
+    double *q = test_read(dir, "moving", "/trajectories/langevin/q", &n, &rows);
+    double *t = test_read(dir, "moving", "/trajectories/t", &nt, &rt);
+    enum { N = 20000 };
+    CHECK(q && t && rows == 7 && rt == rows && n == rows * N);
+    double worst_mean = 0, worst_var = 0;
+    const double v0 = 0.25 + (16.0 / 256) * (16.0 / 256) / 12.0; /* a cell's dq^2 / 12 */
+    for (size_t r = 0; q && t && n == rows * N && r < rows; r++) {
+        double s = 0, s2 = 0;
+        for (int p = 0; p < N; p++) {
+            s += q[r * N + p];
+            s2 += q[r * N + p] * q[r * N + p];
+        }
+        const double e = exp(-t[r]), mean = s / N, var = s2 / N - mean * mean;
+        const double m = e + 0.5 * (sin(t[r]) - cos(t[r]) + e), v = v0 * e * e + 0.2 * (1 - e * e);
+        worst_mean = fmax(worst_mean, fabs(mean - m) / sqrt(v / N));
+        worst_var = fmax(worst_var, fabs(var - v) / (v * sqrt(2.0 / N)));
+    }
+    fprintf(stdout,
+            "langevin in a moving trap: largest |mean - exact| %.2f SE, |var - exact| "
+            "%.2f SE\n",
+            worst_mean, worst_var);
+    CHECK(worst_mean < 4 && worst_var < 4);
+    free(q);
+    free(t);
+}
+
 /* Without noise the walkers follow dq/dt = -mobility omega^2 q: q(0) exp(-k t). dt and 2 dt,
  * no step halved (the drift stays below a quarter cell a step): Heun's order 2. */
 static double langevin_drift_error(const char *dt) {
@@ -535,6 +578,7 @@ int main(void) {
     test_nelson_double_well();
     test_langevin_ou();
     test_langevin_drift();
+    test_langevin_moving();
     test_langevin_gibbs();
     return check_finish(dir);
 }
