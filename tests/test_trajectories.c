@@ -255,6 +255,20 @@ static int chi_square(const double *x, long n, int stride, double lo, double w, 
     return used;
 }
 
+/* How far the walkers q[p * d + a] (p < n) are from an exact mean and variance, in standard
+ * errors (sqrt(var / n) and var sqrt(2 / n)); the larger of each into *mean_se, *var_se. */
+static void walkers_against(const double *q, int n, int d, int a, double mean, double var,
+                            double *mean_se, double *var_se) {
+    double s = 0, s2 = 0;
+    for (int p = 0; p < n; p++) {
+        s += q[p * d + a];
+        s2 += q[p * d + a] * q[p * d + a];
+    }
+    const double m = s / n, v = s2 / n - m * m;
+    *mean_se = fmax(*mean_se, fabs(m - mean) / sqrt(var / n));
+    *var_se = fmax(*var_se, fabs(v - var) / (var * sqrt(2.0 / n)));
+}
+
 static void test_langevin_ou(void) {
     static const char ini[] =
         "[run]\ndt = 1e-2\nt_end = 1\ndiag_every = 20\nsnapshot_every = 0\nplanner = estimate\n"
@@ -281,17 +295,9 @@ static void test_langevin_ou(void) {
     double worst_mean = 0, worst_var = 0, mean_t1 = 0, var_t1 = 0;
     for (size_t r = 0; r < rows; r++)
         for (int a = 0; a < 2; a++) {
-            double s = 0, s2 = 0;
-            for (int p = 0; p < N; p++) {
-                const double v = q[(r * N + p) * 2 + a];
-                s += v;
-                s2 += v * v;
-            }
             const double e = exp(-k[a] * t[r]);
-            const double mean = s / N, var = s2 / N - mean * mean;
             const double m_exact = c[a] * e, v_exact = v0 * e * e + D[a] / k[a] * (1.0 - e * e);
-            worst_mean = fmax(worst_mean, fabs(mean - m_exact) / sqrt(v_exact / N));
-            worst_var = fmax(worst_var, fabs(var - v_exact) / (v_exact * sqrt(2.0 / N)));
+            walkers_against(q + r * N * 2, N, 2, a, m_exact, v_exact, &worst_mean, &worst_var);
             if (r == rows - 1 && a == 0)
                 mean_t1 = m_exact, var_t1 = v_exact;
         }
@@ -336,15 +342,9 @@ static void test_langevin_moving(void) {
     double worst_mean = 0, worst_var = 0;
     const double v0 = 0.25 + (16.0 / 256) * (16.0 / 256) / 12.0; /* a cell's dq^2 / 12 */
     for (size_t r = 0; q && t && n == rows * N && r < rows; r++) {
-        double s = 0, s2 = 0;
-        for (int p = 0; p < N; p++) {
-            s += q[r * N + p];
-            s2 += q[r * N + p] * q[r * N + p];
-        }
-        const double e = exp(-t[r]), mean = s / N, var = s2 / N - mean * mean;
+        const double e = exp(-t[r]);
         const double m = e + 0.5 * (sin(t[r]) - cos(t[r]) + e), v = v0 * e * e + 0.2 * (1 - e * e);
-        worst_mean = fmax(worst_mean, fabs(mean - m) / sqrt(v / N));
-        worst_var = fmax(worst_var, fabs(var - v) / (v * sqrt(2.0 / N)));
+        walkers_against(q + r * N, N, 1, 0, m, v, &worst_mean, &worst_var);
     }
     fprintf(stdout,
             "langevin in a moving trap: largest |mean - exact| %.2f SE, |var - exact| "
