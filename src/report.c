@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -87,8 +88,9 @@ static void json_divergence(FILE *out, const char *key, int present, const doubl
 }
 
 /* ,"t_multivalued_at":{"1e-2":t,...},"t_part":{"div_p_l1":{"1e-3":t,...},...} or null,
- * ,"parting_unexplained":bool or null. */
-static void json_parting(FILE *out, const struct nnq_parting *p, int madelung) {
+ * ,"parting_unexplained":bool or null (null too in the classical limit, quantum 0: there the
+ * parting is the quantum potential's, no solver's error). */
+static void json_parting(FILE *out, const struct nnq_parting *p, int madelung, int quantum) {
     fputs(",\"t_multivalued_at\":{", out);
     for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
         fprintf(out, "%s\"%s\":", k ? "," : "", nnq_parting_floor_name(k));
@@ -110,7 +112,9 @@ static void json_parting(FILE *out, const struct nnq_parting *p, int madelung) {
     int metric;
     double t;
     fprintf(out, "},\"parting_unexplained\":%s",
-            nnq_parting_unexplained(p, &metric, &t) ? "true" : "false");
+            !quantum                                  ? "null"
+            : nnq_parting_unexplained(p, &metric, &t) ? "true"
+                                                      : "false");
 }
 
 /* A time, or "never". */
@@ -121,8 +125,9 @@ static void text_time(FILE *out, double t) {
         fprintf(out, "%.4g", t);
 }
 
-/* The lines of the summary and of `nnq info` on the parting (see nnq/parting.h). */
-static void text_parting(FILE *out, const struct nnq_parting *p, int madelung) {
+/* The lines of the summary and of `nnq info` on the parting (see nnq/parting.h); quantum 0:
+ * the Madelung description is the classical limit, whose parting is no solver's error. */
+static void text_parting(FILE *out, const struct nnq_parting *p, int madelung, int quantum) {
     fputs("  F multivalued (a node or vortex of weight >= w x max p) first at t:\n    w =", out);
     for (int k = 0; k < NNQ_PARTING_FLOORS; k++) {
         fprintf(out, "%s %s ", k ? "," : "", nnq_parting_floor_name(k));
@@ -147,7 +152,7 @@ static void text_parting(FILE *out, const struct nnq_parting *p, int madelung) {
     fputc('\n', out);
     int metric;
     double t;
-    if (nnq_parting_unexplained(p, &metric, &t))
+    if (quantum && nnq_parting_unexplained(p, &metric, &t))
         fprintf(out,
                 "  warning: %s passed 1e-2 at t = %g with no node or vortex of weight 1e-8 or "
                 "more: that is the Madelung solver's error, not F becoming multivalued (run it on "
@@ -208,7 +213,9 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_number(out, sum->max_energy_drift);
     json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, 2, cfg->dims);
     json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, 2, cfg->dims);
-    fprintf(out, ",\"madelung\":%s,\"t_multivalued\":", sum->madelung ? "true" : "false");
+    fprintf(out, ",\"madelung\":%s,\"madelung_quantum\":%s,\"t_multivalued\":",
+            sum->madelung ? "true" : "false",
+            sum->madelung ? (cfg->madelung_quantum ? "true" : "false") : "null");
     json_number(out, sum->t_multivalued);
     fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
     fputs(",\"edge_density\":", out);
@@ -218,7 +225,7 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
     json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
                     sum->div_after);
-    json_parting(out, &sum->parting, sum->madelung);
+    json_parting(out, &sum->parting, sum->madelung, cfg->madelung_quantum);
     fputs(",\"madelung_held\":", out);
     json_number(out, sum->madelung ? sum->held : NAN);
     fputs(",\"ended\":", out);
@@ -308,6 +315,9 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                 "grid scale; widen [grid] qmin/qmax\n",
                 NNQ_EDGE_DENSITY_WARN, sum->t_edge, sum->edge_density);
     if (sum->madelung) {
+        if (!cfg->madelung_quantum)
+            fprintf(out, "  Madelung: the classical limit (no quantum potential): the divergence "
+                         "is the quantum description's from the classical one\n");
         if (!isnan(sum->div_before[0]))
             fprintf(out,
                     "  Madelung vs Schrodinger, largest before: div_p_l1 %.3e, div_F %.3e, "
@@ -319,7 +329,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
-    text_parting(out, &sum->parting, sum->madelung);
+    text_parting(out, &sum->parting, sum->madelung, cfg->madelung_quantum);
     if (!isnan(sum->t_ended))
         fprintf(out,
                 "  the %s description ended at t = %g (its columns are NaN from then on; the "
@@ -515,7 +525,14 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
             if (mass && isnan(t_ended) && isnan(mass[r]))
                 t_ended = row.value[NNQ_DIAG_t];
         }
-        text_parting(out, &p, f->column[NNQ_DIAG_div_p_l1] != NULL);
+        /* the stored config says whether the Madelung description was the classical limit */
+        struct nnq_config *cfg = malloc(sizeof *cfg);
+        struct nnq_err ignored = {0};
+        const int quantum =
+            !cfg || nnq_config_load_string(f->config, path, NULL, 0, cfg, &ignored) != NNQ_OK ||
+            cfg->madelung_quantum;
+        free(cfg);
+        text_parting(out, &p, f->column[NNQ_DIAG_div_p_l1] != NULL, quantum);
         if (!isnan(t_ended))
             fprintf(out,
                     "  the Madelung description ended by t = %g (its columns are NaN from that "
