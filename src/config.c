@@ -1010,6 +1010,10 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         return NNQ_ERR_CONFIG;
     if (!IS_SET(c, classical_diffusion)) /* Nelson's: the same noise as the quantum walkers */
         c->classical_diffusion = (struct nnq_list){1, {c->hbar / (2.0 * c->particle_mass)}};
+    if (c->classical_enabled && c->run_imaginary_time)
+        return key_error(ctx, NNQ_KEY_classical_enabled,
+                         "the Fokker-Planck description follows real time; not with "
+                         "imaginary_time = true");
     if (c->trajectories_count > 0 && c->run_imaginary_time)
         return key_error(ctx, NNQ_KEY_trajectories_count,
                          "trajectories follow real-time evolution; not with imaginary_time = true");

@@ -20,6 +20,7 @@ const struct nnq_diag_column_info *nnq_diag_column(enum nnq_diag_column c) { ret
 unsigned nnq_diag_parts(const struct nnq_config *cfg) {
     return (cfg->madelung_enabled ? NNQ_PART_MADELUNG : 0u) |
            (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING ? NNQ_PART_ABSORB : 0u) |
+           (cfg->classical_enabled ? NNQ_PART_CLASSICAL : 0u) |
            (cfg->trajectories_count > 0 ? cfg->trajectories_kinds << 1 : 0u);
 }
 

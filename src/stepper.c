@@ -6,6 +6,7 @@
 const struct nnq_stepper_ops *const nnq_steppers[] = {
     &nnq_stepper_schrodinger, /* the reference: first */
     &nnq_stepper_madelung,
+    &nnq_stepper_classical,
     NULL,
 };
 _Static_assert(sizeof nnq_steppers / sizeof nnq_steppers[0] - 1 <= NNQ_STEPPERS_MAX,

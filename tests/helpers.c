@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -68,4 +69,22 @@ double *test_read(const char *dir, const char *name, const char *dset, size_t *n
     if (f >= 0)
         H5Fclose(f);
     return v;
+}
+
+int test_chi_square(const double *x, long n, int stride, double lo, double w, const double *prob,
+                    int bins, double *z) {
+    double chi2 = 0;
+    int used = 0;
+    for (int b = 0; b < bins; b++) {
+        long hits = 0;
+        for (long i = 0; i < n; i++)
+            hits += (long)floor((x[i * stride] - lo) / w) == b;
+        const double expect = (double)n * prob[b];
+        if (expect < 20)
+            continue;
+        chi2 += ((double)hits - expect) * ((double)hits - expect) / expect;
+        used++;
+    }
+    *z = (chi2 - (used - 1)) / sqrt(2.0 * (used - 1));
+    return used;
 }

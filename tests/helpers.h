@@ -26,4 +26,10 @@ int test_column(const char *dir, const char *name, const char *col, double *v, i
  * along axis 0), or NULL with *n = *rows = 0 (no file or no such dataset). */
 double *test_read(const char *dir, const char *name, const char *dset, size_t *n, size_t *rows);
 
+/* Pearson's chi-square of the samples x[i * stride] (i < n) in bins of width w from lo against
+ * the probabilities prob[0 .. bins), over the bins where n prob >= 20, as z = (chi2 - (k - 1))
+ * / sqrt(2 (k - 1)) (k those bins; asymptotically a standard normal) into *z. Returns k. */
+int test_chi_square(const double *x, long n, int stride, double lo, double w, const double *prob,
+                    int bins, double *z);
+
 #endif

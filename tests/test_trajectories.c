@@ -234,27 +234,6 @@ static void test_nelson_double_well(void) {
 
 /* ---- Langevin walkers: the classical description ----------------------------------------- */
 
-/* chi-square of the histogram of x[0 .. n) (stride apart) over the bins [lo + b w, lo + (b + 1)
- * w) against the probabilities prob[b], the bins expecting at least 20; its z-score (chi2 -
- * dof) / sqrt(2 dof) into *z, the bins used returned. */
-static int chi_square(const double *x, long n, int stride, double lo, double w, const double *prob,
-                      int bins, double *z) {
-    double chi2 = 0;
-    int used = 0;
-    for (int b = 0; b < bins; b++) {
-        long hits = 0;
-        for (long i = 0; i < n; i++)
-            hits += (long)floor((x[i * stride] - lo) / w) == b;
-        const double expect = (double)n * prob[b];
-        if (expect < 20)
-            continue;
-        chi2 += ((double)hits - expect) * ((double)hits - expect) / expect;
-        used++;
-    }
-    *z = (chi2 - (used - 1)) / sqrt(2.0 * (used - 1));
-    return used;
-}
-
 /* How far the walkers q[p * d + a] (p < n) are from an exact mean and variance, in standard
  * errors (sqrt(var / n) and var sqrt(2 / n)); the larger of each into *mean_se, *var_se. */
 static void walkers_against(const double *q, int n, int d, int a, double mean, double var,
@@ -312,7 +291,7 @@ static void test_langevin_ou(void) {
         prob[b] = 0.5 * (erf((lo + (b + 1) * w - mean_t1) / (sd * M_SQRT2)) -
                          erf((lo + b * w - mean_t1) / (sd * M_SQRT2)));
     double z;
-    const int used = chi_square(q + (rows - 1) * N * 2, N, 2, lo, w, prob, BINS, &z);
+    const int used = test_chi_square(q + (rows - 1) * N * 2, N, 2, lo, w, prob, BINS, &z);
     fprintf(stdout, "langevin OU at t = 1, axis 0: %d bins, chi-square z = %.2f\n", used, z);
     CHECK(used >= 20 && fabs(z) < 5);
     free(q);
@@ -430,7 +409,7 @@ static void test_langevin_gibbs(void) {
     for (int b = 0; b < BINS; b++)
         prob[b] /= total;
     double z;
-    const int used = chi_square(q + N, N, 1, lo, w, prob, BINS, &z);
+    const int used = test_chi_square(q + N, N, 1, lo, w, prob, BINS, &z);
     fprintf(stdout, "langevin double well at t = 10 against Gibbs: %d bins, chi-square z = %.2f\n",
             used, z);
     CHECK(used >= 20 && fabs(z) < 5);

@@ -182,6 +182,9 @@
       "starting points instead of sampled ones, d values each (\"x0 y0, x1 y1\")")                 \
     X(trajectories, every, INT, "1", "1..", "", "rows",                                            \
       "diagnostics rows between stored positions")                                                 \
+    X(classical, enabled, BOOL, "false", "", "", "-",                                              \
+      "evolve the classical description beside psi: the Fokker-Planck equation of the langevin "   \
+      "walkers, from p = |psi|^2 at t = 0, compared with p_S at every row")                        \
     X(classical, mobility, DLIST, "1", "pos", "", "q^2/(energy time)",                             \
       "the classical description's mobility per axis, one value or one per axis: its drift is "    \
       "-mobility dV/dq")                                                                           \

@@ -25,7 +25,8 @@ struct nnq_schrodinger; /* nnq/schrodinger.h */
 #define NNQ_PART_NELSON 8u
 #define NNQ_PART_LANGEVIN 16u
 #define NNQ_PART_TRAJ 30u
-#define NNQ_PART_ABSORB 32u /* [grid] boundary = absorbing */
+#define NNQ_PART_ABSORB 32u    /* [grid] boundary = absorbing */
+#define NNQ_PART_CLASSICAL 64u /* [classical] enabled: the Fokker-Planck description */
 
 #define NNQ_DIAG_COLUMNS(X)                                                                        \
     X(t, 0, 1, 3, 0, "time")                                                                       \
@@ -76,6 +77,23 @@ struct nnq_schrodinger; /* nnq/schrodinger.h */
     X(langevin_q2, 0, 3, 3, 16, "mean q2 of the langevin walkers")                                 \
     X(traj_substeps, 1, 1, 3, 30,                                                                  \
       "most sub-steps a trajectory took in one step since the last row")                           \
+    X(classical_mass, 0, 1, 3, 64, "integral p_C dq (the Fokker-Planck density)")                  \
+    X(classical_q0_mean, 0, 1, 3, 64, "<q0> under p_C")                                            \
+    X(classical_q0_sq_mean, 0, 1, 3, 64, "<q0^2> under p_C")                                       \
+    X(classical_q1_mean, 0, 2, 3, 64, "<q1> under p_C")                                            \
+    X(classical_q1_sq_mean, 0, 2, 3, 64, "<q1^2> under p_C")                                       \
+    X(classical_q2_mean, 0, 3, 3, 64, "<q2> under p_C")                                            \
+    X(classical_q2_sq_mean, 0, 3, 3, 64, "<q2^2> under p_C")                                       \
+    X(classical_energy_pot, 0, 1, 3, 64, "<V> under p_C")                                          \
+    X(classical_entropy, 0, 1, 3, 64, "-integral p_C ln p_C dq (p_C normalised)")                  \
+    X(classical_min, 0, 1, 3, 64, "smallest p_C over largest p_C (positivity: >= 0)")              \
+    X(classical_substeps, 1, 1, 3, 64,                                                             \
+      "most sub-steps per step since the last row (Fokker-Planck)")                                \
+    X(dist_l1, 0, 1, 3, 64, "integral |p_S - p_C| dq, both normalised")                            \
+    X(dist_hellinger, 0, 1, 3, 64,                                                                 \
+      "sqrt(integral (sqrt p_S - sqrt p_C)^2 dq / 2), both normalised")                            \
+    X(dist_kl, 0, 1, 3, 64,                                                                        \
+      "integral p_S ln(p_S / p_C) dq, both normalised, p_C floored at 1e-16 of its peak")          \
     X(absorbed, 0, 1, 3, 32, "mass the absorbing layer took up: the initial norm less the norm")
 
 enum nnq_diag_column {

@@ -112,7 +112,8 @@ struct nnq_stepper_ops {
 extern const struct nnq_stepper_ops *const nnq_steppers[];
 
 /* The steppers of the table. */
-extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung;
+extern const struct nnq_stepper_ops nnq_stepper_schrodinger, nnq_stepper_madelung,
+    nnq_stepper_classical;
 
 /* Fills *v with the view of env's stepper called `name`, created before the caller; returns 1,
  * or 0 (v untouched) when the run has none. Collective (a view may compute). */
