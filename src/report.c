@@ -72,6 +72,29 @@ static void json_trajectories(FILE *out, const struct nnq_config *cfg,
     fputc('}', out);
 }
 
+/* ,"classical":{"mass":..,"q_mean":[..],"dist_l1":..,"dist_hellinger":..,"dist_kl":..} at the
+ * last row, or null. */
+static void json_classical(FILE *out, const struct nnq_config *cfg, const struct nnq_summary *sum) {
+    if (!cfg->classical_enabled) {
+        fputs(",\"classical\":null", out);
+        return;
+    }
+    fputs(",\"classical\":{\"mass\":", out);
+    json_number(out, sum->last.value[NNQ_DIAG_classical_mass]);
+    json_axes(out, "q_mean", &sum->last, NNQ_DIAG_classical_q0_mean, 2, cfg->dims);
+    static const struct {
+        const char *name;
+        enum nnq_diag_column c;
+    } dist[] = {{"dist_l1", NNQ_DIAG_dist_l1},
+                {"dist_hellinger", NNQ_DIAG_dist_hellinger},
+                {"dist_kl", NNQ_DIAG_dist_kl}};
+    for (size_t k = 0; k < sizeof dist / sizeof dist[0]; k++) {
+        fprintf(out, ",\"%s\":", dist[k].name);
+        json_number(out, sum->last.value[dist[k].c]);
+    }
+    fputc('}', out);
+}
+
 /* "key":{"div_p_l1":..,...} of the largest divergences, or "key":null. */
 static void json_divergence(FILE *out, const char *key, int present, const double *v) {
     static const char *const names[4] = {"div_p_l1", "div_F", "div_j_l1", "infidelity"};
@@ -241,6 +264,7 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
         fputc('}', out);
     }
     json_trajectories(out, cfg, sum);
+    json_classical(out, cfg, sum);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
     fputs(",\"wall_s\":", out);
@@ -353,6 +377,17 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
         }
         fputc('\n', out);
     }
+    if (cfg->classical_enabled) {
+        fprintf(out, "  classical (Fokker-Planck): mass %.15g, <q> =",
+                l->value[NNQ_DIAG_classical_mass]);
+        for (int a = 0; a < cfg->dims; a++)
+            fprintf(out, " %.6g", l->value[NNQ_DIAG_classical_q0_mean + 2 * a]);
+        fprintf(out,
+                "; psi's density from it at the end: L1 %.3g, Hellinger %.3g, relative entropy "
+                "%.3g\n",
+                l->value[NNQ_DIAG_dist_l1], l->value[NNQ_DIAG_dist_hellinger],
+                l->value[NNQ_DIAG_dist_kl]);
+    }
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }
 
@@ -417,8 +452,19 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
                 form->advective_rule);
     else
         fprintf(out, "madelung: off\n");
-    if (cfg->trajectories_count > 0 && (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN)) {
-        fprintf(out, "langevin walkers (classical):");
+    if (cfg->classical_enabled) {
+        double rate = 0; /* the Euler bound's diffusive part: flat V */
+        for (int a = 0; a < cfg->dims; a++)
+            rate += 2.0 * nnq_list_axis(&cfg->classical_diffusion, a) / (dq[a] * dq[a]);
+        fprintf(out,
+                "classical (Fokker-Planck): at least %.0f sub-step(s) per step: the diffusive "
+                "bound 2 / sum_a (2 D_a / dq_a^2) = %.3g; more where the drift mobility |dV/dq| "
+                "/ dq is larger\n",
+                fmax(1.0, ceil(cfg->run_dt * rate / 2.0 * (1 - 1e-12))), 2.0 / rate);
+    }
+    if ((cfg->trajectories_count > 0 && (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN)) ||
+        cfg->classical_enabled) {
+        fprintf(out, "%s:", cfg->classical_enabled ? "classical" : "langevin walkers (classical)");
         for (int a = 0; a < cfg->dims; a++) {
             const double mob = nnq_list_axis(&cfg->classical_mobility, a),
                          D = nnq_list_axis(&cfg->classical_diffusion, a);
