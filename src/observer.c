@@ -3,6 +3,7 @@
 
 const struct nnq_observer_ops *const nnq_observers[] = {
     &nnq_observer_trajectories,
+    &nnq_observer_basins,
     NULL,
 };
 _Static_assert(sizeof nnq_observers / sizeof nnq_observers[0] - 1 <= NNQ_OBSERVERS_MAX,

@@ -55,6 +55,9 @@ struct nnq_output {
     size_t pt_count;
     long npt;
     char pt_set[32], pt_name[NNQ_OUTPUT_POINT_NAMES][32];
+    /* the tables beside /diagnostics (nnq_output_table_open): ntables open, each width wide */
+    hid_t table[NNQ_OUTPUT_TABLES];
+    int table_width[NNQ_OUTPUT_TABLES], ntables;
     char path[NNQ_STR_MAX];
     char xmf[NNQ_STR_MAX + 8]; /* the XDMF sidecar: path with .h5 replaced by .xmf */
 };
@@ -320,6 +323,10 @@ static hid_t complex_type(hid_t member) {
 }
 
 static void close_all(struct nnq_output *o) {
+    for (int k = 0; k < o->ntables; k++)
+        if (o->table[k] >= 0)
+            H5Dclose(o->table[k]);
+    o->ntables = 0;
     for (int k = 0; k < o->pt_n; k++)
         if (o->pt_q[k] >= 0)
             H5Dclose(o->pt_q[k]);
@@ -1043,6 +1050,80 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
         return h5_fail(err, o, "append to the point set");
     o->npt++;
     return NNQ_OK;
+}
+
+enum nnq_status nnq_output_table_open(struct nnq_output *o, const char *path, int width, int *id,
+                                      struct nnq_err *err) {
+    output_check(o);
+    if (o->ntables >= NNQ_OUTPUT_TABLES || width < 1)
+        return nnq_err_set(err, NNQ_ERR_RUNTIME, "%s: more than %d tables, or %d columns", o->path,
+                           NNQ_OUTPUT_TABLES, width);
+    char name[128];
+    snprintf(name, sizeof name, "/%s", path);
+    const int exists = H5Lexists(o->file, name, H5P_DEFAULT) > 0;
+    hid_t d = -1;
+    if (exists) { /* a resumed file: cut to the checkpoint's rows, its width unchanged */
+        d = reopen(o->file, name, (hsize_t)o->nrows, 2);
+        hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+        hsize_t dims[2] = {0, 0};
+        if (sp < 0 || nnq_h5read_extent(sp, dims, 2) != 2 || dims[1] != (hsize_t)width) {
+            if (d >= 0)
+                H5Dclose(d);
+            d = -1;
+        }
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d < 0)
+            return nnq_err_set(err, NNQ_ERR_CONFIG, "%s: %s does not match the stored config",
+                               o->path, name);
+    } else {
+        const hsize_t shape[2] = {0, (hsize_t)width}, chunk[2] = {1, (hsize_t)width};
+        d = create_extendible(o->file, name, H5T_IEEE_F64LE, 2, shape, chunk, 0, 1);
+        if (d < 0)
+            return h5_fail(err, o, "create a table");
+    }
+    o->table[o->ntables] = d;
+    o->table_width[o->ntables] = width;
+    *id = o->ntables++;
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_table_append(struct nnq_output *o, int id, const double *values,
+                                        struct nnq_err *err) {
+    output_check(o);
+    assert(id >= 0 && id < o->ntables && o->nrows >= 1);
+    const hsize_t shape[2] = {0, (hsize_t)o->table_width[id]};
+    if (append(o, o->table[id], o->nrows - 1, 2, shape, NULL, NULL, H5P_DEFAULT, H5T_NATIVE_DOUBLE,
+               values))
+        return h5_fail(err, o, "append to a table");
+    return NNQ_OK;
+}
+
+enum nnq_status nnq_output_array(struct nnq_output *o, const char *path, int rank,
+                                 const size_t *dims, int integer, const void *data,
+                                 struct nnq_err *err) {
+    output_check(o);
+    assert(rank >= 1 && rank <= 4);
+    char name[128];
+    snprintf(name, sizeof name, "/%s", path);
+    if (H5Lexists(o->file, name, H5P_DEFAULT) > 0)
+        return NNQ_OK;
+    hsize_t shape[4];
+    for (int i = 0; i < rank; i++)
+        shape[i] = (hsize_t)dims[i];
+    const hid_t type = integer ? H5T_STD_I32LE : H5T_IEEE_F64LE;
+    hid_t d = -1;
+    if (nnq_par_size() > 1) { /* every rank writes it alike: no filter (parallel HDF5's rule) */
+        hid_t space = H5Screate_simple(rank, shape, NULL);
+        d = H5Dcreate2(o->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(space);
+    } else
+        d = fixed_field(o->file, name, type, rank, shape);
+    int bad = d < 0 || H5Dwrite(d, integer ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                H5P_DEFAULT, data) < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    return agreed_failure(o, bad) ? h5_fail(err, o, "write an array") : NNQ_OK;
 }
 
 long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }

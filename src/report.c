@@ -265,6 +265,7 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     }
     json_trajectories(out, cfg, sum);
     json_classical(out, cfg, sum);
+    fputs(sum->observed_json, out);
     fprintf(out, ",\"snapshots\":%ld,\"output\":", sum->snapshots);
     json_string(out, sum->output);
     fputs(",\"wall_s\":", out);
@@ -388,6 +389,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                 l->value[NNQ_DIAG_dist_l1], l->value[NNQ_DIAG_dist_hellinger],
                 l->value[NNQ_DIAG_dist_kl]);
     }
+    fputs(sum->observed_text, out);
     fprintf(out, "  %ld snapshots written to %s\n", sum->snapshots, sum->output);
 }
 

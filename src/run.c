@@ -133,6 +133,7 @@ static void summarize(struct run *r, const struct nnq_diag_row *row) {
     for (int k = 0; k < r->count; k++)
         if (r->ops[k]->summarize)
             r->ops[k]->summarize(r->self[k], row, r->sum);
+    r->sum->observed_json[0] = r->sum->observed_text[0] = '\0'; /* each observer's, anew */
     for (int k = 0; k < r->nobs; k++)
         if (r->obs[k]->summarize)
             r->obs[k]->summarize(r->obs_self[k], row, r->sum);

@@ -3,8 +3,10 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum nnq_status test_run(const char *dir, const char *name, const char *ini,
                          const char *const *sets, int nsets, struct nnq_config *cfg,
@@ -87,4 +89,47 @@ int test_chi_square(const double *x, long n, int stride, double lo, double w, co
     }
     *z = (chi2 - (used - 1)) / sqrt(2.0 * (used - 1));
     return used;
+}
+
+int test_stop_resume(const char *dir, const char *name, const char *ini, const char *const *sets,
+                     int nsets, const char *const *dsets, int n, struct nnq_summary *whole,
+                     struct nnq_summary *parts) {
+    static struct nnq_summary own[2];
+    static struct nnq_config cfg;
+    whole = whole ? whole : &own[0];
+    parts = parts ? parts : &own[1];
+    char a[96], b[96], out[400];
+    snprintf(a, sizeof a, "%s_whole", name);
+    snprintf(b, sizeof b, "%s_stopped", name);
+    if (test_run(dir, a, ini, sets, nsets, NULL, whole) != NNQ_OK)
+        return -1;
+    struct nnq_err err = {0};
+    if (nnq_config_load_string(ini, b, sets, nsets, &cfg, &err) != NNQ_OK)
+        return -1;
+    snprintf(out, sizeof out, "%s/%s.h5", dir, b);
+    static volatile sig_atomic_t raised = 1;
+    struct nnq_run_options stop = {.output = out, .force = 1, .stop = &raised};
+    if (nnq_run(&cfg, &stop, parts, &err) != NNQ_ERR_INTERRUPTED ||
+        parts->steps_done >= whole->steps_done) {
+        fprintf(stderr, "%s: the run was not stopped early\n", b);
+        return -1;
+    }
+    struct nnq_run_options go_on = {.resume = out};
+    if (nnq_run(&cfg, &go_on, parts, &err) != NNQ_OK) {
+        fprintf(stderr, "%s: resume failed: %s\n", b, err.msg);
+        return -1;
+    }
+    int differ = 0;
+    for (int k = 0; k < n; k++) {
+        size_t n1, r1, n2, r2;
+        double *v1 = test_read(dir, a, dsets[k], &n1, &r1),
+               *v2 = test_read(dir, b, dsets[k], &n2, &r2);
+        if (!v1 || !v2 || n1 != n2 || r1 != r2 || memcmp(v1, v2, sizeof(double) * n1) != 0) {
+            fprintf(stderr, "%s: %s differs after a stop and resume\n", name, dsets[k]);
+            differ++;
+        }
+        free(v1);
+        free(v2);
+    }
+    return differ;
 }

@@ -26,6 +26,14 @@ int test_column(const char *dir, const char *name, const char *col, double *v, i
  * along axis 0), or NULL with *n = *rows = 0 (no file or no such dataset). */
 double *test_read(const char *dir, const char *name, const char *dset, size_t *n, size_t *rows);
 
+/* Runs INI (with sets) into dir/NAME_whole.h5; then into dir/NAME_stopped.h5, stopped by a
+ * signal at its first chunk and resumed. Returns how many of dsets[0 .. n) differ between the
+ * two files (absent, other shapes or other bits; each named on stderr), or -1 when a run did
+ * not end as it should. whole and parts (may be NULL) receive the two summaries. */
+int test_stop_resume(const char *dir, const char *name, const char *ini, const char *const *sets,
+                     int nsets, const char *const *dsets, int n, struct nnq_summary *whole,
+                     struct nnq_summary *parts);
+
 /* Pearson's chi-square of the samples x[i * stride] (i < n) in bins of width w from lo against
  * the probabilities prob[0 .. bins), over the bins where n prob >= 20, as z = (chi2 - (k - 1))
  * / sqrt(2 (k - 1)) (k those bins; asymptotically a standard normal) into *z. Returns k. */

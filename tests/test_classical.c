@@ -22,7 +22,6 @@
  *  - [classical] enabled with imaginary_time is refused naming file, line and key.
  */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,31 +389,10 @@ static void test_resume(void) {
         "[madelung]\nenabled = false\n"
         "[classical]\nenabled = true\nmobility = 1, 2\ndiffusion = 0.2\n"
         "[output]\nfields = p\n";
-    struct nnq_summary sum;
-    struct nnq_config cfg;
-    struct nnq_err err = {0};
-    CHECK(test_run(dir, "whole", ini, NULL, 0, NULL, &sum) == NNQ_OK);
-    CHECK(nnq_config_load_string(ini, "stopped", NULL, 0, &cfg, &err) == NNQ_OK);
-    char out[300];
-    snprintf(out, sizeof out, "%s/stopped.h5", dir);
-    static volatile sig_atomic_t raised = 1;
-    struct nnq_run_options stop = {.output = out, .force = 1, .stop = &raised};
-    CHECK(nnq_run(&cfg, &stop, &sum, &err) == NNQ_ERR_INTERRUPTED && sum.steps_done < 400);
-    struct nnq_run_options go_on = {.resume = out};
-    CHECK(nnq_run(&cfg, &go_on, &sum, &err) == NNQ_OK);
     static const char *const compared[] = {"/classical/p", "/diagnostics/classical_q0_mean",
                                            "/diagnostics/dist_kl",
                                            "/diagnostics/classical_substeps"};
-    for (int k = 0; k < 4; k++) {
-        size_t n1, r1, n2, r2;
-        double *a1 = test_read(dir, "whole", compared[k], &n1, &r1),
-               *a2 = test_read(dir, "stopped", compared[k], &n2, &r2);
-        CHECK_MSG(a1 && a2 && r1 == (k == 0 ? 3u : 5u) && r2 == r1 && n1 == n2 &&
-                      memcmp(a1, a2, sizeof(double) * n1) == 0,
-                  "%s differs after a stop and resume", compared[k]);
-        free(a1);
-        free(a2);
-    }
+    CHECK(test_stop_resume(dir, "resume", ini, NULL, 0, compared, 4, NULL, NULL) == 0);
 }
 
 /* ---- errors ---------------------------------------------------------------------------------- */

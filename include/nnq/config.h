@@ -191,6 +191,13 @@
     X(classical, diffusion, DLIST, "", "nonneg", "", "q^2/time",                                   \
       "its diffusion constant D per axis, one value or one per axis (default: hbar / 2m, the "     \
       "nelson walkers'); the temperature is D / mobility")                                         \
+    X(basins, enabled, BOOL, "false", "", "", "-",                                                 \
+      "measure the mass of every basin of attraction of V's minima (V at t = 0, steepest descent " \
+      "on the grid) in each description at every row: /basins, and the times the masses pass "     \
+      "1/2 and 1/e in the summary")                                                                \
+    X(basins, depth, DBL, "0", "nonneg", "", "energy",                                             \
+      "a basin whose lowest barrier to a deeper one is less than this above its minimum is "       \
+      "merged into it (0: every local minimum of V on the grid has its basin; at most 64)")        \
     X(output, file, STR, "", "", "", "path",                                                       \
       "output HDF5 file (default: NAME.h5); {name} and {section.key} expand to values; -o wins")   \
     X(output, fields, SET, "p, F, psi, j", "p|F|psi|j", "", "-",                                   \

@@ -78,6 +78,6 @@ struct nnq_observer_ops {
 extern const struct nnq_observer_ops *const nnq_observers[];
 
 /* The observers of the table. */
-extern const struct nnq_observer_ops nnq_observer_trajectories;
+extern const struct nnq_observer_ops nnq_observer_trajectories, nnq_observer_basins;
 
 #endif

@@ -115,6 +115,30 @@ enum nnq_status nnq_output_points_open(struct nnq_output *o, const char *set,
 enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const double *const *q,
                                          struct nnq_err *err);
 
+/*
+ * Tables beside /diagnostics: /<path> [rows, width] of float64, one row for each diagnostics
+ * row, for what an observer measures in a number of columns that the run decides (the masses
+ * of the basins of V, ...). open creates it (at most NNQ_OUTPUT_TABLES a file; its group must
+ * exist: an observer's own), or in a resumed file reopens it cut to the rows the checkpoint
+ * recorded, and sets *id; open it before the first row it gets (at a fresh run's first
+ * record, in restore on a resumed one). append writes the row of the diagnostics row last
+ * written (nnq_output_diag), width values that every rank holds alike. Returns NNQ_OK,
+ * NNQ_ERR_RUNTIME (HDF5 failed, too many tables), NNQ_ERR_CONFIG (a resumed file whose table
+ * is missing or of another width). Collective under mpirun.
+ */
+#define NNQ_OUTPUT_TABLES 8
+enum nnq_status nnq_output_table_open(struct nnq_output *o, const char *path, int width, int *id,
+                                      struct nnq_err *err);
+enum nnq_status nnq_output_table_append(struct nnq_output *o, int id, const double *values,
+                                        struct nnq_err *err);
+
+/* Writes the fixed array /<path> of `rank` (1 to 4) axes dims[], int32 (integer: data holds
+ * ints) or float64 (doubles), that every rank holds alike; a file that holds it already (a
+ * resumed run) is left as it is. Returns NNQ_OK or NNQ_ERR_RUNTIME. Collective. */
+enum nnq_status nnq_output_array(struct nnq_output *o, const char *path, int rank,
+                                 const size_t *dims, int integer, const void *data,
+                                 struct nnq_err *err);
+
 /* Number of snapshots written so far. Cannot fail. */
 long nnq_output_snapshots(const struct nnq_output *o);
 

@@ -68,6 +68,7 @@ struct nnq_run_options {
 };
 
 /* What a run did. Filled as far as the run got, also when it fails. */
+#define NNQ_SUMMARY_OBSERVED 32768
 struct nnq_summary {
     enum nnq_status status;
     long steps_done;
@@ -95,6 +96,10 @@ struct nnq_summary {
     double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */
     int threads;
     char output[NNQ_STR_MAX];
+    /* what the observers report beside (each rewrites its part at every summarize): JSON
+     * members ",\"key\":value" and lines of the printed summary; "" when none */
+    char observed_json[NNQ_SUMMARY_OBSERVED];
+    char observed_text[NNQ_SUMMARY_OBSERVED];
 };
 
 /* The summary of a run of cfg with opt that has not begun: nothing done, the output named.

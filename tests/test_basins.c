@@ -1,0 +1,217 @@
+/*
+ * test_basins.c - the basins of V's minima and their populations (src/observer_basins.c),
+ * through nnq_run:
+ *  - the double well (x/1.5)^2 - 1)^2: two basins split at the barrier, minima at the grid
+ *    points nearest +-1.5; in every description and at every row the basins' masses add up
+ *    to the description's mass (to 1e-12), and equal the sums of the snapshots' p over
+ *    /basins/label;
+ *  - the JSON's crossing times are where the table's shares pass 1/2 and 1/e (linear between
+ *    rows);
+ *  - Kramers from the table: the classical right basin fills within 5 % of Kramers' rate
+ *    (barrier 10 T);
+ *  - depth: a rippled double well has more basins at depth 0 and exactly two at a depth above
+ *    the ripples' barriers; a rippled bowl with hundreds of minima is refused at depth 0 naming
+ *    [basins] depth, and is one basin at a depth above its ripples;
+ *  - a run stopped and resumed ends with the unstopped run's tables and summary, bit for bit.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "helpers.h"
+#include "nnq/config.h"
+#include "nnq/run.h"
+
+static char dir[256];
+
+static const char well_ini[] =
+    "[run]\ndt = 1e-2\nt_end = 60\ndiag_every = 50\nsnapshot_every = 1000\nplanner = estimate\n"
+    "[grid]\nn = 256\nqmin = -5\nqmax = 5\n"
+    "[network]\nmu = 0.5\nepsilon = 1\n"
+    "[potential]\npreset = double_well\nbarrier = 1\nwells = 1.5\n"
+    "[initial]\npreset = gaussian\ncenter = -1.5\nwidth = 0.3\n"
+    "[madelung]\nenabled = false\n"
+    "[classical]\nenabled = true\ndiffusion = 0.25\n"
+    "[basins]\nenabled = true\n"
+    "[output]\nfields = p\n";
+
+/* The first time the share s[r] (rows r, times t) passes level, linear between rows; NaN. */
+static double passes(const double *t, const double *s, int rows, double level) {
+    for (int r = 1; r < rows; r++)
+        if ((s[r - 1] - level) * (s[r] - level) <= 0 && s[r] != s[r - 1])
+            return t[r - 1] + (level - s[r - 1]) / (s[r] - s[r - 1]) * (t[r] - t[r - 1]);
+    return NAN;
+}
+
+static void test_well(void) {
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "well", well_ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nl, rl, nq, rq, nm, rm;
+    double *lab = test_read(dir, "well", "/basins/label", &nl, &rl);
+    double *q = test_read(dir, "well", "/grid/q0", &nq, &rq);
+    double *mq = test_read(dir, "well", "/basins/minimum_q", &nm, &rm);
+    CHECK(lab && q && mq && nl == 256 && nq == 256 && nm == 2);
+    if (!lab || !q || !mq || nl != 256 || nm != 2)
+        return;
+    int split = 1;
+    for (size_t i = 0; i < nl; i++) /* the barrier's cell (q = 0) goes to either side */
+        split &= q[i] == 0 || lab[i] == (q[i] < 0 ? 0 : 1);
+    CHECK_MSG(split, "the labels do not split the grid at the barrier");
+    CHECK_NEAR(mq[0], -1.484375, 1e-12);
+    CHECK_NEAR(mq[1], 1.484375, 1e-12);
+    static const char *const desc[2] = {"schrodinger", "classical"};
+    static const char *const norm[2] = {"norm", "classical_mass"};
+    static double t[256], mass[256];
+    const int nrows = test_column(dir, "well", "t", t, 256);
+    CHECK(nrows == 121);
+    for (int k = 0; k < 2; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/basins/%s", desc[k]);
+        double *m = test_read(dir, "well", path, &n, &rows);
+        CHECK(m && rows == (size_t)nrows && n == 2 * rows &&
+              test_column(dir, "well", norm[k], mass, 256) == nrows);
+        if (!m || rows != (size_t)nrows || n != 2 * rows) {
+            free(m);
+            continue;
+        }
+        double worst = 0;
+        for (size_t r = 0; r < rows; r++)
+            worst = fmax(worst, fabs(m[2 * r] + m[2 * r + 1] - mass[r]));
+        fprintf(stdout, "%s: basin masses add up to the mass within %.2e\n", desc[k], worst);
+        CHECK(worst < 1e-12);
+        /* the last row against the last snapshot's p summed over the labels */
+        snprintf(path, sizeof path, "/%s/p", desc[k]);
+        size_t np, snaps;
+        double *p = test_read(dir, "well", path, &np, &snaps);
+        CHECK(p && np == snaps * nl);
+        double own[2] = {0, 0};
+        for (size_t i = 0; p && i < nl; i++)
+            own[(int)lab[i]] += p[(snaps - 1) * nl + i] * 10.0 / 256.0;
+        CHECK_NEAR(m[2 * (rows - 1)], own[0], 1e-13);
+        CHECK_NEAR(m[2 * (rows - 1) + 1], own[1], 1e-13);
+        free(p);
+        /* the summary's crossing times: from the table's shares */
+        static double share[256];
+        for (size_t r = 0; r < rows; r++)
+            share[r] = m[2 * r + 1] / (m[2 * r] + m[2 * r + 1]);
+        const double half = passes(t, share, nrows, 0.5), e = passes(t, share, nrows, exp(-1));
+        char key[160];
+        snprintf(key, sizeof key, "\"%s\":{\"mass\":", desc[k]);
+        const char *at = strstr(sum.observed_json, key);
+        CHECK_MSG(at != NULL, "no %s in %s", key, sum.observed_json);
+        if (k == 0 && at) {
+            double th[2], te[2];
+            const char *h = strstr(at, "\"t_half\":["), *o = strstr(at, "\"t_1e\":[");
+            CHECK(h && o && sscanf(h, "\"t_half\":[%lf,%lf]", &th[0], &th[1]) == 2 &&
+                  sscanf(o, "\"t_1e\":[%lf,%lf]", &te[0], &te[1]) == 2);
+            fprintf(stdout,
+                    "quantum tunnelling: the right well's share passes 1/e at t = %.4f "
+                    "and 1/2 at t = %.4f\n",
+                    e, half);
+            CHECK_NEAR(th[1], half, 1e-9 * half);
+            CHECK_NEAR(te[1], e, 1e-9 * e);
+            CHECK(half > 30 && half < 60);
+        }
+        free(m);
+    }
+    free(lab);
+    free(q);
+    free(mq);
+}
+
+static void test_kramers(void) {
+    static const char ini[] =
+        "[run]\ndt = 2e-3\nt_end = 40\ndiag_every = 2500\nsnapshot_every = 0\n"
+        "planner = estimate\n"
+        "[grid]\nn = 256\nqmin = -2.5\nqmax = 2.5\n"
+        "[potential]\npreset = double_well\nbarrier = 1\nwells = 1\n"
+        "[initial]\npreset = gaussian\ncenter = -1\nwidth = 0.11\n"
+        "[madelung]\nenabled = false\n"
+        "[classical]\nenabled = true\nmobility = 1\ndiffusion = 0.1\n"
+        "[basins]\nenabled = true\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "kramers", ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows;
+    double *m = test_read(dir, "kramers", "/basins/classical", &n, &rows);
+    static double t[64];
+    CHECK(m && rows == 9 && n == 18 && test_column(dir, "kramers", "t", t, 64) == 9);
+    if (m && rows == 9 && n == 18) {
+        /* the barrier's cell goes to one side here (the table's, not the half of the test of
+         * the snapshots): the slope is the same */
+        const double rate = (m[2 * 8 + 1] - m[2 * 2 + 1]) / (t[8] - t[2]);
+        const double kramers = sqrt(32.0) / (2.0 * M_PI) * exp(-10.0);
+        fprintf(stdout, "Kramers from the basins: %.4e against %.4e (ratio %.4f)\n", rate, kramers,
+                rate / kramers);
+        CHECK(fabs(rate / kramers - 1) < 0.05);
+    }
+    free(m);
+}
+
+static int count_basins(const struct nnq_summary *sum) {
+    const char *c = strstr(sum->observed_json, "\"basins\":{\"count\":");
+    return c ? atoi(c + strlen("\"basins\":{\"count\":")) : -1;
+}
+
+static void test_depth(void) {
+    static const char ripple[] =
+        "[run]\ndt = 1e-2\nsteps = 2\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 512\nqmin = -3\nqmax = 3\n"
+        "[potential]\nV = (x^2 - 1)^2 + 0.05*cos(40*x)\n"
+        "[initial]\npreset = gaussian\n"
+        "[madelung]\nenabled = false\n"
+        "[basins]\nenabled = true\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "ripple", ripple, NULL, 0, NULL, &sum) == NNQ_OK);
+    const int many = count_basins(&sum);
+    static const char *const deep[] = {"basins.depth=0.5"};
+    CHECK(test_run(dir, "ripple2", ripple, deep, 1, NULL, &sum) == NNQ_OK);
+    const int two = count_basins(&sum);
+    fprintf(stdout, "rippled double well: %d basins at depth 0, %d at depth 0.5\n", many, two);
+    CHECK(many > 2 && two == 2);
+
+    static const char bowl[] =
+        "[run]\ndt = 1e-2\nsteps = 2\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 128, 128\nqmin = -4\nqmax = 4\n"
+        "[potential]\nV = 0.02*(cos(20*x) + cos(20*y)) + 0.01*(x^2 + y^2)\n"
+        "[initial]\npreset = gaussian\n"
+        "[madelung]\nenabled = false\n"
+        "[basins]\nenabled = true\n"
+        "[output]\nfields = p\n";
+    struct nnq_config cfg;
+    struct nnq_err err = {0};
+    CHECK(nnq_config_load_string(bowl, "bowl", NULL, 0, &cfg, &err) == NNQ_OK);
+    char out[300];
+    snprintf(out, sizeof out, "%s/bowl.h5", dir);
+    struct nnq_run_options opt = {.output = out, .force = 1};
+    CHECK(nnq_run(&cfg, &opt, &sum, &err) == NNQ_ERR_CONFIG);
+    fprintf(stdout, "rippled bowl at depth 0: %s\n", err.msg);
+    CHECK_MSG(strstr(err.msg, "[basins] depth") && strstr(err.msg, "more than 64"), "got: %s",
+              err.msg);
+    static const char *const flat[] = {"basins.depth=0.2"};
+    CHECK(test_run(dir, "bowl1", bowl, flat, 1, NULL, &sum) == NNQ_OK);
+    CHECK(count_basins(&sum) == 1);
+}
+
+static void test_resume(void) {
+    static const char *const sets[] = {"run.t_end=4", "run.diag_every=20",
+                                       "run.snapshot_every=100"};
+    static const char *const compared[] = {"/basins/schrodinger", "/basins/classical",
+                                           "/basins/label", "/basins/minimum_q"};
+    static struct nnq_summary whole, parts;
+    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 3, compared, 4, &whole, &parts) == 0);
+    CHECK_MSG(strcmp(whole.observed_json, parts.observed_json) == 0, "%s\nagainst\n%s",
+              whole.observed_json, parts.observed_json);
+}
+
+int main(void) {
+    check_tmpdir("nnq_test_basins", dir, sizeof dir);
+    test_well();
+    test_kramers();
+    test_depth();
+    test_resume();
+    return check_finish(dir);
+}
