@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Plots nnq output files: p and F of both descriptions side by side for some snapshots
 (2D: with contour lines of V), every divergence metric against t with t_multivalued marked,
-<q>(t) and the energy, and the trajectories over p when the run followed some.
+<q>(t) and the energy, the trajectories over p when the run followed some, and the share of
+each basin of V against t (every description and walker kind) when the run measured basins.
 
 1D files give curves, 2D files images (vortices marked where arg psi winds), 3D files the
 slice through the middle of axis 0. Axes carry the run's names ([grid] names). Needs Debian's
@@ -232,6 +233,74 @@ def plot_trajectories(f, out, stem, most=40):
     return path
 
 
+def walker_shares(f, labels, nb):
+    """{kind: (t, shares [rows, nb])} of the walkers, each counted in the basin of its nearest
+    grid point (the box is periodic)."""
+    if "trajectories" not in f or "t" not in f["trajectories"]:
+        return {}
+    tr = f["trajectories"]
+    dims = labels.ndim
+    out = {}
+    for k in ("bohm", "madelung", "nelson", "langevin"):
+        if k not in tr:
+            continue
+        q = tr[k]["q"][:]  # rows, count, d
+        idx = []
+        for a in range(dims):
+            g = f["grid/q%d" % a][:]
+            dq = g[1] - g[0]
+            idx.append(np.mod(np.rint((q[:, :, a] - g[0]) / dq).astype(np.int64), len(g)))
+        finite = np.all(np.isfinite(q), axis=2)
+        lab = labels[tuple(np.where(finite, i, 0) for i in idx)]
+        shares = np.array([[np.mean(lab[r][finite[r]] == b) if finite[r].any() else np.nan
+                            for b in range(nb)] for r in range(q.shape[0])])
+        out[k] = (tr["t"][:], shares)
+    return out
+
+
+def plot_basins(f, out, stem, most=6):
+    """The share of each basin of V (up to `most`, the deepest) against t in every description
+    and for every walker kind: one figure. Returns the PNG's path, or None (no basins)."""
+    if "basins" not in f or "label" not in f["basins"]:
+        return None
+    b = f["basins"]
+    labels = b["label"][:]
+    nb = len(b["minimum_V"])
+    t = f["diagnostics/t"][:]
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    styles = {"schrodinger": "-", "madelung": "--", "classical": ":"}
+    for d, style in styles.items():
+        if d not in b:
+            continue
+        m = b[d][:]
+        share = m / m.sum(axis=1, keepdims=True)
+        for j in range(min(nb, most)):
+            ax.plot(t, share[:, j], style, color=colours[j % len(colours)], lw=1.6,
+                    label="%s, basin %d" % (d, j))
+    marks = {"bohm": "s", "madelung": "d", "nelson": "^", "langevin": "o"}
+    for k, (tw, shares) in walker_shares(f, labels, nb).items():
+        for j in range(min(nb, most)):
+            ax.plot(tw, shares[:, j], marks[k], color=colours[j % len(colours)], ms=3,
+                    alpha=0.7, label="%s walkers, basin %d" % (k, j))
+    for level in (0.5, np.exp(-1)):
+        ax.axhline(level, color="grey", lw=0.6, ls="-.")
+    q = b["minimum_q"][:]
+    ax.set_title("%s: share of each basin of V (minima at %s)"
+                 % (f.attrs["name"], "; ".join("(" + ", ".join("%.3g" % v for v in row) + ")"
+                                               for row in q[:most])), fontsize=9)
+    ax.set_xlabel("t")
+    ax.set_ylabel("share of the description's mass")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path = os.path.join(out, "%s_basins.png" % stem)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_converge(names, out):
     """The divergence against t per resolution (one colour each), the defect weight under it."""
     fig, axes = plt.subplots(3, 1, figsize=(9, 10), sharex=True,
@@ -396,9 +465,9 @@ def main():
                 print(plot_snapshot(f, s, out, stem))
             print(plot_divergence(f, out, stem))
             print(plot_observables(f, out, stem))
-            path = plot_trajectories(f, out, stem)
-            if path:
-                print(path)
+            for path in (plot_trajectories(f, out, stem), plot_basins(f, out, stem)):
+                if path:
+                    print(path)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,12 @@ static const void *cfield_of(const struct nnq_config *cfg, enum nnq_key k) {
     return (const char *)cfg + keys[k].offset;
 }
 
+/* The one section without declared keys: NAME = condition, any names (apply_region). */
+#define REGIONS "regions"
+
 static int section_known(const char *section) {
+    if (strcasecmp(section, REGIONS) == 0)
+        return 1;
     for (int k = 0; k < NNQ_KEY_COUNT; k++)
         if (strcasecmp(keys[k].section, section) == 0)
             return 1;
@@ -97,19 +102,19 @@ static int section_known(const char *section) {
 /* "run, grid, ... or output": the sections of the key table, in its order, into buf. */
 static const char *section_list(char *buf, size_t size) {
     buf[0] = '\0';
-    int count = 0;
+    int count = 1; /* [regions], last */
     for (int k = 0; k < NNQ_KEY_COUNT; k++)
         if (k == 0 || strcmp(keys[k].section, keys[k - 1].section) != 0)
             count++;
-    for (int k = 0, i = 0; k < NNQ_KEY_COUNT; k++) {
-        if (k > 0 && strcmp(keys[k].section, keys[k - 1].section) == 0)
+    for (int k = 0, i = 0; k <= NNQ_KEY_COUNT; k++) {
+        if (k > 0 && k < NNQ_KEY_COUNT && strcmp(keys[k].section, keys[k - 1].section) == 0)
             continue;
         const size_t len = strlen(buf);
         snprintf(buf + len, size - len, "%s%s",
                  i == 0           ? ""
                  : i + 1 == count ? " or "
                                   : ", ",
-                 keys[k].section);
+                 k < NNQ_KEY_COUNT ? keys[k].section : REGIONS);
         i++;
     }
     return buf;
@@ -403,6 +408,45 @@ static int parse_value(const struct key_info *ki, const char *value, void *field
 
 /* ---- reading: file -> lines -> inih -> apply_value ------------------------------------------ */
 
+/* [regions] NAME = condition: stored as given (compiled in validation, once the axes are
+ * known). Returns 1, or 0 with ctx->err set. */
+static int apply_region(struct parse_ctx *ctx, const char *where, const char *name,
+                        const char *value, int origin) {
+    struct nnq_config *cfg = ctx->cfg;
+    const char *why = NULL;
+    int at = cfg->nregions;
+    for (int r = 0; r < cfg->nregions; r++)
+        if (strcmp(cfg->region[r].name, name) == 0)
+            at = r;
+    int ident = isalpha((unsigned char)name[0]) || name[0] == '_';
+    for (const char *c = name; *c; c++)
+        ident &= isalnum((unsigned char)*c) || *c == '_';
+    if (!ident || strlen(name) >= sizeof cfg->region[0].name)
+        why = "a region's name is a word of letters, digits and _ (at most 31), starting with a "
+              "letter";
+    else if (at < cfg->nregions && origin > 0 && cfg->region[at].origin > 0)
+        why = "duplicate region";
+    else if (at == NNQ_REGIONS_MAX)
+        why = "more than 16 regions";
+    else if (*skip_blank(value) == '\0')
+        why = "expected a condition (an expression of the axes, nonzero inside), got an empty "
+              "value";
+    else if (strlen(value) >= NNQ_STR_MAX)
+        why = "value too long";
+    if (why) {
+        ctx->stop = 1;
+        nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s[regions] %s: %s", where, name, why);
+        return 0;
+    }
+    struct nnq_region *r = &cfg->region[at];
+    fmt(r->name, sizeof r->name, "%s", name);
+    fmt(r->expr, sizeof r->expr, "%s", value);
+    r->origin = origin;
+    if (at == cfg->nregions)
+        cfg->nregions++;
+    return 1;
+}
+
 /* Stores value into key section.name. origin > 0: file line; < 0: the -origin-th --set. */
 static int apply_value(struct parse_ctx *ctx, const char *section, const char *name,
                        const char *value, int origin) {
@@ -419,6 +463,8 @@ static int apply_value(struct parse_ctx *ctx, const char *section, const char *n
                     where, section, name, section, section_list(list, sizeof list));
         return 0;
     }
+    if (strcasecmp(section, REGIONS) == 0)
+        return apply_region(ctx, where, name, value, origin);
     int k = find_key(section, name);
     if (k < 0) {
         char known[512];
@@ -562,8 +608,8 @@ static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
     while (n > 0 && isspace((unsigned char)name[n - 1]))
         name[--n] = '\0';
     const char *trimmed = skip_blank(name);
-    for (int k = 0; k < NNQ_KEY_COUNT; k++)
-        if (strcasecmp(keys[k].section, trimmed) == 0) {
+    for (int k = 0; k <= NNQ_KEY_COUNT; k++)
+        if (strcasecmp(k < NNQ_KEY_COUNT ? keys[k].section : REGIONS, trimmed) == 0) {
             for (int s = 0; s < ctx->nsections; s++)
                 if (strcasecmp(ctx->section_names[s], trimmed) == 0) {
                     char msg[128];
@@ -572,7 +618,7 @@ static void note_section(struct parse_ctx *ctx, const char *line, size_t len) {
                     line_error(ctx, "%s", msg);
                     return;
                 }
-            ctx->section_names[ctx->nsections] = keys[k].section;
+            ctx->section_names[ctx->nsections] = k < NNQ_KEY_COUNT ? keys[k].section : REGIONS;
             ctx->section_lines[ctx->nsections++] = ctx->line;
             return;
         }
@@ -1010,6 +1056,32 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         return NNQ_ERR_CONFIG;
     if (!IS_SET(c, classical_diffusion)) /* Nelson's: the same noise as the quantum walkers */
         c->classical_diffusion = (struct nnq_list){1, {c->hbar / (2.0 * c->particle_mass)}};
+    for (int r = 0; r < c->nregions; r++) {
+        const struct nnq_region *g = &c->region[r];
+        struct nnq_err why = {0};
+        const struct nnq_expr_vars vars = {{c->axis_name[0], c->axis_name[1], c->axis_name[2]}, 0};
+        char side[2][NNQ_STR_MAX];
+        const enum nnq_condition op = nnq_expr_condition(g->expr, side[0], side[1], sizeof side[0]);
+        int bad = op == NNQ_COND_BAD;
+        if (bad)
+            nnq_err_set(&why, NNQ_ERR_CONFIG,
+                        "expected an expression (true where nonzero) or one comparison A < B, "
+                        "A <= B, A > B or A >= B, got '%s'",
+                        g->expr);
+        for (int k = 0; k < (op == NNQ_COND_NONE ? 1 : 2) && !bad; k++) {
+            struct nnq_expr *e = NULL;
+            bad = nnq_expr_create(side[k], c->dims, &vars, &e, &why) != NNQ_OK;
+            nnq_expr_destroy(e);
+        }
+        if (!bad)
+            continue;
+        ctx->stop = 1;
+        if (g->origin > 0)
+            return nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s:%d: [regions] %s: %s", c->path,
+                               g->origin, g->name, why.msg);
+        return nnq_err_set(ctx->err, NNQ_ERR_CONFIG, "%s: --set regions.%s: [regions] %s: %s",
+                           c->path, g->name, g->name, why.msg);
+    }
     if (c->classical_enabled && c->run_imaginary_time)
         return key_error(ctx, NNQ_KEY_classical_enabled,
                          "the Fokker-Planck description follows real time; not with "
@@ -1232,6 +1304,17 @@ size_t nnq_config_dump(const struct nnq_config *cfg, char *buf, size_t size) {
             n = snprintf(tmp, sizeof tmp, "%s[%s]\n", used ? "\n" : "", section);
         }
         n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%s = %s\n", keys[k].name, cfg->raw[k]);
+        if (used + 1 < size) {
+            size_t room = size - 1 - used, take = (size_t)n < room ? (size_t)n : room;
+            memcpy(buf + used, tmp, take);
+            buf[used + take] = '\0';
+        }
+        used += (size_t)n;
+    }
+    for (int r = 0; r < cfg->nregions; r++) {
+        char tmp[2 * NNQ_STR_MAX];
+        const int n = snprintf(tmp, sizeof tmp, "%s%s = %s\n", r ? "" : "\n[regions]\n",
+                               cfg->region[r].name, cfg->region[r].expr);
         if (used + 1 < size) {
             size_t room = size - 1 - used, take = (size_t)n < room ? (size_t)n : room;
             memcpy(buf + used, tmp, take);

@@ -746,3 +746,27 @@ void nnq_expr_field_destroy(struct nnq_expr_field *fd) {
     field_clear(fd);
     free(fd);
 }
+
+enum nnq_condition nnq_expr_condition(const char *text, char *lhs, char *rhs, size_t size) {
+    const char *at = strpbrk(text, "<>");
+    snprintf(lhs, size, "%s", text);
+    rhs[0] = '\0';
+    if (!at)
+        return NNQ_COND_NONE;
+    const int eq = at[1] == '=';
+    const char *rest = at + 1 + eq;
+    if (strpbrk(rest, "<>") || strchr(rest, '='))
+        return NNQ_COND_BAD;
+    const size_t n = (size_t)(at - text) < size ? (size_t)(at - text) : size - 1;
+    memcpy(lhs, text, n);
+    lhs[n] = '\0';
+    snprintf(rhs, size, "%s", rest);
+    int blank = 1, blank_r = 1;
+    for (const char *c = lhs; *c; c++)
+        blank &= *c == ' ' || *c == '\t';
+    for (const char *c = rhs; *c; c++)
+        blank_r &= *c == ' ' || *c == '\t';
+    if (blank || blank_r)
+        return NNQ_COND_BAD;
+    return *at == '<' ? (eq ? NNQ_COND_LE : NNQ_COND_LT) : (eq ? NNQ_COND_GE : NNQ_COND_GT);
+}

@@ -163,10 +163,12 @@ void nnq_manual_man(FILE *out) {
     }
     fputs(".SH CONFIGURATION\n"
           "CONFIG is an INI file: sections [run], [grid], [network], [particle], [potential], "
-          "[initial], [madelung], [trajectories], [output], each key once. Lists are separated by "
-          "commas or blanks; per\\-axis lists hold one value or one per axis; expressions "
-          "(libmatheval) use x, y, z (q0, q1, q2), t (V only), hbar and mass. An error names the "
-          "file, the line and the key.\n",
+          "[initial], [madelung], [defects], [trajectories], [classical], [basins], [output], "
+          "each key once, and [regions], whose keys are names: NAME = condition (an expression "
+          "of the axes, true where nonzero, or one comparison A < B, <=, >, >=). Lists are "
+          "separated by commas or blanks; per\\-axis lists hold one value or one per axis; "
+          "expressions (libmatheval) use x, y, z (q0, q1, q2), t (V only), hbar and mass. An "
+          "error names the file, the line and the key.\n",
           out);
     const char *section = NULL;
     for (int k = 0; k < NNQ_KEY_COUNT; k++) {

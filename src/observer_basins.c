@@ -20,13 +20,21 @@
  * masses and the first times the basin's share of the description's mass passed 1/2 and 1/e
  * (linear between rows): the tunnelling time of a packet that leaves its well is when its
  * basin's share passes 1/2, its escape time when it passes 1/e.
+ *
+ * Regions ([regions] NAME = condition: an expression of the axes, true where nonzero, or one
+ * comparison A < B (<=, >, >=) of two; they may overlap and need not cover the grid) are measured
+ * alike: /regions/<description> [rows, regions] in the order of the config, and the same summary
+ * under "regions".
  */
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnq/expr.h"
 #include "nnq/observer.h"
 #include "nnq/par.h"
 #include "nnq/run.h"
@@ -37,26 +45,40 @@ enum { HALF, ONE_E, LEVELS };
 static const double level[LEVELS] = {0.5, 0.36787944117144233};
 static const char *const level_key[LEVELS] = {"t_half", "t_1e"};
 
+/* What is measured of one family of sets of cells (the basins, the regions): per description
+ * k and set b, the mass at the last sample, the share of the description's mass at t_prev (NaN
+ * before the first row) and when the share first passed level l (NaN: not yet); the tables. */
+struct family {
+    const char *group;
+    int n; /* sets, 0 .. BASINS_MAX */
+    double mass[NNQ_STEPPERS_MAX][BASINS_MAX], share[NNQ_STEPPERS_MAX][BASINS_MAX];
+    double t_cross[NNQ_STEPPERS_MAX][LEVELS][BASINS_MAX];
+    int table[NNQ_STEPPERS_MAX];
+};
+
+enum { BASINS, REGIONS, FAMILIES };
+
 /*
- * Invariants: 1 <= nb <= BASINS_MAX; label holds local_size values in [0, nb); vmin, qmin
- * (nb x d) the minima, vmin ascending; nd <= NNQ_STEPPERS_MAX descriptions (the steppers of
- * env, by index desc[]), mass[k][b] their basins' masses at the last sample; share[k][b] the
- * shares at t_prev (NaN before the first row); t_cross[k][l][b] when the share first passed
- * level l (NaN: not yet). glabel (the whole grid's labels) is held until the first record
- * writes it.
+ * Invariants: fam[BASINS].n basins (0 without [basins]), label (local_size values in [0, n))
+ * and vmin, qmin (n x d) their minima, vmin ascending; fam[REGIONS].n = the config's regions,
+ * inside[i] bit r set when cell i is in region r; nd <= NNQ_STEPPERS_MAX descriptions (the
+ * steppers of env, by index desc[]). glabel (the whole grid's labels) is held until the first
+ * record writes it.
  */
 struct basins {
     struct nnq_stepper_env env;
-    int nb, nd, opened;
-    int desc[NNQ_STEPPERS_MAX], table[NNQ_STEPPERS_MAX];
+    int nd, opened;
+    int desc[NNQ_STEPPERS_MAX];
+    struct family fam[FAMILIES];
     int *label, *glabel;
+    uint16_t *inside;
     double vmin[BASINS_MAX], qmin[BASINS_MAX * 3];
-    double mass[NNQ_STEPPERS_MAX][BASINS_MAX], share[NNQ_STEPPERS_MAX][BASINS_MAX];
-    double t_cross[NNQ_STEPPERS_MAX][LEVELS][BASINS_MAX];
+    double total[NNQ_STEPPERS_MAX]; /* each description's mass at the last sample */
     double t_prev;
 };
+_Static_assert(NNQ_REGIONS_MAX <= 16 && NNQ_REGIONS_MAX <= BASINS_MAX, "a region is a bit");
 
-static int wanted(const struct nnq_config *cfg) { return cfg->basins_enabled; }
+static int wanted(const struct nnq_config *cfg) { return cfg->basins_enabled || cfg->nregions > 0; }
 
 static void destroy(void *self) {
     struct basins *x = self;
@@ -64,6 +86,7 @@ static void destroy(void *self) {
         return;
     free(x->label);
     free(x->glabel);
+    free(x->inside);
     free(x);
 }
 
@@ -235,7 +258,7 @@ static enum nnq_status label(struct basins *x, const double *V, int *lab, struct
         for (int a = 0; a < d; a++)
             x->qmin[b * d + a] = g->q[a][j[a]];
     }
-    x->nb = nb;
+    x->fam[BASINS].n = nb;
     for (ptrdiff_t i = 0; i < total; i++)
         lab[i] = final[find(pl, sink[down[i]])];
 done:
@@ -249,25 +272,66 @@ done:
     return rc;
 }
 
+/* Each cell's regions into x->inside. Returns NNQ_OK or NNQ_ERR_CONFIG (a condition that
+ * does not compile: validation has compiled it, so only memory). */
+static enum nnq_status regions(struct basins *x, struct nnq_err *err) {
+    const struct nnq_config *cfg = x->env.cfg;
+    const struct nnq_grid *g = x->env.g;
+    for (int r = 0; r < cfg->nregions; r++) {
+        struct nnq_expr *e[2] = {NULL, NULL};
+        const struct nnq_expr_vars vars = {
+            {cfg->axis_name[0], cfg->axis_name[1], cfg->axis_name[2]}, 0};
+        char side[2][NNQ_STR_MAX];
+        const enum nnq_condition op =
+            nnq_expr_condition(cfg->region[r].expr, side[0], side[1], sizeof side[0]);
+        enum nnq_status rc = NNQ_OK;
+        for (int k = 0; k < (op == NNQ_COND_NONE ? 1 : 2) && rc == NNQ_OK; k++)
+            rc = nnq_expr_create(side[k], cfg->dims, &vars, &e[k], err);
+        for (ptrdiff_t i = 0; rc == NNQ_OK && i < g->local_size; i++) {
+            ptrdiff_t j[3];
+            nnq_grid_index(g, i, j);
+            const double q[3] = {g->q[0][j[0]], g->q[1][j[1]], g->q[2][j[2]]};
+            const double a = nnq_expr_eval(e[0], q, 0.0, cfg->hbar, cfg->particle_mass, 0.0);
+            const double b =
+                e[1] ? nnq_expr_eval(e[1], q, 0.0, cfg->hbar, cfg->particle_mass, 0.0) : 0.0;
+            if (nnq_expr_holds(op, a, b))
+                x->inside[i] |= (uint16_t)(1u << r);
+        }
+        nnq_expr_destroy(e[0]);
+        nnq_expr_destroy(e[1]);
+        if (rc != NNQ_OK)
+            return rc;
+    }
+    x->fam[REGIONS].n = cfg->nregions;
+    return NNQ_OK;
+}
+
 static enum nnq_status create(const struct nnq_stepper_env *env, void **self, struct nnq_err *err) {
     *self = NULL;
+    const struct nnq_config *cfg = env->cfg;
     const struct nnq_grid *g = env->g;
     const ptrdiff_t plane = g->n[1] * g->n[2], total = g->total;
+    const size_t local = (size_t)(g->local_size > 0 ? g->local_size : 1);
+    const int basins = cfg->basins_enabled;
     struct basins *x = calloc(1, sizeof *x);
-    double *V = malloc(sizeof(double) * (size_t)total);
-    int ok = x && V;
+    double *V = basins ? malloc(sizeof(double) * (size_t)total) : NULL;
+    int ok = x && (V || !basins);
     if (x) {
         x->env = *env;
-        x->label = malloc(sizeof(int) * (size_t)(g->local_size > 0 ? g->local_size : 1));
-        x->glabel = malloc(sizeof(int) * (size_t)total);
-        ok = ok && x->label && x->glabel;
+        x->fam[BASINS].group = "basins";
+        x->fam[REGIONS].group = "regions";
+        x->label = basins ? malloc(sizeof(int) * local) : NULL;
+        x->glabel = basins ? malloc(sizeof(int) * (size_t)total) : NULL;
+        x->inside = cfg->nregions > 0 ? calloc(local, sizeof(uint16_t)) : NULL;
+        ok = ok && (x->label || !basins) && (x->glabel || !basins) &&
+             (x->inside || cfg->nregions == 0);
     }
     enum nnq_status rc =
         nnq_par_agree(ok ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
-    if (rc == NNQ_OK)
+    if (rc == NNQ_OK && basins)
         rc = nnq_par_agree(nnq_potential_fill(env->pot, g, 0.0, V + g->local_0_start * plane, err),
                            err);
-    if (rc == NNQ_OK) {
+    if (rc == NNQ_OK && basins) {
         /* the whole of V on every rank: each slab from the rank that holds it */
         ptrdiff_t at = 0;
         for (int r = 0; r < nnq_par_size(); r++) {
@@ -277,22 +341,25 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         rc = label(x, V, x->glabel, err); /* the same outcome on every rank */
     }
     free(V);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(regions(x, err), err);
     if (rc != NNQ_OK) {
         destroy(x);
         return rc;
     }
-    for (ptrdiff_t i = 0; i < g->local_size; i++)
+    for (ptrdiff_t i = 0; basins && i < g->local_size; i++)
         x->label[i] = x->glabel[g->local_0_start * plane + i];
     for (int k = 0; k < env->count; k++)
         if (env->self[k])
             x->desc[x->nd++] = k;
     x->t_prev = NAN;
-    for (int k = 0; k < x->nd; k++)
-        for (int b = 0; b < BASINS_MAX; b++) {
-            x->share[k][b] = NAN;
-            for (int l = 0; l < LEVELS; l++)
-                x->t_cross[k][l][b] = NAN;
-        }
+    for (int f = 0; f < FAMILIES; f++)
+        for (int k = 0; k < x->nd; k++)
+            for (int b = 0; b < BASINS_MAX; b++) {
+                x->fam[f].share[k][b] = NAN;
+                for (int l = 0; l < LEVELS; l++)
+                    x->fam[f].t_cross[k][l][b] = NAN;
+            }
     *self = x;
     return NNQ_OK;
 }
@@ -309,21 +376,29 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     (void)ref;
     (void)row;
     const struct nnq_grid *g = x->env.g;
-    assert(x->nb >= 1 && x->nb <= BASINS_MAX && x->nd >= 1);
+    struct family *fb = &x->fam[BASINS], *fr = &x->fam[REGIONS];
+    assert(fb->n + fr->n >= 1 && fb->n <= BASINS_MAX && fr->n <= NNQ_REGIONS_MAX && x->nd >= 1);
     for (int k = 0; k < x->nd; k++) {
         struct nnq_view v;
         const int s = x->desc[k];
         x->env.ops[s]->view(x->env.self[s], &v);
-        double *m = x->mass[k];
-        for (int b = 0; b < x->nb; b++)
-            m[b] = 0;
-        for (ptrdiff_t i = 0; i < g->local_size; i++)
-            m[x->label[i]] +=
+        double m[2 * BASINS_MAX + 1] = {0}; /* the basins', the regions', the whole mass */
+        for (ptrdiff_t i = 0; i < g->local_size; i++) {
+            const double p =
                 v.p ? v.p[i]
                     : creal(v.psi[i]) * creal(v.psi[i]) + cimag(v.psi[i]) * cimag(v.psi[i]);
-        nnq_par_sum(m, x->nb);
-        for (int b = 0; b < x->nb; b++)
-            m[b] *= g->dv;
+            m[2 * BASINS_MAX] += p;
+            if (fb->n)
+                m[x->label[i]] += p;
+            for (unsigned bits = fr->n ? x->inside[i] : 0u; bits; bits &= bits - 1)
+                m[BASINS_MAX + __builtin_ctz(bits)] += p;
+        }
+        nnq_par_sum(m, 2 * BASINS_MAX + 1);
+        x->total[k] = m[2 * BASINS_MAX] * g->dv;
+        for (int b = 0; b < BASINS_MAX; b++) {
+            fb->mass[k][b] = m[b] * g->dv;
+            fr->mass[k][b] = m[BASINS_MAX + b] * g->dv;
+        }
     }
 }
 
@@ -342,106 +417,140 @@ static void list(char *buf, size_t size, const double *v, int n) {
     snprintf(buf + len, size - len, "]");
 }
 
+/* Appends to buf (size bytes) what printf would print. */
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t size, const char *f,
+                                                         ...) {
+    const size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf + len, size - len, f, ap);
+    va_end(ap);
+}
+
+/* The crossings of family f's shares at this row (time t; the descriptions' masses in
+ * total[]). */
+static void crossings(struct basins *x, struct family *f, const double *total, double t) {
+    for (int k = 0; k < x->nd; k++)
+        for (int b = 0; b < f->n; b++) {
+            const double share = f->mass[k][b] / total[k], before = f->share[k][b];
+            for (int l = 0; l < LEVELS && !isnan(before); l++)
+                if (isnan(f->t_cross[k][l][b]) && (before - level[l]) * (share - level[l]) <= 0 &&
+                    share != before)
+                    f->t_cross[k][l][b] =
+                        x->t_prev + (level[l] - before) / (share - before) * (t - x->t_prev);
+            f->share[k][b] = share;
+        }
+}
+
+/* Family f's part of the JSON line: per description its masses and crossing times. */
+static void json_family(const struct basins *x, const struct family *f, char *j, size_t js) {
+    for (int k = 0; k < x->nd; k++) {
+        append(j, js, ",\"%s\":{\"mass\":", x->env.ops[x->desc[k]]->name);
+        list(j, js, f->mass[k], f->n);
+        for (int l = 0; l < LEVELS; l++) {
+            append(j, js, ",\"%s\":", level_key[l]);
+            list(j, js, f->t_cross[k][l], f->n);
+        }
+        append(j, js, "}");
+    }
+    append(j, js, "}");
+}
+
+/* Family f's lines of the printed summary: set b is called name(b, ...). */
+static void text_family(const struct basins *x, const struct family *f, char *s, size_t ss,
+                        void (*name)(const struct basins *, int, char *, size_t)) {
+    const int shown = f->n < 8 ? f->n : 8;
+    for (int k = 0; k < x->nd; k++)
+        for (int b = 0; b < shown; b++) {
+            char when[LEVELS][32], what[96];
+            for (int l = 0; l < LEVELS; l++)
+                if (isnan(f->t_cross[k][l][b]))
+                    snprintf(when[l], sizeof when[l], "never");
+                else
+                    snprintf(when[l], sizeof when[l], "t = %.4g", f->t_cross[k][l][b]);
+            name(x, b, what, sizeof what);
+            append(s, ss, "    %-12s %s: %.6f, 1/2 %s, 1/e %s\n",
+                   b ? "" : x->env.ops[x->desc[k]]->name, what, f->mass[k][b], when[HALF],
+                   when[ONE_E]);
+        }
+    if (shown < f->n)
+        append(s, ss, "    (%d more in the JSON line and in /%s)\n", f->n - shown, f->group);
+}
+
+static void basin_name(const struct basins *x, int b, char *buf, size_t size) {
+    snprintf(buf, size, "basin %d (V = %.4g)", b, x->vmin[b]);
+}
+
+static void region_name(const struct basins *x, int b, char *buf, size_t size) {
+    snprintf(buf, size, "region %s", x->env.cfg->region[b].name);
+}
+
 /* The shares' crossings at this row, then the summary's JSON and lines from x. */
 static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum) {
     struct basins *x = self;
+    const struct family *fb = &x->fam[BASINS], *fr = &x->fam[REGIONS];
     const double t = row->value[NNQ_DIAG_t];
-    for (int k = 0; k < x->nd; k++) {
-        double total = 0;
-        for (int b = 0; b < x->nb; b++)
-            total += x->mass[k][b];
-        for (int b = 0; b < x->nb; b++) {
-            const double f = x->mass[k][b] / total, before = x->share[k][b];
-            for (int l = 0; l < LEVELS && !isnan(before); l++)
-                if (isnan(x->t_cross[k][l][b]) && (before - level[l]) * (f - level[l]) <= 0 &&
-                    f != before)
-                    x->t_cross[k][l][b] =
-                        x->t_prev + (level[l] - before) / (f - before) * (t - x->t_prev);
-            x->share[k][b] = f;
-        }
-    }
+    for (int f = 0; f < FAMILIES; f++)
+        crossings(x, &x->fam[f], x->total, t);
     x->t_prev = t;
 
     const int d = x->env.g->dims;
-    char *j = sum->observed_json;
-    const size_t js = sizeof sum->observed_json;
-    size_t len = strlen(j);
-    snprintf(j + len, js - len, ",\"basins\":{\"count\":%d,\"depth\":%.12g,\"minimum_V\":", x->nb,
-             x->env.cfg->basins_depth);
-    list(j, js, x->vmin, x->nb);
-    len = strlen(j);
-    snprintf(j + len, js - len, ",\"minimum_q\":[");
-    for (int b = 0; b < x->nb; b++) {
-        len = strlen(j);
-        snprintf(j + len, js - len, "%s", b ? "," : "");
-        list(j, js, x->qmin + b * d, d);
-    }
-    len = strlen(j);
-    snprintf(j + len, js - len, "]");
-    for (int k = 0; k < x->nd; k++) {
-        len = strlen(j);
-        snprintf(j + len, js - len, ",\"%s\":{\"mass\":", x->env.ops[x->desc[k]]->name);
-        list(j, js, x->mass[k], x->nb);
-        for (int l = 0; l < LEVELS; l++) {
-            len = strlen(j);
-            snprintf(j + len, js - len, ",\"%s\":", level_key[l]);
-            list(j, js, x->t_cross[k][l], x->nb);
+    char *j = sum->observed_json, *s = sum->observed_text;
+    const size_t js = sizeof sum->observed_json, ss = sizeof sum->observed_text;
+    if (fb->n) {
+        append(j, js, ",\"basins\":{\"count\":%d,\"depth\":%.12g,\"minimum_V\":", fb->n,
+               x->env.cfg->basins_depth);
+        list(j, js, x->vmin, fb->n);
+        append(j, js, ",\"minimum_q\":[");
+        for (int b = 0; b < fb->n; b++) {
+            append(j, js, "%s", b ? "," : "");
+            list(j, js, x->qmin + b * d, d);
         }
-        len = strlen(j);
-        snprintf(j + len, js - len, "}");
+        append(j, js, "]");
+        json_family(x, fb, j, js);
+        append(s, ss,
+               "  %d basin%s of V (depth %g); the mass in each at the end, and when its share "
+               "first passed 1/2 and 1/e:\n",
+               fb->n, fb->n == 1 ? "" : "s", x->env.cfg->basins_depth);
+        text_family(x, fb, s, ss, basin_name);
     }
-    len = strlen(j);
-    snprintf(j + len, js - len, "}");
-
-    char *s = sum->observed_text;
-    const size_t ss = sizeof sum->observed_text;
-    len = strlen(s);
-    snprintf(s + len, ss - len,
-             "  %d basin%s of V (depth %g); the mass in each at the end, and when its share first "
-             "passed 1/2 and 1/e:\n",
-             x->nb, x->nb == 1 ? "" : "s", x->env.cfg->basins_depth);
-    const int shown = x->nb < 8 ? x->nb : 8;
-    for (int k = 0; k < x->nd; k++)
-        for (int b = 0; b < shown; b++) {
-            char when[LEVELS][32];
-            for (int l = 0; l < LEVELS; l++)
-                if (isnan(x->t_cross[k][l][b]))
-                    snprintf(when[l], sizeof when[l], "never");
-                else
-                    snprintf(when[l], sizeof when[l], "t = %.4g", x->t_cross[k][l][b]);
-            len = strlen(s);
-            snprintf(s + len, ss - len, "    %-12s basin %d (V = %.4g): %.6f, 1/2 %s, 1/e %s\n",
-                     b ? "" : x->env.ops[x->desc[k]]->name, b, x->vmin[b], x->mass[k][b],
-                     when[HALF], when[ONE_E]);
-        }
-    if (shown < x->nb) {
-        len = strlen(s);
-        snprintf(s + len, ss - len, "    (%d more basins in the JSON line and in /basins)\n",
-                 x->nb - shown);
+    if (fr->n) {
+        append(j, js, ",\"regions\":{\"names\":[");
+        for (int b = 0; b < fr->n; b++)
+            append(j, js, "%s\"%s\"", b ? "," : "", x->env.cfg->region[b].name);
+        append(j, js, "]");
+        json_family(x, fr, j, js);
+        append(s, ss,
+               "  %d region%s; the mass in each at the end, and when its share first passed 1/2 "
+               "and 1/e:\n",
+               fr->n, fr->n == 1 ? "" : "s");
+        text_family(x, fr, s, ss, region_name);
     }
 }
 
-/* The tables, one per description (and, in a fresh file, the arrays that describe the
- * basins); then the glabel is no longer needed. */
+/* The tables, one per description and family (and, in a fresh file, the arrays that describe
+ * the basins); then the glabel is no longer needed. */
 static enum nnq_status open_tables(struct basins *x, struct nnq_output *o, struct nnq_err *err) {
     const struct nnq_grid *g = x->env.g;
+    const int nb = x->fam[BASINS].n;
     enum nnq_status rc = NNQ_OK;
     if (x->glabel) {
         const size_t shape[3] = {(size_t)g->n[0], (size_t)g->n[1], (size_t)g->n[2]};
-        const size_t mq[2] = {(size_t)x->nb, (size_t)g->dims}, nb = (size_t)x->nb;
+        const size_t mq[2] = {(size_t)nb, (size_t)g->dims}, count = (size_t)nb;
         rc = nnq_output_array(o, "basins/label", g->dims, shape, 1, x->glabel, err);
         if (rc == NNQ_OK)
             rc = nnq_output_array(o, "basins/minimum_q", 2, mq, 0, x->qmin, err);
         if (rc == NNQ_OK)
-            rc = nnq_output_array(o, "basins/minimum_V", 1, &nb, 0, x->vmin, err);
+            rc = nnq_output_array(o, "basins/minimum_V", 1, &count, 0, x->vmin, err);
         free(x->glabel);
         x->glabel = NULL;
     }
-    for (int k = 0; k < x->nd && rc == NNQ_OK; k++) {
-        char path[64];
-        snprintf(path, sizeof path, "basins/%s", x->env.ops[x->desc[k]]->name);
-        rc = nnq_output_table_open(o, path, x->nb, &x->table[k], err);
-    }
+    for (int f = 0; f < FAMILIES; f++)
+        for (int k = 0; k < x->nd && rc == NNQ_OK && x->fam[f].n; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "%s/%s", x->fam[f].group, x->env.ops[x->desc[k]]->name);
+            rc = nnq_output_table_open(o, path, x->fam[f].n, &x->fam[f].table[k], err);
+        }
     x->opened = rc == NNQ_OK;
     return rc;
 }
@@ -449,44 +558,49 @@ static enum nnq_status open_tables(struct basins *x, struct nnq_output *o, struc
 static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct basins *x = self;
     enum nnq_status rc = x->opened ? NNQ_OK : open_tables(x, o, err);
-    for (int k = 0; k < x->nd && rc == NNQ_OK; k++)
-        rc = nnq_output_table_append(o, x->table[k], x->mass[k], err);
+    for (int f = 0; f < FAMILIES; f++)
+        for (int k = 0; k < x->nd && rc == NNQ_OK && x->fam[f].n; k++)
+            rc = nnq_output_table_append(o, x->fam[f].table[k], x->fam[f].mass[k], err);
     return rc;
 }
 
-/* The crossings' state: t_prev, then per description the shares and the two levels' times. */
-static size_t state_size(const struct basins *x) {
-    return 1 + (size_t)x->nd * (size_t)x->nb * (1 + LEVELS);
-}
+/* The crossings' state: t_prev, then per family, description and set the share and the two
+ * levels' times. */
+enum { STATE_MAX = 1 + FAMILIES * NNQ_STEPPERS_MAX * BASINS_MAX * (1 + LEVELS) };
 
-static void pack(struct basins *x, double *v, int out) {
+static size_t pack(struct basins *x, double *v, int out) {
     size_t at = 0;
     if (out)
         v[at++] = x->t_prev;
     else
         x->t_prev = v[at++];
-    for (int k = 0; k < x->nd; k++)
-        for (int b = 0; b < x->nb; b++)
-            for (int l = -1; l < LEVELS; l++) {
-                double *p = l < 0 ? &x->share[k][b] : &x->t_cross[k][l][b];
-                if (out)
-                    v[at++] = *p;
-                else
-                    *p = v[at++];
-            }
+    for (int f = 0; f < FAMILIES; f++)
+        for (int k = 0; k < x->nd; k++)
+            for (int b = 0; b < x->fam[f].n; b++)
+                for (int l = -1; l < LEVELS; l++) {
+                    double *p = l < 0 ? &x->fam[f].share[k][b] : &x->fam[f].t_cross[k][l][b];
+                    if (out)
+                        v[at++] = *p;
+                    else
+                        *p = v[at++];
+                }
+    return at;
 }
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct basins *x = self;
-    double v[1 + NNQ_STEPPERS_MAX * BASINS_MAX * (1 + LEVELS)];
-    pack(x, v, 1);
-    return nnq_output_values_write(o, "basins", v, state_size(x), err);
+    static double v[STATE_MAX]; /* collective calls from one thread */
+    const size_t n = pack(x, v, 1);
+    return nnq_output_values_write(o, "basins", v, n, err);
 }
 
 static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct basins *x = self;
-    double v[1 + NNQ_STEPPERS_MAX * BASINS_MAX * (1 + LEVELS)];
-    enum nnq_status rc = nnq_output_values_read(o, "basins", v, state_size(x), err);
+    static double v[STATE_MAX];
+    size_t n = 1;
+    for (int f = 0; f < FAMILIES; f++)
+        n += (size_t)x->nd * (size_t)x->fam[f].n * (1 + LEVELS);
+    enum nnq_status rc = nnq_output_values_read(o, "basins", v, n, err);
     if (rc != NNQ_OK)
         return rc;
     pack(x, v, 0);
@@ -499,12 +613,14 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
                    double *fixed) {
     (void)time_dependent;
     (void)threads;
-    *per_point = sizeof(int); /* this slab's labels */
+    /* this slab's labels and region bits */
+    *per_point = (cfg->basins_enabled ? sizeof(int) : 0) + (cfg->nregions ? sizeof(uint16_t) : 0);
     double total = 1;
     for (int a = 0; a < cfg->dims; a++)
         total *= (double)cfg->n[a];
     /* while labelling: the whole V, the drains, the sinks, the labels; the borders */
-    *fixed = total * (sizeof(double) + 3 * sizeof(int) + sizeof(struct edge));
+    *fixed =
+        cfg->basins_enabled ? total * (sizeof(double) + 3 * sizeof(int) + sizeof(struct edge)) : 0;
 }
 
 const struct nnq_observer_ops nnq_observer_basins = {

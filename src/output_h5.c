@@ -1052,6 +1052,23 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
     return NNQ_OK;
 }
 
+/* Creates the group that holds the dataset at the absolute path `name`, where it is missing
+ * (one level below the root). Returns 0, or -1 when HDF5 failed. Collective. */
+static int parent_group(struct nnq_output *o, const char *name) {
+    char group[128];
+    snprintf(group, sizeof group, "%s", name);
+    char *slash = strrchr(group, '/');
+    if (!slash || slash == group)
+        return 0;
+    *slash = '\0';
+    if (H5Lexists(o->file, group, H5P_DEFAULT) > 0)
+        return 0;
+    hid_t g = H5Gcreate2(o->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g >= 0)
+        H5Gclose(g);
+    return g < 0 ? -1 : 0;
+}
+
 enum nnq_status nnq_output_table_open(struct nnq_output *o, const char *path, int width, int *id,
                                       struct nnq_err *err) {
     output_check(o);
@@ -1060,6 +1077,8 @@ enum nnq_status nnq_output_table_open(struct nnq_output *o, const char *path, in
                            NNQ_OUTPUT_TABLES, width);
     char name[128];
     snprintf(name, sizeof name, "/%s", path);
+    if (parent_group(o, name))
+        return h5_fail(err, o, "create a table's group");
     const int exists = H5Lexists(o->file, name, H5P_DEFAULT) > 0;
     hid_t d = -1;
     if (exists) { /* a resumed file: cut to the checkpoint's rows, its width unchanged */
@@ -1108,6 +1127,8 @@ enum nnq_status nnq_output_array(struct nnq_output *o, const char *path, int ran
     snprintf(name, sizeof name, "/%s", path);
     if (H5Lexists(o->file, name, H5P_DEFAULT) > 0)
         return NNQ_OK;
+    if (parent_group(o, name))
+        return h5_fail(err, o, "create an array's group");
     hsize_t shape[4];
     for (int i = 0; i < rank; i++)
         shape[i] = (hsize_t)dims[i];

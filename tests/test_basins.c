@@ -7,12 +7,14 @@
  *    /basins/label;
  *  - the JSON's crossing times are where the table's shares pass 1/2 and 1/e (linear between
  *    rows);
- *  - Kramers from the table: the classical right basin fills within 5 % of Kramers' rate
- *    (barrier 10 T);
  *  - depth: a rippled double well has more basins at depth 0 and exactly two at a depth above
  *    the ripples' barriers; a rippled bowl with hundreds of minima is refused at depth 0 naming
  *    [basins] depth, and is one basin at a depth above its ripples;
- *  - a run stopped and resumed ends with the unstopped run's tables and summary, bit for bit.
+ *  - regions ([regions] NAME = condition): a comparison, an expression alone, overlapping
+ *    ones; their masses against the snapshots, bad names and conditions refused naming file,
+ *    line and key, 16 regions and no more;
+ *  - a run stopped and resumed (basins and a region) ends with the unstopped run's tables and
+ *    summary, bit for bit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -121,35 +123,6 @@ static void test_well(void) {
     free(mq);
 }
 
-static void test_kramers(void) {
-    static const char ini[] =
-        "[run]\ndt = 2e-3\nt_end = 40\ndiag_every = 2500\nsnapshot_every = 0\n"
-        "planner = estimate\n"
-        "[grid]\nn = 256\nqmin = -2.5\nqmax = 2.5\n"
-        "[potential]\npreset = double_well\nbarrier = 1\nwells = 1\n"
-        "[initial]\npreset = gaussian\ncenter = -1\nwidth = 0.11\n"
-        "[madelung]\nenabled = false\n"
-        "[classical]\nenabled = true\nmobility = 1\ndiffusion = 0.1\n"
-        "[basins]\nenabled = true\n"
-        "[output]\nfields = p\n";
-    struct nnq_summary sum;
-    CHECK(test_run(dir, "kramers", ini, NULL, 0, NULL, &sum) == NNQ_OK);
-    size_t n, rows;
-    double *m = test_read(dir, "kramers", "/basins/classical", &n, &rows);
-    static double t[64];
-    CHECK(m && rows == 9 && n == 18 && test_column(dir, "kramers", "t", t, 64) == 9);
-    if (m && rows == 9 && n == 18) {
-        /* the barrier's cell goes to one side here (the table's, not the half of the test of
-         * the snapshots): the slope is the same */
-        const double rate = (m[2 * 8 + 1] - m[2 * 2 + 1]) / (t[8] - t[2]);
-        const double kramers = sqrt(32.0) / (2.0 * M_PI) * exp(-10.0);
-        fprintf(stdout, "Kramers from the basins: %.4e against %.4e (ratio %.4f)\n", rate, kramers,
-                rate / kramers);
-        CHECK(fabs(rate / kramers - 1) < 0.05);
-    }
-    free(m);
-}
-
 static int count_basins(const struct nnq_summary *sum) {
     const char *c = strstr(sum->observed_json, "\"basins\":{\"count\":");
     return c ? atoi(c + strlen("\"basins\":{\"count\":")) : -1;
@@ -197,21 +170,97 @@ static void test_depth(void) {
 }
 
 static void test_resume(void) {
-    static const char *const sets[] = {"run.t_end=4", "run.diag_every=20",
-                                       "run.snapshot_every=100"};
+    static const char *const sets[] = {"run.t_end=4", "run.diag_every=20", "run.snapshot_every=100",
+                                       "regions.right=x > 0.5"};
     static const char *const compared[] = {"/basins/schrodinger", "/basins/classical",
-                                           "/basins/label", "/basins/minimum_q"};
+                                           "/basins/label", "/basins/minimum_q",
+                                           "/regions/classical"};
     static struct nnq_summary whole, parts;
-    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 3, compared, 4, &whole, &parts) == 0);
+    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 4, compared, 5, &whole, &parts) == 0);
     CHECK_MSG(strcmp(whole.observed_json, parts.observed_json) == 0, "%s\nagainst\n%s",
               whole.observed_json, parts.observed_json);
+}
+
+/* Regions: left = x < 0 and right = x >= 0 cover the grid (their masses add up to the norm);
+ * a condition alone (nonzero inside) and an overlapping one; against the snapshots. */
+static void test_regions(void) {
+    static const char *const sets[] = {"basins.enabled=false", "regions.left=x < 0",
+                                       "regions.right=x >= 0", "regions.inner=abs(x) <= 1",
+                                       "regions.band=step(x - 2)"};
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "regions", well_ini, sets, 5, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nq, rq, np, snaps;
+    double *m = test_read(dir, "regions", "/regions/schrodinger", &n, &rows);
+    double *q = test_read(dir, "regions", "/grid/q0", &nq, &rq);
+    double *p = test_read(dir, "regions", "/schrodinger/p", &np, &snaps);
+    static double norm[256];
+    CHECK(m && q && p && rows == 121 && n == 4 * rows && np == snaps * nq &&
+          test_column(dir, "regions", "norm", norm, 256) == 121);
+    if (m && q && p && rows == 121 && n == 4 * rows && np == snaps * nq) {
+        double worst = 0;
+        for (size_t r = 0; r < rows; r++)
+            worst = fmax(worst, fabs(m[4 * r] + m[4 * r + 1] - norm[r]));
+        fprintf(stdout, "regions left and right add up to the norm within %.2e\n", worst);
+        CHECK(worst < 1e-12);
+        double own[4] = {0, 0, 0, 0};
+        const double *last = p + (snaps - 1) * nq;
+        for (size_t i = 0; i < nq; i++) {
+            own[q[i] < 0 ? 0 : 1] += last[i] * 10.0 / 256.0;
+            own[2] += fabs(q[i]) <= 1 ? last[i] * 10.0 / 256.0 : 0.0;
+            own[3] += q[i] - 2 > 0 ? last[i] * 10.0 / 256.0 : 0.0; /* step(0) = 0.5: no cell */
+        }
+        for (int k = 0; k < 4; k++)
+            CHECK_NEAR(m[4 * (rows - 1) + (size_t)k], own[k], 1e-13);
+    }
+    CHECK(strstr(sum.observed_json, "\"regions\":{\"names\":[\"left\",\"right\",\"inner\","
+                                    "\"band\"]") != NULL);
+    CHECK(strstr(sum.observed_json, "\"basins\"") == NULL);
+    free(m);
+    free(q);
+    free(p);
+
+    /* bad regions: named by file, line and key */
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"[regions]\n1x = x < 0\n", "r.ini:11: [regions] 1x: a region's name"},
+        {"[regions]\na = x < 0 < 1\n", "r.ini:11: [regions] a: expected an expression"},
+        {"[regions]\na = y < 1\n", "r.ini:11: [regions] a: 'y' needs a grid of 2"},
+        {"[regions]\na = x < 0\na = x > 0\n", "r.ini:12: [regions] a: duplicate region"},
+        {"[regions]\na =  \n", "r.ini:11: [regions] a: expected a condition"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[run]\ndt = 1e-2\nsteps = 2\n[grid]\nn = 64\nqmin = -5\nqmax = 5\n"
+                 "[initial]\npreset = gaussian\n%s",
+                 bad[k].text);
+        struct nnq_config cfg;
+        struct nnq_err err = {0};
+        CHECK(nnq_config_load_string(ini, "r.ini", NULL, 0, &cfg, &err) == NNQ_ERR_CONFIG);
+        CHECK_MSG(strstr(err.msg, bad[k].message) != NULL, "got: %s", err.msg);
+    }
+    /* 16 regions and no more */
+    char ini[4096] = "[run]\ndt = 1e-2\nsteps = 2\n[grid]\nn = 64\nqmin = -5\nqmax = 5\n"
+                     "[initial]\npreset = gaussian\n[regions]\n";
+    for (int r = 0; r < 17; r++) {
+        char line[64];
+        snprintf(line, sizeof line, "r%d = x > %d\n", r, r - 8);
+        strcat(ini, line);
+        struct nnq_config cfg;
+        struct nnq_err err = {0};
+        const enum nnq_status rc = nnq_config_load_string(ini, "r.ini", NULL, 0, &cfg, &err);
+        CHECK_MSG(r < 16 ? rc == NNQ_OK && cfg.nregions == r + 1
+                         : rc == NNQ_ERR_CONFIG && strstr(err.msg, "more than 16 regions"),
+                  "%d regions: %s", r + 1, err.msg);
+    }
 }
 
 int main(void) {
     check_tmpdir("nnq_test_basins", dir, sizeof dir);
     test_well();
-    test_kramers();
     test_depth();
+    test_regions();
     test_resume();
     return check_finish(dir);
 }

@@ -118,7 +118,7 @@ static const struct bad_case bad_cases[] = {
      "bad.ini:10: [madelung] node_depth: unknown key; it is a key of [defects]"},
     {GRID1 RUN1 INIT1 "[solver]\nx = 1\n", "check", "",
      "bad.ini:9: [solver]: unknown section (expected run, grid, network, particle, potential, "
-     "initial, madelung, defects, trajectories, classical or output)"},
+     "initial, madelung, defects, trajectories, classical, basins, output or regions)"},
     {GRID1 RUN1 INIT1 "[potential]\nV = 0.5*x^^2\n", "check", "",
      "bad.ini:10: [potential] V: syntax error"},
     {GRID1 RUN1 INIT1 "[potential]\nV = w*x\n", "check", "",

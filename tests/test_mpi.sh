@@ -3,9 +3,9 @@
 #  - 1D (two packets colliding: nodes; rank 0 holds a 1D grid; an absorbing layer whose
 #    strength is chosen from the state: the same in the stored config), 2D (axis 0 of 30 rows:
 #    8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none), np = 1, 2, 4
-#    (oversubscribed): p, psi, F, V, the Madelung p, F, j, the Fokker-Planck p and the basins'
-#    labels and tables (1D, 2D, 3D), every diagnostics column and the trajectories of all four
-#    kinds (1D, 2D) within 1e-12 of the serial run, same layout
+#    (oversubscribed): p, psi, F, V, the Madelung p, F, j, the Fokker-Planck p, the basins'
+#    labels and tables (1D, 2D, 3D), the regions' tables (2D), every diagnostics column and
+#    the trajectories of all four kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
 #  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
 #  - a V read from a file (an nnq output, L in a V expression that depends on t; a
@@ -65,6 +65,9 @@ kinds = bohm, madelung, nelson, langevin
 enabled = true
 [basins]
 enabled = true
+[regions]
+left = x < 0
+ring = x^2 + y^2 <= 1
 INI
 cat > "$dir/three.ini" <<'INI'
 [run]

@@ -289,6 +289,14 @@ enum nnq_boundary { NNQ_BOUNDARY_PERIODIC, NNQ_BOUNDARY_ABSORBING };
  * per-axis list has been checked for its count; potential_kind and initial_kind are resolved (never
  * -1); every expression compiles and names only variables it may use.
  */
+/* A named region of [regions]: NAME = an expression of the axes, nonzero inside. */
+#define NNQ_REGIONS_MAX 16
+struct nnq_region {
+    char name[32];
+    char expr[NNQ_STR_MAX];
+    int origin; /* as nnq_config.origin: > 0 line, < 0 the -k-th --set */
+};
+
 struct nnq_config {
 #define NNQ_X_FIELD(sec, key, type, def, range, uses, unit, doc) NNQ_CTYPE_##type sec##_##key;
     NNQ_CONFIG_KEYS(NNQ_X_FIELD)
@@ -298,6 +306,10 @@ struct nnq_config {
     int origin[NNQ_KEY_COUNT];
     char raw[NNQ_KEY_COUNT][NNQ_STR_MAX]; /* value text as given (for the stored config) */
     char path[NNQ_STR_MAX];               /* config file, as named on the command line */
+    /* [regions]: free-form, NAME = condition, in the order given (a --set of a NAME given in
+     * the file replaces its condition) */
+    int nregions;
+    struct nnq_region region[NNQ_REGIONS_MAX];
 
     /* Derived by validation. */
     int dims;

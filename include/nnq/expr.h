@@ -41,6 +41,36 @@ int nnq_expr_uses_loss(const struct nnq_expr *e);
  * function or constant such as exp or pi) and none of the fixed variables or L. Cannot fail. */
 int nnq_expr_name_ok(const char *name);
 
+/* A condition ([regions]): "A op B" with op one of <, <=, >, >= (A and B expressions), or an
+ * expression alone (true where nonzero). Copies A into lhs and B into rhs (size bytes each;
+ * rhs "" for an expression alone) and returns the operator: NNQ_COND_NONE, _LT, _LE, _GT, _GE;
+ * NNQ_COND_BAD for more than one comparison or an empty side. Cannot fail. */
+enum nnq_condition {
+    NNQ_COND_BAD = -1,
+    NNQ_COND_NONE,
+    NNQ_COND_LT,
+    NNQ_COND_LE,
+    NNQ_COND_GT,
+    NNQ_COND_GE
+};
+enum nnq_condition nnq_expr_condition(const char *text, char *lhs, char *rhs, size_t size);
+
+/* 1 when a op b holds (NNQ_COND_NONE: a is nonzero; NaN never holds). Cannot fail. */
+static inline int nnq_expr_holds(enum nnq_condition op, double a, double b) {
+    switch (op) {
+    case NNQ_COND_LT:
+        return a < b;
+    case NNQ_COND_LE:
+        return a <= b;
+    case NNQ_COND_GT:
+        return a > b;
+    case NNQ_COND_GE:
+        return a >= b;
+    default:
+        return a != 0 && a == a;
+    }
+}
+
 /* 1 when the expression depends on t. Cannot fail. */
 int nnq_expr_uses_t(const struct nnq_expr *e);
 
