@@ -1,6 +1,6 @@
 #!/bin/sh
 # ctest driver: examples/plot.py draws 1D, 2D and 3D files (both solvers; trajectories over p
-# in 1D and 2D; the loss-landscape example, its file made by its script; nnq converge's files
+# in 1D and 2D; the basins' shares of the densities and walkers in 2D; the loss-landscape example, its file made by its script; nnq converge's files
 # as one figure; a sweep over mu by examples/sweep_mu.sh, drawn as its figure) and the PNGs are
 # not blank (pixel statistics); examples/diagnostics.gp renders `nnq info --csv` with gnuplot.
 # Exit 77 (skipped) when Debian's python3-h5py/python3-matplotlib or gnuplot are missing.
@@ -19,7 +19,8 @@ cd "$dir"
 "$nnq" simulate "$src/examples/nodes_1d.ini" --quiet -o one.h5 --set run.t_end=2.5 \
     --set trajectories.count=30 --set trajectories.kinds=bohm,madelung >/dev/null
 "$nnq" simulate "$src/examples/vortex_2d.ini" --quiet -o two.h5 --set run.t_end=0.2 \
-    --set trajectories.count=30 --set trajectories.kinds=bohm,nelson,langevin >/dev/null
+    --set trajectories.count=30 --set trajectories.kinds=bohm,nelson,langevin \
+    --set classical.enabled=true --set basins.enabled=true >/dev/null
 printf '[run]\nsteps = 20\ndt = 1e-3\nsnapshot_every = 10\n[grid]\nn = 16, 12, 8\nqmin = -4, -3, -2\nqmax = 4, 3, 2\n[potential]\npreset = harmonic\n[initial]\npreset = gaussian\ncenter = 0.5, 0, 0\n' > three.ini
 "$nnq" simulate three.ini --quiet -o three.h5 >/dev/null
 # the loss-landscape example: the file from its script, the run on it (shortened)
@@ -44,7 +45,7 @@ import numpy as np
 names = open(sys.argv[1]).read().split()
 want = {"one_snapshot000.png", "one_divergence.png", "two_snapshot001.png", "three_snapshot002.png",
         "one_trajectories.png", "two_trajectories.png", "four_trajectories.png", "four_snapshot002.png",
-        "two_observables.png", "conv_converge.png", "results_sweep_mu.png",
+        "two_observables.png", "two_basins.png", "conv_converge.png", "results_sweep_mu.png",
         "three_divergence.png", "gnuplot.png"}
 missing = want - {n.split("/")[-1] for n in names}
 bad = 0
