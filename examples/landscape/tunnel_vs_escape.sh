@@ -2,7 +2,7 @@
 # Quantum tunnelling against classical escape on the network's landscape (tunnel.ini): one
 # sweep over hbar (mu, with epsilon = 1) of psi alone, one over the temperature
 # (classical.diffusion, mobility 1) of the Fokker-Planck density, each run from the same
-# minimum to t = 60; the time the far basin's share first passed 1/e (and 1/2) is read from
+# minimum to t = 100; the time the far basin's share first passed 1/e (and 1/2) is read from
 # each run's JSON line. (The classical share tends to 1/2 from below, its equilibrium in two
 # mirror basins, so it passes 1/e only.) The runs go in parallel (xargs -P); with Debian's python3-h5py and
 # python3-matplotlib the two sweeps become figures in $OUT (examples/plot.py --sweep):
@@ -17,18 +17,18 @@ nnq=${NNQ:-./build/nnq}
 [ -x "$nnq" ] || nnq=nnq
 out=${OUT:-tunnel_vs_escape}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-mus=${MUS:-0.4 0.5 0.6 0.8 1}
+mus=${MUS:-0.3 0.35 0.4 0.5 0.6}
 temperatures=${TEMPERATURES:-0.2 0.25 0.3 0.4 0.6}
 [ -f landscape.h5 ] || { echo "no landscape.h5 here: python3 $here/make_landscape.py" >&2; exit 2; }
 mkdir -p "$out"
-common="--quiet --force --set run.t_end=60 --set run.snapshot_every=0 --set trajectories.count=0 --set madelung.enabled=false"
+common="--quiet --force --set run.t_end=100 --set run.snapshot_every=0 --set trajectories.count=0 --set madelung.enabled=false"
 
 # psi alone (the classical density off), hbar = mu
 printf '%s\n' $mus |
     xargs -P "$jobs" -n 1 sh -c '"$0" simulate "$1" '"$common"' --set classical.enabled=false \
         --set "network.mu=$3" -o "$2/tunnel_mu{network.mu}.h5"' "$nnq" "$here/tunnel.ini" "$out" \
     > "$out/tunnel_hbar.jsonl"
-# the classical density at temperature D / mobility = D (psi runs beside it, at hbar = 0.6)
+# the classical density at temperature D / mobility = D (psi runs beside it, at hbar = 0.4)
 printf '%s\n' $temperatures |
     xargs -P "$jobs" -n 1 sh -c '"$0" simulate "$1" '"$common"' \
         --set "classical.diffusion=$3" -o "$2/tunnel_T{classical.diffusion}.h5"' "$nnq" \
