@@ -48,8 +48,9 @@
  * f = 0 .. local_n0 (f between this slab's rows f - 1 and f, row -1 the previous rank's last)
  * have coefficients up0[f * plane + k] (of the row before) and dn0[...] (of the row after);
  * along axes 1 and 2 the face after cell i has up[a][i], dn[a][i], all >= 0; substeps >= 1 is the
- * sub-steps of the last step, most the largest since the last row. V is V at t = 0 (static V) or at
- * the middle of the last step. kill (absorbing layer) is the factor a step leaves in the layer.
+ * sub-steps of the last step, most the largest since the last row. V is V at t = 0 (static V), or
+ * V(t) at the middle of the last step or at the last row (the coefficients: the step's). kill
+ * (absorbing layer) is the factor a step leaves in the layer.
  */
 struct classical {
     struct nnq_stepper_env env;
