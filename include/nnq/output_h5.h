@@ -119,8 +119,8 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
  * Tables beside /diagnostics: /<path> [rows, width] of float64, one row for each diagnostics
  * row, for what an observer measures in a number of columns that the run decides (the masses
  * of the basins of V, ...). open creates it (at most NNQ_OUTPUT_TABLES a file; its group, one
- * level below the root, where it is missing), or in a resumed file reopens it cut to the rows the checkpoint
- * recorded, and sets *id; open it before the first row it gets (at a fresh run's first
+ * level below the root, where it is missing), or in a resumed file reopens it cut to the rows the
+ * checkpoint recorded, and sets *id; open it before the first row it gets (at a fresh run's first
  * record, in restore on a resumed one). append writes the row of the diagnostics row last
  * written (nnq_output_diag), width values that every rank holds alike. Returns NNQ_OK,
  * NNQ_ERR_RUNTIME (HDF5 failed, too many tables), NNQ_ERR_CONFIG (a resumed file whose table
