@@ -12,7 +12,7 @@ for a in "$@"; do
     esac
 done
 # file: cpack -G DEB (the README's Install) runs dpkg-shlibdeps, which needs it.
-pkgs="build-essential cmake pkg-config file libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev$extra"
+pkgs="build-essential cmake pkg-config file libfftw3-dev libhdf5-dev hdf5-tools libinih-dev libmatheval-dev liblapacke-dev libblas-dev$extra"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,529 @@
+/*
+ * states.c - the lowest eigenstates of the grid Hamiltonian (see include/nnq/states.h):
+ * imaginary time with orthogonalisation, then LOBPCG with H itself.
+ */
+#include "nnq/states.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <fftw3.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnq/par.h"
+
+#define RITZ_EVERY 10   /* imaginary-time steps between orthonormalisations */
+#define RELAX_MAX 2000  /* imaginary-time steps at most */
+#define RELAX_MOVE 1e-2 /* phase 1 ends when the Ritz values move by less than this of the spread  \
+                         */
+#define DROP 1e-14      /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
+#define ROWS 256        /* rows of a block product done in place */
+#define MAX_COLS (3 * (NNQ_STATES_MAX + 2 + NNQ_STATES_MAX / 2))
+
+enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
+
+/*
+ * Invariants: 1 <= k < m <= 3 m columns of ld >= max(n, 1) values in S and HS; S's columns
+ * 0 .. m are the block X (orthonormal over the grid's sum, HS holding H of each), m .. 2m the
+ * preconditioned residuals W, 2m .. 3m the last change P; fft holds the grid's alloc_size
+ * values; V, kick: n values; T, decay: the grid's k_local_size; theta: 3m Ritz values, the
+ * block's first; small: (3m)^2 and rows: ROWS x 3m scratch.
+ */
+struct nnq_states {
+    const struct nnq_grid *g;
+    struct nnq_states_params par;
+    int k, m;
+    ptrdiff_t n, ld;
+    double complex *S, *HS, *fft, *small, *rows;
+    double *V, *kick, *T, *decay, *theta;
+    double vmin, tmin;
+    double energy[NNQ_STATES_MAX], residual[NNQ_STATES_MAX], error[NNQ_STATES_MAX];
+    long relax, iter;
+    fftw_plan fwd, bwd;
+};
+
+static void check_states(const struct nnq_states *s) {
+    (void)s;
+    assert(s && s->g && s->k >= 1 && s->k < s->m && s->ld >= (s->n > 1 ? s->n : 1));
+    assert(s->S && s->HS && s->fft && s->small && s->rows && s->V && s->T && s->theta);
+}
+
+static int guard_of(int k) { return 2 + k / 2; }
+
+size_t nnq_states_bytes_per_point(int count) {
+    const int m = count + guard_of(count);
+    /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay */
+    return sizeof(double complex) * (size_t)(6 * m + 1) + 4 * sizeof(double);
+}
+
+static double complex *col(double complex *a, const struct nnq_states *s, int j) {
+    return a + (ptrdiff_t)j * s->ld;
+}
+
+/* y = IFFT(f FFT x) on n points, f = T (K_KINETIC), 1 / (T + a) (K_RESOLVENT) or the decay
+ * factors (K_DECAY). x and y may be one. Collective. */
+static void kspace(struct nnq_states *s, const double complex *x, double complex *y,
+                   enum kmode mode, double a) {
+    const struct nnq_grid *g = s->g;
+    const double inv = 1.0 / (double)g->total;
+    memcpy(s->fft, x, sizeof(double complex) * (size_t)s->n);
+    nnq_grid_execute(g, s->fwd, s->fft);
+    for (ptrdiff_t i = 0; i < g->k_local_size; i++) {
+        const double f = mode == K_KINETIC     ? s->T[i]
+                         : mode == K_RESOLVENT ? 1.0 / (s->T[i] + a)
+                                               : s->decay[i];
+        s->fft[i] *= f * inv;
+    }
+    nnq_grid_execute(g, s->bwd, s->fft);
+    memcpy(y, s->fft, sizeof(double complex) * (size_t)s->n);
+}
+
+/* y = H x. Collective. */
+static void apply_h(struct nnq_states *s, const double complex *x, double complex *y) {
+    kspace(s, x, y, K_KINETIC, 0.0);
+    for (ptrdiff_t i = 0; i < s->n; i++)
+        y[i] += s->V[i] * x[i];
+}
+
+/* G (na x nb, column-major) = A^H B over the whole grid. Collective. */
+static void gram(struct nnq_states *s, const double complex *a, int na, const double complex *b,
+                 int nb, double complex *G) {
+    const double complex one = 1.0, zero = 0.0;
+    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, na, nb, (int)s->n, &one, a, (int)s->ld,
+                b, (int)s->ld, &zero, G, na);
+    nnq_par_sum((double *)G, 2 * na * nb);
+}
+
+/* The eigenvalues (ascending) and eigenvectors (into A) of the Hermitian n x n matrix A, rank
+ * 0's, which every rank then holds. Returns LAPACK's info (0: done). Collective. */
+static int heev(int n, double complex *A, double *w) {
+    int info = 0;
+    if (nnq_par_rank() == 0)
+        info = (int)LAPACKE_zheev(LAPACK_COL_MAJOR, 'V', 'U', n, A, n, w);
+    nnq_par_bcast(&info, sizeof info);
+    nnq_par_bcast(A, sizeof(double complex) * (size_t)n * (size_t)n);
+    nnq_par_bcast(w, sizeof(double) * (size_t)n);
+    return info;
+}
+
+/* Columns 0 .. nc of A become A[:, 0 .. na] C (C: na x nc, leading dimension ldc); and, when
+ * p is given, columns 0 .. np of p become A[:, from .. na] C[from .. na, 0 .. np]. Row block
+ * by row block, through the scratch rows, so A may be overwritten in place. */
+static void combine(struct nnq_states *s, double complex *A, int na, const double complex *C,
+                    int ldc, int nc, double complex *p, int from, int np) {
+    const double complex one = 1.0, zero = 0.0;
+    for (ptrdiff_t r0 = 0; r0 < s->n; r0 += ROWS) {
+        const int nr = (int)(s->n - r0 < ROWS ? s->n - r0 : ROWS);
+        for (int j = 0; j < na; j++)
+            memcpy(s->rows + (ptrdiff_t)j * ROWS, col(A, s, j) + r0,
+                   sizeof(double complex) * (size_t)nr);
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, nc, na, &one, s->rows, ROWS, C,
+                    ldc, &zero, A + r0, (int)s->ld);
+        if (p && np > 0 && na > from)
+            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, np, na - from, &one,
+                        s->rows + (ptrdiff_t)from * ROWS, ROWS, C + from, ldc, &zero, p + r0,
+                        (int)s->ld);
+    }
+}
+
+/* Z (nz columns) loses its components along the orthonormal X (nx columns), twice.
+ * Collective. */
+static void project(struct nnq_states *s, double complex *Z, int nz, const double complex *X,
+                    int nx) {
+    const double complex one = 1.0, minus = -1.0;
+    if (nx == 0 || nz == 0)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        gram(s, X, nx, Z, nz, s->small);
+        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, nz, nx, &minus, X,
+                    (int)s->ld, s->small, nx, &one, Z, (int)s->ld);
+    }
+}
+
+/* Orthonormalises the nz columns of Z (SVQB), dropping dependent directions; returns how many
+ * are left (at the front of Z), or -1 when LAPACK failed. Collective. */
+static int svqb(struct nnq_states *s, double complex *Z, int nz) {
+    if (nz == 0)
+        return 0;
+    double complex *G = s->small;
+    double w[MAX_COLS], d[MAX_COLS];
+    gram(s, Z, nz, Z, nz, G);
+    for (int j = 0; j < nz; j++) {
+        const double gjj = creal(G[j + j * nz]);
+        d[j] = gjj > 0 ? 1.0 / sqrt(gjj) : 0.0;
+    }
+    for (int j = 0; j < nz; j++)
+        for (int i = 0; i < nz; i++)
+            G[i + j * nz] *= d[i] * d[j];
+    if (heev(nz, G, w))
+        return -1;
+    int keep = 0;
+    while (keep < nz && w[nz - 1 - keep] > DROP * w[nz - 1])
+        keep++;
+    /* C = diag(d) U[:, nz - keep ..] / sqrt(w), into the first keep columns of G */
+    for (int j = 0; j < keep; j++) {
+        const int src = nz - keep + j;
+        const double f = 1.0 / sqrt(w[src]);
+        for (int i = 0; i < nz; i++)
+            G[i + j * nz] = d[i] * G[i + src * nz] * f;
+    }
+    combine(s, Z, nz, G, nz, keep, NULL, 0, 0);
+    return keep;
+}
+
+/* Z orthonormal and orthogonal to X: projection and SVQB, twice (a direction that SVQB scales
+ * up from a small remainder brings back the round-off of its projection). Returns the columns
+ * left, or -1 (LAPACK). Collective. */
+static int orthonormalise(struct nnq_states *s, double complex *Z, int nz, const double complex *X,
+                          int nx) {
+    for (int pass = 0; pass < 2 && nz > 0; pass++) {
+        project(s, Z, nz, X, nx);
+        nz = svqb(s, Z, nz);
+    }
+    return nz;
+}
+
+static uint64_t mix(uint64_t z) { /* splitmix64's finaliser */
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Columns from .. to of S: numbers in (-1/2, 1/2) keyed by the global point and the column,
+ * so that every decomposition of the grid starts from the same block. */
+static void fill_random(struct nnq_states *s, int from, int to, uint64_t round) {
+    const struct nnq_grid *g = s->g;
+    const uint64_t first = (uint64_t)(g->local_0_start * g->n[1] * g->n[2]);
+    for (int j = from; j < to; j++) {
+        double complex *x = col(s->S, s, j);
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            x[i] = (double)(mix(mix(first + (uint64_t)i) ^ mix((uint64_t)j + 64 * round)) >> 11) *
+                       0x1p-53 -
+                   0.5;
+    }
+}
+
+/* Rayleigh-Ritz in span(S[:, 0 .. ns)) with H (HS holding H of each column): the block X
+ * (columns 0 .. m) becomes the m lowest Ritz vectors, HS likewise, theta their values; when
+ * ns > m, P (columns 2m .. 3m) becomes their part in columns m .. ns. Returns 0, or -1
+ * (LAPACK). Collective. */
+static int rayleigh_ritz(struct nnq_states *s, int ns) {
+    double complex *A = s->small;
+    gram(s, s->S, ns, s->HS, ns, A);
+    for (int j = 0; j < ns; j++)
+        for (int i = 0; i <= j; i++) { /* Hermitian to round-off: its upper half, symmetrised */
+            const double complex a = 0.5 * (A[i + j * ns] + conj(A[j + i * ns]));
+            A[i + j * ns] = a;
+            A[j + i * ns] = conj(a);
+        }
+    if (heev(ns, A, s->theta))
+        return -1;
+    const int m = s->m, np = ns > m ? m : 0;
+    combine(s, s->S, ns, A, ns, m, col(s->S, s, 2 * m), m, np);
+    combine(s, s->HS, ns, A, ns, m, col(s->HS, s, 2 * m), m, np);
+    return 0;
+}
+
+/* H of columns from .. to of S into HS. Collective. */
+static void apply_block(struct nnq_states *s, int from, int to) {
+    for (int j = from; j < to; j++)
+        apply_h(s, col(s->S, s, j), col(s->HS, s, j));
+}
+
+static enum nnq_status lapack_failed(struct nnq_err *err) {
+    return nnq_err_set(err, NNQ_ERR_RUNTIME, "eigenstates: LAPACK's zheev failed");
+}
+
+/* Phase 1: imaginary time with orthogonalisation (nnq/states.h). Collective. */
+static enum nnq_status relax(struct nnq_states *s, struct nnq_err *err) {
+    const int m = s->m, k = s->k;
+    const struct nnq_grid *g = s->g;
+    fill_random(s, 0, m, 0);
+    int nx = svqb(s, s->S, m);
+    for (uint64_t round = 1; nx >= 0 && nx < m && round < 8; round++) {
+        fill_random(s, nx, m, round); /* a start that lost columns (a grid of few points) */
+        nx += orthonormalise(s, col(s->S, s, nx), m - nx, s->S, nx);
+    }
+    if (nx != m)
+        return nx < 0 ? lapack_failed(err)
+                      : nnq_err_set(err, NNQ_ERR_RUNTIME,
+                                    "eigenstates: no %d independent start states on the grid", m);
+    apply_block(s, 0, m);
+    if (rayleigh_ritz(s, m))
+        return lapack_failed(err);
+    double prev[NNQ_STATES_MAX + 1];
+    while (s->relax < RELAX_MAX) {
+        memcpy(prev, s->theta, sizeof(double) * (size_t)(k + 1));
+        const double span = s->theta[m - 1] - s->vmin;
+        const double tau = 1.0 / (span > s->tmin ? span : s->tmin);
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            s->kick[i] = exp(-0.5 * tau * (s->V[i] - s->vmin));
+        for (ptrdiff_t i = 0; i < g->k_local_size; i++)
+            s->decay[i] = exp(-tau * s->T[i]);
+        for (int j = 0; j < m; j++) {
+            double complex *x = col(s->S, s, j);
+            for (int step = 0; step < RITZ_EVERY; step++) {
+                for (ptrdiff_t i = 0; i < s->n; i++)
+                    x[i] *= s->kick[i];
+                kspace(s, x, x, K_DECAY, 0.0);
+                for (ptrdiff_t i = 0; i < s->n; i++)
+                    x[i] *= s->kick[i];
+            }
+        }
+        s->relax += RITZ_EVERY;
+        nx = svqb(s, s->S, m);
+        if (nx >= 0 && nx < m) { /* tau overshot: fresh directions, orthogonal to the rest */
+            fill_random(s, nx, m, (uint64_t)s->relax);
+            nx += orthonormalise(s, col(s->S, s, nx), m - nx, s->S, nx);
+        }
+        if (nx < 0)
+            return lapack_failed(err);
+        if (nx < m)
+            continue; /* next round: the block stays as it is */
+        apply_block(s, 0, m);
+        if (rayleigh_ritz(s, m))
+            return lapack_failed(err);
+        double move = 0.0;
+        for (int j = 0; j < k; j++)
+            move = fmax(move, fabs(s->theta[j] - prev[j]));
+        const double spread = fmax(s->theta[k] - s->theta[0], s->tmin);
+        if (move <= RELAX_MOVE * spread)
+            break;
+    }
+    return NNQ_OK;
+}
+
+/* The error bounds r_j^2 / (theta_k - theta_j) of the wanted states, from the residuals in
+ * columns m .. m + k; returns the largest. Collective. */
+static double bounds(struct nnq_states *s) {
+    const int m = s->m, k = s->k;
+    double r2[NNQ_STATES_MAX];
+    for (int j = 0; j < k; j++) {
+        const double complex *r = col(s->S, s, m + j);
+        double a = 0.0;
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            a += creal(r[i]) * creal(r[i]) + cimag(r[i]) * cimag(r[i]);
+        r2[j] = a;
+    }
+    nnq_par_sum(r2, k);
+    /* a gap within round-off of the block's spread (the k-th state degenerate with the k-1-th)
+     * is floored, or the bound of a converged state would never fall */
+    const double floor = 1e-3 * fmax(s->theta[m - 1] - s->theta[0], s->tmin);
+    double worst = 0.0;
+    for (int j = 0; j < k; j++) {
+        s->energy[j] = s->theta[j];
+        s->residual[j] = sqrt(r2[j]);
+        s->error[j] = r2[j] / fmax(s->theta[k] - s->theta[j], floor);
+        worst = fmax(worst, s->error[j]);
+    }
+    return worst;
+}
+
+/* W_j <- D^-1/2 (T + t_j)^-1 D^-1/2 W_j for the m residuals (nnq/states.h). Collective. */
+static void precondition(struct nnq_states *s) {
+    const int m = s->m;
+    double vx[MAX_COLS];
+    for (int j = 0; j < m; j++) {
+        const double complex *x = col(s->S, s, j);
+        double a = 0.0;
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            a += s->V[i] * (creal(x[i]) * creal(x[i]) + cimag(x[i]) * cimag(x[i]));
+        vx[j] = a;
+    }
+    nnq_par_sum(vx, m);
+    for (int j = 0; j < m; j++) {
+        const double t = fmax(s->theta[j] - vx[j], s->tmin); /* the kinetic energy */
+        double complex *w = col(s->S, s, m + j);
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            w[i] /= sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
+        kspace(s, w, w, K_RESOLVENT, t);
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            w[i] /= sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
+    }
+}
+
+/* Phase 2: LOBPCG with H (nnq/states.h). Collective. */
+static enum nnq_status lobpcg(struct nnq_states *s, struct nnq_err *err) {
+    const int m = s->m;
+    int np = 0; /* columns of P */
+    double worst = INFINITY;
+    for (s->iter = 0;; s->iter++) {
+        for (int j = 0; j < m; j++) {
+            const double complex *x = col(s->S, s, j), *hx = col(s->HS, s, j);
+            double complex *r = col(s->S, s, m + j);
+            for (ptrdiff_t i = 0; i < s->n; i++)
+                r[i] = hx[i] - s->theta[j] * x[i];
+        }
+        worst = bounds(s);
+        if (worst <= s->par.tol || s->iter >= s->par.max_iter)
+            break;
+        precondition(s);
+        /* Z = [W, P]: columns m .. 2m + np */
+        int nz = orthonormalise(s, col(s->S, s, m), m + np, s->S, m);
+        if (nz < 0)
+            return lapack_failed(err);
+        if (nz == 0)
+            break; /* nothing new: the residuals are round-off */
+        apply_block(s, m, m + nz);
+        if (rayleigh_ritz(s, m + nz))
+            return lapack_failed(err);
+        np = m;
+    }
+    if (worst <= s->par.tol)
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                       "the %d lowest eigenstates did not converge: after %ld iterations an "
+                       "energy is within %.3g, not %.3g; the grid may not resolve them (see nnq "
+                       "check) or the tolerance is below round-off",
+                       s->k, s->iter, worst, s->par.tol);
+}
+
+/* Normalises the states over the box and fixes their phases (nnq/states.h). Collective. */
+static void finish(struct nnq_states *s) {
+    const struct nnq_grid *g = s->g;
+    double z[2 * NNQ_STATES_MAX] = {0};
+    for (ptrdiff_t i = 0; i < s->n; i++) {
+        ptrdiff_t idx[3];
+        nnq_grid_index(g, i, idx);
+        double e = 0.0;
+        for (int a = 0; a < g->dims; a++)
+            e += (g->q[a][idx[a]] - 0.5 * (g->qmin[a] + g->qmax[a])) / (g->qmax[a] - g->qmin[a]);
+        const double w = exp(e);
+        for (int j = 0; j < s->k; j++) {
+            const double complex v = col(s->S, s, j)[i] * w;
+            z[2 * j] += creal(v);
+            z[2 * j + 1] += cimag(v);
+        }
+    }
+    nnq_par_sum(z, 2 * s->k);
+    const double scale = 1.0 / sqrt(g->dv);
+    for (int j = 0; j < s->k; j++) {
+        const double a = hypot(z[2 * j], z[2 * j + 1]);
+        const double complex f = a > 0 ? scale * (z[2 * j] - I * z[2 * j + 1]) / a : scale;
+        double complex *x = col(s->S, s, j);
+        for (ptrdiff_t i = 0; i < s->n; i++)
+            x[i] *= f;
+    }
+}
+
+void nnq_states_destroy(struct nnq_states *s) {
+    if (!s)
+        return;
+    if (s->fwd)
+        fftw_destroy_plan(s->fwd);
+    if (s->bwd)
+        fftw_destroy_plan(s->bwd);
+    fftw_free(s->S);
+    fftw_free(s->HS);
+    fftw_free(s->fft);
+    free(s->small);
+    free(s->rows);
+    free(s->V);
+    free(s->kick);
+    free(s->T);
+    free(s->decay);
+    free(s->theta);
+    free(s);
+}
+
+enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
+                                  const struct nnq_states_params *par, struct nnq_states **out,
+                                  struct nnq_err *err) {
+    *out = NULL;
+    int k = par->count, guard = guard_of(k);
+    if (k + guard > g->total)
+        guard = (int)g->total - k;
+    if (k < 1 || k > NNQ_STATES_MAX || guard < 1)
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "eigenstates: %d asked for, on a grid of %td points (1 .. %d, and "
+                           "fewer than the points)",
+                           k, g->total, NNQ_STATES_MAX);
+    struct nnq_states *s = calloc(1, sizeof *s);
+    int ok = s != NULL;
+    if (ok) {
+        s->g = g;
+        s->par = *par;
+        s->k = k;
+        s->m = k + guard;
+        s->n = g->local_size;
+        s->ld = s->n > 1 ? s->n : 1;
+        const size_t cols = 3 * (size_t)s->m, ld = (size_t)s->ld, n = (size_t)s->ld,
+                     nk = (size_t)(g->k_local_size > 1 ? g->k_local_size : 1);
+        s->S = fftw_malloc(sizeof(double complex) * cols * ld);
+        s->HS = fftw_malloc(sizeof(double complex) * cols * ld);
+        s->fft = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size);
+        s->small = malloc(sizeof(double complex) * cols * cols);
+        s->rows = malloc(sizeof(double complex) * cols * ROWS);
+        s->V = malloc(sizeof(double) * n);
+        s->kick = malloc(sizeof(double) * n);
+        s->T = malloc(sizeof(double) * nk);
+        s->decay = malloc(sizeof(double) * nk);
+        s->theta = malloc(sizeof(double) * cols);
+        ok = s->S && s->HS && s->fft && s->small && s->rows && s->V && s->kick && s->T &&
+             s->decay && s->theta;
+    }
+    enum nnq_status rc = nnq_par_agree(
+        ok ? NNQ_OK
+           : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %d eigenstates", k + guard),
+        err);
+    if (rc == NNQ_OK) /* plans first: FFTW_MEASURE overwrites the array */
+        rc = nnq_par_agree(
+            nnq_grid_plan_fft(g, s->fft, par->threads, par->planner, &s->fwd, &s->bwd, err), err);
+    if (rc != NNQ_OK) {
+        nnq_states_destroy(s);
+        return rc;
+    }
+    check_states(s);
+
+    int finite = 1;
+    double vmin = INFINITY;
+    for (ptrdiff_t i = 0; i < s->n; i++) {
+        s->V[i] = V[i];
+        finite &= isfinite(V[i]) != 0;
+        vmin = fmin(vmin, V[i]);
+    }
+    s->vmin = -nnq_par_max(-vmin);
+    const double c = par->hbar * par->hbar / (2.0 * par->mass);
+    double lmax = 0.0;
+    for (int a = 0; a < g->dims; a++)
+        lmax = fmax(lmax, g->qmax[a] - g->qmin[a]);
+    s->tmin = c * (2.0 * M_PI / lmax) * (2.0 * M_PI / lmax); /* the lowest kinetic energy > 0 */
+    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
+        ptrdiff_t j[3];
+        nnq_grid_kindex(g, idx, j);
+        const double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
+        s->T[idx] = c * (k0 * k0 + k1 * k1 + k2 * k2);
+    }
+    rc = nnq_par_agree(
+        finite ? NNQ_OK
+               : nnq_err_set(err, NNQ_ERR_NUMERIC, "eigenstates: V is not finite on the grid"),
+        err);
+    if (rc == NNQ_OK)
+        rc = relax(s, err);
+    if (rc == NNQ_OK)
+        rc = lobpcg(s, err);
+    if (rc != NNQ_OK) {
+        nnq_states_destroy(s);
+        return rc;
+    }
+    finish(s);
+    *out = s;
+    return NNQ_OK;
+}
+
+int nnq_states_count(const struct nnq_states *s) { return s->k; }
+
+const double complex *nnq_states_state(const struct nnq_states *s, int j) {
+    assert(j >= 0 && j < s->k);
+    return s->S + (ptrdiff_t)j * s->ld;
+}
+
+double nnq_states_energy(const struct nnq_states *s, int j) { return s->energy[j]; }
+double nnq_states_residual(const struct nnq_states *s, int j) { return s->residual[j]; }
+double nnq_states_error(const struct nnq_states *s, int j) { return s->error[j]; }
+long nnq_states_relax_steps(const struct nnq_states *s) { return s->relax; }
+long nnq_states_iterations(const struct nnq_states *s) { return s->iter; }
