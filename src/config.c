@@ -937,12 +937,23 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
         if (strcmp(keys[k].section, "initial") == 0 &&
             check_uses(ctx, (enum nnq_key)k, ip, NNQ_KEY_initial_preset))
             return NNQ_ERR_CONFIG;
-    c->initial_kind = ip >= 0                   ? (enum nnq_initial_kind)ip
-                      : IS_SET(c, initial_file) ? NNQ_INIT_FILE
-                                                : NNQ_INIT_EXPR;
+    c->initial_kind = ip >= 0                    ? (enum nnq_initial_kind)ip
+                      : IS_SET(c, initial_file)  ? NNQ_INIT_FILE
+                      : IS_SET(c, initial_state) ? NNQ_INIT_STATES
+                                                 : NNQ_INIT_EXPR;
     if (c->initial_kind == NNQ_INIT_FILE && (IS_SET(c, initial_p) || IS_SET(c, initial_F)))
         return key_error(ctx, IS_SET(c, initial_p) ? NNQ_KEY_initial_p : NNQ_KEY_initial_F,
                          "give [initial] file or the expressions p and F, not both");
+    if (IS_SET(c, initial_state) && c->initial_kind != NNQ_INIT_STATES)
+        return key_error(ctx, NNQ_KEY_initial_state, "give [initial] state or a file, not both");
+    if (c->initial_kind == NNQ_INIT_STATES && (IS_SET(c, initial_p) || IS_SET(c, initial_F)))
+        return key_error(ctx, IS_SET(c, initial_p) ? NNQ_KEY_initial_p : NNQ_KEY_initial_F,
+                         "give [initial] state or the expressions p and F, not both");
+    if (ip < 0 && c->initial_kind != NNQ_INIT_STATES)
+        for (enum nnq_key k = NNQ_KEY_initial_amplitude; k <= NNQ_KEY_initial_phase; k++)
+            if (c->origin[k] != 0)
+                return key_error(ctx, k, "needs [initial] state (or preset = superposition)");
+    c->states = (int)c->run_states;
     int d = c->dims;
     switch (c->initial_kind) {
     case NNQ_INIT_FILE:
@@ -1023,6 +1034,24 @@ static enum nnq_status validate(struct parse_ctx *ctx) {
     }
     case NNQ_INIT_GAUSSIAN:
         break;
+    case NNQ_INIT_STATES: {
+        const int ns = c->initial_state.count;
+        char what[160];
+        for (int i = 0; i < ns; i++) {
+            for (int j = 0; j < i; j++)
+                if (c->initial_state.v[j] == c->initial_state.v[i])
+                    return key_error(ctx, NNQ_KEY_initial_state, "each state at most once");
+            if (c->initial_state.v[i] + 1 > c->states)
+                c->states = (int)c->initial_state.v[i] + 1;
+        }
+        for (enum nnq_key k = NNQ_KEY_initial_amplitude; k <= NNQ_KEY_initial_phase; k++)
+            if (!count_ok(cfield_of(c, k), 1, ns, 1)) {
+                fmt(what, sizeof what, "expected 1 or %d values (one per state), got %d", ns,
+                    ((const struct nnq_list *)cfield_of(c, k))->count);
+                return key_error(ctx, k, what);
+            }
+        break;
+    }
     }
     if (c->initial_kind != NNQ_INIT_SUPERPOSITION && c->initial_kind != NNQ_INIT_EXPR &&
         c->initial_kind != NNQ_INIT_FILE)
@@ -1347,7 +1376,11 @@ void nnq_config_key_doc(enum nnq_key k, struct nnq_key_doc *d) {
         fmt(d->type, sizeof d->type, "%s", type_names[ki->type]);
     d->uses[0] = '\0';
     if (ki->uses[0] && strcmp(ki->uses, "-") != 0) {
-        fmt(d->uses, sizeof d->uses, " (presets: %s)", ki->uses);
+        /* "a|b|-": presets a and b, or none */
+        const size_t len = strlen(ki->uses);
+        const int none = len > 2 && strcmp(ki->uses + len - 2, "|-") == 0;
+        fmt(d->uses, sizeof d->uses, " (presets: %.*s%s)", (int)(len - (none ? 2 : 0)), ki->uses,
+            none ? "; or none" : "");
         for (char *c = d->uses; *c; c++)
             if (*c == '|')
                 *c = ',';

@@ -3,6 +3,7 @@
 
 #include "nnq/par.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -71,13 +72,32 @@ static double complex preset_value(const struct nnq_config *c, const double *q) 
         return v;
     case NNQ_INIT_EXPR:
     case NNQ_INIT_FILE:
+    case NNQ_INIT_STATES:
         break;
     }
     return 0.0;
 }
 
+/* psi = sum_j amplitude_j exp(i phase_j) phi_{state_j} on this rank's slab; its local |psi|^2
+ * sum into *norm. */
+static void from_states(const struct nnq_config *cfg, const struct nnq_grid *g,
+                        const struct nnq_states *states, double complex *psi, double *norm) {
+    for (ptrdiff_t i = 0; i < g->local_size; i++)
+        psi[i] = 0.0;
+    for (int j = 0; j < cfg->initial_state.count; j++) {
+        const double complex c = nnq_list_axis(&cfg->initial_amplitude, j) *
+                                 cexp(I * nnq_list_axis(&cfg->initial_phase, j));
+        const double complex *phi = nnq_states_state(states, (int)cfg->initial_state.v[j]);
+        for (ptrdiff_t i = 0; i < g->local_size; i++)
+            psi[i] += c * phi[i];
+    }
+    for (ptrdiff_t i = 0; i < g->local_size; i++)
+        *norm += creal(psi[i]) * creal(psi[i]) + cimag(psi[i]) * cimag(psi[i]);
+}
+
 enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_grid *g,
-                                 double complex *psi, struct nnq_err *err) {
+                                 const struct nnq_states *states, double complex *psi,
+                                 struct nnq_err *err) {
     struct nnq_expr *pe = NULL, *fe = NULL;
     enum nnq_status rc = NNQ_OK;
     const struct nnq_expr_vars vars = {{cfg->axis_name[0], cfg->axis_name[1], cfg->axis_name[2]},
@@ -98,6 +118,11 @@ enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_
         rc = nnq_initial_read(cfg, g, psi, err);
         for (ptrdiff_t j = 0; j < g->local_size && rc == NNQ_OK; j++)
             norm += creal(psi[j]) * creal(psi[j]) + cimag(psi[j]) * cimag(psi[j]);
+        goto filled;
+    }
+    if (cfg->initial_kind == NNQ_INIT_STATES) {
+        assert(states && nnq_states_count(states) >= cfg->states);
+        from_states(cfg, g, states, psi, &norm);
         goto filled;
     }
     for (ptrdiff_t i0 = 0; i0 < g->local_n0; i0++)

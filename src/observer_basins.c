@@ -28,7 +28,6 @@
  */
 #include <assert.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,31 +401,6 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     }
 }
 
-/* The JSON list of v[0 .. n) (null for NaN), appended to buf. */
-static void list(char *buf, size_t size, const double *v, int n) {
-    size_t len = strlen(buf);
-    snprintf(buf + len, size - len, "[");
-    for (int i = 0; i < n; i++) {
-        len = strlen(buf);
-        if (isfinite(v[i]))
-            snprintf(buf + len, size - len, "%s%.12g", i ? "," : "", v[i]);
-        else
-            snprintf(buf + len, size - len, "%snull", i ? "," : "");
-    }
-    len = strlen(buf);
-    snprintf(buf + len, size - len, "]");
-}
-
-/* Appends to buf (size bytes) what printf would print. */
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t size, const char *f,
-                                                         ...) {
-    const size_t len = strlen(buf);
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf + len, size - len, f, ap);
-    va_end(ap);
-}
-
 /* The crossings of family f's shares at this row (time t; the descriptions' masses in
  * total[]). */
 static void crossings(struct basins *x, struct family *f, const double *total, double t) {
@@ -445,15 +419,15 @@ static void crossings(struct basins *x, struct family *f, const double *total, d
 /* Family f's part of the JSON line: per description its masses and crossing times. */
 static void json_family(const struct basins *x, const struct family *f, char *j, size_t js) {
     for (int k = 0; k < x->nd; k++) {
-        append(j, js, ",\"%s\":{\"mass\":", x->env.ops[x->desc[k]]->name);
-        list(j, js, f->mass[k], f->n);
+        nnq_observed_append(j, js, ",\"%s\":{\"mass\":", x->env.ops[x->desc[k]]->name);
+        nnq_observed_list(j, js, f->mass[k], f->n);
         for (int l = 0; l < LEVELS; l++) {
-            append(j, js, ",\"%s\":", level_key[l]);
-            list(j, js, f->t_cross[k][l], f->n);
+            nnq_observed_append(j, js, ",\"%s\":", level_key[l]);
+            nnq_observed_list(j, js, f->t_cross[k][l], f->n);
         }
-        append(j, js, "}");
+        nnq_observed_append(j, js, "}");
     }
-    append(j, js, "}");
+    nnq_observed_append(j, js, "}");
 }
 
 /* Family f's lines of the printed summary: set b is called name(b, ...). */
@@ -469,12 +443,13 @@ static void text_family(const struct basins *x, const struct family *f, char *s,
                 else
                     snprintf(when[l], sizeof when[l], "t = %.4g", f->t_cross[k][l][b]);
             name(x, b, what, sizeof what);
-            append(s, ss, "    %-12s %s: %.6f, 1/2 %s, 1/e %s\n",
-                   b ? "" : x->env.ops[x->desc[k]]->name, what, f->mass[k][b], when[HALF],
-                   when[ONE_E]);
+            nnq_observed_append(s, ss, "    %-12s %s: %.6f, 1/2 %s, 1/e %s\n",
+                                b ? "" : x->env.ops[x->desc[k]]->name, what, f->mass[k][b],
+                                when[HALF], when[ONE_E]);
         }
     if (shown < f->n)
-        append(s, ss, "    (%d more in the JSON line and in /%s)\n", f->n - shown, f->group);
+        nnq_observed_append(s, ss, "    (%d more in the JSON line and in /%s)\n", f->n - shown,
+                            f->group);
 }
 
 static void basin_name(const struct basins *x, int b, char *buf, size_t size) {
@@ -498,32 +473,35 @@ static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_sum
     char *j = sum->observed_json, *s = sum->observed_text;
     const size_t js = sizeof sum->observed_json, ss = sizeof sum->observed_text;
     if (fb->n) {
-        append(j, js, ",\"basins\":{\"count\":%d,\"depth\":%.12g,\"minimum_V\":", fb->n,
-               x->env.cfg->basins_depth);
-        list(j, js, x->vmin, fb->n);
-        append(j, js, ",\"minimum_q\":[");
+        nnq_observed_append(j, js,
+                            ",\"basins\":{\"count\":%d,\"depth\":%.12g,\"minimum_V\":", fb->n,
+                            x->env.cfg->basins_depth);
+        nnq_observed_list(j, js, x->vmin, fb->n);
+        nnq_observed_append(j, js, ",\"minimum_q\":[");
         for (int b = 0; b < fb->n; b++) {
-            append(j, js, "%s", b ? "," : "");
-            list(j, js, x->qmin + b * d, d);
+            nnq_observed_append(j, js, "%s", b ? "," : "");
+            nnq_observed_list(j, js, x->qmin + b * d, d);
         }
-        append(j, js, "]");
+        nnq_observed_append(j, js, "]");
         json_family(x, fb, j, js);
-        append(s, ss,
-               "  %d basin%s of V (depth %g); the mass in each at the end, and when its share "
-               "first passed 1/2 and 1/e:\n",
-               fb->n, fb->n == 1 ? "" : "s", x->env.cfg->basins_depth);
+        nnq_observed_append(
+            s, ss,
+            "  %d basin%s of V (depth %g); the mass in each at the end, and when its share "
+            "first passed 1/2 and 1/e:\n",
+            fb->n, fb->n == 1 ? "" : "s", x->env.cfg->basins_depth);
         text_family(x, fb, s, ss, basin_name);
     }
     if (fr->n) {
-        append(j, js, ",\"regions\":{\"names\":[");
+        nnq_observed_append(j, js, ",\"regions\":{\"names\":[");
         for (int b = 0; b < fr->n; b++)
-            append(j, js, "%s\"%s\"", b ? "," : "", x->env.cfg->region[b].name);
-        append(j, js, "]");
+            nnq_observed_append(j, js, "%s\"%s\"", b ? "," : "", x->env.cfg->region[b].name);
+        nnq_observed_append(j, js, "]");
         json_family(x, fr, j, js);
-        append(s, ss,
-               "  %d region%s; the mass in each at the end, and when its share first passed 1/2 "
-               "and 1/e:\n",
-               fr->n, fr->n == 1 ? "" : "s");
+        nnq_observed_append(
+            s, ss,
+            "  %d region%s; the mass in each at the end, and when its share first passed 1/2 "
+            "and 1/e:\n",
+            fr->n, fr->n == 1 ? "" : "s");
         text_family(x, fr, s, ss, region_name);
     }
 }

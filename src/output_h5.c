@@ -1147,6 +1147,37 @@ enum nnq_status nnq_output_array(struct nnq_output *o, const char *path, int ran
     return agreed_failure(o, bad) ? h5_fail(err, o, "write an array") : NNQ_OK;
 }
 
+enum nnq_status nnq_output_grid_rows(struct nnq_output *o, const char *path, int count, int row,
+                                     const double complex *data, struct nnq_err *err) {
+    output_check(o);
+    const struct nnq_grid *g = o->g;
+    assert(row >= 0 && row < count);
+    char name[128];
+    snprintf(name, sizeof name, "/%s", path);
+    const int rank = g->dims + 1;
+    hsize_t shape[4] = {(hsize_t)count, (hsize_t)g->n[0], (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hsize_t start[4] = {(hsize_t)row, (hsize_t)g->local_0_start, 0, 0};
+    hsize_t rows[4] = {1, (hsize_t)g->local_n0, (hsize_t)g->n[1], (hsize_t)g->n[2]};
+    hid_t d = -1;
+    if (row > 0)
+        d = H5Dopen2(o->file, name, H5P_DEFAULT);
+    else if (!parent_group(o, name)) {
+        hid_t ftype = complex_type(H5T_IEEE_F64LE);
+        d = fixed_field(o->file, name, ftype, rank, shape);
+        H5Tclose(ftype);
+    }
+    int bad = 1;
+    if (!agreed_failure(o, d < 0)) {
+        hid_t fspace = H5Dget_space(d), mspace = H5Screate_simple(rank, rows, NULL);
+        if (g->local_n0 > 0)
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, rows, NULL);
+        bad = transfer(o, d, o->psi_mem_type, fspace, mspace, g->local_n0 > 0, (void *)data, 1);
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    return bad ? h5_fail(err, o, "write a row of grid fields") : NNQ_OK;
+}
+
 long nnq_output_snapshots(const struct nnq_output *o) { return o->nsnap; }
 
 /* Reads a variable-length string attribute into buf ("" if absent). */

@@ -41,6 +41,7 @@ struct run {
     struct nnq_grid *g;
     struct nnq_potential *pot;
     struct nnq_output *out;
+    struct nnq_states *states; /* the eigenstates cfg asks for (a fresh run), or NULL */
     int count, nobs, every_step;
     const struct nnq_stepper_ops *ops[NNQ_STEPPERS_MAX];
     void *self[NNQ_STEPPERS_MAX];
@@ -252,7 +253,8 @@ static enum nnq_status choose_absorber(struct run *r, struct nnq_err *err) {
         rc = nnq_par_agree(nnq_potential_fill(r->pot, g, 0.0, V, err), err);
     struct nnq_err ignored = {0};
     double c = 0, k = 0;
-    if (rc == NNQ_OK && nnq_par_agree(nnq_initial_fill(cfg, g, psi, &ignored), &ignored) == NNQ_OK)
+    if (rc == NNQ_OK &&
+        nnq_par_agree(nnq_initial_fill(cfg, g, r->states, psi, &ignored), &ignored) == NNQ_OK)
         rc = nnq_absorber_auto(cfg, g, V, psi, &c, &k, err);
     if (rc == NNQ_OK && c > 0) {
         *r->own = *cfg;
@@ -265,6 +267,33 @@ static enum nnq_status choose_absorber(struct run *r, struct nnq_err *err) {
     }
     fftw_free(V);
     fftw_free(psi);
+    return rc;
+}
+
+/* The cfg->states eigenstates of H with V at t = 0 into *out (NULL when cfg asks for none).
+ * Collective. */
+static enum nnq_status solve_states(const struct nnq_config *cfg, const struct nnq_grid *g,
+                                    const struct nnq_potential *pot, int threads,
+                                    struct nnq_states **out, struct nnq_err *err) {
+    *out = NULL;
+    if (cfg->states == 0)
+        return NNQ_OK;
+    double *V = malloc(sizeof(double) * (size_t)(g->local_size > 0 ? g->local_size : 1));
+    enum nnq_status rc = nnq_par_agree(V ? nnq_potential_fill(pot, g, 0.0, V, err)
+                                         : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"),
+                                       err);
+    const struct nnq_states_params par = {.hbar = cfg->hbar,
+                                          .mass = cfg->particle_mass,
+                                          .count = cfg->states,
+                                          .tol = cfg->run_states_tol,
+                                          .max_iter = NNQ_RUN_STATES_ITERATIONS,
+                                          .threads = threads,
+                                          .planner = (enum nnq_planner)cfg->run_planner};
+    if (rc == NNQ_OK && (rc = nnq_states_create(g, V, &par, out, err)) != NNQ_OK) {
+        char place[NNQ_STR_MAX + 32];
+        nnq_err_prefix(err, "%s", nnq_config_place(cfg, NNQ_KEY_run_states, place, sizeof place));
+    }
+    free(V);
     return rc;
 }
 
@@ -282,10 +311,6 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
                            err);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(nnq_potential_create(cfg, r->g, &r->pot, err), err);
-    if (rc == NNQ_OK && !opt->resume) {
-        rc = choose_absorber(r, err);
-        cfg = r->cfg;
-    }
     for (int k = 0; nnq_steppers[k]; k++)
         if (nnq_steppers[k]->wanted(cfg)) {
             assert(r->count < NNQ_STEPPERS_MAX); /* the table's size is asserted at compile time */
@@ -315,7 +340,18 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         fftw_init_threads();
         fftw_import_wisdom_from_filename(wisdom); /* a missing file is no error */
     }
-    const struct nnq_stepper_env env = {cfg, r->g, r->pot, sum->threads, r->count, r->ops, r->self};
+    /* a fresh run: the eigenstates (the initial state may be made of them), then the absorbing
+     * layer chosen for the initial state */
+    if (rc == NNQ_OK && !opt->resume) {
+        const double t_states = nnq_progress_clock();
+        rc = solve_states(cfg, r->g, r->pot, sum->threads, &r->states, err);
+        sum->states_s = nnq_progress_clock() - t_states;
+        if (rc == NNQ_OK)
+            rc = choose_absorber(r, err);
+        cfg = r->cfg;
+    }
+    const struct nnq_stepper_env env = {cfg,      r->g,   r->pot,  sum->threads,
+                                        r->count, r->ops, r->self, r->states};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
@@ -326,7 +362,7 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
         *opt->setting_up = 0;
     if (rc == NNQ_OK && wisdom)
         save_wisdom(wisdom);
-    sum->plan_s = nnq_progress_clock() - t_plan;
+    sum->plan_s = nnq_progress_clock() - t_plan - sum->states_s;
     return rc;
 }
 
@@ -520,6 +556,7 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
         r.obs[k]->destroy(r.obs_self[k]);
     for (int k = r.count - 1; k >= 0; k--)
         r.ops[k]->destroy(r.self[k]);
+    nnq_states_destroy(r.states);
     nnq_potential_destroy(r.pot);
     nnq_grid_destroy(r.g);
     free(r.own);
@@ -564,6 +601,7 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     }
     threads = threads > 0 ? threads : (int)cfg->run_threads;
     e->bytes_per_point = source;
+    e->output_fixed = 0;
     /* files read whole (an upper bound: under mpirun a rank reads its rows) */
     e->fixed = read + nnq_initial_read_bytes(cfg);
     double fields = 0;
@@ -576,11 +614,18 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
         if (nnq_observers[k]->wanted(cfg))
             add_estimate(cfg, td, threads, nnq_observers[k]->memory, &nnq_observers[k]->group, e,
                          &fields);
+    if (cfg->states > 0) { /* found before the steppers are made, the states then kept */
+        size_t work, kept;
+        nnq_states_bytes_per_point(cfg->states, &work, &kept);
+        if (source + work > e->bytes_per_point)
+            e->bytes_per_point = source + work;
+        e->output_fixed = 16.0 * (double)cfg->states * points;
+    }
     e->memory = points * (double)e->bytes_per_point + e->fixed;
     e->snapshots = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
         e->snapshots++;
-    e->output = fields * word * points * (double)e->snapshots;
+    e->output = fields * word * points * (double)e->snapshots + e->output_fixed;
     if (cfg->trajectories_count > 0) {
         /* the point set: a row of count x d doubles per kind (and its t) every `every`
          * diagnostics rows (t = 0 and the end included) */
@@ -604,6 +649,7 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
     struct nnq_potential *pot = NULL;
     double *V = NULL;
     double complex *psi = NULL;
+    struct nnq_states *states = NULL;
     enum nnq_status rc =
         nnq_par_agree(nnq_grid_create(cfg->dims, cfg->n, cfg->qmin, cfg->qmax, &g, err), err);
     if (rc == NNQ_OK)
@@ -634,7 +680,10 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
         }
         if (owner < nnq_par_size())
             nnq_par_bcast_from(v->q_min, sizeof v->q_min, owner);
-        rc = nnq_par_agree(nnq_initial_fill(cfg, g, psi, err), err);
+        if (cfg->initial_kind == NNQ_INIT_STATES) /* made of eigenstates: found as a run would */
+            rc = solve_states(cfg, g, pot, 1, &states, err);
+        if (rc == NNQ_OK)
+            rc = nnq_par_agree(nnq_initial_fill(cfg, g, states, psi, err), err);
     }
     if (rc == NNQ_OK) {
         double norm = 0;
@@ -647,6 +696,7 @@ enum nnq_status nnq_run_validate(const struct nnq_config *cfg, struct nnq_valida
     }
     fftw_free(V);
     fftw_free(psi);
+    nnq_states_destroy(states);
     nnq_potential_destroy(pot);
     nnq_grid_destroy(g);
     return rc;

@@ -15,12 +15,13 @@
 
 #include "nnq/par.h"
 
-#define RITZ_EVERY 10   /* imaginary-time steps between orthonormalisations */
-#define RELAX_MAX 2000  /* imaginary-time steps at most */
-#define RELAX_MOVE 1e-2 /* phase 1 ends when the Ritz values move by less than this of the spread  \
-                         */
-#define DROP 1e-14      /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
-#define ROWS 256        /* rows of a block product done in place */
+#define RITZ_EVERY 10  /* imaginary-time steps between orthonormalisations */
+#define RELAX_MAX 2000 /* imaginary-time steps at most */
+#define RELAX_MOVE                                                                                 \
+    1e-2           /* phase 1 ends when the Ritz values move by less than this of the spread       \
+                    */
+#define DROP 1e-14 /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
+#define ROWS 256   /* rows of a block product done in place */
 #define MAX_COLS (3 * (NNQ_STATES_MAX + 2 + NNQ_STATES_MAX / 2))
 
 enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
@@ -30,13 +31,15 @@ enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
  * 0 .. m are the block X (orthonormal over the grid's sum, HS holding H of each), m .. 2m the
  * preconditioned residuals W, 2m .. 3m the last change P; fft holds the grid's alloc_size
  * values; V, kick: n values; T, decay: the grid's k_local_size; theta: 3m Ritz values, the
- * block's first; small: (3m)^2 and rows: ROWS x 3m scratch.
+ * block's first; small: (3m)^2 and rows: ROWS x 3m scratch. Once solved, phi holds the states
+ * and the work arrays are freed (NULL).
  */
 struct nnq_states {
     const struct nnq_grid *g;
     struct nnq_states_params par;
     int k, m;
     ptrdiff_t n, ld;
+    double complex *phi; /* the result: k columns of ld (the work arrays freed) */
     double complex *S, *HS, *fft, *small, *rows;
     double *V, *kick, *T, *decay, *theta;
     double vmin, tmin;
@@ -53,10 +56,11 @@ static void check_states(const struct nnq_states *s) {
 
 static int guard_of(int k) { return 2 + k / 2; }
 
-size_t nnq_states_bytes_per_point(int count) {
+void nnq_states_bytes_per_point(int count, size_t *work, size_t *kept) {
     const int m = count + guard_of(count);
-    /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay */
-    return sizeof(double complex) * (size_t)(6 * m + 1) + 4 * sizeof(double);
+    /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay; then the states */
+    *work = sizeof(double complex) * (size_t)(6 * m + 1) + 4 * sizeof(double);
+    *kept = sizeof(double complex) * (size_t)count;
 }
 
 static double complex *col(double complex *a, const struct nnq_states *s, int j) {
@@ -410,13 +414,13 @@ static void finish(struct nnq_states *s) {
     }
 }
 
-void nnq_states_destroy(struct nnq_states *s) {
-    if (!s)
-        return;
+/* Frees the work arrays and plans. */
+static void free_work(struct nnq_states *s) {
     if (s->fwd)
         fftw_destroy_plan(s->fwd);
     if (s->bwd)
         fftw_destroy_plan(s->bwd);
+    s->fwd = s->bwd = NULL;
     fftw_free(s->S);
     fftw_free(s->HS);
     fftw_free(s->fft);
@@ -427,6 +431,15 @@ void nnq_states_destroy(struct nnq_states *s) {
     free(s->T);
     free(s->decay);
     free(s->theta);
+    s->S = s->HS = s->fft = s->small = s->rows = NULL;
+    s->V = s->kick = s->T = s->decay = s->theta = NULL;
+}
+
+void nnq_states_destroy(struct nnq_states *s) {
+    if (!s)
+        return;
+    free_work(s);
+    fftw_free(s->phi);
     free(s);
 }
 
@@ -511,6 +524,17 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         return rc;
     }
     finish(s);
+    /* only the states are kept: the runs that follow need the memory */
+    s->phi = fftw_malloc(sizeof(double complex) * (size_t)k * (size_t)s->ld);
+    rc = nnq_par_agree(
+        s->phi ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %d eigenstates", k),
+        err);
+    if (rc != NNQ_OK) {
+        nnq_states_destroy(s);
+        return rc;
+    }
+    memcpy(s->phi, s->S, sizeof(double complex) * (size_t)k * (size_t)s->ld);
+    free_work(s);
     *out = s;
     return NNQ_OK;
 }
@@ -518,8 +542,8 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
 int nnq_states_count(const struct nnq_states *s) { return s->k; }
 
 const double complex *nnq_states_state(const struct nnq_states *s, int j) {
-    assert(j >= 0 && j < s->k);
-    return s->S + (ptrdiff_t)j * s->ld;
+    assert(j >= 0 && j < s->k && s->phi);
+    return s->phi + (ptrdiff_t)j * s->ld;
 }
 
 double nnq_states_energy(const struct nnq_states *s, int j) { return s->energy[j]; }

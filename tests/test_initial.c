@@ -49,7 +49,7 @@ static void open_state(struct state *st, const char *ini) {
                                           1,
                                           NULL};
     if (nnq_schrodinger_create(st->g, st->pot, &par, &st->s, &err) ||
-        nnq_initial_fill(&st->cfg, st->g, nnq_schrodinger_psi(st->s), &err))
+        nnq_initial_fill(&st->cfg, st->g, NULL, nnq_schrodinger_psi(st->s), &err))
         goto fail;
     nnq_diag_sample(st->s, 1e-6, 0.1, 0, 0, &st->row);
     return;
@@ -284,7 +284,7 @@ static void resampled_orders(const char *tag, const char *ini, const char **make
         CHECK(nnq_config_load_string(ini, "r.ini", read, nread, &cfg, &err) == NNQ_OK);
         CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
         double complex *psi = malloc(sizeof(double complex) * (size_t)g->local_size);
-        CHECK_MSG(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK, "%s", err.msg);
+        CHECK_MSG(nnq_initial_fill(&cfg, g, NULL, psi, &err) == NNQ_OK, "%s", err.msg);
         double worst = 0, seam = 0;
         for (ptrdiff_t i = 0; i < g->n[0]; i++)
             for (ptrdiff_t j = 0; j < g->n[1]; j++) {
@@ -374,7 +374,7 @@ static void test_datasets(void) {
     CHECK(nnq_config_load_string(ini, "pf.ini", sets, 1, &cfg, &err) == NNQ_OK);
     CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
     double complex psi[64];
-    CHECK(nnq_initial_fill(&cfg, g, psi, &err) == NNQ_OK);
+    CHECK(nnq_initial_fill(&cfg, g, NULL, psi, &err) == NNQ_OK);
     double worst = 0;
     for (int i = 0; i < 64; i++)
         worst = fmax(worst, cabs(psi[i] - sqrt(p[i]) * cexp(I * 0.7 * q[i])));

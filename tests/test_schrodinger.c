@@ -47,7 +47,7 @@ static int sim_open(struct sim *m, const char *ini, const char *const *sets, int
                                          1,
                                          NULL};
     if (nnq_schrodinger_create(m->g, m->pot, &par, &m->s, &err) ||
-        nnq_initial_fill(&m->cfg, m->g, nnq_schrodinger_psi(m->s), &err)) {
+        nnq_initial_fill(&m->cfg, m->g, NULL, nnq_schrodinger_psi(m->s), &err)) {
         fprintf(stderr, "setup failed: %s\n", err.msg);
         exit(2);
     }

@@ -2,16 +2,23 @@
  * test_states.c - the eigenstates of the grid Hamiltonian (nnq/states.h) against exact levels
  * (harmonic oscillators in 1D and 2D, a degenerate level cut by the block), against an
  * independent dense eigen-solve of the same Fourier-grid Hamiltonian (a double well: its
- * tunnelling splitting), orthonormality, the residuals, the phase convention, and the errors.
+ * tunnelling splitting), orthonormality, the residuals, the phase convention, and the errors;
+ * then in runs ([run] states, [initial] state): phi0 + phi1 of a double well tunnels to the
+ * other well in half the period the summary states, the basins' masses add up to the norm, a
+ * stopped run resumes bit for bit, and bad keys are refused by name.
  */
 #include <complex.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
+#include "helpers.h"
 #include "nnq/grid.h"
 #include "nnq/states.h"
+
+static char dir[256];
 
 static struct nnq_grid *grid(int dims, long n, double L) {
     long ns[3] = {n, n, n};
@@ -183,10 +190,113 @@ static void errors(void) {
     nnq_grid_destroy(g);
 }
 
+static const char *const well_ini = "[run]\n"
+                                    "dt = 2e-3\n"
+                                    "steps = 10\n"
+                                    "integrator = bm4\n"
+                                    "diag_every = 5\n"
+                                    "states = 3\n"
+                                    "[grid]\n"
+                                    "n = 128\n"
+                                    "qmin = -4\n"
+                                    "qmax = 4\n"
+                                    "[potential]\n"
+                                    "V = 3*(x^2-1)^2\n"
+                                    "[initial]\n"
+                                    "state = 0, 1\n"
+                                    "[madelung]\n"
+                                    "enabled = false\n"
+                                    "[basins]\n"
+                                    "enabled = true\n";
+
+/* phi0 + phi1 sits in the upper well; after pi / (E1 - E0) it is phi0 - phi1, its mirror
+ * image, in the lower one: <q> changes sign (bm4 at dt 2e-3: the time error is far below the
+ * check). The basins' masses add up to the norm. */
+static void tunnelling(void) {
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "first", well_ini, NULL, 0, NULL, &sum) == NNQ_OK);
+    size_t n, rows;
+    double *E = test_read(dir, "first", "/states/energy", &n, &rows);
+    CHECK(E && n == 3);
+    if (!E || n != 3)
+        return;
+    const double half = M_PI / (E[1] - E[0]);
+    printf("double well 3 (x^2 - 1)^2: E = %.12f, %.12f, %.12f; half period %.6f\n", E[0], E[1],
+           E[2], half);
+    char t_end[64], steps[64];
+    const long nsteps = lround(half / 2e-3);
+    snprintf(steps, sizeof steps, "run.steps=%ld", nsteps);
+    snprintf(t_end, sizeof t_end, "run.dt=%.17g", half / (double)nsteps);
+    const char *const sets[] = {steps, t_end, "run.diag_every=100"};
+    CHECK(test_run(dir, "tunnel", well_ini, sets, 3, NULL, &sum) == NNQ_OK);
+    static double q[4096], norm[4096];
+    const int nr = test_column(dir, "tunnel", "q0_mean", q, 4096);
+    CHECK(nr > 2 && test_column(dir, "tunnel", "norm", norm, 4096) == nr);
+    if (nr > 2) {
+        printf("<q> from %.9f to %.9f\n", q[0], q[nr - 1]);
+        CHECK(q[0] > 0.5);
+        CHECK_NEAR(q[nr - 1] + q[0], 0.0, 1e-6);
+    }
+    size_t nb, rb;
+    double *m = test_read(dir, "tunnel", "/basins/schrodinger", &nb, &rb);
+    CHECK(m && rb == (size_t)nr && nb == 2 * rb);
+    double worst = 0.0;
+    for (size_t r = 0; m && r < rb && nb == 2 * rb; r++)
+        worst = fmax(worst, fabs(m[2 * r] + m[2 * r + 1] - norm[r]));
+    CHECK_NEAR(worst, 0.0, 1e-12);
+    free(m);
+    free(E);
+}
+
+static void resume(void) {
+    static const char *const dsets[] = {"/states/energy", "/states/error",  "/states/residual",
+                                        "/schrodinger/p", "/schrodinger/F", "/diagnostics/energy"};
+    static const char *const sets[] = {"run.steps=400", "run.diag_every=10",
+                                       "run.snapshot_every=100"};
+    static struct nnq_summary whole, parts;
+    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 3, dsets, 6, &whole, &parts) == 0);
+    CHECK_MSG(strcmp(whole.observed_json, parts.observed_json) == 0, "%s\nagainst\n%s",
+              whole.observed_json, parts.observed_json);
+}
+
+static void bad_keys(void) {
+    static const char *const cases[][2] = {
+        {"initial.p=exp(-x^2)", "[initial] p"},
+        {"initial.state=0, 0", "at most once"},
+        {"initial.amplitude=1, 2, 3", "[initial] amplitude"},
+        {"initial.state=64", "[initial] state"},
+        {"run.states=65", "[run] states"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct nnq_config cfg;
+        struct nnq_err err = {0};
+        const char *set[] = {cases[c][0]};
+        CHECK(nnq_config_load_string(well_ini, "well.ini", set, 1, &cfg, &err) == NNQ_ERR_CONFIG);
+        CHECK_MSG(strstr(err.msg, cases[c][1]) != NULL, "%s: %s", cases[c][0], err.msg);
+    }
+    /* amplitude and phase need a state (or a superposition) */
+    struct nnq_config cfg;
+    struct nnq_err err = {0};
+    const char *set[] = {"initial.phase=1"};
+    CHECK(nnq_config_load_string("[grid]\nn = 32\nqmin = -1\nqmax = 1\n[run]\nsteps = 1\n"
+                                 "[initial]\np = 1\n",
+                                 "p.ini", set, 1, &cfg, &err) == NNQ_ERR_CONFIG &&
+          strstr(err.msg, "needs [initial] state"));
+    printf("%s\n", err.msg);
+    /* the states needed are computed: state 4 asks for 5 */
+    const char *five[] = {"initial.state=4"};
+    CHECK(nnq_config_load_string(well_ini, "well.ini", five, 1, &cfg, &err) == NNQ_OK &&
+          cfg.states == 5 && cfg.initial_kind == NNQ_INIT_STATES);
+}
+
 int main(void) {
+    check_tmpdir("nnq_test_states", dir, sizeof dir);
     harmonic_1d();
     harmonic_2d();
     double_well();
     errors();
-    return check_result();
+    tunnelling();
+    resume();
+    bad_keys();
+    return check_finish(dir);
 }

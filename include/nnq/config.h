@@ -40,6 +40,12 @@
       "the same work); all but strang real time only")                                             \
     X(run, imaginary_time, BOOL, "false", "", "", "-",                                             \
       "true: evolve in imaginary time, renormalising every step (relaxes to the ground state)")    \
+    X(run, states, INT, "0", "0..64", "", "-",                                                     \
+      "the lowest eigenstates of H (V at t = 0, without an absorbing layer) computed before the "  \
+      "run, into /states with their energies; [initial] state starts from them (0: none)")         \
+    X(run, states_tol, DBL, "1e-12", "pos", "", "energy",                                          \
+      "eigenstates: each energy within this of the grid Hamiltonian's eigenvalue (the bound "      \
+      "norm(H phi - E phi)^2 / gap to the next state)")                                            \
     X(run, snapshot_every, INT, "100", "0..", "", "steps",                                         \
       "steps between field snapshots; the initial and final states are always written; 0: only "   \
       "those")                                                                                     \
@@ -128,8 +134,14 @@
     X(initial, momentum, DLIST, "0", "any", "gaussian|superposition|eigenstate|vortex",            \
       "mass*q/time",                                                                               \
       "mean momentum per axis (F gains momentum . q); superposition: 1, d or d per packet")        \
-    X(initial, amplitude, DLIST, "1", "any", "superposition", "-",                                 \
-      "relative amplitude of each packet (1 or one per packet)")                                   \
+    X(initial, state, ILIST, "", "0..63", "-", "-",                                                \
+      "psi from the eigenstates of [run] states: their indices (0 the ground state), psi = sum_j " \
+      "amplitude_j exp(i phase_j) phi_j, normalised; the states needed are computed")              \
+    X(initial, amplitude, DLIST, "1", "any", "superposition|-", "-",                               \
+      "superposition: relative amplitude of each packet; state: of each eigenstate (1 or one "     \
+      "each)")                                                                                     \
+    X(initial, phase, DLIST, "0", "any", "-", "rad",                                               \
+      "state: the phase of each eigenstate's amplitude (1 or one per state)")                      \
     X(initial, n, ILIST, "", "any", "eigenstate|vortex", "-",                                      \
       "eigenstate: quantum numbers >= 0 per axis (default 0); vortex: winding of each vortex "     \
       "(default 1)")                                                                               \
@@ -261,8 +273,9 @@ enum nnq_initial_kind {
     NNQ_INIT_SUPERPOSITION,
     NNQ_INIT_EIGENSTATE,
     NNQ_INIT_VORTEX,
-    NNQ_INIT_EXPR, /* resolved: no preset, p and F given */
-    NNQ_INIT_FILE  /* resolved: no preset, [initial] file given */
+    NNQ_INIT_EXPR,  /* resolved: no preset, p and F given */
+    NNQ_INIT_FILE,  /* resolved: no preset, [initial] file given */
+    NNQ_INIT_STATES /* resolved: no preset, [initial] state given */
 };
 enum nnq_limiter { NNQ_LIMITER_VANLEER, NNQ_LIMITER_MINMOD, NNQ_LIMITER_NONE, NNQ_LIMITER_MC };
 enum nnq_flux { NNQ_FLUX_RUSANOV, NNQ_FLUX_HLL };
@@ -320,6 +333,7 @@ struct nnq_config {
     long steps;
     enum nnq_potential_kind potential_kind;
     enum nnq_initial_kind initial_kind;
+    int states; /* eigenstates to compute: [run] states, or more for [initial] state */
 };
 
 /*

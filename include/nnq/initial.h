@@ -11,8 +11,9 @@
  *                        / (r_k^2 + core^2)^{|n_k|/2},  s_k = sign(n_k), so that
  *                  F = hbar sum_k n_k atan2(y - y_k, x - x_k) + P.(q - c) and
  *                  p = gaussian * prod_k (r_k^2 / (r_k^2 + core^2))^{|n_k|}
- * or expressions p(x,y,z) >= 0 and F(x,y,z), or a file ([initial] file: an nnq output's psi,
- * else its p and F, or datasets p, F on coordinates q0..; resampled when its grid is not this
+ * or expressions p(x,y,z) >= 0 and F(x,y,z), or the eigenstates of H ([initial] state: psi =
+ * sum_j amplitude_j exp(i phase_j) phi_j, nnq/states.h), or a file ([initial] file: an nnq output's
+ * psi, else its p and F, or datasets p, F on coordinates q0..; resampled when its grid is not this
  * one). The state is scaled to unit norm unless [initial] normalize = false; one from a file
  * only when normalize = true is given.
  */
@@ -24,12 +25,15 @@
 #include "nnq/config.h"
 #include "nnq/err.h"
 #include "nnq/grid.h"
+#include "nnq/states.h"
 
-/* Fills psi (grid->local_size values) with the initial state of cfg.
+/* Fills psi (grid->local_size values) with the initial state of cfg; states: the eigenstates
+ * of cfg->states (borrowed), needed only by [initial] state (NULL otherwise).
  * Returns NNQ_OK or NNQ_ERR_CONFIG with a message starting "[initial] ..." for a negative or
- * non-finite density, a non-finite F, or a state of zero norm on the grid. */
+ * non-finite density, a non-finite F, or a state of zero norm on the grid. Collective. */
 enum nnq_status nnq_initial_fill(const struct nnq_config *cfg, const struct nnq_grid *grid,
-                                 double complex *psi, struct nnq_err *err);
+                                 const struct nnq_states *states, double complex *psi,
+                                 struct nnq_err *err);
 
 /* The most bytes reading cfg's [initial] file takes (the whole state as the file declares it,
  * read as pairs and a part apart), 0 without a file or where the file cannot say (then the

@@ -78,6 +78,14 @@ struct nnq_observer_ops {
 extern const struct nnq_observer_ops *const nnq_observers[];
 
 /* The observers of the table. */
-extern const struct nnq_observer_ops nnq_observer_trajectories, nnq_observer_basins;
+extern const struct nnq_observer_ops nnq_observer_trajectories, nnq_observer_basins,
+    nnq_observer_states;
+
+/* For an observer's summary (nnq_summary's observed_json, observed_text): appends what printf
+ * would print to buf (size bytes, cut there); appends v[0 .. n) as a JSON list (null for NaN
+ * and Inf). Cannot fail. */
+__attribute__((format(printf, 3, 4))) void nnq_observed_append(char *buf, size_t size,
+                                                               const char *f, ...);
+void nnq_observed_list(char *buf, size_t size, const double *v, int n);
 
 #endif

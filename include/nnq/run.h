@@ -33,6 +33,9 @@ struct nnq_observer_ops;
 
 #define NNQ_RUN_CHUNK 64
 
+/* Iterations the eigenstates ([run] states) may take to reach [run] states_tol. */
+#define NNQ_RUN_STATES_ITERATIONS 5000
+
 /* The message of a run stopped while it was set up (nothing written). */
 #define NNQ_RUN_SET_UP_STOPPED                                                                     \
     "interrupted during set-up (reading files, making FFTW plans), before anything was written"
@@ -92,8 +95,9 @@ struct nnq_summary {
     double t_ended;         /* when it ended (NaN: none) */
     char ended_reason[NNQ_ERR_MSG_MAX + 256]; /* why */
     double wall_s;
-    double plan_s; /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
-    double step_s; /* of wall_s: inside the steppers' advance calls (the stepping loops) */
+    double plan_s;   /* of wall_s: making the steppers (FFTW plans; wisdom read and written) */
+    double step_s;   /* of wall_s: inside the steppers' advance calls (the stepping loops) */
+    double states_s; /* of wall_s: finding the eigenstates ([run] states) */
     int threads;
     char output[NNQ_STR_MAX];
     /* what the observers report beside (each rewrites its part at every summarize): JSON
@@ -121,7 +125,8 @@ struct nnq_estimate {
     double fixed;           /* bytes besides: per-thread scratch, halo rows */
     double memory;          /* bytes in all: bytes_per_point x points + fixed */
     long snapshots;
-    double output; /* bytes of snapshots, uncompressed */
+    double output;       /* bytes of snapshots and of what is written once, uncompressed */
+    double output_fixed; /* of output: written once (the eigenstates) */
 };
 
 /* What `nnq check` learns by building what a run builds first (grid, potential, initial

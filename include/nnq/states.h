@@ -83,8 +83,9 @@ double nnq_states_error(const struct nnq_states *s, int j);
 long nnq_states_relax_steps(const struct nnq_states *s);
 long nnq_states_iterations(const struct nnq_states *s);
 
-/* Bytes that nnq_states_create allocates per grid point for count states. Cannot fail. */
-size_t nnq_states_bytes_per_point(int count);
+/* Bytes that nnq_states_create allocates per grid point for count states while it works
+ * (*work) and keeps (*kept: the states). Cannot fail. */
+void nnq_states_bytes_per_point(int count, size_t *work, size_t *kept);
 
 /* Frees s; NULL is a no-op. */
 void nnq_states_destroy(struct nnq_states *s);

@@ -29,6 +29,7 @@
 #include "nnq/grid.h"
 #include "nnq/output_h5.h"
 #include "nnq/potential.h"
+#include "nnq/states.h"
 #include "nnq/view.h"
 
 struct nnq_summary; /* nnq/run.h */
@@ -44,6 +45,9 @@ struct nnq_stepper_env {
     int count;
     const struct nnq_stepper_ops *const *ops;
     void *const *self;
+    const struct nnq_states *states; /* the eigenstates of H ([run] states, [initial] state),
+                                      * found before any stepper is made; NULL when none and
+                                      * on a resumed run */
 };
 
 /*
