@@ -183,9 +183,9 @@ static void text_parting(FILE *out, const struct nnq_parting *p, int madelung, i
                 nnq_diag_column(nnq_parting_metric(metric))->name, t);
 }
 
-/* Steps per second of the run after its planning. */
+/* Steps per second of the run after its planning and its eigenstates. */
 static double stepping_rate(const struct nnq_summary *sum) {
-    const double s = sum->wall_s - sum->plan_s;
+    const double s = sum->wall_s - sum->plan_s - sum->states_s;
     return s > 0 ? (double)sum->steps_done / s : 0.0;
 }
 
@@ -272,6 +272,8 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_number(out, sum->wall_s);
     fputs(",\"plan_s\":", out);
     json_number(out, sum->plan_s);
+    fputs(",\"states_s\":", out);
+    json_number(out, sum->states_s);
     fputs(",\"step_s\":", out);
     json_number(out, sum->step_s);
     fputs(",\"steps_per_s\":", out);
@@ -291,6 +293,8 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
             "%d thread%s)\n",
             sum->steps_done, cfg->run_dt, sum->t, sum->wall_s, stepping_rate(sum), sum->plan_s,
             sum->threads, sum->threads == 1 ? "" : "s");
+    if (cfg->states > 0 && sum->states_s > 0)
+        fprintf(out, "  the eigenstates took %.3g s before the first step\n", sum->states_s);
     if (cfg->run_imaginary_time) /* the state is renormalised, the energy falls by design */
         fprintf(out,
                 "  imaginary time: energy %.12g (E0 = %.12g), falling towards the ground state\n",

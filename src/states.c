@@ -21,7 +21,7 @@
     1e-2           /* phase 1 ends when the Ritz values move by less than this of the spread       \
                     */
 #define DROP 1e-14 /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
-#define ROWS 256   /* rows of a block product done in place */
+#define ROWS 1024  /* rows of a block product done in place */
 #define MAX_COLS (3 * (NNQ_STATES_MAX + 2 + NNQ_STATES_MAX / 2))
 
 enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
@@ -39,8 +39,9 @@ struct nnq_states {
     struct nnq_states_params par;
     int k, m;
     ptrdiff_t n, ld;
-    double complex *phi; /* the result: k columns of ld (the work arrays freed) */
-    double complex *S, *HS, *fft, *small, *rows;
+    double complex *phi;           /* the result: k columns of ld (the work arrays freed) */
+    double *S, *HS, *small, *rows; /* real: H is real symmetric on the grid */
+    double complex *fft;
     double *V, *kick, *T, *decay, *theta;
     double vmin, tmin;
     double energy[NNQ_STATES_MAX], residual[NNQ_STATES_MAX], error[NNQ_STATES_MAX];
@@ -59,21 +60,21 @@ static int guard_of(int k) { return 2 + k / 2; }
 void nnq_states_bytes_per_point(int count, size_t *work, size_t *kept) {
     const int m = count + guard_of(count);
     /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay; then the states */
-    *work = sizeof(double complex) * (size_t)(6 * m + 1) + 4 * sizeof(double);
+    *work = sizeof(double) * (size_t)(6 * m) + sizeof(double complex) + 4 * sizeof(double);
     *kept = sizeof(double complex) * (size_t)count;
 }
 
-static double complex *col(double complex *a, const struct nnq_states *s, int j) {
+static double *col(double *a, const struct nnq_states *s, int j) {
     return a + (ptrdiff_t)j * s->ld;
 }
 
 /* y = IFFT(f FFT x) on n points, f = T (K_KINETIC), 1 / (T + a) (K_RESOLVENT) or the decay
  * factors (K_DECAY). x and y may be one. Collective. */
-static void kspace(struct nnq_states *s, const double complex *x, double complex *y,
-                   enum kmode mode, double a) {
+static void kspace(struct nnq_states *s, const double *x, double *y, enum kmode mode, double a) {
     const struct nnq_grid *g = s->g;
     const double inv = 1.0 / (double)g->total;
-    memcpy(s->fft, x, sizeof(double complex) * (size_t)s->n);
+    for (ptrdiff_t i = 0; i < s->n; i++)
+        s->fft[i] = x[i];
     nnq_grid_execute(g, s->fwd, s->fft);
     for (ptrdiff_t i = 0; i < g->k_local_size; i++) {
         const double f = mode == K_KINETIC     ? s->T[i]
@@ -82,33 +83,33 @@ static void kspace(struct nnq_states *s, const double complex *x, double complex
         s->fft[i] *= f * inv;
     }
     nnq_grid_execute(g, s->bwd, s->fft);
-    memcpy(y, s->fft, sizeof(double complex) * (size_t)s->n);
+    for (ptrdiff_t i = 0; i < s->n; i++) /* real to round-off: the factors are even in k */
+        y[i] = creal(s->fft[i]);
 }
 
 /* y = H x. Collective. */
-static void apply_h(struct nnq_states *s, const double complex *x, double complex *y) {
+static void apply_h(struct nnq_states *s, const double *x, double *y) {
     kspace(s, x, y, K_KINETIC, 0.0);
     for (ptrdiff_t i = 0; i < s->n; i++)
         y[i] += s->V[i] * x[i];
 }
 
-/* G (na x nb, column-major) = A^H B over the whole grid. Collective. */
-static void gram(struct nnq_states *s, const double complex *a, int na, const double complex *b,
-                 int nb, double complex *G) {
-    const double complex one = 1.0, zero = 0.0;
-    cblas_zgemm(CblasColMajor, CblasConjTrans, CblasNoTrans, na, nb, (int)s->n, &one, a, (int)s->ld,
-                b, (int)s->ld, &zero, G, na);
-    nnq_par_sum((double *)G, 2 * na * nb);
+/* G (na x nb, column-major) = A^T B over the whole grid. Collective. */
+static void gram(struct nnq_states *s, const double *a, int na, const double *b, int nb,
+                 double *G) {
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, na, nb, (int)s->n, 1.0, a, (int)s->ld, b,
+                (int)s->ld, 0.0, G, na);
+    nnq_par_sum(G, na * nb);
 }
 
-/* The eigenvalues (ascending) and eigenvectors (into A) of the Hermitian n x n matrix A, rank
+/* The eigenvalues (ascending) and eigenvectors (into A) of the symmetric n x n matrix A, rank
  * 0's, which every rank then holds. Returns LAPACK's info (0: done). Collective. */
-static int heev(int n, double complex *A, double *w) {
+static int heev(int n, double *A, double *w) {
     int info = 0;
     if (nnq_par_rank() == 0)
-        info = (int)LAPACKE_zheev(LAPACK_COL_MAJOR, 'V', 'U', n, A, n, w);
+        info = (int)LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', n, A, n, w);
     nnq_par_bcast(&info, sizeof info);
-    nnq_par_bcast(A, sizeof(double complex) * (size_t)n * (size_t)n);
+    nnq_par_bcast(A, sizeof(double) * (size_t)n * (size_t)n);
     nnq_par_bcast(w, sizeof(double) * (size_t)n);
     return info;
 }
@@ -116,47 +117,43 @@ static int heev(int n, double complex *A, double *w) {
 /* Columns 0 .. nc of A become A[:, 0 .. na] C (C: na x nc, leading dimension ldc); and, when
  * p is given, columns 0 .. np of p become A[:, from .. na] C[from .. na, 0 .. np]. Row block
  * by row block, through the scratch rows, so A may be overwritten in place. */
-static void combine(struct nnq_states *s, double complex *A, int na, const double complex *C,
-                    int ldc, int nc, double complex *p, int from, int np) {
-    const double complex one = 1.0, zero = 0.0;
+static void combine(struct nnq_states *s, double *A, int na, const double *C, int ldc, int nc,
+                    double *p, int from, int np) {
     for (ptrdiff_t r0 = 0; r0 < s->n; r0 += ROWS) {
         const int nr = (int)(s->n - r0 < ROWS ? s->n - r0 : ROWS);
         for (int j = 0; j < na; j++)
-            memcpy(s->rows + (ptrdiff_t)j * ROWS, col(A, s, j) + r0,
-                   sizeof(double complex) * (size_t)nr);
-        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, nc, na, &one, s->rows, ROWS, C,
-                    ldc, &zero, A + r0, (int)s->ld);
+            memcpy(s->rows + (ptrdiff_t)j * ROWS, col(A, s, j) + r0, sizeof(double) * (size_t)nr);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, nc, na, 1.0, s->rows, ROWS, C,
+                    ldc, 0.0, A + r0, (int)s->ld);
         if (p && np > 0 && na > from)
-            cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, np, na - from, &one,
-                        s->rows + (ptrdiff_t)from * ROWS, ROWS, C + from, ldc, &zero, p + r0,
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nr, np, na - from, 1.0,
+                        s->rows + (ptrdiff_t)from * ROWS, ROWS, C + from, ldc, 0.0, p + r0,
                         (int)s->ld);
     }
 }
 
-/* Z (nz columns) loses its components along the orthonormal X (nx columns), twice.
+/* Z (nz columns) loses its components along the orthonormal X (nx columns), `passes` times.
  * Collective. */
-static void project(struct nnq_states *s, double complex *Z, int nz, const double complex *X,
-                    int nx) {
-    const double complex one = 1.0, minus = -1.0;
+static void project(struct nnq_states *s, double *Z, int nz, const double *X, int nx, int passes) {
     if (nx == 0 || nz == 0)
         return;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < passes; pass++) {
         gram(s, X, nx, Z, nz, s->small);
-        cblas_zgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, nz, nx, &minus, X,
-                    (int)s->ld, s->small, nx, &one, Z, (int)s->ld);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)s->n, nz, nx, -1.0, X,
+                    (int)s->ld, s->small, nx, 1.0, Z, (int)s->ld);
     }
 }
 
 /* Orthonormalises the nz columns of Z (SVQB), dropping dependent directions; returns how many
  * are left (at the front of Z), or -1 when LAPACK failed. Collective. */
-static int svqb(struct nnq_states *s, double complex *Z, int nz) {
+static int svqb(struct nnq_states *s, double *Z, int nz) {
     if (nz == 0)
         return 0;
-    double complex *G = s->small;
+    double *G = s->small;
     double w[MAX_COLS], d[MAX_COLS];
     gram(s, Z, nz, Z, nz, G);
     for (int j = 0; j < nz; j++) {
-        const double gjj = creal(G[j + j * nz]);
+        const double gjj = G[j + j * nz];
         d[j] = gjj > 0 ? 1.0 / sqrt(gjj) : 0.0;
     }
     for (int j = 0; j < nz; j++)
@@ -181,10 +178,11 @@ static int svqb(struct nnq_states *s, double complex *Z, int nz) {
 /* Z orthonormal and orthogonal to X: projection and SVQB, twice (a direction that SVQB scales
  * up from a small remainder brings back the round-off of its projection). Returns the columns
  * left, or -1 (LAPACK). Collective. */
-static int orthonormalise(struct nnq_states *s, double complex *Z, int nz, const double complex *X,
-                          int nx) {
-    for (int pass = 0; pass < 2 && nz > 0; pass++) {
-        project(s, Z, nz, X, nx);
+static int orthonormalise(struct nnq_states *s, double *Z, int nz, const double *X, int nx) {
+    for (int pass = 0; pass < 2 && nz > 0; pass++) { /* the second projection of pass 1 removes
+                                                      * the round-off of the first; pass 2's
+                                                      * one that of SVQB's scaling */
+        project(s, Z, nz, X, nx, 2 - pass);
         nz = svqb(s, Z, nz);
     }
     return nz;
@@ -203,7 +201,7 @@ static void fill_random(struct nnq_states *s, int from, int to, uint64_t round) 
     const struct nnq_grid *g = s->g;
     const uint64_t first = (uint64_t)(g->local_0_start * g->n[1] * g->n[2]);
     for (int j = from; j < to; j++) {
-        double complex *x = col(s->S, s, j);
+        double *x = col(s->S, s, j);
         for (ptrdiff_t i = 0; i < s->n; i++)
             x[i] = (double)(mix(mix(first + (uint64_t)i) ^ mix((uint64_t)j + 64 * round)) >> 11) *
                        0x1p-53 -
@@ -213,20 +211,30 @@ static void fill_random(struct nnq_states *s, int from, int to, uint64_t round) 
 
 /* Rayleigh-Ritz in span(S[:, 0 .. ns)) with H (HS holding H of each column): the block X
  * (columns 0 .. m) becomes the m lowest Ritz vectors, HS likewise, theta their values; when
- * ns > m, P (columns 2m .. 3m) becomes their part in columns m .. ns. Returns 0, or -1
- * (LAPACK). Collective. */
-static int rayleigh_ritz(struct nnq_states *s, int ns) {
-    double complex *A = s->small;
-    gram(s, s->S, ns, s->HS, ns, A);
+ * ns > m, P (columns 2m .. 3m) becomes their part in columns m .. ns. ritz: X holds Ritz
+ * vectors already, theta their values (then ns > m). Returns 0, or -1 (LAPACK). Collective. */
+static int rayleigh_ritz(struct nnq_states *s, int ns, int ritz) {
+    double *A = s->small;
+    const int m = s->m, np = ns > m ? m : 0;
+    if (ritz) { /* X holds Ritz vectors: X^T H X = diag(theta); the rest from S^T H Z */
+        double *B = s->small + (size_t)ns * (size_t)ns;
+        gram(s, s->S, ns, col(s->HS, s, m), ns - m, B);
+        for (int j = 0; j < ns; j++)
+            for (int i = 0; i < ns; i++)
+                A[i + j * ns] = j >= m   ? B[i + (j - m) * ns]
+                                : i >= m ? B[j + (i - m) * ns]
+                                : i == j ? s->theta[i]
+                                         : 0.0;
+    } else
+        gram(s, s->S, ns, s->HS, ns, A);
     for (int j = 0; j < ns; j++)
-        for (int i = 0; i <= j; i++) { /* Hermitian to round-off: its upper half, symmetrised */
-            const double complex a = 0.5 * (A[i + j * ns] + conj(A[j + i * ns]));
+        for (int i = 0; i <= j; i++) { /* symmetric to round-off: symmetrised */
+            const double a = 0.5 * (A[i + j * ns] + A[j + i * ns]);
             A[i + j * ns] = a;
-            A[j + i * ns] = conj(a);
+            A[j + i * ns] = a;
         }
     if (heev(ns, A, s->theta))
         return -1;
-    const int m = s->m, np = ns > m ? m : 0;
     combine(s, s->S, ns, A, ns, m, col(s->S, s, 2 * m), m, np);
     combine(s, s->HS, ns, A, ns, m, col(s->HS, s, 2 * m), m, np);
     return 0;
@@ -257,7 +265,7 @@ static enum nnq_status relax(struct nnq_states *s, struct nnq_err *err) {
                       : nnq_err_set(err, NNQ_ERR_RUNTIME,
                                     "eigenstates: no %d independent start states on the grid", m);
     apply_block(s, 0, m);
-    if (rayleigh_ritz(s, m))
+    if (rayleigh_ritz(s, m, 0))
         return lapack_failed(err);
     double prev[NNQ_STATES_MAX + 1];
     while (s->relax < RELAX_MAX) {
@@ -269,7 +277,7 @@ static enum nnq_status relax(struct nnq_states *s, struct nnq_err *err) {
         for (ptrdiff_t i = 0; i < g->k_local_size; i++)
             s->decay[i] = exp(-tau * s->T[i]);
         for (int j = 0; j < m; j++) {
-            double complex *x = col(s->S, s, j);
+            double *x = col(s->S, s, j);
             for (int step = 0; step < RITZ_EVERY; step++) {
                 for (ptrdiff_t i = 0; i < s->n; i++)
                     x[i] *= s->kick[i];
@@ -289,7 +297,7 @@ static enum nnq_status relax(struct nnq_states *s, struct nnq_err *err) {
         if (nx < m)
             continue; /* next round: the block stays as it is */
         apply_block(s, 0, m);
-        if (rayleigh_ritz(s, m))
+        if (rayleigh_ritz(s, m, 0))
             return lapack_failed(err);
         double move = 0.0;
         for (int j = 0; j < k; j++)
@@ -307,10 +315,10 @@ static double bounds(struct nnq_states *s) {
     const int m = s->m, k = s->k;
     double r2[NNQ_STATES_MAX];
     for (int j = 0; j < k; j++) {
-        const double complex *r = col(s->S, s, m + j);
+        const double *r = col(s->S, s, m + j);
         double a = 0.0;
         for (ptrdiff_t i = 0; i < s->n; i++)
-            a += creal(r[i]) * creal(r[i]) + cimag(r[i]) * cimag(r[i]);
+            a += r[i] * r[i];
         r2[j] = a;
     }
     nnq_par_sum(r2, k);
@@ -332,16 +340,16 @@ static void precondition(struct nnq_states *s) {
     const int m = s->m;
     double vx[MAX_COLS];
     for (int j = 0; j < m; j++) {
-        const double complex *x = col(s->S, s, j);
+        const double *x = col(s->S, s, j);
         double a = 0.0;
         for (ptrdiff_t i = 0; i < s->n; i++)
-            a += s->V[i] * (creal(x[i]) * creal(x[i]) + cimag(x[i]) * cimag(x[i]));
+            a += s->V[i] * x[i] * x[i];
         vx[j] = a;
     }
     nnq_par_sum(vx, m);
     for (int j = 0; j < m; j++) {
         const double t = fmax(s->theta[j] - vx[j], s->tmin); /* the kinetic energy */
-        double complex *w = col(s->S, s, m + j);
+        double *w = col(s->S, s, m + j);
         for (ptrdiff_t i = 0; i < s->n; i++)
             w[i] /= sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
         kspace(s, w, w, K_RESOLVENT, t);
@@ -357,8 +365,8 @@ static enum nnq_status lobpcg(struct nnq_states *s, struct nnq_err *err) {
     double worst = INFINITY;
     for (s->iter = 0;; s->iter++) {
         for (int j = 0; j < m; j++) {
-            const double complex *x = col(s->S, s, j), *hx = col(s->HS, s, j);
-            double complex *r = col(s->S, s, m + j);
+            const double *x = col(s->S, s, j), *hx = col(s->HS, s, j);
+            double *r = col(s->S, s, m + j);
             for (ptrdiff_t i = 0; i < s->n; i++)
                 r[i] = hx[i] - s->theta[j] * x[i];
         }
@@ -373,7 +381,7 @@ static enum nnq_status lobpcg(struct nnq_states *s, struct nnq_err *err) {
         if (nz == 0)
             break; /* nothing new: the residuals are round-off */
         apply_block(s, m, m + nz);
-        if (rayleigh_ritz(s, m + nz))
+        if (rayleigh_ritz(s, m + nz, 1))
             return lapack_failed(err);
         np = m;
     }
@@ -386,10 +394,11 @@ static enum nnq_status lobpcg(struct nnq_states *s, struct nnq_err *err) {
                        s->k, s->iter, worst, s->par.tol);
 }
 
-/* Normalises the states over the box and fixes their phases (nnq/states.h). Collective. */
+/* The states, normalised over the box and their signs fixed (nnq/states.h), into phi (complex,
+ * as the fields are). Collective. */
 static void finish(struct nnq_states *s) {
     const struct nnq_grid *g = s->g;
-    double z[2 * NNQ_STATES_MAX] = {0};
+    double z[NNQ_STATES_MAX] = {0};
     for (ptrdiff_t i = 0; i < s->n; i++) {
         ptrdiff_t idx[3];
         nnq_grid_index(g, i, idx);
@@ -397,20 +406,17 @@ static void finish(struct nnq_states *s) {
         for (int a = 0; a < g->dims; a++)
             e += (g->q[a][idx[a]] - 0.5 * (g->qmin[a] + g->qmax[a])) / (g->qmax[a] - g->qmin[a]);
         const double w = exp(e);
-        for (int j = 0; j < s->k; j++) {
-            const double complex v = col(s->S, s, j)[i] * w;
-            z[2 * j] += creal(v);
-            z[2 * j + 1] += cimag(v);
-        }
+        for (int j = 0; j < s->k; j++)
+            z[j] += col(s->S, s, j)[i] * w;
     }
-    nnq_par_sum(z, 2 * s->k);
+    nnq_par_sum(z, s->k);
     const double scale = 1.0 / sqrt(g->dv);
     for (int j = 0; j < s->k; j++) {
-        const double a = hypot(z[2 * j], z[2 * j + 1]);
-        const double complex f = a > 0 ? scale * (z[2 * j] - I * z[2 * j + 1]) / a : scale;
-        double complex *x = col(s->S, s, j);
+        const double f = z[j] < 0 ? -scale : scale;
+        const double *x = col(s->S, s, j);
+        double complex *phi = s->phi + (ptrdiff_t)j * s->ld;
         for (ptrdiff_t i = 0; i < s->n; i++)
-            x[i] *= f;
+            phi[i] = f * x[i];
     }
 }
 
@@ -431,7 +437,8 @@ static void free_work(struct nnq_states *s) {
     free(s->T);
     free(s->decay);
     free(s->theta);
-    s->S = s->HS = s->fft = s->small = s->rows = NULL;
+    s->S = s->HS = s->small = s->rows = NULL;
+    s->fft = NULL;
     s->V = s->kick = s->T = s->decay = s->theta = NULL;
 }
 
@@ -466,11 +473,11 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         s->ld = s->n > 1 ? s->n : 1;
         const size_t cols = 3 * (size_t)s->m, ld = (size_t)s->ld, n = (size_t)s->ld,
                      nk = (size_t)(g->k_local_size > 1 ? g->k_local_size : 1);
-        s->S = fftw_malloc(sizeof(double complex) * cols * ld);
-        s->HS = fftw_malloc(sizeof(double complex) * cols * ld);
+        s->S = fftw_malloc(sizeof(double) * cols * ld);
+        s->HS = fftw_malloc(sizeof(double) * cols * ld);
         s->fft = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size);
-        s->small = malloc(sizeof(double complex) * cols * cols);
-        s->rows = malloc(sizeof(double complex) * cols * ROWS);
+        s->small = malloc(sizeof(double) * 2 * cols * cols);
+        s->rows = malloc(sizeof(double) * cols * ROWS);
         s->V = malloc(sizeof(double) * n);
         s->kick = malloc(sizeof(double) * n);
         s->T = malloc(sizeof(double) * nk);
@@ -523,7 +530,6 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         nnq_states_destroy(s);
         return rc;
     }
-    finish(s);
     /* only the states are kept: the runs that follow need the memory */
     s->phi = fftw_malloc(sizeof(double complex) * (size_t)k * (size_t)s->ld);
     rc = nnq_par_agree(
@@ -533,7 +539,7 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         nnq_states_destroy(s);
         return rc;
     }
-    memcpy(s->phi, s->S, sizeof(double complex) * (size_t)k * (size_t)s->ld);
+    finish(s);
     free_work(s);
     *out = s;
     return NNQ_OK;

@@ -8,6 +8,8 @@
 #    the trajectories of all four kinds (1D, 2D) within 1e-12 of the serial run, same layout
 #    (tests/test_mpi.py);
 #  - the Madelung potential form (1D, 2D), np = 1, 2, 4: the same;
+#  - the eigenstates of H (2D: 4 of the anisotropic oscillator; 1D: a double well's, the run
+#    started from three of them), np = 1, 2, 4: the same;
 #  - a V read from a file (an nnq output, L in a V expression that depends on t; a
 #    loss-landscape file in the tool's y-major buffer, of which each rank reads its part) and a
 #    run started from a file's state, on 1, 2 and 4 ranks: the same;
@@ -19,9 +21,9 @@
 #  - a NaN Madelung state on 2 ranks ends the Madelung description (or stops the run), a
 #    hostile input file is refused on 2 ranks;
 #  - one rank out of memory at any of nnq's allocations (FAILALLOC, an LD_PRELOAD library that
-#    fails the k-th on rank 1, for every k of a run with all trajectories, both forms): the
-#    run stops on every rank with exit 1 (or completes, where the allocation was optional),
-#    never hangs in a collective that the failed rank does not reach.
+#    fails the k-th on rank 1, for every k of a run with all trajectories and eigenstates,
+#    both forms): the run stops on every rank with exit 1 (or completes, where the allocation
+#    was optional), never hangs in a collective that the failed rank does not reach.
 # Usage: test_mpi.sh NNQ MPIEXEC SOURCE_DIR [FAILALLOC]
 # NNQ_TEST_RANKS (default "1 2 4") chooses the rank counts compared with the serial run; CI's
 # sanitizer build runs "2 4" (one rank is the serial code under mpirun, which the serial
@@ -46,6 +48,7 @@ diag_every = 10
 snapshot_every = 20
 checkpoint_every = 30
 planner = estimate
+states = 4
 [grid]
 n = 30, 24
 qmin = -6
@@ -146,6 +149,10 @@ form = potential
 count = 100
 kinds = bohm, madelung, nelson
 INI
+# started from eigenstates of a double well (phi0 + phi1): found on every rank count alike
+sed -e 's/^preset = harmonic/V = 2 * (x^2 - 4)^2 \/ 16/' -e 's/^preset = gaussian/state = 0, 1, 2/' \
+    -e '/^center = 1/d' -e 's/^momentum = 1/amplitude = 1, 1, 0.3\nphase = 0, 0, 1/' \
+    -e 's/^form = potential/form = momentum/' "$dir/pone.ini" >"$dir/states.ini"
 sed -e 's/^preset = vortex/preset = gaussian/' -e '/^core = 0.5/d' \
     -e 's/^momentum = 0.3, 0$/momentum = 0.3, 0.2\n[madelung]\nform = potential/' \
     "$dir/two.ini" >"$dir/ptwo.ini"
@@ -169,7 +176,7 @@ with h5py.File(sys.argv[1], "w") as f:
     f["dir_file"] = "tool"
 PY
 sed -e "s|^preset = harmonic|file = $dir/tool.h5|" -e '/^omega = 1, 1.3/d' "$dir/two.ini" >"$dir/tool.ini"
-for case in one two three file restart tool pone ptwo; do
+for case in one two three file restart tool pone ptwo states; do
     "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_serial.h5" --quiet >/dev/null
     for np in ${NNQ_TEST_RANKS:-1 2 4}; do
         if ! "$mpiexec" -n $np "$nnq" simulate "$dir/$case.ini" -o "$dir/${case}_np$np.h5" \
@@ -332,6 +339,7 @@ diag_every = 2
 snapshot_every = 2
 checkpoint_every = 2
 planner = estimate
+states = 2
 [grid]
 n = 32, 32
 qmin = -8
