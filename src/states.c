@@ -18,10 +18,11 @@
 #define RITZ_EVERY 10  /* imaginary-time steps between orthonormalisations */
 #define RELAX_MAX 2000 /* imaginary-time steps at most */
 #define RELAX_MOVE                                                                                 \
-    1e-2           /* phase 1 ends when the Ritz values move by less than this of the spread       \
-                    */
-#define DROP 1e-14 /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
-#define ROWS 1024  /* rows of a block product done in place */
+    1e-2              /* phase 1 ends when the Ritz values move by less than this of the spread    \
+                       */
+#define DROP 1e-14    /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
+#define INNER_STEPS 8 /* conjugate-gradient steps of the preconditioner */
+#define ROWS 1024     /* rows of a block product done in place */
 #define MAX_COLS (3 * (NNQ_STATES_MAX + 2 + NNQ_STATES_MAX / 2))
 
 enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
@@ -43,6 +44,7 @@ struct nnq_states {
     double *S, *HS, *small, *rows; /* real: H is real symmetric on the grid */
     double complex *fft;
     double *V, *kick, *T, *decay, *theta;
+    double *cg[5]; /* n values each: the inner conjugate gradients' vectors */
     double vmin, tmin;
     double energy[NNQ_STATES_MAX], residual[NNQ_STATES_MAX], error[NNQ_STATES_MAX];
     long relax, iter;
@@ -60,7 +62,7 @@ static int guard_of(int k) { return 2 + k / 2; }
 void nnq_states_bytes_per_point(int count, size_t *work, size_t *kept) {
     const int m = count + guard_of(count);
     /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay; then the states */
-    *work = sizeof(double) * (size_t)(6 * m) + sizeof(double complex) + 4 * sizeof(double);
+    *work = sizeof(double) * (size_t)(6 * m + 5) + sizeof(double complex) + 4 * sizeof(double);
     *kept = sizeof(double complex) * (size_t)count;
 }
 
@@ -335,26 +337,63 @@ static double bounds(struct nnq_states *s) {
     return worst;
 }
 
-/* W_j <- D^-1/2 (T + t_j)^-1 D^-1/2 W_j for the m residuals (nnq/states.h). Collective. */
+/* z = D^-1/2 (T + t)^-1 D^-1/2 r for a state of Ritz value theta and kinetic energy t
+ * (nnq/states.h); z may be r. Collective. */
+static void smooth(struct nnq_states *s, double theta, double t, const double *r, double *z) {
+    for (ptrdiff_t i = 0; i < s->n; i++)
+        z[i] = r[i] / sqrt(1.0 + fmax(s->V[i] - theta, 0.0) / t);
+    kspace(s, z, z, K_RESOLVENT, t);
+    for (ptrdiff_t i = 0; i < s->n; i++)
+        z[i] /= sqrt(1.0 + fmax(s->V[i] - theta, 0.0) / t);
+}
+
+/* W_j <- INNER_STEPS steps of conjugate gradients on (H - min V + t_j) y = W_j from y = 0,
+ * preconditioned by smooth(): an approximate inverse of a positive definite shift of H, the
+ * m residuals' preconditioner (nnq/states.h). Collective. */
 static void precondition(struct nnq_states *s) {
     const int m = s->m;
+    const ptrdiff_t n = s->n;
     double vx[MAX_COLS];
     for (int j = 0; j < m; j++) {
         const double *x = col(s->S, s, j);
         double a = 0.0;
-        for (ptrdiff_t i = 0; i < s->n; i++)
+        for (ptrdiff_t i = 0; i < n; i++)
             a += s->V[i] * x[i] * x[i];
         vx[j] = a;
     }
     nnq_par_sum(vx, m);
+    double *y = s->cg[0], *r = s->cg[1], *z = s->cg[2], *p = s->cg[3], *ap = s->cg[4];
     for (int j = 0; j < m; j++) {
         const double t = fmax(s->theta[j] - vx[j], s->tmin); /* the kinetic energy */
-        double *w = col(s->S, s, m + j);
-        for (ptrdiff_t i = 0; i < s->n; i++)
-            w[i] /= sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
-        kspace(s, w, w, K_RESOLVENT, t);
-        for (ptrdiff_t i = 0; i < s->n; i++)
-            w[i] /= sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
+        const double shift = t - s->vmin;
+        double *w = col(s->S, s, m + j), rz_old = 1.0;
+        memcpy(r, w, sizeof(double) * (size_t)n);
+        memset(y, 0, sizeof(double) * (size_t)n);
+        for (int it = 0; it < INNER_STEPS; it++) {
+            smooth(s, s->theta[j], t, r, z);
+            double dots[2] = {0.0, 0.0};
+            for (ptrdiff_t i = 0; i < n; i++)
+                dots[0] += r[i] * z[i];
+            nnq_par_sum(dots, 1);
+            const double beta = it ? dots[0] / rz_old : 0.0;
+            rz_old = dots[0];
+            for (ptrdiff_t i = 0; i < n; i++) /* (p holds no value before the first step) */
+                p[i] = it ? z[i] + beta * p[i] : z[i];
+            apply_h(s, p, ap);
+            for (ptrdiff_t i = 0; i < n; i++) {
+                ap[i] += shift * p[i];
+                dots[1] += p[i] * ap[i];
+            }
+            nnq_par_sum(dots + 1, 1);
+            if (!(dots[0] > 0 && dots[1] > 0))
+                break; /* r is zero (to round-off): y is the solution */
+            const double alpha = dots[0] / dots[1];
+            for (ptrdiff_t i = 0; i < n; i++) {
+                y[i] += alpha * p[i];
+                r[i] -= alpha * ap[i];
+            }
+        }
+        memcpy(w, y, sizeof(double) * (size_t)n);
     }
 }
 
@@ -437,6 +476,10 @@ static void free_work(struct nnq_states *s) {
     free(s->T);
     free(s->decay);
     free(s->theta);
+    for (int q = 0; q < 5; q++) {
+        free(s->cg[q]);
+        s->cg[q] = NULL;
+    }
     s->S = s->HS = s->small = s->rows = NULL;
     s->fft = NULL;
     s->V = s->kick = s->T = s->decay = s->theta = NULL;
@@ -483,8 +526,12 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         s->T = malloc(sizeof(double) * nk);
         s->decay = malloc(sizeof(double) * nk);
         s->theta = malloc(sizeof(double) * cols);
+        for (int q = 0; q < 5; q++)
+            s->cg[q] = malloc(sizeof(double) * n);
         ok = s->S && s->HS && s->fft && s->small && s->rows && s->V && s->kick && s->T &&
              s->decay && s->theta;
+        for (int q = 0; q < 5; q++)
+            ok = ok && s->cg[q];
     }
     enum nnq_status rc = nnq_par_agree(
         ok ? NNQ_OK

@@ -14,18 +14,20 @@
  *      values move by less than 1e-2 of the block's spread in 10 steps;
  *   2. the split step's stationary states are not H's (they differ by O(tau^2)); LOBPCG makes
  *      them H's: Rayleigh-Ritz in span{X, W, P} with H itself (X the block, P the last change,
- *      W the residuals H x - theta x preconditioned by D^-1/2 (T + t)^-1 D^-1/2, T the kinetic
+ *      W the residuals r = H x - theta x preconditioned by 8 conjugate-gradient steps on
+ *      (H - min V + t) w = r, each preconditioned by D^-1/2 (T + t)^-1 D^-1/2, T the kinetic
  *      operator, t the state's kinetic energy, D = 1 + max(V - theta, 0) / t), until every
  *      wanted state's energy is within tol of H's eigenvalue by the bound
  *      |E_j - theta_j| <= ||H x_j - theta_j x_j||^2 / (theta_k - theta_j).
  *
- * Bases are kept orthonormal by projection and SVQB (an eigen-decomposition of the Gram
- * matrix), each done twice; the small dense problems go to LAPACK (zheev), the block products
- * to BLAS (zgemm). Under mpirun every inner product is summed over the ranks and rank 0's
- * small eigenproblems are broadcast, so the ranks agree.
+ * H is real symmetric on the grid (V real, the spectral Laplacian even in k): the iteration runs
+ * in real arithmetic. Bases are kept orthonormal by projection and SVQB (an eigen-decomposition
+ * of the Gram matrix), each done twice; the small dense problems go to LAPACK (dsyev), the
+ * block products to BLAS (dgemm). Under mpirun every inner product is summed over the ranks and
+ * rank 0's small eigenproblems are broadcast, so the ranks agree.
  *
- * Each state is normalised (integral |phi|^2 dq = 1) and its phase fixed: the overlap of phi
- * with exp(sum_a (q_a - c_a) / L_a) (c the box's centre, L its lengths) is real and positive.
+ * Each state is normalised (integral |phi|^2 dq = 1), real, and its sign fixed: the overlap of
+ * phi with exp(sum_a (q_a - c_a) / L_a) (c the box's centre, L its lengths) is positive.
  * The ground state is then positive; a state odd about a symmetric well's centre is positive on
  * the side of larger q, so phi0 + phi1 of a symmetric double well sits in the upper well.
  *
