@@ -8,7 +8,9 @@
  * summary and the JSON give the energies; with two or more states, the tunnelling splitting
  * dE = E_1 - E_0 and its period 2 pi hbar / dE, the time psi = phi_0 + phi_1 takes to go from
  * one well of a symmetric double well to the other and back. The values travel in the
- * checkpoint, so a resumed run reports them too.
+ * checkpoint, so a resumed run reports them too. With [classical] enabled at one temperature
+ * T = D / mobility on every axis, /states/gibbs [grid] holds beside them the classical
+ * description's stationary state exp(-V / T) / Z.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,17 +24,65 @@
 #define VALUES (3 * NNQ_STATES_MAX + 2)
 
 /* Invariants: 1 <= k <= NNQ_STATES_MAX; states: the run's (NULL once written, and on a resumed
- * run); v: the values (VALUES doubles, 3 k + 2 of them used). */
+ * run); v: the values (VALUES doubles, 3 k + 2 of them used); gibbs: the Gibbs state (local_size
+ * values) of a fresh run's classical description at its one temperature T > 0 (0: none), NULL
+ * otherwise and once written. */
 struct obs_states {
     struct nnq_stepper_env env;
     const struct nnq_states *states;
     int k;
     double v[VALUES];
+    double T, *gibbs;
 };
+
+/* The temperature D_a / mobility_a of cfg's classical description when it is one for all axes
+ * and positive, else 0. */
+static double temperature(const struct nnq_config *cfg) {
+    if (!cfg->classical_enabled)
+        return 0.0;
+    const double T =
+        nnq_list_axis(&cfg->classical_diffusion, 0) / nnq_list_axis(&cfg->classical_mobility, 0);
+    for (int a = 1; a < cfg->dims; a++) {
+        const double Ta = nnq_list_axis(&cfg->classical_diffusion, a) /
+                          nnq_list_axis(&cfg->classical_mobility, a);
+        if (fabs(Ta - T) > 1e-12 * T)
+            return 0.0;
+    }
+    return T > 0 ? T : 0.0;
+}
+
+/* p_G = exp(-V / T) / Z with V at t = 0: the Fokker-Planck description's stationary state (its
+ * discrete scheme's too: docs/theory.md section 9). Collective. */
+static enum nnq_status gibbs_state(struct obs_states *x, struct nnq_err *err) {
+    const struct nnq_grid *g = x->env.g;
+    const ptrdiff_t n = g->local_size;
+    x->gibbs = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    enum nnq_status rc =
+        nnq_par_agree(x->gibbs ? nnq_potential_fill(x->env.pot, g, 0.0, x->gibbs, err)
+                               : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"),
+                      err);
+    if (rc != NNQ_OK)
+        return rc;
+    double vmin = INFINITY, z = 0.0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        vmin = fmin(vmin, x->gibbs[i]);
+    vmin = -nnq_par_max(-vmin);
+    for (ptrdiff_t i = 0; i < n; i++)
+        z += x->gibbs[i] = exp(-(x->gibbs[i] - vmin) / x->T);
+    nnq_par_sum(&z, 1);
+    for (ptrdiff_t i = 0; i < n; i++)
+        x->gibbs[i] /= z * g->dv;
+    return NNQ_OK;
+}
 
 static int wanted(const struct nnq_config *cfg) { return cfg->states > 0; }
 
-static void destroy(void *self) { free(self); }
+static void destroy(void *self) {
+    struct obs_states *x = self;
+    if (x)
+        free(x->gibbs);
+    free(x);
+}
 
 static enum nnq_status create(const struct nnq_stepper_env *env, void **self, struct nnq_err *err) {
     struct obs_states *x = calloc(1, sizeof *x);
@@ -57,7 +107,13 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         x->v[3 * k] = (double)nnq_states_iterations(x->states);
         x->v[3 * k + 1] = (double)nnq_states_relax_steps(x->states);
     }
-    return NNQ_OK;
+    x->T = temperature(env->cfg);
+    const enum nnq_status gs = x->states && x->T > 0 ? gibbs_state(x, err) : NNQ_OK;
+    if (gs != NNQ_OK) {
+        destroy(x);
+        *self = NULL;
+    }
+    return gs;
 }
 
 static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
@@ -82,6 +138,10 @@ static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *
         rc = nnq_output_array(o, "states/residual", 1, &k, 0, x->v + 2 * k, err);
     for (int j = 0; j < x->k && rc == NNQ_OK; j++)
         rc = nnq_output_grid_rows(o, "states/psi", x->k, j, nnq_states_state(x->states, j), err);
+    if (rc == NNQ_OK && x->gibbs)
+        rc = nnq_output_field_write(o, "states/gibbs", x->gibbs, err);
+    free(x->gibbs);
+    x->gibbs = NULL;
     x->states = NULL;
     return rc;
 }
@@ -125,6 +185,13 @@ static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_sum
                             "%.6g\n",
                             dE, period);
     }
+    if (x->T > 0) {
+        nnq_observed_append(j, js, ",\"gibbs_T\":%.12g", x->T);
+        nnq_observed_append(s, ss,
+                            "  beside them the classical description's stationary state, "
+                            "exp(-V / T) / Z at T = %g: /states/gibbs\n",
+                            x->T);
+    }
     nnq_observed_append(j, js, "}");
 }
 
@@ -133,6 +200,7 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     (void)time_dependent, (void)threads;
     size_t work;
     nnq_states_bytes_per_point(cfg->states, &work, per_point);
+    *per_point += temperature(cfg) > 0 ? sizeof(double) : 0; /* the Gibbs state */
     *fixed = 0;
 }
 

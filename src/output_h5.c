@@ -940,16 +940,24 @@ enum nnq_status nnq_output_diag(struct nnq_output *o, const struct nnq_diag_row 
     return NNQ_OK;
 }
 
-enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err) {
+static int parent_group(struct nnq_output *o, const char *name);
+
+enum nnq_status nnq_output_field_write(struct nnq_output *o, const char *path, const double *data,
+                                       struct nnq_err *err) {
     hsize_t shape[3] = {(hsize_t)o->g->n[0], (hsize_t)o->g->n[1], (hsize_t)o->g->n[2]};
-    hid_t grp = H5Gcreate2(o->file, "potential", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t d = grp < 0 ? -1 : fixed_field(grp, "V", H5T_IEEE_F64LE, o->g->dims, shape);
-    int bad = d < 0 || slab_io(o, d, H5T_NATIVE_DOUBLE, (void *)V, 1);
+    char name[128], what[160];
+    snprintf(name, sizeof name, "/%s", path);
+    hid_t d =
+        parent_group(o, name) ? -1 : fixed_field(o->file, name, H5T_IEEE_F64LE, o->g->dims, shape);
+    int bad = agreed_failure(o, d < 0) || slab_io(o, d, H5T_NATIVE_DOUBLE, (void *)data, 1);
     if (d >= 0)
         H5Dclose(d);
-    if (grp >= 0)
-        H5Gclose(grp);
-    return bad ? h5_fail(err, o, "write /potential/V") : NNQ_OK;
+    snprintf(what, sizeof what, "write %s", name);
+    return bad ? h5_fail(err, o, what) : NNQ_OK;
+}
+
+enum nnq_status nnq_output_potential(struct nnq_output *o, const double *V, struct nnq_err *err) {
+    return nnq_output_field_write(o, "potential/V", V, err);
 }
 
 enum nnq_status nnq_output_potential_same(struct nnq_output *o, const double *V, double *scratch,

@@ -4,8 +4,9 @@
  * independent dense eigen-solve of the same Fourier-grid Hamiltonian (a double well: its
  * tunnelling splitting), orthonormality, the residuals, the phase convention, and the errors;
  * then in runs ([run] states, [initial] state): phi0 + phi1 of a double well tunnels to the
- * other well in half the period the summary states, the basins' masses add up to the norm, a
- * stopped run resumes bit for bit, and bad keys are refused by name.
+ * other well in half the period the summary states, the basins' masses add up to the norm, the
+ * Gibbs state beside them, a stopped run resumes bit for bit, and bad keys are refused by
+ * name.
  */
 #include <complex.h>
 #include <lapacke.h>
@@ -248,6 +249,32 @@ static void tunnelling(void) {
     free(E);
 }
 
+/* With the classical description at T = D / mobility = 0.5: /states/gibbs is exp(-V / T) / Z
+ * of the file's own V, normalised over the box. */
+static void gibbs(void) {
+    static const char *const sets[] = {"classical.enabled=true", "classical.diffusion=0.5"};
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "gibbs", well_ini, sets, 2, NULL, &sum) == NNQ_OK);
+    size_t n, rows, nv, rv;
+    double *p = test_read(dir, "gibbs", "/states/gibbs", &n, &rows);
+    double *V = test_read(dir, "gibbs", "/potential/V", &nv, &rv);
+    CHECK(p && V && n == 128 && nv == 128);
+    if (p && V && n == 128 && nv == 128) {
+        double z = 0.0, mass = 0.0, worst = 0.0;
+        for (size_t i = 0; i < n; i++)
+            z += exp(-V[i] / 0.5);
+        for (size_t i = 0; i < n; i++) {
+            worst = fmax(worst, fabs(p[i] - exp(-V[i] / 0.5) / (z * 8.0 / 128)));
+            mass += p[i] * 8.0 / 128;
+        }
+        CHECK_NEAR(worst, 0.0, 1e-13);
+        CHECK_NEAR(mass, 1.0, 1e-14);
+    }
+    CHECK(strstr(sum.observed_json, "\"gibbs_T\":0.5") != NULL);
+    free(p);
+    free(V);
+}
+
 static void resume(void) {
     static const char *const dsets[] = {"/states/energy", "/states/error",  "/states/residual",
                                         "/schrodinger/p", "/schrodinger/F", "/diagnostics/energy"};
@@ -296,6 +323,7 @@ int main(void) {
     double_well();
     errors();
     tunnelling();
+    gibbs();
     resume();
     bad_keys();
     return check_finish(dir);

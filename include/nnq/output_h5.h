@@ -139,6 +139,12 @@ enum nnq_status nnq_output_array(struct nnq_output *o, const char *path, int ran
                                  const size_t *dims, int integer, const void *data,
                                  struct nnq_err *err);
 
+/* Writes the float64 grid field /<path> [n0 (, n1 (, n2))] from this rank's slab of data,
+ * creating it (and its group, one level below the root, where it is missing). Returns NNQ_OK
+ * or NNQ_ERR_RUNTIME. Collective. */
+enum nnq_status nnq_output_field_write(struct nnq_output *o, const char *path, const double *data,
+                                       struct nnq_err *err);
+
 /* Writes row `row` (0 .. count) of /<path> [count, n0 (, n1 (, n2))], complex float64 as the
  * snapshots' psi: data holds this rank's slab of one grid field; row 0 creates the dataset (and
  * its group, one level below the root, where it is missing). For fields written once (the
