@@ -46,6 +46,7 @@
 
 #include "nnq/observer.h"
 #include "nnq/par.h"
+#include "rng.h"
 
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
@@ -107,25 +108,15 @@ struct axis {
     double w[WIDTH], dw[WIDTH];
 };
 
-/* ---- counter-based random numbers (splitmix64's finaliser, G. Steele et al., OOPSLA 2014) -- */
-
-static uint64_t mix(uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+/* ---- counter-based random numbers (rng.h) ------------------------------------------------ */
 
 static uint64_t key(uint64_t seed, uint64_t a, uint64_t b, uint64_t c, uint64_t e) {
-    return mix(mix(mix(mix(mix(seed) ^ a) ^ b) ^ c) ^ e);
+    return nnq_rng_mix(nnq_rng_mix(nnq_rng_mix(nnq_rng_mix(nnq_rng_mix(seed) ^ a) ^ b) ^ c) ^ e);
 }
-
-/* In (0, 1). */
-static double uniform(uint64_t h) { return ((double)(h >> 11) + 0.5) * 0x1p-53; }
 
 /* A standard normal number (Box-Muller) from two keys. */
 static double normal(uint64_t h1, uint64_t h2) {
-    return sqrt(-2.0 * log(uniform(h1))) * cos(2.0 * M_PI * uniform(h2));
+    return sqrt(-2.0 * log(nnq_rng_uniform(h1))) * cos(2.0 * M_PI * nnq_rng_uniform(h2));
 }
 
 /* The standard normal number of particle p of `kind`, sub-step `node` of the step, axis a. */
@@ -457,7 +448,7 @@ static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, 
         double *qp = q + p * x->d;
         for (int a = 0; a < x->d; a++)
             qp[a] = 0.0;
-        const double target = uniform(key(x->seed, tag, (uint64_t)p, 0, 0)) * total;
+        const double target = nnq_rng_uniform(key(x->seed, tag, (uint64_t)p, 0, 0)) * total;
         ptrdiff_t lo = 0, hi = n0 - 1; /* the first row whose running sum passes target */
         while (lo < hi) {
             const ptrdiff_t mid = (lo + hi) / 2;
@@ -485,10 +476,11 @@ static enum nnq_status sample_start(struct traj *x, const struct nnq_view *ref, 
         ptrdiff_t j[3];
         nnq_grid_index(g, cell, j);
         for (int a = 0; a < x->d; a++)
-            qp[a] = g->qmin[a] +
-                    ((double)j[a] + uniform(key(x->seed, tag, (uint64_t)p, 1, (uint64_t)a))) *
-                        g->dq[a] -
-                    0.5 * g->dq[a];
+            qp[a] =
+                g->qmin[a] +
+                ((double)j[a] + nnq_rng_uniform(key(x->seed, tag, (uint64_t)p, 1, (uint64_t)a))) *
+                    g->dq[a] -
+                0.5 * g->dq[a];
         wrap(g, x->d, qp);
     }
     free(cum);

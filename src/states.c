@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nnq/par.h"
+#include "rng.h"
 
 #define RITZ_EVERY 10  /* imaginary-time steps between orthonormalisations */
 #define RELAX_MAX 2000 /* imaginary-time steps at most */
@@ -190,13 +191,6 @@ static int orthonormalise(struct nnq_states *s, double *Z, int nz, const double 
     return nz;
 }
 
-static uint64_t mix(uint64_t z) { /* splitmix64's finaliser */
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Columns from .. to of S: numbers in (-1/2, 1/2) keyed by the global point and the column,
  * so that every decomposition of the grid starts from the same block. */
 static void fill_random(struct nnq_states *s, int from, int to, uint64_t round) {
@@ -205,8 +199,8 @@ static void fill_random(struct nnq_states *s, int from, int to, uint64_t round) 
     for (int j = from; j < to; j++) {
         double *x = col(s->S, s, j);
         for (ptrdiff_t i = 0; i < s->n; i++)
-            x[i] = (double)(mix(mix(first + (uint64_t)i) ^ mix((uint64_t)j + 64 * round)) >> 11) *
-                       0x1p-53 -
+            x[i] = nnq_rng_uniform(nnq_rng_mix(first + (uint64_t)i) ^
+                                   nnq_rng_mix((uint64_t)j + 64 * round)) -
                    0.5;
     }
 }
