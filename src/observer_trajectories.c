@@ -19,7 +19,10 @@
  * Heun's method (the explicit trapezoid; for nelson the stochastic Heun scheme for additive
  * noise, weak order 2; langevin alike), second order, the fields at the two ends of the step
  * being the solvers' own (V's: the potential at both times); inside a step psi, u_M and V are
- * linear in time. A step whose displacement
+ * linear in time. Under an integrator of order 4 or 6 the bohm particles take the classical
+ * Runge-Kutta method with psi cubic in time inside the step (the Hermite interpolant of psi and
+ * d psi / dt = -(i / hbar) H psi at both ends, H made spectrally here: one transform pair a
+ * step): order 4, as psi. A step whose displacement
  * exceeds a quarter cell, or whose velocity changes by more than 1/16 cell / dt along the
  * way, is halved, down to 2^-MAX_LEVEL of dt: near a node Bohmian velocities grow without
  * bound and a particle must neither jump across it nor become NaN (where psi vanishes the
@@ -39,13 +42,16 @@
  * the Brownian bridge.
  */
 #include <assert.h>
+#include <fftw3.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnq/absorber.h"
 #include "nnq/observer.h"
 #include "nnq/par.h"
+#include "nnq/schrodinger.h"
 #include "rng.h"
 
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
@@ -80,6 +86,14 @@ struct traj {
     uint64_t seed;
     double *q[KINDS];
     double complex *psi[2];
+    /* bohm under an integrator of order 4 or 6 (hermite): psi's time derivative -(i/hbar) H psi
+     * at both ends of the step (dpsi, as psi), made through kbuf (the grid's alloc_size values)
+     * with the plans fwd, bwd, the kinetic factors kin (k_local_size) and V (hv) and an absorbing
+     * layer's W (hw, or NULL) on this rank's slab */
+    int hermite, hv_loaded;
+    double complex *dpsi[2], *kbuf;
+    double *kin, *hv, *hw;
+    fftw_plan fwd, bwd;
     double *u[2];
     double *V[2], *vslab;
     double *sums; /* d values: the means of a kind */
@@ -98,6 +112,7 @@ static void traj_check(const struct traj *x) {
     assert(!x->v_loaded || x->V[0] == x->V[1]);
     assert(!x->u[0] == !(x->kinds & NNQ_TRAJ_MADELUNG));
     assert(!x->psi[0] == !(x->kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON)));
+    assert(!x->hermite || (x->psi[0] && x->dpsi[0] && x->dpsi[1] && x->kbuf && x->kin && x->hv));
 }
 
 /* One axis of a stencil: the buffer indices (axis 0: rows, with the halo) and the weights of
@@ -265,7 +280,8 @@ static void interpolate_grad(const struct traj *x, const double *f, const struct
 }
 
 /* The velocity (nelson, langevin: the drift) of `kind` at q, at the fraction s of the step (0:
- * the current fields, 1: the next ones, linear between). */
+ * the current fields, 1: the next ones, linear between; bohm with x->hermite: psi cubic
+ * between, from its time derivative at both ends). */
 static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t c0, double s,
                      double *v) {
     struct axis ax[3];
@@ -296,14 +312,56 @@ static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t 
         interpolate_psi(x, x->psi[now], ax, a);
     if (s > 0.0)
         interpolate_psi(x, x->psi[next], ax, b);
-    for (int k = 0; k < 4; k++)
-        z[k] = (1.0 - s) * a[k] + s * b[k];
+    if (kind == BOHM && x->hermite && s > 0.0 && s < 1.0) {
+        /* the cubic Hermite interpolant in time: psi to O(dt^4) inside the step */
+        double complex ta[4], tb[4];
+        interpolate_psi(x, x->dpsi[now], ax, ta);
+        interpolate_psi(x, x->dpsi[next], ax, tb);
+        const double s2 = s * s, s3 = s2 * s;
+        const double h00 = 2 * s3 - 3 * s2 + 1, h10 = (s3 - 2 * s2 + s) * x->dt,
+                     h01 = 3 * s2 - 2 * s3, h11 = (s3 - s2) * x->dt;
+        for (int k = 0; k < 4; k++)
+            z[k] = h00 * a[k] + h10 * ta[k] + h01 * b[k] + h11 * tb[k];
+    } else
+        for (int k = 0; k < 4; k++)
+            z[k] = (1.0 - s) * a[k] + s * b[k];
     const double den = creal(z[0]) * creal(z[0]) + cimag(z[0]) * cimag(z[0]);
     for (int k = 0; k < x->d; k++) {
         const double complex c = conj(z[0]) * z[1 + k];
         double vk = x->hbar_m * (cimag(c) + (kind == NELSON ? creal(c) : 0.0)) / den;
         v[k] = den > 1e-300 && isfinite(vk) ? vk : 0.0;
     }
+}
+
+/* A bohm particle over the fraction [s0, s0 + ds] of the step by the classical Runge-Kutta
+ * method (order 4; psi cubic in time inside the step), halved as substep() halves. Returns the
+ * sub-steps. */
+static long substep_rk4(const struct traj *x, double *q, ptrdiff_t c0, double s0, double ds,
+                        int level) {
+    const int d = x->d;
+    const double tau = ds * x->dt;
+    double k1[3], k2[3], k3[3], k4[3], qs[3] = {0, 0, 0};
+    velocity(x, BOHM, q, c0, s0, k1);
+    for (int a = 0; a < d; a++)
+        qs[a] = q[a] + 0.5 * tau * k1[a];
+    velocity(x, BOHM, qs, c0, s0 + 0.5 * ds, k2);
+    for (int a = 0; a < d; a++)
+        qs[a] = q[a] + 0.5 * tau * k2[a];
+    velocity(x, BOHM, qs, c0, s0 + 0.5 * ds, k3);
+    for (int a = 0; a < d; a++)
+        qs[a] = q[a] + tau * k3[a];
+    velocity(x, BOHM, qs, c0, s0 + ds, k4);
+    double move = 0, turn = 0;
+    for (int a = 0; a < d; a++) {
+        move = fmax(move, fabs(tau * k1[a]) / x->g->dq[a]);
+        turn = fmax(turn, fabs(tau * (k4[a] - k1[a])) / x->g->dq[a]);
+    }
+    if (level < MAX_LEVEL && (move > 0.25 || turn > 0.0625))
+        return substep_rk4(x, q, c0, s0, ds / 2, level + 1) +
+               substep_rk4(x, q, c0, s0 + ds / 2, ds / 2, level + 1);
+    for (int a = 0; a < d; a++)
+        q[a] += tau / 6.0 * (k1[a] + 2.0 * k2[a] + 2.0 * k3[a] + k4[a]);
+    return 1;
 }
 
 /* Moves q over the fraction [s0, s0 + ds] of the step; dw: the noise over it (zeros for
@@ -316,6 +374,8 @@ static long substep(const struct traj *x, int kind, long p, double *q, ptrdiff_t
     const int d = x->d;
     const double tau = ds * x->dt;
     double v0[3], v1[3], qs[3] = {0, 0, 0};
+    if (kind == BOHM && x->hermite)
+        return substep_rk4(x, q, c0, s0, ds, level);
     velocity(x, kind, q, c0, s0, v0);
     for (int a = 0; a < d; a++)
         qs[a] = q[a] + tau * v0[a] + dw[a];
@@ -389,6 +449,35 @@ static void fill(const struct traj *x, void *buf, const void *f, size_t row_byte
     nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes, b);
 }
 
+/* dpsi[which] = -(i/hbar) (T + V - i W) psi of the slab psi (at the time of `which`), with
+ * its halo. NNQ_OK, or V's error (not finite). Collective. */
+static enum nnq_status time_derivative(struct traj *x, int which, const double complex *psi,
+                                       struct nnq_err *err) {
+    const struct nnq_grid *g = x->g;
+    const ptrdiff_t n = g->local_size;
+    const double hbar = x->env.cfg->hbar;
+    if (!x->hv_loaded) {
+        const double t = (double)(x->step + (which != x->cur)) * x->dt;
+        const enum nnq_status rc =
+            nnq_par_agree(nnq_potential_fill(x->env.pot, g, t, x->hv, err), err);
+        if (rc != NNQ_OK)
+            return rc;
+        x->hv_loaded = !nnq_potential_time_dependent(x->env.pot);
+    }
+    if (n > 0)
+        memcpy(x->kbuf, psi, sizeof(double complex) * (size_t)n);
+    nnq_grid_execute(g, x->fwd, x->kbuf);
+    for (ptrdiff_t i = 0; i < g->k_local_size; i++)
+        x->kbuf[i] *= x->kin[i];
+    nnq_grid_execute(g, x->bwd, x->kbuf);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double complex h = x->kbuf[i] + (x->hv[i] - I * (x->hw ? x->hw[i] : 0.0)) * psi[i];
+        x->kbuf[i] = -I * h / hbar;
+    }
+    fill(x, x->dpsi[which], x->kbuf, (size_t)x->plane * sizeof(double complex));
+    return NNQ_OK;
+}
+
 /* The fields of the current state (which == cur) or of the next (the steppers have made the
  * step) into the buffers `which`. NNQ_OK, or V's error (not finite). Collective. */
 static enum nnq_status load(struct traj *x, int which, struct nnq_err *err) {
@@ -403,8 +492,14 @@ static enum nnq_status load(struct traj *x, int which, struct nnq_err *err) {
         fill(x, x->V[which], x->vslab, plane * sizeof(double));
         x->v_loaded = x->V[0] == x->V[1];
     }
-    if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v))
+    if (x->psi[which] && nnq_stepper_view(&x->env, "schrodinger", &v)) {
         fill(x, x->psi[which], v.psi, plane * sizeof(double complex));
+        if (x->hermite) {
+            const enum nnq_status rc = time_derivative(x, which, v.psi, err);
+            if (rc != NNQ_OK)
+                return rc;
+        }
+    }
     if (x->u[which] && !x->madelung_ended && nnq_stepper_view(&x->env, "madelung", &v)) {
         if (v.ended) { /* the fluid's flow no longer exists: nothing to follow */
             x->madelung_ended = 1;
@@ -500,8 +595,17 @@ static void destroy(void *self) {
         free(x->q[k]);
     for (int b = 0; b < 2; b++) {
         free(x->psi[b]);
+        free(x->dpsi[b]);
         free(x->u[b]);
     }
+    if (x->fwd)
+        fftw_destroy_plan(x->fwd);
+    if (x->bwd)
+        fftw_destroy_plan(x->bwd);
+    fftw_free(x->kbuf);
+    free(x->kin);
+    free(x->hv);
+    free(x->hw);
     if (x->V[1] != x->V[0])
         free(x->V[1]);
     free(x->V[0]);
@@ -623,10 +727,50 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     }
     if (!x->V[1])
         x->V[1] = x->V[0];
-    if (bad) {
+    x->hermite = (x->kinds & NNQ_TRAJ_BOHM) &&
+                 nnq_schrodinger_order((enum nnq_integrator)cfg->run_integrator) >= 4;
+    if (!x->hermite) {
+        if (bad) {
+            destroy(x);
+            return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %ld trajectories",
+                               cfg->trajectories_count);
+        }
+        *self = x;
+        return NNQ_OK;
+    }
+    const size_t local = g->local_size > 0 ? (size_t)g->local_size : 1,
+                 nk = g->k_local_size > 0 ? (size_t)g->k_local_size : 1;
+    for (int b = 0; b < 2 && !bad; b++)
+        bad = !(x->dpsi[b] = calloc((size_t)x->ext, sizeof(double complex)));
+    bad =
+        bad || !(x->kbuf = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) ||
+        !(x->kin = malloc(sizeof(double) * nk)) || !(x->hv = malloc(sizeof(double) * local)) ||
+        (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !(x->hw = malloc(sizeof(double) * local)));
+    /* agreed before planning, a collective that the other ranks would wait in */
+    enum nnq_status rc =
+        nnq_par_agree(bad ? nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %ld trajectories",
+                                        cfg->trajectories_count)
+                          : NNQ_OK,
+                      err);
+    if (rc == NNQ_OK)
+        rc = nnq_par_agree(nnq_grid_plan_fft(g, x->kbuf, env->threads,
+                                             (enum nnq_planner)cfg->run_planner, &x->fwd, &x->bwd,
+                                             err),
+                           err);
+    if (rc != NNQ_OK) {
         destroy(x);
-        return nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory for %ld trajectories",
-                           cfg->trajectories_count);
+        return rc;
+    }
+    const double c = cfg->hbar * cfg->hbar / (2.0 * cfg->particle_mass) / (double)g->total;
+    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
+        ptrdiff_t j[3];
+        nnq_grid_kindex(g, idx, j);
+        const double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
+        x->kin[idx] = c * (k0 * k0 + k1 * k1 + k2 * k2); /* the 1/N of the transform pair */
+    }
+    if (x->hw && !nnq_absorber_fill(cfg, g, x->hw)) {
+        free(x->hw);
+        x->hw = NULL;
     }
     *self = x;
     return NNQ_OK;
@@ -800,12 +944,18 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     const size_t psi = kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON) ? 2 * sizeof(double complex) : 0;
     const size_t u = kinds & NNQ_TRAJ_MADELUNG ? 2 * sizeof(double) * (size_t)cfg->dims : 0;
     const size_t V = kinds & NNQ_TRAJ_LANGEVIN ? (time_dependent ? 2 : 1) * sizeof(double) : 0;
-    *per_point = psi + u + V + (V ? sizeof(double) : 0); /* and V's fill */
+    /* bohm under an order-4 integrator: psi's time derivative at both ends, the transform's
+     * array, the kinetic factors, V and W */
+    const int hermite = (kinds & NNQ_TRAJ_BOHM) &&
+                        nnq_schrodinger_order((enum nnq_integrator)cfg->run_integrator) >= 4;
+    const size_t dpsi = hermite ? 2 * sizeof(double complex) : 0;
+    *per_point = psi + u + V + (V ? sizeof(double) : 0) /* and V's fill */ +
+                 (hermite ? dpsi + sizeof(double complex) + 3 * sizeof(double) : 0);
     const double plane = (double)cfg->n[1] * (double)cfg->n[2];
     /* the halo of the reach without V's drift (known at create): the drift's share is a few
      * rows more */
     *fixed = (double)cfg->trajectories_count * cfg->dims * sizeof(double) * nkinds +
-             2.0 * (reach_of(cfg, 0.0) + 3) * plane * (double)(psi + u + V);
+             2.0 * (reach_of(cfg, 0.0) + 3) * plane * (double)(psi + u + V + dpsi);
 }
 
 const struct nnq_observer_ops nnq_observer_trajectories = {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # MPI runs against the serial run (ctest label mpi; only in an MPI build), both solvers:
 #  - 1D (two packets colliding: nodes; rank 0 holds a 1D grid; an absorbing layer whose
-#    strength is chosen from the state: the same in the stored config), 2D (axis 0 of 30 rows:
+#    strength is chosen from the state: the same in the stored config; bm4, so the bohm
+#    particles take the order-4 path with psi's time derivative), 2D (axis 0 of 30 rows:
 #    8,8,8,6 on 4 ranks) and 3D (9 rows: 3,3,3,0 - a rank holds none), np = 1, 2, 4
 #    (oversubscribed): p, psi, F, V, the Madelung p, F, j, the Fokker-Planck p, the basins'
 #    labels and tables (1D, 2D, 3D), the regions' tables (2D), every diagnostics column and
@@ -102,6 +103,7 @@ cat > "$dir/one.ini" <<'INI'
 [run]
 steps = 400
 dt = 5e-3
+integrator = bm4
 diag_every = 20
 snapshot_every = 200
 planner = estimate
@@ -340,6 +342,7 @@ snapshot_every = 2
 checkpoint_every = 2
 planner = estimate
 states = 2
+integrator = bm4
 [grid]
 n = 32, 32
 qmin = -8

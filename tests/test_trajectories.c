@@ -4,7 +4,8 @@
  *  - a coherent state in a harmonic trap: every Bohm particle moves rigidly with the packet,
  *    q(t) - q(0) = x0 (cos t - 1), within 1e-6 over one period; the Madelung particles follow
  *    them to the Madelung solver's accuracy, which improves with the grid (order >= 1);
- *  - free spreading of a Gaussian (2D): q(t) = q(0) s(t) / s(0) per axis within 1e-6;
+ *  - free spreading of a Gaussian (2D): q(t) = q(0) s(t) / s(0) per axis within 1e-6; in 1D
+ *    (width 0.5) under bm4 within 1e-7 at dt = 1e-3, at order 4 in dt (strang: order 2);
  *  - colliding packets (1D): Madelung and Bohm particles agree while F is single-valued and
  *    part after the nodes appear (the gap grows tenfold);
  *  - Nelson walkers in the harmonic ground state: mean 0 and variance hbar / (2 m omega)
@@ -78,6 +79,51 @@ static void test_coherent(void) {
     coherent("coherent_fine", fine, 1, &bohm2, &fluid2);
     CHECK_NEAR(bohm2, 0, 1e-6);
     CHECK_ORDER(fluid, fluid2, 1.0, 4.0);
+}
+
+/* ---- Bohm at order 4 (1D) ------------------------------------------------------------------ */
+
+/* The largest error of five Bohm particles in a freely spreading Gaussian (hbar = m = 1, width
+ * 0.5) to t = 1.5 against q(0) s(t) / s(0), with `sets` (the integrator and dt). */
+static double spreading_1d(const char *const *sets, int nsets) {
+    static const char ini[] =
+        "[run]\nt_end = 1.5\ndiag_every = 50\nsnapshot_every = 0\nplanner = estimate\n"
+        "[grid]\nn = 4096\nqmin = -20\nqmax = 20\n"
+        "[initial]\npreset = gaussian\nwidth = 0.5\n"
+        "[madelung]\nenabled = false\n"
+        "[trajectories]\nat = 0.5, -1, 1.5, -0.2, 0.8\nkinds = bohm\n"
+        "[output]\nfields = p\n";
+    struct nnq_summary sum;
+    if (test_run(dir, "spreading_1d", ini, sets, nsets, NULL, &sum) != NNQ_OK)
+        return INFINITY;
+    size_t n, rows, nt, rt;
+    double *q = test_read(dir, "spreading_1d", "/trajectories/bohm/q", &n, &rows);
+    double *t = test_read(dir, "spreading_1d", "/trajectories/t", &nt, &rt);
+    double worst = q && t && n == rows * 5 ? 0.0 : INFINITY;
+    for (size_t r = 0; worst < INFINITY && r < rows; r++)
+        for (int p = 0; p < 5; p++) {
+            const double tau = t[r] / (2.0 * 0.25);
+            worst = fmax(worst, fabs(q[r * 5 + p] - q[p] * sqrt(1.0 + tau * tau)));
+        }
+    free(q);
+    free(t);
+    return worst;
+}
+
+/* Under bm4 the particles take the classical Runge-Kutta method with psi cubic in time (from
+ * its time derivative at the step's ends): order 4 in dt, far below strang's order 2 at dt =
+ * 1e-3 (width 0.5). */
+static void test_bohm_order4(void) {
+    const char *strang[] = {"run.integrator=strang", "run.dt=1e-3"};
+    const char *fine[] = {"run.integrator=bm4", "run.dt=1e-3"};
+    const char *a[] = {"run.integrator=bm4", "run.dt=8e-3"};
+    const char *b[] = {"run.integrator=bm4", "run.dt=4e-3"};
+    const double es = spreading_1d(strang, 2), ef = spreading_1d(fine, 2);
+    const double ea = spreading_1d(a, 2), eb = spreading_1d(b, 2);
+    printf("bohm, free Gaussian of width 0.5: strang at dt 1e-3 %.3e; bm4 at 1e-3 %.3e\n", es, ef);
+    CHECK_NEAR(ef, 0.0, 1e-7);
+    CHECK(es > 100 * ef);
+    CHECK_ORDER(ea, eb, 3.3, 4.7);
 }
 
 /* ---- free spreading (2D) ------------------------------------------------------------------- */
@@ -551,6 +597,7 @@ int main(void) {
     test_core();
     test_coherent();
     test_spreading();
+    test_bohm_order4();
     test_nodes();
     test_resume();
     test_nelson_ground();
