@@ -234,15 +234,21 @@ def plot_trajectories(f, out, stem, most=40):
 
 
 def walker_shares(f, labels, nb):
-    """{kind: (t, shares [rows, nb])} of the walkers, each counted in the basin of its nearest
-    grid point (the box is periodic)."""
+    """{kind: (t, shares [rows, nb])} of the walkers: nnq's own tables at every row
+    (/basins/nelson_walkers, ...), else (files written before nnq had them) each walker counted
+    in the basin of its nearest grid point from the stored positions (the box is periodic)."""
     if "trajectories" not in f or "t" not in f["trajectories"]:
         return {}
     tr = f["trajectories"]
     dims = labels.ndim
     out = {}
+    table = {"bohm": "bohm_particles", "madelung": "madelung_particles",
+             "nelson": "nelson_walkers", "langevin": "langevin_walkers"}
     for k in ("bohm", "madelung", "nelson", "langevin"):
         if k not in tr:
+            continue
+        if table[k] in f["basins"]:
+            out[k] = (f["diagnostics/t"][:], f["basins"][table[k]][:])
             continue
         q = tr[k]["q"][:]  # rows, count, d
         idx = []

@@ -39,6 +39,7 @@
 #include "nnq/run.h"
 
 #define BASINS_MAX 64
+#define DESC_MAX (NNQ_STEPPERS_MAX + 8) /* the steppers, and the point sets of the observers */
 
 enum { HALF, ONE_E, LEVELS };
 static const double level[LEVELS] = {0.5, 0.36787944117144233};
@@ -50,9 +51,9 @@ static const char *const level_key[LEVELS] = {"t_half", "t_1e"};
 struct family {
     const char *group;
     int n; /* sets, 0 .. BASINS_MAX */
-    double mass[NNQ_STEPPERS_MAX][BASINS_MAX], share[NNQ_STEPPERS_MAX][BASINS_MAX];
-    double t_cross[NNQ_STEPPERS_MAX][LEVELS][BASINS_MAX];
-    int table[NNQ_STEPPERS_MAX];
+    double mass[DESC_MAX][BASINS_MAX], share[DESC_MAX][BASINS_MAX];
+    double t_cross[DESC_MAX][LEVELS][BASINS_MAX];
+    int table[DESC_MAX];
 };
 
 enum { BASINS, REGIONS, FAMILIES };
@@ -60,19 +61,22 @@ enum { BASINS, REGIONS, FAMILIES };
 /*
  * Invariants: fam[BASINS].n basins (0 without [basins]), label (local_size values in [0, n))
  * and vmin, qmin (n x d) their minima, vmin ascending; fam[REGIONS].n = the config's regions,
- * inside[i] bit r set when cell i is in region r; nd <= NNQ_STEPPERS_MAX descriptions (the
- * steppers of env, by index desc[]). glabel (the whole grid's labels) is held until the first
- * record writes it.
+ * inside[i] bit r set when cell i is in region r; nd <= DESC_MAX descriptions, called name[]:
+ * the steppers of env (desc[] their index), then the point sets of the observers before this
+ * one (desc[] -1: set wset[] of observer wobs[]), whose "mass" in a set of cells is the share of
+ * their points there. glabel (the whole grid's labels) is held until the first record writes
+ * it.
  */
 struct basins {
     struct nnq_stepper_env env;
     int nd, opened;
-    int desc[NNQ_STEPPERS_MAX];
+    int desc[DESC_MAX], wobs[DESC_MAX], wset[DESC_MAX];
+    const char *name[DESC_MAX];
     struct family fam[FAMILIES];
     int *label, *glabel;
     uint16_t *inside;
     double vmin[BASINS_MAX], qmin[BASINS_MAX * 3];
-    double total[NNQ_STEPPERS_MAX]; /* each description's mass at the last sample */
+    double total[DESC_MAX]; /* each description's mass at the last sample */
     double t_prev;
 };
 _Static_assert(NNQ_REGIONS_MAX <= 16 && NNQ_REGIONS_MAX <= BASINS_MAX, "a region is a bit");
@@ -349,8 +353,20 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     for (ptrdiff_t i = 0; basins && i < g->local_size; i++)
         x->label[i] = x->glabel[g->local_0_start * plane + i];
     for (int k = 0; k < env->count; k++)
-        if (env->self[k])
+        if (env->self[k]) {
+            x->name[x->nd] = env->ops[k]->name;
             x->desc[x->nd++] = k;
+        }
+    for (int k = 0; k < env->nobs; k++) /* the walkers of the observers made before this one */
+        for (int set = 0; env->obs[k]->points && env->obs_self[k] && x->nd < DESC_MAX; set++) {
+            const double *q;
+            long count;
+            if (!env->obs[k]->points(env->obs_self[k], set, &x->name[x->nd], &q, &count))
+                break;
+            x->desc[x->nd] = -1;
+            x->wobs[x->nd] = k;
+            x->wset[x->nd++] = set;
+        }
     x->t_prev = NAN;
     for (int f = 0; f < FAMILIES; f++)
         for (int k = 0; k < x->nd; k++)
@@ -370,6 +386,40 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     return NNQ_OK;
 }
 
+/* The shares of description k, a point set, in the basins and regions (m: scratch of
+ * 2 BASINS_MAX + 1 zeros): each point counts in the sets of its nearest grid point, on the
+ * rank that holds that point. Collective. */
+static void walker_shares(struct basins *x, int k, double *m, int nb, int nr) {
+    const struct nnq_grid *g = x->env.g;
+    const double *q;
+    long count;
+    const int o = x->wobs[k];
+    x->env.obs[o]->points(x->env.obs_self[o], x->wset[k], &x->name[k], &q, &count);
+    for (long p = 0; p < count; p++) {
+        ptrdiff_t j[3] = {0, 0, 0};
+        int gone = 0;
+        for (int a = 0; a < g->dims; a++) {
+            const double pos = floor((q[p * g->dims + a] - g->qmin[a]) / g->dq[a] + 0.5);
+            gone |= !isfinite(pos);
+            j[a] = gone ? 0 : ((ptrdiff_t)pos % g->n[a] + g->n[a]) % g->n[a];
+        }
+        if (gone || j[0] < g->local_0_start || j[0] >= g->local_0_start + g->local_n0)
+            continue;
+        const ptrdiff_t i = ((j[0] - g->local_0_start) * g->n[1] + j[1]) * g->n[2] + j[2];
+        m[2 * BASINS_MAX] += 1.0;
+        if (nb)
+            m[x->label[i]] += 1.0;
+        for (unsigned bits = nr ? x->inside[i] : 0u; bits; bits &= bits - 1)
+            m[BASINS_MAX + __builtin_ctz(bits)] += 1.0;
+    }
+    nnq_par_sum(m, 2 * BASINS_MAX + 1);
+    x->total[k] = m[2 * BASINS_MAX] / (double)count;
+    for (int b = 0; b < BASINS_MAX; b++) {
+        x->fam[BASINS].mass[k][b] = m[b] / (double)count;
+        x->fam[REGIONS].mass[k][b] = m[BASINS_MAX + b] / (double)count;
+    }
+}
+
 static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
     struct basins *x = self;
     (void)ref;
@@ -380,8 +430,12 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     for (int k = 0; k < x->nd; k++) {
         struct nnq_view v;
         const int s = x->desc[k];
-        x->env.ops[s]->view(x->env.self[s], &v);
         double m[2 * BASINS_MAX + 1] = {0}; /* the basins', the regions', the whole mass */
+        if (s < 0) {
+            walker_shares(x, k, m, fb->n, fr->n);
+            continue;
+        }
+        x->env.ops[s]->view(x->env.self[s], &v);
         for (ptrdiff_t i = 0; i < g->local_size; i++) {
             const double p =
                 v.p ? v.p[i]
@@ -419,7 +473,7 @@ static void crossings(struct basins *x, struct family *f, const double *total, d
 /* Family f's part of the JSON line: per description its masses and crossing times. */
 static void json_family(const struct basins *x, const struct family *f, char *j, size_t js) {
     for (int k = 0; k < x->nd; k++) {
-        nnq_observed_append(j, js, ",\"%s\":{\"mass\":", x->env.ops[x->desc[k]]->name);
+        nnq_observed_append(j, js, ",\"%s\":{\"mass\":", x->name[k]);
         nnq_observed_list(j, js, f->mass[k], f->n);
         for (int l = 0; l < LEVELS; l++) {
             nnq_observed_append(j, js, ",\"%s\":", level_key[l]);
@@ -443,9 +497,8 @@ static void text_family(const struct basins *x, const struct family *f, char *s,
                 else
                     snprintf(when[l], sizeof when[l], "t = %.4g", f->t_cross[k][l][b]);
             name(x, b, what, sizeof what);
-            nnq_observed_append(s, ss, "    %-12s %s: %.6f, 1/2 %s, 1/e %s\n",
-                                b ? "" : x->env.ops[x->desc[k]]->name, what, f->mass[k][b],
-                                when[HALF], when[ONE_E]);
+            nnq_observed_append(s, ss, "    %-18s %s: %.6f, 1/2 %s, 1/e %s\n", b ? "" : x->name[k],
+                                what, f->mass[k][b], when[HALF], when[ONE_E]);
         }
     if (shown < f->n)
         nnq_observed_append(s, ss, "    (%d more in the JSON line and in /%s)\n", f->n - shown,
@@ -526,7 +579,7 @@ static enum nnq_status open_tables(struct basins *x, struct nnq_output *o, struc
     for (int f = 0; f < FAMILIES; f++)
         for (int k = 0; k < x->nd && rc == NNQ_OK && x->fam[f].n; k++) {
             char path[64];
-            snprintf(path, sizeof path, "%s/%s", x->fam[f].group, x->env.ops[x->desc[k]]->name);
+            snprintf(path, sizeof path, "%s/%s", x->fam[f].group, x->name[k]);
             rc = nnq_output_table_open(o, path, x->fam[f].n, &x->fam[f].table[k], err);
         }
     x->opened = rc == NNQ_OK;
@@ -544,7 +597,7 @@ static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *
 
 /* The crossings' state: t_prev, then per family, description and set the share and the two
  * levels' times. */
-enum { STATE_MAX = 1 + FAMILIES * NNQ_STEPPERS_MAX * BASINS_MAX * (1 + LEVELS) };
+enum { STATE_MAX = 1 + FAMILIES * DESC_MAX * BASINS_MAX * (1 + LEVELS) };
 
 static size_t pack(struct basins *x, double *v, int out) {
     size_t at = 0;

@@ -934,6 +934,21 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
     return rc == NNQ_OK ? load(x, x->cur, err) : rc;
 }
 
+/* The kinds followed, in kind order, for the other observers (the basins' shares). */
+static int points(void *self, int set, const char **name, const double **q, long *count) {
+    static const char *const set_name[KINDS] = {"bohm_particles", "madelung_particles",
+                                                "nelson_walkers", "langevin_walkers"};
+    const struct traj *x = self;
+    for (int k = 0; k < KINDS; k++)
+        if (x->q[k] && set-- == 0) {
+            *name = set_name[k];
+            *q = x->q[k];
+            *count = x->count;
+            return 1;
+        }
+    return 0;
+}
+
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed) {
     (void)threads;
@@ -970,6 +985,7 @@ const struct nnq_observer_ops nnq_observer_trajectories = {
     .save = save,
     .restore = restore,
     .record = record,
+    .points = points,
     .memory = memory,
     .destroy = destroy,
 };

@@ -345,13 +345,14 @@ static enum nnq_status setup(struct run *r, long *step, struct nnq_err *err) {
     if (rc == NNQ_OK && !opt->resume) {
         const double t_states = nnq_progress_clock();
         rc = solve_states(cfg, r->g, r->pot, sum->threads, &r->states, err);
-        sum->states_s = nnq_progress_clock() - t_states;
+        sum->states_s = cfg->states > 0 ? nnq_progress_clock() - t_states : 0.0;
         if (rc == NNQ_OK)
             rc = choose_absorber(r, err);
         cfg = r->cfg;
     }
-    const struct nnq_stepper_env env = {cfg,      r->g,   r->pot,  sum->threads,
-                                        r->count, r->ops, r->self, r->states};
+    const struct nnq_stepper_env env = {cfg,      r->g,   r->pot,     sum->threads,
+                                        r->count, r->ops, r->self,    r->states,
+                                        r->nobs,  r->obs, r->obs_self};
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->create(&env, &r->self[k], err), err);
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)

@@ -170,15 +170,71 @@ static void test_depth(void) {
 }
 
 static void test_resume(void) {
-    static const char *const sets[] = {"run.t_end=4", "run.diag_every=20", "run.snapshot_every=100",
-                                       "regions.right=x > 0.5"};
-    static const char *const compared[] = {"/basins/schrodinger", "/basins/classical",
-                                           "/basins/label", "/basins/minimum_q",
-                                           "/regions/classical"};
+    static const char *const sets[] = {
+        "run.t_end=4",           "run.diag_every=20",      "run.snapshot_every=100",
+        "regions.right=x > 0.5", "trajectories.count=200", "trajectories.kinds=nelson, langevin"};
+    static const char *const compared[] = {
+        "/basins/schrodinger",      "/basins/classical",  "/basins/label",
+        "/basins/minimum_q",        "/regions/classical", "/basins/nelson_walkers",
+        "/regions/langevin_walkers"};
     static struct nnq_summary whole, parts;
-    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 4, compared, 5, &whole, &parts) == 0);
+    CHECK(test_stop_resume(dir, "resume", well_ini, sets, 6, compared, 7, &whole, &parts) == 0);
     CHECK_MSG(strcmp(whole.observed_json, parts.observed_json) == 0, "%s\nagainst\n%s",
               whole.observed_json, parts.observed_json);
+}
+
+/* The walkers' shares: 4000 nelson walkers in psi's basins and 4000 langevin walkers in the
+ * classical density's, within 4 binomial standard errors at every row; each kind's shares add
+ * up to 1; the regions' likewise; against the positions in the file (nearest grid point). */
+static void test_walkers(void) {
+    static const char *const sets[] = {"run.t_end=20", "trajectories.count=4000",
+                                       "trajectories.kinds=nelson, langevin", "regions.left=x < 0"};
+    struct nnq_summary sum;
+    CHECK(test_run(dir, "walkers", well_ini, sets, 4, NULL, &sum) == NNQ_OK);
+    static const char *const pairs[2][2] = {{"/basins/nelson_walkers", "/basins/schrodinger"},
+                                            {"/basins/langevin_walkers", "/basins/classical"}};
+    for (int k = 0; k < 2; k++) {
+        size_t nw, rw, nd, rd;
+        double *w = test_read(dir, "walkers", pairs[k][0], &nw, &rw);
+        double *d = test_read(dir, "walkers", pairs[k][1], &nd, &rd);
+        CHECK(w && d && nw == 2 * rw && nd == nw && rw > 10);
+        double worst_z = 0.0, worst_sum = 0.0;
+        for (size_t r = 0; w && d && nd == nw && r < rw; r++) {
+            const double p = d[2 * r] / (d[2 * r] + d[2 * r + 1]);
+            const double se = sqrt(fmax(p * (1 - p), 1e-6) / 4000.0);
+            worst_z = fmax(worst_z, fabs(w[2 * r] - p) / se);
+            worst_sum = fmax(worst_sum, fabs(w[2 * r] + w[2 * r + 1] - 1.0));
+        }
+        printf("%s against %s: largest |z| %.2f over the rows\n", pairs[k][0], pairs[k][1],
+               worst_z);
+        CHECK(worst_z < 4.0);
+        CHECK_NEAR(worst_sum, 0.0, 1e-15);
+        free(w);
+        free(d);
+    }
+    /* the last row against the positions themselves */
+    size_t nq, rq, nl, rl, nw, rw, nr, rr;
+    double *q = test_read(dir, "walkers", "/trajectories/nelson/q", &nq, &rq);
+    double *lab = test_read(dir, "walkers", "/basins/label", &nl, &rl);
+    double *w = test_read(dir, "walkers", "/basins/nelson_walkers", &nw, &rw);
+    double *reg = test_read(dir, "walkers", "/regions/nelson_walkers", &nr, &rr);
+    CHECK(q && lab && w && reg && nl == 256 && nq == rq * 4000 && rr == rw);
+    if (q && lab && w && reg && nl == 256 && nq == rq * 4000 && rr == rw) {
+        double in0 = 0.0, left = 0.0;
+        for (long p = 0; p < 4000; p++) {
+            const double x = q[(rq - 1) * 4000 + p];
+            const long j = ((long)floor((x + 5.0) / (10.0 / 256) + 0.5) % 256 + 256) % 256;
+            in0 += lab[j] == 0;
+            left += -5.0 + j * (10.0 / 256) < 0;
+        }
+        CHECK_NEAR(w[2 * (rw - 1)], in0 / 4000, 1e-15);
+        CHECK_NEAR(reg[rr - 1], left / 4000, 1e-15);
+    }
+    free(q);
+    free(lab);
+    free(w);
+    free(reg);
+    CHECK(strstr(sum.observed_json, "\"nelson_walkers\":{\"mass\":") != NULL);
 }
 
 /* Regions: left = x < 0 and right = x >= 0 cover the grid (their masses add up to the norm);
@@ -261,6 +317,7 @@ int main(void) {
     test_well();
     test_depth();
     test_regions();
+    test_walkers();
     test_resume();
     return check_finish(dir);
 }

@@ -50,6 +50,11 @@
  *                    NNQ_OK or NNQ_ERR_RUNTIME. Collective.
  *   summarize        (NULL: none) folds its columns of row into the run's summary, as a
  *                    stepper's summarize does, after the steppers'. Cannot fail.
+ *   points           (NULL: none) the point sets it moves (particles, walkers), for the other
+ *                    observers (env->obs): set i (0, 1, ...) as *name, *q (count x d doubles,
+ *                    point-major, alike on every rank; NaN: a point that is gone) and *count,
+ *                    valid until the next call into self; returns 0 past the last set. Cannot
+ *                    fail.
  *   memory           what create allocates, as the steppers' memory says. Cannot fail.
  *   destroy          frees self; NULL is a no-op.
  */
@@ -67,6 +72,7 @@ struct nnq_observer_ops {
     enum nnq_status (*restore)(void *self, struct nnq_output *o, struct nnq_err *err);
     enum nnq_status (*record)(void *self, struct nnq_output *o, struct nnq_err *err);
     void (*summarize)(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum);
+    int (*points)(void *self, int set, const char **name, const double **q, long *count);
     void (*memory)(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed);
     void (*destroy)(void *self);

@@ -126,7 +126,7 @@ enum nnq_status nnq_output_points_append(struct nnq_output *o, double t, const d
  * NNQ_ERR_RUNTIME (HDF5 failed, too many tables), NNQ_ERR_CONFIG (a resumed file whose table
  * is missing or of another width). Collective under mpirun.
  */
-#define NNQ_OUTPUT_TABLES 8
+#define NNQ_OUTPUT_TABLES 24
 enum nnq_status nnq_output_table_open(struct nnq_output *o, const char *path, int width, int *id,
                                       struct nnq_err *err);
 enum nnq_status nnq_output_table_append(struct nnq_output *o, int id, const double *values,

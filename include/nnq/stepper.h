@@ -32,7 +32,8 @@
 #include "nnq/states.h"
 #include "nnq/view.h"
 
-struct nnq_summary; /* nnq/run.h */
+struct nnq_summary;      /* nnq/run.h */
+struct nnq_observer_ops; /* nnq/observer.h */
 
 /* What every stepper and observer is made from; all borrowed, they outlive them. ops[0 .. count)
  * and self[0 .. count) are the run's steppers; those before a stepper are created before it,
@@ -48,6 +49,11 @@ struct nnq_stepper_env {
     const struct nnq_states *states; /* the eigenstates of H ([run] states, [initial] state),
                                       * found before any stepper is made; NULL when none and
                                       * on a resumed run */
+    /* the run's observers (nnq/observer.h): obs_self[k] NULL until observer k is made; those
+     * before an observer are made before it */
+    int nobs;
+    const struct nnq_observer_ops *const *obs;
+    void *const *obs_self;
 };
 
 /*
