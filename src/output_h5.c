@@ -1784,6 +1784,17 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
      * (as long as /snapshots/t) */
     static const char *const skip[] = {"grid",        "potential",  "snapshots",
                                        "diagnostics", "checkpoint", "checkpoint_alt"};
+    hsize_t grid_n[3] = {0, 0, 0}; /* the grid's shape, from /potential/V */
+    if (H5Lexists(f, "/potential/V", H5P_DEFAULT) > 0) {
+        hid_t v = H5Dopen2(f, "/potential/V", H5P_DEFAULT);
+        hid_t sp = v >= 0 ? H5Dget_space(v) : -1;
+        if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == info->dims)
+            H5Sget_simple_extent_dims(sp, grid_n, NULL);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (v >= 0)
+            H5Dclose(v);
+    }
     hsize_t ngroups = 0;
     H5G_info_t gi;
     if (H5Gget_info(f, &gi) >= 0)
@@ -1810,9 +1821,31 @@ enum nnq_status nnq_output_read_info(const char *path, struct nnq_file_info *inf
                 H5Lget_name_by_idx(grp, ".", H5_INDEX_NAME, H5_ITER_INC, q, dname, sizeof dname,
                                    H5P_DEFAULT) <= 0)
                 continue;
-            size_t len = strlen(info->fields);
-            snprintf(info->fields + len, sizeof info->fields - len, "%s/%s/%s", len ? " " : "",
-                     gname, dname);
+            /* a snapshot field: a dataset whose leading axis is the snapshots' and the next d
+             * the grid's; the rest (tables, arrays, point sets) is other data */
+            H5O_info_t di;
+            int field = 0;
+            if (H5Oget_info_by_name(grp, dname, &di, H5P_DEFAULT) >= 0 &&
+                di.type == H5O_TYPE_DATASET) {
+                hid_t d = H5Dopen2(grp, dname, H5P_DEFAULT);
+                hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+                hsize_t ext[8] = {0};
+                const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+                if (rank >= 1 && rank <= 8)
+                    H5Sget_simple_extent_dims(sp, ext, NULL);
+                field = rank >= info->dims + 1 && info->snapshots > 0 &&
+                        ext[0] == (hsize_t)info->snapshots;
+                for (int a = 0; a < info->dims && a < 3 && field; a++)
+                    field = ext[1 + a] == grid_n[a];
+                if (sp >= 0)
+                    H5Sclose(sp);
+                if (d >= 0)
+                    H5Dclose(d);
+            }
+            char *list = field ? info->fields : info->others;
+            const size_t size = field ? sizeof info->fields : sizeof info->others;
+            size_t len = strlen(list);
+            snprintf(list + len, size - len, "%s/%s/%s", len ? " " : "", gname, dname);
         }
         if (grp >= 0)
             H5Gclose(grp);

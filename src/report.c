@@ -559,6 +559,8 @@ void nnq_report_info(FILE *out, const char *path, const struct nnq_file_info *f,
     else
         fprintf(out, "snapshots: 0\n");
     fprintf(out, "fields: %s\n", f->fields);
+    if (f->others[0])
+        fprintf(out, "also: %s\n", f->others);
     fprintf(out, "diagnostics: %ld rows", f->rows);
     if (f->rows > 0) {
         fputs("; the last:\n", out);

@@ -212,8 +212,9 @@ struct nnq_file_info {
     long snapshots;
     double t_first, t_last, step_first, step_last; /* NaN when there are no snapshots */
     char fields[512];                              /* the snapshot datasets, space-separated */
-    long rows;                                     /* diagnostics rows (complete in every column) */
-    double *column[NNQ_DIAG_COUNT];                /* rows values each, or NULL: not in the file */
+    char others[1024]; /* the groups' other datasets and groups (tables, arrays, point sets) */
+    long rows;         /* diagnostics rows (complete in every column) */
+    double *column[NNQ_DIAG_COUNT]; /* rows values each, or NULL: not in the file */
     char config[NNQ_KEY_COUNT * 2 * NNQ_STR_MAX];
 };
 
