@@ -92,7 +92,8 @@ static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_
     struct schrodinger *x = self;
     (void)ref;
     const struct nnq_config *cfg = x->env.cfg;
-    enum nnq_status rc = nnq_initial_fill(cfg, x->env.g, x->env.states, nnq_schrodinger_psi(x->s), err);
+    enum nnq_status rc =
+        nnq_initial_fill(cfg, x->env.g, x->env.states, nnq_schrodinger_psi(x->s), err);
     if (rc == NNQ_OK) {
         struct nnq_observables o;
         nnq_schrodinger_observe(x->s, &o);

@@ -94,7 +94,8 @@ int main(int argc, char **argv) {
             const struct nnq_stepper_ops *ops[1] = {&nnq_stepper_schrodinger};
             const struct nnq_observer_ops *traj = &nnq_observer_trajectories;
             void *self[1] = {NULL}, *obs = NULL;
-            const struct nnq_stepper_env env = {&cfg, g, pot, threads[th], 1, ops, self, NULL, 0, NULL, NULL};
+            const struct nnq_stepper_env env = {&cfg, g,    pot, threads[th], 1,   ops,
+                                                self, NULL, 0,   NULL,        NULL};
             struct nnq_view ref;
             if (ops[0]->create(&env, &self[0], &err) || ops[0]->start(self[0], NULL, &err) ||
                 traj->create(&env, &obs, &err))
