@@ -134,6 +134,15 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
                        g->dims);
 }
 
+void nnq_grid_fill_k2(const struct nnq_grid *g, double c, double *out) {
+    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
+        ptrdiff_t j[3];
+        nnq_grid_kindex(g, idx, j);
+        const double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
+        out[idx] = c * (k0 * k0 + k1 * k1 + k2 * k2);
+    }
+}
+
 void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a) {
     if (!p)
         return; /* see nnq_grid_plan_fft */

@@ -761,13 +761,9 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         destroy(x);
         return rc;
     }
-    const double c = cfg->hbar * cfg->hbar / (2.0 * cfg->particle_mass) / (double)g->total;
-    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
-        ptrdiff_t j[3];
-        nnq_grid_kindex(g, idx, j);
-        const double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
-        x->kin[idx] = c * (k0 * k0 + k1 * k1 + k2 * k2); /* the 1/N of the transform pair */
-    }
+    /* hbar^2 k^2 / 2m, and the 1/N of the transform pair */
+    nnq_grid_fill_k2(g, cfg->hbar * cfg->hbar / (2.0 * cfg->particle_mass) / (double)g->total,
+                     x->kin);
     if (x->hw && !nnq_absorber_fill(cfg, g, x->hw)) {
         free(x->hw);
         x->hw = NULL;

@@ -309,12 +309,7 @@ enum nnq_status nnq_schrodinger_create(const struct nnq_grid *g, const struct nn
 
     /* k^2 over this rank's part of k space, and the drift factors
      * exp(-i b dt hbar k^2 / 2m) / N. */
-    for (ptrdiff_t idx = 0; idx < nk; idx++) {
-        ptrdiff_t j[3];
-        nnq_grid_kindex(g, idx, j);
-        double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
-        s->k2[idx] = k0 * k0 + k1 * k1 + k2 * k2;
-    }
+    nnq_grid_fill_k2(g, 1.0, s->k2);
     const double inv_n = 1.0 / (double)g->total;
     for (int j = 0; j < s->ndrift; j++) {
         const double c = dcoefs[j] * par->dt * par->hbar / (2.0 * par->mass);

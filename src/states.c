@@ -18,21 +18,19 @@
 
 #define RITZ_EVERY 10  /* imaginary-time steps between orthonormalisations */
 #define RELAX_MAX 2000 /* imaginary-time steps at most */
-#define RELAX_MOVE                                                                                 \
-    1e-2              /* phase 1 ends when the Ritz values move by less than this of the spread    \
-                       */
+/* phase 1 ends when the Ritz values move by less than this of the spread in RITZ_EVERY steps */
+#define RELAX_MOVE 1e-2
 #define DROP 1e-14    /* SVQB: a Gram eigenvalue below this of the largest is a dependent one */
 #define INNER_STEPS 8 /* conjugate-gradient steps of the preconditioner */
 #define ROWS 1024     /* rows of a block product done in place */
 #define MAX_COLS (3 * (NNQ_STATES_MAX + 2 + NNQ_STATES_MAX / 2))
 
-enum kmode { K_KINETIC, K_RESOLVENT, K_DECAY };
-
 /*
  * Invariants: 1 <= k < m <= 3 m columns of ld >= max(n, 1) values in S and HS; S's columns
  * 0 .. m are the block X (orthonormal over the grid's sum, HS holding H of each), m .. 2m the
  * preconditioned residuals W, 2m .. 3m the last change P; fft holds the grid's alloc_size
- * values; V, kick: n values; T, decay: the grid's k_local_size; theta: 3m Ritz values, the
+ * values; V, kick, dinv: n values; T, decay (phase 1: exp(-tau T); phase 2: the preconditioner's
+ * (T + t)^-1): the grid's k_local_size; theta: 3m Ritz values, the
  * block's first; small: (3m)^2 and rows: ROWS x 3m scratch. Once solved, phi holds the states
  * and the work arrays are freed (NULL).
  */
@@ -45,6 +43,7 @@ struct nnq_states {
     double *S, *HS, *small, *rows; /* real: H is real symmetric on the grid */
     double complex *fft;
     double *V, *kick, *T, *decay, *theta;
+    double *dinv;  /* n values: the preconditioner's D^-1/2 of one state */
     double *cg[5]; /* n values each: the inner conjugate gradients' vectors */
     double vmin, tmin;
     double energy[NNQ_STATES_MAX], residual[NNQ_STATES_MAX], error[NNQ_STATES_MAX];
@@ -62,8 +61,9 @@ static int guard_of(int k) { return 2 + k / 2; }
 
 void nnq_states_bytes_per_point(int count, size_t *work, size_t *kept) {
     const int m = count + guard_of(count);
-    /* S, HS (3m columns each) and the FFT buffer; V, kick; T, decay; then the states */
-    *work = sizeof(double) * (size_t)(6 * m + 5) + sizeof(double complex) + 4 * sizeof(double);
+    /* S, HS (3m columns each), the conjugate gradients' 5 and the FFT buffer; V, kick, dinv;
+     * T, decay; then the states */
+    *work = sizeof(double) * (size_t)(6 * m + 5) + sizeof(double complex) + 5 * sizeof(double);
     *kept = sizeof(double complex) * (size_t)count;
 }
 
@@ -71,20 +71,16 @@ static double *col(double *a, const struct nnq_states *s, int j) {
     return a + (ptrdiff_t)j * s->ld;
 }
 
-/* y = IFFT(f FFT x) on n points, f = T (K_KINETIC), 1 / (T + a) (K_RESOLVENT) or the decay
- * factors (K_DECAY). x and y may be one. Collective. */
-static void kspace(struct nnq_states *s, const double *x, double *y, enum kmode mode, double a) {
+/* y = IFFT(f FFT x) / N on n points, f: k_local_size factors (T, the decay, the resolvent).
+ * x and y may be one. Collective. */
+static void kspace(struct nnq_states *s, const double *x, double *y, const double *f) {
     const struct nnq_grid *g = s->g;
     const double inv = 1.0 / (double)g->total;
     for (ptrdiff_t i = 0; i < s->n; i++)
         s->fft[i] = x[i];
     nnq_grid_execute(g, s->fwd, s->fft);
-    for (ptrdiff_t i = 0; i < g->k_local_size; i++) {
-        const double f = mode == K_KINETIC     ? s->T[i]
-                         : mode == K_RESOLVENT ? 1.0 / (s->T[i] + a)
-                                               : s->decay[i];
-        s->fft[i] *= f * inv;
-    }
+    for (ptrdiff_t i = 0; i < g->k_local_size; i++)
+        s->fft[i] *= f[i] * inv;
     nnq_grid_execute(g, s->bwd, s->fft);
     for (ptrdiff_t i = 0; i < s->n; i++) /* real to round-off: the factors are even in k */
         y[i] = creal(s->fft[i]);
@@ -92,7 +88,7 @@ static void kspace(struct nnq_states *s, const double *x, double *y, enum kmode 
 
 /* y = H x. Collective. */
 static void apply_h(struct nnq_states *s, const double *x, double *y) {
-    kspace(s, x, y, K_KINETIC, 0.0);
+    kspace(s, x, y, s->T);
     for (ptrdiff_t i = 0; i < s->n; i++)
         y[i] += s->V[i] * x[i];
 }
@@ -107,7 +103,7 @@ static void gram(struct nnq_states *s, const double *a, int na, const double *b,
 
 /* The eigenvalues (ascending) and eigenvectors (into A) of the symmetric n x n matrix A, rank
  * 0's, which every rank then holds. Returns LAPACK's info (0: done). Collective. */
-static int heev(int n, double *A, double *w) {
+static int syev(int n, double *A, double *w) {
     int info = 0;
     if (nnq_par_rank() == 0)
         info = (int)LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', n, A, n, w);
@@ -162,7 +158,7 @@ static int svqb(struct nnq_states *s, double *Z, int nz) {
     for (int j = 0; j < nz; j++)
         for (int i = 0; i < nz; i++)
             G[i + j * nz] *= d[i] * d[j];
-    if (heev(nz, G, w))
+    if (syev(nz, G, w))
         return -1;
     int keep = 0;
     while (keep < nz && w[nz - 1 - keep] > DROP * w[nz - 1])
@@ -229,7 +225,7 @@ static int rayleigh_ritz(struct nnq_states *s, int ns, int ritz) {
             A[i + j * ns] = a;
             A[j + i * ns] = a;
         }
-    if (heev(ns, A, s->theta))
+    if (syev(ns, A, s->theta))
         return -1;
     combine(s, s->S, ns, A, ns, m, col(s->S, s, 2 * m), m, np);
     combine(s, s->HS, ns, A, ns, m, col(s->HS, s, 2 * m), m, np);
@@ -243,7 +239,7 @@ static void apply_block(struct nnq_states *s, int from, int to) {
 }
 
 static enum nnq_status lapack_failed(struct nnq_err *err) {
-    return nnq_err_set(err, NNQ_ERR_RUNTIME, "eigenstates: LAPACK's zheev failed");
+    return nnq_err_set(err, NNQ_ERR_RUNTIME, "eigenstates: LAPACK's dsyev failed");
 }
 
 /* Phase 1: imaginary time with orthogonalisation (nnq/states.h). Collective. */
@@ -277,7 +273,7 @@ static enum nnq_status relax(struct nnq_states *s, struct nnq_err *err) {
             for (int step = 0; step < RITZ_EVERY; step++) {
                 for (ptrdiff_t i = 0; i < s->n; i++)
                     x[i] *= s->kick[i];
-                kspace(s, x, x, K_DECAY, 0.0);
+                kspace(s, x, x, s->decay);
                 for (ptrdiff_t i = 0; i < s->n; i++)
                     x[i] *= s->kick[i];
             }
@@ -331,14 +327,14 @@ static double bounds(struct nnq_states *s) {
     return worst;
 }
 
-/* z = D^-1/2 (T + t)^-1 D^-1/2 r for a state of Ritz value theta and kinetic energy t
- * (nnq/states.h); z may be r. Collective. */
-static void smooth(struct nnq_states *s, double theta, double t, const double *r, double *z) {
+/* z = D^-1/2 (T + t)^-1 D^-1/2 r (nnq/states.h), with D^-1/2 in dinv and (T + t)^-1 in
+ * decay, made for the state's theta and t by precondition(); z may be r. Collective. */
+static void smooth(struct nnq_states *s, const double *r, double *z) {
     for (ptrdiff_t i = 0; i < s->n; i++)
-        z[i] = r[i] / sqrt(1.0 + fmax(s->V[i] - theta, 0.0) / t);
-    kspace(s, z, z, K_RESOLVENT, t);
+        z[i] = r[i] * s->dinv[i];
+    kspace(s, z, z, s->decay);
     for (ptrdiff_t i = 0; i < s->n; i++)
-        z[i] /= sqrt(1.0 + fmax(s->V[i] - theta, 0.0) / t);
+        z[i] *= s->dinv[i];
 }
 
 /* W_j <- INNER_STEPS steps of conjugate gradients on (H - min V + t_j) y = W_j from y = 0,
@@ -360,11 +356,15 @@ static void precondition(struct nnq_states *s) {
     for (int j = 0; j < m; j++) {
         const double t = fmax(s->theta[j] - vx[j], s->tmin); /* the kinetic energy */
         const double shift = t - s->vmin;
+        for (ptrdiff_t i = 0; i < n; i++) /* smooth()'s factors, once for the inner steps */
+            s->dinv[i] = 1.0 / sqrt(1.0 + fmax(s->V[i] - s->theta[j], 0.0) / t);
+        for (ptrdiff_t i = 0; i < s->g->k_local_size; i++)
+            s->decay[i] = 1.0 / (s->T[i] + t);
         double *w = col(s->S, s, m + j), rz_old = 1.0;
         memcpy(r, w, sizeof(double) * (size_t)n);
         memset(y, 0, sizeof(double) * (size_t)n);
         for (int it = 0; it < INNER_STEPS; it++) {
-            smooth(s, s->theta[j], t, r, z);
+            smooth(s, r, z);
             double dots[2] = {0.0, 0.0};
             for (ptrdiff_t i = 0; i < n; i++)
                 dots[0] += r[i] * z[i];
@@ -467,6 +467,7 @@ static void free_work(struct nnq_states *s) {
     free(s->rows);
     free(s->V);
     free(s->kick);
+    free(s->dinv);
     free(s->T);
     free(s->decay);
     free(s->theta);
@@ -476,7 +477,7 @@ static void free_work(struct nnq_states *s) {
     }
     s->S = s->HS = s->small = s->rows = NULL;
     s->fft = NULL;
-    s->V = s->kick = s->T = s->decay = s->theta = NULL;
+    s->V = s->kick = s->dinv = s->T = s->decay = s->theta = NULL;
 }
 
 void nnq_states_destroy(struct nnq_states *s) {
@@ -517,12 +518,13 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
         s->rows = malloc(sizeof(double) * cols * ROWS);
         s->V = malloc(sizeof(double) * n);
         s->kick = malloc(sizeof(double) * n);
+        s->dinv = malloc(sizeof(double) * n);
         s->T = malloc(sizeof(double) * nk);
         s->decay = malloc(sizeof(double) * nk);
         s->theta = malloc(sizeof(double) * cols);
         for (int q = 0; q < 5; q++)
             s->cg[q] = malloc(sizeof(double) * n);
-        ok = s->S && s->HS && s->fft && s->small && s->rows && s->V && s->kick && s->T &&
+        ok = s->S && s->HS && s->fft && s->small && s->rows && s->V && s->kick && s->dinv && s->T &&
              s->decay && s->theta;
         for (int q = 0; q < 5; q++)
             ok = ok && s->cg[q];
@@ -553,12 +555,7 @@ enum nnq_status nnq_states_create(const struct nnq_grid *g, const double *V,
     for (int a = 0; a < g->dims; a++)
         lmax = fmax(lmax, g->qmax[a] - g->qmin[a]);
     s->tmin = c * (2.0 * M_PI / lmax) * (2.0 * M_PI / lmax); /* the lowest kinetic energy > 0 */
-    for (ptrdiff_t idx = 0; idx < g->k_local_size; idx++) {
-        ptrdiff_t j[3];
-        nnq_grid_kindex(g, idx, j);
-        const double k0 = g->k[0][j[0]], k1 = g->k[1][j[1]], k2 = g->k[2][j[2]];
-        s->T[idx] = c * (k0 * k0 + k1 * k1 + k2 * k2);
-    }
+    nnq_grid_fill_k2(g, c, s->T);
     rc = nnq_par_agree(
         finite ? NNQ_OK
                : nnq_err_set(err, NNQ_ERR_NUMERIC, "eigenstates: V is not finite on the grid"),

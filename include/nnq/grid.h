@@ -87,6 +87,10 @@ enum nnq_status nnq_grid_plan_fft(const struct nnq_grid *g, double complex *arra
  * Collective under mpirun. Cannot fail. */
 void nnq_grid_execute(const struct nnq_grid *g, fftw_plan p, double complex *a);
 
+/* out[idx] = c |k|^2 for the k_local_size elements of this rank's part of k space (the
+ * kinetic factors of the spectral Laplacian). Cannot fail. */
+void nnq_grid_fill_k2(const struct nnq_grid *g, double c, double *out);
+
 /* The wave-number indices j[0..2] (into k[0..2]) of element idx (< k_local_size) of a
  * transformed array. Cannot fail. */
 static inline void nnq_grid_kindex(const struct nnq_grid *g, ptrdiff_t idx, ptrdiff_t *j) {
