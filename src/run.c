@@ -602,7 +602,7 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
     }
     threads = threads > 0 ? threads : (int)cfg->run_threads;
     e->bytes_per_point = source;
-    e->output_fixed = 0;
+    double once = 0; /* output bytes written once: the eigenstates */
     /* files read whole (an upper bound: under mpirun a rank reads its rows) */
     e->fixed = read + nnq_initial_read_bytes(cfg);
     double fields = 0;
@@ -620,13 +620,13 @@ void nnq_run_estimate(const struct nnq_config *cfg, int threads, struct nnq_esti
         nnq_states_bytes_per_point(cfg->states, &work, &kept);
         if (source + work > e->bytes_per_point)
             e->bytes_per_point = source + work;
-        e->output_fixed = 16.0 * (double)cfg->states * points;
+        once = sizeof(double complex) * (double)cfg->states * points;
     }
     e->memory = points * (double)e->bytes_per_point + e->fixed;
     e->snapshots = cfg->run_snapshot_every > 0 ? cfg->steps / cfg->run_snapshot_every + 1 : 1;
     if (cfg->run_snapshot_every <= 0 || cfg->steps % cfg->run_snapshot_every != 0)
         e->snapshots++;
-    e->output = fields * word * points * (double)e->snapshots + e->output_fixed;
+    e->output = fields * word * points * (double)e->snapshots + once;
     if (cfg->trajectories_count > 0) {
         /* the point set: a row of count x d doubles per kind (and its t) every `every`
          * diagnostics rows (t = 0 and the end included) */

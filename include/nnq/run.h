@@ -125,8 +125,7 @@ struct nnq_estimate {
     double fixed;           /* bytes besides: per-thread scratch, halo rows */
     double memory;          /* bytes in all: bytes_per_point x points + fixed */
     long snapshots;
-    double output;       /* bytes of snapshots and of what is written once, uncompressed */
-    double output_fixed; /* of output: written once (the eigenstates) */
+    double output; /* bytes of snapshots and of what is written once, uncompressed */
 };
 
 /* What `nnq check` learns by building what a run builds first (grid, potential, initial
