@@ -1,11 +1,12 @@
 /*
- * madelung.c - finite-volume quantum hydrodynamics (see include/nnq/madelung.h).
+ * madelung.c - finite-volume quantum hydrodynamics (see include/nnq/madelung.h): the momentum
+ * form's sweep and driver. Its parts are files of their own (src/madelung_kernels.h):
+ * reconstruction (madelung_reconstruct.c), fluxes (madelung_flux.c) with the quantum stress
+ * (madelung_stress.h), SSP-RK3 (ssprk3.h); this file holds the memory layout, the velocities,
+ * the halo rows, the sweep that hands the kernels their lines, and the sub-steps.
  *
- * References: B. van Leer, J. Comput. Phys. 32, 101 (1979) (MUSCL); V. V. Rusanov (1961) and
- * Harten, Lax & van Leer, SIAM Rev. 25, 35 (1983) (fluxes); C.-W. Shu & S. Osher,
- * J. Comput. Phys. 77, 439 (1988) (SSP-RK3); A. Kurganov & G. Petrova, Commun. Math. Sci. 5,
- * 133 (2007) (desingularised velocity near vacuum); the quantum stress tensor as in
- * T. Takabayasi, Prog. Theor. Phys. 8, 143 (1952).
+ * Reference: A. Kurganov & G. Petrova, Commun. Math. Sci. 5, 133 (2007) (desingularised
+ * velocity near vacuum); the parts' references are in their files.
  *
  * Layout: the conserved state U holds p then j_0 .. j_{d-1}, each grid->local_size values;
  * u (velocities) and ln p are recomputed from p and j at every stage.
@@ -19,9 +20,10 @@
  */
 #include "nnq/madelung.h"
 
-#include "limiter.h"
+#include "madelung_kernels.h"
 #include "nnq/par.h"
 #include "simd.h"
+#include "ssprk3.h"
 
 #include <assert.h>
 #include <fftw3.h>
@@ -34,139 +36,6 @@
 
 #define CFL 0.4
 #define DISPERSIVE 0.3
-
-/* ---- reconstruction: half the limited slope, from the left and right differences ------- */
-
-/* s[i] = half slope of cell c0[i] between m1[i] and p1[i], for cnt cells. */
-static inline __attribute__((always_inline)) void slopes(enum nnq_limiter lim, ptrdiff_t cnt,
-                                                         const double *m1, const double *c0,
-                                                         const double *p1, double *s) {
-#pragma omp simd
-    for (ptrdiff_t i = 0; i < cnt; i++)
-        s[i] = half_slope(lim, c0[i] - m1[i], p1[i] - c0[i]);
-}
-
-/* ---- fluxes through a run of faces along axis a ------------------------------------------ */
-
-/* Cells A (below each face) and B (above it) as parallel arrays, one element per face. */
-struct faces {
-    const double *pA, *pB, *spA, *spB;             /* p and its half slopes */
-    const double *uA[3], *uB[3], *suA[3], *suB[3]; /* velocities and their half slopes */
-    const double *lm, *lA, *lB, *lp;               /* ln p at A - 1, A, B, B + 1 */
-    const double *gA[3], *gB[3];                   /* d_k ln p (k != a): the cross stress */
-    double *F[4];                                  /* out: fluxes of p, j_0 .. j_{d-1} */
-};
-
-/* One component's flux from its face states UL, UR (advected with uL, uR along a): Rusanov
- * with speed s = x, or HLL with sl, sr = x, y and inv = 1 / (sr - sl) (sl <= 0 <= sr). */
-static inline double riemann(enum nnq_flux kind, double UL, double UR, double uL, double uR,
-                             double x, double y, double inv) {
-    const double FL = UL * uL, FR = UR * uR;
-    if (kind == NNQ_FLUX_RUSANOV)
-        return 0.5 * (FL + FR) - 0.5 * x * (UR - UL);
-    /* both arms computed, then chosen: GCC does not speculate arms that could trap, and the
-     * loop would not vectorize */
-    const double hll = (y * FL - x * FR + x * y * (UR - UL)) * inv, mean = 0.5 * (FL + FR);
-    return y - x > 0 ? hll : mean;
-}
-
-/*
- * The advective flux (p u_a, j u_a) of the MUSCL face states by Rusanov or HLL, signal speeds
- * widened by c (see nnq_madelung_create), plus the quantum stress
- * Sigma_ak = stress * p_face * d_a d_k ln p (central differences), for cnt faces, every
- * component in one loop (kind, d and a are constants where this is inlined, so the loop over
- * components unrolls and the loop over faces vectorizes; the face states stay in registers).
- */
-static inline __attribute__((always_inline)) void face_fluxes(enum nnq_flux kind, int d, int a,
-                                                              ptrdiff_t cnt, const struct faces *f,
-                                                              double c, double stress,
-                                                              double inv_dq) {
-    const double sa = stress * 0.5 * inv_dq * inv_dq, sx = stress * inv_dq;
-    const double *pA = f->pA, *pB = f->pB, *spA = f->spA, *spB = f->spB;
-    const double *lm = f->lm, *lA = f->lA, *lB = f->lB, *lp = f->lp;
-    const double *uA[3], *uB[3], *suA[3], *suB[3], *gA[3], *gB[3];
-    double *F[4];
-    for (int k = 0; k < 3; k++) {
-        /* unused entries point to data, so that every access below is valid */
-        const int kk = k < d ? k : a, kg = k < d && k != a ? k : -1;
-        uA[k] = f->uA[kk], uB[k] = f->uB[kk], suA[k] = f->suA[kk], suB[k] = f->suB[kk];
-        gA[k] = kg >= 0 ? f->gA[kg] : lA, gB[k] = kg >= 0 ? f->gB[kg] : lB;
-    }
-    for (int q = 0; q < 4; q++)
-        F[q] = f->F[q <= d ? q : 0];
-#pragma omp simd
-    for (ptrdiff_t i = 0; i < cnt; i++) {
-        const double pL = pA[i] + spA[i], pR = pB[i] - spB[i];
-        const double l = uA[a][i] + suA[a][i], r = uB[a][i] - suB[a][i];
-        double x, y = 0, inv = 0;
-        if (kind == NNQ_FLUX_RUSANOV) {
-            x = (fabs(l) > fabs(r) ? fabs(l) : fabs(r)) + c;
-        } else {
-            const double sl = (l < r ? l : r) - c, sr = (l > r ? l : r) + c;
-            x = sl < 0 ? sl : 0;
-            y = sr > 0 ? sr : 0;
-            const double den = y - x; /* 0 only when c = 0 and l = r = 0 */
-            inv = 1.0 / (den > DBL_MIN ? den : DBL_MIN);
-        }
-        F[0][i] = riemann(kind, pL, pR, l, r, x, y, inv);
-        const double pf = 0.5 * (pA[i] + pB[i]);
-        /* j_k's flux, k < d (written out: GCC leaves an inner loop here unvectorized) */
-#define NNQ_JFLUX(k)                                                                               \
-    if ((k) < d) {                                                                                 \
-        const double UL = pL * (uA[k][i] + suA[k][i]), UR = pR * (uB[k][i] - suB[k][i]);           \
-        const double st =                                                                          \
-            (k) == a ? sa * (lp[i] - lB[i] - lA[i] + lm[i]) : sx * (gB[k][i] - gA[k][i]);          \
-        F[1 + (k)][i] = riemann(kind, UL, UR, l, r, x, y, inv) + pf * st;                          \
-    }
-        NNQ_JFLUX(0)
-        NNQ_JFLUX(1)
-        NNQ_JFLUX(2)
-#undef NNQ_JFLUX
-    }
-}
-
-/* ---- the kernels of each variant: a new limiter or flux is a row in these tables --------- */
-
-/* One function per limiter and per (flux, d, axis), with its constants folded in, each
- * with its AVX2 and AVX-512 clones; the sweep calls them through these tables on runs of up
- * to CHUNK + 2 cells, so that the sweep itself is compiled once per d, not per variant. */
-typedef void (*slopes_fn)(ptrdiff_t cnt, const double *m1, const double *c0, const double *p1,
-                          double *s);
-typedef void (*faces_fn)(ptrdiff_t cnt, const struct faces *f, double c, double stress,
-                         double inv_dq);
-#define NNQ_SLOPES(lim)                                                                            \
-    NNQ_CLONES static void slopes_##lim(ptrdiff_t cnt, const double *m1, const double *c0,         \
-                                        const double *p1, double *s) {                             \
-        slopes(NNQ_LIMITER_##lim, cnt, m1, c0, p1, s);                                             \
-    }
-#define NNQ_FACES(flux, d, a)                                                                      \
-    NNQ_CLONES static void faces_##flux##_##d##_##a(ptrdiff_t cnt, const struct faces *f,          \
-                                                    double c, double stress, double inv_dq) {      \
-        face_fluxes(NNQ_FLUX_##flux, d, a, cnt, f, c, stress, inv_dq);                             \
-    }
-#define NNQ_FACES_ALL(flux)                                                                        \
-    NNQ_FACES(flux, 1, 0)                                                                          \
-    NNQ_FACES(flux, 2, 0)                                                                          \
-    NNQ_FACES(flux, 2, 1) NNQ_FACES(flux, 3, 0) NNQ_FACES(flux, 3, 1) NNQ_FACES(flux, 3, 2)
-#define NNQ_FACES_ROW(flux)                                                                        \
-    {                                                                                              \
-        {faces_##flux##_1_0}, {faces_##flux##_2_0, faces_##flux##_2_1},                            \
-            {faces_##flux##_3_0, faces_##flux##_3_1, faces_##flux##_3_2},                          \
-    }
-NNQ_SLOPES(VANLEER)
-NNQ_SLOPES(MINMOD)
-NNQ_SLOPES(NONE)
-NNQ_SLOPES(MC)
-NNQ_FACES_ALL(RUSANOV)
-NNQ_FACES_ALL(HLL)
-
-static const slopes_fn slope_fns[] = {[NNQ_LIMITER_VANLEER] = slopes_VANLEER,
-                                      [NNQ_LIMITER_MINMOD] = slopes_MINMOD,
-                                      [NNQ_LIMITER_NONE] = slopes_NONE,
-                                      [NNQ_LIMITER_MC] = slopes_MC};
-/* [flux][d - 1][axis] */
-static const faces_fn face_fns[2][3][3] = {
-    [NNQ_FLUX_RUSANOV] = NNQ_FACES_ROW(RUSANOV), [NNQ_FLUX_HLL] = NNQ_FACES_ROW(HLL)};
 
 /* ---- the solver's memory layout: every width and offset the sweep relies on ------------- */
 
@@ -226,8 +95,8 @@ struct nnq_madelung {
     double *decay; /* absorbing layer: exp(-2 W dt / hbar) per cell, or NULL */
     ptrdiff_t line, slots[2], thread_doubles;
     struct bundle *bundles;
-    slopes_fn slope;   /* the limiter's */
-    faces_fn faces[3]; /* the flux's, per axis */
+    nnq_madelung_slopes_fn slope;   /* the limiter's */
+    nnq_madelung_faces_fn faces[3]; /* the flux's, per axis */
     double delta, trusted, umax, pmax;
     double rk_a, rk_b, rk_dt; /* the RK stage being taken: out = rk_a U + rk_b (in + rk_dt L(in)) */
     double cq[3];             /* dispersive signal speed per axis */
@@ -550,10 +419,10 @@ bundle_faces(const struct nnq_madelung *m, const double *in, const double *ring,
         m->par.classical ? 0.0 : -m->par.hbar * m->par.hbar / (4 * m->par.mass * m->par.mass);
 #define AT(f, slot, s) (line_at(m, d, f, slot, i0 + (s)*e0, i1 + (s)*e1) + c0)
 #define VAT(field, s) (vline(m, ring, d, field, i0 + (s)*e0, i1 + (s)*e1) + c0)
-    struct faces f = {.pA = AT(in, SLOT_P, 0),
-                      .pB = AT(in, SLOT_P, 1),
-                      .spA = ba->S[0] + c0,
-                      .spB = bb->S[0] + c0};
+    struct nnq_madelung_faces f = {.pA = AT(in, SLOT_P, 0),
+                                   .pB = AT(in, SLOT_P, 1),
+                                   .spA = ba->S[0] + c0,
+                                   .spB = bb->S[0] + c0};
     f.lm = VAT(d, -1), f.lA = VAT(d, 0), f.lB = VAT(d, 1), f.lp = VAT(d, 2);
     for (int k = 0; k < d; k++) {
         f.uA[k] = VAT(k, 0), f.uB[k] = VAT(k, 1);
@@ -650,7 +519,8 @@ sweep_line(struct nnq_madelung *m, const double *in, double *out, double *sc, co
         m->slope(cnt + 2, P + c0 - 2, P + c0 - 1, P + c0, S[0] - 1);
         for (int k = 0; k < d; k++)
             m->slope(cnt + 2, u[k] + c0 - 2, u[k] + c0 - 1, u[k] + c0, S[1 + k] - 1);
-        struct faces f = {.pA = P + c0 - 1, .pB = P + c0, .spA = S[0] - 1, .spB = S[0]};
+        struct nnq_madelung_faces f = {
+            .pA = P + c0 - 1, .pB = P + c0, .spA = S[0] - 1, .spB = S[0]};
         f.lm = Ln + c0 - 2, f.lA = Ln + c0 - 1, f.lB = Ln + c0, f.lp = Ln + c0 + 1;
         for (int k = 0; k < d; k++) {
             f.uA[k] = u[k] + c0 - 1, f.uB[k] = u[k] + c0;
@@ -832,9 +702,9 @@ enum nnq_status nnq_madelung_create(const struct nnq_grid *g, const struct nnq_p
     m->stride[1] = g->n[2];
     m->stride[0] = g->n[1] * g->n[2];
     m->time_dependent = nnq_potential_time_dependent(pot);
-    m->slope = slope_fns[par->limiter];
+    m->slope = nnq_madelung_slopes[par->limiter];
     for (int a = 0; a < m->d; a++)
-        m->faces[a] = face_fns[par->flux][m->d - 1][a];
+        m->faces[a] = nnq_madelung_fluxes[par->flux][m->d - 1][a];
     for (int a = 0; a < m->d; a++)
         m->cq[a] = par->damping * par->hbar / (par->mass * g->dq[a]);
     const size_t n = m->n > 0 ? (size_t)m->n : 1, d = (size_t)m->d; /* a rank may hold none */
@@ -937,11 +807,13 @@ static enum nnq_status check_mass(struct nnq_madelung *m, double t, struct nnq_e
 }
 
 static enum nnq_status rk3_step(struct nnq_madelung *m, double t, double dt, struct nnq_err *err) {
-    enum nnq_status rc;
-    if ((rc = stage(m, t, m->U, m->A, 0.0, 1.0, dt, err)) ||
-        (rc = stage(m, t + dt, m->A, m->B, 0.75, 0.25, dt, err)))
-        return rc;
-    return stage(m, t + 0.5 * dt, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, dt, err);
+    const double *in[3] = {m->U, m->A, m->B};
+    double *out[3] = {m->A, m->B, m->U};
+    enum nnq_status rc = NNQ_OK;
+    for (int k = 0; k < 3 && rc == NNQ_OK; k++)
+        rc = stage(m, t + nnq_ssprk3[k].c * dt, in[k], out[k], nnq_ssprk3[k].a, nnq_ssprk3[k].b, dt,
+                   err);
+    return rc;
 }
 
 /* The largest sub-step of the dispersive part, on the finest spacing. */

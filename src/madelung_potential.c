@@ -31,9 +31,10 @@
  *   between vacuum cells, whose F has no dynamics: this is what made a first (p, F)
  *   prototype blow up in the tails, Q there being a ratio of two vanishing numbers), so the
  *   support grows cell by cell as mass arrives.
- * - SSP-RK3 in time, sub-cycled when dt exceeds the solver's limits: dispersive
- *   0.5 m / (hbar sum_a 1 / dq_a^2) (the linearised system is Schrodinger's) and advective
- *   0.25 / sum_a (max |u_a| / dq_a) (positivity of the upwind fluxes).
+ * - SSP-RK3 in time (src/ssprk3.h, as the momentum form), sub-cycled when dt exceeds the
+ *   solver's limits: dispersive 0.5 m / (hbar sum_a 1 / dq_a^2) (the linearised system is
+ *   Schrodinger's) and advective 0.25 / sum_a (max |u_a| / dq_a) (positivity of the upwind
+ *   fluxes).
  *
  * References: E. Madelung, Z. Phys. 40, 322 (1927); C.-W. Shu & S. Osher, J. Comput. Phys.
  * 77, 439 (1988) (SSP-RK3); B. van Leer, J. Comput. Phys. 32, 101 (1979) (MUSCL).
@@ -50,6 +51,7 @@
 #include "nnq/madelung.h"
 #include "nnq/par.h"
 #include "simd.h"
+#include "ssprk3.h"
 
 #include <assert.h>
 #include <fftw3.h>
@@ -937,18 +939,14 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
             }
             const double tk = t + done;
             enum nnq_status rc = NNQ_OK;
-            if (m->time_dependent)
-                rc = nnq_potential_fill(m->pot, m->g, tk, m->V, err);
-            if (rc == NNQ_OK)
-                stage(m, m->U, m->A, 0.0, 1.0, h);
-            if (rc == NNQ_OK && m->time_dependent)
-                rc = nnq_potential_fill(m->pot, m->g, tk + h, m->V, err);
-            if (rc == NNQ_OK)
-                stage(m, m->A, m->B, 0.75, 0.25, h);
-            if (rc == NNQ_OK && m->time_dependent)
-                rc = nnq_potential_fill(m->pot, m->g, tk + 0.5 * h, m->V, err);
-            if (rc == NNQ_OK)
-                stage(m, m->B, m->U, 1.0 / 3.0, 2.0 / 3.0, h);
+            double *in[3] = {m->U, m->A, m->B}, *out[3] = {m->A, m->B, m->U};
+            for (int k = 0; k < 3 && rc == NNQ_OK; k++) {
+                const struct nnq_ssprk3_stage *st = &nnq_ssprk3[k];
+                if (m->time_dependent)
+                    rc = nnq_potential_fill(m->pot, m->g, tk + st->c * h, m->V, err);
+                if (rc == NNQ_OK)
+                    stage(m, in[k], out[k], st->a, st->b, h);
+            }
             if ((rc = nnq_par_agree(rc, err)) != NNQ_OK)
                 return rc;
             ns++;

@@ -4,13 +4,14 @@
 A refactoring that should not change results is checked with it: run the cases with the
 build before and with the build after, then compare.
 
-    tools/same_bits.py run NNQ OUTDIR [--mpi MPI_NNQ]
+    tools/same_bits.py run NNQ OUTDIR [--mpi MPI_NNQ] [--only NAME,...]
     tools/same_bits.py compare OUTDIR_BEFORE OUTDIR_AFTER
 
 `run` writes, into OUTDIR, every example (shortened to at most 400 steps; the landscape one
 where examples/landscape/landscape.h5 exists) and a 3D vortex case with the Madelung
 description and all three kinds of trajectories, on 1 and 2 threads, and with MPI_NNQ (an
-MPI build) on 2 ranks. `compare` says for each output whether every dataset (diagnostics,
+MPI build) on 2 ranks; the 1D and 2D Madelung examples and the landscape again with
+[madelung] form = potential. `compare` says for each output whether every dataset (diagnostics,
 snapshots, checkpoint, trajectories) and the JSON line (timings left out) are equal bit for
 bit (NaN equal to NaN); exit 1 when one is not.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_STEPS = 400
+POTENTIAL_FORM = ("madelung_1d", "wavepacket_2d", "landscape")
 TIMINGS = {"wall_s", "plan_s", "step_s", "steps_per_s", "output", "threads"}
 
 VORTEX_3D = """[run]
@@ -67,11 +69,15 @@ def cases(outdir):
     with open(path, "w") as f:
         f.write(VORTEX_3D)
     found.append(("vortex_3d", path))
+    # the Madelung description's other form, in 1D, 2D and on the network's landscape
+    for name, ini in list(found):
+        if name in POTENTIAL_FORM:
+            found.append((name + "_potential", ini, ["--set", "madelung.form=potential"]))
     out = []
-    for name, ini in found:
+    for name, ini, *more in found:
         text = open(ini).read()
         dt = float(re.search(r"^dt\s*=\s*([^\s;]+)", text, re.M).group(1))
-        sets = ["--set", "run.planner=estimate"]
+        sets = ["--set", "run.planner=estimate"] + (more[0] if more else [])
         m = re.search(r"^t_end\s*=\s*([^\s;]+)", text, re.M)
         if m and float(m.group(1)) / dt > MAX_STEPS:
             sets += ["--set", "run.t_end=%r" % (MAX_STEPS * dt)]
@@ -82,11 +88,13 @@ def cases(outdir):
     return out
 
 
-def run(nnq, outdir, mpi):
+def run(nnq, outdir, mpi, only):
     os.makedirs(outdir, exist_ok=True)
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
     for name, ini, sets, cwd in cases(outdir):
+        if only and name not in only:
+            continue
         runs = [("t1", [nnq], ["--threads", "1"]), ("t2", [nnq], ["--threads", "2"])]
         if mpi:
             runs.append(("r2", ["mpirun", "-np", "2", mpi], ["--threads", "1"]))
@@ -147,7 +155,8 @@ def compare(before, after):
 def main(argv):
     if len(argv) >= 3 and argv[0] == "run":
         mpi = argv[argv.index("--mpi") + 1] if "--mpi" in argv else None
-        run(os.path.abspath(argv[1]), argv[2], mpi and os.path.abspath(mpi))
+        only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else None
+        run(os.path.abspath(argv[1]), argv[2], mpi and os.path.abspath(mpi), only)
         return 0
     if len(argv) == 3 and argv[0] == "compare":
         return compare(argv[1], argv[2])
