@@ -1,8 +1,10 @@
 /* h5read.c - tables from the user's HDF5 files (see include/nnq/h5read.h). */
 #include "nnq/h5read.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 hid_t nnq_h5read_open(const char *key, const char *path, struct nnq_err *err) {
@@ -183,4 +185,112 @@ enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, co
     }
     *n = len;
     return rc;
+}
+
+/* 1 when type ty is the compound of exactly two numeric members named r and i: HDF5 converts
+ * compounds by member name and leaves a member it does not find unwritten. */
+static int pair_of_doubles(hid_t ty) {
+    int ok = ty >= 0 && H5Tget_class(ty) == H5T_COMPOUND && H5Tget_nmembers(ty) == 2;
+    for (unsigned k = 0; ok && k < 2; k++) {
+        char *name = H5Tget_member_name(ty, k);
+        const H5T_class_t c = H5Tget_member_class(ty, k);
+        ok = name && strcmp(name, k == 0 ? "r" : "i") == 0 && (c == H5T_FLOAT || c == H5T_INTEGER);
+        H5free_memory(name);
+    }
+    return ok;
+}
+
+enum nnq_status nnq_h5read_table_open(hid_t f, const char *key, const char *path, const char *name,
+                                      int dims, enum nnq_h5read_lead lead, const char *lead_what,
+                                      const size_t *n, const char *const *coord, int pair,
+                                      struct nnq_h5read_table *t, struct nnq_err *err) {
+    *t = (struct nnq_h5read_table){
+        .d = -1, .space = -1, .dims = dims, .pair = pair, .key = key, .path = path, .name = name};
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: no dataset '%s'", key, path, name);
+    t->d = H5Dopen2(f, name, H5P_DEFAULT);
+    enum nnq_status rc = t->d >= 0 ? nnq_h5read_plain(t->d, key, path, name, err)
+                                   : nnq_err_set(err, NNQ_ERR_CONFIG,
+                                                 "%s %s: '%s' cannot be opened", key, path, name);
+    hid_t ty = rc == NNQ_OK ? H5Dget_type(t->d) : -1;
+    const H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
+    if (rc == NNQ_OK && pair && !pair_of_doubles(ty))
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                         "%s %s: '%s' is not the compound {r, i} of nnq's psi (two numbers named "
+                         "r and i)",
+                         key, path, name);
+    else if (rc == NNQ_OK && !pair && cls != H5T_FLOAT && cls != H5T_INTEGER)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' is not numeric", key, path, name);
+    if (ty >= 0)
+        H5Tclose(ty);
+    if (rc == NNQ_OK)
+        t->space = H5Dget_space(t->d);
+    t->rank = nnq_h5read_extent(t->space, t->shape, 4);
+    t->lead = lead == NNQ_H5READ_LEAD || (lead == NNQ_H5READ_LEAD_MAYBE && t->rank == dims + 1);
+    if (rc != NNQ_OK)
+        ;
+    else if (t->rank != dims + t->lead && lead == NNQ_H5READ_LEAD_MAYBE)
+        rc =
+            nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, the grid %d (or %d with %s)",
+                        key, path, name, t->rank, dims, dims + 1, lead_what);
+    else if (t->rank != dims + t->lead)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, the grid %d%s%s", key, path,
+                         name, t->rank, dims, t->lead ? " and " : "", t->lead ? lead_what : "");
+    for (int a = 0; a < dims && rc == NNQ_OK; a++)
+        if (t->shape[t->lead + a] != n[a])
+            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                             "%s %s: '%s' has %llu points on axis %d, its coordinates %s %zu", key,
+                             path, name, (unsigned long long)t->shape[t->lead + a], a, coord[a],
+                             n[a]);
+    if (rc != NNQ_OK)
+        nnq_h5read_table_close(t);
+    return rc;
+}
+
+enum nnq_status nnq_h5read_table_rows(const struct nnq_h5read_table *t, hsize_t lead0,
+                                      hsize_t nlead, size_t row0, size_t rows, double *v,
+                                      struct nnq_err *err) {
+    assert(t->d >= 0 && t->space >= 0 && t->rank == t->dims + t->lead);
+    const hsize_t leads = t->lead ? t->shape[0] : 1;
+    if (lead0 + nlead > leads || row0 + rows > t->shape[t->lead])
+        return nnq_err_set(err, NNQ_ERR_CONFIG,
+                           "%s %s: '%s' has %llu by %llu rows, not [%llu, %llu) by [%zu, %zu)",
+                           t->key, t->path, t->name, (unsigned long long)leads,
+                           (unsigned long long)t->shape[t->lead], (unsigned long long)lead0,
+                           (unsigned long long)(lead0 + nlead), row0, row0 + rows);
+    if (nlead == 0 || rows == 0)
+        return NNQ_OK;
+    hsize_t start[4] = {0, 0, 0, 0}, count[4];
+    for (int i = 0; i < t->rank; i++)
+        count[i] = t->shape[i];
+    if (t->lead)
+        start[0] = lead0, count[0] = nlead;
+    start[t->lead] = row0;
+    count[t->lead] = rows;
+    hid_t mem = H5Screate_simple(t->rank, count, NULL);
+    hid_t type = H5T_NATIVE_DOUBLE;
+    if (t->pair) {
+        type = H5Tcreate(H5T_COMPOUND, 2 * sizeof(double));
+        H5Tinsert(type, "r", 0, H5T_NATIVE_DOUBLE);
+        H5Tinsert(type, "i", sizeof(double), H5T_NATIVE_DOUBLE);
+    }
+    enum nnq_status rc = NNQ_OK;
+    if (mem < 0 || type < 0 ||
+        H5Sselect_hyperslab(t->space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dread(t->d, type, mem, t->space, H5P_DEFAULT, v) < 0)
+        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' cannot be read%s", t->key, t->path,
+                         t->name, t->pair ? " as the compound {r, i} of nnq's psi" : "");
+    if (t->pair && type >= 0)
+        H5Tclose(type);
+    if (mem >= 0)
+        H5Sclose(mem);
+    return rc;
+}
+
+void nnq_h5read_table_close(struct nnq_h5read_table *t) {
+    if (t->space >= 0)
+        H5Sclose(t->space);
+    if (t->d >= 0)
+        H5Dclose(t->d);
+    t->space = t->d = -1;
 }

@@ -18,80 +18,20 @@
 
 static const char key[] = "[initial] file";
 
-/* 1 when d's type is a compound of exactly two numeric members named r and i: HDF5 converts
- * compounds by member name and leaves a member it does not find unwritten. */
-static int pair_of_doubles(hid_t d) {
-    hid_t ty = H5Dget_type(d);
-    int ok = ty >= 0 && H5Tget_class(ty) == H5T_COMPOUND && H5Tget_nmembers(ty) == 2;
-    for (unsigned k = 0; ok && k < 2; k++) {
-        char *name = H5Tget_member_name(ty, k);
-        const H5T_class_t c = H5Tget_member_class(ty, k);
-        ok = name && strcmp(name, k == 0 ? "r" : "i") == 0 && (c == H5T_FLOAT || c == H5T_INTEGER);
-        H5free_memory(name);
-    }
-    if (ty >= 0)
-        H5Tclose(ty);
-    return ok;
-}
-
-/* Rows [row0, row0 + rows) of axis 0 of dataset name (rank dims, or dims + 1 with a leading
- * snapshot axis read at `snap`) into v (doubles, or pairs for the compound psi). */
+/* Rows [row0, row0 + rows) of axis 0 of dataset name (on the coordinates coord, n[a] values
+ * each; with a leading snapshot axis read at `snap` when snap >= 0) into v (doubles, or pairs
+ * for the compound psi). */
 static enum nnq_status read_rows(hid_t f, const char *path, const char *name, int dims, long snap,
-                                 const size_t *n, size_t row0, size_t rows, int complex_, double *v,
-                                 struct nnq_err *err) {
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
-        return nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: no dataset '%s'", key, path, name);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    enum nnq_status rc = nnq_h5read_plain(d, key, path, name, err);
-    hid_t sp = d >= 0 && rc == NNQ_OK ? H5Dget_space(d) : -1;
-    hsize_t shape[4] = {0, 0, 0, 0};
-    const int rank = nnq_h5read_extent(sp, shape, 4);
-    const int lead = snap >= 0;
-    if (rc == NNQ_OK && complex_ && !pair_of_doubles(d))
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "%s %s: '%s' is not the compound {r, i} of nnq's psi (two numbers named "
-                         "r and i)",
-                         key, path, name);
-    if (rc != NNQ_OK)
-        ;
-    else if (rank != dims + lead)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %d axes, expected %d", key, path,
-                         name, rank, dims + lead);
-    for (int a = 0; a < dims && rc == NNQ_OK; a++)
-        if (shape[lead + a] != n[a])
-            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                             "%s %s: '%s' has %llu points on axis %d, its coordinates %zu", key,
-                             path, name, (unsigned long long)shape[lead + a], a, n[a]);
-    if (rc == NNQ_OK && lead && (hsize_t)snap >= shape[0])
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' has %llu snapshots, not snapshot %ld",
-                         key, path, name, (unsigned long long)shape[0], snap);
-    if (rc == NNQ_OK && rows > 0) {
-        hsize_t start[4] = {0, 0, 0, 0}, count[4];
-        for (int i = 0; i < rank; i++)
-            count[i] = shape[i];
-        if (lead)
-            start[0] = (hsize_t)snap, count[0] = 1;
-        start[lead] = row0;
-        count[lead] = rows;
-        hid_t mem = H5Screate_simple(rank, count, NULL);
-        hid_t type = H5T_NATIVE_DOUBLE;
-        if (complex_) {
-            type = H5Tcreate(H5T_COMPOUND, 2 * sizeof(double));
-            H5Tinsert(type, "r", 0, H5T_NATIVE_DOUBLE);
-            H5Tinsert(type, "i", sizeof(double), H5T_NATIVE_DOUBLE);
-        }
-        if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-            H5Dread(d, type, mem, sp, H5P_DEFAULT, v) < 0)
-            rc = nnq_err_set(err, NNQ_ERR_CONFIG, "%s %s: '%s' cannot be read%s", key, path, name,
-                             complex_ ? " as the compound {r, i} of nnq's psi" : "");
-        if (complex_)
-            H5Tclose(type);
-        H5Sclose(mem);
-    }
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
+                                 const size_t *n, char coord[][32], size_t row0, size_t rows,
+                                 int pair, double *v, struct nnq_err *err) {
+    const char *const names[3] = {coord[0], coord[1], coord[2]};
+    struct nnq_h5read_table t;
+    enum nnq_status rc = nnq_h5read_table_open(f, key, path, name, dims,
+                                               snap >= 0 ? NNQ_H5READ_LEAD : NNQ_H5READ_LEAD_NONE,
+                                               "a leading snapshot axis", n, names, pair, &t, err);
+    if (rc == NNQ_OK)
+        rc = nnq_h5read_table_rows(&t, snap >= 0 ? (hsize_t)snap : 0, 1, row0, rows, v, err);
+    nnq_h5read_table_close(&t);
     return rc;
 }
 
@@ -127,10 +67,10 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
     double *coord[3] = {NULL, NULL, NULL}, *re = NULL, *im = NULL, *out = NULL;
     size_t n[3] = {1, 1, 1};
     enum nnq_status rc = NNQ_OK;
+    char cname[3][32] = {"", "", ""};
     for (int a = 0; a < dims && rc == NNQ_OK; a++) {
-        char name[32];
-        snprintf(name, sizeof name, nnq ? "/grid/q%d" : "q%d", a);
-        rc = nnq_h5read_vector(f, key, path, name, 1, &coord[a], &n[a], err);
+        snprintf(cname[a], sizeof cname[a], nnq ? "/grid/q%d" : "q%d", a);
+        rc = nnq_h5read_vector(f, key, path, cname[a], 1, &coord[a], &n[a], err);
     }
     /* which state: psi of a snapshot, or p and F */
     long snap = -1;
@@ -188,7 +128,7 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
          !(im = malloc(sizeof(double) * (count + 1))) || !(out = malloc(sizeof(double) * local))))
         rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
     if (rc == NNQ_OK)
-        rc = read_rows(f, path, pname, dims, snap, n, row0, rows, complex_, re, err);
+        rc = read_rows(f, path, pname, dims, snap, n, cname, row0, rows, complex_, re, err);
     if (rc == NNQ_OK && complex_) {
         for (size_t k = 0; k < count; k++)
             im[k] = re[2 * k + 1];
@@ -203,7 +143,7 @@ enum nnq_status nnq_initial_read(const struct nnq_config *cfg, const struct nnq_
                              "there: the run that writes it needs fields = psi (or p, F)",
                              key, path, pname, fname);
         if (has_F && rc == NNQ_OK)
-            rc = read_rows(f, path, fname, dims, snap, n, row0, rows, 0, im, err);
+            rc = read_rows(f, path, fname, dims, snap, n, cname, row0, rows, 0, im, err);
         for (size_t k = 0; k < count && rc == NNQ_OK; k++) {
             const double p = re[k], F = has_F ? im[k] : 0.0;
             if (!(p >= 0) || !isfinite(p) || !isfinite(F))

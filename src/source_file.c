@@ -144,29 +144,15 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
     }
     for (int a = cfg->dims; a < 3; a++)
         tb->n[a] = 1;
-    if (rc == NNQ_OK && H5Lexists(f, dataset, H5P_DEFAULT) <= 0)
-        rc =
-            nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: no dataset '%s'", path, dataset);
-    hid_t d = rc == NNQ_OK ? H5Dopen2(f, dataset, H5P_DEFAULT) : -1;
-    if (rc == NNQ_OK && d >= 0)
-        rc = nnq_h5read_plain(d, key, path, dataset, err);
-    hid_t sp = d >= 0 && rc == NNQ_OK ? H5Dget_space(d) : -1;
-    hid_t ty = d >= 0 && rc == NNQ_OK ? H5Dget_type(d) : -1;
-    hsize_t shape[4] = {0, 0, 0, 0};
-    const int rank = nnq_h5read_extent(sp, shape, 4);
-    if (rc == NNQ_OK && d < 0)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be opened", path,
-                         dataset);
-    if (rc == NNQ_OK && H5Tget_class(ty) != H5T_FLOAT && H5Tget_class(ty) != H5T_INTEGER)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' is not numeric", path,
-                         dataset);
-    /* a time series: one more axis, leading, and t beside the dataset */
-    const int timed = rank == cfg->dims + 1;
-    if (rc == NNQ_OK && rank != cfg->dims && !timed)
-        rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                         "[potential] file %s: '%s' has %d axes, the grid %d (or %d with a "
-                         "leading time axis and a dataset t beside it)",
-                         path, dataset, rank, cfg->dims, cfg->dims + 1);
+    const char *const names[3] = {coord[0], coord[1], coord[2]};
+    const size_t npts[3] = {tb->n[0], tb->n[1], tb->n[2]};
+    struct nnq_h5read_table t = {.d = -1, .space = -1};
+    if (rc == NNQ_OK)
+        rc = nnq_h5read_table_open(f, key, path, dataset, cfg->dims, NNQ_H5READ_LEAD_MAYBE,
+                                   "a leading time axis and a dataset t beside it", npts, names, 0,
+                                   &t, err);
+    /* a time series: t beside the dataset */
+    const int timed = t.lead;
     if (rc == NNQ_OK && timed) {
         snprintf(group, sizeof group, "%s", dataset);
         char *slash = strrchr(group, '/');
@@ -176,19 +162,12 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
             snprintf(group, sizeof group, "t");
         size_t nt = 0;
         rc = nnq_h5read_vector(f, key, path, group, 1, &tb->t, &nt, err);
-        if (rc == NNQ_OK && nt != shape[0])
-            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                             "[potential] file %s: '%s' has %llu times, '%s' %llu rows", path,
-                             group, (unsigned long long)nt, dataset, (unsigned long long)shape[0]);
+        if (rc == NNQ_OK && nt != t.shape[0])
+            rc = nnq_err_set(
+                err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' has %llu times, '%s' %llu rows",
+                path, group, (unsigned long long)nt, dataset, (unsigned long long)t.shape[0]);
         tb->nt = (int)nt;
     }
-    for (int a = 0; a < cfg->dims && rc == NNQ_OK; a++)
-        if (shape[timed + a] != tb->n[a])
-            rc = nnq_err_set(err, NNQ_ERR_CONFIG,
-                             "[potential] file %s: '%s' has %llu points on axis %d, its "
-                             "coordinates %s %llu",
-                             path, dataset, (unsigned long long)shape[timed + a], a, coord[a],
-                             (unsigned long long)tb->n[a]);
     /* this rank's rows of axis 0 */
     if (rc == NNQ_OK) {
         size_t lo = 0, hi = tb->n[0];
@@ -211,36 +190,28 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
         else if (!(tb->values = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1))))
             rc = nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory reading %s", path);
         if (rc == NNQ_OK && count > 0) {
-            hsize_t start[4] = {0, 0, 0, 0}, cnt[4];
-            for (int i = 0; i < rank; i++)
-                cnt[i] = shape[i];
-            start[timed] = lo;
-            cnt[timed] = tb->rows;
-            herr_t sel;
-            hid_t mem;
-            if (tb->ymajor && tb->rows < tb->n[0]) {
+            if (tb->ymajor && tb->rows < tb->n[0]) { /* not timed: read whole */
                 /* (x_i, y_j) is element j nx + i of the buffer declared (nx, ny): the run of
                  * x in [lo, hi) at each y, in the declared rows it spans; read in the buffer's
                  * order, i.e. [n1][rows] */
                 const hsize_t nx = tb->n[0], ny = tb->n[1], all = ny * tb->rows;
-                sel = H5Sselect_none(sp);
+                herr_t sel = H5Sselect_none(t.space);
                 for (hsize_t j = 0; j < ny && sel >= 0; j++)
                     for (hsize_t s = j * nx + lo, left = tb->rows; left > 0 && sel >= 0;) {
                         const hsize_t at[2] = {s / ny, s % ny};
                         const hsize_t take[2] = {1, left < ny - at[1] ? left : ny - at[1]};
-                        sel = H5Sselect_hyperslab(sp, H5S_SELECT_OR, at, NULL, take, NULL);
+                        sel = H5Sselect_hyperslab(t.space, H5S_SELECT_OR, at, NULL, take, NULL);
                         s += take[1];
                         left -= take[1];
                     }
-                mem = H5Screate_simple(1, &all, NULL);
-            } else {
-                sel = H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL);
-                mem = H5Screate_simple(rank, cnt, NULL);
-            }
-            if (sel < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, tb->values) < 0)
-                rc = nnq_err_set(err, NNQ_ERR_CONFIG, "[potential] file %s: '%s' cannot be read",
-                                 path, dataset);
-            H5Sclose(mem);
+                hid_t mem = H5Screate_simple(1, &all, NULL);
+                if (sel < 0 ||
+                    H5Dread(t.d, H5T_NATIVE_DOUBLE, mem, t.space, H5P_DEFAULT, tb->values) < 0)
+                    rc = nnq_err_set(err, NNQ_ERR_CONFIG,
+                                     "[potential] file %s: '%s' cannot be read", path, dataset);
+                H5Sclose(mem);
+            } else
+                rc = nnq_h5read_table_rows(&t, 0, (hsize_t)tb->nt, lo, tb->rows, tb->values, err);
         }
     }
     /* every value read: finite, and not the loss-landscape tool's "not computed" */
@@ -273,12 +244,7 @@ static enum nnq_status read_table(const struct nnq_config *cfg, const struct nnq
                                        "compute with -1"
                                      : "");
     }
-    if (ty >= 0)
-        H5Tclose(ty);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
+    nnq_h5read_table_close(&t);
     H5Fclose(f);
     if (rc != NNQ_OK)
         table_free(tb);

@@ -18,7 +18,8 @@
  *   - for `nnq info`, an nnq output whose diagnostics column declares 2^31 rows, never
  *     written (16 GiB read as fill values before), and one of 2^26 + 2^20 rows written in full
  *     (over the bound of 2^26 rows a column).
- * The same table written plainly (contiguous, chunked in full, compact) runs.
+ * The same table written plainly (contiguous, chunked in full, compact) runs. The table reader
+ * both file kinds share is tested on its own at its edges.
  */
 #include <hdf5.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "check.h"
 #include "nnq/config.h"
+#include "nnq/h5read.h"
 #include "nnq/output_h5.h"
 #include "nnq/run.h"
 
@@ -398,10 +400,118 @@ static void test_outputs_as_inputs(void) {
     CHECK_MSG(strstr(err.msg, "hbar is not one positive number"), "%s", err.msg);
 }
 
+/* Dataset name of f: type over space, written from data. */
+static void put(hid_t f, const char *name, hid_t type, hid_t space, const void *data) {
+    hid_t d = H5Dcreate2(f, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(d);
+}
+
+/* The table reader both file kinds share (nnq_h5read_table_*), at its edges: a dataset over
+ * the grid's axes, with and without a leading axis, the compound psi, each refusal by its
+ * message, and rows read up to the last and not one past it. */
+static void test_table_reader(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/table.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double v[2][4][3];
+    for (int k = 0; k < 24; k++)
+        (&v[0][0][0])[k] = k;
+    const hsize_t s2[2] = {4, 3}, s3[3] = {2, 4, 3}, sbad[2] = {5, 3};
+    hid_t sp = H5Screate_simple(2, s2, NULL);
+    put(f, "v", H5T_NATIVE_DOUBLE, sp, v[1]);
+    hid_t ty = H5Tcreate(H5T_COMPOUND, 2 * sizeof(double));
+    H5Tinsert(ty, "r", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(ty, "i", sizeof(double), H5T_NATIVE_DOUBLE);
+    hid_t sp6 = H5Screate_simple(2, (const hsize_t[2]){4, 3}, NULL);
+    double pairs[24];
+    for (int k = 0; k < 24; k++)
+        pairs[k] = 0.5 * k;
+    put(f, "psi", ty, sp6, pairs);
+    hid_t sp3 = H5Screate_simple(3, s3, NULL), spb = H5Screate_simple(2, sbad, NULL);
+    put(f, "vt", H5T_NATIVE_DOUBLE, sp3, v);
+    double bad[15] = {0};
+    put(f, "bad", H5T_NATIVE_DOUBLE, spb, bad);
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 4);
+    char text[12][4] = {{0}};
+    put(f, "text", str, sp, text);
+    H5Tclose(str);
+    H5Tclose(ty);
+    H5Sclose(sp);
+    H5Sclose(sp6);
+    H5Sclose(sp3);
+    H5Sclose(spb);
+    H5Fclose(f);
+    struct nnq_err err = {0};
+    f = nnq_h5read_open("[key]", path, &err);
+    CHECK(f >= 0);
+    const size_t n[2] = {4, 3};
+    const char *const coord[2] = {"q0", "q1"};
+    struct nnq_h5read_table t;
+    double got[24];
+    /* without a leading axis: rows 1 and 2, then the last row alone, then one past it */
+    CHECK(nnq_h5read_table_open(f, "[key]", path, "v", 2, NNQ_H5READ_LEAD_NONE, "", n, coord, 0, &t,
+                                &err) == NNQ_OK &&
+          t.lead == 0);
+    CHECK(nnq_h5read_table_rows(&t, 0, 1, 1, 2, got, &err) == NNQ_OK);
+    CHECK(memcmp(got, &v[1][1][0], 6 * sizeof(double)) == 0);
+    CHECK(nnq_h5read_table_rows(&t, 0, 1, 3, 1, got, &err) == NNQ_OK &&
+          memcmp(got, &v[1][3][0], 3 * sizeof(double)) == 0);
+    CHECK(nnq_h5read_table_rows(&t, 0, 1, 3, 2, got, &err) == NNQ_ERR_CONFIG);
+    CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "'v' has 1 by 4 rows"), "%s", err.msg);
+    CHECK(nnq_h5read_table_rows(&t, 1, 1, 0, 1, got, &err) == NNQ_ERR_CONFIG);
+    CHECK(nnq_h5read_table_rows(&t, 0, 0, 0, 0, got, &err) == NNQ_OK);
+    nnq_h5read_table_close(&t);
+    nnq_h5read_table_close(&t); /* a second close is a no-op */
+    /* a leading axis, optional and taken: the second time's rows 2 and 3 */
+    CHECK(nnq_h5read_table_open(f, "[key]", path, "vt", 2, NNQ_H5READ_LEAD_MAYBE, "a time axis", n,
+                                coord, 0, &t, &err) == NNQ_OK &&
+          t.lead == 1 && t.shape[0] == 2);
+    CHECK(nnq_h5read_table_rows(&t, 1, 1, 2, 2, got, &err) == NNQ_OK &&
+          memcmp(got, &v[1][2][0], 6 * sizeof(double)) == 0);
+    CHECK(nnq_h5read_table_rows(&t, 0, 2, 0, 4, got, &err) == NNQ_OK &&
+          memcmp(got, v, 24 * sizeof(double)) == 0);
+    CHECK(nnq_h5read_table_rows(&t, 1, 2, 0, 4, got, &err) == NNQ_ERR_CONFIG);
+    nnq_h5read_table_close(&t);
+    /* the compound psi as pairs */
+    CHECK(nnq_h5read_table_open(f, "[key]", path, "psi", 2, NNQ_H5READ_LEAD_NONE, "", n, coord, 1,
+                                &t, &err) == NNQ_OK);
+    CHECK(nnq_h5read_table_rows(&t, 0, 1, 3, 1, got, &err) == NNQ_OK &&
+          memcmp(got, pairs + 18, 6 * sizeof(double)) == 0);
+    nnq_h5read_table_close(&t);
+    /* refusals, each named */
+    static const struct {
+        const char *name;
+        enum nnq_h5read_lead lead;
+        int pair;
+        const char *says;
+    } refused[] = {
+        {"none", NNQ_H5READ_LEAD_NONE, 0, "no dataset 'none'"},
+        {"vt", NNQ_H5READ_LEAD_NONE, 0, "'vt' has 3 axes, the grid 2"},
+        {"v", NNQ_H5READ_LEAD, 0, "'v' has 2 axes, the grid 2 and a snapshot axis"},
+        {"vt", NNQ_H5READ_LEAD_MAYBE, 1, "'vt' is not the compound {r, i}"},
+        {"bad", NNQ_H5READ_LEAD_MAYBE, 0, "'bad' has 5 points on axis 0, its coordinates q0 4"},
+        {"text", NNQ_H5READ_LEAD_NONE, 0, "'text' is not numeric"},
+    };
+    for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+        err.msg[0] = 0;
+        CHECK(nnq_h5read_table_open(f, "[key]", path, refused[k].name, 2, refused[k].lead,
+                                    "a snapshot axis", n, coord, refused[k].pair, &t,
+                                    &err) == NNQ_ERR_CONFIG);
+        CHECK_MSG(strstr(err.msg, "[key]") && strstr(err.msg, refused[k].says), "%s: %s",
+                  refused[k].says, err.msg);
+        CHECK(t.d < 0 && t.space < 0);
+        nnq_h5read_table_close(&t);
+    }
+    H5Fclose(f);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/nnq_test_h5read_XXXXXX");
     if (!mkdtemp(dir))
         return 1;
+    test_table_reader();
     test_potential_files();
     test_compound_psi();
     test_outputs_as_inputs();

@@ -61,4 +61,47 @@ enum nnq_status nnq_h5read_plain(hid_t d, const char *key, const char *path, con
 enum nnq_status nnq_h5read_vector(hid_t f, const char *key, const char *path, const char *name,
                                   int increasing, double **out, size_t *n, struct nnq_err *err);
 
+/*
+ * A table of a user's file read by rows: dataset `name` of f over the grid's `dims` axes,
+ * whose extents are those of its coordinate lists (n[a] values of the dataset named coord[a]),
+ * with a leading axis (times, snapshots) as `lead` says:
+ *   NNQ_H5READ_LEAD_NONE   dims axes;
+ *   NNQ_H5READ_LEAD        dims + 1 axes, the first what lead_what names ("a leading snapshot
+ *                          axis");
+ *   NNQ_H5READ_LEAD_MAYBE  either (t->lead says which).
+ * `pair`: its elements are the compound {r, i} of nnq's psi, read as two doubles; else a
+ * number (integer or float), read as a double. Both ranks of the [potential] file and the
+ * [initial] file go through it, so that their checks and messages are one.
+ */
+enum nnq_h5read_lead { NNQ_H5READ_LEAD_NONE, NNQ_H5READ_LEAD, NNQ_H5READ_LEAD_MAYBE };
+
+/* Invariants (open): d and space are open; lead is 0 or 1; rank = dims + lead; shape[lead + a]
+ * = n[a] for a < dims. */
+struct nnq_h5read_table {
+    hid_t d, space;
+    int dims, lead, rank, pair;
+    hsize_t shape[4];
+    const char *key, *path, *name;
+};
+
+/* Opens the table into *t. Returns NNQ_OK, or NNQ_ERR_CONFIG naming key, path and name: no such
+ * dataset; not plain (nnq_h5read_plain); not numeric, or not the compound {r, i}; another
+ * number of axes; an axis whose extent is not its coordinates'. On error *t holds nothing open
+ * (nnq_h5read_table_close is still allowed). key, path and name must outlive *t. */
+enum nnq_status nnq_h5read_table_open(hid_t f, const char *key, const char *path, const char *name,
+                                      int dims, enum nnq_h5read_lead lead, const char *lead_what,
+                                      const size_t *n, const char *const *coord, int pair,
+                                      struct nnq_h5read_table *t, struct nnq_err *err);
+
+/* Reads the elements [lead0, lead0 + nlead) of the leading axis (none: 0, 1) by rows
+ * [row0, row0 + rows) of the first grid axis, every element of the others, into v in C order
+ * (doubles, or pairs). Returns NNQ_OK (nothing read when a count is 0), NNQ_ERR_CONFIG
+ * (outside the table; HDF5 cannot read it) naming key, path and name. */
+enum nnq_status nnq_h5read_table_rows(const struct nnq_h5read_table *t, hsize_t lead0,
+                                      hsize_t nlead, size_t row0, size_t rows, double *v,
+                                      struct nnq_err *err);
+
+/* Closes what open opened; a table that holds nothing open is a no-op. */
+void nnq_h5read_table_close(struct nnq_h5read_table *t);
+
 #endif
