@@ -12,6 +12,7 @@
  * T = D / mobility on every axis, /states/gibbs [grid] holds beside them the classical
  * description's stationary state exp(-V / T) / Z.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -34,6 +35,12 @@ struct obs_states {
     double v[VALUES];
     double T, *gibbs;
 };
+
+static void obs_states_check(const struct obs_states *x) {
+    (void)x; /* NDEBUG: no asserts */
+    assert(x && x->k >= 1 && x->k <= NNQ_STATES_MAX && 3 * x->k + 2 <= VALUES);
+    assert(x->T >= 0 && (!x->gibbs || (x->T > 0 && x->states)));
+}
 
 /* The temperature D_a / mobility_a of cfg's classical description when it is one for all axes
  * and positive, else 0. */
@@ -128,6 +135,7 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
 /* At a fresh run's first row: /states. */
 static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct obs_states *x = self;
+    obs_states_check(x);
     if (!x->states)
         return NNQ_OK;
     const size_t k = (size_t)x->k;
@@ -148,6 +156,7 @@ static enum nnq_status record(void *self, struct nnq_output *o, struct nnq_err *
 
 static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *err) {
     struct obs_states *x = self;
+    obs_states_check(x);
     return nnq_output_values_write(o, "states", x->v, 3 * (size_t)x->k + 2, err);
 }
 
@@ -159,6 +168,7 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
 static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum) {
     struct obs_states *x = self;
     (void)row;
+    obs_states_check(x);
     const int k = x->k;
     const double *E = x->v, *bound = x->v + k;
     double worst = 0.0;

@@ -2,6 +2,7 @@
  * include/nnq/potential.h and include/nnq/source.h). */
 #include "nnq/potential.h"
 
+#include <assert.h>
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +24,11 @@ struct nnq_potential {
     const struct nnq_source_ops *ops;
     void *self;
 };
+
+static void potential_check(const struct nnq_potential *p) {
+    (void)p; /* NDEBUG: no asserts */
+    assert(p && p->kind && p->ops && p->ops->fill && p->ops->time_dependent);
+}
 
 enum nnq_status nnq_potential_create(const struct nnq_config *cfg, const struct nnq_grid *g,
                                      struct nnq_potential **out, struct nnq_err *err) {
@@ -46,6 +52,8 @@ enum nnq_status nnq_potential_create(const struct nnq_config *cfg, const struct 
 
 enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct nnq_grid *g,
                                    double t, double *V, struct nnq_err *err) {
+    potential_check(pot);
+    nnq_grid_check(g);
     enum nnq_status rc = pot->ops->fill(pot->self, g, t, V, err);
     if (rc != NNQ_OK)
         return rc;

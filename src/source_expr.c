@@ -1,5 +1,6 @@
 /* source_expr.c - V(t, q) as a libmatheval expression in the axes, t, hbar and mass; one that
  * depends on t is held split into time and point factors where its text allows (nnq/expr.h). */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "nnq/expr.h"
@@ -16,6 +17,7 @@ static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t
     (void)g;
     (void)err;
     const struct expression *e = self;
+    assert(e && e->expr && e->field); /* fill is called only on a grid */
     nnq_expr_field_fill(e->field, t, NULL, V);
     return NNQ_OK;
 }

@@ -23,6 +23,7 @@
  * the dataset and the index. Each rank reads the rows of axis 0 its slab needs (a hyperslab;
  * in the y-major loss-landscape buffer a run of x per y, selected as a union of blocks).
  */
+#include <assert.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,6 +48,13 @@ struct file_source {
     ptrdiff_t local;
     double read_bytes; /* the table as the file declares it, and a copy of one time row */
 };
+
+static void file_source_check(const struct file_source *s) {
+    (void)s; /* NDEBUG: no asserts */
+    assert(s && s->L && s->nt >= 1 && s->local >= 0 && (s->nt == 1) == !s->t);
+    assert(s->nt == 1 || s->Lt);
+    assert(!s->field || s->expr);
+}
 
 /* What was read of the file: values on the file's grid, rows [row0, row0 + rows) of axis 0,
  * time-major (y-major layout: [n1][rows]). */
@@ -292,6 +300,7 @@ static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t
     (void)g;
     (void)err;
     const struct file_source *s = self;
+    file_source_check(s);
     const double *L = s->L;
     if (s->nt > 1) { /* L now: into V itself when V is L */
         int k = 0;
