@@ -50,40 +50,36 @@ struct run {
     struct nnq_output_group groups[NNQ_STEPPERS_MAX + NNQ_OBSERVERS_MAX];
 };
 
-/* The running summary a checkpoint carries, by name: /checkpoint/summary_<name>. */
-#define NNQ_SUMMARY_VALUES(X)                                                                      \
-    X(first, s->first.value, NNQ_DIAG_COUNT)                                                       \
-    X(last, s->last.value, NNQ_DIAG_COUNT)                                                         \
-    X(max_norm_drift, &s->max_norm_drift, 1)                                                       \
-    X(max_energy_drift, &s->max_energy_drift, 1)                                                   \
-    X(t_multivalued, &s->t_multivalued, 1)                                                         \
-    X(div_before, s->div_before, 4)                                                                \
-    X(div_after, s->div_after, 4)                                                                  \
-    X(t_multivalued_at, s->parting.t_multivalued_at, NNQ_PARTING_FLOORS)                           \
-    X(t_part, s->parting.t_part, NNQ_PARTING_TIMES)                                                \
-    X(held, &s->held, 1)                                                                           \
-    X(edge_density, &s->edge_density, 1)                                                           \
-    X(t_edge, &s->t_edge, 1)
+/* The running summary a checkpoint carries (nnq/run.h's NNQ_SUMMARY_VALUES and the parting's),
+ * by name: /checkpoint/summary_<name>. */
+#define NNQ_X_DOUBLES(type, name, extent, doc)                                                     \
+    _Static_assert(sizeof(type extent) % sizeof(double) == 0, #name " is made of doubles");
+NNQ_SUMMARY_VALUES(NNQ_X_DOUBLES)
+NNQ_PARTING_VALUES(NNQ_X_DOUBLES)
+#undef NNQ_X_DOUBLES
 
-static enum nnq_status save_summary(struct nnq_output *o, struct nnq_summary *s,
-                                    struct nnq_err *err) {
-    enum nnq_status rc = NNQ_OK;
-#define NNQ_X_SAVE(name, values, n)                                                                \
-    if (rc == NNQ_OK)                                                                              \
-        rc = nnq_output_values_write(o, "summary_" #name, values, n, err);
-    NNQ_SUMMARY_VALUES(NNQ_X_SAVE)
-#undef NNQ_X_SAVE
-    return rc;
+/* Writes (save) or reads the value n doubles at v as /checkpoint/<name>. */
+static enum nnq_status summary_value(struct nnq_output *o, const char *name, double *v, size_t n,
+                                     int save, struct nnq_err *err) {
+    return save ? nnq_output_values_write(o, name, v, n, err)
+                : nnq_output_values_read(o, name, v, n, err);
 }
 
-static enum nnq_status restore_summary(struct nnq_output *o, struct nnq_summary *s,
-                                       struct nnq_err *err) {
+/* The running summary into the checkpoint (save) or back from it. */
+static enum nnq_status summary_io(struct nnq_output *o, struct nnq_summary *s, int save,
+                                  struct nnq_err *err) {
     enum nnq_status rc = NNQ_OK;
-#define NNQ_X_RESTORE(name, values, n)                                                             \
+#define NNQ_X_IO(name, at)                                                                         \
     if (rc == NNQ_OK)                                                                              \
-        rc = nnq_output_values_read(o, "summary_" #name, values, n, err);
-    NNQ_SUMMARY_VALUES(NNQ_X_RESTORE)
-#undef NNQ_X_RESTORE
+        rc = summary_value(o, "summary_" #name, (double *)&(at), sizeof(at) / sizeof(double),      \
+                           save, err);
+#define NNQ_X_IO_SUM(type, name, extent, doc) NNQ_X_IO(name, s->name)
+#define NNQ_X_IO_PARTING(type, name, extent, doc) NNQ_X_IO(name, s->parting.name)
+    NNQ_SUMMARY_VALUES(NNQ_X_IO_SUM)
+    NNQ_PARTING_VALUES(NNQ_X_IO_PARTING)
+#undef NNQ_X_IO_SUM
+#undef NNQ_X_IO_PARTING
+#undef NNQ_X_IO
     return rc;
 }
 
@@ -215,7 +211,7 @@ static enum nnq_status write_checkpoint(struct run *r, struct nnq_err *err) {
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
         rc = r->obs[k]->save(r->obs_self[k], r->out, err);
     if (rc == NNQ_OK)
-        rc = save_summary(r->out, r->sum, err);
+        rc = summary_io(r->out, r->sum, 1, err);
     return rc ? rc : nnq_output_checkpoint_end(r->out, r->sum->steps_done, r->sum->t, err);
 }
 
@@ -438,7 +434,7 @@ static enum nnq_status resume(struct run *r, long step, struct nnq_err *err) {
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->obs[k]->restore(r->obs_self[k], r->out, err), err);
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(restore_summary(r->out, r->sum, err), err);
+        rc = nnq_par_agree(summary_io(r->out, r->sum, 0, err), err);
     if (rc == NNQ_OK) {
         r->sum->steps_done = step;
         r->sum->t = (double)step * r->cfg->run_dt;

@@ -22,9 +22,19 @@
 #define NNQ_PARTING_METRICS 4
 #define NNQ_PARTING_TIMES (NNQ_PARTING_METRICS * NNQ_PARTING_LEVELS)
 
+/* A list of values X(type, name, extent, doc) as struct members `type name extent;` (the
+ * summary's lists: here and in nnq/run.h). */
+#define NNQ_X_MEMBER(type, name, extent, doc) type name extent;
+
+/* The parting's times, declared once: the struct's members and the checkpoint's
+ * summary_<name> datasets (src/run.c). */
+#define NNQ_PARTING_VALUES(X)                                                                      \
+    X(double, t_multivalued_at, [NNQ_PARTING_FLOORS],                                              \
+      "the first time the defect weight reached each floor")                                       \
+    X(double, t_part, [NNQ_PARTING_TIMES], "the first time each metric passed each level")
+
 struct nnq_parting {
-    double t_multivalued_at[NNQ_PARTING_FLOORS];
-    double t_part[NNQ_PARTING_TIMES];
+    NNQ_PARTING_VALUES(NNQ_X_MEMBER)
 };
 
 /* The floor of t_multivalued_at[k], 10^-(k+2). Cannot fail. */

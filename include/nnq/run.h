@@ -72,23 +72,36 @@ struct nnq_run_options {
 
 /* What a run did. Filled as far as the run got, also when it fails. */
 #define NNQ_SUMMARY_OBSERVED 32768
+
+/*
+ * The values of the summary that follow the rows, declared once: X(type, name, extent, doc)
+ * is the member `type name extent;` of struct nnq_summary and, since a resumed run must go on
+ * from them, the checkpoint's dataset /checkpoint/summary_<name> (src/run.c; every type here
+ * is made of doubles). The parting's are nnq/parting.h's NNQ_PARTING_VALUES, in `parting`.
+ */
+#define NNQ_SUMMARY_VALUES(X)                                                                      \
+    X(struct nnq_diag_row, first, , "diagnostics of the initial state")                            \
+    X(struct nnq_diag_row, last, , "diagnostics of the last sampled state")                        \
+    X(double, max_norm_drift, , "max |norm / norm0 - 1| over the sampled rows")                    \
+    X(double, max_energy_drift, , "max |E / E0 - 1| (|E - E0| when E0 == 0)")                      \
+    X(double, t_multivalued, , "first sampled time with nodes or vortices; NaN: never")            \
+    X(double, div_before, [4],                                                                     \
+      "max div_p_l1, div_F, div_j_l1, infidelity before t_multivalued (NaN where no row)")         \
+    X(double, div_after, [4], "the same from t_multivalued on")                                    \
+    X(double, held, , "the largest madelung_held column (NaN: none)")                              \
+    X(double, edge_density, ,                                                                      \
+      "the largest edge_density column (p on the box's faces / max p; absorbing: times the "       \
+      "mass left, norm / initial norm)")                                                           \
+    X(double, t_edge, , "first sampled time it exceeded NNQ_EDGE_DENSITY_WARN; NaN: never")
+
 struct nnq_summary {
     enum nnq_status status;
     long steps_done;
-    double t;                        /* time reached */
-    struct nnq_diag_row first, last; /* diagnostics of the initial and the last sampled state */
-    double max_norm_drift;           /* max |norm / norm0 - 1| over the sampled rows */
-    double max_energy_drift;         /* max |E / E0 - 1| (|E - E0| when E0 == 0) */
+    double t; /* time reached */
+    NNQ_SUMMARY_VALUES(NNQ_X_MEMBER)
+    struct nnq_parting parting; /* floors of the defect weight, levels of divergence */
     long snapshots;
-    int madelung;         /* the Madelung solver ran */
-    double t_multivalued; /* first sampled time with nodes/vortices; NaN: never */
-    double edge_density;  /* the largest edge_density column (p on the box's faces / max p;
-                           * absorbing: times the mass left, norm / initial norm) */
-    double t_edge;        /* first sampled time it exceeded NNQ_EDGE_DENSITY_WARN; NaN: never */
-    double div_before[4], div_after[4]; /* max div_p_l1, div_F, div_j_l1, infidelity before and
-                                         * from t_multivalued on (NaN where no row) */
-    struct nnq_parting parting;         /* floors of the defect weight, levels of divergence */
-    double held;                        /* the largest madelung_held column (NaN: none) */
+    int madelung;           /* the Madelung solver ran */
     double absorb_strength; /* [grid] absorb_strength, or the one chosen for 0 (absorbing) */
     double absorb_k;        /* the wave number it was chosen for (NaN: given, or periodic) */
     char ended_by[32];      /* a description that ended while the others ran on ("": none) */
