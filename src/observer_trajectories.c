@@ -70,9 +70,11 @@ static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DI
  * u[cur] hold the fields at the current time (step * dt) on this rank's rows of axis 0 and
  * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
  * psi only when bohm or nelson is followed, u only for madelung, V (the potential, `ext`
- * points) only for langevin: V[1] == V[0] when V does not depend on t (loaded once: v_loaded),
- * vslab its fill on this rank's rows. Once the Madelung description has ended (madelung_ended),
- * the madelung particles are NaN and stay there. held: a langevin walker went past the reach.
+ * points) only for langevin: V[1] == V[0] when V does not depend on t (loaded once: v_loaded).
+ * vslab (langevin, or bohm under hermite) holds V on this rank's rows at time vslab_t (NaN:
+ * not yet filled), so that the walkers and psi's time derivative fill V once a step. Once the
+ * Madelung description has ended (madelung_ended), the madelung particles are NaN and stay there.
+ * held: a langevin walker went past the reach.
  */
 struct traj {
     struct nnq_stepper_env env;
@@ -88,14 +90,14 @@ struct traj {
     double complex *psi[2];
     /* bohm under an integrator of order 4 or 6 (hermite): psi's time derivative -(i/hbar) H psi
      * at both ends of the step (dpsi, as psi), made through kbuf (the grid's alloc_size values)
-     * with the plans fwd, bwd, the kinetic factors kin (k_local_size) and V (hv) and an absorbing
-     * layer's W (hw, or NULL) on this rank's slab */
-    int hermite, hv_loaded;
+     * with the plans fwd, bwd, the kinetic factors kin (k_local_size) and V (vslab) and an
+     * absorbing layer's W (hw, or NULL) on this rank's slab */
+    int hermite;
     double complex *dpsi[2], *kbuf;
-    double *kin, *hv, *hw;
+    double *kin, *hw;
     fftw_plan fwd, bwd;
     double *u[2];
-    double *V[2], *vslab;
+    double *V[2], *vslab, vslab_t;
     double *sums; /* d values: the means of a kind */
     long *order;  /* the particles by their cell on axis 0 (reads psi row by row) */
     long *bucket; /* n0 + 1 counters for that sort */
@@ -112,7 +114,8 @@ static void traj_check(const struct traj *x) {
     assert(!x->v_loaded || x->V[0] == x->V[1]);
     assert(!x->u[0] == !(x->kinds & NNQ_TRAJ_MADELUNG));
     assert(!x->psi[0] == !(x->kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON)));
-    assert(!x->hermite || (x->psi[0] && x->dpsi[0] && x->dpsi[1] && x->kbuf && x->kin && x->hv));
+    assert(!x->hermite || (x->psi[0] && x->dpsi[0] && x->dpsi[1] && x->kbuf && x->kin && x->vslab));
+    assert(!x->V[0] || x->vslab);
 }
 
 /* One axis of a stencil: the buffer indices (axis 0: rows, with the halo) and the weights of
@@ -449,6 +452,17 @@ static void fill(const struct traj *x, void *buf, const void *f, size_t row_byte
     nnq_par_halo(f, row_bytes, x->g->counts, x->halo, b + (size_t)(x->halo + rows) * row_bytes, b);
 }
 
+/* vslab = V at time t, unless it holds it already (V static: once). NNQ_OK, or V's error (not
+ * finite). Collective. */
+static enum nnq_status v_at(struct traj *x, double t, struct nnq_err *err) {
+    if (x->vslab_t == t || (!isnan(x->vslab_t) && !nnq_potential_time_dependent(x->env.pot)))
+        return NNQ_OK;
+    const enum nnq_status rc =
+        nnq_par_agree(nnq_potential_fill(x->env.pot, x->g, t, x->vslab, err), err);
+    x->vslab_t = rc == NNQ_OK ? t : NAN;
+    return rc;
+}
+
 /* dpsi[which] = -(i/hbar) (T + V - i W) psi of the slab psi (at the time of `which`), with
  * its halo. NNQ_OK, or V's error (not finite). Collective. */
 static enum nnq_status time_derivative(struct traj *x, int which, const double complex *psi,
@@ -456,14 +470,9 @@ static enum nnq_status time_derivative(struct traj *x, int which, const double c
     const struct nnq_grid *g = x->g;
     const ptrdiff_t n = g->local_size;
     const double hbar = x->env.cfg->hbar;
-    if (!x->hv_loaded) {
-        const double t = (double)(x->step + (which != x->cur)) * x->dt;
-        const enum nnq_status rc =
-            nnq_par_agree(nnq_potential_fill(x->env.pot, g, t, x->hv, err), err);
-        if (rc != NNQ_OK)
-            return rc;
-        x->hv_loaded = !nnq_potential_time_dependent(x->env.pot);
-    }
+    const enum nnq_status rc = v_at(x, (double)(x->step + (which != x->cur)) * x->dt, err);
+    if (rc != NNQ_OK)
+        return rc;
     if (n > 0)
         memcpy(x->kbuf, psi, sizeof(double complex) * (size_t)n);
     nnq_grid_execute(g, x->fwd, x->kbuf);
@@ -471,7 +480,7 @@ static enum nnq_status time_derivative(struct traj *x, int which, const double c
         x->kbuf[i] *= x->kin[i];
     nnq_grid_execute(g, x->bwd, x->kbuf);
     for (ptrdiff_t i = 0; i < n; i++) {
-        const double complex h = x->kbuf[i] + (x->hv[i] - I * (x->hw ? x->hw[i] : 0.0)) * psi[i];
+        const double complex h = x->kbuf[i] + (x->vslab[i] - I * (x->hw ? x->hw[i] : 0.0)) * psi[i];
         x->kbuf[i] = -I * h / hbar;
     }
     fill(x, x->dpsi[which], x->kbuf, (size_t)x->plane * sizeof(double complex));
@@ -484,9 +493,7 @@ static enum nnq_status load(struct traj *x, int which, struct nnq_err *err) {
     struct nnq_view v;
     const size_t plane = (size_t)x->plane;
     if (x->V[which] && !x->v_loaded) {
-        const double t = (double)(x->step + (which != x->cur)) * x->dt;
-        const enum nnq_status rc =
-            nnq_par_agree(nnq_potential_fill(x->env.pot, x->g, t, x->vslab, err), err);
+        const enum nnq_status rc = v_at(x, (double)(x->step + (which != x->cur)) * x->dt, err);
         if (rc != NNQ_OK)
             return rc;
         fill(x, x->V[which], x->vslab, plane * sizeof(double));
@@ -604,7 +611,6 @@ static void destroy(void *self) {
         fftw_destroy_plan(x->bwd);
     fftw_free(x->kbuf);
     free(x->kin);
-    free(x->hv);
     free(x->hw);
     if (x->V[1] != x->V[0])
         free(x->V[1]);
@@ -638,7 +644,7 @@ static enum nnq_status steepest(struct traj *x, double *drift, struct nnq_err *e
     enum nnq_status rc =
         nnq_par_agree(next ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_potential_fill(x->env.pot, g, 0.0, x->vslab, err), err);
+        rc = v_at(x, 0.0, err);
     double most = 0;
     if (rc == NNQ_OK) {
         nnq_par_halo(x->vslab, row, g->counts, 1, next, NULL);
@@ -671,6 +677,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     x->count = cfg->trajectories_count;
     x->every = (int)cfg->trajectories_every;
     x->seed = (uint64_t)cfg->trajectories_seed;
+    x->vslab_t = NAN;
     x->hbar_m = cfg->hbar / cfg->particle_mass;
     x->sigma = sqrt(x->hbar_m);
     x->dt = cfg->run_dt;
@@ -744,7 +751,8 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         bad = !(x->dpsi[b] = calloc((size_t)x->ext, sizeof(double complex)));
     bad =
         bad || !(x->kbuf = fftw_malloc(sizeof(double complex) * (size_t)g->alloc_size)) ||
-        !(x->kin = malloc(sizeof(double) * nk)) || !(x->hv = malloc(sizeof(double) * local)) ||
+        !(x->kin = malloc(sizeof(double) * nk)) ||
+        (!x->vslab && !(x->vslab = malloc(sizeof(double) * local))) ||
         (cfg->grid_boundary == NNQ_BOUNDARY_ABSORBING && !(x->hw = malloc(sizeof(double) * local)));
     /* agreed before planning, a collective that the other ranks would wait in */
     enum nnq_status rc =
@@ -956,12 +964,12 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     const size_t u = kinds & NNQ_TRAJ_MADELUNG ? 2 * sizeof(double) * (size_t)cfg->dims : 0;
     const size_t V = kinds & NNQ_TRAJ_LANGEVIN ? (time_dependent ? 2 : 1) * sizeof(double) : 0;
     /* bohm under an order-4 integrator: psi's time derivative at both ends, the transform's
-     * array, the kinetic factors, V and W */
+     * array, the kinetic factors and W; V's fill is the walkers' */
     const int hermite = (kinds & NNQ_TRAJ_BOHM) &&
                         nnq_schrodinger_order((enum nnq_integrator)cfg->run_integrator) >= 4;
     const size_t dpsi = hermite ? 2 * sizeof(double complex) : 0;
-    *per_point = psi + u + V + (V ? sizeof(double) : 0) /* and V's fill */ +
-                 (hermite ? dpsi + sizeof(double complex) + 3 * sizeof(double) : 0);
+    *per_point = psi + u + V + (V || hermite ? sizeof(double) : 0) /* V's fill */ +
+                 (hermite ? dpsi + sizeof(double complex) + 2 * sizeof(double) : 0);
     const double plane = (double)cfg->n[1] * (double)cfg->n[2];
     /* the halo of the reach without V's drift (known at create): the drift's share is a few
      * rows more */
