@@ -20,20 +20,27 @@ done
 CC=clang cmake -S . -B build-fuzz -DNNQ_FUZZ=ON -DNNQ_MPI=OFF -DBUILD_TESTING=OFF -DNNQ_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j --target fuzz_config fuzz_expr fuzz_h5
+# the two text targets side by side (one core each), each with its own artifact folder
+logs=$(mktemp -d)
 for target in config expr; do
-    work=$(mktemp -d)
-    ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz_$target -detect_leaks=0 -max_len=4096 -max_total_time="$seconds" \
-        -print_final_stats=1 "$work" "tests/fuzz/corpus_$target" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY)" || true
-    rm -rf "$work"
-    # (ls of the three patterns fails when any one matches nothing: test each file)
-    for f in crash-* timeout-* oom-*; do
-        if [ -e "$f" ]; then
-            echo "fuzz_$target found a failure: $f"
-            exit 1
-        fi
+    mkdir -p "$logs/$target/work" "$logs/$target/found"
+    (ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz_$target -detect_leaks=0 -max_len=4096 \
+        -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$logs/$target/found/" \
+        "$logs/$target/work" "tests/fuzz/corpus_$target" >"$logs/$target/log" 2>&1 || true) &
+done
+wait
+for target in config expr; do
+    grep -E "^(Done|stat::number_of_executed_units|==.*ERROR|SUMMARY)" "$logs/$target/log" || true
+    for f in "$logs/$target/found"/*; do
+        [ -e "$f" ] || continue
+        cp "$f" .
+        echo "fuzz_$target found a failure: $(basename "$f")"
+        rm -rf "$logs"
+        exit 1
     done
     echo "fuzz_$target: clean for ${seconds}s"
 done
+rm -rf "$logs"
 work=$(mktemp -d)
 found=$(mktemp -d)
 ASAN_OPTIONS=detect_leaks=0 ./build-fuzz/fuzz_h5 -detect_leaks=0 -max_len=131072 -max_total_time="$seconds" \
