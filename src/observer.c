@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the comparison first: the others may read its columns of the row */
 const struct nnq_observer_ops *const nnq_observers[] = {
+    &nnq_observer_compare,
     &nnq_observer_trajectories,
     &nnq_observer_basins,
     &nnq_observer_states,

@@ -567,6 +567,8 @@ enum nnq_status nnq_output_create(const char *path, int force, const struct nnq_
     }
     jshape[d + 1] = jchunk[d + 1] = (hsize_t)d;
     for (int k = 0; !bad && k < ngroups; k++) {
+        if (!groups[k].name) /* an observer without a group */
+            continue;
         grp = H5Gcreate2(o->file, groups[k].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         bad |= grp < 0;
         for (int f = 0; !bad && f < groups[k].nfields; f++) {

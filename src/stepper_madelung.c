@@ -2,9 +2,10 @@
  * stepper_madelung.c - the Madelung description as a stepper (nnq/stepper.h): the engine of
  * the form [madelung] form names (nnq/madelung.h: `potential` evolves p and F, `momentum` p
  * and j), started from the reference's initial psi (p = |psi|^2; j from psi's spectral
- * gradient, F its least-squares potential unwrapped onto psi's phase) and compared with the
- * reference at every row by the comparison of nnq/compare.h, which also yields F_M for the
- * snapshots (the potential form's own F, the momentum form's reconstruction).
+ * gradient, F its least-squares potential unwrapped onto psi's phase). Its F_M is the
+ * potential form's own F, or the momentum form's least-squares reconstruction
+ * (nnq/free_energy.h), taken at every row: the view hands it to the comparison (the observer
+ * "compare", src/observer_compare.c) and the snapshots write it.
  *
  * A state that stops being valid (negative or not finite: in practice a node or vortex of psi
  * inside the support, where F is multivalued and the fluid has no equation) ends the
@@ -20,7 +21,8 @@
 #include <string.h>
 
 #include "nnq/absorber.h"
-#include "nnq/compare.h"
+#include "nnq/current.h"
+#include "nnq/free_energy.h"
 #include "nnq/madelung.h"
 #include "nnq/par.h"
 #include "nnq/run.h"
@@ -31,19 +33,27 @@ const struct nnq_madelung_form *const nnq_madelung_forms[] = {
     [NNQ_MADELUNG_FORM_MOMENTUM] = &nnq_madelung_momentum,
 };
 
-/* Invariants: m (of form `form`) and cmp are made on env.g; F_M (the snapshots' F) is as of
- * the last sample. t_end is NaN while the description runs; once it ended, m's state is NaN,
- * reason says why and `defect` is psi's defect weight at the first row after the end (NaN
- * until that row). */
+/* Invariants: m (of form `form`) and fe are made on env.g; fe's F (the momentum form's F_M)
+ * is as of the last sample. t_end is NaN while the description runs; once it ended, m's state
+ * is NaN, reason says why and `defect` is psi's defect weight at the first row after the end
+ * (NaN until that row). failed holds the failure the last sample found (code NNQ_OK: none),
+ * for check() to report with on_failure = stop. */
 struct madelung {
     struct nnq_stepper_env env;
     const struct nnq_madelung_form *form;
     void *m;
-    struct nnq_compare *cmp;
+    struct nnq_free_energy *fe;
     double floor; /* the form's vacuum, relative to max p */
     double t_end, defect;
     char reason[NNQ_ERR_MSG_MAX + 256];
+    struct nnq_err failed;
 };
+
+double nnq_madelung_floor(const struct nnq_config *cfg) {
+    /* the potential form's Q needs a resolved support (docs/theory.md) */
+    return cfg->madelung_form == NNQ_MADELUNG_FORM_POTENTIAL ? cfg->madelung_potential_floor
+                                                             : cfg->madelung_density_floor;
+}
 
 enum { FIELD_P, FIELD_F, FIELD_J, FIELDS };
 
@@ -59,7 +69,7 @@ static void destroy(void *self) {
     struct madelung *x = self;
     if (!x)
         return;
-    nnq_compare_destroy(x->cmp);
+    nnq_free_energy_destroy(x->fe);
     if (x->form)
         x->form->destroy(x->m);
     free(x);
@@ -74,10 +84,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     x->env = *env;
     x->form = nnq_madelung_forms[cfg->madelung_form];
     x->t_end = x->defect = NAN;
-    /* each form's own vacuum: the potential form's Q needs a resolved support (docs/theory.md) */
-    const double floor = cfg->madelung_form == NNQ_MADELUNG_FORM_POTENTIAL
-                             ? cfg->madelung_potential_floor
-                             : cfg->madelung_density_floor;
+    const double floor = nnq_madelung_floor(cfg);
     struct nnq_madelung_params par = {.hbar = cfg->hbar,
                                       .mass = cfg->particle_mass,
                                       .dt = cfg->run_dt,
@@ -103,10 +110,8 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
         rc = nnq_par_agree(x->form->create(env->g, env->pot, &par, &x->m, err), err);
     free(W);
     if (rc == NNQ_OK)
-        rc = nnq_par_agree(nnq_compare_create(env->g, cfg->hbar, cfg->particle_mass, floor,
-                                              env->threads, (enum nnq_planner)cfg->run_planner,
-                                              &x->cmp, err),
-                           err);
+        rc = nnq_free_energy_create(env->g, cfg->hbar, cfg->particle_mass, env->threads, &x->fe,
+                                    err);
     if (rc != NNQ_OK) {
         destroy(x);
         return rc;
@@ -115,41 +120,49 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     return NNQ_OK;
 }
 
+/* psi's current j (the view's, or computed spectrally by a current planned for the moment) and,
+ * for a form that evolves F, F unwrapped onto psi's phase: the initial state; then R0 for the
+ * momentum form's F_M. Collective. */
 static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
     struct madelung *x = self;
-    (void)err;
+    const struct nnq_config *cfg = x->env.cfg;
     struct nnq_view v0 = *ref;
-    if (!v0.j)
-        v0.j = nnq_compare_current(x->cmp, ref->psi);
-    double *F = NULL, *p = NULL;
-    if (x->form->components(x->env.g->dims) == 2) { /* evolves F: its initial value */
-        const ptrdiff_t n = x->env.g->local_size;
-        const size_t bytes = sizeof(double) * (size_t)(n > 0 ? n : 1);
-        F = malloc(bytes);
-        p = v0.p ? NULL : malloc(bytes);
-        /* agreed before the unwrapping's collectives, which a rank without them would not reach */
-        const enum nnq_status held = nnq_par_agree(
-            F && (v0.p || p) ? NNQ_OK : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"), err);
-        if (held != NNQ_OK) {
-            free(F);
-            free(p);
-            return held;
-        }
-        if (p)
-            for (ptrdiff_t i = 0; i < n; i++)
-                p[i] = creal(ref->psi[i]) * creal(ref->psi[i]) +
-                       cimag(ref->psi[i]) * cimag(ref->psi[i]);
-        nnq_compare_unwrap(x->cmp, ref->psi, v0.p ? v0.p : p, v0.j, F);
-        v0.F = F;
+    struct nnq_current *cur = NULL;
+    const ptrdiff_t n = x->env.g->local_size;
+    const size_t bytes = sizeof(double) * (size_t)(n > 0 ? n : 1);
+    const int evolves_F = x->form == &nnq_madelung_potential; /* F is part of its state */
+    double *F = evolves_F ? malloc(bytes) : NULL, *p = evolves_F && !v0.p ? malloc(bytes) : NULL;
+    /* agreed before the current's planning and the unwrapping's collectives, which a rank
+     * without them would not reach */
+    enum nnq_status rc = nnq_par_agree(!evolves_F || (F && (v0.p || p))
+                                           ? NNQ_OK
+                                           : nnq_err_set(err, NNQ_ERR_RUNTIME, "out of memory"),
+                                       err);
+    if (rc == NNQ_OK && !v0.j) {
+        rc = nnq_current_create(x->env.g, cfg->hbar, cfg->particle_mass, x->env.threads,
+                                (enum nnq_planner)cfg->run_planner, &cur, err);
+        if (rc == NNQ_OK)
+            v0.j = nnq_current_run(cur, ref->psi);
     }
-    x->form->init(x->m, &v0);
+    if (rc == NNQ_OK) {
+        if (evolves_F) {
+            if (p)
+                for (ptrdiff_t i = 0; i < n; i++)
+                    p[i] = creal(ref->psi[i]) * creal(ref->psi[i]) +
+                           cimag(ref->psi[i]) * cimag(ref->psi[i]);
+            nnq_free_energy_unwrap(x->fe, ref->psi, v0.p ? v0.p : p, v0.j, F);
+            v0.F = F;
+        }
+        x->form->init(x->m, &v0);
+        struct nnq_view v;
+        x->form->view(x->m, &v);
+        if (!v.F)
+            nnq_free_energy_anchor(x->fe, ref->psi, v.p, v.j);
+    }
+    nnq_current_destroy(cur);
     free(F);
     free(p);
-    struct nnq_view v;
-    x->form->view(x->m, &v);
-    if (!v.F)
-        nnq_compare_anchor(x->cmp, ref, &v);
-    return NNQ_OK;
+    return rc;
 }
 
 /* Ends the description at t for the failure err describes, which it clears; NNQ_OK. With
@@ -189,7 +202,7 @@ static void weigh(struct madelung *x, const struct nnq_diag_row *row) {
 
 static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_err *err) {
     struct madelung *x = self;
-    assert(x && x->form && x->m && x->cmp && x->floor > 0);
+    assert(x && x->form && x->m && x->fe && x->floor > 0);
     assert(!isnan(x->t_end) || isnan(x->defect)); /* the defect is weighed once it ended */
     if (!isnan(x->t_end))
         return NNQ_OK;
@@ -197,98 +210,78 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
     return rc == NNQ_OK ? rc : end(x, t0 + (double)nsteps * x->env.cfg->run_dt, err);
 }
 
-/* Its columns (NaN once it ended); the first `checked` must be finite, with a positive mass. */
-static const enum nnq_diag_column columns[] = {NNQ_DIAG_div_p_l1,
-                                               NNQ_DIAG_div_F,
-                                               NNQ_DIAG_div_j_l1,
-                                               NNQ_DIAG_infidelity,
-                                               NNQ_DIAG_madelung_curl,
-                                               NNQ_DIAG_madelung_mass,
-                                               NNQ_DIAG_madelung_momentum0,
-                                               NNQ_DIAG_madelung_entropy,
-                                               NNQ_DIAG_madelung_momentum0 + 1,
-                                               NNQ_DIAG_madelung_momentum0 + 2,
-                                               NNQ_DIAG_madelung_substeps,
-                                               NNQ_DIAG_components,
-                                               NNQ_DIAG_madelung_held,
-                                               NNQ_DIAG_madelung_fisher};
-enum { checked = 8, ncolumns = sizeof columns / sizeof columns[0] };
-
-/* NNQ_ERR_NUMERIC naming the first column of row that shows a failure, or NNQ_OK. */
-static enum nnq_status failure(const struct nnq_diag_row *row, struct nnq_err *err) {
-    const double mass = row->value[NNQ_DIAG_madelung_mass];
-    for (int k = 0; k < checked; k++) {
-        const double v = row->value[columns[k]];
-        if (!isfinite(v) || !(mass > 0))
-            return nnq_err_set(err, NNQ_ERR_NUMERIC,
-                               "Madelung solver: numerical failure at step %.0f (t = %g): %s is "
-                               "%g",
-                               row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t],
-                               isfinite(v) ? "madelung_mass" : nnq_diag_column(columns[k])->name,
-                               isfinite(v) ? mass : v);
-    }
-    return NNQ_OK;
+/* NNQ_ERR_NUMERIC when its state (p and j, or p and F, and the momentum form's F_M) is not
+ * finite everywhere or its mass is not positive, naming what; or NNQ_OK. Collective. */
+static enum nnq_status failure(struct madelung *x, const struct nnq_view *v,
+                               const struct nnq_diag_row *row, struct nnq_err *err) {
+    const ptrdiff_t n = x->env.g->local_size;
+    const int comps = x->form->components(x->env.g->dims);
+    const double *state = x->form->state(x->m);
+    const double *F = nnq_free_energy_get(x->fe);
+    const int own_F = v->F != NULL; /* then a part of the state */
+    int bad_state = 0, bad_F = 0;
+    double mass = 0;
+    for (ptrdiff_t i = 0; i < n * comps; i++)
+        bad_state |= !isfinite(state[i]);
+    for (ptrdiff_t i = 0; i < n && !own_F; i++)
+        bad_F |= !isfinite(F[i]);
+    for (ptrdiff_t i = 0; i < n; i++)
+        mass += state[i];
+    nnq_par_sum(&mass, 1);
+    bad_state = nnq_par_any(bad_state);
+    bad_F = nnq_par_any(bad_F);
+    if (!bad_state && !bad_F && mass > 0)
+        return NNQ_OK;
+    return nnq_err_set(err, NNQ_ERR_NUMERIC,
+                       "Madelung solver: numerical failure at step %.0f (t = %g): %s",
+                       row->value[NNQ_DIAG_step], row->value[NNQ_DIAG_t],
+                       bad_state ? "its state is not finite"
+                       : bad_F   ? "its free energy F_M is not finite"
+                                 : "its mass is not positive");
 }
 
+/* Takes F_M (the momentum form) and checks the state: a state that went bad between two checks
+ * of the solver's own (the momentum form checks its density, not its momentum) ends here, or
+ * stops the run in check(). Its column, the sub-steps, 0 once it ended. */
 static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
     struct madelung *x = self;
+    (void)ref;
     double *r = row->value;
+    nnq_err_clear(&x->failed);
     if (isnan(x->t_end)) {
         struct nnq_view v;
         x->form->view(x->m, &v);
-        struct nnq_divergence d;
-        nnq_compare_run(x->cmp, ref, &v, &d);
-        r[NNQ_DIAG_div_p_l1] = d.div_p_l1;
-        r[NNQ_DIAG_div_F] = d.div_F;
-        r[NNQ_DIAG_div_j_l1] = d.div_j_l1;
-        r[NNQ_DIAG_infidelity] = d.infidelity;
-        r[NNQ_DIAG_madelung_curl] = d.curl;
-        r[NNQ_DIAG_madelung_mass] = d.mass;
-        for (int a = 0; a < 3; a++)
-            r[NNQ_DIAG_madelung_momentum0 + a] = d.momentum[a];
+        if (!v.F)
+            nnq_free_energy_update(x->fe, v.p, v.j);
         r[NNQ_DIAG_madelung_substeps] = (double)x->form->take_substeps(x->m);
-        r[NNQ_DIAG_components] = (double)d.components;
-        r[NNQ_DIAG_madelung_held] = d.held;
-        r[NNQ_DIAG_madelung_entropy] = d.entropy;
-        r[NNQ_DIAG_madelung_fisher] = d.fisher;
-        /* a state that went bad between two checks of the solver's own (the momentum form
-         * checks its density, not its momentum) ends here, or stops the run in check() */
-        struct nnq_err e = {0};
-        if (failure(row, &e) != NNQ_OK)
-            end(x, r[NNQ_DIAG_t], &e);
+        if (failure(x, &v, row, &x->failed) != NNQ_OK &&
+            end(x, r[NNQ_DIAG_t], &x->failed) == NNQ_OK)
+            nnq_err_clear(&x->failed);
     }
     if (!isnan(x->t_end)) {
-        for (int k = 0; k < ncolumns; k++)
-            r[columns[k]] = NAN;
-        r[NNQ_DIAG_madelung_substeps] = r[NNQ_DIAG_components] = 0; /* integer columns */
+        r[NNQ_DIAG_madelung_substeps] = 0;
         weigh(x, row);
     }
 }
 
-/* With on_failure = stop: a failure in its columns (the description has not ended). */
+/* With on_failure = stop: the failure its last sample found (the description has not ended). */
 static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                              const struct nnq_diag_row *first, struct nnq_err *err) {
     struct madelung *x = self;
+    (void)row;
     (void)first;
-    return isnan(x->t_end) ? failure(row, err) : NNQ_OK;
+    if (x->failed.code == NNQ_OK)
+        return NNQ_OK;
+    *err = x->failed;
+    return err->code;
 }
 
-/* The largest held fraction, and the largest divergences before and from the time psi first
- * had a node or vortex (set by the reference's summarize, before this one). */
-static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_summary *sum) {
-    (void)self;
-    const double held = row->value[NNQ_DIAG_madelung_held];
-    if (isnan(sum->held) || held > sum->held)
-        sum->held = held;
-    double *worst = isnan(sum->t_multivalued) ? sum->div_before : sum->div_after;
-    for (int k = 0; k < 4; k++)
-        if (isnan(worst[k]) || row->value[columns[k]] > worst[k])
-            worst[k] = row->value[columns[k]];
-}
-
+/* The form's view; the momentum form's F is F_M as of the last row. */
 static void view(void *self, struct nnq_view *v) {
     struct madelung *x = self;
     x->form->view(x->m, v);
+    if (!v->F)
+        v->F = nnq_free_energy_get(x->fe);
     v->ended = !isnan(x->t_end);
 }
 
@@ -299,7 +292,10 @@ static const void *field(void *self, int k) {
     case FIELD_P:
         return x->form->state(x->m);
     case FIELD_F: /* once ended, a NaN block of the state */
-        return isnan(x->t_end) ? nnq_compare_free_energy(x->cmp) : x->form->state(x->m);
+        if (!isnan(x->t_end))
+            return x->form->state(x->m);
+        x->form->view(x->m, &v);
+        return v.F ? v.F : nnq_free_energy_get(x->fe);
     default:
         x->form->view(x->m, &v);
         return v.j;
@@ -314,7 +310,7 @@ static enum nnq_status save(void *self, struct nnq_output *o, struct nnq_err *er
                                x->form->state(x->m), err);
     if (rc == NNQ_OK)
         rc = nnq_output_state_write(o, "madelung_potential", NNQ_FIELD_REAL, 2,
-                                    nnq_compare_state(x->cmp), err);
+                                    nnq_free_energy_state(x->fe), err);
     if (rc == NNQ_OK)
         rc = nnq_output_values_write(o, "madelung_ended", ended, 2, err);
     if (rc == NNQ_OK)
@@ -330,7 +326,7 @@ static enum nnq_status restore(void *self, struct nnq_output *o, struct nnq_err 
                               x->form->state(x->m), err);
     if (rc == NNQ_OK)
         rc = nnq_output_state_read(o, "madelung_potential", NNQ_FIELD_REAL, 2,
-                                   nnq_compare_state(x->cmp), err);
+                                   nnq_free_energy_state(x->fe), err);
     if (rc == NNQ_OK)
         rc = nnq_output_values_read(o, "madelung_substeps", &substeps, 1, err);
     if (rc == NNQ_OK)
@@ -358,9 +354,9 @@ static void memory(const struct nnq_config *cfg, int time_dependent, int threads
     for (int a = 0; a < 3; a++)
         g.n[a] = a < cfg->dims ? cfg->n[a] : 1;
     const struct nnq_madelung_form *form = nnq_madelung_forms[cfg->madelung_form];
-    *per_point = form->bytes_per_point(cfg->dims) + nnq_compare_bytes_per_point(cfg->dims) +
+    *per_point = form->bytes_per_point(cfg->dims) + nnq_free_energy_bytes_per_point(cfg->dims) +
                  sizeof(double) * (size_t)cfg->dims; /* the output's buffer for j */
-    *fixed = form->scratch_bytes(&g, threads) + nnq_compare_fixed_bytes(cfg->dims, cfg->n);
+    *fixed = form->scratch_bytes(&g, threads) + nnq_free_energy_fixed_bytes(cfg->dims, cfg->n);
 }
 
 const struct nnq_stepper_ops nnq_stepper_madelung = {
@@ -376,7 +372,6 @@ const struct nnq_stepper_ops nnq_stepper_madelung = {
     .field = field,
     .save = save,
     .restore = restore,
-    .summarize = summarize,
     .ended = ended,
     .memory = memory,
     .destroy = destroy,

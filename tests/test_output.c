@@ -382,9 +382,9 @@ static void test_resume(void) {
 }
 
 /* Writes value into element idx of /checkpoint/madelung of the file at path. */
-static void spoil_checkpoint(const char *path, hsize_t idx, double value) {
+static void spoil_dataset(const char *path, const char *name, hsize_t idx, double value) {
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "/checkpoint/madelung", H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     hid_t fs = H5Dget_space(d);
     hsize_t one = 1;
     hid_t ms = H5Screate_simple(1, &one, NULL);
@@ -394,6 +394,10 @@ static void spoil_checkpoint(const char *path, hsize_t idx, double value) {
     H5Sclose(fs);
     H5Dclose(d);
     H5Fclose(f);
+}
+
+static void spoil_checkpoint(const char *path, hsize_t idx, double value) {
+    spoil_dataset(path, "/checkpoint/madelung", idx, value);
 }
 
 /* Resumes the run at path (its stored config); stop: stop at the next row. */
@@ -487,6 +491,48 @@ static void test_madelung_failure(void) {
             for (size_t d = 0; d < sizeof dsets / sizeof dsets[0]; d++)
                 CHECK_MSG(same_dataset(path, parts, dsets[d]), "%s differs after resume", dsets[d]);
         }
+}
+
+/* A free energy F_M that turns NaN (planted in the checkpoint's initial correction R0, which
+ * every later F_M adds), the state finite: the Madelung description finds it at the next row,
+ * not in its solver, and ends there (on_failure = end) or stops the run (stop), the failing row
+ * not written. */
+static void test_madelung_row_failure(void) {
+    static const char ini[] = "[run]\nname = badF\nsteps = 100\ndt = 2e-3\ndiag_every = 25\n"
+                              "planner = estimate\n"
+                              "[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                              "[potential]\npreset = harmonic\n"
+                              "[initial]\npreset = gaussian\ncenter = 1\nmomentum = 1\n";
+    static const char *const policy[2] = {"madelung.on_failure = stop",
+                                          "madelung.on_failure = end"};
+    for (int end = 0; end < 2; end++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/badF%d.h5", dir, end);
+        struct nnq_config cfg;
+        struct nnq_summary sum;
+        static volatile sig_atomic_t stop = 1;
+        CHECK(run_config(ini, &policy[end], 1, path, &stop, &cfg, &sum) == NNQ_ERR_INTERRUPTED);
+        spoil_dataset(path, "/checkpoint/madelung_potential", 64 + 32, NAN); /* R0 at the centre */
+        struct nnq_err err = {0};
+        const enum nnq_status rc = resume_run(path, NULL, &sum, &err);
+        double mass[8] = {0}, div_F[8] = {0};
+        const hsize_t rows = read_column(path, "/diagnostics/madelung_mass", mass, 8);
+        read_column(path, "/diagnostics/div_F", div_F, 8);
+        if (!end) {
+            CHECK(rc == NNQ_ERR_NUMERIC);
+            CHECK_MSG(strstr(err.msg, "Madelung solver") && strstr(err.msg, "F_M is not finite"),
+                      "%s", err.msg);
+            CHECK(rows == 2 && isfinite(div_F[1]));
+            continue;
+        }
+        CHECK(rc == NNQ_OK && strcmp(sum.ended_by, "madelung") == 0);
+        CHECK_NEAR(sum.t_ended, 0.1, 1e-12);
+        CHECK_MSG(strstr(sum.ended_reason, "F_M is not finite") &&
+                      strstr(sum.ended_reason, "no node or vortex"),
+                  "%s", sum.ended_reason);
+        CHECK(rows == 5 && isfinite(mass[1]) && isfinite(div_F[1]) && isnan(mass[2]) &&
+              isnan(div_F[2]) && isnan(div_F[4]));
+    }
 }
 
 /* A run whose V comes from a file that changed between stop and resume is refused (it resumed
@@ -750,6 +796,7 @@ int main(void) {
     check_tmpdir("nnq_test_output", dir, sizeof dir);
     test_info_damaged();
     test_madelung_failure();
+    test_madelung_row_failure();
     test_resume_changed_potential();
     test_resume_counters();
     test_damaged_checkpoint();

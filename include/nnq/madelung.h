@@ -20,9 +20,9 @@
  * Mass and momentum change only through face fluxes, so they are conserved to round-off
  * (momentum: without a potential).
  *
- * The engine evolves p and j; comparing them with the Schrodinger description (F_M, the
- * divergence metrics) is the comparison's (nnq/compare.h), which reads them through
- * nnq_madelung_view.
+ * The engine evolves p and j; F_M is their least-squares potential (nnq/free_energy.h), and
+ * comparing them with the Schrodinger description is the comparison's (nnq/compare.h), which
+ * reads them through the description's view.
  *
  * Plan / execute / destroy, like the Schrodinger solver: create allocates and plans, advance
  * allocates nothing.
@@ -139,5 +139,9 @@ extern const struct nnq_madelung_form nnq_madelung_momentum, nnq_madelung_potent
 
 /* The forms in the order of the config's options, [madelung] form: nnq_madelung_forms[kind]. */
 extern const struct nnq_madelung_form *const nnq_madelung_forms[];
+
+/* The vacuum of the form cfg names, relative to max p: [madelung] potential_floor or
+ * density_floor. Cannot fail. */
+double nnq_madelung_floor(const struct nnq_config *cfg);
 
 #endif

@@ -60,7 +60,8 @@
  */
 struct nnq_observer_ops {
     const char *name;
-    struct nnq_output_group group; /* its group in the file (created even with no fields) */
+    struct nnq_output_group group; /* its group in the file (created even with no fields;
+                                    * name NULL: none, and no fields) */
     int (*wanted)(const struct nnq_config *cfg);
     enum nnq_status (*create)(const struct nnq_stepper_env *env, void **self, struct nnq_err *err);
     enum nnq_status (*start)(void *self, const struct nnq_view *ref, struct nnq_err *err);
@@ -84,8 +85,8 @@ struct nnq_observer_ops {
 extern const struct nnq_observer_ops *const nnq_observers[];
 
 /* The observers of the table. */
-extern const struct nnq_observer_ops nnq_observer_trajectories, nnq_observer_basins,
-    nnq_observer_states;
+extern const struct nnq_observer_ops nnq_observer_compare, nnq_observer_trajectories,
+    nnq_observer_basins, nnq_observer_states;
 
 /* For an observer's summary (nnq_summary's observed_json, observed_text): appends what printf
  * would print to buf (size bytes, cut there); appends v[0 .. n) as a JSON list (null for NaN

@@ -10,8 +10,9 @@
  *   (d) (b) with a double-precision snapshot (p, F, psi) written every 100 steps;
  *   (e) the Madelung step of (c) alone, so that its cost in Schrodinger steps, b/e, is
  *       seen without the two solvers evicting each other's data from the caches;
- *   (f) the comparison of one diagnostics row (nnq_compare_run: F_M's least-squares solve,
- *       warm-started from the row 10 Madelung steps before, the metrics, curl, information),
+ *   (f) the comparison of one diagnostics row (F_M's least-squares solve, warm-started from
+ *       the row 10 Madelung steps before: nnq_free_energy_update; then nnq_compare_run: the
+ *       metrics, curl, information),
  *       and b/f, its cost in Schrodinger steps;
  *   (g) a step of the potential form ([madelung] form = potential, density floor 1e-8, or
  *       --floor's: 1e-300 puts the whole grid in its support) alone, from the same psi; b/g
@@ -32,6 +33,8 @@
 
 #include "nnq/compare.h"
 #include "nnq/config.h"
+#include "nnq/current.h"
+#include "nnq/free_energy.h"
 #include "nnq/grid.h"
 #include "nnq/madelung.h"
 #include "nnq/output_h5.h"
@@ -202,11 +205,16 @@ static struct result bench(const char *label, const char *ini, int threads, long
                                      .planner = NNQ_PLANNER_MEASURE};
     struct nnq_madelung *m;
     struct nnq_compare *cmp = NULL;
+    struct nnq_free_energy *fe = NULL;
+    struct nnq_current *cur = NULL;
     if (nnq_madelung_create(g, pot, &mp, &m, &err) ||
         nnq_compare_create(g, cfg.hbar, cfg.particle_mass, 1e-12, threads, NNQ_PLANNER_ESTIMATE,
-                           &cmp, &err))
+                           &cmp, &err) ||
+        nnq_free_energy_create(g, cfg.hbar, cfg.particle_mass, threads, &fe, &err) ||
+        nnq_current_create(g, cfg.hbar, cfg.particle_mass, threads, NNQ_PLANNER_ESTIMATE, &cur,
+                           &err))
         die(&err);
-    const struct nnq_view v0 = {.g = g, .psi = ps, .j = nnq_compare_current(cmp, ps)};
+    const struct nnq_view v0 = {.g = g, .psi = ps, .j = nnq_current_run(cur, ps)};
     nnq_madelung_init(m, &v0);
     /* nnq_run advances each solver by the steps up to the next diagnostics row, 10 by
      * default ([run] diag_every): blocks of msteps <= 10 here */
@@ -260,17 +268,23 @@ static struct result bench(const char *label, const char *ini, int threads, long
     struct nnq_view vm;
     struct nnq_divergence dv;
     nnq_madelung_view(m, &vm);
-    nnq_compare_anchor(cmp, &vs, &vm);
+    nnq_free_energy_anchor(fe, ps, vm.p, vm.j);
+    nnq_free_energy_update(fe, vm.p, vm.j);
+    vm.F = nnq_free_energy_get(fe);
     nnq_compare_run(cmp, &vs, &vm, &dv);
     for (int k = 0; k < REPS; k++) {
         if (nnq_madelung_advance(m, msteps, 0.0, &err))
             die(&err);
         nnq_madelung_view(m, &vm);
         double t0 = nnq_progress_clock();
+        nnq_free_energy_update(fe, vm.p, vm.j);
+        vm.F = nnq_free_energy_get(fe);
         nnq_compare_run(cmp, &vs, &vm, &dv);
         t[k] = nnq_progress_clock() - t0;
     }
     r.rows = 1.0 / median(t, REPS);
+    nnq_current_destroy(cur);
+    nnq_free_energy_destroy(fe);
     nnq_compare_destroy(cmp);
     nnq_madelung_destroy(m);
     nnq_schrodinger_destroy(s);
