@@ -3,9 +3,7 @@
 
 #include <math.h>
 
-#include "nnq/multivalued.h"
 #include "nnq/par.h"
-#include "nnq/schrodinger.h"
 #include "simd.h"
 
 static const struct nnq_diag_column_info columns[NNQ_DIAG_COUNT] = {
@@ -34,35 +32,6 @@ void nnq_diag_clear(struct nnq_diag_row *row, double t, long step) {
         row->value[c] = NAN;
     row->value[NNQ_DIAG_t] = t;
     row->value[NNQ_DIAG_step] = (double)step;
-}
-
-void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                          struct nnq_diag_row *row) {
-    struct nnq_observables o;
-    double *v = row->value;
-    nnq_schrodinger_diagnose(s, &o, &v[NNQ_DIAG_entropy], &v[NNQ_DIAG_fisher]);
-    v[NNQ_DIAG_norm] = o.norm;
-    v[NNQ_DIAG_energy] = o.energy;
-    v[NNQ_DIAG_energy_kin] = o.ekin;
-    v[NNQ_DIAG_energy_pot] = o.epot;
-    for (int a = 0; a < 3; a++) {
-        v[NNQ_DIAG_q0_mean + 2 * a] = o.q_mean[a];
-        v[NNQ_DIAG_q0_sq_mean + 2 * a] = o.q2_mean[a];
-    }
-    const struct nnq_grid *g = nnq_schrodinger_grid(s);
-    struct nnq_multivalued mv;
-    nnq_multivalued_detect(g, nnq_schrodinger_psi(s), support_floor, node_depth, &mv);
-    v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
-    v[NNQ_DIAG_vortex_length] = mv.length;
-    v[NNQ_DIAG_nodal_edges] = (double)mv.edges;
-    v[NNQ_DIAG_defect_weight] = mv.weight;
-    v[NNQ_DIAG_edge_density] = nnq_diag_edge_density(g, nnq_schrodinger_psi(s));
-}
-
-void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
-                     long step, struct nnq_diag_row *row) {
-    nnq_diag_clear(row, t, step);
-    nnq_diag_schrodinger(s, support_floor, node_depth, row);
 }
 
 double nnq_diag_edge_density(const struct nnq_grid *g, const double complex *psi) {

@@ -120,7 +120,7 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
     struct schrodinger *x = self;
     (void)ref;
     const struct nnq_config *cfg = x->env.cfg;
-    nnq_diag_schrodinger(x->s, cfg->defects_support_floor, cfg->defects_node_depth, row);
+    nnq_schrodinger_columns(x->s, cfg->defects_support_floor, cfg->defects_node_depth, row);
     if (x->absorbing)
         row->value[NNQ_DIAG_absorbed] = x->norm0 - row->value[NNQ_DIAG_norm];
 }

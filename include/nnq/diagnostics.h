@@ -5,8 +5,10 @@
  *   X(name, is_integer, min_dims, max_dims, part, doc);
  * a column exists in a run when min_dims <= d <= max_dims and, for part != 0, when the run
  * has one of the parts of that mask (NNQ_PART_*: the Madelung solver, trajectories of a kind).
- * Expectation values are divided by the norm; energies are <H> with the kinetic part evaluated
- * spectrally; the divergence metrics are those of compare.h.
+ * Each column is written by the stepper or observer that owns it, in its sample (the
+ * Schrodinger description's: nnq_schrodinger_columns). Expectation values are divided by the
+ * norm; energies are <H> with the kinetic part evaluated spectrally; the divergence metrics are
+ * those of compare.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H
@@ -15,8 +17,6 @@
 
 #include "nnq/config.h"
 #include "nnq/grid.h"
-
-struct nnq_schrodinger; /* nnq/schrodinger.h */
 
 /* The optional parts of a run that columns belong to. */
 #define NNQ_PART_MADELUNG 1u
@@ -127,15 +127,6 @@ int nnq_diag_present(enum nnq_diag_column c, int dims, unsigned parts);
 
 /* Sets every column of row to NaN but t and step. Cannot fail. */
 void nnq_diag_clear(struct nnq_diag_row *row, double t, long step);
-
-/* Fills the Schrodinger columns of row from the solver's current psi: the observables and
- * the defects of psi (support_floor, node_depth: multivalued.h). Cannot fail. */
-void nnq_diag_schrodinger(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                          struct nnq_diag_row *row);
-
-/* nnq_diag_clear, then nnq_diag_schrodinger. Cannot fail. */
-void nnq_diag_sample(struct nnq_schrodinger *s, double support_floor, double node_depth, double t,
-                     long step, struct nnq_diag_row *row);
 
 /* Above this edge density (see below) nnq warns: |psi| is then above 1e-5 of its peak at the
  * edge. */
