@@ -379,13 +379,6 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     return NNQ_OK;
 }
 
-static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
-    (void)self;
-    (void)ref;
-    (void)err;
-    return NNQ_OK;
-}
-
 /* The shares of description k, a point set, in the basins and regions (m: scratch of
  * 2 BASINS_MAX + 1 zeros): each point counts in the sets of its nearest grid point, on the
  * rank that holds that point. Collective. */
@@ -659,7 +652,6 @@ const struct nnq_observer_ops nnq_observer_basins = {
     .group = {"basins", "B", 0, NULL},
     .wanted = wanted,
     .create = create,
-    .start = start,
     .sample = sample,
     .record = record,
     .summarize = summarize,

@@ -68,13 +68,6 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
     return NNQ_OK;
 }
 
-static enum nnq_status start(void *self, const struct nnq_view *ref, struct nnq_err *err) {
-    (void)self;
-    (void)ref;
-    (void)err;
-    return NNQ_OK;
-}
-
 static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
     struct compare *x = self;
     assert(x && x->cmp);
@@ -116,19 +109,6 @@ static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_sum
             worst[k] = row->value[columns[k]];
 }
 
-static const void *field(void *self, int k) {
-    (void)self;
-    (void)k;
-    return NULL;
-}
-
-static enum nnq_status keep(void *self, struct nnq_output *o, struct nnq_err *err) {
-    (void)self;
-    (void)o;
-    (void)err;
-    return NNQ_OK;
-}
-
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed) {
     (void)time_dependent;
@@ -142,11 +122,7 @@ const struct nnq_observer_ops nnq_observer_compare = {
     .group = {NULL, NULL, 0, NULL},
     .wanted = wanted,
     .create = create,
-    .start = start,
     .sample = sample,
-    .field = field,
-    .save = keep,
-    .restore = keep,
     .summarize = summarize,
     .memory = memory,
     .destroy = destroy,

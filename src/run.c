@@ -209,7 +209,8 @@ static enum nnq_status write_checkpoint(struct run *r, struct nnq_err *err) {
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = r->ops[k]->save(r->self[k], r->out, err);
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
-        rc = r->obs[k]->save(r->obs_self[k], r->out, err);
+        if (r->obs[k]->save)
+            rc = r->obs[k]->save(r->obs_self[k], r->out, err);
     if (rc == NNQ_OK)
         rc = summary_io(r->out, r->sum, 1, err);
     return rc ? rc : nnq_output_checkpoint_end(r->out, r->sum->steps_done, r->sum->t, err);
@@ -408,7 +409,8 @@ static enum nnq_status start(struct run *r, struct nnq_err *err) {
     for (int k = 1; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->start(r->self[k], &ref, err), err);
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
-        rc = nnq_par_agree(r->obs[k]->start(r->obs_self[k], &ref, err), err);
+        if (r->obs[k]->start)
+            rc = nnq_par_agree(r->obs[k]->start(r->obs_self[k], &ref, err), err);
     if (rc == NNQ_OK)
         rc = create_output(r, err);
     if (rc == NNQ_OK)
@@ -432,7 +434,8 @@ static enum nnq_status resume(struct run *r, long step, struct nnq_err *err) {
     for (int k = 0; k < r->count && rc == NNQ_OK; k++)
         rc = nnq_par_agree(r->ops[k]->restore(r->self[k], r->out, err), err);
     for (int k = 0; k < r->nobs && rc == NNQ_OK; k++)
-        rc = nnq_par_agree(r->obs[k]->restore(r->obs_self[k], r->out, err), err);
+        if (r->obs[k]->restore)
+            rc = nnq_par_agree(r->obs[k]->restore(r->obs_self[k], r->out, err), err);
     if (rc == NNQ_OK)
         rc = nnq_par_agree(summary_io(r->out, r->sum, 0, err), err);
     if (rc == NNQ_OK) {

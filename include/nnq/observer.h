@@ -32,7 +32,7 @@
  *   wanted(cfg)      1 when cfg asks for this observer. Cannot fail.
  *   create           NNQ_OK, NNQ_ERR_CONFIG (the grid or the ranks unfit), NNQ_ERR_RUNTIME
  *                    (memory). Collective; the ranks agree on the outcome.
- *   start            at t = 0, every stepper started; ref: the reference's view. NNQ_OK,
+ *   start            (NULL: none) at t = 0, every stepper started; ref: the reference's view. NNQ_OK,
  *                    NNQ_ERR_CONFIG or NNQ_ERR_RUNTIME. Collective. Not called on a resumed
  *                    run (restore is).
  *   step             (NULL: none) after every stepper made the step from t0 to t0 + dt.
@@ -41,9 +41,9 @@
  *                    Cannot fail.
  *   check            (NULL: none) NNQ_ERR_NUMERIC when its columns of row show a failure,
  *                    naming the observer.
- *   field            the data of snapshot field k of `group` (group.nfields 0: NULL, never
+ *   field            (NULL with no fields) the data of snapshot field k of `group` (group.nfields 0: NULL, never
  *                    called), valid until the next call. Collective.
- *   save, restore    its checkpoint datasets (nnq_output_values_write / _read ...). NNQ_OK,
+ *   save, restore    (NULL: none) its checkpoint datasets (nnq_output_values_write / _read ...). NNQ_OK,
  *                    NNQ_ERR_RUNTIME (save), NNQ_ERR_CONFIG (restore: missing or mismatched).
  *                    Collective.
  *   record           (NULL: none) after each diagnostics row is written, with the output.
