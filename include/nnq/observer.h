@@ -32,20 +32,20 @@
  *   wanted(cfg)      1 when cfg asks for this observer. Cannot fail.
  *   create           NNQ_OK, NNQ_ERR_CONFIG (the grid or the ranks unfit), NNQ_ERR_RUNTIME
  *                    (memory). Collective; the ranks agree on the outcome.
- *   start            (NULL: none) at t = 0, every stepper started; ref: the reference's view. NNQ_OK,
- *                    NNQ_ERR_CONFIG or NNQ_ERR_RUNTIME. Collective. Not called on a resumed
- *                    run (restore is).
+ *   start            (NULL: none) at t = 0, every stepper started; ref: the reference's view.
+ *                    NNQ_OK, NNQ_ERR_CONFIG or NNQ_ERR_RUNTIME. Collective. Not called on a
+ *                    resumed run (restore is).
  *   step             (NULL: none) after every stepper made the step from t0 to t0 + dt.
  *                    NNQ_OK, or the error that stops the run. Collective.
  *   sample           writes its columns of row; ref: the reference's view. Collective.
  *                    Cannot fail.
  *   check            (NULL: none) NNQ_ERR_NUMERIC when its columns of row show a failure,
  *                    naming the observer.
- *   field            (NULL with no fields) the data of snapshot field k of `group` (group.nfields 0: NULL, never
+ *   field            the data of snapshot field k of `group` (group.nfields 0: NULL, never
  *                    called), valid until the next call. Collective.
- *   save, restore    (NULL: none) its checkpoint datasets (nnq_output_values_write / _read ...). NNQ_OK,
- *                    NNQ_ERR_RUNTIME (save), NNQ_ERR_CONFIG (restore: missing or mismatched).
- *                    Collective.
+ *   save, restore    (NULL: none) its checkpoint datasets (nnq_output_values_write / _read
+ *                    ...). NNQ_OK, NNQ_ERR_RUNTIME (save), NNQ_ERR_CONFIG (restore: missing or
+ *                    mismatched). Collective.
  *   record           (NULL: none) after each diagnostics row is written, with the output.
  *                    NNQ_OK or NNQ_ERR_RUNTIME. Collective.
  *   summarize        (NULL: none) folds its columns of row into the run's summary, as a
