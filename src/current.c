@@ -11,7 +11,8 @@
 #include "nnq/par.h"
 
 /* Invariants: j holds d local_size values; psik and w are complex arrays of g->alloc_size,
- * fwd / bwd in-place plans on w (run on psik through the new-array interface). */
+ * fwd / bwd in-place plans on w (run on psik through the new-array interface), NULL on a rank
+ * without a share of a grid that is not cut. */
 struct nnq_current {
     const struct nnq_grid *g;
     double factor; /* hbar / m */
@@ -69,7 +70,9 @@ static void spectral_derivative(struct nnq_current *c, const double complex *fk,
 }
 
 const double *nnq_current_run(struct nnq_current *c, const double complex *psi) {
-    assert(c && c->j && c->psik && c->w && c->fwd && c->bwd);
+    /* a rank without a share of a grid that is not cut has no plans (nnq_grid_plan_fft) */
+    assert(c && c->j && c->psik && c->w &&
+           ((c->fwd && c->bwd) || (!c->g->distributed && c->g->local_size == 0)));
     const ptrdiff_t n = c->g->local_size;
     memcpy(c->psik, psi, sizeof(double complex) * (size_t)n);
     nnq_grid_execute(c->g, c->fwd, c->psik);
