@@ -31,7 +31,7 @@ enum { H_U = 0, H_X = 3, H_L = 4, H_SLOTS = 5 };
 
 /*
  * Invariants: s is set up on g with H_SLOTS slots; label holds n = g->local_size values, work
- * 3 n (scratch of one call), acc nrows * ACC_WIDTH (per-block sums); current is psi's current
+ * n (sqrt p, for its halo), acc nrows * ACC_WIDTH (per-block sums); current is psi's current
  * on g.
  */
 struct nnq_compare {
@@ -48,8 +48,8 @@ double nnq_compare_fixed_bytes(int dims, const long *n) {
 }
 
 size_t nnq_compare_bytes_per_point(int dims) {
-    /* label 1, work 3, and psi's current */
-    return sizeof(double) * 4 + nnq_current_bytes_per_point(dims);
+    /* label 1, work 1, and psi's current */
+    return sizeof(double) * 2 + nnq_current_bytes_per_point(dims);
 }
 
 enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double mass,
@@ -65,7 +65,7 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
         c->mass = mass;
         c->floor = density_floor;
         c->label = fftw_malloc(sizeof(double) * n);
-        c->work = fftw_malloc(sizeof(double) * 3 * n);
+        c->work = fftw_malloc(sizeof(double) * n);
         c->acc = fftw_malloc(sizeof(double) * (size_t)c->s.nrows * ACC_WIDTH);
         ok = c->label && c->work && c->acc;
     }
@@ -195,7 +195,7 @@ static double curl_norm(struct nnq_compare *c, const double *p, const double *u)
         return 0.0;
     for (int q = 0; q < c->s.d; q++)
         nnq_slab_halo(&c->s, u + q * c->s.n, H_U + q);
-    double *cell = c->work;
+    nnq_slab_clear(&c->s);
     for (ptrdiff_t idx = 0; idx < c->s.n; idx++) {
         ptrdiff_t k[3];
         nnq_slab_coords(&c->s, idx, k);
@@ -207,9 +207,9 @@ static double curl_norm(struct nnq_compare *c, const double *p, const double *u)
             double w = du(c, u, b, a, idx, k) - du(c, u, a, b, idx, k);
             w2 += w * w;
         }
-        cell[idx] = p[idx] * w2;
+        nnq_slab_add(&c->s, 0, idx, p[idx] * w2);
     }
-    return c->mass * sqrt(nnq_slab_dot(&c->s, cell, NULL) * c->g->dv);
+    return c->mass * sqrt(nnq_slab_total(&c->s, 0) * c->g->dv);
 }
 
 /* -integral p ln p dq and the Fisher information integral |grad p|^2 / p dq of p, the latter as
@@ -217,25 +217,26 @@ static double curl_norm(struct nnq_compare *c, const double *p, const double *u)
  * divides differences of a packet's tail by values that may be 1e40 times smaller (the two
  * sides of a periodic box: 5e56 where the exact value is 2); sqrt p has no such quotient. */
 static void information(struct nnq_compare *c, const double *p, double *entropy, double *fisher) {
-    double *S = c->work, *Fi = c->work + c->s.n, *s = c->work + 2 * c->s.n;
+    double *s = c->work;
     for (ptrdiff_t idx = 0; idx < c->s.n; idx++)
         s[idx] = sqrt(fmax(p[idx], 0));
     nnq_slab_halo(&c->s, s, H_X);
+    nnq_slab_clear(&c->s);
     for (ptrdiff_t idx = 0; idx < c->s.n; idx++) {
         ptrdiff_t k[3];
         nnq_slab_coords(&c->s, idx, k);
         const ptrdiff_t j = idx - k[0] * c->s.plane;
-        S[idx] = p[idx] > 0 ? -p[idx] * log(p[idx]) : 0;
+        nnq_slab_add(&c->s, 0, idx, p[idx] > 0 ? -p[idx] * log(p[idx]) : 0);
         const double g0 = (nnq_slab_row0(&c->s, s, H_X, k[0] + 1)[j] - s[idx]) / c->g->dq[0];
         double g2 = g0 * g0;
         for (int a = 1; a < c->s.d; a++) {
             const double ga = (s[nnq_slab_up(&c->s, idx, k[a], a)] - s[idx]) / c->g->dq[a];
             g2 += ga * ga;
         }
-        Fi[idx] = 4 * g2;
+        nnq_slab_add(&c->s, 1, idx, 4 * g2);
     }
-    *entropy = nnq_slab_dot(&c->s, S, NULL) * c->g->dv;
-    *fisher = nnq_slab_dot(&c->s, Fi, NULL) * c->g->dv;
+    *entropy = nnq_slab_total(&c->s, 0) * c->g->dv;
+    *fisher = nnq_slab_total(&c->s, 1) * c->g->dv;
 }
 
 /* Asserts c's invariants that cost O(1) (on in debug and sanitizer builds). */
@@ -316,14 +317,15 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
         cph[k] = cabs(ph) > 0 ? ph / cabs(ph) : 1;
         overlap += cabs(tot[ACC_COMPONENTS + 2 + 4 * k] + I * tot[ACC_COMPONENTS + 3 + 4 * k]);
     }
-    double *row_dF = c->work;
+    nnq_slab_clear(&c->s);
     for (ptrdiff_t idx = 0; idx < n; idx++) {
         const double pS = creal(psi[idx]) * creal(psi[idx]) + cimag(psi[idx]) * cimag(psi[idx]);
         const long k = component_of(c->label[idx], ids, kept);
-        row_dF[idx] =
-            pS > 0 ? pS * fabs(carg(psi[idx] * cexp(-I * Fm[idx] / hbar) * conj(cph[k]))) : 0;
+        nnq_slab_add(&c->s, 0, idx,
+                     pS > 0 ? pS * fabs(carg(psi[idx] * cexp(-I * Fm[idx] / hbar) * conj(cph[k])))
+                            : 0);
     }
-    const double dF = nnq_slab_dot(&c->s, row_dF, NULL);
+    const double dF = nnq_slab_total(&c->s, 0);
     const double dvol = g->dv, ns = tot[3], nm = tot[4];
     dv->div_p_l1 = tot[0] * dvol;
     dv->div_j_l1 = tot[1] * dvol;

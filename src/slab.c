@@ -48,6 +48,19 @@ void nnq_slab_halo(struct nnq_slab *s, const double *f, int slot) {
                  s->prev + slot * s->plane);
 }
 
+void nnq_slab_clear(struct nnq_slab *s) {
+    memset(s->rows, 0, sizeof(double) * 2 * (size_t)s->nrows);
+}
+
+double nnq_slab_total(struct nnq_slab *s, int which) {
+    double *rows = s->rows + which * s->nrows;
+    nnq_par_sum(rows, (int)s->nrows);
+    double sum = 0;
+    for (ptrdiff_t r = 0; r < s->nrows; r++)
+        sum += rows[r];
+    return sum;
+}
+
 double nnq_slab_dot(struct nnq_slab *s, const double *x, const double *y) {
     memset(s->rows, 0, sizeof(double) * (size_t)s->nrows);
     const ptrdiff_t len = s->d == 1 ? s->n : s->plane, blocks = s->d == 1 ? 1 : s->g->local_n0;
@@ -58,9 +71,5 @@ double nnq_slab_dot(struct nnq_slab *s, const double *x, const double *y) {
             sum += y ? x[i] * y[i] : x[i];
         s->rows[nnq_slab_block(s, r * len)] = sum;
     }
-    nnq_par_sum(s->rows, (int)s->nrows);
-    double sum = 0;
-    for (ptrdiff_t r = 0; r < s->nrows; r++)
-        sum += s->rows[r];
-    return sum;
+    return nnq_slab_total(s, 0);
 }

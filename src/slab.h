@@ -43,6 +43,13 @@ void nnq_slab_halo(struct nnq_slab *s, const double *f, int slot);
 /* sum_i x_i y_i (y NULL: sum_i x_i) by blocks. Collective. */
 double nnq_slab_dot(struct nnq_slab *s, const double *x, const double *y);
 
+/* For a sum taken in a loop of one's own: the two per-block accumulators (rows, rows + nrows)
+ * zeroed; add cell idx's term to accumulator `which` in idx order (nnq_slab_add), then
+ * nnq_slab_total gives the sum, the same as nnq_slab_dot of the terms. Collective (total). */
+void nnq_slab_clear(struct nnq_slab *s);
+double nnq_slab_total(struct nnq_slab *s, int which);
+static inline void nnq_slab_add(struct nnq_slab *s, int which, ptrdiff_t idx, double term);
+
 /* Row r (-1 <= r <= local_n0) along axis 0 of field f, whose halo is in slot. */
 static inline const double *nnq_slab_row0(const struct nnq_slab *s, const double *f, int slot,
                                           ptrdiff_t r) {
@@ -71,6 +78,10 @@ static inline void nnq_slab_coords(const struct nnq_slab *s, ptrdiff_t idx, ptrd
 /* The block of cell idx of the slab. */
 static inline ptrdiff_t nnq_slab_block(const struct nnq_slab *s, ptrdiff_t idx) {
     return s->d == 1 ? 0 : s->g->local_0_start + idx / s->plane;
+}
+
+static inline void nnq_slab_add(struct nnq_slab *s, int which, ptrdiff_t idx, double term) {
+    s->rows[which * s->nrows + nnq_slab_block(s, idx)] += term;
 }
 
 #endif
