@@ -41,6 +41,8 @@ struct nnq_output {
     hid_t diag[NNQ_DIAG_COUNT];
     hid_t psi_mem_type;
     hid_t xfer; /* data transfer of the fields: collective under mpirun, H5P_DEFAULT otherwise */
+    hid_t xfer_over; /* the same for transfer()'s writes, with the checksum not verified on the
+                      * chunk a partial write reads back (see overwrite_transfer) */
     hid_t checkpoint;
     int slot, current;
     int damaged; /* a read or write failed on a checksum: the file changed after it was written */
@@ -121,9 +123,22 @@ static hid_t field_transfer(void) {
     return xfer;
 }
 
-/* Reads or writes data through the selection made in fspace/mspace, or, when this rank has
- * nothing (any == 0), with both selections empty, as collective transfers need every rank to
- * call; closes both spaces. Returns 0 or -1. */
+/* field_transfer's, for writes that rewrite a dataset whole across the ranks (a checkpoint
+ * slot's datasets): a rank's part of a chunk makes HDF5 read the chunk back,
+ * and a chunk a kill left half-written fails its checksum there, on the rank that reads it
+ * alone, which then leaves the collective write the others wait in (a hang, found by the
+ * killed-and-resumed mpirun runs). The chunk is overwritten whole by the ranks' parts together,
+ * so its old checksum does not matter; the new one is computed as it is written. */
+static hid_t overwrite_transfer(void) {
+    hid_t xfer = field_transfer();
+    H5Pset_edc_check(xfer, H5Z_DISABLE_EDC);
+    return xfer;
+}
+
+/* Reads (write 0) or writes (1; 2: a write that rewrites the dataset whole across the ranks,
+ * through overwrite_transfer) data through the selection made in fspace/mspace, or, when this
+ * rank has nothing (any == 0), with both selections empty, as collective transfers need every
+ * rank to call; closes both spaces. Returns 0 or -1. */
 /* -1 when the HDF5 call that every rank has just made failed on any rank (then every rank
  * also knows whether one of them found a checksum that does not match), else 0. Collective:
  * a rank that fails alone (a damaged block only it reads) must not leave the others waiting
@@ -139,8 +154,9 @@ static int transfer(struct nnq_output *o, hid_t d, hid_t mem_type, hid_t fspace,
                     int any, void *data, int write) {
     herr_t rc = any ? 0 : (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0);
     if (rc >= 0)
-        rc = write ? H5Dwrite(d, mem_type, mspace, fspace, o->xfer, data)
-                   : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
+        rc = write
+                 ? H5Dwrite(d, mem_type, mspace, fspace, write == 2 ? o->xfer_over : o->xfer, data)
+                 : H5Dread(d, mem_type, mspace, fspace, o->xfer, data);
     if (rc < 0)
         note_damage(o);
     H5Sclose(mspace);
@@ -348,6 +364,8 @@ static void close_all(struct nnq_output *o) {
         H5Tclose(o->psi_mem_type);
     if (o->xfer >= 0)
         H5Pclose(o->xfer);
+    if (o->xfer_over >= 0)
+        H5Pclose(o->xfer_over);
     if (o->file >= 0)
         H5Fclose(o->file);
     free(o->vbuf);
@@ -367,6 +385,7 @@ static enum nnq_status build_output(const char *path, const struct nnq_config *c
     o->slot = 0;
     o->current = -1;
     o->xfer = field_transfer();
+    o->xfer_over = overwrite_transfer();
     for (int f = 0; f < MAX_FIELDS; f++)
         o->field[f] = -1;
     o->groups = groups;
@@ -1307,8 +1326,9 @@ enum nnq_status nnq_output_state_write(struct nnq_output *o, const char *name,
                                        enum nnq_field_kind kind, int comps, const void *data,
                                        struct nnq_err *err) {
     hid_t d = state_dataset(o, name, kind, comps);
-    int bad = d < 0 || (kind == NNQ_FIELD_COMPLEX ? slab_io(o, d, o->psi_mem_type, (void *)data, 1)
-                                                  : state_io(o, d, comps, (void *)data, 1));
+    /* a checkpoint slot is rewritten whole (2: see overwrite_transfer) */
+    int bad = d < 0 || (kind == NNQ_FIELD_COMPLEX ? slab_io(o, d, o->psi_mem_type, (void *)data, 2)
+                                                  : state_io(o, d, comps, (void *)data, 2));
     if (d >= 0)
         H5Dclose(d);
     return bad ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;
@@ -1330,7 +1350,7 @@ enum nnq_status nnq_output_values_write(struct nnq_output *o, const char *name, 
     hid_t d = fixed_dataset(o->checkpoint, name, H5T_IEEE_F64LE, 1, &len);
     hid_t fspace = d < 0 ? -1 : H5Dget_space(d), mspace = H5Screate_simple(1, &len, NULL);
     int bad = d < 0 || length_of(d) != len ||
-              transfer(o, d, H5T_NATIVE_DOUBLE, fspace, mspace, nnq_par_rank() == 0, (void *)v, 1);
+              transfer(o, d, H5T_NATIVE_DOUBLE, fspace, mspace, nnq_par_rank() == 0, (void *)v, 2);
     if (d >= 0)
         H5Dclose(d);
     return bad ? h5_fail(err, o, "write /checkpoint") : NNQ_OK;

@@ -20,7 +20,8 @@
 #  - errors are reported once (exit 2): 5 rows on 4 ranks (2,2,1,0: the Madelung solver's halo
 #    needs 2 rows on every rank that holds any);
 #  - a NaN Madelung state on 2 ranks ends the Madelung description (or stops the run), a
-#    hostile input file is refused on 2 ranks;
+#    hostile input file is refused on 2 ranks, a checkpoint slot a kill left half-written is
+#    rewritten by the resumed run (no hang);
 #  - one rank out of memory at any of nnq's allocations (FAILALLOC, an LD_PRELOAD library that
 #    fails the k-th on rank 1, for every k of a run with all trajectories and eigenstates,
 #    both forms): the run stops on every rank with exit 1 (or completes, where the allocation
@@ -347,6 +348,39 @@ n=$(grep -c "'/L' keeps its data in external raw files" "$dir/err" || true)
 if [ "$rc" != 2 ] || [ "$n" != 1 ]; then
     echo "FAIL: external storage on 2 ranks: exit $rc, message $n times:"; cat "$dir/out" "$dir/err"
     fail=1
+fi
+# a checkpoint slot that a kill left half-written (complete -1, its chunk of the classical p
+# failing its checksum) is rewritten by the run resumed on 2 ranks from the other slot: a rank's
+# half of the chunk makes HDF5 read the chunk back, and the rank that read the bad checksum
+# alone left the collective write the other waited in (a hang). The resumed run ends as the
+# run that was never stopped, bit for bit
+sed -e 's/^steps = 60/steps = 100/' "$dir/two.ini" >"$dir/slot.ini"
+"$mpiexec" -n 2 "$nnq" simulate "$dir/slot.ini" -o "$dir/slot_whole.h5" --quiet >/dev/null
+cp "$dir/slot_whole.h5" "$dir/slot.h5"
+$py - "$dir/slot.h5" <<'PY'
+import sys, h5py, numpy as np
+path = sys.argv[1]
+with h5py.File(path, "r+") as f:
+    f.attrs["completed"] = np.int32(0)
+    slot = f["/checkpoint"]
+    assert slot.attrs["complete"] == 90 and f["/checkpoint_alt"].attrs["complete"] == 60
+    slot.attrs["complete"] = np.int64(-1)
+    info = slot["classical"].id.get_chunk_info(0)
+    offset, size = info.byte_offset, info.size
+with open(path, "r+b") as raw:  # a few bytes of the chunk, as a kill mid-write leaves them
+    raw.seek(offset + size // 2)
+    raw.write(bytes(16))
+PY
+rc=0
+timeout 120 "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/slot.h5" --quiet >"$dir/out" 2>&1 || rc=$?
+if [ $rc != 0 ]; then
+    echo "FAIL: resume on 2 ranks over a half-written checkpoint slot: exit $rc (124: a hang)"
+    cat "$dir/out"; fail=1
+else
+    for ds in /schrodinger/psi /madelung/j /classical/p /diagnostics/energy; do
+        h5diff -q "$dir/slot_whole.h5" "$dir/slot.h5" $ds ||
+            { echo "FAIL: resumed over a half-written slot: $ds differs"; fail=1; }
+    done
 fi
 fi
 
