@@ -242,7 +242,9 @@ for k in 0 1 2 3 4 5; do
     pkill -KILL -f "simulate $dir/kill.ini -o $dir/kill$k.h5" || true
     wait $pid 2>/dev/null || true
     rc=0
-    "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/kill$k.h5" --quiet >"$dir/out" 2>&1 || rc=$?
+    # (bounded: a resume that hangs is a failure, not a stalled suite)
+    timeout 300 "$mpiexec" -n 2 "$nnq" simulate --resume "$dir/kill$k.h5" --quiet >"$dir/out" 2>&1 ||
+        rc=$?
     if [ $rc = 2 ]; then
         refused=$((refused + 1))
     elif [ $rc != 0 ]; then
