@@ -228,7 +228,7 @@ fi
 # SIGKILL to both ranks (and mpirun) at moments spread over a 2-rank run that checkpoints every
 # second step, then --resume on 2 ranks: the file equals the uninterrupted 2-rank run's bit
 # for bit, or the resume refuses (exit 2); never a wrong answer
-sed -e 's/^steps = 60/steps = 150/' -e 's/^checkpoint_every = 30/checkpoint_every = 2/' \
+sed -e 's/^steps = 60/steps = 300/' -e 's/^checkpoint_every = 30/checkpoint_every = 2/' \
     -e 's/^n = 30, 24/n = 64, 64/' -e 's/^snapshot_every = 20/snapshot_every = 100/' \
     "$dir/two.ini" >"$dir/kill.ini"
 t0=$(date +%s.%N)
