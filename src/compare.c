@@ -30,12 +30,11 @@
 enum { H_U = 0, H_X = 3, H_L = 4, H_SLOTS = 5 };
 
 /*
- * Invariants: s is set up on g with H_SLOTS slots; label holds n = g->local_size values, work
- * n (sqrt p, for its halo), acc nrows * ACC_WIDTH (per-block sums); current is psi's current
+ * Invariants: s is set up on the grid s.g with H_SLOTS slots; label holds n = g->local_size values,
+ * work n (sqrt p, for its halo), acc nrows * ACC_WIDTH (per-block sums); current is psi's current
  * on g.
  */
 struct nnq_compare {
-    const struct nnq_grid *g;
     double hbar, mass, floor;
     struct nnq_slab s;
     double *label, *work, *acc;
@@ -60,7 +59,6 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
     const size_t n = g->local_size > 0 ? (size_t)g->local_size : 1; /* a rank may hold none */
     int ok = c && nnq_slab_init(&c->s, g, threads, H_SLOTS) == 0;
     if (ok) {
-        c->g = g;
         c->hbar = hbar;
         c->mass = mass;
         c->floor = density_floor;
@@ -88,7 +86,7 @@ enum nnq_status nnq_compare_create(const struct nnq_grid *g, double hbar, double
  * others with -1; returns the components' least indices, ascending, in ids[0 ..
  * NNQ_COMPARE_MAX_COMPONENTS) and their number. Collective. */
 static long components(struct nnq_compare *c, const double *p, double pmax, double *ids) {
-    const struct nnq_grid *g = c->g;
+    const struct nnq_grid *g = c->s.g;
     const ptrdiff_t n = c->s.n, base = g->local_0_start * c->s.plane;
     const double thr = c->floor * pmax;
     double *L = c->label;
@@ -183,10 +181,10 @@ static double du(const struct nnq_compare *c, const double *u, int q, int a, ptr
         const ptrdiff_t j = idx - k[0] * c->s.plane;
         return (nnq_slab_row0(&c->s, uq, H_U + q, k[0] + 1)[j] -
                 nnq_slab_row0(&c->s, uq, H_U + q, k[0] - 1)[j]) /
-               (2 * c->g->dq[0]);
+               (2 * c->s.g->dq[0]);
     }
     return (uq[nnq_slab_up(&c->s, idx, k[a], a)] - uq[nnq_slab_down(&c->s, idx, k[a], a)]) /
-           (2 * c->g->dq[a]);
+           (2 * c->s.g->dq[a]);
 }
 
 /* sqrt(integral p |curl(m u)|^2 dq), central differences; 0 in 1D. Collective. */
@@ -209,7 +207,7 @@ static double curl_norm(struct nnq_compare *c, const double *p, const double *u)
         }
         nnq_slab_add(&c->s, 0, idx, p[idx] * w2);
     }
-    return c->mass * sqrt(nnq_slab_total(&c->s, 0) * c->g->dv);
+    return c->mass * sqrt(nnq_slab_total(&c->s, 0) * c->s.g->dv);
 }
 
 /* -integral p ln p dq and the Fisher information integral |grad p|^2 / p dq of p, the latter as
@@ -227,22 +225,22 @@ static void information(struct nnq_compare *c, const double *p, double *entropy,
         nnq_slab_coords(&c->s, idx, k);
         const ptrdiff_t j = idx - k[0] * c->s.plane;
         nnq_slab_add(&c->s, 0, idx, p[idx] > 0 ? -p[idx] * log(p[idx]) : 0);
-        const double g0 = (nnq_slab_row0(&c->s, s, H_X, k[0] + 1)[j] - s[idx]) / c->g->dq[0];
+        const double g0 = (nnq_slab_row0(&c->s, s, H_X, k[0] + 1)[j] - s[idx]) / c->s.g->dq[0];
         double g2 = g0 * g0;
         for (int a = 1; a < c->s.d; a++) {
-            const double ga = (s[nnq_slab_up(&c->s, idx, k[a], a)] - s[idx]) / c->g->dq[a];
+            const double ga = (s[nnq_slab_up(&c->s, idx, k[a], a)] - s[idx]) / c->s.g->dq[a];
             g2 += ga * ga;
         }
         nnq_slab_add(&c->s, 1, idx, 4 * g2);
     }
-    *entropy = nnq_slab_total(&c->s, 0) * c->g->dv;
-    *fisher = nnq_slab_total(&c->s, 1) * c->g->dv;
+    *entropy = nnq_slab_total(&c->s, 0) * c->s.g->dv;
+    *fisher = nnq_slab_total(&c->s, 1) * c->s.g->dv;
 }
 
 /* Asserts c's invariants that cost O(1) (on in debug and sanitizer builds). */
 static void compare_check(const struct nnq_compare *c) {
     (void)c; /* NDEBUG: no asserts */
-    assert(c && c->g && c->s.g == c->g && c->s.n == c->g->local_size && c->s.d == c->g->dims);
+    assert(c && c->s.g && c->s.n == c->s.g->local_size && c->s.d == c->s.g->dims);
     assert(c->s.slots == H_SLOTS && c->label && c->work && c->acc && c->current);
     assert(c->hbar > 0 && c->mass > 0 && c->floor > 0);
 }
@@ -252,13 +250,14 @@ void nnq_compare_run(struct nnq_compare *c, const struct nnq_view *s, const stru
     compare_check(c);
     nnq_view_check(s);
     nnq_view_check(m);
-    const struct nnq_grid *g = c->g;
+    const struct nnq_grid *g = c->s.g;
     const ptrdiff_t n = c->s.n;
     const int d = c->s.d;
     const double hbar = c->hbar;
     const double complex *psi = s->psi;
     const double *pm = m->p, *jm = m->j;
 
+    assert(m->F); /* the description's own F, or its reconstruction (nnq/free_energy.h) */
     const double *Fm = m->F;
     double pmax = 0;
     for (ptrdiff_t i = 0; i < n; i++)

@@ -24,13 +24,12 @@
 enum { H_P, H_J, H_X, H_SLOTS };
 
 /*
- * Invariants: s is set up on g with H_SLOTS slots; F holds n = g->local_size values, P 2 n
- * (the least-squares potential, then R0 faded), w d n (face weights along each axis: face
- * i -> i + e_a, as of the last solve), cg 2 n (the operator's result, 1 / diag), rq 2 n (the
- * solve's r and q); w0prev a plane (the weights of the faces below the slab).
+ * Invariants: s is set up on the grid s.g with H_SLOTS slots; F holds n = g->local_size values, P 2
+ * n (the least-squares potential, then R0 faded), w d n (face weights along each axis: face i -> i
+ * + e_a, as of the last solve), cg 2 n (the operator's result, 1 / diag), rq 2 n (the solve's r and
+ * q); w0prev a plane (the weights of the faces below the slab).
  */
 struct nnq_free_energy {
-    const struct nnq_grid *g;
     double hbar, mass;
     struct nnq_slab s;
     double *F, *P, *w, *cg, *rq, *w0prev;
@@ -54,7 +53,6 @@ enum nnq_status nnq_free_energy_create(const struct nnq_grid *g, double hbar, do
     const size_t n = g->local_size > 0 ? (size_t)g->local_size : 1; /* a rank may hold none */
     int ok = c && nnq_slab_init(&c->s, g, threads, H_SLOTS) == 0;
     if (ok) {
-        c->g = g;
         c->hbar = hbar;
         c->mass = mass;
         const size_t plane = (size_t)c->s.plane, d = (size_t)g->dims;
@@ -93,7 +91,7 @@ static void weights(struct nnq_free_energy *c, const double *p, double pmax) {
             c->w[a * c->s.n + idx] = 0.5 * (p[idx] + p[nnq_slab_up(&c->s, idx, k[a], a)]) + e;
     }
     const double *pp = nnq_slab_row0(&c->s, p, H_P, -1);
-    for (ptrdiff_t j = 0; j < c->s.plane && c->g->local_n0 > 0; j++)
+    for (ptrdiff_t j = 0; j < c->s.plane && c->s.g->local_n0 > 0; j++)
         c->w0prev[j] = 0.5 * (pp[j] + p[j]) + e;
 }
 
@@ -102,7 +100,7 @@ static void apply(struct nnq_free_energy *c, const double *x, double *out, doubl
     nnq_slab_halo(&c->s, x, H_X);
     double inv2[3];
     for (int a = 0; a < c->s.d; a++)
-        inv2[a] = 1.0 / (c->g->dq[a] * c->g->dq[a]);
+        inv2[a] = 1.0 / (c->s.g->dq[a] * c->s.g->dq[a]);
 #pragma omp parallel for num_threads(c->s.threads) schedule(static)
     for (ptrdiff_t idx = 0; idx < c->s.n; idx++) {
         ptrdiff_t k[3];
@@ -131,7 +129,7 @@ static void apply(struct nnq_free_energy *c, const double *x, double *out, doubl
  * Collective. */
 static void apply_lines(struct nnq_free_energy *c, const double *x, double *out) {
     nnq_slab_halo(&c->s, x, H_X);
-    const struct nnq_grid *g = c->g;
+    const struct nnq_grid *g = c->s.g;
     const int d = c->s.d, last = d - 1;
     const ptrdiff_t n = c->s.n, plane = c->s.plane, nl = g->n[last], lines = plane / nl;
     const ptrdiff_t n1 = d == 3 ? g->n[1] : 1;
@@ -181,12 +179,12 @@ static void rhs(struct nnq_free_energy *c, const double *j, double *b) {
         const double ju = nnq_slab_row0(&c->s, j, H_J, k[0] + 1)[i],
                      jd = nnq_slab_row0(&c->s, j, H_J, k[0] - 1)[i];
         /* g(i - 1/2) - g(i + 1/2) = m (j_{i-1} - j_{i+1}) / 2 */
-        double acc = 0.5 * c->mass * (jd - ju) / c->g->dq[0];
+        double acc = 0.5 * c->mass * (jd - ju) / c->s.g->dq[0];
         for (int a = 1; a < c->s.d; a++) {
             const double *ja = j + a * c->s.n;
             acc += 0.5 * c->mass *
                    (ja[nnq_slab_down(&c->s, idx, k[a], a)] - ja[nnq_slab_up(&c->s, idx, k[a], a)]) /
-                   c->g->dq[a];
+                   c->s.g->dq[a];
         }
         b[idx] = acc;
     }
@@ -201,7 +199,7 @@ static void solve_line(struct nnq_free_energy *c, const double *p, const double 
     double pmax = 0;
     for (ptrdiff_t i = 0; i < n; i++)
         pmax = p[i] > pmax ? p[i] : pmax;
-    const double e = LS_EPS * pmax, dq = c->g->dq[0];
+    const double e = LS_EPS * pmax, dq = c->s.g->dq[0];
     double st = 0, sw = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
         const ptrdiff_t k = i + 1 < n ? i + 1 : 0;
@@ -251,8 +249,8 @@ static long solve(struct nnq_free_energy *c, const double *p, const double *j, d
         q[i] = r[i] * idg[i];
     }
     double rz = nnq_slab_dot(&c->s, r, q), rr = nnq_slab_dot(&c->s, r, r);
-    const long most = 50 * (long)(c->g->n[0] + c->g->n[1] + c->g->n[2]) + 1000;
-    const ptrdiff_t len = c->s.plane, blocks = c->g->local_n0;
+    const long most = 50 * (long)(c->s.g->n[0] + c->s.g->n[1] + c->s.g->n[2]) + 1000;
+    const ptrdiff_t len = c->s.plane, blocks = c->s.g->local_n0;
     long it = 0;
     while (it < most && sqrt(rr) > LS_TOL * bn) {
         apply_lines(c, q, Aq);
@@ -291,7 +289,7 @@ static long solve(struct nnq_free_energy *c, const double *p, const double *j, d
 /* Asserts f's invariants that cost O(1) (on in debug and sanitizer builds). */
 static void free_energy_check(const struct nnq_free_energy *c) {
     (void)c; /* NDEBUG: no asserts */
-    assert(c && c->g && c->s.g == c->g && c->s.n == c->g->local_size && c->s.d == c->g->dims);
+    assert(c && c->s.g && c->s.n == c->s.g->local_size && c->s.d == c->s.g->dims);
     assert(c->s.slots == H_SLOTS && c->F && c->P && c->w && c->cg && c->rq && c->w0prev);
     assert(c->hbar > 0 && c->mass > 0);
 }

@@ -219,17 +219,17 @@ static enum nnq_status failure(struct madelung *x, const struct nnq_view *v,
     const double *state = x->form->state(x->m);
     const double *F = nnq_free_energy_get(x->fe);
     const int own_F = v->F != NULL; /* then a part of the state */
-    int bad_state = 0, bad_F = 0;
-    double mass = 0;
-    for (ptrdiff_t i = 0; i < n * comps; i++)
-        bad_state |= !isfinite(state[i]);
-    for (ptrdiff_t i = 0; i < n && !own_F; i++)
-        bad_F |= !isfinite(F[i]);
+    /* the mass and the counts of bad values, summed over the ranks in one reduction */
+    double sums[3] = {0, 0, 0};
     for (ptrdiff_t i = 0; i < n; i++)
-        mass += state[i];
-    nnq_par_sum(&mass, 1);
-    bad_state = nnq_par_any(bad_state);
-    bad_F = nnq_par_any(bad_F);
+        sums[0] += state[i];
+    for (ptrdiff_t i = 0; i < n * comps; i++)
+        sums[1] += !isfinite(state[i]);
+    for (ptrdiff_t i = 0; i < n && !own_F; i++)
+        sums[2] += !isfinite(F[i]);
+    nnq_par_sum(sums, 3);
+    const double mass = sums[0];
+    const int bad_state = sums[1] > 0, bad_F = sums[2] > 0;
     if (!bad_state && !bad_F && mass > 0)
         return NNQ_OK;
     return nnq_err_set(err, NNQ_ERR_NUMERIC,
