@@ -747,6 +747,133 @@ void nnq_expr_field_destroy(struct nnq_expr_field *fd) {
     free(fd);
 }
 
+/* ---- the gradient, anywhere -----------------------------------------------------------------
+ *
+ * dV/dq_a is the derivative of V's tree (nnq_expr_tree_derivative, in axis a under all of its
+ * names), compiled for points anywhere (nnq_expr_block_points). The compiled derivative is
+ * checked as a V's block is, against libmatheval's evaluation of the derivative's own text at
+ * sample points of the box and times: within 1e-12 of the component's range with libmvec's
+ * functions, else exactly without them, else there is no gradient. The rules themselves are
+ * tested against difference quotients (tests/test_potential.c).
+ */
+
+#define GRADIENT_SAMPLES 512
+
+/* Invariant: block[a] is the compiled dV/dq_a for a < d, NULL past it. */
+struct nnq_expr_gradient {
+    int d;
+    struct nnq_expr_block *block[3];
+};
+
+/* Sample point k of the box (the additive recurrence of the plastic number's powers: spread
+ * evenly in 1-3 dimensions, the same on every rank). */
+static void gradient_sample(int d, const double *qmin, const double *qmax, int k, double *q) {
+    static const double alpha[3] = {0.8191725133961645, 0.6710436067037893, 0.5497004779019703};
+    for (int a = 0; a < 3; a++) {
+        const double u = fmod(0.5 + alpha[a] * (double)k, 1.0);
+        q[a] = a < d ? qmin[a] + u * (qmax[a] - qmin[a]) : 0.0;
+    }
+}
+
+/* 1 when b gives the values of libmatheval's evaluation of ref at the samples (see above). */
+static int gradient_agrees(const struct nnq_expr_block *b, const struct nnq_expr *ref, int d,
+                           const double *qmin, const double *qmax, double hbar, double mass,
+                           int simd) {
+    static const double times[] = {0.0, 0.37, 1.9, 7.3, 61.0};
+    double q[GRADIENT_SAMPLES][3], want[GRADIENT_SAMPLES], got[GRADIENT_SAMPLES];
+    double pts[GRADIENT_SAMPLES * 3];
+    for (int k = 0; k < GRADIENT_SAMPLES; k++) {
+        gradient_sample(d, qmin, qmax, k, q[k]);
+        for (int a = 0; a < d; a++)
+            pts[k * d + a] = q[k][a];
+    }
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int k = 0; k < GRADIENT_SAMPLES; k++) {
+            want[k] = nnq_expr_eval(ref, q[k], times[i], hbar, mass, 0.0);
+            if (isfinite(want[k])) {
+                lo = fmin(lo, want[k]);
+                hi = fmax(hi, want[k]);
+            }
+        }
+        nnq_expr_block_points(b, times[i], pts, d, GRADIENT_SAMPLES, got);
+        const double range = hi >= lo ? hi - lo : 0.0;
+        for (int k = 0; k < GRADIENT_SAMPLES; k++) {
+            const double tol = simd ? 1e-12 * range + 8 * DBL_EPSILON * fabs(want[k]) : 0.0;
+            if (!((isnan(want[k]) && isnan(got[k])) || want[k] == got[k] ||
+                  fabs(got[k] - want[k]) <= tol))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* dV/dq_a compiled, or NULL (no derivative, or it does not agree). */
+static struct nnq_expr_block *gradient_block(const struct nnq_expr *e,
+                                             const struct nnq_expr_node *tree, int a,
+                                             const double *qmin, const double *qmax, double hbar,
+                                             double mass) {
+    const char *names[3] = {e->name[VAR_X + a], e->name[VAR_Q0 + a], e->name[VAR_N0 + a]};
+    struct nnq_expr_node *dt = nnq_expr_tree_derivative(tree, names, 3);
+    char *text = dt ? nnq_expr_tree_text(dt) : NULL;
+    struct nnq_expr *ref = NULL;
+    struct nnq_err err;
+    struct nnq_expr_block *b = NULL;
+    struct nnq_expr_var vars[VAR_COUNT];
+    block_vars(e, vars);
+    if (text && nnq_expr_create(text, e->dims, &e->vars, &ref, &err) == NNQ_OK &&
+        nnq_expr_tree_same(dt, ref->ev))
+        for (int simd = 1; simd >= 0 && !b; simd--) {
+            nnq_expr_block_create(dt, vars, VAR_COUNT, NULL, hbar, mass, NULL, simd, &b);
+            if (b && !gradient_agrees(b, ref, e->dims, qmin, qmax, hbar, mass, simd)) {
+                nnq_expr_block_destroy(b);
+                b = NULL;
+            }
+        }
+    nnq_expr_destroy(ref);
+    free(text);
+    nnq_expr_tree_free(dt);
+    return b;
+}
+
+struct nnq_expr_gradient *nnq_expr_gradient_create(const struct nnq_expr *e, const double *qmin,
+                                                   const double *qmax, double hbar, double mass) {
+    struct nnq_expr_node *tree = e->uses_L ? NULL : nnq_expr_tree_parse(e->text);
+    struct nnq_expr_gradient *gr =
+        tree && nnq_expr_tree_same(tree, e->ev) ? calloc(1, sizeof *gr) : NULL;
+    int ok = gr != NULL;
+    for (int a = 0; ok && a < e->dims; a++)
+        ok = (gr->block[a] = gradient_block(e, tree, a, qmin, qmax, hbar, mass)) != NULL;
+    nnq_expr_tree_free(tree);
+    if (!ok) {
+        nnq_expr_gradient_destroy(gr);
+        return NULL;
+    }
+    gr->d = e->dims;
+    return gr;
+}
+
+void nnq_expr_gradient_eval(const struct nnq_expr_gradient *gr, double t, const double *q,
+                            ptrdiff_t count, double *grad) {
+    double part[NNQ_EXPR_BLOCK];
+    for (ptrdiff_t i = 0; i < count; i += NNQ_EXPR_BLOCK) {
+        const ptrdiff_t m = count - i < NNQ_EXPR_BLOCK ? count - i : NNQ_EXPR_BLOCK;
+        for (int a = 0; a < gr->d; a++) {
+            nnq_expr_block_points(gr->block[a], t, q + i * gr->d, gr->d, m, part);
+            for (ptrdiff_t j = 0; j < m; j++)
+                grad[(i + j) * gr->d + a] = part[j];
+        }
+    }
+}
+
+void nnq_expr_gradient_destroy(struct nnq_expr_gradient *gr) {
+    if (!gr)
+        return;
+    for (int a = 0; a < 3; a++)
+        nnq_expr_block_destroy(gr->block[a]);
+    free(gr);
+}
+
 enum nnq_condition nnq_expr_condition(const char *text, char *lhs, char *rhs, size_t size) {
     const char *at = strpbrk(text, "<>");
     snprintf(lhs, size, "%s", text);

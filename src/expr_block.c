@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <math.h>
 #include <matheval.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,9 @@ struct nnq_expr_block {
     double *table[NNQ_EXPR_BLOCK_TABLES];
     void *call[MAX_CALLS];
     const double *L;
+    /* libmatheval's evaluate_x sets its variable in the evaluator: calls of call[] from
+     * several threads at once (the walkers' gradient) take turns */
+    pthread_mutex_t calling;
 };
 
 /* ---- compiling ---------------------------------------------------------------------------- */
@@ -251,7 +255,9 @@ static void emit(struct compiler *c, const struct nnq_expr_node *n, int blocks) 
             if (c->b)
                 c->b->axes |= 1 << role;
             put(c, OP_AXIS, role, 0, 1);
-        } else if (role == NNQ_EXPR_LOSS)
+        } else if (role == NNQ_EXPR_LOSS && c->b && !c->b->g)
+            c->failed = 1; /* points off the grid have no L */
+        else if (role == NNQ_EXPR_LOSS)
             put(c, OP_LOSS, 0, 0, 1);
         else if (role == NNQ_EXPR_TIME)
             put(c, OP_TIME, 0, 0, 1);
@@ -404,8 +410,13 @@ struct operand {
 
 /* Function f of one value, as its lanes give it. */
 static double function_of(const struct nnq_expr_block *b, const struct instr *in, double v) {
-    if (in->op == OP_CALL)
-        return evaluator_evaluate_x(b->call[in->arg], v);
+    if (in->op == OP_CALL) {
+        pthread_mutex_t *calling = (pthread_mutex_t *)&b->calling; /* the evaluators' state */
+        pthread_mutex_lock(calling);
+        const double r = evaluator_evaluate_x(b->call[in->arg], v);
+        pthread_mutex_unlock(calling);
+        return r;
+    }
     if (!(b->simd && in->arg < FUN_SIMD))
         return functions[in->arg].f(v);
     _Alignas(64) double lanes[8] = {v, v, v, v, v, v, v, v};
@@ -464,13 +475,13 @@ static struct operand coordinates(const struct nnq_grid *g, int a, ptrdiff_t sta
  * point: a point's value does not depend on how the slab is cut into blocks. */
 NNQ_CLONES static void run_block(const struct nnq_expr_block *b, const struct prog *p,
                                  const double *L, const double *slots, ptrdiff_t start, ptrdiff_t m,
-                                 double *values) {
+                                 const struct operand *given, double *values) {
     _Alignas(64) double buf[MAX_DEPTH][NNQ_EXPR_BLOCK], axis_buf[3][NNQ_EXPR_BLOCK];
     struct operand st[MAX_DEPTH], axis[3];
     const ptrdiff_t m8 = (m + 7) & ~(ptrdiff_t)7;
     for (int a = 0; a < 3; a++)
         if (b->axes >> a & 1)
-            axis[a] = coordinates(b->g, a, start, m, m8, axis_buf[a]);
+            axis[a] = given ? given[a] : coordinates(b->g, a, start, m, m8, axis_buf[a]);
     /* the bottom of the stack, which ends as the result, in values where that holds m8 */
     double *const bottom = m == m8 ? values : buf[0];
     int top = -1;
@@ -552,9 +563,13 @@ NNQ_CLONES static void run_block(const struct nnq_expr_block *b, const struct pr
         default: /* OP_CALL: libmatheval's, slow: the points only */
             if (!r.p)
                 v = function_of(b, in, r.s);
-            else
+            else {
+                pthread_mutex_t *calling = (pthread_mutex_t *)&b->calling;
+                pthread_mutex_lock(calling);
                 for (ptrdiff_t j = 0; j < m8; j++)
                     out[j] = j < m ? evaluator_evaluate_x(b->call[in->arg], r.p[j]) : 0.0;
+                pthread_mutex_unlock(calling);
+            }
             break;
         }
         st[top] = l.p || r.p ? (struct operand){out, 0} : (struct operand){NULL, v};
@@ -583,7 +598,7 @@ static void run_all(const struct nnq_expr_block *b, const struct prog *p, const 
         const ptrdiff_t to_row = row - (start + i) % row, left = m - i;
         ptrdiff_t len = left < to_row ? left : to_row;
         len = len < NNQ_EXPR_BLOCK ? len : NNQ_EXPR_BLOCK;
-        run_block(b, p, L, slots, start + i, len, out + i);
+        run_block(b, p, L, slots, start + i, len, NULL, out + i);
         i += len;
     }
 }
@@ -593,6 +608,23 @@ void nnq_expr_block_eval(const struct nnq_expr_block *b, double t, const double 
     double slots[MAX_SLOTS];
     eval_slots(b, t, slots);
     run_all(b, &b->main, b->L ? b->L : L, slots, start, m, out);
+}
+
+void nnq_expr_block_points(const struct nnq_expr_block *b, double t, const double *q, int d,
+                           ptrdiff_t count, double *out) {
+    assert(!b->g && d >= 1 && d <= 3);
+    double slots[MAX_SLOTS];
+    eval_slots(b, t, slots);
+    _Alignas(64) double coord[3][NNQ_EXPR_BLOCK];
+    const struct operand given[3] = {{coord[0], 0}, {coord[1], 0}, {coord[2], 0}};
+    for (ptrdiff_t i = 0; i < count; i += NNQ_EXPR_BLOCK) {
+        const ptrdiff_t m = count - i < NNQ_EXPR_BLOCK ? count - i : NNQ_EXPR_BLOCK;
+        const ptrdiff_t m8 = (m + 7) & ~(ptrdiff_t)7;
+        for (int a = 0; a < 3; a++)
+            for (ptrdiff_t j = 0; j < m8; j++)
+                coord[a][j] = j < m && a < d ? q[(i + j) * d + a] : 0.0;
+        run_block(b, &b->main, NULL, slots, 0, m, given, out + i);
+    }
 }
 
 int nnq_expr_block_tables(const struct nnq_expr_node *tree, const struct nnq_expr_var *vars,
@@ -610,9 +642,11 @@ int nnq_expr_block_create(const struct nnq_expr_node *tree, const struct nnq_exp
     if (!b)
         return -1;
     *b = (struct nnq_expr_block){.g = g, .simd = simd, .L = L};
+    pthread_mutex_init(&b->calling, NULL);
     struct compiler c = {.vars = vars,
                          .nvars = nvars,
                          .loss_fixed = L != NULL,
+                         .tables = g ? 0 : -1, /* points anywhere: no tables */
                          .hbar = hbar,
                          .mass = mass,
                          .b = b,
@@ -625,7 +659,7 @@ int nnq_expr_block_create(const struct nnq_expr_node *tree, const struct nnq_exp
     double slots[MAX_SLOTS];
     eval_slots(b, 0.0, slots);
     /* padded with 8 zeros: a block's operations run to a multiple of 8 */
-    const size_t n = (size_t)(g->local_size > 0 ? g->local_size : 0);
+    const size_t n = (size_t)(g && g->local_size > 0 ? g->local_size : 0);
     for (int k = 0; k < b->ntables; k++) {
         if (!(b->table[k] = calloc(n + 8, sizeof(double)))) {
             nnq_expr_block_destroy(b);
@@ -649,5 +683,6 @@ void nnq_expr_block_destroy(struct nnq_expr_block *b) {
     }
     for (int c = 0; c < b->ncalls; c++)
         evaluator_destroy(b->call[c]);
+    pthread_mutex_destroy(&b->calling);
     free(b);
 }

@@ -50,7 +50,8 @@ struct nnq_expr_var {
 struct nnq_expr_block;
 
 /* Compiles tree (libmatheval's tree of the expression; borrowed for the call) whose variables
- * are vars[0 .. nvars) for grid g (borrowed for the block's life), with the constants hbar and
+ * are vars[0 .. nvars) for grid g (borrowed for the block's life; NULL: for points anywhere,
+ * nnq_expr_block_points, and a tree with L cannot be compiled), with the constants hbar and
  * mass; L: the loss on the slab when it does not change with t (tables may be made from it),
  * else NULL. simd: libmvec's functions (above). Returns 1 with *out made, 0 when the tree
  * cannot be compiled (a name that is not a variable or libmatheval's constant, deeper than
@@ -63,6 +64,13 @@ int nnq_expr_block_create(const struct nnq_expr_node *tree, const struct nnq_exp
  * L: the loss on the slab when create had none (else ignored). Cannot fail. */
 void nnq_expr_block_eval(const struct nnq_expr_block *b, double t, const double *L, ptrdiff_t start,
                          ptrdiff_t m, double *out);
+
+/* The values at count points q (point-major, d values each: the axes, in the box or not) at
+ * time t, into out, for a block made with g NULL (points anywhere: no tables, no L). Each
+ * point's value is what nnq_expr_block_eval gives at a grid point with its coordinates.
+ * Cannot fail. */
+void nnq_expr_block_points(const struct nnq_expr_block *b, double t, const double *q, int d,
+                           ptrdiff_t count, double *out);
 
 /* The number of tables a block of tree holds (points' values each), for memory estimates;
  * vars and L as create's (L: 1 when the loss is fixed). Cannot fail. */

@@ -389,3 +389,201 @@ void nnq_expr_tree_free(struct nnq_expr_node *n) {
     nnq_expr_tree_free(n->b);
     free(n);
 }
+
+/* ---- derivatives ------------------------------------------------------------------------- */
+
+/* f'(u) for the functions of libmatheval that are differentiable wherever they are defined,
+ * in the placeholder u (libmatheval's own derivatives of asinh and acoth are wrong: tested). */
+static const struct {
+    const char *name, *rule;
+} rules[] = {{"exp", "exp(u)"},
+             {"log", "1/u"},
+             {"sqrt", "1/(2*sqrt(u))"},
+             {"sin", "cos(u)"},
+             {"cos", "-sin(u)"},
+             {"tan", "1/cos(u)^2"},
+             {"cot", "-1/sin(u)^2"},
+             {"sec", "sec(u)*tan(u)"},
+             {"csc", "-csc(u)*cot(u)"},
+             {"asin", "1/sqrt(1-u^2)"},
+             {"acos", "-1/sqrt(1-u^2)"},
+             {"atan", "1/(1+u^2)"},
+             {"acot", "-1/(1+u^2)"},
+             {"asec", "1/(abs(u)*sqrt(u^2-1))"},
+             {"acsc", "-1/(abs(u)*sqrt(u^2-1))"},
+             {"sinh", "cosh(u)"},
+             {"cosh", "sinh(u)"},
+             {"tanh", "1/cosh(u)^2"},
+             {"coth", "-1/sinh(u)^2"},
+             {"sech", "-sech(u)*tanh(u)"},
+             {"csch", "-csch(u)*coth(u)"},
+             {"asinh", "1/sqrt(u^2+1)"},
+             {"acosh", "1/sqrt(u^2-1)"},
+             {"atanh", "1/(1-u^2)"},
+             {"acoth", "1/(1-u^2)"},
+             {"asech", "-1/(u*sqrt(1-u^2))"},
+             {"acsch", "-1/(abs(u)*sqrt(1+u^2))"},
+             {"abs", "2*step(u)-1"},
+             {"erf", "1.1283791670955126*exp(-u^2)"}}; /* 2/sqrt(pi) */
+
+/* The derivative's state: the variable's names; failed: no derivative (a function without a
+ * rule, a jump) or out of memory. */
+struct deriv {
+    const char *const *names;
+    int count, failed;
+};
+
+static int is_var(const struct deriv *dv, const char *name) {
+    for (int i = 0; i < dv->count; i++)
+        if (strcmp(dv->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int depends(const struct deriv *dv, const struct nnq_expr_node *n) {
+    if (!n)
+        return 0;
+    if (n->op == NNQ_EXPR_NAME)
+        return is_var(dv, n->name);
+    return depends(dv, n->a) || depends(dv, n->b);
+}
+
+/* A copy of n, failing dv where memory runs out. */
+static struct nnq_expr_node *copy(struct deriv *dv, const struct nnq_expr_node *n) {
+    struct nnq_expr_node *c = dv->failed ? NULL : nnq_expr_tree_copy(n);
+    dv->failed |= !c;
+    return c;
+}
+
+/* op(a, b), failing dv (and freeing a and b) where either is missing. */
+static struct nnq_expr_node *make(struct deriv *dv, enum nnq_expr_op op, struct nnq_expr_node *a,
+                                  struct nnq_expr_node *b) {
+    const int binary = op >= NNQ_EXPR_ADD;
+    if (dv->failed || !a || (binary && !b)) {
+        dv->failed = 1;
+        nnq_expr_tree_free(a);
+        nnq_expr_tree_free(b);
+        return NULL;
+    }
+    struct nnq_expr_node *n = node(op, a, b);
+    dv->failed |= !n;
+    return n;
+}
+
+static struct nnq_expr_node *make_number(struct deriv *dv, double v) {
+    struct nnq_expr_node *n = dv->failed ? NULL : number(v);
+    dv->failed |= !n;
+    return n;
+}
+
+/* The rule's tree with every u replaced by a copy of arg. */
+static struct nnq_expr_node *substitute(struct deriv *dv, struct nnq_expr_node *rule,
+                                        const struct nnq_expr_node *arg) {
+    if (!rule || dv->failed)
+        return rule;
+    if (rule->op == NNQ_EXPR_NAME && strcmp(rule->name, "u") == 0) {
+        nnq_expr_tree_free(rule);
+        return copy(dv, arg);
+    }
+    rule->a = substitute(dv, rule->a, arg);
+    rule->b = substitute(dv, rule->b, arg);
+    return rule;
+}
+
+/* f'(a) for the function node f(a). */
+static struct nnq_expr_node *outer(struct deriv *dv, const struct nnq_expr_node *f) {
+    for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
+        if (strcmp(rules[k].name, f->name) == 0) {
+            struct nnq_expr_node *rule = nnq_expr_tree_parse(rules[k].rule);
+            dv->failed |= !rule;
+            return substitute(dv, rule, f->a);
+        }
+    dv->failed = 1; /* step, delta, nandelta, or a function without a rule */
+    return NULL;
+}
+
+/* d n / d var, NULL for zero (n does not depend on it) or a failure (dv->failed). */
+static struct nnq_expr_node *derive(struct deriv *dv, const struct nnq_expr_node *n) {
+    if (dv->failed || !depends(dv, n))
+        return NULL;
+    struct nnq_expr_node *da = NULL, *db = NULL;
+    switch (n->op) {
+    case NNQ_EXPR_NAME:
+        return make_number(dv, 1.0);
+    case NNQ_EXPR_NEG:
+        return make(dv, NNQ_EXPR_NEG, derive(dv, n->a), NULL);
+    case NNQ_EXPR_FUN:
+        return make(dv, NNQ_EXPR_MUL, outer(dv, n), derive(dv, n->a));
+    default:
+        break;
+    }
+    da = derive(dv, n->a);
+    db = derive(dv, n->b);
+    if (dv->failed) {
+        nnq_expr_tree_free(da);
+        nnq_expr_tree_free(db);
+        return NULL;
+    }
+    switch (n->op) {
+    case NNQ_EXPR_ADD:
+        return !da ? db : !db ? da : make(dv, NNQ_EXPR_ADD, da, db);
+    case NNQ_EXPR_SUB:
+        return !db ? da : !da ? make(dv, NNQ_EXPR_NEG, db, NULL) : make(dv, NNQ_EXPR_SUB, da, db);
+    case NNQ_EXPR_MUL: { /* a' b + a b' */
+        struct nnq_expr_node *l = da ? make(dv, NNQ_EXPR_MUL, da, copy(dv, n->b)) : NULL;
+        struct nnq_expr_node *r = db ? make(dv, NNQ_EXPR_MUL, copy(dv, n->a), db) : NULL;
+        return !l ? r : !r ? l : make(dv, NNQ_EXPR_ADD, l, r);
+    }
+    case NNQ_EXPR_DIV: { /* a' / b - a b' / b^2 */
+        struct nnq_expr_node *l = da ? make(dv, NNQ_EXPR_DIV, da, copy(dv, n->b)) : NULL;
+        struct nnq_expr_node *r =
+            db ? make(dv, NNQ_EXPR_DIV, make(dv, NNQ_EXPR_MUL, copy(dv, n->a), db),
+                      make(dv, NNQ_EXPR_POW, copy(dv, n->b), make_number(dv, 2.0)))
+               : NULL;
+        return !r ? l : !l ? make(dv, NNQ_EXPR_NEG, r, NULL) : make(dv, NNQ_EXPR_SUB, l, r);
+    }
+    default: /* POW: b a^(b-1) a' where b is constant, else a^b (b' log a + b a' / a) */
+        if (!db)
+            return make(dv, NNQ_EXPR_MUL,
+                        make(dv, NNQ_EXPR_MUL, copy(dv, n->b),
+                             make(dv, NNQ_EXPR_POW, copy(dv, n->a),
+                                  make(dv, NNQ_EXPR_SUB, copy(dv, n->b), make_number(dv, 1.0)))),
+                        da);
+        struct nnq_expr_node *log_a = make_number(dv, 0.0);
+        if (log_a) {
+            log_a->op = NNQ_EXPR_FUN;
+            snprintf(log_a->name, sizeof log_a->name, "log");
+            log_a->a = copy(dv, n->a);
+        }
+        struct nnq_expr_node *sum = make(dv, NNQ_EXPR_MUL, db, log_a);
+        if (da)
+            sum = make(
+                dv, NNQ_EXPR_ADD, sum,
+                make(dv, NNQ_EXPR_DIV, make(dv, NNQ_EXPR_MUL, copy(dv, n->b), da), copy(dv, n->a)));
+        return make(dv, NNQ_EXPR_MUL, copy(dv, n), sum);
+    }
+}
+
+/* simplify() over the whole of n, children first. */
+static struct nnq_expr_node *simplify_all(struct nnq_expr_node *n, struct parser *p) {
+    if (!n)
+        return NULL;
+    n->a = simplify_all(n->a, p);
+    n->b = simplify_all(n->b, p);
+    return simplify(n, p);
+}
+
+struct nnq_expr_node *nnq_expr_tree_derivative(const struct nnq_expr_node *n,
+                                               const char *const *names, int count) {
+    struct deriv dv = {names, count, 0};
+    struct nnq_expr_node *d = derive(&dv, n);
+    if (!dv.failed && !d)
+        d = make_number(&dv, 0.0);
+    struct parser p = {"", 0};
+    d = dv.failed ? d : simplify_all(d, &p);
+    if (dv.failed || p.failed) {
+        nnq_expr_tree_free(d);
+        return NULL;
+    }
+    return d;
+}

@@ -14,8 +14,11 @@
  * started from |psi(0)|^2 its density is |psi(t)|^2 at every t (E. Nelson, Phys. Rev. 150, 1079
  * (1966)); Bohm's trajectories are its noiseless limit (D. Bohm, Phys. Rev. 85, 166 (1952)).
  *
- * Off the grid, psi, grad psi, u_M and grad V are 6-point Lagrange interpolants per axis
- * (degree 5: values to O(dq^6), gradients to O(dq^5)). In time, a step of [run] dt is integrated by
+ * Off the grid, psi, grad psi and u_M are 6-point Lagrange interpolants per axis (degree 5:
+ * values to O(dq^6), gradients to O(dq^5)); grad V is the potential's own where it has one (a
+ * preset, an expression: nnq_potential_gradient, at the walker's place wrapped into the box and
+ * at the time inside the step), evaluated for a block of walkers at once, else V's interpolant
+ * too (a file, an expression of L). In time, a step of [run] dt is integrated by
  * Heun's method (the explicit trapezoid; for nelson the stochastic Heun scheme for additive
  * noise, weak order 2; langevin alike), second order, the fields at the two ends of the step
  * being the solvers' own (V's: the potential at both times); inside a step psi, u_M and V are
@@ -56,6 +59,7 @@
 
 #define WIDTH 6      /* stencil points per axis: nodes -2 .. 3 around the cell */
 #define MAX_LEVEL 16 /* halvings of a step */
+#define CHUNK 256    /* particles a thread takes at once (langevin: V's gradient for all) */
 
 enum { BOHM, MADELUNG, NELSON, LANGEVIN, KINDS };
 static const char *const kind_name[KINDS] = {"bohm", "madelung", "nelson", "langevin"};
@@ -70,7 +74,8 @@ static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DI
  * u[cur] hold the fields at the current time (step * dt) on this rank's rows of axis 0 and
  * `halo` rows either side (rows of `plane` points; u component-major, `ext` points each),
  * psi only when bohm or nelson is followed, u only for madelung, V (the potential, `ext`
- * points) only for langevin: V[1] == V[0] when V does not depend on t (loaded once: v_loaded).
+ * points) only for langevin walkers without V's own gradient (exact): V[1] == V[0] when V does
+ * not depend on t (loaded once: v_loaded).
  * vslab (langevin, or bohm under hermite) holds V on this rank's rows at time vslab_t (NaN:
  * not yet filled), so that the walkers and psi's time derivative fill V once a step. Once the
  * Madelung description has ended (madelung_ended), the madelung particles are NaN and stay there.
@@ -79,7 +84,7 @@ static const enum nnq_diag_column mean_column[KINDS] = {NNQ_DIAG_bohm_q0, NNQ_DI
 struct traj {
     struct nnq_stepper_env env;
     const struct nnq_grid *g;
-    int d, halo, reach, cur, every, madelung_ended, v_loaded;
+    int d, halo, reach, cur, every, madelung_ended, v_loaded, exact;
     unsigned kinds;
     long count, step, rows, substeps, held;
     ptrdiff_t plane, ext;
@@ -110,7 +115,8 @@ static void traj_check(const struct traj *x) {
     assert(x->halo == x->reach + 3 && x->reach >= 2 && (x->cur == 0 || x->cur == 1));
     for (int k = 0; k < KINDS; k++)
         assert(!x->q[k] == !(x->kinds & (1u << k)));
-    assert(!x->V[0] == !(x->kinds & NNQ_TRAJ_LANGEVIN) && !x->V[1] == !x->V[0]);
+    assert(!x->exact || (x->kinds & NNQ_TRAJ_LANGEVIN));
+    assert(!x->V[0] == !((x->kinds & NNQ_TRAJ_LANGEVIN) && !x->exact) && !x->V[1] == !x->V[0]);
     assert(!x->v_loaded || x->V[0] == x->V[1]);
     assert(!x->u[0] == !(x->kinds & NNQ_TRAJ_MADELUNG));
     assert(!x->psi[0] == !(x->kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON)));
@@ -125,6 +131,8 @@ struct axis {
     ptrdiff_t idx[WIDTH];
     double w[WIDTH], dw[WIDTH];
 };
+
+static void wrap(const struct nnq_grid *g, int d, double *q);
 
 /* ---- counter-based random numbers (rng.h) ------------------------------------------------ */
 
@@ -282,11 +290,30 @@ static void interpolate_grad(const struct traj *x, const double *f, const struct
     out[2] = g2;
 }
 
+/* The langevin walkers' drift -mobility grad V at the n points q (point-major), at the fraction
+ * s of the step, into v, from V's own gradient at the points wrapped into the box (at, grad:
+ * n * d doubles of scratch). A point's drift does not depend on the others. */
+static void drift_at(const struct traj *x, const double *q, double s, ptrdiff_t n, double *at,
+                     double *grad, double *v) {
+    const int d = x->d;
+    memcpy(at, q, sizeof(double) * (size_t)(n * d));
+    for (ptrdiff_t j = 0; j < n; j++)
+        wrap(x->g, d, at + j * d);
+    nnq_potential_gradient(x->env.pot, ((double)x->step + s) * x->dt, at, n, grad);
+    for (ptrdiff_t j = 0; j < n * d; j++)
+        v[j] = -x->mobility[j % d] * grad[j];
+}
+
 /* The velocity (nelson, langevin: the drift) of `kind` at q, at the fraction s of the step (0:
  * the current fields, 1: the next ones, linear between; bohm with x->hermite: psi cubic
  * between, from its time derivative at both ends). */
 static void velocity(const struct traj *x, int kind, const double *q, ptrdiff_t c0, double s,
                      double *v) {
+    if (kind == LANGEVIN && x->exact) {
+        double at[3], grad[3];
+        drift_at(x, q, s, 1, at, grad, v);
+        return;
+    }
     struct axis ax[3];
     stencil(x, q, c0, ax);
     const int now = x->cur, next = 1 - x->cur;
@@ -369,20 +396,26 @@ static long substep_rk4(const struct traj *x, double *q, ptrdiff_t c0, double s0
 
 /* Moves q over the fraction [s0, s0 + ds] of the step; dw: the noise over it (zeros for
  * bohm and madelung); node: this sub-step's number in the binary tree of halvings (1: the whole
- * step). A halving splits dw by the Brownian bridge, so that a refined step follows the same
- * Brownian path (rejecting a step for its noise and drawing new noise would thin the noise's
- * tails). Returns the sub-steps. */
+ * step); pre: the two velocities of the step's stages as velocity() gives them, when they were
+ * made beforehand for a block of walkers (NULL: here). A halving splits dw by the Brownian
+ * bridge, so that a refined step follows the same Brownian path (rejecting a step for its
+ * noise and drawing new noise would thin the noise's tails). Returns the sub-steps. */
 static long substep(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0, double s0,
-                    double ds, const double *dw, int level, uint64_t node) {
+                    double ds, const double *dw, int level, uint64_t node, const double *pre) {
     const int d = x->d;
     const double tau = ds * x->dt;
     double v0[3], v1[3], qs[3] = {0, 0, 0};
     if (kind == BOHM && x->hermite)
         return substep_rk4(x, q, c0, s0, ds, level);
-    velocity(x, kind, q, c0, s0, v0);
-    for (int a = 0; a < d; a++)
-        qs[a] = q[a] + tau * v0[a] + dw[a];
-    velocity(x, kind, qs, c0, s0 + ds, v1);
+    if (pre) {
+        memcpy(v0, pre, sizeof(double) * (size_t)d);
+        memcpy(v1, pre + d, sizeof(double) * (size_t)d);
+    } else {
+        velocity(x, kind, q, c0, s0, v0);
+        for (int a = 0; a < d; a++)
+            qs[a] = q[a] + tau * v0[a] + dw[a];
+        velocity(x, kind, qs, c0, s0 + ds, v1);
+    }
     double move = 0, turn = 0;
     for (int a = 0; a < d; a++) {
         move = fmax(move, fabs(tau * v0[a]) / x->g->dq[a]);
@@ -395,20 +428,56 @@ static long substep(const struct traj *x, int kind, long p, double *q, ptrdiff_t
                 0.5 * dw[a] + 0.5 * sigma_of(x, kind, a) * sqrt(tau) * noise(x, kind, p, node, a);
             second[a] = dw[a] - first[a];
         }
-        return substep(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node) +
-               substep(x, kind, p, q, c0, s0 + ds / 2, ds / 2, second, level + 1, 2 * node + 1);
+        return substep(x, kind, p, q, c0, s0, ds / 2, first, level + 1, 2 * node, NULL) +
+               substep(x, kind, p, q, c0, s0 + ds / 2, ds / 2, second, level + 1, 2 * node + 1,
+                       NULL);
     }
     for (int a = 0; a < d; a++)
         q[a] += 0.5 * tau * (v0[a] + v1[a]) + dw[a];
     return 1;
 }
 
-/* Moves particle p of `kind` over the step. Returns the sub-steps it took. */
-static long move(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0) {
+/* The noise of particle p of `kind` over the whole step into dw (zeros for bohm, madelung). */
+static void increment(const struct traj *x, int kind, long p, double *dw) {
+    for (int a = 0; a < x->d; a++)
+        dw[a] = kind == NELSON || kind == LANGEVIN
+                    ? sigma_of(x, kind, a) * sqrt(x->dt) * noise(x, kind, p, 0, a)
+                    : 0.0;
+}
+
+/* Moves particle p of `kind` over the step; pre: its noise and stages made beforehand
+ * (stages()), or NULL. Returns the sub-steps it took. */
+static long move(const struct traj *x, int kind, long p, double *q, ptrdiff_t c0,
+                 const double *pre) {
     double dw[3] = {0, 0, 0};
-    for (int a = 0; a < x->d && (kind == NELSON || kind == LANGEVIN); a++)
-        dw[a] = sigma_of(x, kind, a) * sqrt(x->dt) * noise(x, kind, p, 0, a);
-    return substep(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1);
+    if (pre)
+        memcpy(dw, pre + 2 * x->d, sizeof(double) * (size_t)x->d);
+    else
+        increment(x, kind, p, dw);
+    return substep(x, kind, p, q, c0, 0.0, 1.0, dw, 0, 1, pre);
+}
+
+/* For the langevin walkers mine[0 .. n) with V's own gradient: the velocities of both stages
+ * of the whole step and the noise, 3 d values a walker in pre, for a block of walkers at once
+ * (what substep() and move() would make one by one, bit for bit). */
+static void stages(const struct traj *x, const double *Q, const long *mine, int n, double *pre) {
+    const int d = x->d;
+    double q[CHUNK * 3], qs[CHUNK * 3], v[CHUNK * 3], at[CHUNK * 3], grad[CHUNK * 3];
+    for (int j = 0; j < n; j++)
+        memcpy(q + j * d, Q + mine[j] * d, sizeof(double) * (size_t)d);
+    drift_at(x, q, 0.0, n, at, grad, v);
+    const double tau = 1.0 * x->dt;
+    for (int j = 0; j < n; j++) {
+        double *pj = pre + j * 3 * d;
+        increment(x, LANGEVIN, mine[j], pj + 2 * d);
+        for (int a = 0; a < d; a++) {
+            pj[a] = v[j * d + a];
+            qs[j * d + a] = q[j * d + a] + tau * pj[a] + pj[2 * d + a];
+        }
+    }
+    drift_at(x, qs, 1.0, n, at, grad, v);
+    for (int j = 0; j < n; j++)
+        memcpy(pre + j * 3 * d + d, v + j * d, sizeof(double) * (size_t)d);
 }
 
 /* q into the box [qmin, qmax) (periodic). */
@@ -699,6 +768,7 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
             destroy(x);
             return rc;
         }
+        x->exact = !nnq_par_any(!nnq_potential_gradient(env->pot, 0.0, NULL, 0, NULL));
     }
     x->reach = reach_of(cfg, drift);
     x->halo = x->reach + 3;
@@ -729,7 +799,8 @@ static enum nnq_status create(const struct nnq_stepper_env *env, void **self, st
             bad |= !(x->psi[b] = calloc((size_t)x->ext, sizeof(double complex)));
         if (x->kinds & NNQ_TRAJ_MADELUNG)
             bad |= !(x->u[b] = calloc((size_t)x->ext * (size_t)x->d, sizeof(double)));
-        if ((x->kinds & NNQ_TRAJ_LANGEVIN) && (b == 0 || nnq_potential_time_dependent(env->pot)))
+        if ((x->kinds & NNQ_TRAJ_LANGEVIN) && !x->exact &&
+            (b == 0 || nnq_potential_time_dependent(env->pot)))
             bad |= !(x->V[b] = calloc((size_t)x->ext, sizeof(double)));
     }
     if (!x->V[1])
@@ -813,25 +884,38 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
         if (!Q || (k == MADELUNG && x->madelung_ended))
             continue;
         sort_by_row(x, Q);
-#pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 256) reduction(max : most) \
+        const long chunks = (x->count + CHUNK - 1) / CHUNK;
+        const int batch = k == LANGEVIN && x->exact;
+#pragma omp parallel for num_threads(x->env.threads) schedule(dynamic, 1) reduction(max : most) \
     reduction(+ : held)
-        for (long i = 0; i < x->count; i++) {
-            const long p = x->order[i];
-            double *q = Q + p * d;
-            const ptrdiff_t c0 = cell0(g, q);
-            if (c0 < g->local_0_start || c0 >= g->local_0_start + g->local_n0) {
-                for (int a = 0; a < d; a++)
-                    q[a] = 0.0; /* another rank's: its value comes with the sum */
-                continue;
+        for (long c = 0; c < chunks; c++) {
+            long mine[CHUNK];
+            double pre[CHUNK * 9];
+            int n = 0;
+            for (long i = c * CHUNK; i < x->count && i < (c + 1) * CHUNK; i++) {
+                const long p = x->order[i];
+                double *q = Q + p * d;
+                const ptrdiff_t c0 = cell0(g, q);
+                if (c0 >= g->local_0_start && c0 < g->local_0_start + g->local_n0)
+                    mine[n++] = p;
+                else
+                    for (int a = 0; a < d; a++)
+                        q[a] = 0.0; /* another rank's: its value comes with the sum */
             }
-            const long substeps = move(x, k, p, q, c0);
-            most = substeps > most ? substeps : most;
-            /* the step's reach on axis 0, as the stencil saw it */
-            const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
-                         hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
-            held += k == LANGEVIN && (q[0] < lo || q[0] > hi);
-            q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
-            wrap(g, d, q);
+            if (batch)
+                stages(x, Q, mine, n, pre);
+            for (int j = 0; j < n; j++) {
+                double *q = Q + mine[j] * d;
+                const ptrdiff_t c0 = cell0(g, q);
+                const long substeps = move(x, k, mine[j], q, c0, batch ? pre + j * 3 * d : NULL);
+                most = substeps > most ? substeps : most;
+                /* the step's reach on axis 0, as the stencil saw it */
+                const double lo = g->qmin[0] + (double)(c0 - x->reach) * g->dq[0],
+                             hi = g->qmin[0] + (double)(c0 + x->reach + 1) * g->dq[0];
+                held += k == LANGEVIN && (q[0] < lo || q[0] > hi);
+                q[0] = q[0] < lo ? lo : q[0] > hi ? hi : q[0];
+                wrap(g, d, q);
+            }
         }
         if (ranks > 1)
             nnq_par_sum(Q, (int)(x->count * d));
@@ -953,22 +1037,33 @@ static int points(void *self, int set, const char **name, const double **q, long
     return 0;
 }
 
+/* 1 when cfg's V has a gradient of its own (nnq_potential_gradient), as create finds it. */
+static int exact_gradient(const struct nnq_config *cfg) {
+    struct nnq_potential *pot = NULL;
+    struct nnq_err err;
+    const int exact = nnq_potential_create(cfg, NULL, &pot, &err) == NNQ_OK &&
+                      nnq_potential_gradient(pot, 0.0, NULL, 0, NULL);
+    nnq_potential_destroy(pot);
+    return exact;
+}
+
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed) {
     (void)threads;
     const unsigned kinds = cfg->trajectories_kinds;
+    const int langevin = (kinds & NNQ_TRAJ_LANGEVIN) != 0, exact = langevin && exact_gradient(cfg);
     int nkinds = 0;
     for (int k = 0; k < KINDS; k++)
         nkinds += (kinds >> k) & 1u;
     const size_t psi = kinds & (NNQ_TRAJ_BOHM | NNQ_TRAJ_NELSON) ? 2 * sizeof(double complex) : 0;
     const size_t u = kinds & NNQ_TRAJ_MADELUNG ? 2 * sizeof(double) * (size_t)cfg->dims : 0;
-    const size_t V = kinds & NNQ_TRAJ_LANGEVIN ? (time_dependent ? 2 : 1) * sizeof(double) : 0;
+    const size_t V = langevin && !exact ? (time_dependent ? 2 : 1) * sizeof(double) : 0;
     /* bohm under an order-4 integrator: psi's time derivative at both ends, the transform's
      * array, the kinetic factors and W; V's fill is the walkers' */
     const int hermite = (kinds & NNQ_TRAJ_BOHM) &&
                         nnq_schrodinger_order((enum nnq_integrator)cfg->run_integrator) >= 4;
     const size_t dpsi = hermite ? 2 * sizeof(double complex) : 0;
-    *per_point = psi + u + V + (V || hermite ? sizeof(double) : 0) /* V's fill */ +
+    *per_point = psi + u + V + (langevin || hermite ? sizeof(double) : 0) /* V's fill */ +
                  (hermite ? dpsi + sizeof(double complex) + 2 * sizeof(double) : 0);
     const double plane = (double)cfg->n[1] * (double)cfg->n[2];
     /* the halo of the reach without V's drift (known at create): the drift's share is a few

@@ -78,6 +78,12 @@ enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct
     return NNQ_OK;
 }
 
+int nnq_potential_gradient(const struct nnq_potential *pot, double t, const double *q,
+                           ptrdiff_t count, double *grad) {
+    potential_check(pot);
+    return pot->ops->gradient ? pot->ops->gradient(pot->self, t, q, count, grad) : 0;
+}
+
 int nnq_potential_time_dependent(const struct nnq_potential *pot) {
     return pot->ops->time_dependent(pot->self);
 }

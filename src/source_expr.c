@@ -6,10 +6,12 @@
 #include "nnq/expr.h"
 #include "nnq/source.h"
 
-/* Invariant: field is expr on the grid of create (NULL without a grid). */
+/* Invariant: field is expr on the grid of create (NULL without a grid); grad its gradient
+ * (NULL: none, nnq_expr_gradient_create). */
 struct expression {
     struct nnq_expr *expr;
     struct nnq_expr_field *field;
+    struct nnq_expr_gradient *grad;
 };
 
 static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t, double *V,
@@ -32,6 +34,7 @@ static void destroy(void *self) {
     if (!e)
         return;
     nnq_expr_field_destroy(e->field);
+    nnq_expr_gradient_destroy(e->grad);
     nnq_expr_destroy(e->expr);
     free(e);
 }
@@ -41,7 +44,15 @@ static size_t bytes_per_point(const void *self) {
     return sizeof(double) * (size_t)nnq_expr_tables(e->expr);
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy, NULL};
+static int gradient(const void *self, double t, const double *q, ptrdiff_t count, double *grad) {
+    const struct expression *e = self;
+    if (e->grad)
+        nnq_expr_gradient_eval(e->grad, t, q, count, grad);
+    return e->grad != NULL;
+}
+
+static const struct nnq_source_ops ops = {fill,    time_dependent, bytes_per_point,
+                                          destroy, NULL,           gradient};
 
 static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_EXPR; }
 
@@ -62,6 +73,8 @@ static enum nnq_status create(const struct nnq_config *cfg, const struct nnq_gri
         destroy(e);
         return NNQ_ERR_RUNTIME;
     }
+    e->grad =
+        nnq_expr_gradient_create(e->expr, cfg->qmin, cfg->qmax, cfg->hbar, cfg->particle_mass);
     *out_ops = &ops;
     *self = e;
     return NNQ_OK;

@@ -348,8 +348,8 @@ static double read_bytes(const void *self) {
     return ((const struct file_source *)self)->read_bytes;
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, destroy,
-                                          read_bytes};
+static const struct nnq_source_ops ops = {fill,    time_dependent, bytes_per_point,
+                                          destroy, read_bytes,     NULL};
 
 static int matches(const struct nnq_config *cfg) { return cfg->potential_kind == NNQ_POT_FILE; }
 

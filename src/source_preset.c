@@ -45,6 +45,34 @@ static double value(const struct preset *p, const double *q) {
     return 0.0;
 }
 
+static int gradient(const void *self, double t, const double *q, ptrdiff_t count, double *grad) {
+    (void)t;
+    const struct preset *p = self;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const double *x = q + i * p->dims;
+        double *g = grad + i * p->dims;
+        for (int a = 0; a < p->dims; a++) {
+            const double w2 = p->mass * p->omega[a] * p->omega[a];
+            switch (p->kind) {
+            case NNQ_POT_HARMONIC:
+                g[a] = w2 * x[a];
+                break;
+            case NNQ_POT_DOUBLE_WELL: {
+                const double s = x[0] / p->wells;
+                g[a] = a == 0 ? 4.0 * p->barrier * s * (s * s - 1.0) / p->wells : w2 * x[a];
+                break;
+            }
+            case NNQ_POT_LATTICE:
+                g[a] = p->depth * M_PI / p->period[a] * sin(2.0 * M_PI * x[a] / p->period[a]);
+                break;
+            default:
+                g[a] = 0.0;
+            }
+        }
+    }
+    return 1;
+}
+
 static enum nnq_status fill(const void *self, const struct nnq_grid *g, double t, double *V,
                             struct nnq_err *err) {
     (void)t;
@@ -69,7 +97,8 @@ static size_t bytes_per_point(const void *self) {
     return 0;
 }
 
-static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point, free, NULL};
+static const struct nnq_source_ops ops = {fill, time_dependent, bytes_per_point,
+                                          free, NULL,           gradient};
 
 static int matches(const struct nnq_config *cfg) {
     return cfg->potential_kind != NNQ_POT_EXPR && cfg->potential_kind != NNQ_POT_FILE;

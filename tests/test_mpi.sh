@@ -117,6 +117,9 @@ n = 256
 qmin = -12
 qmax = 12
 boundary = absorbing
+[potential]
+# the step (0 in the box) keeps V's own gradient away: the langevin walkers read V's grid
+V = 0.02*x^2 + step(x - 100)
 [initial]
 preset = superposition
 center = -3, 3

@@ -698,8 +698,151 @@ static void test_compiled(void) {
     }
 }
 
+/* dV/dq_a at q by a 4th-order difference quotient of libmatheval's V (error ~1e-11 here). */
+static double quotient(const struct nnq_expr *e, const double *q, int a, double t) {
+    const double h = 1e-3;
+    double p[4][3];
+    for (int k = 0; k < 4; k++) {
+        for (int b = 0; b < 3; b++)
+            p[k][b] = q[b];
+        p[k][a] += (k < 2 ? 1 : -1) * (k % 2 ? 2 : 1) * h;
+    }
+    double v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = nnq_expr_eval(e, p[k], t, 1.0, 1.0, 0.0);
+    return (8 * (v[0] - v[2]) - (v[1] - v[3])) / (12 * h);
+}
+
+/* The largest |gradient - quotient| / (1 + |quotient|) of text over 200 points of the box
+ * [lo, hi) and 3 times; -1 where the text has no gradient. */
+static double gradient_error(const char *text, int dims, const struct nnq_expr_vars *vars,
+                             const double *lo, const double *hi) {
+    struct nnq_expr *e = NULL;
+    struct nnq_err err = {0};
+    if (nnq_expr_create(text, dims, vars, &e, &err) != NNQ_OK) {
+        CHECK_MSG(0, "%s: %s", text, err.msg);
+        return -1;
+    }
+    struct nnq_expr_gradient *gr = nnq_expr_gradient_create(e, lo, hi, 1.0, 1.0);
+    double worst = gr ? 0.0 : -1.0;
+    enum { P = 200 };
+    double q[P * 3], grad[P * 3];
+    for (int k = 0; k < P; k++)
+        for (int a = 0; a < dims; a++)
+            q[k * dims + a] =
+                lo[a] + (hi[a] - lo[a]) * fmod(0.31 + 0.7548776662 * k * (a + 1), 1.0);
+    for (int i = 0; gr && i < 3; i++) {
+        const double t = 0.9 * i;
+        nnq_expr_gradient_eval(gr, t, q, P, grad);
+        for (int k = 0; k < P; k++) {
+            double at[3] = {0, 0, 0};
+            for (int a = 0; a < dims; a++)
+                at[a] = q[k * dims + a];
+            for (int a = 0; a < dims; a++) {
+                const double want = quotient(e, at, a, t),
+                             r = fabs(grad[k * dims + a] - want) / (1 + fabs(want));
+                worst = isnan(r) ? INFINITY : fmax(worst, r);
+            }
+        }
+    }
+    nnq_expr_gradient_destroy(gr);
+    nnq_expr_destroy(e);
+    return worst;
+}
+
+/* The gradient off the grid (nnq_expr_gradient, nnq_potential_gradient): every function's
+ * rule against difference quotients, on a box inside its domain; the product, quotient, power
+ * and chain rules in 2D and 3D V(t)'s under every name of an axis; no gradient where V has a
+ * jump or a spike in an axis, or L; the presets' against differences of their fill. */
+static void test_gradient(void) {
+    static const struct {
+        const char *f;
+        double lo, hi;
+    } funs[] = {{"exp", -2, 2},    {"log", 0.3, 3},     {"sqrt", 0.3, 3},    {"sin", -3, 3},
+                {"cos", -3, 3},    {"tan", -1.2, 1.2},  {"cot", 0.3, 2.5},   {"sec", -1.2, 1.2},
+                {"csc", 0.3, 2.5}, {"asin", -0.8, 0.8}, {"acos", -0.8, 0.8}, {"atan", -3, 3},
+                {"acot", 0.3, 3},  {"asec", 1.3, 3},    {"acsc", 1.3, 3},    {"sinh", -2, 2},
+                {"cosh", -2, 2},   {"tanh", -2, 2},     {"coth", 0.3, 2},    {"sech", -2, 2},
+                {"csch", 0.3, 2},  {"asinh", -3, 3},    {"acosh", 1.3, 3},   {"atanh", -0.8, 0.8},
+                {"acoth", 1.3, 3}, {"asech", 0.2, 0.9}, {"acsch", 0.3, 3},   {"abs", 0.3, 3},
+                {"abs", -3, -0.3}, {"erf", -2, 2}};
+    for (size_t k = 0; k < sizeof funs / sizeof funs[0]; k++) {
+        char text[64];
+        snprintf(text, sizeof text, "2*%s(x)*(1+0.1*x^2)", funs[k].f);
+        const double lo = funs[k].lo, hi = funs[k].hi;
+        const double e = gradient_error(text, 1, NULL, &lo, &hi);
+        printf("%s on [%g, %g]:\n", text, lo, hi);
+        CHECK_MSG(e >= 0, "%s has no gradient", text);
+        CHECK_NEAR(e, 0, 1e-8);
+    }
+    const double lo2[2] = {-3, -2.5}, hi2[2] = {3, 2.5};
+    static const char *const two[] = {"0.5*(x^2+y^2)-exp(-(x-sin(t))^2-y^2)",
+                                      "0.5*(x^2+y^2)+0.3*tanh(y-cos(t))*sqrt(1+x^2)",
+                                      "q0*y/(1+x^2)-q1^3/(2+cos(t*x))+step(t-1)*x"};
+    for (size_t k = 0; k < sizeof two / sizeof two[0]; k++) {
+        const double e = gradient_error(two[k], 2, NULL, lo2, hi2);
+        printf("%s:\n", two[k]);
+        CHECK_MSG(e >= 0, "%s has no gradient", two[k]);
+        CHECK_NEAR(e, 0, 1e-8);
+    }
+    const struct nnq_expr_vars names = {{"w1", "w2", "w3"}, 0};
+    const double lo3[3] = {0.5, -1, -1}, hi3[3] = {2, 1, 1};
+    const double e3 =
+        gradient_error("w1^w2 + x^2.5*z - q2/w1 + hbar*y*exp(-t)", 3, &names, lo3, hi3);
+    CHECK_MSG(e3 >= 0, "the 3D V has no gradient");
+    CHECK_NEAR(e3, 0, 1e-8);
+    static const char *const none[] = {"step(x)", "x^2+delta(x-1)", "nandelta(y)*x",
+                                       "abs(x)+step(y-t)"};
+    for (size_t k = 0; k < sizeof none / sizeof none[0]; k++)
+        CHECK_MSG(gradient_error(none[k], 2, NULL, lo2, hi2) == -1, "%s has a gradient", none[k]);
+    struct nnq_expr *e = NULL;
+    struct nnq_err err = {0};
+    const struct nnq_expr_vars loss = {{NULL, NULL, NULL}, 1};
+    CHECK(nnq_expr_create("L + x^2", 2, &loss, &e, &err) == NNQ_OK);
+    CHECK(nnq_expr_gradient_create(e, lo2, hi2, 1, 1) == NULL);
+    nnq_expr_destroy(e);
+
+    /* presets: against 4th-order differences of V on a fine grid */
+    static const char *const presets[] = {"preset = harmonic\nomega = 1.3, 0.7",
+                                          "preset = double_well\nbarrier = 2\nwells = 1.2",
+                                          "preset = lattice\ndepth = 1.5\nperiod = 1.1, 0.9"};
+    for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {
+        char ini[512];
+        snprintf(ini, sizeof ini,
+                 "[run]\nsteps = 1\n[grid]\nn = 512, 8\nqmin = -3, -2\nqmax = 3, 2\n"
+                 "[initial]\npreset = gaussian\n[particle]\nmass = 1.7\n[potential]\n%s\n",
+                 presets[k]);
+        static struct nnq_config cfg;
+        struct nnq_grid *g = NULL;
+        struct nnq_potential *pot = NULL;
+        CHECK(nnq_config_load_string(ini, "pot.ini", NULL, 0, &cfg, &err) == NNQ_OK);
+        CHECK(nnq_grid_create(cfg.dims, cfg.n, cfg.qmin, cfg.qmax, &g, &err) == NNQ_OK);
+        CHECK(nnq_potential_create(&cfg, g, &pot, &err) == NNQ_OK);
+        double *V = malloc(sizeof(double) * (size_t)g->local_size);
+        CHECK(nnq_potential_fill(pot, g, 0.0, V, &err) == NNQ_OK);
+        CHECK(nnq_potential_gradient(pot, 0.0, NULL, 0, NULL) == 1);
+        double worst = 0;
+        const ptrdiff_t n1 = g->n[1];
+        for (ptrdiff_t i = 2; i < g->n[0] - 2; i += 7) {
+            const ptrdiff_t j = 3;
+            const double q[2] = {g->q[0][i], g->q[1][j]};
+            double grad[2];
+            CHECK(nnq_potential_gradient(pot, 0.0, q, 1, grad) == 1);
+            const double *c = V + i * n1 + j, h = g->dq[0];
+            const double d0 = (8 * (c[n1] - c[-n1]) - (c[2 * n1] - c[-2 * n1])) / (12 * h);
+            worst = fmax(worst, fabs(grad[0] - d0) / (1 + fabs(d0)));
+        }
+        printf("%s:\n", presets[k]);
+        CHECK_NEAR(worst, 0, 1e-5);
+        free(V);
+        nnq_potential_destroy(pot);
+        nnq_grid_destroy(g);
+    }
+}
+
 int main(void) {
     check_tmpdir("nnq_test_potential", dir, sizeof dir);
+    test_gradient();
     test_landscape();
     test_own_output();
     test_time_series();

@@ -11,6 +11,8 @@
 #ifndef NNQ_EXPR_H
 #define NNQ_EXPR_H
 
+#include <stddef.h>
+
 #include "nnq/err.h"
 
 struct nnq_expr;
@@ -124,5 +126,29 @@ int nnq_expr_field_compiled(const struct nnq_expr_field *f);
 
 /* Frees f; NULL is a no-op. */
 void nnq_expr_field_destroy(struct nnq_expr_field *f);
+
+/*
+ * The gradient of an expression in its axes, at points anywhere (off the grid): from the
+ * derivative of the same tree the split and the compiled fill read (nnq/expr_tree.h), compiled
+ * a block of points at a time, and checked against libmatheval's evaluation of the
+ * derivative's text at sample points of the box [qmin, qmax) and times.
+ */
+struct nnq_expr_gradient;
+
+/* The gradient of e (borrowed for the call) with the constants hbar and mass, checked in the
+ * box [qmin, qmax) (e's dims entries each), or NULL where there is none: e uses L, its tree is
+ * not libmatheval's, it has a jump or a spike (step, delta, nandelta of an axis), the check
+ * fails, or memory ran out. The result is the same on every rank unless memory ran out (a
+ * caller under MPI agrees on it). The caller frees it. */
+struct nnq_expr_gradient *nnq_expr_gradient_create(const struct nnq_expr *e, const double *qmin,
+                                                   const double *qmax, double hbar, double mass);
+
+/* dV/dq at count points q (point-major, dims values each) at time t into grad (the same
+ * shape). A point's values do not depend on the others. Cannot fail. */
+void nnq_expr_gradient_eval(const struct nnq_expr_gradient *gr, double t, const double *q,
+                            ptrdiff_t count, double *grad);
+
+/* Frees gr; NULL is a no-op. */
+void nnq_expr_gradient_destroy(struct nnq_expr_gradient *gr);
 
 #endif

@@ -57,6 +57,15 @@ char *nnq_expr_tree_text(const struct nnq_expr_node *n);
 /* A deep copy of n, or NULL (out of memory). */
 struct nnq_expr_node *nnq_expr_tree_copy(const struct nnq_expr_node *n);
 
+/* The derivative of n in one variable, any of whose names are names[0 .. count) (an axis and
+ * its aliases: x, q0 and its own name), simplified as a parse is (the zero terms of the
+ * product and chain rules left out). NULL where no gradient holds everywhere it is evaluated:
+ * step, delta or nandelta of an argument that depends on the variable (a jump or a spike,
+ * which a derivative taken point by point misses), a function without a rule here; or out of
+ * memory. The caller frees it. */
+struct nnq_expr_node *nnq_expr_tree_derivative(const struct nnq_expr_node *n,
+                                               const char *const *names, int count);
+
 /* Frees the tree; NULL is a no-op. */
 void nnq_expr_tree_free(struct nnq_expr_node *n);
 

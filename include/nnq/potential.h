@@ -32,6 +32,14 @@ enum nnq_status nnq_potential_fill(const struct nnq_potential *pot, const struct
 /* 1 when V depends on t. Cannot fail. */
 int nnq_potential_time_dependent(const struct nnq_potential *pot);
 
+/* dV/dq at count points q (point-major, the grid's dims values each, anywhere: off the grid)
+ * at time t into grad (the same shape), exact where the source has a formula for it (a preset,
+ * an expression without L, jumps or spikes: nnq/expr.h); returns 1, or 0 and writes nothing
+ * where V is known on the grid only (a file, an expression of L) and must be interpolated.
+ * Asked with count 0 whether it has one. Cannot fail. */
+int nnq_potential_gradient(const struct nnq_potential *pot, double t, const double *q,
+                           ptrdiff_t count, double *grad);
+
 /* Bytes its source holds per grid point (tables of V or L). Cannot fail. */
 size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot);
 

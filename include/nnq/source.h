@@ -23,6 +23,12 @@
  *   read_bytes      (NULL: none) the most bytes it holds at once while it reads its files
  *                   (the whole of a table), also when made without a grid. Cannot fail.
  *   destroy         frees self; NULL is a no-op.
+ *   gradient        (NULL: none) dV/dq at count points q (point-major, the grid's d values
+ *                   each, anywhere) at time t into grad (the same shape), from the source's
+ *                   own formula rather than from the grid; returns 0 (writing nothing) where
+ *                   it has none. Asked with count 0 whether it has one. The answer is the same
+ *                   on every rank (a caller under MPI agrees on it in case memory ran out at
+ *                   create). Cannot fail.
  */
 struct nnq_source_ops {
     enum nnq_status (*fill)(const void *self, const struct nnq_grid *g, double t, double *V,
@@ -31,6 +37,7 @@ struct nnq_source_ops {
     size_t (*bytes_per_point)(const void *self);
     void (*destroy)(void *self);
     double (*read_bytes)(const void *self);
+    int (*gradient)(const void *self, double t, const double *q, ptrdiff_t count, double *grad);
 };
 
 /*

@@ -4,7 +4,8 @@
  * sub-steps) in a harmonic trap, as nnq_run drives an observer with a per-step hook:
  *   (b) the Schrodinger stepper alone, one step per call;
  *   (t) the same plus the trajectories observer's hook with N particles of one kind (bohm,
- *       nelson, langevin), sampled from p at t = 0;
+ *       nelson, langevin: grad V the preset's, a moving dip's compiled derivative, or V's
+ *       interpolant), sampled from p at t = 0;
  * and the cost of the particles in Schrodinger steps, (t - b) / b per step, the target being
  * 10^5 particles at most 0.5. Each figure is the median of REPS repetitions.
  * Usage: bench_trajectories [--threads LIST] [--count N] [--steps S]
@@ -65,24 +66,35 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    printf("%-8s %-9s %7s %9s %12s %12s %10s\n", "kind", "state", "threads", "particles",
+    printf("%-8s %-9s %-6s %7s %9s %12s %12s %10s\n", "kind", "state", "V", "threads", "particles",
            "(b) schr/s", "(t) +traj/s", "(t-b)/b");
-    static const char *const kinds[] = {"bohm", "bohm", "nelson", "langevin"}, *const states[] = {
-                                                                                   "gaussian",
-                                                                                   "vortex",
-                                                                                   "gaussian",
-                                                                                   "gaussian"};
+    /* langevin walkers take grad V from the preset's formula, from the expression's compiled
+     * derivative (dip: a moving Gaussian dip) or, where V has none (interp: the same trap with
+     * a step outside the box), from V's interpolant */
+    enum { CASES = 6 };
+    static const char *const kinds[CASES] = {"bohm",     "bohm",     "nelson",
+                                             "langevin", "langevin", "langevin"},
+                             *const states[CASES] = {"gaussian", "vortex",   "gaussian",
+                                                     "gaussian", "gaussian", "gaussian"},
+                             *const vname[CASES] = {"preset", "preset", "preset",
+                                                    "preset", "dip",    "interp"},
+                             *const V[CASES] = {"preset = harmonic",
+                                                "preset = harmonic",
+                                                "preset = harmonic",
+                                                "preset = harmonic",
+                                                "V = 0.5*(x^2+y^2)-exp(-(x-sin(t))^2-y^2)",
+                                                "V = 0.5*(x^2+y^2)+step(x-100)"};
     for (int th = 0; th < nthreads; th++)
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < CASES; k++) {
             char ini[1024];
             snprintf(ini, sizeof ini,
                      "[run]\nsteps = 1\ndt = 1e-3\nthreads = %d\n"
                      "[grid]\nn = 512, 512\nqmin = -12\nqmax = 12\n"
-                     "[potential]\npreset = harmonic\n"
+                     "[potential]\n%s\n"
                      "[initial]\npreset = %s\nwidth = 2\nmomentum = 0.5, 0\n%s"
                      "[madelung]\nenabled = false\n"
                      "[trajectories]\ncount = %ld\nkinds = %s\n",
-                     threads[th], states[k], k == 1 ? "core = 0.5\n" : "", count, kinds[k]);
+                     threads[th], V[k], states[k], k == 1 ? "core = 0.5\n" : "", count, kinds[k]);
             static struct nnq_config cfg;
             struct nnq_err err = {0};
             struct nnq_grid *g = NULL;
@@ -104,8 +116,8 @@ int main(int argc, char **argv) {
             if (traj->start(obs, &ref, &err))
                 die(&err);
             const double b = per_step(self[0], NULL, steps), t = per_step(self[0], obs, steps);
-            printf("%-8s %-9s %7d %9ld %12.1f %12.1f %10.3f\n", kinds[k], states[k], threads[th],
-                   count, 1.0 / b, 1.0 / t, (t - b) / b);
+            printf("%-8s %-9s %-6s %7d %9ld %12.1f %12.1f %10.3f\n", kinds[k], states[k], vname[k],
+                   threads[th], count, 1.0 / b, 1.0 / t, (t - b) / b);
             traj->destroy(obs);
             ops[0]->destroy(self[0]);
             nnq_potential_destroy(pot);
