@@ -13,6 +13,7 @@
 #include "nnq/absorber.h"
 #include "nnq/initial.h"
 #include "nnq/madelung.h"
+#include "nnq/potential.h"
 
 static void json_string(FILE *out, const char *s) {
     fputc('"', out);
@@ -480,6 +481,17 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
                     a ? ";" : "", a, mob, D, D / mob, sqrt(2 * D * cfg->run_dt) / dq[a]);
         }
         fputc('\n', out);
+    }
+    if (cfg->trajectories_count > 0 && (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN)) {
+        struct nnq_potential *pot = NULL;
+        struct nnq_err err;
+        const int own = nnq_potential_create(cfg, NULL, &pot, &err) == NNQ_OK &&
+                        nnq_potential_gradient(pot, 0.0, NULL, 0, NULL);
+        nnq_potential_destroy(pot);
+        fprintf(out, "langevin walkers' grad V: %s\n",
+                own ? "V's own (the preset's, or the expression's derivative), exact off the grid"
+                    : "from V's 6-point interpolant on the grid (V has no gradient of its own: "
+                      "a file, L, or a jump or spike in an axis)");
     }
     struct nnq_estimate e;
     nnq_run_estimate(cfg, 0, &e);

@@ -271,6 +271,16 @@ static void test_simulate(void) {
     CHECK_MSG(strstr(out_text(), "langevin walkers (classical): axis 0: mobility 2, D 0.5, "
                                  "temperature D / mobility = 0.25"),
               "%s", out_text());
+    /* where their grad V comes from: V's own, or V's interpolant (a step in an axis) */
+    CHECK_MSG(strstr(out_text(), "langevin walkers' grad V: V's own"), "%s", out_text());
+    char stepped[300];
+    snprintf(stepped, sizeof stepped, "%s/stepped.ini", dir);
+    write_file(stepped, "[run]\nsteps = 4\n[grid]\nn = 64\nqmin = -8\nqmax = 8\n"
+                        "[potential]\nV = 0.5*x^2+step(x-100)\n[initial]\npreset = gaussian\n"
+                        "[trajectories]\ncount = 10\nkinds = langevin\n");
+    CHECK(run("check stepped.ini") == 0);
+    CHECK_MSG(strstr(out_text(), "langevin walkers' grad V: from V's 6-point interpolant"), "%s",
+              out_text());
     /* check builds what simulate builds first: it finds what simulate would refuse */
     CHECK(run("check good.ini") == 0 && strstr(out_text(), "potential at t = 0: from 0 to ") &&
           strstr(out_text(), "its minimum at q = (0)") &&
