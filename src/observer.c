@@ -8,6 +8,7 @@
 
 /* the comparison first: the others may read its columns of the row */
 const struct nnq_observer_ops *const nnq_observers[] = {
+    &nnq_observer_defects, /* first: the comparison's summary reads its t_multivalued */
     &nnq_observer_compare,
     &nnq_observer_trajectories,
     &nnq_observer_basins,

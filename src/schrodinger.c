@@ -14,7 +14,6 @@
  */
 #include "nnq/schrodinger.h"
 
-#include "nnq/multivalued.h"
 #include "nnq/par.h"
 #include "simd.h"
 
@@ -571,8 +570,7 @@ void nnq_schrodinger_destroy(struct nnq_schrodinger *s) {
 
 /* ---- its columns of a diagnostics row ---- */
 
-void nnq_schrodinger_columns(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                             struct nnq_diag_row *row) {
+void nnq_schrodinger_columns(struct nnq_schrodinger *s, struct nnq_diag_row *row) {
     struct nnq_observables o;
     double *v = row->value;
     nnq_schrodinger_diagnose(s, &o, &v[NNQ_DIAG_entropy], &v[NNQ_DIAG_fisher]);
@@ -584,18 +582,12 @@ void nnq_schrodinger_columns(struct nnq_schrodinger *s, double support_floor, do
         v[NNQ_DIAG_q0_mean + 2 * a] = o.q_mean[a];
         v[NNQ_DIAG_q0_sq_mean + 2 * a] = o.q2_mean[a];
     }
-    const struct nnq_grid *g = nnq_schrodinger_grid(s);
-    struct nnq_multivalued mv;
-    nnq_multivalued_detect(g, nnq_schrodinger_psi(s), support_floor, node_depth, &mv);
-    v[g->dims == 1 ? NNQ_DIAG_node_count : NNQ_DIAG_vortex_count] = (double)mv.count;
-    v[NNQ_DIAG_vortex_length] = mv.length;
-    v[NNQ_DIAG_nodal_edges] = (double)mv.edges;
-    v[NNQ_DIAG_defect_weight] = mv.weight;
-    v[NNQ_DIAG_edge_density] = nnq_diag_edge_density(g, nnq_schrodinger_psi(s));
+    v[NNQ_DIAG_edge_density] =
+        nnq_diag_edge_density(nnq_schrodinger_grid(s), nnq_schrodinger_psi(s));
 }
 
-void nnq_schrodinger_sample(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                            double t, long step, struct nnq_diag_row *row) {
+void nnq_schrodinger_sample(struct nnq_schrodinger *s, double t, long step,
+                            struct nnq_diag_row *row) {
     nnq_diag_clear(row, t, step);
-    nnq_schrodinger_columns(s, support_floor, node_depth, row);
+    nnq_schrodinger_columns(s, row);
 }

@@ -258,18 +258,18 @@ static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *
             end(x, r[NNQ_DIAG_t], &x->failed) == NNQ_OK)
             nnq_err_clear(&x->failed);
     }
-    if (!isnan(x->t_end)) {
+    if (!isnan(x->t_end))
         r[NNQ_DIAG_madelung_substeps] = 0;
-        weigh(x, row);
-    }
 }
 
-/* With on_failure = stop: the failure its last sample found (the description has not ended). */
+/* Once ended: the reason weighed with psi's defect weight of this row, which check (after every
+ * stepper's and observer's sample) sees. With on_failure = stop: the failure its last sample
+ * found (the description has not ended). */
 static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                              const struct nnq_diag_row *first, struct nnq_err *err) {
     struct madelung *x = self;
-    (void)row;
     (void)first;
+    weigh(x, row);
     if (x->failed.code == NNQ_OK)
         return NNQ_OK;
     *err = x->failed;

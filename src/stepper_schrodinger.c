@@ -1,8 +1,8 @@
 /*
  * stepper_schrodinger.c - the Schrodinger description as a stepper (nnq/stepper.h): the
- * split-step solver of nnq/schrodinger.h, its observables and the defects of its phase
- * (nnq/multivalued.h). It is the reference: it starts from the config's initial state and the
- * other descriptions start from, and are compared with, its view.
+ * split-step solver of nnq/schrodinger.h and its observables (the defects of its phase are
+ * an observer's: src/observer_defects.c). It is the reference: it starts from the config's initial
+ * state and the other descriptions start from, and are compared with, its view.
  */
 #include <assert.h>
 #include <math.h>
@@ -119,8 +119,7 @@ static enum nnq_status advance(void *self, long nsteps, double t0, struct nnq_er
 static void sample(void *self, const struct nnq_view *ref, struct nnq_diag_row *row) {
     struct schrodinger *x = self;
     (void)ref;
-    const struct nnq_config *cfg = x->env.cfg;
-    nnq_schrodinger_columns(x->s, cfg->defects_support_floor, cfg->defects_node_depth, row);
+    nnq_schrodinger_columns(x->s, row);
     if (x->absorbing)
         row->value[NNQ_DIAG_absorbed] = x->norm0 - row->value[NNQ_DIAG_norm];
 }
@@ -147,8 +146,7 @@ static enum nnq_status check(void *self, const struct nnq_diag_row *row,
                        cfg->run_dt, nnq_config_kinetic_phase(cfg));
 }
 
-/* The drifts of norm and energy; when psi first had a node or vortex and the floors its
- * defect weight passed (and the divergence levels, read off the row: nnq/parting.h); the
+/* The drifts of norm and energy; the
  * largest edge density and when it first passed NNQ_EDGE_DENSITY_WARN. Through an absorbing
  * layer the edge density is weighted by the mass left in the box (norm / initial norm): the
  * last millionth of a packet that the layer took up sits at the faces, with a high density
@@ -163,11 +161,6 @@ static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_sum
         sum->max_norm_drift = dn;
     if (de > sum->max_energy_drift)
         sum->max_energy_drift = de;
-    const double defects = x->env.g->dims == 1 ? v[NNQ_DIAG_node_count]
-                                               : v[NNQ_DIAG_vortex_count] + v[NNQ_DIAG_nodal_edges];
-    if (isnan(sum->t_multivalued) && defects > 0)
-        sum->t_multivalued = v[NNQ_DIAG_t];
-    nnq_parting_track(&sum->parting, row);
     const double left = v[NNQ_DIAG_norm] / n0;
     const double edge = v[NNQ_DIAG_edge_density] * (x->absorbing ? left : 1.0);
     if (isnan(sum->edge_density) || edge > sum->edge_density)

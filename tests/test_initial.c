@@ -51,7 +51,7 @@ static void open_state(struct state *st, const char *ini) {
     if (nnq_schrodinger_create(st->g, st->pot, &par, &st->s, &err) ||
         nnq_initial_fill(&st->cfg, st->g, NULL, nnq_schrodinger_psi(st->s), &err))
         goto fail;
-    nnq_schrodinger_sample(st->s, 1e-6, 0.1, 0, 0, &st->row);
+    nnq_schrodinger_sample(st->s, 0, 0, &st->row);
     return;
 fail:
     fprintf(stderr, "setup failed: %s\n", err.msg);

@@ -150,7 +150,7 @@ static void test_free_spreading(void) {
     const double t = 6.0, hbar = 0.2, mass = 1.3, s0 = 0.25;
     sim_run(&m, lround(t / 0.005));
     struct nnq_diag_row row;
-    nnq_schrodinger_sample(m.s, 1e-6, 0.1, t, 0, &row);
+    nnq_schrodinger_sample(m.s, t, 0, &row);
     double mean = row.value[NNQ_DIAG_q0_mean];
     double var = row.value[NNQ_DIAG_q0_sq_mean] - mean * mean;
     double tau = hbar * t / (2 * mass * s0 * s0);
@@ -175,7 +175,7 @@ static void test_norm(void) {
         sim_open(&m, coherent_1d, order4, k);
         sim_run(&m, 2000);
         struct nnq_diag_row row;
-        nnq_schrodinger_sample(m.s, 1e-6, 0.1, 0, 0, &row);
+        nnq_schrodinger_sample(m.s, 0, 0, &row);
         CHECK_NEAR(row.value[NNQ_DIAG_norm] - 1.0, 0.0, 1e-12);
         sim_close(&m);
     }
@@ -208,7 +208,7 @@ static void convergence(const char *integrator, double dt0, double lo, double hi
     struct sim ref;
     sim_open(&ref, ini, sets, 2);
     struct nnq_diag_row row0;
-    nnq_schrodinger_sample(ref.s, 1e-6, 0.1, 0, 0, &row0);
+    nnq_schrodinger_sample(ref.s, 0, 0, &row0);
     sim_run(&ref, lround(T / (dt0 / 64)));
 
     double err_psi[3], err_e[3];
@@ -221,7 +221,7 @@ static void convergence(const char *integrator, double dt0, double lo, double hi
         err_psi[r] =
             l2_diff(nnq_schrodinger_psi(m.s), nnq_schrodinger_psi(ref.s), m.g->total, m.g->dv);
         struct nnq_diag_row row;
-        nnq_schrodinger_sample(m.s, 1e-6, 0.1, T, 0, &row);
+        nnq_schrodinger_sample(m.s, T, 0, &row);
         err_e[r] = fabs(row.value[NNQ_DIAG_energy] - row0.value[NNQ_DIAG_energy]);
         sim_close(&m);
     }
@@ -286,7 +286,7 @@ static void test_ground_state(void) {
     sim_open(&m, ini1, NULL, 0);
     sim_run(&m, 3000);
     struct nnq_diag_row row;
-    nnq_schrodinger_sample(m.s, 1e-6, 0.1, 0, 0, &row);
+    nnq_schrodinger_sample(m.s, 0, 0, &row);
     CHECK_NEAR(row.value[NNQ_DIAG_energy], 0.8 * 1.7 / 2, 1e-8);
     CHECK_NEAR(row.value[NNQ_DIAG_norm], 1.0, 1e-12);
     sim_close(&m);
@@ -297,7 +297,7 @@ static void test_ground_state(void) {
                                "[initial]\npreset = gaussian\ncenter = 0.5, -0.5, 0\n";
     sim_open(&m, ini3, NULL, 0);
     sim_run(&m, 3000);
-    nnq_schrodinger_sample(m.s, 1e-6, 0.1, 0, 0, &row);
+    nnq_schrodinger_sample(m.s, 0, 0, &row);
     CHECK_NEAR(row.value[NNQ_DIAG_energy], 3 * 1.1 / 2, 1e-8);
     sim_close(&m);
 }
@@ -315,7 +315,7 @@ static void test_time_dependent(void) {
     const double t = 3.0;
     sim_run(&m, lround(t / 0.002));
     struct nnq_diag_row row;
-    nnq_schrodinger_sample(m.s, 1e-6, 0.1, t, 0, &row);
+    nnq_schrodinger_sample(m.s, t, 0, &row);
     CHECK_NEAR(row.value[NNQ_DIAG_q0_mean], 0.2 * t + 0.5 * (1 - cos(t)), 1e-5);
     sim_close(&m);
 }

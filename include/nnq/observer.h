@@ -4,8 +4,9 @@
  *
  * A stepper (nnq/stepper.h) evolves a field; an observer reads the steppers' views and owns
  * what it makes of them: its diagnostics columns, its snapshot fields and group in the file,
- * its checkpoint datasets, its own output at each row. Trajectories are one (particles moved
- * by the views' velocities); the walker kinds, regions and basins to come are others. A run
+ * its checkpoint datasets, its own output at each row. psi's defects, the comparison of the
+ * two descriptions, the trajectories (particles and walkers moved by the views' velocities or
+ * V's gradient), the basins and regions, and the eigenstates' populations are observers. A run
  * creates and starts its observers after its steppers, and calls them after the steppers at
  * each point of the schedule (sample, check, record, snapshot, checkpoint), in table order.
  *
@@ -85,8 +86,8 @@ struct nnq_observer_ops {
 extern const struct nnq_observer_ops *const nnq_observers[];
 
 /* The observers of the table. */
-extern const struct nnq_observer_ops nnq_observer_compare, nnq_observer_trajectories,
-    nnq_observer_basins, nnq_observer_states;
+extern const struct nnq_observer_ops nnq_observer_defects, nnq_observer_compare,
+    nnq_observer_trajectories, nnq_observer_basins, nnq_observer_states;
 
 /* For an observer's summary (nnq_summary's observed_json, observed_text): appends what printf
  * would print to buf (size bytes, cut there); appends v[0 .. n) as a JSON list (null for NaN

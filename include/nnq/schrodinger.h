@@ -94,13 +94,13 @@ size_t nnq_schrodinger_bytes_per_point(enum nnq_integrator integrator, int time_
 void nnq_schrodinger_destroy(struct nnq_schrodinger *s);
 
 /* Fills the Schrodinger columns of row from s's current psi: the observables, entropy and
- * Fisher information, the defects of psi (support_floor, node_depth: multivalued.h) and the
- * edge density. Collective. Cannot fail. */
-void nnq_schrodinger_columns(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                             struct nnq_diag_row *row);
+ * Fisher information (spectral: from psi's transform, which s holds) and the edge density.
+ * psi's defects are the defects observer's (src/observer_defects.c, nnq/multivalued.h).
+ * Collective. Cannot fail. */
+void nnq_schrodinger_columns(struct nnq_schrodinger *s, struct nnq_diag_row *row);
 
 /* nnq_diag_clear(row, t, step), then nnq_schrodinger_columns. Collective. Cannot fail. */
-void nnq_schrodinger_sample(struct nnq_schrodinger *s, double support_floor, double node_depth,
-                            double t, long step, struct nnq_diag_row *row);
+void nnq_schrodinger_sample(struct nnq_schrodinger *s, double t, long step,
+                            struct nnq_diag_row *row);
 
 #endif

@@ -71,7 +71,10 @@ struct nnq_stepper_env {
  *   sample           writes its columns of row (the others untouched); ref: the reference's
  *                    view (the first stepper gets its own). Collective. Cannot fail.
  *   check            NNQ_ERR_NUMERIC when its columns of row show a failure (NaN, a norm or
- *                    mass that drifted), naming the solver; first: the row at t = 0.
+ *                    mass that drifted), naming the solver; first: the row at t = 0. row is
+ *                    complete (every stepper's and observer's sample), so this is where a
+ *                    stepper reads others' columns of it (the Madelung description's end
+ *                    weighed with psi's defect weight).
  *   view             its fields; valid until the next call into self. Collective.
  *   field            the data of snapshot field k of `group`, valid until the next call.
  *                    Collective.
