@@ -238,20 +238,20 @@ void nnq_report_json(FILE *out, const struct nnq_config *cfg, const struct nnq_s
     json_axes(out, "q_mean", &sum->last, NNQ_DIAG_q0_mean, 2, cfg->dims);
     json_axes(out, "q_sq_mean", &sum->last, NNQ_DIAG_q0_sq_mean, 2, cfg->dims);
     fprintf(out, ",\"madelung\":%s,\"madelung_quantum\":%s,\"t_multivalued\":",
-            sum->madelung ? "true" : "false",
-            sum->madelung ? (cfg->madelung_quantum ? "true" : "false") : "null");
+            cfg->madelung_enabled ? "true" : "false",
+            cfg->madelung_enabled ? (cfg->madelung_quantum ? "true" : "false") : "null");
     json_number(out, sum->t_multivalued);
     fprintf(out, ",\"multivalued_from_start\":%s", sum->t_multivalued == 0.0 ? "true" : "false");
     fputs(",\"edge_density\":", out);
     json_number(out, sum->edge_density);
     fputs(",\"t_edge\":", out);
     json_number(out, sum->t_edge);
-    json_divergence(out, "divergence_before", sum->madelung, sum->div_before);
-    json_divergence(out, "divergence_after", sum->madelung && !isnan(sum->t_multivalued),
+    json_divergence(out, "divergence_before", cfg->madelung_enabled, sum->div_before);
+    json_divergence(out, "divergence_after", cfg->madelung_enabled && !isnan(sum->t_multivalued),
                     sum->div_after);
-    json_parting(out, &sum->parting, sum->madelung, cfg->madelung_quantum);
+    json_parting(out, &sum->parting, cfg->madelung_enabled, cfg->madelung_quantum);
     fputs(",\"madelung_held\":", out);
-    json_number(out, sum->madelung ? sum->held : NAN);
+    json_number(out, cfg->madelung_enabled ? sum->held : NAN);
     fputs(",\"ended\":", out);
     if (isnan(sum->t_ended))
         fputs("null", out);
@@ -344,7 +344,7 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                 "opposite one (a weight changing sign), and spectral derivatives ripple at the "
                 "grid scale; widen [grid] qmin/qmax\n",
                 NNQ_EDGE_DENSITY_WARN, sum->t_edge, sum->edge_density);
-    if (sum->madelung) {
+    if (cfg->madelung_enabled) {
         if (!cfg->madelung_quantum)
             fprintf(out, "  Madelung: the classical limit (no quantum potential): the divergence "
                          "is the quantum description's from the classical one\n");
@@ -359,13 +359,13 @@ void nnq_report_summary(FILE *out, const struct nnq_config *cfg, const struct nn
                     "div_j_l1 %.3e, infidelity %.3e\n",
                     sum->div_after[0], sum->div_after[1], sum->div_after[2], sum->div_after[3]);
     }
-    text_parting(out, &sum->parting, sum->madelung, cfg->madelung_quantum);
+    text_parting(out, &sum->parting, cfg->madelung_enabled, cfg->madelung_quantum);
     if (!isnan(sum->t_ended))
         fprintf(out,
                 "  the %s description ended at t = %g (its columns are NaN from then on; the "
                 "others ran on): %s\n",
                 sum->ended_by, sum->t_ended, sum->ended_reason);
-    if (sum->madelung && sum->held > NNQ_HELD_WARN)
+    if (cfg->madelung_enabled && sum->held > NNQ_HELD_WARN)
         fprintf(out,
                 "  warning: the Madelung solver held the velocity (a regularisation: p_M below "
                 "sqrt(density_floor) of its peak) on up to %.2g of its mass, more than %g: its "

@@ -511,7 +511,6 @@ void nnq_run_summary_init(const struct nnq_config *cfg, const struct nnq_run_opt
                           struct nnq_summary *sum) {
     memset(sum, 0, sizeof *sum);
     sum->threads = opt->threads > 0 ? opt->threads : (int)cfg->run_threads;
-    sum->madelung = cfg->madelung_enabled;
     sum->t_multivalued = NAN;
     nnq_parting_init(&sum->parting);
     sum->held = NAN;

@@ -101,7 +101,6 @@ struct nnq_summary {
     NNQ_SUMMARY_VALUES(NNQ_X_MEMBER)
     struct nnq_parting parting; /* floors of the defect weight, levels of divergence */
     long snapshots;
-    int madelung;           /* the Madelung solver ran */
     double absorb_strength; /* [grid] absorb_strength, or the one chosen for 0 (absorbing) */
     double absorb_k;        /* the wave number it was chosen for (NaN: given, or periodic) */
     char ended_by[32];      /* a description that ended while the others ran on ("": none) */
