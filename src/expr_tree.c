@@ -426,12 +426,18 @@ static const struct {
              {"abs", "2*step(u)-1"},
              {"erf", "1.1283791670955126*exp(-u^2)"}}; /* 2/sqrt(pi) */
 
-/* The derivative's state: the variable's names; failed: no derivative (a function without a
- * rule, a jump) or out of memory. */
+/* The derivative's state: the variable's names; nodes: how many it has made (copies
+ * included); failed: no derivative (a function without a rule, a jump, more than
+ * NNQ_EXPR_DERIVATIVE_NODES nodes) or out of memory. */
 struct deriv {
     const char *const *names;
     int count, failed;
+    long nodes;
 };
+
+static long tree_size(const struct nnq_expr_node *n) {
+    return n ? 1 + tree_size(n->a) + tree_size(n->b) : 0;
+}
 
 static int is_var(const struct deriv *dv, const char *name) {
     for (int i = 0; i < dv->count; i++)
@@ -450,6 +456,8 @@ static int depends(const struct deriv *dv, const struct nnq_expr_node *n) {
 
 /* A copy of n, failing dv where memory runs out. */
 static struct nnq_expr_node *copy(struct deriv *dv, const struct nnq_expr_node *n) {
+    dv->nodes += tree_size(n);
+    dv->failed |= dv->nodes > NNQ_EXPR_DERIVATIVE_NODES;
     struct nnq_expr_node *c = dv->failed ? NULL : nnq_expr_tree_copy(n);
     dv->failed |= !c;
     return c;
@@ -465,7 +473,11 @@ static struct nnq_expr_node *make(struct deriv *dv, enum nnq_expr_op op, struct 
         nnq_expr_tree_free(b);
         return NULL;
     }
-    struct nnq_expr_node *n = node(op, a, b);
+    struct nnq_expr_node *n = ++dv->nodes > NNQ_EXPR_DERIVATIVE_NODES ? NULL : node(op, a, b);
+    if (!n && dv->nodes > NNQ_EXPR_DERIVATIVE_NODES) {
+        nnq_expr_tree_free(a);
+        nnq_expr_tree_free(b);
+    }
     dv->failed |= !n;
     return n;
 }
@@ -575,7 +587,7 @@ static struct nnq_expr_node *simplify_all(struct nnq_expr_node *n, struct parser
 
 struct nnq_expr_node *nnq_expr_tree_derivative(const struct nnq_expr_node *n,
                                                const char *const *names, int count) {
-    struct deriv dv = {names, count, 0};
+    struct deriv dv = {names, count, 0, 0};
     struct nnq_expr_node *d = derive(&dv, n);
     if (!dv.failed && !d)
         d = make_number(&dv, 0.0);

@@ -795,6 +795,20 @@ static void test_gradient(void) {
                                        "abs(x)+step(y-t)"};
     for (size_t k = 0; k < sizeof none / sizeof none[0]; k++)
         CHECK_MSG(gradient_error(none[k], 2, NULL, lo2, hi2) == -1, "%s has a gradient", none[k]);
+    /* the derivative's size limit: a product of k factors x takes about k^2 nodes (the product
+     * rule copies the factors before), 40000 for 200 */
+    for (int k = 100; k <= 200; k += 100) {
+        char text[1024] = "x";
+        for (int i = 1; i < k; i++)
+            strcat(text, "*x");
+        struct nnq_expr_node *tree = nnq_expr_tree_parse(text), *d;
+        const char *x[] = {"x"};
+        CHECK(tree != NULL);
+        d = nnq_expr_tree_derivative(tree, x, 1);
+        CHECK_MSG(k == 100 ? d != NULL : d == NULL, "%d factors: %s", k, d ? "derived" : "none");
+        nnq_expr_tree_free(d);
+        nnq_expr_tree_free(tree);
+    }
     struct nnq_expr *e = NULL;
     struct nnq_err err = {0};
     const struct nnq_expr_vars loss = {{NULL, NULL, NULL}, 1};

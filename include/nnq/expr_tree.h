@@ -61,8 +61,11 @@ struct nnq_expr_node *nnq_expr_tree_copy(const struct nnq_expr_node *n);
  * its aliases: x, q0 and its own name), simplified as a parse is (the zero terms of the
  * product and chain rules left out). NULL where no gradient holds everywhere it is evaluated:
  * step, delta or nandelta of an argument that depends on the variable (a jump or a spike,
- * which a derivative taken point by point misses), a function without a rule here; or out of
- * memory. The caller frees it. */
+ * which a derivative taken point by point misses), a function without a rule here; where it
+ * would take more than NNQ_EXPR_DERIVATIVE_NODES nodes (the product and chain rules copy
+ * subtrees: a long product of factors in the variable grows as the square of its length);
+ * or out of memory. The caller frees it. */
+#define NNQ_EXPR_DERIVATIVE_NODES 20000L
 struct nnq_expr_node *nnq_expr_tree_derivative(const struct nnq_expr_node *n,
                                                const char *const *names, int count);
 
