@@ -90,8 +90,9 @@ def cases(outdir):
 
 def run(nnq, outdir, mpi, only):
     os.makedirs(outdir, exist_ok=True)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
+    # no FFTW wisdom: plans from wisdom that another run left would change the last bits
+    env = dict(os.environ, NNQ_WISDOM="", OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
     for name, ini, sets, cwd in cases(outdir):
         if only and name not in only:
             continue
