@@ -6,6 +6,7 @@
 #include "nnq/grid.h"
 #include "nnq/par.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
@@ -855,6 +856,7 @@ struct nnq_expr_gradient *nnq_expr_gradient_create(const struct nnq_expr *e, con
 
 void nnq_expr_gradient_eval(const struct nnq_expr_gradient *gr, double t, const double *q,
                             ptrdiff_t count, double *grad) {
+    assert(gr && gr->d >= 1 && gr->d <= 3 && gr->block[gr->d - 1] && (gr->d == 3 || !gr->block[2]));
     double part[NNQ_EXPR_BLOCK];
     for (ptrdiff_t i = 0; i < count; i += NNQ_EXPR_BLOCK) {
         const ptrdiff_t m = count - i < NNQ_EXPR_BLOCK ? count - i : NNQ_EXPR_BLOCK;
