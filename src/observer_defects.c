@@ -71,15 +71,6 @@ static void summarize(void *self, const struct nnq_diag_row *row, struct nnq_sum
     nnq_parting_track(&sum->parting, row);
 }
 
-static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
-                   double *fixed) {
-    (void)cfg;
-    (void)time_dependent;
-    (void)threads;
-    *per_point = 0; /* the detection reads psi and the grid's halo row in place */
-    *fixed = 0;
-}
-
 const struct nnq_observer_ops nnq_observer_defects = {
     .name = "defects",
     .group = {NULL, NULL, 0, NULL},
@@ -87,6 +78,5 @@ const struct nnq_observer_ops nnq_observer_defects = {
     .create = create,
     .sample = sample,
     .summarize = summarize,
-    .memory = memory,
-    .destroy = free,
+    .destroy = free, /* no memory: the detection reads psi and the grid's halo row in place */
 };

@@ -566,15 +566,16 @@ enum nnq_status nnq_run(const struct nnq_config *cfg, const struct nnq_run_optio
 
 /* ---- what a run will take ----------------------------------------------------------------- */
 
-/* What one stepper or observer adds: its memory into *e, its snapshot values per point into
- * *fields. */
+/* What one stepper or observer adds: its memory into *e (memory NULL: none beyond its struct),
+ * its snapshot values per point into *fields. */
 static void add_estimate(const struct nnq_config *cfg, int td, int threads,
                          void (*memory)(const struct nnq_config *, int, int, size_t *, double *),
                          const struct nnq_output_group *group, struct nnq_estimate *e,
                          double *fields) {
-    size_t per_point;
-    double fixed;
-    memory(cfg, td, threads, &per_point, &fixed);
+    size_t per_point = 0;
+    double fixed = 0;
+    if (memory)
+        memory(cfg, td, threads, &per_point, &fixed);
     e->bytes_per_point += per_point;
     e->fixed += fixed;
     for (int f = 0; f < group->nfields; f++) {

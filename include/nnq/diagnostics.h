@@ -6,9 +6,9 @@
  * a column exists in a run when min_dims <= d <= max_dims and, for part != 0, when the run
  * has one of the parts of that mask (NNQ_PART_*: the Madelung solver, trajectories of a kind).
  * Each column is written by the stepper or observer that owns it, in its sample (the
- * Schrodinger description's: nnq_schrodinger_columns; psi's defects: src/observer_defects.c). Expectation values are divided by the
- * norm; energies are <H> with the kinetic part evaluated spectrally; the divergence metrics are
- * those of compare.h.
+ * Schrodinger description's: nnq_schrodinger_columns; psi's defects: observer_defects.c).
+ * Expectation values are divided by the norm; energies are <H> with the kinetic part evaluated
+ * spectrally; the divergence metrics are those of compare.h.
  */
 #ifndef NNQ_DIAGNOSTICS_H
 #define NNQ_DIAGNOSTICS_H

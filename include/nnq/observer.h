@@ -56,7 +56,8 @@
  *                    point-major, alike on every rank; NaN: a point that is gone) and *count,
  *                    valid until the next call into self; returns 0 past the last set. Cannot
  *                    fail.
- *   memory           what create allocates, as the steppers' memory says. Cannot fail.
+ *   memory           (NULL: nothing beyond its struct) what create allocates, as the
+ *                    steppers' memory says. Cannot fail.
  *   destroy          frees self; NULL is a no-op.
  */
 struct nnq_observer_ops {
