@@ -890,15 +890,17 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
     reduction(+ : held)
         for (long c = 0; c < chunks; c++) {
             long mine[CHUNK];
+            ptrdiff_t cell[CHUNK];
             double pre[CHUNK * 9];
             int n = 0;
             for (long i = c * CHUNK; i < x->count && i < (c + 1) * CHUNK; i++) {
                 const long p = x->order[i];
                 double *q = Q + p * d;
                 const ptrdiff_t c0 = cell0(g, q);
-                if (c0 >= g->local_0_start && c0 < g->local_0_start + g->local_n0)
+                if (c0 >= g->local_0_start && c0 < g->local_0_start + g->local_n0) {
+                    cell[n] = c0;
                     mine[n++] = p;
-                else
+                } else
                     for (int a = 0; a < d; a++)
                         q[a] = 0.0; /* another rank's: its value comes with the sum */
             }
@@ -906,7 +908,7 @@ static enum nnq_status step(void *self, double t0, struct nnq_err *err) {
                 stages(x, Q, mine, n, pre);
             for (int j = 0; j < n; j++) {
                 double *q = Q + mine[j] * d;
-                const ptrdiff_t c0 = cell0(g, q);
+                const ptrdiff_t c0 = cell[j];
                 const long substeps = move(x, k, mine[j], q, c0, batch ? pre + j * 3 * d : NULL);
                 most = substeps > most ? substeps : most;
                 /* the step's reach on axis 0, as the stencil saw it */
@@ -1037,21 +1039,12 @@ static int points(void *self, int set, const char **name, const double **q, long
     return 0;
 }
 
-/* 1 when cfg's V has a gradient of its own (nnq_potential_gradient), as create finds it. */
-static int exact_gradient(const struct nnq_config *cfg) {
-    struct nnq_potential *pot = NULL;
-    struct nnq_err err;
-    const int exact = nnq_potential_create(cfg, NULL, &pot, &err) == NNQ_OK &&
-                      nnq_potential_gradient(pot, 0.0, NULL, 0, NULL);
-    nnq_potential_destroy(pot);
-    return exact;
-}
-
 static void memory(const struct nnq_config *cfg, int time_dependent, int threads, size_t *per_point,
                    double *fixed) {
     (void)threads;
     const unsigned kinds = cfg->trajectories_kinds;
-    const int langevin = (kinds & NNQ_TRAJ_LANGEVIN) != 0, exact = langevin && exact_gradient(cfg);
+    const int langevin = (kinds & NNQ_TRAJ_LANGEVIN) != 0,
+              exact = langevin && nnq_potential_has_gradient(cfg);
     int nkinds = 0;
     for (int k = 0; k < KINDS; k++)
         nkinds += (kinds >> k) & 1u;

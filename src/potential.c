@@ -84,6 +84,14 @@ int nnq_potential_gradient(const struct nnq_potential *pot, double t, const doub
     return pot->ops->gradient ? pot->ops->gradient(pot->self, t, q, count, grad) : 0;
 }
 
+int nnq_potential_has_gradient(const struct nnq_config *cfg) {
+    struct nnq_potential *pot = NULL;
+    const int has = nnq_potential_create(cfg, NULL, &pot, NULL) == NNQ_OK &&
+                    nnq_potential_gradient(pot, 0.0, NULL, 0, NULL);
+    nnq_potential_destroy(pot);
+    return has;
+}
+
 int nnq_potential_time_dependent(const struct nnq_potential *pot) {
     return pot->ops->time_dependent(pot->self);
 }

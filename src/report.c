@@ -483,13 +483,9 @@ void nnq_report_check(FILE *out, const struct nnq_config *cfg) {
         fputc('\n', out);
     }
     if (cfg->trajectories_count > 0 && (cfg->trajectories_kinds & NNQ_TRAJ_LANGEVIN)) {
-        struct nnq_potential *pot = NULL;
-        struct nnq_err err;
-        const int own = nnq_potential_create(cfg, NULL, &pot, &err) == NNQ_OK &&
-                        nnq_potential_gradient(pot, 0.0, NULL, 0, NULL);
-        nnq_potential_destroy(pot);
         fprintf(out, "langevin walkers' grad V: %s\n",
-                own ? "V's own (the preset's, or the expression's derivative), exact off the grid"
+                nnq_potential_has_gradient(cfg)
+                    ? "V's own (the preset's, or the expression's derivative), exact off the grid"
                     : "from V's 6-point interpolant on the grid (V has no gradient of its own: "
                       "a file, L, or a jump or spike in an axis)");
     }

@@ -201,6 +201,12 @@ fi
 
 if [ $part = killed ]; then
 
+# waits (at most 60 s) for file $1 to exist: a run's output appears once its set-up is over
+appears() {
+    i=0
+    while [ ! -f "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
 # stopped on 2 ranks by a signal, resumed on 2: ends where the run that was never stopped
 # does. Open MPI's mpirun gets SIGUSR1, forwards it and exits with the ranks' 130 (it kills the
 # ranks on SIGINT/SIGTERM); another launcher's ranks get SIGINT, as a batch system sends it.
@@ -213,8 +219,7 @@ openmpi=0
 pid=$!
 # the signal once the run is stepping (its file exists: set up, the handlers in place), a few
 # hundred of its steps in (3 s for the whole run here; 12 s under ASan)
-i=0
-while [ ! -f "$dir/long.h5" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+appears "$dir/long.h5"
 sleep 0.3
 if [ $openmpi = 1 ]; then kill -USR1 $pid; else pkill -INT -f "simulate $dir/long.ini" || true; fi
 rc=0
@@ -236,11 +241,6 @@ fi
 sed -e 's/^steps = 60/steps = 300/' -e 's/^checkpoint_every = 30/checkpoint_every = 2/' \
     -e 's/^n = 30, 24/n = 64, 64/' -e 's/^snapshot_every = 20/snapshot_every = 100/' \
     "$dir/two.ini" >"$dir/kill.ini"
-# waits (at most 60 s) for file $1 to exist
-appears() {
-    i=0
-    while [ ! -f "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-}
 "$mpiexec" -n 2 "$nnq" simulate "$dir/kill.ini" -o "$dir/kill_whole.h5" --quiet >/dev/null &
 pid=$!
 appears "$dir/kill_whole.h5"

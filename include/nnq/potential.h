@@ -40,6 +40,10 @@ int nnq_potential_time_dependent(const struct nnq_potential *pot);
 int nnq_potential_gradient(const struct nnq_potential *pot, double t, const double *q,
                            ptrdiff_t count, double *grad);
 
+/* 1 when the potential cfg describes has a gradient of its own (nnq_potential_gradient),
+ * asked without a grid; 0 when it has none or cannot be made. Cannot fail. */
+int nnq_potential_has_gradient(const struct nnq_config *cfg);
+
 /* Bytes its source holds per grid point (tables of V or L). Cannot fail. */
 size_t nnq_potential_bytes_per_point(const struct nnq_potential *pot);
 
